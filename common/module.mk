@@ -1,0 +1,2 @@
+COMMON_OBJS = common/usage.o common/strv.o
+OBJS += $(COMMON_OBJS)

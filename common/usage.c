@@ -1,0 +1,136 @@
+/* usage.c: see usage.h. */
+#include "usage.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *progname = "kit";
+static int die_status = 1;
+static void (*die_hook)(void);
+
+void set_progname(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	progname = slash ? slash + 1 : name;
+}
+
+const char *get_progname(void)
+{
+	return progname;
+}
+
+void set_die_status(int status)
+{
+	die_status = status;
+}
+
+void set_die_hook(void (*fn)(void))
+{
+	die_hook = fn;
+}
+
+static void vreport(const char *prefix, const char *fmt, va_list ap, int errnum)
+{
+	char buf[4096];
+	size_t n;
+
+	n = (size_t)snprintf(buf, sizeof buf, "%s: %s", progname, prefix);
+	if (n < sizeof buf)
+		vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+	n = strlen(buf);
+	if (errnum && n < sizeof buf)
+		snprintf(buf + n, sizeof buf - n, ": %s", strerror(errnum));
+	fprintf(stderr, "%s\n", buf);
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap, 0);
+	va_end(ap);
+	if (die_hook)
+		die_hook();
+	exit(die_status);
+}
+
+void die_errno(const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap, errnum);
+	va_end(ap);
+	if (die_hook)
+		die_hook();
+	exit(die_status);
+}
+
+int error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap, 0);
+	va_end(ap);
+	return -1;
+}
+
+int error_errno(const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap, errnum);
+	va_end(ap);
+	return -1;
+}
+
+void warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("warning: ", fmt, ap, 0);
+	va_end(ap);
+}
+
+static int vseterr(struct kit_err *e, int code, int with_errno,
+		   const char *fmt, va_list ap)
+{
+	size_t n;
+
+	if (!e)
+		return -1;
+	e->code = code ? code : -1;
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	n = strlen(e->msg);
+	if (with_errno && code > 0 && n < sizeof e->msg)
+		snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(code));
+	return -1;
+}
+
+int kit_seterr(struct kit_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vseterr(e, code, 0, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int kit_seterr_errno(struct kit_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vseterr(e, code, 1, fmt, ap);
+	va_end(ap);
+	return -1;
+}
