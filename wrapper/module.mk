@@ -1,0 +1,10 @@
+WRAPPER_OBJS = wrapper/classify.o wrapper/findqemu.o wrapper/endpoint.o \
+	wrapper/session.o wrapper/supervise.o wrapper/wlog.o
+WRAPPER_MAIN = wrapper/main.o
+KIT_CFLAGS += $(call pc_cflags,json-c)
+WRAPPER_LIBS = $(call pc_libs,json-c)
+PROGRAMS += wrapper/qemu-wrapper
+OBJS += $(WRAPPER_OBJS) $(WRAPPER_MAIN)
+
+wrapper/qemu-wrapper: $(WRAPPER_MAIN) $(WRAPPER_OBJS) $(COMMON_OBJS)
+	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WRAPPER_LIBS)
