@@ -1,2 +1,2 @@
-COMMON_OBJS = common/usage.o common/strv.o
+COMMON_OBJS = common/usage.o common/strv.o common/rundir.o
 OBJS += $(COMMON_OBJS)

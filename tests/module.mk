@@ -4,3 +4,4 @@
 UNIT_TESTS += tests/unit/test-wrapper
 tests/unit/test-wrapper: tests/unit/test-wrapper.o $(WRAPPER_OBJS) $(COMMON_OBJS)
 	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(WRAPPER_LIBS)
+tests/unit/test-wrapper.o: KIT_CFLAGS += -Iwrapper

@@ -1,0 +1,353 @@
+/*
+ * qemu-wrapper: put a debugger at a guest's reset vector without changing
+ * how the guest is started.
+ *
+ * What it does.  Point libguestfs (LIBGUESTFS_HV), a libvirt domain
+ * (<emulator>) or your own script at qemu-wrapper instead of qemu.  Help,
+ * version and capability probes go straight to the real qemu (execv: same
+ * pid, same output, same exit status).  A real launch gets two additions:
+ * -S, so the guest waits at its reset vector, and a gdbstub listening on a
+ * free loopback port; a session file tells gdbstub-client (attach --latest,
+ * attach --wait, profile) where to connect.
+ *
+ * How to run it.
+ *   LIBGUESTFS_BACKEND=direct LIBGUESTFS_HV=/usr/local/bin/qemu-wrapper \
+ *       guestfish -a /dev/null run            # held at the reset vector
+ *   gdbstub-client attach --wait               # in another terminal
+ * The environment that steers it:
+ *   QEMU_WRAPPER_QEMU=PATH     the real qemu (default: first
+ *                              qemu-system-x86_64 or qemu-kvm on PATH that is
+ *                              not this program, then /usr/libexec/qemu-kvm)
+ *   QEMU_WRAPPER_MODE=probe|launch   override the classification
+ *   QEMU_WRAPPER_HOLD=0        do not add -S (the guest runs at once)
+ *   QEMU_WRAPPER_GDB=tcp:HOST:PORT|unix:PATH|unix   gdbstub endpoint
+ *                              (default tcp:127.0.0.1:0, a free port)
+ *   QEMU_WRAPPER_APPEND=WORDS  added to the launch's -append
+ *   QEMU_WRAPPER_SHIELD=auto|1|0   when to hold back SIGINT/TERM/HUP/QUIT
+ *   QEMU_WRAPPER_RUNDIR=DIR    where session files go
+ *   QEMU_WRAPPER_LOG=FILE      one line per invocation and event
+ *   QEMU_WRAPPER_QUIET=1       no notes on stderr
+ *
+ * How it works.  classify.c reads the argv with a table of qemu's
+ * argument-less options (checked against QEMU 7.2) and applies the rules in
+ * wrap.h.  On a launch the wrapper opens the gdbstub's listening socket
+ * itself and passes the fd to qemu (-chardev socket,fd=N), so no other
+ * process can take the port in between; it also gives qemu a private QMP
+ * monitor over a socketpair, and follows STOP/RESUME there to know when the
+ * guest is paused for a debugger (supervise.c).  qemu runs as a child so the
+ * wrapper can hold back the manager's SIGTERM during such a pause.
+ *
+ * Where it breaks.  A signal sent to the whole process group (Ctrl-C on a
+ * terminal) reaches qemu directly; only signals sent to the wrapper's pid
+ * are held.  A -daemonize launch cannot be supervised: it gets -S and the
+ * gdbstub, but no session file and no signal hold.  If the wrapper itself
+ * is SIGKILLed, the kernel sends qemu SIGTERM (PR_SET_PDEATHSIG) and qemu
+ * shuts down; its session file is left behind and removed by the next
+ * launch (and ignored by gdbstub-client, which checks the pids).
+ */
+#include "rundir.h"
+#include "strv.h"
+#include "usage.h"
+#include "wrap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct launch {
+	struct wrap_log log;
+	const char *qemu;
+	struct strv argv;
+	struct wrap_launch_info li;
+	char gdb[512];           /* what a client connects to; "" = none */
+	bool gdb_added;
+	bool hold;
+	char session_path[4200];
+	bool quiet;
+};
+
+static bool env_true(const char *name, bool dflt)
+{
+	const char *v = getenv(name);
+
+	if (!v || !*v)
+		return dflt;
+	if (!strcmp(v, "0") || !strcasecmp(v, "no") || !strcasecmp(v, "false") ||
+	    !strcasecmp(v, "off"))
+		return false;
+	if (!strcmp(v, "1") || !strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
+	    !strcasecmp(v, "on"))
+		return true;
+	set_die_status(2);
+	die("invalid %s '%s': expected 1 or 0", name, v);
+}
+
+static enum wrap_shield shield_from_env(void)
+{
+	const char *v = getenv("QEMU_WRAPPER_SHIELD");
+
+	if (!v || !*v || !strcmp(v, "auto"))
+		return WRAP_SHIELD_AUTO;
+	if (!strcmp(v, "1") || !strcmp(v, "always"))
+		return WRAP_SHIELD_ALWAYS;
+	if (!strcmp(v, "0") || !strcmp(v, "never"))
+		return WRAP_SHIELD_NEVER;
+	set_die_status(2);
+	die("invalid QEMU_WRAPPER_SHIELD '%s': expected auto, 1 or 0", v);
+}
+
+/*
+ * The user's own -gdb/-s, as an address a client can connect to:
+ * "tcp::1234" -> "tcp:127.0.0.1:1234", "unix:/p,server=on" -> "unix:/p".
+ */
+static void user_gdb_endpoint(const char *spec, char *out, size_t len)
+{
+	size_t n = strcspn(spec, ",");
+
+	*out = '\0';
+	if (!strcmp(spec, "none"))
+		return;
+	if (!strncmp(spec, "tcp::", 5))
+		snprintf(out, len, "tcp:127.0.0.1:%.*s", (int)(n - 5), spec + 5);
+	else if (!strncmp(spec, "tcp:", 4) || !strncmp(spec, "unix:", 5))
+		snprintf(out, len, "%.*s", (int)n, spec);
+	else if (strspn(spec, "0123456789") == n && n)
+		snprintf(out, len, "tcp:127.0.0.1:%.*s", (int)n, spec);
+	else
+		snprintf(out, len, "%s", spec); /* a chardev spec: as given */
+}
+
+static void write_session(struct wrap_supervisor *sv)
+{
+	struct launch *l = sv->user;
+	struct wrap_session s = {
+		.wrapper_pid = getpid(),
+		.qemu_pid = sv->qemu_pid,
+		.qemu = l->qemu,
+		.gdb = l->gdb[0] ? l->gdb : NULL,
+		.gdb_added = l->gdb_added,
+		.hold = l->hold,
+		.argv = l->argv.v,
+		.li = &l->li,
+		.accel_active = sv->accel_active,
+		.start_realtime_ns = sv->start_realtime_ns,
+		.start_monotonic_ns = sv->start_monotonic_ns,
+	};
+	struct kit_err err;
+
+	if (wrap_session_write(l->session_path, &s, &err) < 0) {
+		error("%s", err.msg);
+		wrap_log_event(&l->log, "%s", err.msg);
+	}
+}
+
+static void notify_held(struct wrap_supervisor *sv, int sig)
+{
+	struct launch *l = sv->user;
+
+	if (!l->quiet)
+		fprintf(stderr,
+			"qemu-wrapper: holding %s until the debugger resumes the "
+			"guest (send it three times to deliver it now)\n",
+			strsignal(sig));
+}
+
+static void add_append(struct launch *l, int argc, char **argv)
+{
+	const char *extra = getenv("QEMU_WRAPPER_APPEND");
+
+	if (!extra || !*extra)
+		return;
+	if (l->li.append_index >= 0) {
+		char *joined;
+
+		if (asprintf(&joined, "%s %s", argv[l->li.append_index], extra) < 0 ||
+		    strv_replace(&l->argv, (size_t)l->li.append_index, joined) < 0)
+			die("out of memory");
+		free(joined);
+	} else if (l->li.kernel) {
+		if (strv_push(&l->argv, "-append") < 0 ||
+		    strv_push(&l->argv, extra) < 0)
+			die("out of memory");
+	} else {
+		wrap_log_event(&l->log, "QEMU_WRAPPER_APPEND ignored: no -kernel");
+		return;
+	}
+	(void)argc;
+	/* Re-read so the session file shows the -append qemu really gets. */
+	wrap_launch_info((int)l->argv.n, l->argv.v, &l->li);
+}
+
+static int launch(struct launch *l, int argc, char **argv)
+{
+	struct wrap_supervisor sv;
+	struct wrap_endpoint ep;
+	struct kit_err err;
+	char rundir[4096];
+	int gdb_fd = -1, qmp[2] = { -1, -1 }, i, wstatus, nkeep = 0;
+	bool rundir_explicit = kit_rundir_is_explicit();
+	enum wrap_shield shield = shield_from_env();
+
+	l->quiet = env_true("QEMU_WRAPPER_QUIET", false);
+	l->hold = env_true("QEMU_WRAPPER_HOLD", true);
+	wrap_launch_info(argc, argv, &l->li);
+
+	kit_rundir_path(rundir, sizeof rundir);
+	if (!l->li.daemonize) {
+		if (kit_rundir_ensure(rundir, !rundir_explicit, &err) < 0)
+			die("%s", err.msg);
+		wrap_session_prune(rundir);
+		wrap_session_path(rundir, getpid(), l->session_path,
+				  sizeof l->session_path);
+	}
+
+	for (i = 0; i < argc; i++)
+		if (strv_push(&l->argv, i ? argv[i] : l->qemu) < 0)
+			die("out of memory");
+	add_append(l, argc, argv);
+
+	if (l->li.has_S)
+		l->hold = true;
+	else if (l->hold && strv_push(&l->argv, "-S") < 0)
+		die("out of memory");
+
+	if (l->li.has_gdb) {
+		user_gdb_endpoint(l->li.gdb_spec, l->gdb, sizeof l->gdb);
+	} else {
+		const char *spec = getenv("QEMU_WRAPPER_GDB");
+
+		if (!spec || !*spec)
+			spec = "tcp:127.0.0.1:0";
+		if (wrap_endpoint_parse(spec, &ep, &err) < 0) {
+			set_die_status(2);
+			die("QEMU_WRAPPER_GDB: %s", err.msg);
+		}
+		if (ep.transport == WRAP_UNIX && !ep.path[0] &&
+		    (size_t)snprintf(ep.path, sizeof ep.path, "%s/%ld.gdb.sock",
+				     rundir, (long)getpid()) >= sizeof ep.path)
+			die("run directory '%s' is too long for a unix socket path",
+			    rundir);
+		gdb_fd = wrap_endpoint_listen(&ep, &err);
+		if (gdb_fd < 0)
+			die("%s", err.msg);
+		wrap_endpoint_format(&ep, l->gdb, sizeof l->gdb);
+		if (!wrap_endpoint_is_loopback(&ep))
+			warning("the gdbstub listens on %s, beyond loopback: anyone "
+				"who can reach it controls the guest", l->gdb);
+		l->gdb_added = true;
+		if (strv_pushf(&l->argv, "socket,id=qwrap-gdb,fd=%d,server=on,wait=off",
+			       gdb_fd) < 0 ||
+		    strv_insert(&l->argv, l->argv.n - 1, "-chardev") < 0 ||
+		    strv_push(&l->argv, "-gdb") < 0 ||
+		    strv_push(&l->argv, "chardev:qwrap-gdb") < 0)
+			die("out of memory");
+	}
+
+	if (!l->li.daemonize) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) < 0)
+			die_errno("cannot create a socketpair for qemu's monitor");
+		/* qemu's end must survive exec */
+		if (fcntl(qmp[1], F_SETFD, 0) < 0)
+			die_errno("fcntl");
+		if (strv_push(&l->argv, "-chardev") < 0 ||
+		    strv_pushf(&l->argv, "socket,id=qwrap-qmp,fd=%d", qmp[1]) < 0 ||
+		    strv_push(&l->argv, "-mon") < 0 ||
+		    strv_push(&l->argv, "chardev=qwrap-qmp,mode=control") < 0)
+			die("out of memory");
+	}
+
+	if (l->hold && !l->quiet)
+		fprintf(stderr, "qemu-wrapper: guest paused at its reset vector; "
+			"gdbstub on %s (attach: gdbstub-client attach --latest)\n",
+			l->gdb[0] ? l->gdb : "none");
+	wrap_log_event(&l->log, "gdbstub %s%s, hold %s", l->gdb[0] ? l->gdb : "none",
+		       l->gdb_added ? " (added)" : " (the user's)",
+		       l->hold ? "on" : "off");
+
+	if (l->li.daemonize) {
+		wrap_log_event(&l->log, "-daemonize: exec without supervision "
+			       "or session file");
+		execv(l->qemu, l->argv.v);
+		set_die_status(126);
+		die_errno("cannot run '%s'", l->qemu);
+	}
+
+	memset(&sv, 0, sizeof sv);
+	sv.qemu = l->qemu;
+	sv.argv = l->argv.v;
+	if (gdb_fd >= 0)
+		sv.keep_fds[nkeep++] = gdb_fd;
+	sv.keep_fds[nkeep++] = qmp[1];
+	sv.keep_fds[nkeep] = -1;
+	sv.qmp_fd = qmp[0];
+	sv.held_at_start = l->hold;
+	sv.shield = shield;
+	sv.log = &l->log;
+	sv.on_started = write_session;
+	sv.notify = notify_held;
+	sv.user = l;
+
+	wstatus = wrap_supervise(&sv, &err);
+	close(qmp[0]);
+	unlink(l->session_path);
+	if (l->gdb_added && ep.transport == WRAP_UNIX)
+		unlink(ep.path);
+	if (wstatus == -1) {
+		set_die_status(126);
+		die("%s", err.msg);
+	}
+	return wrap_exit_status(wstatus);
+}
+
+int main(int argc, char **argv)
+{
+	struct launch l = { .argv = STRV_INIT };
+	struct wrap_decision d;
+	struct kit_err err;
+	char qemu[PATH_MAX];
+	const char *mode = getenv("QEMU_WRAPPER_MODE");
+	int status;
+
+	set_progname("qemu-wrapper");
+	wrap_log_open(&l.log, getenv("QEMU_WRAPPER_LOG"));
+
+	if (wrap_find_qemu(getenv("QEMU_WRAPPER_QEMU"), getenv("PATH"), qemu,
+			   sizeof qemu, &err) < 0) {
+		wrap_log_event(&l.log, "%s", err.msg);
+		set_die_status(err.code == ENOENT ? 127 : 126);
+		die("%s", err.msg);
+	}
+	l.qemu = qemu;
+
+	if (mode && *mode) {
+		if (strcmp(mode, "probe") && strcmp(mode, "launch")) {
+			set_die_status(2);
+			die("invalid QEMU_WRAPPER_MODE '%s': expected probe or launch",
+			    mode);
+		}
+		d.mode = strcmp(mode, "probe") ? WRAP_LAUNCH : WRAP_PROBE;
+		snprintf(d.rule, sizeof d.rule, "QEMU_WRAPPER_MODE=%s", mode);
+	} else {
+		wrap_classify(argc, argv, &d);
+	}
+	wrap_log_decision(&l.log, &d, argv);
+
+	if (d.mode == WRAP_PROBE) {
+		wrap_log_close(&l.log);
+		argv[0] = qemu;
+		execv(qemu, argv);
+		set_die_status(errno == ENOENT ? 127 : 126);
+		die_errno("cannot run '%s'", qemu);
+	}
+	status = launch(&l, argc, argv);
+	strv_clear(&l.argv);
+	wrap_log_close(&l.log);
+	return status;
+}

@@ -1,0 +1,347 @@
+/*
+ * supervise.c: run qemu as a child and stand between it and the signals its
+ * manager sends.
+ *
+ * Why not exec: while a debugger holds the guest at the reset vector, the
+ * manager (libguestfs, libvirt, a CI timeout) may lose patience and send
+ * SIGTERM; qemu would die under the user's debugger.  So the wrapper keeps
+ * running, holds such signals back while the guest is paused for a
+ * debugger, and delivers them once it runs again.
+ *
+ * How the wrapper knows the guest is paused for a debugger: it gives qemu a
+ * private QMP monitor over a socketpair and follows its events.  A -S start
+ * is held until the first RESUME (a debugger's continue or detach); a later
+ * STOP is followed by query-status, and status "debug" (a breakpoint or
+ * single-step stop) holds again until the next RESUME.
+ */
+#include "wrap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PENDING 64
+
+struct sup_state {
+	struct wrap_supervisor *sv;
+	bool hold;
+	int pending[MAX_PENDING];      /* held signals, in arrival order */
+	int npending;
+	int same_count[_NSIG];         /* arrivals per signal in this hold */
+	char qbuf[65536];              /* QMP bytes not yet a whole line */
+	size_t qlen;
+};
+
+static int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int wrap_exit_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 1;
+}
+
+static const char *signame(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	case SIGQUIT: return "SIGQUIT";
+	default: return "signal";
+	}
+}
+
+static void qmp_send(struct sup_state *st, const char *cmd)
+{
+	int fd = st->sv->qmp_fd;
+	size_t len = strlen(cmd), off = 0;
+
+	while (fd >= 0 && off < len) {
+		ssize_t w = write(fd, cmd + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		off += (size_t)w;
+	}
+}
+
+static void deliver(struct sup_state *st, int sig, const char *why)
+{
+	kill(st->sv->qemu_pid, sig);
+	wrap_log_event(st->sv->log, "delivered %s to qemu pid %ld (%s)",
+		       signame(sig), (long)st->sv->qemu_pid, why);
+}
+
+static void end_hold(struct sup_state *st, const char *why)
+{
+	int i;
+
+	if (!st->hold)
+		return;
+	st->hold = false;
+	wrap_log_event(st->sv->log, "hold ended: %s", why);
+	for (i = 0; i < st->npending; i++) {
+		deliver(st, st->pending[i], "held during the hold");
+		st->sv->delivered_count++;
+	}
+	st->npending = 0;
+	memset(st->same_count, 0, sizeof st->same_count);
+}
+
+static void on_signal(struct sup_state *st, int sig)
+{
+	struct wrap_supervisor *sv = st->sv;
+
+	if (!st->hold) {
+		deliver(st, sig, "forwarded");
+		return;
+	}
+	if (++st->same_count[sig] >= 3) {
+		deliver(st, sig, "third arrival during one hold: not held");
+		return;
+	}
+	if (st->npending < MAX_PENDING)
+		st->pending[st->npending++] = sig;
+	sv->held_count++;
+	wrap_log_event(sv->log,
+		"held %s: the guest is paused for a debugger; it is delivered "
+		"when the guest resumes (a third %s is delivered at once)",
+		signame(sig), signame(sig));
+	if (sv->notify)
+		sv->notify(sv, sig);
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static void on_qmp_message(struct sup_state *st, json_object *o)
+{
+	struct wrap_supervisor *sv = st->sv;
+	const char *ev = jstr(o, "event"), *id = jstr(o, "id");
+	json_object *ret;
+
+	if (json_object_object_get_ex(o, "QMP", NULL)) {
+		qmp_send(st, "{\"execute\":\"qmp_capabilities\",\"id\":\"wrap-caps\"}\n"
+			     "{\"execute\":\"query-kvm\",\"id\":\"wrap-kvm\"}\n");
+		return;
+	}
+	if (ev && strcmp(ev, "RESUME") == 0) {
+		if (sv->shield != WRAP_SHIELD_ALWAYS)
+			end_hold(st, "the guest resumed");
+		return;
+	}
+	if (ev && strcmp(ev, "STOP") == 0) {
+		if (sv->shield == WRAP_SHIELD_AUTO)
+			qmp_send(st, "{\"execute\":\"query-status\",\"id\":\"wrap-status\"}\n");
+		return;
+	}
+	if (!id || !json_object_object_get_ex(o, "return", &ret))
+		return;
+	if (strcmp(id, "wrap-status") == 0) {
+		const char *status = jstr(ret, "status");
+
+		/* "debug": stopped by the gdbstub (breakpoint, step) */
+		if (status && strcmp(status, "debug") == 0)
+			st->hold = true;
+	} else if (strcmp(id, "wrap-kvm") == 0) {
+		json_object *en;
+
+		if (json_object_object_get_ex(ret, "enabled", &en)) {
+			sv->accel_active = json_object_get_boolean(en) ? "kvm"
+								      : "tcg";
+			if (sv->on_started)
+				sv->on_started(sv);
+		}
+	}
+}
+
+/* Returns false once the monitor is closed. */
+static bool on_qmp_readable(struct sup_state *st)
+{
+	ssize_t n;
+	char *nl;
+
+	if (st->qlen == sizeof st->qbuf)
+		st->qlen = 0; /* a line longer than 64 KiB: not ours, drop */
+	n = read(st->sv->qmp_fd, st->qbuf + st->qlen,
+		 sizeof st->qbuf - st->qlen);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	st->qlen += (size_t)n;
+	while ((nl = memchr(st->qbuf, '\n', st->qlen))) {
+		size_t linelen = (size_t)(nl - st->qbuf) + 1;
+		json_object *o;
+
+		*nl = '\0';
+		o = json_tokener_parse(st->qbuf);
+		if (o) {
+			on_qmp_message(st, o);
+			json_object_put(o);
+		}
+		memmove(st->qbuf, st->qbuf + linelen, st->qlen - linelen);
+		st->qlen -= linelen;
+	}
+	return true;
+}
+
+static void child_exec(struct wrap_supervisor *sv, const sigset_t *oldmask,
+		       int errpipe, pid_t parent)
+{
+	int e;
+
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	/* If the wrapper dies (even by SIGKILL), the kernel sends qemu
+	 * SIGTERM, on which qemu shuts down cleanly. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(126);
+	execv(sv->qemu, sv->argv);
+	e = errno;
+	if (write(errpipe, &e, sizeof e) < 0)
+		_exit(126);
+	_exit(126);
+}
+
+int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD };
+	struct sup_state *st;
+	sigset_t mask, oldmask;
+	int sfd = -1, errpipe[2] = { -1, -1 }, wstatus = -1, e = 0;
+	pid_t parent = getpid(), pid;
+	bool qmp_open;
+	size_t i;
+	ssize_t n;
+
+	st = calloc(1, sizeof *st);
+	if (!st)
+		return kit_seterr(err, ENOMEM, "out of memory");
+	st->sv = sv;
+	st->hold = sv->shield == WRAP_SHIELD_ALWAYS ||
+		   (sv->shield == WRAP_SHIELD_AUTO && sv->held_at_start);
+
+	sigemptyset(&mask);
+	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaddset(&mask, sigs[i]);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		kit_seterr_errno(err, errno, "cannot create a signalfd");
+		goto out;
+	}
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+		kit_seterr_errno(err, errno, "cannot create a pipe");
+		goto out;
+	}
+
+	sv->start_realtime_ns = now_ns(CLOCK_REALTIME);
+	sv->start_monotonic_ns = now_ns(CLOCK_MONOTONIC);
+	pid = fork();
+	if (pid < 0) {
+		kit_seterr_errno(err, errno, "cannot fork");
+		goto out;
+	}
+	if (pid == 0)
+		child_exec(sv, &oldmask, errpipe[1], parent);
+	close(errpipe[1]);
+	errpipe[1] = -1;
+	for (i = 0; i < sizeof sv->keep_fds / sizeof *sv->keep_fds &&
+		    sv->keep_fds[i] >= 0; i++)
+		close(sv->keep_fds[i]);
+	do
+		n = read(errpipe[0], &e, sizeof e);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof e) {
+		waitpid(pid, NULL, 0);
+		kit_seterr_errno(err, e, "cannot run '%s'", sv->qemu);
+		goto out;
+	}
+	sv->qemu_pid = pid;
+	wrap_log_event(sv->log, "qemu started: pid %ld", (long)pid);
+	if (sv->on_started)
+		sv->on_started(sv);
+
+	qmp_open = sv->qmp_fd >= 0;
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = qmp_open ? sv->qmp_fd : -1, .events = POLLIN },
+		};
+		struct signalfd_siginfo si;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			kit_seterr_errno(err, errno, "poll");
+			kill(pid, SIGTERM);
+			waitpid(pid, &wstatus, 0);
+			goto out;
+		}
+		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (!on_qmp_readable(st)) {
+				qmp_open = false;
+				end_hold(st, "qemu closed its monitor");
+			}
+		}
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+			continue;
+		if (si.ssi_signo != SIGCHLD) {
+			on_signal(st, (int)si.ssi_signo);
+			continue;
+		}
+		if (waitpid(pid, &wstatus, WNOHANG) == pid)
+			break;
+	}
+	if (st->npending)
+		wrap_log_event(sv->log,
+			"%d held signal(s) not delivered: qemu exited first",
+			st->npending);
+	if (WIFSIGNALED(wstatus))
+		wrap_log_event(sv->log, "qemu killed by signal %d",
+			       WTERMSIG(wstatus));
+	else
+		wrap_log_event(sv->log, "qemu exited with status %d",
+			       WEXITSTATUS(wstatus));
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (errpipe[0] >= 0)
+		close(errpipe[0]);
+	if (errpipe[1] >= 0)
+		close(errpipe[1]);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	free(st);
+	return wstatus;
+}
