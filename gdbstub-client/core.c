@@ -1,0 +1,1217 @@
+/*
+ * core.c: one function per protocol operation, on top of conn.c's
+ * rsp_exchange(), plus the target description parser
+ * (handle_qXfer_features, with expat).  Each operation checks the reply
+ * kinds the manual lists for it and maps them to rsp_error codes: empty =
+ * unsupported, "E NN" = target error, anything else unexpected = protocol.
+ */
+#include "rsp.h"
+
+#include <errno.h>
+#include <expat.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TDESC_MAX_DEPTH 8
+/* Packet size assumed when qSupported does not say (gdb's default). */
+#define DEFAULT_PACKET_SIZE 400
+
+static int nomem(struct kit_err *err)
+{
+	kit_seterr(err, RSP_ERR_NOMEM, "out of memory");
+	return -RSP_ERR_NOMEM;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t packet_size(const struct rsp_conn *c)
+{
+	size_t n = c->features.PacketSize ? c->features.PacketSize :
+					    DEFAULT_PACKET_SIZE;
+	return n < 64 ? 64 : n;
+}
+
+/*
+ * Classify c->reply after an operation named what: 0 when it is neither
+ * empty nor "E NN"; else the error.
+ */
+static int reply_status(struct rsp_conn *c, const char *what,
+			struct kit_err *err)
+{
+	int nn;
+
+	if (c->reply.len == 0) {
+		kit_seterr(err, RSP_ERR_UNSUPPORTED, "the stub does not support '%s'",
+			   what);
+		return -RSP_ERR_UNSUPPORTED;
+	}
+	if (rsp_parse_error(c->reply.data, c->reply.len, &nn)) {
+		c->last_errno = nn;
+		if (nn < 0)
+			kit_seterr(err, RSP_ERR_TARGET, "'%s' failed: %s", what,
+				   c->reply.data + 2);
+		else
+			kit_seterr(err, RSP_ERR_TARGET, "'%s' failed: error %02x",
+				   what, nn);
+		return -RSP_ERR_TARGET;
+	}
+	return 0;
+}
+
+static int expect_ok(struct rsp_conn *c, const char *what, struct kit_err *err)
+{
+	int rc = reply_status(c, what, err);
+
+	if (rc < 0)
+		return rc;
+	if (strcmp(c->reply.data, "OK") != 0) {
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "unexpected reply to '%s': '%.60s' (expected OK)", what,
+			   c->reply.data);
+		return -RSP_ERR_PROTOCOL;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Target description.                                                  */
+
+struct tdesc_ctx {
+	struct rsp_tdesc *td;
+	rsp_fetch_fn fetch;
+	void *fetch_ctx;
+	struct kit_err *err;
+	int rc;                 /* first failure, 0 = none */
+	int depth;
+	int next_regnum;
+	size_t alloc;
+	char feature[64];
+	int in_arch;
+	struct rsp_buf arch;
+};
+
+static int parse_xml(struct tdesc_ctx *x, const char *xml, size_t len,
+		     const char *annex);
+
+static const char *attr(const char **atts, const char *name)
+{
+	for (; atts && atts[0]; atts += 2)
+		if (!strcmp(atts[0], name))
+			return atts[1];
+	return NULL;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void tdesc_fail(struct tdesc_ctx *x, int code, const char *fmt, ...)
+{
+	char msg[KIT_ERR_MAX];
+	va_list ap;
+
+	if (x->rc)
+		return;   /* keep the first failure */
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	x->rc = -code;
+	kit_seterr(x->err, code, "%s", msg);
+}
+
+static void add_reg(struct tdesc_ctx *x, const char **atts)
+{
+	const char *name = attr(atts, "name"), *bits = attr(atts, "bitsize");
+	const char *type = attr(atts, "type"), *group = attr(atts, "group");
+	const char *regnum = attr(atts, "regnum");
+	struct rsp_reg *r;
+	char *end;
+	long v;
+
+	if (!name || !bits) {
+		tdesc_fail(x, RSP_ERR_PROTOCOL,
+			   "target description: <reg> without %s",
+			   name ? "bitsize" : "name");
+		return;
+	}
+	if (x->td->nregs == x->alloc) {
+		size_t na = x->alloc ? 2 * x->alloc : 64;
+		struct rsp_reg *n = realloc(x->td->regs, na * sizeof *n);
+
+		if (!n) {
+			tdesc_fail(x, RSP_ERR_NOMEM, "out of memory");
+			return;
+		}
+		x->td->regs = n;
+		x->alloc = na;
+	}
+	r = &x->td->regs[x->td->nregs];
+	memset(r, 0, sizeof *r);
+	snprintf(r->name, sizeof r->name, "%s", name);
+	errno = 0;
+	v = strtol(bits, &end, 10);
+	if (*end || v <= 0 || v > 4096 || v % 8) {
+		tdesc_fail(x, RSP_ERR_PROTOCOL,
+			   "target description: bad bitsize '%s' for '%s'", bits, name);
+		return;
+	}
+	r->bitsize = (int)v;
+	if (regnum) {
+		v = strtol(regnum, &end, 10);
+		if (*end || v < 0 || v > 100000) {
+			tdesc_fail(x, RSP_ERR_PROTOCOL,
+				   "target description: bad regnum '%s' for '%s'",
+				   regnum, name);
+			return;
+		}
+		x->next_regnum = (int)v;
+	}
+	r->regnum = x->next_regnum++;
+	snprintf(r->type, sizeof r->type, "%s", type ? type : "int");
+	snprintf(r->group, sizeof r->group, "%s", group ? group : "");
+	snprintf(r->feature, sizeof r->feature, "%s", x->feature);
+	r->offset = -1;
+	x->td->nregs++;
+}
+
+static void include(struct tdesc_ctx *x, const char **atts)
+{
+	const char *href = attr(atts, "href");
+	struct rsp_buf doc = RSP_BUF_INIT;
+	struct kit_err *err = x->err;
+	int rc;
+
+	if (!href) {
+		tdesc_fail(x, RSP_ERR_PROTOCOL,
+			   "target description: xi:include without href");
+		return;
+	}
+	if (!x->fetch) {
+		tdesc_fail(x, RSP_ERR_PROTOCOL,
+			   "target description: cannot follow include '%s'", href);
+		return;
+	}
+	if (x->depth >= TDESC_MAX_DEPTH) {
+		tdesc_fail(x, RSP_ERR_PROTOCOL,
+			   "target description: includes nested too deep at '%s'",
+			   href);
+		return;
+	}
+	rc = x->fetch(x->fetch_ctx, href, &doc, err);
+	if (rc < 0) {
+		x->rc = rc;
+		rsp_buf_free(&doc);
+		return;
+	}
+	x->depth++;
+	parse_xml(x, doc.data ? doc.data : "", doc.len, href);
+	x->depth--;
+	rsp_buf_free(&doc);
+}
+
+static void XMLCALL on_start(void *ud, const XML_Char *name,
+			     const XML_Char **atts)
+{
+	struct tdesc_ctx *x = ud;
+	const char *colon;
+
+	if (x->rc)
+		return;
+	if (!strcmp(name, "reg")) {
+		add_reg(x, atts);
+	} else if (!strcmp(name, "feature")) {
+		const char *fn = attr(atts, "name");
+
+		snprintf(x->feature, sizeof x->feature, "%s", fn ? fn : "");
+	} else if (!strcmp(name, "architecture")) {
+		x->in_arch = 1;
+		rsp_buf_reset(&x->arch);
+	} else if ((colon = strrchr(name, ':')) && !strcmp(colon, ":include")) {
+		include(x, atts);   /* <xi:include href="i386-64bit.xml"/> */
+	}
+}
+
+static void XMLCALL on_end(void *ud, const XML_Char *name)
+{
+	struct tdesc_ctx *x = ud;
+
+	if (!strcmp(name, "architecture") && x->in_arch) {
+		x->in_arch = 0;
+		snprintf(x->td->architecture, sizeof x->td->architecture, "%s",
+			 x->arch.data ? x->arch.data : "");
+	}
+}
+
+static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
+{
+	struct tdesc_ctx *x = ud;
+
+	if (x->in_arch && rsp_buf_append(&x->arch, s, (size_t)len) < 0)
+		tdesc_fail(x, RSP_ERR_NOMEM, "out of memory");
+}
+
+static int parse_xml(struct tdesc_ctx *x, const char *xml, size_t len,
+		     const char *annex)
+{
+	XML_Parser p = XML_ParserCreate(NULL);
+	char line[32];
+
+	if (!p)
+		return nomem(x->err);
+	XML_SetUserData(p, x);
+	XML_SetElementHandler(p, on_start, on_end);
+	XML_SetCharacterDataHandler(p, on_text);
+	if (XML_Parse(p, xml, (int)len, 1) == XML_STATUS_ERROR && !x->rc) {
+		snprintf(line, sizeof line, "%lu",
+			 (unsigned long)XML_GetCurrentLineNumber(p));
+		x->rc = -RSP_ERR_PROTOCOL;
+		kit_seterr(x->err, RSP_ERR_PROTOCOL,
+			   "target description '%s' line %s: %s", annex, line,
+			   XML_ErrorString(XML_GetErrorCode(p)));
+	}
+	XML_ParserFree(p);
+	return x->rc;
+}
+
+static int cmp_regnum(const void *a, const void *b)
+{
+	const struct rsp_reg *x = a, *y = b;
+
+	return (x->regnum > y->regnum) - (x->regnum < y->regnum);
+}
+
+int handle_qXfer_features(struct rsp_tdesc *td, const char *xml, size_t len,
+			  rsp_fetch_fn fetch, void *ctx, struct kit_err *err)
+{
+	struct tdesc_ctx x;
+	size_t i;
+	long off = 0;
+
+	rsp_tdesc_free(td);
+	memset(&x, 0, sizeof x);
+	x.td = td;
+	x.fetch = fetch;
+	x.fetch_ctx = ctx;
+	x.err = err;
+	if (parse_xml(&x, xml, len, "target.xml") < 0)
+		goto out;
+	if (td->nregs == 0) {
+		x.rc = -RSP_ERR_PROTOCOL;
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "target description has no registers");
+		goto out;
+	}
+	qsort(td->regs, td->nregs, sizeof *td->regs, cmp_regnum);
+	for (i = 0; i < td->nregs; i++) {
+		if (i && td->regs[i].regnum == td->regs[i - 1].regnum) {
+			x.rc = -RSP_ERR_PROTOCOL;
+			kit_seterr(err, RSP_ERR_PROTOCOL,
+				   "target description: regnum %d used twice ('%s', '%s')",
+				   td->regs[i].regnum, td->regs[i - 1].name,
+				   td->regs[i].name);
+			goto out;
+		}
+		/* g holds the registers in regnum order, packed. */
+		td->regs[i].offset = off;
+		off += td->regs[i].bitsize / 8;
+	}
+	td->g_size = (size_t)off;
+out:
+	rsp_buf_free(&x.arch);
+	if (x.rc)
+		rsp_tdesc_free(td);
+	return x.rc;
+}
+
+void rsp_tdesc_free(struct rsp_tdesc *td)
+{
+	free(td->regs);
+	memset(td, 0, sizeof *td);
+}
+
+const struct rsp_reg *rsp_tdesc_find(const struct rsp_tdesc *td,
+				     const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < td->nregs; i++)
+		if (!strcmp(td->regs[i].name, name))
+			return &td->regs[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Session setup.                                                       */
+
+int rsp_qSupported(struct rsp_conn *c, struct kit_err *err)
+{
+	static const char q[] = "qSupported:swbreak+;hwbreak+;vContSupported+";
+	int rc;
+
+	rc = rsp_exchange(c, q, sizeof q - 1, err);
+	if (rc < 0)
+		return rc;
+	c->have_features = true;
+	if (c->reply.len == 0) {
+		/* A stub without qSupported: all features off. */
+		memset(&c->features, 0, sizeof c->features);
+		return 0;
+	}
+	rc = reply_status(c, "qSupported", err);
+	if (rc < 0)
+		return rc;
+	rc = rsp_parse_qSupported(c->reply.data, c->reply.len, &c->features, err);
+	if (rc < 0)
+		return rc;
+	if (c->features.QStartNoAckMode && !c->noack) {
+		rc = rsp_exchange(c, "QStartNoAckMode", 15, err);
+		if (rc < 0)
+			return rc;
+		if (!strcmp(c->reply.data, "OK"))
+			c->noack = true;
+	}
+	return 0;
+}
+
+int rsp_qXfer_read(struct rsp_conn *c, const char *object, const char *annex,
+		   struct rsp_buf *out, struct kit_err *err)
+{
+	size_t off = 0, chunk = packet_size(c) - 16;
+	char what[160];
+	int rc;
+
+	snprintf(what, sizeof what, "qXfer:%s:read:%s", object, annex);
+	for (;;) {
+		rc = rsp_exchangef(c, err, "qXfer:%s:read:%s:%zx,%zx", object, annex,
+				   off, chunk);
+		if (rc < 0)
+			return rc;
+		rc = reply_status(c, what, err);
+		if (rc < 0)
+			return rc;
+		if (c->reply.data[0] != 'm' && c->reply.data[0] != 'l') {
+			kit_seterr(err, RSP_ERR_PROTOCOL,
+				   "unexpected reply to '%s': '%.60s'", what, c->reply.data);
+			return -RSP_ERR_PROTOCOL;
+		}
+		if (rsp_buf_append(out, c->reply.data + 1, c->reply.len - 1) < 0)
+			return nomem(err);
+		if (c->reply.data[0] == 'l')
+			return 0;
+		if (c->reply.len == 1) {
+			kit_seterr(err, RSP_ERR_PROTOCOL,
+				   "'%s' returned an empty 'm' chunk", what);
+			return -RSP_ERR_PROTOCOL;
+		}
+		off += c->reply.len - 1;
+	}
+}
+
+static int fetch_features(void *ctx, const char *annex, struct rsp_buf *out,
+			  struct kit_err *err)
+{
+	return rsp_qXfer_read(ctx, "features", annex, out, err);
+}
+
+int rsp_read_tdesc(struct rsp_conn *c, struct kit_err *err)
+{
+	struct rsp_buf xml = RSP_BUF_INIT;
+	int rc;
+
+	rc = rsp_qXfer_read(c, "features", "target.xml", &xml, err);
+	if (rc < 0)
+		goto out;
+	rc = handle_qXfer_features(&c->tdesc, xml.data ? xml.data : "", xml.len,
+				   fetch_features, c, err);
+	c->have_tdesc = rc == 0;
+out:
+	rsp_buf_free(&xml);
+	return rc;
+}
+
+int rsp_vCont_query(struct rsp_conn *c, struct kit_err *err)
+{
+	const char *p;
+	int rc;
+
+	c->vcont_known = true;
+	c->vCont_c = c->vCont_C = c->vCont_s = c->vCont_S = false;
+	c->vCont_t = c->vCont_r = false;
+	rc = rsp_exchange(c, "vCont?", 6, err);
+	if (rc < 0)
+		return rc;
+	if (c->reply.len == 0 || strncmp(c->reply.data, "vCont", 5))
+		return 0;   /* no vCont: c and s are used */
+	for (p = c->reply.data + 5; (p = strchr(p, ';')); ) {
+		p++;
+		switch (*p) {
+		case 'c': c->vCont_c = true; break;
+		case 'C': c->vCont_C = true; break;
+		case 's': c->vCont_s = true; break;
+		case 'S': c->vCont_S = true; break;
+		case 't': c->vCont_t = true; break;
+		case 'r': c->vCont_r = true; break;
+		default: break;
+		}
+	}
+	return 0;
+}
+
+int rsp_query_halt(struct rsp_conn *c, bool force, struct rsp_stop *st,
+		   struct kit_err *err)
+{
+	int rc;
+
+	/* QEMU removes all breakpoints on '?'. */
+	if (c->nbps && !force) {
+		kit_seterr(err, RSP_ERR_STATE,
+			   "refusing '?' with %zu breakpoints inserted: QEMU would "
+			   "remove them all", c->nbps);
+		return -RSP_ERR_STATE;
+	}
+	rc = rsp_exchange(c, "?", 1, err);
+	if (rc < 0)
+		return rc;
+	if (force)
+		c->nbps = 0;
+	rc = rsp_parse_stop(c->reply.data, c->reply.len, st, err);
+	if (rc < 0)
+		return rc;
+	c->last_stop = *st;
+	c->have_stop = true;
+	return 0;
+}
+
+int rsp_start(struct rsp_conn *c, struct kit_err *err)
+{
+	struct rsp_stop st;
+	int rc;
+
+	rc = rsp_qSupported(c, err);
+	if (rc < 0)
+		return rc;
+	if (c->features.qXfer_features_read) {
+		rc = rsp_read_tdesc(c, err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = rsp_vCont_query(c, err);
+	if (rc < 0)
+		return rc;
+	return rsp_query_halt(c, false, &st, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Registers.                                                           */
+
+int rsp_read_registers(struct rsp_conn *c, struct kit_err *err)
+{
+	size_t i, n;
+	int rc;
+
+	rc = rsp_exchange(c, "g", 1, err);
+	if (rc < 0)
+		return rc;
+	rc = reply_status(c, "g", err);
+	if (rc < 0)
+		return rc;
+	if (c->reply.len % 2) {
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "'g' reply has an odd length (%zu)", c->reply.len);
+		return -RSP_ERR_PROTOCOL;
+	}
+	n = c->reply.len / 2;
+	rsp_buf_reset(&c->g);
+	rsp_buf_reset(&c->g_avail);
+	if (rsp_buf_reserve(&c->g, n) < 0 || rsp_buf_reserve(&c->g_avail, n) < 0)
+		return nomem(err);
+	for (i = 0; i < n; i++) {
+		const char *h = c->reply.data + 2 * i;
+		int hi = rsp_hexval((unsigned char)h[0]);
+		int lo = rsp_hexval((unsigned char)h[1]);
+
+		if (h[0] == 'x' && h[1] == 'x') {
+			c->g.data[i] = 0;
+			c->g_avail.data[i] = 0;
+			continue;
+		}
+		if (hi < 0 || lo < 0) {
+			kit_seterr(err, RSP_ERR_PROTOCOL,
+				   "'g' reply is not hex at offset %zu", 2 * i);
+			rsp_buf_reset(&c->g);
+			return -RSP_ERR_PROTOCOL;
+		}
+		c->g.data[i] = (char)(hi << 4 | lo);
+		c->g_avail.data[i] = 1;
+	}
+	c->g.len = c->g_avail.len = n;
+	return 0;
+}
+
+static int find_reg(struct rsp_conn *c, const char *name,
+		    const struct rsp_reg **out, struct kit_err *err)
+{
+	if (!c->have_tdesc) {
+		kit_seterr(err, RSP_ERR_STATE,
+			   "no target description read: register '%s' unknown", name);
+		return -RSP_ERR_STATE;
+	}
+	*out = rsp_tdesc_find(&c->tdesc, name);
+	if (!*out) {
+		kit_seterr(err, RSP_ERR_INVAL, "no register named '%s'", name);
+		return -RSP_ERR_INVAL;
+	}
+	return 0;
+}
+
+static int reg_in_g(struct rsp_conn *c, const struct rsp_reg *r,
+		    struct kit_err *err)
+{
+	if (r->offset < 0 || (size_t)r->offset + (size_t)r->bitsize / 8 > c->g.len) {
+		kit_seterr(err, RSP_ERR_STATE, "register '%s' is not in the 'g' reply%s",
+			   r->name, c->g.len ? "" : " (none read yet)");
+		return -RSP_ERR_STATE;
+	}
+	return 0;
+}
+
+int rsp_reg_get(struct rsp_conn *c, const char *name, uint64_t *v,
+		struct kit_err *err)
+{
+	const struct rsp_reg *r;
+	int rc = find_reg(c, name, &r, err);
+
+	if (rc < 0)
+		return rc;
+	rc = reg_in_g(c, r, err);
+	if (rc < 0)
+		return rc;
+	if (!c->g_avail.data[r->offset]) {
+		kit_seterr(err, RSP_ERR_STATE, "register '%s' is unavailable", name);
+		return -RSP_ERR_STATE;
+	}
+	*v = rsp_le_to_u64(c->g.data + r->offset, (size_t)r->bitsize / 8);
+	return 0;
+}
+
+int rsp_reg_set(struct rsp_conn *c, const char *name, uint64_t v,
+		struct kit_err *err)
+{
+	const struct rsp_reg *r;
+	int rc = find_reg(c, name, &r, err);
+
+	if (rc < 0)
+		return rc;
+	rc = reg_in_g(c, r, err);
+	if (rc < 0)
+		return rc;
+	rsp_u64_to_le(c->g.data + r->offset, (size_t)r->bitsize / 8, v);
+	memset(c->g_avail.data + r->offset, 1, (size_t)r->bitsize / 8);
+	return 0;
+}
+
+int rsp_write_registers(struct rsp_conn *c, struct kit_err *err)
+{
+	struct rsp_buf p = RSP_BUF_INIT;
+	int rc;
+
+	if (!c->g.len) {
+		kit_seterr(err, RSP_ERR_STATE, "no registers read: nothing to write");
+		return -RSP_ERR_STATE;
+	}
+	if (rsp_buf_reserve(&p, 1 + 2 * c->g.len) < 0)
+		return nomem(err);
+	p.data[0] = 'G';
+	rsp_hex_encode(p.data + 1, c->g.data, c->g.len);
+	p.len = 1 + 2 * c->g.len;
+	rc = rsp_exchange(c, p.data, p.len, err);
+	if (rc == 0)
+		rc = expect_ok(c, "G", err);
+	rsp_buf_free(&p);
+	return rc;
+}
+
+ssize_t rsp_read_register(struct rsp_conn *c, const char *name, void *buf,
+			  size_t bufsz, struct kit_err *err)
+{
+	const struct rsp_reg *r;
+	char what[48];
+	ssize_t n;
+	int rc = find_reg(c, name, &r, err);
+
+	if (rc < 0)
+		return rc;
+	snprintf(what, sizeof what, "p%x", r->regnum);
+	rc = rsp_exchange(c, what, strlen(what), err);
+	if (rc < 0)
+		return rc;
+	rc = reply_status(c, what, err);
+	if (rc < 0)
+		return rc;
+	if (c->reply.data[0] == 'x') {
+		kit_seterr(err, RSP_ERR_STATE, "register '%s' is unavailable", name);
+		return -RSP_ERR_STATE;
+	}
+	n = rsp_hex_decode(buf, bufsz, c->reply.data, c->reply.len);
+	if (n < 0) {
+		kit_seterr(err, RSP_ERR_PROTOCOL, "bad reply to '%s': '%.60s'", what,
+			   c->reply.data);
+		return -RSP_ERR_PROTOCOL;
+	}
+	return n;
+}
+
+int rsp_read_register_u64(struct rsp_conn *c, const char *name, uint64_t *v,
+			  struct kit_err *err)
+{
+	unsigned char b[512];
+	ssize_t n = rsp_read_register(c, name, b, sizeof b, err);
+
+	if (n < 0)
+		return (int)n;
+	*v = rsp_le_to_u64(b, (size_t)n);
+	return 0;
+}
+
+int rsp_write_register_u64(struct rsp_conn *c, const char *name, uint64_t v,
+			   struct kit_err *err)
+{
+	const struct rsp_reg *r;
+	unsigned char b[512];
+	char pkt[1100];
+	size_t nb;
+	int n = find_reg(c, name, &r, err);
+
+	if (n < 0)
+		return n;
+	nb = (size_t)r->bitsize / 8;
+	rsp_u64_to_le(b, nb, v);
+	n = snprintf(pkt, sizeof pkt, "P%x=", r->regnum);
+	rsp_hex_encode(pkt + n, b, nb);
+	n = rsp_exchange(c, pkt, (size_t)n + 2 * nb, err);
+	if (n < 0)
+		return n;
+	return expect_ok(c, "P", err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory.                                                              */
+
+ssize_t rsp_read_memory(struct rsp_conn *c, uint64_t addr, void *buf,
+			size_t len, struct kit_err *err)
+{
+	/* The reply is 2 hex digits a byte; keep it within PacketSize. */
+	size_t chunk = (packet_size(c) - 4) / 2, done = 0;
+	unsigned char *d = buf;
+	int rc;
+
+	while (done < len) {
+		size_t want = len - done < chunk ? len - done : chunk;
+		ssize_t got;
+
+		rc = rsp_exchangef(c, err, "m%llx,%zx",
+				   (unsigned long long)(addr + done), want);
+		if (rc < 0)
+			return rc;
+		rc = reply_status(c, "m", err);
+		if (rc < 0) {
+			if (rc == -RSP_ERR_TARGET)
+				kit_seterr(err, RSP_ERR_TARGET,
+					   "cannot read memory at 0x%llx: error %02x",
+					   (unsigned long long)(addr + done), c->last_errno);
+			return rc;
+		}
+		if (c->reply.len > 2 * want) {
+			kit_seterr(err, RSP_ERR_PROTOCOL,
+				   "reply to 'm' longer than asked (%zu hex digits for %zu bytes)",
+				   c->reply.len, want);
+			return -RSP_ERR_PROTOCOL;
+		}
+		got = rsp_hex_decode(d + done, want, c->reply.data, c->reply.len);
+		if (got < 0) {
+			kit_seterr(err, RSP_ERR_PROTOCOL, "bad reply to 'm': '%.60s'",
+				   c->reply.data);
+			return -RSP_ERR_PROTOCOL;
+		}
+		done += (size_t)got;
+		if ((size_t)got < want)
+			break;   /* a short read: the rest is not readable */
+	}
+	return (ssize_t)done;
+}
+
+int rsp_write_memory(struct rsp_conn *c, uint64_t addr, const void *buf,
+		     size_t len, bool binary, struct kit_err *err)
+{
+	/* The header is at most ~40 bytes; data at most 2 bytes per byte
+	 * (hex, or an escaped binary byte). */
+	size_t chunk = (packet_size(c) - 48) / 2, done = 0;
+	const unsigned char *s = buf;
+	struct rsp_buf p = RSP_BUF_INIT;
+	int rc = 0;
+
+	do {
+		size_t n = len - done < chunk ? len - done : chunk;
+		char hdr[64];
+		int h;
+
+		h = snprintf(hdr, sizeof hdr, "%c%llx,%zx:", binary ? 'X' : 'M',
+			     (unsigned long long)(addr + done), n);
+		rsp_buf_reset(&p);
+		if (rsp_buf_append(&p, hdr, (size_t)h) < 0 ||
+		    rsp_buf_reserve(&p, 2 * n) < 0) {
+			rc = nomem(err);
+			goto out;
+		}
+		if (binary) {
+			rsp_buf_append(&p, s + done, n);
+		} else {
+			rsp_hex_encode(p.data + p.len, s + done, n);
+			p.len += 2 * n;
+		}
+		rc = rsp_exchange(c, p.data, p.len, err);
+		if (rc < 0)
+			goto out;
+		rc = expect_ok(c, binary ? "X" : "M", err);
+		if (rc < 0)
+			goto out;
+		done += n;
+	} while (done < len);
+out:
+	rsp_buf_free(&p);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Breakpoints and watchpoints.                                         */
+
+static const char *const bp_names[] = {
+	"software breakpoint", "hardware breakpoint", "write watchpoint",
+	"read watchpoint", "access watchpoint",
+};
+
+static int bp_op(struct rsp_conn *c, char op, enum rsp_bp_type type,
+		 uint64_t addr, unsigned kind, struct kit_err *err)
+{
+	char what[64];
+	int rc;
+
+	if ((unsigned)type > RSP_WP_ACCESS) {
+		kit_seterr(err, RSP_ERR_INVAL, "bad breakpoint type %d", (int)type);
+		return -RSP_ERR_INVAL;
+	}
+	snprintf(what, sizeof what, "%c%d", op, (int)type);
+	rc = rsp_exchangef(c, err, "%c%d,%llx,%x", op, (int)type,
+			   (unsigned long long)addr, kind);
+	if (rc < 0)
+		return rc;
+	if (c->reply.len == 0) {
+		kit_seterr(err, RSP_ERR_UNSUPPORTED,
+			   "the stub does not support '%s' (%ss)", what,
+			   bp_names[type]);
+		return -RSP_ERR_UNSUPPORTED;
+	}
+	rc = expect_ok(c, what, err);
+	if (rc == -RSP_ERR_TARGET)
+		kit_seterr(err, RSP_ERR_TARGET, "cannot %s %s at 0x%llx: error %02x",
+			   op == 'Z' ? "insert" : "remove", bp_names[type],
+			   (unsigned long long)addr, c->last_errno);
+	return rc;
+}
+
+int rsp_insert_break(struct rsp_conn *c, enum rsp_bp_type type, uint64_t addr,
+		     unsigned kind, struct kit_err *err)
+{
+	int rc;
+
+	if (c->nbps == RSP_MAX_BREAKPOINTS) {
+		kit_seterr(err, RSP_ERR_STATE, "too many breakpoints (%d)",
+			   RSP_MAX_BREAKPOINTS);
+		return -RSP_ERR_STATE;
+	}
+	rc = bp_op(c, 'Z', type, addr, kind, err);
+	if (rc < 0)
+		return rc;
+	c->bps[c->nbps].type = type;
+	c->bps[c->nbps].addr = addr;
+	c->bps[c->nbps].kind = kind;
+	c->nbps++;
+	return 0;
+}
+
+int rsp_remove_break(struct rsp_conn *c, enum rsp_bp_type type, uint64_t addr,
+		     unsigned kind, struct kit_err *err)
+{
+	size_t i;
+	int rc = bp_op(c, 'z', type, addr, kind, err);
+
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < c->nbps; i++) {
+		if (c->bps[i].type == type && c->bps[i].addr == addr) {
+			c->bps[i] = c->bps[--c->nbps];
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Execution control.                                                   */
+
+static int ensure_vcont(struct rsp_conn *c, struct kit_err *err)
+{
+	return c->vcont_known ? 0 : rsp_vCont_query(c, err);
+}
+
+int rsp_continue(struct rsp_conn *c, struct kit_err *err)
+{
+	int rc = ensure_vcont(c, err);
+
+	if (rc < 0)
+		return rc;
+	rc = c->vCont_c ? rsp_send(c, "vCont;c", 7, err) : rsp_send(c, "c", 1, err);
+	if (rc < 0)
+		return rc;
+	c->running = true;
+	c->have_stop = false;
+	return 0;
+}
+
+int rsp_wait_stop(struct rsp_conn *c, int timeout_ms, struct rsp_stop *st,
+		  struct kit_err *err)
+{
+	long long deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+	int rc;
+
+	if (!c->running) {
+		kit_seterr(err, RSP_ERR_STATE, "target is not running");
+		return -RSP_ERR_STATE;
+	}
+	for (;;) {
+		long long left = deadline < 0 ? -1 : deadline - mono_ms();
+
+		rc = rsp_recv(c, deadline < 0 ? -1 : left < 0 ? 0 : (int)left, err);
+		if (rc < 0) {
+			if (rc == -RSP_ERR_TIMEOUT)
+				kit_seterr(err, RSP_ERR_TIMEOUT,
+					   "target still running after %d ms", timeout_ms);
+			else if (rc != -RSP_ERR_INTERRUPTED)
+				c->running = false;   /* connection lost */
+			return rc;
+		}
+		if (rsp_is_console(c->reply.data, c->reply.len)) {
+			struct rsp_buf text = RSP_BUF_INIT;
+
+			if (rsp_parse_console(c->reply.data, c->reply.len, &text) == 0 &&
+			    c->console)
+				c->console(c->console_ctx, text.data, text.len);
+			rsp_buf_free(&text);
+			continue;
+		}
+		c->running = false;
+		rc = reply_status(c, "continue", err);
+		if (rc < 0)
+			return rc;
+		rc = rsp_parse_stop(c->reply.data, c->reply.len, st, err);
+		if (rc < 0)
+			return rc;
+		c->last_stop = *st;
+		c->have_stop = true;
+		return 0;
+	}
+}
+
+int rsp_get_pc(struct rsp_conn *c, uint64_t *linear, uint64_t *pc,
+	       struct kit_err *err)
+{
+	static const char *const names[] = { "rip", "eip", "pc" };
+	uint64_t ip = 0, cs, cr0;
+	size_t i;
+	int rc;
+
+	rc = rsp_read_registers(c, err);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < 3; i++) {
+		if (c->have_tdesc && rsp_tdesc_find(&c->tdesc, names[i]))
+			break;
+	}
+	if (i == 3) {
+		kit_seterr(err, RSP_ERR_STATE, "no program counter register known");
+		return -RSP_ERR_STATE;
+	}
+	rc = rsp_reg_get(c, names[i], &ip, err);
+	if (rc < 0)
+		return rc;
+	*pc = ip;
+	*linear = ip;
+	/* Real mode: QEMU reports IP; breakpoints are linear addresses. */
+	if (rsp_tdesc_find(&c->tdesc, "cr0") && rsp_tdesc_find(&c->tdesc, "cs") &&
+	    rsp_reg_get(c, "cr0", &cr0, NULL) == 0 && !(cr0 & 1) &&
+	    rsp_reg_get(c, "cs", &cs, NULL) == 0)
+		*linear = ((cs & 0xffff) << 4) + (ip & 0xffff);
+	return 0;
+}
+
+/* Send one single-step and wait for its stop. */
+static int raw_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
+{
+	char pkt[64];
+	int rc = ensure_vcont(c, err);
+
+	if (rc < 0)
+		return rc;
+	if (!c->vCont_s)
+		snprintf(pkt, sizeof pkt, "s");
+	else if (c->have_stop && c->last_stop.tid > 0 && c->last_stop.pid > 0)
+		snprintf(pkt, sizeof pkt, "vCont;s:p%lx.%lx", c->last_stop.pid,
+			 c->last_stop.tid);
+	else if (c->have_stop && c->last_stop.tid > 0)
+		snprintf(pkt, sizeof pkt, "vCont;s:%lx", c->last_stop.tid);
+	else
+		snprintf(pkt, sizeof pkt, "vCont;s");
+	rc = rsp_send(c, pkt, strlen(pkt), err);
+	if (rc < 0)
+		return rc;
+	c->running = true;
+	return rsp_wait_stop(c, c->timeout_ms, st, err);
+}
+
+/*
+ * Step once, first lifting execution breakpoints at the stop address (QEMU
+ * 7.2 would report the same breakpoint again without executing anything).
+ */
+static int step_over(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
+{
+	struct rsp_bp lifted[RSP_MAX_BREAKPOINTS];
+	size_t nl = 0, i;
+	uint64_t lin, pc;
+	int rc, rc2;
+
+	if (c->running) {
+		kit_seterr(err, RSP_ERR_RUNNING, "target is running");
+		return -RSP_ERR_RUNNING;
+	}
+	if (c->nbps && c->have_stop &&
+	    (c->last_stop.kind == 'T' || c->last_stop.kind == 'S')) {
+		rc = rsp_get_pc(c, &lin, &pc, err);
+		if (rc < 0)
+			return rc;
+		for (i = 0; i < c->nbps; i++) {
+			const struct rsp_bp *b = &c->bps[i];
+
+			if ((b->type == RSP_BP_SW || b->type == RSP_BP_HW) &&
+			    (b->addr == lin || b->addr == pc))
+				lifted[nl++] = *b;
+		}
+	}
+	for (i = 0; i < nl; i++) {
+		rc = rsp_remove_break(c, lifted[i].type, lifted[i].addr,
+				      lifted[i].kind, err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = raw_step(c, st, err);
+	if (rc < 0 && c->running)
+		return rc;   /* cannot re-insert while it runs */
+	for (i = 0; i < nl; i++) {
+		rc2 = rsp_insert_break(c, lifted[i].type, lifted[i].addr,
+				       lifted[i].kind, rc < 0 ? NULL : err);
+		if (rc2 < 0 && rc == 0)
+			rc = rc2;
+	}
+	return rc;
+}
+
+int rsp_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
+{
+	return step_over(c, st, err);
+}
+
+int rsp_resume(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
+{
+	size_t i;
+	uint64_t lin, pc;
+	int rc, need = 0;
+
+	if (c->running) {
+		kit_seterr(err, RSP_ERR_RUNNING, "target is running");
+		return -RSP_ERR_RUNNING;
+	}
+	if (c->nbps && c->have_stop &&
+	    (c->last_stop.kind == 'T' || c->last_stop.kind == 'S')) {
+		rc = rsp_get_pc(c, &lin, &pc, err);
+		if (rc < 0)
+			return rc;
+		for (i = 0; i < c->nbps; i++)
+			if ((c->bps[i].type == RSP_BP_SW || c->bps[i].type == RSP_BP_HW) &&
+			    (c->bps[i].addr == lin || c->bps[i].addr == pc))
+				need = 1;
+	}
+	if (need) {
+		rc = step_over(c, st, err);
+		if (rc < 0)
+			return rc;
+		if (st->kind != 'T' && st->kind != 'S')
+			return 1;   /* exited while stepping */
+	}
+	return rsp_continue(c, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Monitor, threads, detach, kill.                                      */
+
+int rsp_monitor(struct rsp_conn *c, const char *cmd, struct rsp_buf *out,
+		struct kit_err *err)
+{
+	size_t n = strlen(cmd);
+	char *pkt = malloc(6 + 2 * n + 1);
+	int rc;
+
+	if (!pkt)
+		return nomem(err);
+	memcpy(pkt, "qRcmd,", 6);
+	rsp_hex_encode(pkt + 6, cmd, n);
+	rc = rsp_exchange(c, pkt, 6 + 2 * n, err);
+	free(pkt);
+	while (rc == 0) {
+		if (rsp_is_console(c->reply.data, c->reply.len)) {
+			if (rsp_parse_console(c->reply.data, c->reply.len, out) < 0)
+				return nomem(err);
+			rc = rsp_recv(c, c->timeout_ms, err);
+			continue;
+		}
+		rc = reply_status(c, "qRcmd", err);
+		if (rc < 0 || !strcmp(c->reply.data, "OK"))
+			return rc;
+		/* A final hex-encoded output instead of O packets. */
+		if (rsp_buf_reserve(out, c->reply.len / 2) < 0)
+			return nomem(err);
+		if (rsp_hex_decode(out->data + out->len, c->reply.len / 2,
+				   c->reply.data, c->reply.len) < 0) {
+			kit_seterr(err, RSP_ERR_PROTOCOL, "bad reply to 'qRcmd': '%.60s'",
+				   c->reply.data);
+			return -RSP_ERR_PROTOCOL;
+		}
+		out->len += c->reply.len / 2;
+		out->data[out->len] = '\0';
+		return 0;
+	}
+	return rc;
+}
+
+static int parse_tid(const char *s, size_t len, struct rsp_thread *t)
+{
+	uint64_t v;
+	const char *dot;
+
+	t->pid = -1;
+	if (len && s[0] == 'p') {
+		dot = memchr(s, '.', len);
+		if (!dot || rsp_parse_hex_u64(s + 1, (size_t)(dot - s - 1), &v) !=
+			    (int)(dot - s - 1))
+			return -1;
+		t->pid = (long)v;
+		len -= (size_t)(dot + 1 - s);
+		s = dot + 1;
+	}
+	if (rsp_parse_hex_u64(s, len, &v) != (int)len)
+		return -1;
+	t->tid = (long)v;
+	return 0;
+}
+
+int rsp_thread_list(struct rsp_conn *c, struct rsp_thread **list, size_t *n,
+		    struct kit_err *err)
+{
+	struct rsp_thread *v = NULL;
+	size_t nv = 0, alloc = 0;
+	const char *q = "qfThreadInfo";
+	int rc;
+
+	*list = NULL;
+	*n = 0;
+	for (;;) {
+		const char *p, *end;
+
+		rc = rsp_exchange(c, q, strlen(q), err);
+		if (rc < 0)
+			goto fail;
+		rc = reply_status(c, q, err);
+		if (rc < 0)
+			goto fail;
+		if (c->reply.data[0] == 'l')
+			break;
+		if (c->reply.data[0] != 'm') {
+			kit_seterr(err, RSP_ERR_PROTOCOL, "bad reply to '%s': '%.60s'", q,
+				   c->reply.data);
+			rc = -RSP_ERR_PROTOCOL;
+			goto fail;
+		}
+		p = c->reply.data + 1;
+		end = c->reply.data + c->reply.len;
+		while (p < end) {
+			const char *comma = memchr(p, ',', (size_t)(end - p));
+
+			if (!comma)
+				comma = end;
+			if (nv == alloc) {
+				struct rsp_thread *nw;
+
+				alloc = alloc ? 2 * alloc : 8;
+				nw = realloc(v, alloc * sizeof *v);
+				if (!nw) {
+					rc = nomem(err);
+					goto fail;
+				}
+				v = nw;
+			}
+			if (parse_tid(p, (size_t)(comma - p), &v[nv]) < 0) {
+				kit_seterr(err, RSP_ERR_PROTOCOL,
+					   "bad thread id in '%.60s'", c->reply.data);
+				rc = -RSP_ERR_PROTOCOL;
+				goto fail;
+			}
+			nv++;
+			p = comma + 1;
+		}
+		q = "qsThreadInfo";
+	}
+	*list = v;
+	*n = nv;
+	return 0;
+fail:
+	free(v);
+	return rc;
+}
+
+int rsp_detach(struct rsp_conn *c, struct kit_err *err)
+{
+	int rc = rsp_exchange(c, "D", 1, err);
+
+	if (rc < 0)
+		return rc;
+	rc = expect_ok(c, "D", err);
+	if (rc == 0)
+		c->nbps = 0;   /* QEMU removes breakpoints on detach */
+	return rc;
+}
+
+int rsp_kill(struct rsp_conn *c, struct kit_err *err)
+{
+	int rc = rsp_send(c, "k", 1, err);
+
+	/* QEMU exits at once; the connection closing is the answer. */
+	if (rc == -RSP_ERR_CLOSED || rc == -RSP_ERR_TRUNCATED)
+		rc = 0;
+	if (rc == 0)
+		c->nbps = 0;
+	return rc;
+}

@@ -1,0 +1,538 @@
+/*
+ * rsp.h: a client library for the GDB Remote Serial Protocol, written for
+ * debugging early boot in QEMU 7.2's gdbstub (TCG).  It never prints (except
+ * the GDBSTUB_TRACE packet trace, see below) and never exits: every function
+ * returns 0 (or a count) on success and a negative enum rsp_error value on
+ * failure, with the same code (positive) and a message in a struct kit_err.
+ *
+ * Layers, one file each:
+ *   packet.c     framing and hex helpers, pure functions on byte buffers
+ *   conn.c       transports, acks, retransmission, timeouts, trace
+ *   responses.c  one parser per reply kind (stop replies, errors, qSupported)
+ *   core.c       one function per protocol operation
+ *
+ * Wire format
+ * -----------
+ * A packet is '$' PAYLOAD '#' CC, CC being two lower-case hex digits, the sum
+ * of the raw bytes between '$' and '#' modulo 256.  The receiver answers '+'
+ * (good) or '-' (bad checksum: please send it again) unless both sides agreed
+ * to QStartNoAckMode.  A lone 0x03 byte outside packets asks a running target
+ * to stop.
+ *
+ *   Escapes: '$', '#', '}' and '*' inside a payload are sent as '}' followed
+ *   by the byte XOR 0x20 ("}\x03" is '#').  This library escapes them when
+ *   encoding and removes escapes from every received payload.
+ *
+ *   Run-length: "X*N" in a reply means X followed by N - 29 more copies of
+ *   X, N a printable character; '$' and '#' are never used as run lengths
+ *   (they are frame characters), so runs of 6 and 7 are sent another way.
+ *   Runs repeat the previous raw character, before escapes are removed (the
+ *   order gdbserver encodes in).  A '*' with no previous character, or a
+ *   run-length character below ' ' or above '~', makes the packet malformed:
+ *   it is answered with '-' like a bad checksum.
+ *
+ *   Numbers (addresses, lengths, thread ids) are big-endian hex; register
+ *   and memory contents are hex of the target's bytes, little-endian for
+ *   x86 registers.  "xx" in a register reply means "unavailable".
+ *
+ *   Replies: "OK"; "E NN" (two hex digits, an error number chosen by the
+ *   stub, or "E.text"); the empty packet = "I do not know that packet"
+ *   (unsupported); stop replies S/T/W/X (see struct rsp_stop); "O HEX" =
+ *   console output the stub prints while the target runs or while it
+ *   executes a qRcmd monitor command.
+ *
+ * QEMU 7.2 facts the library is built around (see FIELD-NOTES.md):
+ *   - qSupported offers PacketSize=1000;qXfer:features:read+;vContSupported+;
+ *     multiprocess+ and no QStartNoAckMode, so acks stay on.
+ *   - p/P answer empty until the target description was read.
+ *   - g always has the 64-bit x86-64 layout; in real mode rip is IP.
+ *   - '?' removes every breakpoint: rsp_query_halt() refuses it while
+ *     breakpoints are inserted unless forced.
+ *   - any byte other than 0x03 sent while the guest runs stops it without a
+ *     stop reply, so while running this library sends nothing but 0x03 (not
+ *     even acks for 'O' packets).
+ *   - continuing (or stepping) from an address holding a breakpoint stops
+ *     there again at once: rsp_resume() and rsp_step() step over it.
+ *
+ * Trace: with GDBSTUB_TRACE=1 (or any value other than "0" or empty) in the
+ * environment when the connection is made, every byte sequence sent and
+ * every event received is passed, escaped, to conn->trace (which defaults to
+ * printing "rsp: LINE" on stderr), in the spirit of gdb's "set debug remote
+ * 1":
+ *     rsp: -> $qSupported:swbreak+;hwbreak+;vContSupported+#c9
+ *     rsp: <- +
+ *     rsp: <- $PacketSize=1000;qXfer:features:read+;...#xx
+ *     rsp: -> +
+ *     rsp: -> \x03 (interrupt)
+ */
+#ifndef KIT_RSP_H
+#define KIT_RSP_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "usage.h"
+
+/* Failure codes: functions return -code, and set err->code = code. */
+enum rsp_error {
+	RSP_ERR_SYS = 1000,   /* a system call failed; msg ends in strerror */
+	RSP_ERR_NOMEM,        /* out of memory */
+	RSP_ERR_INVAL,        /* bad argument (address spec, register name) */
+	RSP_ERR_TIMEOUT,      /* no answer within the timeout */
+	RSP_ERR_CLOSED,       /* the stub closed the connection between packets */
+	RSP_ERR_TRUNCATED,    /* the stub closed the connection mid-packet */
+	RSP_ERR_PROTOCOL,     /* malformed or unexpected reply, too many bad
+	                         checksums, not a gdb stub at all, reply too long */
+	RSP_ERR_NAK,          /* the stub kept answering '-' to our packet */
+	RSP_ERR_UNSUPPORTED,  /* the stub answered empty: it lacks the feature */
+	RSP_ERR_TARGET,       /* the stub answered "E NN"; NN in conn->last_errno */
+	RSP_ERR_RUNNING,      /* refused: the target runs; only rsp_interrupt()
+	                         and rsp_wait_stop() are allowed */
+	RSP_ERR_STATE,        /* refused in this state ('?' with breakpoints,
+	                         register read before the description...) */
+	RSP_ERR_INTERRUPTED,  /* the wake fd became readable during a wait */
+	RSP_ERR_EXITED,       /* the target exited (W/X stop reply) */
+};
+
+/* ------------------------------------------------------------------ */
+/* packet.c: framing.  Pure functions; no I/O.                          */
+
+/* A growable byte buffer; data is always NUL-terminated once allocated. */
+struct rsp_buf {
+	char *data;
+	size_t len;
+	size_t alloc;
+};
+#define RSP_BUF_INIT { NULL, 0, 0 }
+/* 0, or -1 (errno ENOMEM). */
+int rsp_buf_append(struct rsp_buf *b, const void *p, size_t n);
+int rsp_buf_reserve(struct rsp_buf *b, size_t extra);
+void rsp_buf_reset(struct rsp_buf *b);
+void rsp_buf_free(struct rsp_buf *b);
+
+/* Sum of the bytes modulo 256. */
+uint8_t rsp_checksum(const void *p, size_t n);
+
+/* Append "$" escaped(payload) "#cc" to out.  0, or -1 on ENOMEM. */
+int rsp_packet_encode(struct rsp_buf *out, const void *payload, size_t n);
+
+/* What rsp_parser_feed() found. */
+enum rsp_event_kind {
+	RSP_EV_NONE = 0,  /* input used up without completing anything */
+	RSP_EV_PACKET,    /* a good packet; data/len = unescaped, expanded
+	                     payload (NUL-terminated), valid until next feed */
+	RSP_EV_ACK,       /* '+' */
+	RSP_EV_NAK,       /* '-' */
+	RSP_EV_INTERRUPT, /* 0x03 outside a packet (a client's break) */
+	RSP_EV_BADSUM,    /* checksum mismatch: answer '-'; data/len = payload */
+	RSP_EV_BADPKT,    /* malformed (bad run length, non-hex checksum):
+	                     answer '-' */
+	RSP_EV_TOOLONG,   /* payload exceeded parser->max (or memory): the
+	                     packet was dropped up to its '#cc' */
+	RSP_EV_GARBAGE,   /* bytes outside any packet that are not + - 0x03;
+	                     data/len point into the caller's input */
+};
+
+struct rsp_event {
+	enum rsp_event_kind kind;
+	const char *data;
+	size_t len;
+	uint8_t sum_got, sum_want;  /* RSP_EV_BADSUM: received / computed */
+};
+
+/* A streaming decoder: feed it bytes as they arrive, in any split. */
+struct rsp_parser {
+	int state;            /* internal: outside, in payload, checksum */
+	uint8_t sum;          /* running sum of raw payload bytes */
+	uint8_t csum_hi;      /* first checksum digit */
+	int rle;              /* 1 = previous raw byte was '*' */
+	int have_prev;        /* 1 = raw_prev holds a repeatable byte */
+	char raw_prev;
+	int bad;              /* malformed content seen in this packet */
+	int toolong;          /* payload over max or out of memory */
+	struct rsp_buf buf;   /* payload, raw but run-length expanded */
+	size_t max;           /* bytes; payloads longer are dropped; 0 = 16 MiB */
+	size_t received;      /* bytes of the current packet seen so far */
+};
+
+void rsp_parser_init(struct rsp_parser *p);
+void rsp_parser_free(struct rsp_parser *p);
+/* 1 when in the middle of a packet (a close now truncates it). */
+int rsp_parser_midpacket(const struct rsp_parser *p);
+/*
+ * Consume bytes from buf[0..n) up to and including the first complete event
+ * and return how many were consumed; ev->kind is RSP_EV_NONE when all n
+ * bytes were consumed without completing one.  Several packets glued in one
+ * read come out one per call: loop until the input is used up.
+ */
+size_t rsp_parser_feed(struct rsp_parser *p, const void *buf, size_t n,
+		       struct rsp_event *ev);
+
+/* Hex helpers.  rsp_hexval: 0..15, or -1 for a non-hex character. */
+int rsp_hexval(int c);
+/* Write 2*n lower-case hex digits and a NUL to out (2*n+1 bytes). */
+void rsp_hex_encode(char *out, const void *in, size_t n);
+/* Decode hexlen digits into out; the number of bytes, or -1 when hexlen is
+ * odd, a digit is not hex, or outsz is too small. */
+ssize_t rsp_hex_decode(void *out, size_t outsz, const char *hex, size_t hexlen);
+/* Parse a big-endian hex number of 1..16 digits; the digits used, or -1. */
+int rsp_parse_hex_u64(const char *s, size_t len, uint64_t *v);
+/* Little-endian bytes <-> integer (n <= 8 bytes used). */
+uint64_t rsp_le_to_u64(const void *bytes, size_t n);
+void rsp_u64_to_le(void *bytes, size_t n, uint64_t v);
+/* A register value as sent by the stub (hex of little-endian bytes) to an
+ * integer: 0; 1 when it is all 'x' (unavailable, *v = 0); -1 if malformed. */
+int rsp_hex_le_to_u64(const char *hex, size_t hexlen, uint64_t *v);
+/* Append to out a printable rendering of p[0..n): \xNN for bytes outside
+ * ' '..'~' and for '\\'.  At most max input bytes, then "...[N more]".
+ * 0, or -1 on ENOMEM. */
+int rsp_escape_for_trace(struct rsp_buf *out, const void *p, size_t n, size_t max);
+
+/* ------------------------------------------------------------------ */
+/* responses.c: reply parsers.                                         */
+
+/* qSupported reply tokens, named after the manual.  Absent = false/0. */
+struct rsp_qSupported {
+	unsigned long PacketSize;     /* bytes (sent in hex); 0 = not given */
+	bool qXfer_features_read;
+	bool qXfer_auxv_read;
+	bool qXfer_memory_map_read;
+	bool qXfer_threads_read;
+	bool qXfer_exec_file_read;
+	bool qXfer_siginfo_read;
+	bool vContSupported;
+	bool multiprocess;
+	bool QStartNoAckMode;
+	bool QPassSignals;
+	bool QNonStop;
+	bool QThreadEvents;
+	bool swbreak;
+	bool hwbreak;
+	bool ReverseStep;
+	bool ReverseContinue;
+	bool fork_events;
+	bool vfork_events;
+	bool exec_events;
+	bool no_resumed;
+	bool qRelocInsn;
+	bool BreakpointCommands;
+	bool ConditionalBreakpoints;
+	unsigned ntokens;             /* tokens seen, known or not */
+};
+/* Parse "tok;tok;..." (tok is name+, name-, name? or name=value).
+ * -RSP_ERR_PROTOCOL when PacketSize is not a hex number. */
+int rsp_parse_qSupported(const char *reply, size_t len,
+			 struct rsp_qSupported *q, struct kit_err *err);
+
+/* Why the target stopped. */
+enum rsp_stop_reason {
+	RSP_REASON_NONE = 0,   /* a plain signal */
+	RSP_REASON_SWBREAK,    /* "swbreak" */
+	RSP_REASON_HWBREAK,    /* "hwbreak" */
+	RSP_REASON_WATCH,      /* "watch:ADDR" (write) */
+	RSP_REASON_RWATCH,     /* "rwatch:ADDR" */
+	RSP_REASON_AWATCH,     /* "awatch:ADDR" */
+};
+
+#define RSP_STOP_MAX_REGS 32
+
+struct rsp_stop {
+	char kind;             /* 'S', 'T' (stopped), 'W' (exited), 'X'
+	                          (killed by a signal) */
+	int signo;             /* S/T/X: the target signal number (5 = TRAP) */
+	int exit_status;       /* W: the exit status */
+	long pid;              /* W/X ";process:PID"; T "thread:pP.T" P; else -1 */
+	long tid;              /* T "thread:": the thread; -1 when absent
+	                          (0 = any, -1 in the spec = all) */
+	enum rsp_stop_reason reason;
+	uint64_t watch_addr;   /* RSP_REASON_*WATCH: the data address */
+	unsigned nregs;        /* T "NN:VALUE" pairs kept (first 32) */
+	struct {
+		unsigned regnum;
+		uint64_t value;    /* first 8 bytes, little-endian */
+		unsigned size;     /* bytes */
+	} regs[RSP_STOP_MAX_REGS];
+};
+/* Parse a stop reply.  -RSP_ERR_PROTOCOL when it is not one or is
+ * malformed (the message quotes it). */
+int rsp_parse_stop(const char *reply, size_t len, struct rsp_stop *st,
+		   struct kit_err *err);
+
+/* 1 when reply is "E NN" (*nn = NN) or "E.text" (*nn = -1); else 0. */
+int rsp_parse_error(const char *reply, size_t len, int *nn);
+/* 1 when reply is a console output packet "O" HEX (not "OK"). */
+int rsp_is_console(const char *reply, size_t len);
+/* Append the decoded text of an "O" packet to out.  0, or -1 (ENOMEM or
+ * malformed). */
+int rsp_parse_console(const char *reply, size_t len, struct rsp_buf *out);
+
+/* ------------------------------------------------------------------ */
+/* core.c (target description part): registers.                        */
+
+struct rsp_reg {
+	char name[32];
+	int regnum;            /* as used by p/P; the description's order */
+	int bitsize;
+	char type[32];         /* "int64", "code_ptr", "i387_ext", "vec128"... */
+	char group[32];        /* "general", "float", "vector", "" */
+	char feature[64];      /* the <feature name=...> it came from */
+	long offset;           /* bytes into the g packet; -1 = not in g */
+};
+
+struct rsp_tdesc {
+	char architecture[64]; /* "i386:x86-64" */
+	struct rsp_reg *regs;  /* sorted by regnum */
+	size_t nregs;
+	size_t g_size;         /* bytes of all registers in regnum order */
+};
+
+/* Fetches one annex of the features object; used for xi:include. */
+typedef int (*rsp_fetch_fn)(void *ctx, const char *annex, struct rsp_buf *out,
+			    struct kit_err *err);
+/*
+ * Parse target description XML (with expat) into td, following each
+ * <xi:include href="..."/> through fetch (a NULL fetch makes includes an
+ * error), up to 8 levels deep.  Registers without a regnum attribute take
+ * the next number after the previous register.  -RSP_ERR_PROTOCOL on bad
+ * XML (with the line number), a missing name or bitsize, include loops.
+ */
+int handle_qXfer_features(struct rsp_tdesc *td, const char *xml, size_t len,
+			  rsp_fetch_fn fetch, void *ctx, struct kit_err *err);
+void rsp_tdesc_free(struct rsp_tdesc *td);
+const struct rsp_reg *rsp_tdesc_find(const struct rsp_tdesc *td,
+				     const char *name);
+
+/* ------------------------------------------------------------------ */
+/* conn.c: one connection to a stub.                                   */
+
+#define RSP_DEFAULT_TIMEOUT_MS 10000
+#define RSP_DEFAULT_RETRIES 3
+#define RSP_MAX_BREAKPOINTS 64
+
+enum rsp_bp_type {       /* the Z/z packet type digit */
+	RSP_BP_SW = 0,       /* software breakpoint (int3 under KVM) */
+	RSP_BP_HW = 1,       /* hardware breakpoint */
+	RSP_WP_WRITE = 2,
+	RSP_WP_READ = 3,
+	RSP_WP_ACCESS = 4,
+};
+
+struct rsp_bp {
+	enum rsp_bp_type type;
+	uint64_t addr;       /* linear address, as QEMU compares it */
+	unsigned kind;       /* breakpoint: 1 on x86; watchpoint: length */
+};
+
+struct rsp_conn {
+	int fd;
+	struct rsp_parser parser;
+	unsigned char rbuf[4096];  /* bytes read, not yet fed to the parser */
+	size_t rpos, rlen;
+	struct rsp_buf reply;      /* the last packet received */
+	struct rsp_buf pending;    /* a packet that arrived while waiting for
+	                              an ack, handed out by the next receive */
+	bool have_pending;
+	struct rsp_buf out;        /* scratch for encoding */
+	size_t garbage;            /* garbage bytes since the last good event */
+	char garbage_text[64];     /* their beginning, for error messages */
+	bool got_any;              /* a valid event ever came from the stub */
+
+	int timeout_ms;            /* ms, every ack/reply wait; -1 = none */
+	int retries;               /* retransmissions on '-', bad checksums */
+	bool noack;                /* QStartNoAckMode is in effect */
+	bool running;              /* resumed, no stop reply yet */
+	volatile sig_atomic_t interrupt_sent; /* set by rsp_interrupt() */
+	int wake_fd;               /* -1; readable = abort rsp_wait_stop() */
+	int last_errno;            /* NN of the last "E NN" reply, -1 = E.text */
+
+	/* Trace: non-NULL = called with each line (no newline). */
+	void (*trace)(void *ctx, const char *line);
+	void *trace_ctx;
+	/* Console output ('O' packets while running). */
+	void (*console)(void *ctx, const char *text, size_t len);
+	void *console_ctx;
+
+	struct rsp_qSupported features;
+	bool have_features;
+	bool vcont_known;          /* vCont? was asked */
+	bool vCont_c, vCont_C, vCont_s, vCont_S, vCont_t, vCont_r;
+	struct rsp_tdesc tdesc;
+	bool have_tdesc;
+	struct rsp_buf g;          /* the last g reply, decoded to bytes */
+	struct rsp_buf g_avail;    /* per byte: 1 = valid, 0 = "xx" */
+
+	struct rsp_bp bps[RSP_MAX_BREAKPOINTS];  /* inserted */
+	size_t nbps;
+	struct rsp_stop last_stop;
+	bool have_stop;
+};
+
+/*
+ * Connect to "host:port", "tcp:host:port", "[v6addr]:port" or "unix:PATH",
+ * waiting at most timeout_ms (-1 = RSP_DEFAULT_TIMEOUT_MS).  Returns a new
+ * connection, or NULL with err filled: RSP_ERR_INVAL (bad spec, unknown
+ * host), RSP_ERR_TIMEOUT, RSP_ERR_SYS (refused: "connection refused"...).
+ * Reads GDBSTUB_TRACE.  Nothing is sent yet; call rsp_start().
+ */
+struct rsp_conn *rsp_connect(const char *spec, int timeout_ms,
+			     struct kit_err *err);
+/* Wrap an already connected fd (socketpair, pipe...); the conn owns it. */
+struct rsp_conn *rsp_conn_from_fd(int fd, struct kit_err *err);
+/* Close and free; NULL is fine. */
+void rsp_close(struct rsp_conn *c);
+
+/*
+ * Send one packet and, unless no-ack mode is on, wait for its '+',
+ * resending on '-' up to c->retries times (then -RSP_ERR_NAK).  A packet
+ * arriving instead of the '+' is taken as the ack and kept for the next
+ * receive.  -RSP_ERR_RUNNING while the target runs; -RSP_ERR_TIMEOUT,
+ * -RSP_ERR_CLOSED, -RSP_ERR_SYS, -RSP_ERR_PROTOCOL (garbage: not a stub).
+ */
+int rsp_send(struct rsp_conn *c, const void *payload, size_t len,
+	     struct kit_err *err);
+/*
+ * Wait up to timeout_ms (-1 = forever, but c->wake_fd readable ends it with
+ * -RSP_ERR_INTERRUPTED) for the next packet, ack it ('+', or '-' and wait
+ * for the resend on a bad checksum, at most c->retries times) and leave it
+ * in c->reply.  Acks are not sent while c->running (see above).  Errors:
+ * -RSP_ERR_TIMEOUT, -RSP_ERR_CLOSED, -RSP_ERR_TRUNCATED ("connection closed
+ * in the middle of a packet"), -RSP_ERR_PROTOCOL (bad checksums, reply over
+ * the parser's limit, garbage), -RSP_ERR_SYS.
+ */
+int rsp_recv(struct rsp_conn *c, int timeout_ms, struct kit_err *err);
+/* rsp_send then rsp_recv with c->timeout_ms; the reply is in c->reply. */
+int rsp_exchange(struct rsp_conn *c, const char *payload, size_t len,
+		 struct kit_err *err);
+/* The same with a printf format for the payload. */
+__attribute__((format(printf, 3, 4)))
+int rsp_exchangef(struct rsp_conn *c, struct kit_err *err, const char *fmt, ...);
+/*
+ * Ask a running target to stop: write the single byte 0x03.  Safe to call
+ * from a signal handler (it only calls write(2) and sets a flag; the trace
+ * line is written later by rsp_wait_stop).  0 or -RSP_ERR_SYS.
+ */
+int rsp_interrupt(struct rsp_conn *c, struct kit_err *err);
+/* The default trace sink: "rsp: LINE\n" on stderr. */
+void rsp_trace_stderr(void *ctx, const char *line);
+
+/* ------------------------------------------------------------------ */
+/* core.c: operations.  Each needs the target stopped (else            */
+/* -RSP_ERR_RUNNING) and may fail with any rsp_exchange() error.        */
+
+/* qSupported; fills c->features; sends QStartNoAckMode when offered. */
+int rsp_qSupported(struct rsp_conn *c, struct kit_err *err);
+/* Everything a session starts with: qSupported, no-ack mode, the target
+ * description (when qXfer:features:read is offered), vCont?, '?' into
+ * c->last_stop. */
+int rsp_start(struct rsp_conn *c, struct kit_err *err);
+/* qXfer:OBJECT:read:ANNEX:OFF,LEN in PacketSize chunks until an 'l' reply;
+ * appends to out.  -RSP_ERR_UNSUPPORTED (empty), -RSP_ERR_TARGET (E NN),
+ * -RSP_ERR_PROTOCOL (reply not m/l). */
+int rsp_qXfer_read(struct rsp_conn *c, const char *object, const char *annex,
+		   struct rsp_buf *out, struct kit_err *err);
+/* Read target.xml and its includes into c->tdesc. */
+int rsp_read_tdesc(struct rsp_conn *c, struct kit_err *err);
+
+/* g: read all registers into c->g (the tdesc's layout).  A reply shorter
+ * than the description leaves the later registers "not in g" (read them
+ * with p).  -RSP_ERR_PROTOCOL for odd length or non-hex. */
+int rsp_read_registers(struct rsp_conn *c, struct kit_err *err);
+/* A register's value from the last g (first 8 bytes, little-endian).
+ * -RSP_ERR_INVAL unknown name; -RSP_ERR_STATE no g read yet, register not
+ * in g, or value unavailable ("xx"). */
+int rsp_reg_get(struct rsp_conn *c, const char *name, uint64_t *v,
+		struct kit_err *err);
+/* Change a register in the c->g copy (write it back with rsp_write_registers). */
+int rsp_reg_set(struct rsp_conn *c, const char *name, uint64_t v,
+		struct kit_err *err);
+/* G: write c->g back. */
+int rsp_write_registers(struct rsp_conn *c, struct kit_err *err);
+/* p: one register by name into buf (its bitsize/8 bytes); returns the byte
+ * count.  -RSP_ERR_STATE when no description was read (QEMU answers p with
+ * empty until then); -RSP_ERR_UNSUPPORTED on an empty reply. */
+ssize_t rsp_read_register(struct rsp_conn *c, const char *name, void *buf,
+			  size_t bufsz, struct kit_err *err);
+int rsp_read_register_u64(struct rsp_conn *c, const char *name, uint64_t *v,
+			  struct kit_err *err);
+/* P: write one register (v in the register's width, little-endian). */
+int rsp_write_register_u64(struct rsp_conn *c, const char *name, uint64_t v,
+			   struct kit_err *err);
+
+/* m: read len bytes at addr, split so that each reply fits PacketSize.
+ * -RSP_ERR_TARGET (E NN: unmapped), -RSP_ERR_PROTOCOL (reply longer than
+ * asked, odd, non-hex); a short reply ends the read: returns bytes read. */
+ssize_t rsp_read_memory(struct rsp_conn *c, uint64_t addr, void *buf,
+			size_t len, struct kit_err *err);
+/* M (hex) or, with binary = true, X (escaped binary): write len bytes. */
+int rsp_write_memory(struct rsp_conn *c, uint64_t addr, const void *buf,
+		     size_t len, bool binary, struct kit_err *err);
+
+/* Z/z.  0; -RSP_ERR_UNSUPPORTED when the stub answered empty (that type is
+ * not supported: fall back, e.g. from RSP_BP_SW to RSP_BP_HW);
+ * -RSP_ERR_TARGET on "E NN" (it supports the type but failed here, e.g.
+ * KVM cannot write int3 to an unmapped address: fall back too, or give up).
+ * Inserted breakpoints are remembered (at most RSP_MAX_BREAKPOINTS). */
+int rsp_insert_break(struct rsp_conn *c, enum rsp_bp_type type, uint64_t addr,
+		     unsigned kind, struct kit_err *err);
+int rsp_remove_break(struct rsp_conn *c, enum rsp_bp_type type, uint64_t addr,
+		     unsigned kind, struct kit_err *err);
+
+/* vCont?: fills c->vCont_* (all false and 0 when unsupported). */
+int rsp_vCont_query(struct rsp_conn *c, struct kit_err *err);
+/* Send vCont;c (or c) and return at once: the target runs (c->running)
+ * until rsp_wait_stop() returns a stop.  Does not step over a breakpoint at
+ * the current pc: use rsp_resume(). */
+int rsp_continue(struct rsp_conn *c, struct kit_err *err);
+/*
+ * Continue, first stepping over an execution breakpoint at the stop address
+ * (QEMU 7.2 would stop there again at once): remove it, single-step,
+ * re-insert it, then continue.  0 = running; 1 = the step itself ended in a
+ * stop other than a trap (exit...), left in *st; negative on failure.
+ * The stop address is the linear pc: in real mode (CR0.PE clear)
+ * cs * 16 + ip, else rip (flat segments assumed); both are compared.
+ */
+int rsp_resume(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err);
+/* Single-step (vCont;s:TID or s), stepping over a breakpoint at pc like
+ * rsp_resume, and wait up to c->timeout_ms for the stop. */
+int rsp_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err);
+/*
+ * Wait for the stop reply of a running target, up to timeout_ms (-1 =
+ * forever).  'O' packets go to c->console.  -RSP_ERR_TIMEOUT leaves the
+ * target running (send rsp_interrupt() and wait again);
+ * -RSP_ERR_INTERRUPTED when c->wake_fd became readable (still running).
+ */
+int rsp_wait_stop(struct rsp_conn *c, int timeout_ms, struct rsp_stop *st,
+		  struct kit_err *err);
+/* The linear pc of the stopped target (see rsp_resume). */
+int rsp_get_pc(struct rsp_conn *c, uint64_t *linear, uint64_t *pc,
+	       struct kit_err *err);
+
+/* qRcmd,HEX: run a monitor command, appending its output ('O' packets, or
+ * a hex reply) to out until "OK".  -RSP_ERR_UNSUPPORTED, -RSP_ERR_TARGET. */
+int rsp_monitor(struct rsp_conn *c, const char *cmd, struct rsp_buf *out,
+		struct kit_err *err);
+
+struct rsp_thread {
+	long pid;    /* -1 without multiprocess ids */
+	long tid;
+};
+/* qfThreadInfo / qsThreadInfo until 'l'.  *list is malloc'ed. */
+int rsp_thread_list(struct rsp_conn *c, struct rsp_thread **list, size_t *n,
+		    struct kit_err *err);
+/* '?': why the target is stopped.  QEMU removes all breakpoints on '?', so
+ * this refuses with -RSP_ERR_STATE while breakpoints are inserted unless
+ * force is true; forced, the breakpoint list is emptied. */
+int rsp_query_halt(struct rsp_conn *c, bool force, struct rsp_stop *st,
+		   struct kit_err *err);
+/* D: detach (the target resumes).  k: kill; QEMU exits, so a closed
+ * connection or no reply counts as success. */
+int rsp_detach(struct rsp_conn *c, struct kit_err *err);
+int rsp_kill(struct rsp_conn *c, struct kit_err *err);
+
+/* An error message for a code (static string). */
+const char *rsp_strerror(int code);
+
+#endif
