@@ -1,0 +1,120 @@
+# tests/lib.bash: helpers shared by the bats files.  Every wait is bounded;
+# every process a test starts is recorded and killed in teardown.
+
+KIT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+WRAPPER=$KIT/wrapper/qemu-wrapper
+CLIENT=$KIT/gdbstub-client/gdbstub-client
+REAL_QEMU=$(command -v qemu-system-x86_64)
+
+# A clean wrapper environment private to this test.
+wrapper_env() {
+	unset QEMU_WRAPPER_QEMU QEMU_WRAPPER_MODE QEMU_WRAPPER_HOLD \
+		QEMU_WRAPPER_GDB QEMU_WRAPPER_APPEND QEMU_WRAPPER_SHIELD \
+		QEMU_WRAPPER_QUIET
+	export QEMU_WRAPPER_RUNDIR=$BATS_TEST_TMPDIR/run
+	export QEMU_WRAPPER_LOG=$BATS_TEST_TMPDIR/wrapper.log
+}
+
+# wait_until SECONDS COMMAND...: poll every 0.1 s; fail with a message.
+wait_until() {
+	local limit=$(($1 * 10)) i=0
+	shift
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1))
+		if [ "$i" -ge "$limit" ]; then
+			echo "# timed out waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# Remember a pid to kill in teardown.
+track() { echo "$1" >>"$BATS_TEST_TMPDIR/pids"; }
+
+kill_tracked() {
+	local p f
+	if [ -d "${QEMU_WRAPPER_RUNDIR:-/nonexistent}" ]; then
+		for f in "$QEMU_WRAPPER_RUNDIR"/*.json; do
+			[ -f "$f" ] && track "$(jq -r .qemu_pid "$f" 2>/dev/null)"
+		done
+	fi
+	[ -f "$BATS_TEST_TMPDIR/pids" ] || return 0
+	while read -r p; do
+		[ -n "$p" ] && [ "$p" != null ] && kill -KILL "$p" 2>/dev/null
+	done <"$BATS_TEST_TMPDIR/pids"
+	return 0
+}
+
+# Start the wrapper in the background; $WPID is its pid.  Output goes to
+# $BATS_TEST_TMPDIR/wrapper.out / .err, its exit status to wrapper.rc.
+start_wrapper() {
+	# (bats runs with errexit: keep a failing status from ending the subshell)
+	( rc=0; "$WRAPPER" "$@" >"$BATS_TEST_TMPDIR/wrapper.out" \
+		2>"$BATS_TEST_TMPDIR/wrapper.err" </dev/null || rc=$?
+	  echo "$rc" >"$BATS_TEST_TMPDIR/wrapper.rc" ) 3>&- &
+	# $! is the subshell; the wrapper is its only child
+	local sub=$!
+	track "$sub"
+	wait_until 5 pgrep -P "$sub" >/dev/null
+	WPID=$(pgrep -P "$sub" | head -1)
+	track "$WPID"
+}
+
+session_file() { echo "$QEMU_WRAPPER_RUNDIR/$1.json"; }
+session_count() { ls "$QEMU_WRAPPER_RUNDIR"/*.json 2>/dev/null | wc -l; }
+have_session() { [ -s "$(session_file "$1")" ]; }
+# session_get PID JQ-EXPR
+session_get() { jq -r "$2" "$(session_file "$1")"; }
+
+# The address gdb's "target remote" takes for an endpoint.
+gdb_addr() {
+	case "$1" in
+	tcp:*) echo "${1#tcp:}" ;;
+	unix:*) echo "${1#unix:}" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# gdb_batch ENDPOINT CMD...: real gdb, batch mode, one -ex per command.
+gdb_batch() {
+	local ep=$1 a=()
+	shift
+	for c in "$@"; do a+=(-ex "$c"); done
+	timeout 60 gdb -nx -batch -ex "target remote $(gdb_addr "$ep")" "${a[@]}"
+}
+
+# A 512-byte boot sector that writes $2 to isa-debug-exit (port 0xf4):
+# qemu then exits with status ($2 << 1) | 1.
+#   b0 VV    mov al, VV
+#   e6 f4    out 0xf4, al
+#   f4       hlt
+#   eb fd    jmp $-1
+make_exit_bootsector() {
+	local v
+	v=$(printf '\\x%02x' "$2")
+	{ printf "\xb0${v}\xe6\xf4\xf4\xeb\xfd"; head -c 503 /dev/zero; printf '\x55\xaa'; } >"$1"
+}
+
+EXIT_DEVICE=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+BARE_GUEST=(-machine accel=tcg -display none -nodefaults)
+
+proc_alive() { kill -0 "$1" 2>/dev/null; }
+proc_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# A TCP port nobody listens on now (for tests that must name one).
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+}
+
+# A boot sector that spins forever at 0x7c00 (jmp $).
+make_spin_bootsector() {
+	{ printf '\xeb\xfe'; head -c 508 /dev/zero; printf '\x55\xaa'; } >"$1"
+}
+
+# qemu is up and has answered on its monitor (its signal handlers are in).
+qemu_ready() { [ "$(session_get "$1" .accel_active)" != null ]; }

@@ -1,0 +1,144 @@
+#!/usr/bin/env bats
+# A launch is held at the reset vector with a gdbstub on a free loopback
+# port, described by a session file; it runs once a debugger resumes it.
+
+load lib
+
+setup() {
+	wrapper_env
+	make_exit_bootsector "$BATS_TEST_TMPDIR/exit.img" 0x10   # qemu exits 33
+	GUEST=("${BARE_GUEST[@]}" "${EXIT_DEVICE[@]}"
+	       -drive "file=$BATS_TEST_TMPDIR/exit.img,format=raw,if=ide")
+}
+teardown() { kill_tracked; }
+
+@test "a launch is held at the reset vector: f000:fff0, and runs once resumed" {
+	start_wrapper "${GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	local ep qpid
+	ep=$(session_get "$WPID" .gdb)
+	qpid=$(session_get "$WPID" .qemu_pid)
+	[[ "$ep" =~ ^tcp:127\.0\.0\.1:[0-9]+$ ]] || { echo "# endpoint: $ep"; false; }
+	# nothing has run: still held after a moment
+	sleep 1
+	[ ! -e "$BATS_TEST_TMPDIR/wrapper.rc" ]
+	run gdb_batch "$ep" 'p/x $pc' 'p/x $cs' 'p/x $eflags' detach
+	[[ "$output" == *'$1 = 0xfff0'* ]] || { echo "# expected pc 0xfff0, saw: $output"; false; }
+	[[ "$output" == *'$2 = 0xf000'* ]] || { echo "# expected cs 0xf000, saw: $output"; false; }
+	# detached: the guest runs its boot sector, which exits qemu with 33
+	wait_until 30 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
+	[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" -eq 33 ] || {
+		echo "# expected exit 33, saw $(cat "$BATS_TEST_TMPDIR/wrapper.rc")"; false; }
+	proc_gone "$qpid"
+	[ ! -e "$(session_file "$WPID")" ] || { echo "# session file left behind"; false; }
+	grep -q 'event: hold ended: the guest resumed' "$QEMU_WRAPPER_LOG"
+	grep -q 'event: qemu exited with status 33' "$QEMU_WRAPPER_LOG"
+}
+
+@test "the session file: mode 0600 in a 0700 directory, every documented field" {
+	local kernel
+	kernel=$(ls /boot/vmlinuz-* | head -1)
+	QEMU_WRAPPER_APPEND="nokaslr quiet" start_wrapper "${BARE_GUEST[@]}" \
+		-kernel "$kernel" -append "console=ttyS0"
+	wait_until 10 have_session "$WPID"
+	local f
+	f=$(session_file "$WPID")
+	[ "$(stat -c %a "$f")" = 600 ]
+	[ "$(stat -c %a "$QEMU_WRAPPER_RUNDIR")" = 700 ]
+	[ "$(jq -r .version "$f")" = 1 ]
+	[ "$(jq -r .wrapper_pid "$f")" = "$WPID" ]
+	proc_alive "$(jq -r .qemu_pid "$f")"
+	[ "$(jq -r .qemu "$f")" = "$REAL_QEMU" ]
+	[ "$(jq -r .kernel "$f")" = "$kernel" ]
+	[ "$(jq -r .append "$f")" = "console=ttyS0 nokaslr quiet" ]
+	[ "$(jq -r .accel "$f")" = tcg ]
+	wait_until 10 test "$(jq -r .accel_active "$f")" = tcg
+	[ "$(jq -r .hold "$f")" = true ]
+	[ "$(jq -r .gdb_added "$f")" = true ]
+	[ "$(jq -r '.start.monotonic_ns > 0' "$f")" = true ]
+	# the real argv: the appended -append, one -S, the gdbstub on an fd
+	jq -r '.argv[]' "$f" >"$BATS_TEST_TMPDIR/argv"
+	[ "$(grep -cx -- -S "$BATS_TEST_TMPDIR/argv")" -eq 1 ]
+	grep -qx 'console=ttyS0 nokaslr quiet' "$BATS_TEST_TMPDIR/argv"
+	grep -qx 'chardev:qwrap-gdb' "$BATS_TEST_TMPDIR/argv"
+	# the qemu process really has that argv
+	tr '\0' '\n' <"/proc/$(jq -r .qemu_pid "$f")/cmdline" | diff - "$BATS_TEST_TMPDIR/argv"
+}
+
+@test "four launches at once get four endpoints, each attachable" {
+	local pids=() i
+	for i in 1 2 3 4; do
+		start_wrapper "${BARE_GUEST[@]}"
+		pids+=("$WPID")
+		mv "$BATS_TEST_TMPDIR/wrapper.out" "$BATS_TEST_TMPDIR/wrapper.out.$i"
+	done
+	for i in "${pids[@]}"; do wait_until 10 have_session "$i"; done
+	local eps
+	eps=$(for i in "${pids[@]}"; do session_get "$i" .gdb; done | sort -u | wc -l)
+	[ "$eps" -eq 4 ] || { echo "# expected 4 distinct endpoints, saw $eps"; false; }
+	for i in "${pids[@]}"; do
+		run gdb_batch "$(session_get "$i" .gdb)" 'p/x $pc' 'kill'
+		[[ "$output" == *'$1 = 0xfff0'* ]] || {
+			echo "# wrapper $i: expected pc 0xfff0, saw: $output"; false; }
+	done
+}
+
+@test "QEMU_WRAPPER_HOLD=0: no -S, the guest runs at once, the gdbstub is still there" {
+	QEMU_WRAPPER_HOLD=0 run timeout 60 "$WRAPPER" "${GUEST[@]}"
+	[ "$status" -eq 33 ] || { echo "# expected 33, saw $status: $output"; false; }
+	grep -q 'event: gdbstub tcp:127.0.0.1:[0-9]* (added), hold off' "$QEMU_WRAPPER_LOG"
+	! grep -q "launch rule=.*'-S'" "$QEMU_WRAPPER_LOG"
+	# no note about a paused guest on stderr
+	[[ "$output" != *"paused at its reset vector"* ]]
+}
+
+@test "a user's own -S and -gdb are not given a second" {
+	local port
+	port=$(free_port)
+	start_wrapper "${BARE_GUEST[@]}" -S -gdb "tcp:127.0.0.1:$port"
+	wait_until 10 have_session "$WPID"
+	[ "$(session_get "$WPID" .gdb)" = "tcp:127.0.0.1:$port" ]
+	[ "$(session_get "$WPID" .gdb_added)" = false ]
+	[ "$(session_get "$WPID" '[.argv[] | select(. == "-S")] | length')" -eq 1 ]
+	[ "$(session_get "$WPID" '[.argv[] | select(. == "-gdb")] | length')" -eq 1 ]
+	run gdb_batch "tcp:127.0.0.1:$port" 'p/x $pc' kill
+	[[ "$output" == *'$1 = 0xfff0'* ]]
+}
+
+@test "QEMU_WRAPPER_GDB=unix: a socket in the private run directory" {
+	QEMU_WRAPPER_GDB=unix start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	local ep
+	ep=$(session_get "$WPID" .gdb)
+	[ "$ep" = "unix:$QEMU_WRAPPER_RUNDIR/$WPID.gdb.sock" ] || { echo "# endpoint $ep"; false; }
+	[ -S "${ep#unix:}" ]
+	run gdb_batch "$ep" 'p/x $pc' 'p/x $cs' kill
+	[[ "$output" == *'$1 = 0xfff0'* && "$output" == *'$2 = 0xf000'* ]]
+	wait_until 10 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
+	[ ! -e "${ep#unix:}" ] || { echo "# socket left behind"; false; }
+}
+
+@test "QEMU_WRAPPER_GDB=unix:PATH in a directory others can enter is refused" {
+	mkdir -m 0755 "$BATS_TEST_TMPDIR/open"
+	QEMU_WRAPPER_GDB=unix:$BATS_TEST_TMPDIR/open/g.sock run "$WRAPPER" "${BARE_GUEST[@]}"
+	[ "$status" -ne 0 ]
+	[[ "$output" == "qemu-wrapper: directory '$BATS_TEST_TMPDIR/open' of the gdb socket can be entered by other users"* ]] ||
+		{ echo "# saw: $output"; false; }
+}
+
+@test "a qemu killed by a signal is reported the way a shell would (128+N)" {
+	QEMU_WRAPPER_HOLD=0 start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	kill -KILL "$(session_get "$WPID" .qemu_pid)"
+	wait_until 10 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
+	[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" -eq 137 ]
+	grep -q 'event: qemu killed by signal 9' "$QEMU_WRAPPER_LOG"
+}
+
+@test "stale session files of dead wrappers are removed by the next launch" {
+	mkdir -m 0700 -p "$QEMU_WRAPPER_RUNDIR"
+	echo '{}' >"$QEMU_WRAPPER_RUNDIR/999999999.json"
+	start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	[ ! -e "$QEMU_WRAPPER_RUNDIR/999999999.json" ]
+}

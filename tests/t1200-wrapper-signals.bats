@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# While the guest is paused for a debugger, SIGINT/SIGTERM/SIGHUP/SIGQUIT
+# sent to the wrapper are held back and delivered when it resumes.
+
+load lib
+
+setup() {
+	wrapper_env
+	export QEMU_WRAPPER_QUIET=1
+	make_exit_bootsector "$BATS_TEST_TMPDIR/exit.img" 0x10
+	GUEST=("${BARE_GUEST[@]}" "${EXIT_DEVICE[@]}"
+	       -drive "file=$BATS_TEST_TMPDIR/exit.img,format=raw,if=ide")
+}
+teardown() { kill_tracked; }
+
+rc() { cat "$BATS_TEST_TMPDIR/wrapper.rc"; }
+line_of() { grep -n "$1" "$QEMU_WRAPPER_LOG" | head -1 | cut -d: -f1; }
+
+@test "SIGTERM during the hold is delivered only after the debugger resumes the guest" {
+	start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	local qpid ep
+	qpid=$(session_get "$WPID" .qemu_pid)
+	ep=$(session_get "$WPID" .gdb)
+	kill -TERM "$WPID"
+	sleep 2
+	proc_alive "$qpid" || { echo "# qemu died during the hold"; false; }
+	proc_alive "$WPID"
+	grep -q 'event: held SIGTERM' "$QEMU_WRAPPER_LOG"
+	# the guest is still at its reset vector, untouched
+	run gdb_batch "$ep" 'p/x $pc' detach
+	[[ "$output" == *'$1 = 0xfff0'* ]]
+	# detach resumed it: SIGTERM goes to qemu, which shuts down (status 0)
+	wait_until 20 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
+	[ "$(rc)" -eq 0 ] || { echo "# expected 0, saw $(rc)"; false; }
+	proc_gone "$qpid"
+	local held ended delivered
+	held=$(line_of 'event: held SIGTERM')
+	ended=$(line_of 'event: hold ended: the guest resumed')
+	delivered=$(line_of 'event: delivered SIGTERM to qemu pid .* (held during the hold)')
+	[ -n "$held" ] && [ -n "$ended" ] && [ -n "$delivered" ]
+	[ "$held" -lt "$ended" ] && [ "$ended" -lt "$delivered" ] || {
+		echo "# expected held < ended < delivered, saw $held $ended $delivered"; cat "$QEMU_WRAPPER_LOG"; false; }
+	grep -q 'qemu-system-x86_64: terminating on signal 15' "$BATS_TEST_TMPDIR/wrapper.err"
+}
+
+@test "outside a hold SIGTERM is forwarded at once" {
+	QEMU_WRAPPER_HOLD=0 start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	wait_until 10 qemu_ready "$WPID"
+	kill -TERM "$WPID"
+	wait_until 10 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
+	[ "$(rc)" -eq 0 ]
+	grep -q 'event: delivered SIGTERM to qemu pid .* (forwarded)' "$QEMU_WRAPPER_LOG"
+	! grep -q 'event: held' "$QEMU_WRAPPER_LOG"
+}
+
+@test "a third SIGINT during one hold is delivered at once" {
+	start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	local qpid
+	qpid=$(session_get "$WPID" .qemu_pid)
+	kill -INT "$WPID"; sleep 0.3
+	kill -INT "$WPID"; sleep 0.5
+	proc_alive "$qpid"
+	kill -INT "$WPID"
+	wait_until 10 proc_gone "$qpid"
+	wait_until 10 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
+	[ "$(grep -c 'event: held SIGINT' "$QEMU_WRAPPER_LOG")" -eq 2 ]
+	grep -q 'delivered SIGINT .*third arrival' "$QEMU_WRAPPER_LOG"
+}
+
+@test "QEMU_WRAPPER_SHIELD=0 forwards even during the hold" {
+	QEMU_WRAPPER_SHIELD=0 start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	kill -HUP "$WPID"
+	wait_until 10 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
+	grep -q 'delivered SIGHUP .*(forwarded)' "$QEMU_WRAPPER_LOG"
+}
+
+@test "a debugger's breakpoint stop holds signals again until it continues" {
+	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
+	start_wrapper "${BARE_GUEST[@]}" \
+		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
+	wait_until 10 have_session "$WPID"
+	local qpid ep
+	qpid=$(session_get "$WPID" .qemu_pid)
+	ep=$(session_get "$WPID" .gdb)
+	# gdb stops at the boot sector (after SeaBIOS ran: the first hold has
+	# ended), then SIGTERM arrives while it sits there
+	run gdb_batch "$ep" 'hbreak *0x7c00' continue 'p/x $pc' \
+		"shell kill -TERM $WPID" 'shell sleep 1.5' \
+		"shell kill -0 $qpid && echo QEMU-STILL-ALIVE" detach
+	[[ "$output" == *'$1 = 0x7c00'* ]] || { echo "# expected a stop at 0x7c00: $output"; false; }
+	[[ "$output" == *QEMU-STILL-ALIVE* ]] || { echo "# qemu died at the breakpoint: $output"; false; }
+	wait_until 20 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
+	grep -q 'event: held SIGTERM' "$QEMU_WRAPPER_LOG"
+	[ "$(grep -c 'event: hold ended: the guest resumed' "$QEMU_WRAPPER_LOG")" -eq 2 ]
+	# the guest spins forever: only the delivered SIGTERM ends qemu
+	[ "$(rc)" -eq 0 ] || { echo "# expected 0, saw $(rc)"; false; }
+	grep -q 'delivered SIGTERM .*(held during the hold)' "$QEMU_WRAPPER_LOG"
+}
+
+@test "SIGKILL of the wrapper: the kernel sends qemu SIGTERM and it exits" {
+	start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	local qpid
+	qpid=$(session_get "$WPID" .qemu_pid)
+	kill -KILL "$WPID"
+	wait_until 10 proc_gone "$qpid" || { echo "# qemu $qpid still running after the wrapper was killed"; false; }
+	# the session file is left behind; the next launch removes it
+	[ -e "$(session_file "$WPID")" ]
+	start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	[ "$(session_count)" -eq 1 ]
+}
