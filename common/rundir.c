@@ -32,7 +32,8 @@ int kit_rundir_ensure(const char *dir, bool strict, struct kit_err *err)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	/* mkdir reports EACCES before EEXIST when the parent is not ours */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST && access(dir, F_OK) < 0)
 		return kit_seterr_errno(err, errno,
 			"cannot create run directory '%s'", dir);
 	if ((strict ? lstat(dir, &st) : stat(dir, &st)) < 0)
