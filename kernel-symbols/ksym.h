@@ -1,0 +1,294 @@
+/*
+ * ksym.h: kernel symbols for early-boot debugging, from whatever the user
+ * has: a vmlinux ELF, a System.map or /proc/kallsyms text, or the bzImage
+ * that actually boots (its kallsyms tables are decoded exactly).
+ *
+ * The library never prints and never exits.  Every function that can fail
+ * takes a struct kit_err *err (may be NULL), fills it and returns -1 (or
+ * NULL).  err->code is an errno value or one of the KSYM_E* codes below;
+ * err->msg is a lower-case sentence naming the file and what was wrong.
+ *
+ * Failure modes common to the loaders:
+ *   ENOENT, EACCES ...   the file cannot be opened or read
+ *   KSYM_EFORMAT         not a format we know (wrong magic, bad header,
+ *                        lengths past the end of the file)
+ *   KSYM_ENOSYMS         the input is valid but holds no symbols (the
+ *                        Debian System.map stub, a stripped vmlinux without
+ *                        kallsyms)
+ *   KSYM_ECOMPRESS       the payload uses a compressor we cannot decode,
+ *                        or it is corrupt, or it decompresses to more than
+ *                        the header allows (a decompression bomb)
+ *   KSYM_ENOKALLSYMS     no table layout validated against the data
+ *   ENOMEM               out of memory
+ *
+ * Addresses are the kernel's link-time virtual addresses (nokaslr).  See
+ * ksym_kaslr_slide() to move them to a running KASLR kernel.
+ */
+#ifndef KSYM_H
+#define KSYM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "usage.h"
+
+enum {
+	KSYM_EFORMAT = 1001,
+	KSYM_ENOSYMS,
+	KSYM_ECOMPRESS,
+	KSYM_ENOKALLSYMS,
+	KSYM_ENOTFOUND,
+};
+
+/* Where a table came from. */
+enum ksym_source {
+	KSYM_SRC_NONE,
+	KSYM_SRC_ELF,      /* .symtab of a vmlinux */
+	KSYM_SRC_MAP,      /* System.map or /proc/kallsyms text */
+	KSYM_SRC_KALLSYMS, /* kallsyms tables inside a bzImage or stripped ELF */
+	KSYM_SRC_CACHE,    /* the cache of an earlier kallsyms extraction */
+};
+
+/* One symbol. */
+struct ksym_sym {
+	uint64_t addr;  /* link-time virtual address */
+	uint64_t size;  /* bytes; from ELF st_size, else distance to the next */
+	uint32_t name;  /* offset of the NUL-terminated name in table->strtab */
+	uint32_t seq;   /* position in the source table: tells duplicates apart */
+	char type;      /* nm/kallsyms letter: T t D d R r B b A W V ... */
+};
+
+/* One entry of the kernel's initcall table, in call order. */
+struct ksym_initcall {
+	uint64_t entry;   /* address of the table entry; 0 when from labels */
+	uint64_t fn;      /* the function called */
+	const char *func; /* its name (points into the table's strtab) */
+	char level[8];    /* "early" "pure" "core" "postcore" "arch" "subsys"
+	                     "fs" "rootfs" "device" "late" */
+	int sync;         /* 1 for the *_sync variants (level "Ns") */
+	char module[64];  /* KBUILD_MODNAME from the __initcall__kmod_ label */
+};
+
+/* What the kallsyms decoder found; all addresses are virtual. */
+struct ksym_kallsyms_layout {
+	int base_relative;    /* offsets + relative_base, else absolute addresses */
+	int absolute_percpu;  /* non-negative offsets are absolute (percpu) */
+	int big_names;        /* two-byte lengths accepted (>= 6.1) */
+	int markers_width;    /* 4 or 8 bytes */
+	int offsets_after_tokens; /* 6.4+ order: offsets after token_index */
+	int seqs_of_names;    /* kallsyms_seqs_of_names present and valid */
+	uint64_t num_syms_at, names_at, markers_at, token_table_at,
+		 token_index_at, offsets_at, relative_base_at, seqs_at;
+	uint64_t relative_base;
+	uint32_t num_syms;
+};
+
+/* The parts of the x86 boot protocol header we use (offsets 0x1f1..). */
+struct ksym_bzimage {
+	unsigned setup_sects;     /* 512-byte sectors after the boot sector */
+	unsigned version;         /* boot protocol, e.g. 0x20f */
+	unsigned loadflags;
+	uint32_t code32_start;    /* 0x100000: where the 32-bit part goes */
+	uint32_t payload_offset;  /* from the start of the protected-mode part */
+	uint32_t payload_length;
+	uint64_t pref_address;    /* LOAD_PHYSICAL_ADDR */
+	uint32_t init_size;
+	uint32_t kernel_alignment;
+	uint16_t xloadflags;
+	char kernel_version[160]; /* the string at kernel_version + 0x200 */
+	char compressor[8];       /* "gzip" "xz" "zstd" ... */
+};
+
+struct ksym_table {
+	struct ksym_sym *syms; /* sorted by address, then by seq */
+	size_t nsyms;
+	char *strtab;
+	size_t strtab_len, strtab_cap;
+	uint32_t *hash_head, *hash_next; /* name hash chains over syms[] */
+	size_t nbuckets;
+
+	enum ksym_source source;
+	char path[1024];          /* the file given */
+	char origin[1024];        /* the file the symbols came from */
+	char version[160];        /* "6.1.0-56-amd64" when known */
+	char build_id[41];        /* hex, when known */
+	uint64_t text_start;      /* _text */
+	size_t modules_skipped;   /* [module] lines ignored in kallsyms text */
+
+	int have_layout;
+	struct ksym_kallsyms_layout layout;
+	int have_bzimage;
+	struct ksym_bzimage bz;
+
+	/* Initcall targets read from the image's data (entry, fn pairs). */
+	int have_initcall_data;
+	uint64_t *ic_pairs;       /* 2 * nic_pairs */
+	size_t nic_pairs;
+	int initcall_prel32;      /* entries were 32-bit relative */
+
+	/* Timings of the last load, for the curious (ms). */
+	double ms_read, ms_decompress, ms_decode, ms_index;
+};
+
+/* ---- loading ---------------------------------------------------------- */
+
+/* ksym_open flags */
+#define KSYM_NO_CACHE    0x1  /* neither read nor write the cache */
+#define KSYM_NO_DISCOVER 0x2  /* use the file given, look for nothing else */
+
+/*
+ * Load symbols from PATH, whatever it is.  For a bzImage: look for a
+ * matching vmlinux or real System.map (see ksym_discover), else the cache,
+ * else decode the kallsyms tables and fill the cache.  Returns a table to
+ * free with ksym_free(), or NULL with *err set.
+ */
+struct ksym_table *ksym_open(const char *path, unsigned flags,
+			     struct kit_err *err);
+void ksym_free(struct ksym_table *t);
+
+/* Individual loaders.  Each returns a table or NULL with *err set. */
+struct ksym_table *ksym_load_elf_file(const char *path, struct kit_err *err);
+struct ksym_table *ksym_load_map_file(const char *path, struct kit_err *err);
+struct ksym_table *ksym_load_bzimage_file(const char *path, struct kit_err *err);
+
+/* From memory, for tests and fuzzers; the buffers stay the caller's. */
+struct ksym_table *ksym_load_map(const char *text, size_t len,
+				 struct kit_err *err);
+struct ksym_table *ksym_load_bzimage(const uint8_t *data, size_t len,
+				     struct kit_err *err);
+struct ksym_table *ksym_load_elf(const uint8_t *data, size_t len,
+				 struct kit_err *err);
+
+/*
+ * Decode kallsyms from a memory region: DATA (LEN bytes) is mapped at
+ * virtual address VADDR; TEXT_START is _text, used to validate.  The region
+ * must hold all the tables.  Adds the symbols to T.
+ */
+int ksym_kallsyms_decode(struct ksym_table *t, const uint8_t *data,
+			 size_t len, uint64_t vaddr, uint64_t text_start,
+			 struct kit_err *err);
+
+/* ---- bzImage ---------------------------------------------------------- */
+
+/* Parse the setup header.  Sets *payload / *payload_len inside DATA. */
+int ksym_bzimage_parse(const uint8_t *data, size_t len, struct ksym_bzimage *bz,
+		       const uint8_t **payload, size_t *payload_len,
+		       struct kit_err *err);
+
+/*
+ * Decompress a kernel payload, whichever compressor its magic names.
+ * MAX_OUT bounds the output (a bomb ends with KSYM_ECOMPRESS).  *out is
+ * malloc'ed.  NAME gets "gzip", "xz", ... (at least 8 bytes).
+ */
+int ksym_decompress(const uint8_t *in, size_t in_len, size_t max_out,
+		    uint8_t **out, size_t *out_len, char *name,
+		    struct kit_err *err);
+/* "gzip" ... for a payload's magic, or NULL. */
+const char *ksym_compressor_name(const uint8_t *in, size_t len);
+
+/* ---- discovery -------------------------------------------------------- */
+
+/*
+ * For a bzImage of kernel VERSION, find a vmlinux with symbols or a real
+ * System.map under ROOT ("" or NULL for /).  Writes the path to OUT and
+ * returns 0, or returns -1 (nothing found; not an error worth printing).
+ */
+int ksym_discover(const char *root, const char *version, const char *build_id,
+		  char *out, size_t outsz);
+
+/* ---- lookups ---------------------------------------------------------- */
+
+const char *ksym_name(const struct ksym_table *t, const struct ksym_sym *s);
+
+/*
+ * Every symbol called NAME, in address order, into OUT (up to MAX).
+ * Returns how many exist (may exceed MAX).  "NAME@N" is not parsed here.
+ */
+size_t ksym_lookup_name(const struct ksym_table *t, const char *name,
+			const struct ksym_sym **out, size_t max);
+/* The first symbol called NAME, or NULL. */
+const struct ksym_sym *ksym_find(const struct ksym_table *t, const char *name);
+/* Address of NAME, or 0 when absent. */
+uint64_t ksym_addr(const struct ksym_table *t, const char *name);
+
+/*
+ * The symbol holding ADDR: the last one at or below it (a global name
+ * preferred among aliases).  *off gets ADDR - sym->addr.  NULL when ADDR
+ * is below the first symbol or past the end of the last one.
+ */
+const struct ksym_sym *ksym_lookup_addr(const struct ksym_table *t,
+					uint64_t addr, uint64_t *off);
+/* "name+0x1a/0x80" into BUF; returns BUF, or NULL when nothing holds ADDR. */
+char *ksym_format_addr(const struct ksym_table *t, uint64_t addr,
+		       char *buf, size_t bufsz);
+
+/* ---- initcalls -------------------------------------------------------- */
+
+/*
+ * The initcall table in call order.  From the image's data when it was at
+ * hand, else from the __initcall_* labels.  *out is malloc'ed.
+ */
+int ksym_initcalls(const struct ksym_table *t, struct ksym_initcall **out,
+		   size_t *n, struct kit_err *err);
+
+/* ---- milestones ------------------------------------------------------- */
+
+enum ksym_addr_kind {
+	KSYM_LINEAR_REAL,  /* real mode: segment * 16 + offset */
+	KSYM_PHYSICAL,     /* before paging or identity mapped */
+	KSYM_VIRTUAL,      /* the kernel's own mapping */
+};
+
+struct ksym_milestone {
+	const char *name;      /* "setup", "startup_32", "start_kernel" ... */
+	uint64_t addr;
+	enum ksym_addr_kind kind;
+	const char *how;       /* one line: how the address is derived */
+};
+
+/* Fills up to MAX milestones; returns how many. */
+size_t ksym_milestones(const struct ksym_table *t, struct ksym_milestone *out,
+		       size_t max);
+const char *ksym_addr_kind_name(enum ksym_addr_kind k);
+
+/*
+ * KASLR: the virtual slide of a running kernel, from the observed runtime
+ * address of a symbol whose link address the table knows.  The kernel
+ * randomises in CONFIG_PHYSICAL_ALIGN (2 MiB) steps, so a slide that is not
+ * a multiple of 2 MiB means a wrong observation: KSYM_EFORMAT.
+ */
+int ksym_kaslr_slide(const struct ksym_table *t, const char *name,
+		     uint64_t observed, int64_t *slide, struct kit_err *err);
+
+/* ---- cache ------------------------------------------------------------ */
+
+/* 64-bit content hash used as the cache key. */
+uint64_t ksym_hash64(const uint8_t *data, size_t len);
+/* $XDG_CACHE_HOME/qemu-boot-debug or ~/.cache/qemu-boot-debug into BUF. */
+int ksym_cache_dir(char *buf, size_t bufsz);
+int ksym_cache_save(const struct ksym_table *t, const char *file,
+		    struct kit_err *err);
+struct ksym_table *ksym_cache_load(const char *file, struct kit_err *err);
+/* From memory (the fuzzer). */
+struct ksym_table *ksym_cache_parse(const uint8_t *data, size_t len,
+				    struct kit_err *err);
+
+/* ---- export ----------------------------------------------------------- */
+
+/* System.map text: "%016lx %c %s\n" per symbol, address order. */
+int ksym_export_map(const struct ksym_table *t, FILE *f, struct kit_err *err);
+/* A symbols-only ELF64 that gdb loads with symbol-file. */
+int ksym_export_elf(const struct ksym_table *t, const char *file,
+		    struct kit_err *err);
+
+/* ---- building tables (loaders, tests) --------------------------------- */
+
+struct ksym_table *ksym_table_new(struct kit_err *err);
+int ksym_table_add(struct ksym_table *t, uint64_t addr, uint64_t size,
+		   char type, const char *name, size_t namelen,
+		   struct kit_err *err);
+/* Sort, compute missing sizes, build the name index.  Call once. */
+int ksym_table_finish(struct ksym_table *t, struct kit_err *err);
+
+#endif

@@ -1,0 +1,459 @@
+/*
+ * kernel-symbols: symbols for the kernel that actually boots.
+ *
+ * What it does.  Debian and Ubuntu boot a bzImage and ship a one-line
+ * System.map stub; the real symbols are in an 858 MB -dbg package.  The
+ * bzImage carries them anyway, in the kallsyms tables the kernel uses for
+ * its own backtraces.  This program decodes them exactly and answers what
+ * an early-boot debugger asks: name -> address, address -> name+off, the
+ * initcall table in call order, the addresses a boot passes through (the
+ * milestones), and a symbols-only ELF for gdb's symbol-file.
+ *
+ * How to run it.
+ *   kernel-symbols lookup /boot/vmlinuz-6.1.0-56-amd64 start_kernel 0xffffffff81002460
+ *   kernel-symbols initcalls /boot/vmlinuz-$(uname -r)
+ *   kernel-symbols milestones KERNEL
+ *   kernel-symbols export KERNEL --format=elf -o vmlinux.sym   (gdb: symbol-file vmlinux.sym)
+ *   kernel-symbols export KERNEL --format=map -o System.map
+ *   kernel-symbols info KERNEL          where the symbols came from, layout, timings
+ *   kernel-symbols kaslr KERNEL NAME OBSERVED_ADDR
+ * KERNEL is a bzImage, a vmlinux ELF, a System.map, or a saved
+ * /proc/kallsyms.  --json prints JSON instead of tables; --no-cache and
+ * --no-discover force a fresh decode of the file given.
+ *
+ * How it works.  A bzImage's setup header gives the payload; the payload's
+ * magic names its compressor (gzip, bzip2, lzma, xz, lzo, lz4, zstd) and the
+ * real library decompresses it into the kernel ELF, stripped but with its
+ * section headers.  In .rodata the kallsyms tables are found by checking
+ * their data (kallsyms.c tells how), not by the version string.  Before
+ * decoding, a matching vmlinux or real System.map is looked for in the
+ * usual places; after decoding, the result is cached under
+ * $XDG_CACHE_HOME/qemu-boot-debug keyed by the image's content, so the
+ * second run costs milliseconds.  All of that is the ksym_ library
+ * (ksym.h); this file only parses options and prints.
+ *
+ * Where it breaks.  x86_64 little-endian kernels only.  Module symbols are
+ * not in the image (System.map/kallsyms text lines tagged [module] are
+ * skipped).  Addresses are link-time (nokaslr); use the kaslr command with
+ * one observed address to get the slide.  Kernels built without
+ * CONFIG_KALLSYMS have nothing to decode.  Layout variants never seen
+ * (kernel-symbols/README.md lists the verified ones) end in a clear error,
+ * not in wrong symbols, because every table is validated.
+ */
+#include "ksym.h"
+#include "usage.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int opt_json;
+static unsigned open_flags;
+
+static const char usage_text[] =
+	"usage: kernel-symbols [--json] [--no-cache] [--no-discover] COMMAND KERNEL [ARGS]\n"
+	"  lookup KERNEL NAME[@N]|ADDR...   addresses of names, names of addresses\n"
+	"  initcalls KERNEL                 the initcall table in call order\n"
+	"  milestones KERNEL                boot milestones for a profiler\n"
+	"  export KERNEL --format=map|elf -o FILE\n"
+	"  info KERNEL                      source, layout, counts, timings\n"
+	"  kaslr KERNEL NAME OBSERVED       the KASLR slide from one observation\n";
+
+static struct ksym_table *open_kernel(const char *path)
+{
+	struct kit_err e = { 0, "" };
+	struct ksym_table *t = ksym_open(path, open_flags, &e);
+
+	if (!t)
+		die("%s", e.msg);
+	return t;
+}
+
+static void print_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static json_object *jhex(uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof b, "0x%" PRIx64, v);
+	return json_object_new_string(b);
+}
+
+static json_object *jsym(const struct ksym_table *t, const struct ksym_sym *s)
+{
+	json_object *o = json_object_new_object();
+	char ty[2] = { s->type, 0 };
+
+	json_object_object_add(o, "name", json_object_new_string(ksym_name(t, s)));
+	json_object_object_add(o, "address", jhex(s->addr));
+	json_object_object_add(o, "type", json_object_new_string(ty));
+	json_object_object_add(o, "size", json_object_new_int64((int64_t)s->size));
+	return o;
+}
+
+static int parse_addr(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (strncmp(s, "0x", 2) && strncmp(s, "0X", 2))
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 16);
+	return errno || *end || end == s + 2 ? -1 : 0;
+}
+
+static int cmd_lookup(struct ksym_table *t, int argc, char **argv)
+{
+	json_object *arr = opt_json ? json_object_new_array() : NULL;
+	int i, rc = 0;
+
+	for (i = 0; i < argc; i++) {
+		const char *q = argv[i];
+		uint64_t a, off;
+
+		if (!parse_addr(q, &a)) {
+			const struct ksym_sym *s = ksym_lookup_addr(t, a, &off);
+
+			if (!s) {
+				rc = error("no symbol holds address '%s'", q);
+				continue;
+			}
+			if (arr) {
+				json_object *o = jsym(t, s);
+
+				json_object_object_add(o, "query", json_object_new_string(q));
+				json_object_object_add(o, "offset", json_object_new_int64((int64_t)off));
+				json_object_array_add(arr, o);
+			} else {
+				printf("%s\t%c %s+0x%" PRIx64 "/0x%" PRIx64 "\n", q, s->type,
+				       ksym_name(t, s), off, s->size);
+			}
+		} else {
+			const struct ksym_sym *m[64];
+			char name[512], *at;
+			size_t n, j, want = 0;
+
+			snprintf(name, sizeof name, "%s", q);
+			at = strrchr(name, '@');
+			if (at && at[1]) {
+				want = strtoul(at + 1, NULL, 10);
+				*at = 0;
+			}
+			n = ksym_lookup_name(t, name, m, 64);
+			if (!n || (want && want > (n < 64 ? n : 64))) {
+				rc = error("no symbol '%s'", q);
+				continue;
+			}
+			for (j = 0; j < n && j < 64; j++) {
+				if (want && j + 1 != want)
+					continue;
+				if (arr) {
+					json_object *o = jsym(t, m[j]);
+
+					json_object_object_add(o, "query", json_object_new_string(q));
+					json_object_object_add(o, "duplicate", json_object_new_int((int)j + 1));
+					json_object_object_add(o, "duplicates", json_object_new_int((int)n));
+					json_object_array_add(arr, o);
+				} else if (n > 1) {
+					printf("%016" PRIx64 " %c %s@%zu\t(%zu of %zu)\n", m[j]->addr, m[j]->type,
+					       name, j + 1, j + 1, n);
+				} else {
+					printf("%016" PRIx64 " %c %s\n", m[j]->addr, m[j]->type, name);
+				}
+			}
+		}
+	}
+	if (arr)
+		print_json(arr);
+	return rc ? 1 : 0;
+}
+
+static int cmd_initcalls(struct ksym_table *t)
+{
+	struct kit_err e = { 0, "" };
+	struct ksym_initcall *ic;
+	size_t n, i;
+	const char *from = t->have_initcall_data ?
+		(t->initcall_prel32 ? "the image's PREL32 entries" : "the image's absolute entries")
+		: "the __initcall_* labels";
+
+	if (ksym_initcalls(t, &ic, &n, &e))
+		die("%s", e.msg);
+	if (opt_json) {
+		json_object *o = json_object_new_object(), *arr = json_object_new_array();
+
+		json_object_object_add(o, "count", json_object_new_int64((int64_t)n));
+		json_object_object_add(o, "source", json_object_new_string(t->have_initcall_data ?
+						(t->initcall_prel32 ? "prel32" : "absolute") : "labels"));
+		for (i = 0; i < n; i++) {
+			json_object *c = json_object_new_object();
+
+			json_object_object_add(c, "order", json_object_new_int64((int64_t)i + 1));
+			json_object_object_add(c, "level", json_object_new_string(ic[i].level));
+			json_object_object_add(c, "sync", json_object_new_boolean(ic[i].sync));
+			json_object_object_add(c, "function", ic[i].func ?
+					       json_object_new_string(ic[i].func) : NULL);
+			json_object_object_add(c, "address", jhex(ic[i].fn));
+			json_object_object_add(c, "entry", jhex(ic[i].entry));
+			json_object_object_add(c, "module", json_object_new_string(ic[i].module));
+			json_object_array_add(arr, c);
+		}
+		json_object_object_add(o, "initcalls", arr);
+		print_json(o);
+	} else {
+		printf("%zu initcalls, from %s\n", n, from);
+		printf("%-10s %5s  %-18s %-44s %s\n", "LEVEL", "ORDER", "ADDRESS", "FUNCTION", "MODULE");
+		for (i = 0; i < n; i++) {
+			char lv[16];
+
+			snprintf(lv, sizeof lv, "%s%s", ic[i].level, ic[i].sync ? "_sync" : "");
+			printf("%-10s %5zu  %016" PRIx64 "   %-44s %s\n", lv, i + 1, ic[i].fn,
+			       ic[i].func ? ic[i].func : "?", ic[i].module);
+		}
+	}
+	free(ic);
+	return 0;
+}
+
+static int cmd_milestones(struct ksym_table *t)
+{
+	struct ksym_milestone m[32];
+	size_t n = ksym_milestones(t, m, 32), i;
+
+	if (n > 32)
+		n = 32;
+	if (opt_json) {
+		json_object *arr = json_object_new_array();
+
+		for (i = 0; i < n; i++) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "name", json_object_new_string(m[i].name));
+			json_object_object_add(o, "address", jhex(m[i].addr));
+			json_object_object_add(o, "kind", json_object_new_string(ksym_addr_kind_name(m[i].kind)));
+			json_object_object_add(o, "how", json_object_new_string(m[i].how));
+			json_object_array_add(arr, o);
+		}
+		print_json(arr);
+		return 0;
+	}
+	printf("%zu milestones (nokaslr; %s)\n", n, t->have_bzimage ? "bzImage header known"
+	       : "no bzImage header: no pre-kernel milestones");
+	printf("%-24s %-9s %-18s %s\n", "MILESTONE", "KIND", "ADDRESS", "DERIVED FROM");
+	for (i = 0; i < n; i++)
+		printf("%-24s %-9s %016" PRIx64 "   %s\n", m[i].name, ksym_addr_kind_name(m[i].kind),
+		       m[i].addr, m[i].how);
+	return 0;
+}
+
+static int cmd_export(struct ksym_table *t, const char *format, const char *out)
+{
+	struct kit_err e = { 0, "" };
+
+	if (!out)
+		die("export needs -o FILE");
+	if (!strcmp(format, "map")) {
+		FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
+
+		if (!f)
+			die_errno("cannot create '%s'", out);
+		if (ksym_export_map(t, f, &e))
+			die("%s", e.msg);
+		if (f != stdout && fclose(f))
+			die_errno("cannot write '%s'", out);
+	} else if (!strcmp(format, "elf")) {
+		if (ksym_export_elf(t, out, &e))
+			die("%s", e.msg);
+	} else {
+		die("unknown format '%s' (map or elf)", format);
+	}
+	if (opt_json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "file", json_object_new_string(out));
+		json_object_object_add(o, "format", json_object_new_string(format));
+		json_object_object_add(o, "symbols", json_object_new_int64((int64_t)t->nsyms));
+		print_json(o);
+	}
+	return 0;
+}
+
+static const char *source_name(enum ksym_source s)
+{
+	switch (s) {
+	case KSYM_SRC_ELF:
+		return "elf-symtab";
+	case KSYM_SRC_MAP:
+		return "map-text";
+	case KSYM_SRC_KALLSYMS:
+		return "kallsyms";
+	case KSYM_SRC_CACHE:
+		return "cache";
+	default:
+		return "none";
+	}
+}
+
+static int cmd_info(struct ksym_table *t)
+{
+	const struct ksym_kallsyms_layout *l = &t->layout;
+
+	if (opt_json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "path", json_object_new_string(t->path));
+		json_object_object_add(o, "origin", json_object_new_string(t->origin));
+		json_object_object_add(o, "source", json_object_new_string(source_name(t->source)));
+		json_object_object_add(o, "version", json_object_new_string(t->version));
+		json_object_object_add(o, "build_id", json_object_new_string(t->build_id));
+		json_object_object_add(o, "symbols", json_object_new_int64((int64_t)t->nsyms));
+		json_object_object_add(o, "text_start", jhex(t->text_start));
+		if (t->have_bzimage)
+			json_object_object_add(o, "compressor", json_object_new_string(t->bz.compressor));
+		if (t->have_layout) {
+			json_object *k = json_object_new_object();
+
+			json_object_object_add(k, "base_relative", json_object_new_boolean(l->base_relative));
+			json_object_object_add(k, "absolute_percpu", json_object_new_boolean(l->absolute_percpu));
+			json_object_object_add(k, "big_names", json_object_new_boolean(l->big_names));
+			json_object_object_add(k, "markers_width", json_object_new_int(l->markers_width));
+			json_object_object_add(k, "offsets_after_tokens", json_object_new_boolean(l->offsets_after_tokens));
+			json_object_object_add(k, "seqs_of_names", json_object_new_boolean(l->seqs_of_names));
+			json_object_object_add(k, "names", jhex(l->names_at));
+			json_object_object_add(k, "token_table", jhex(l->token_table_at));
+			json_object_object_add(k, "offsets", jhex(l->offsets_at));
+			json_object_object_add(k, "relative_base", jhex(l->relative_base));
+			json_object_object_add(o, "layout", k);
+		}
+		json_object_object_add(o, "ms_read", json_object_new_double(t->ms_read));
+		json_object_object_add(o, "ms_decompress", json_object_new_double(t->ms_decompress));
+		json_object_object_add(o, "ms_decode", json_object_new_double(t->ms_decode));
+		json_object_object_add(o, "ms_index", json_object_new_double(t->ms_index));
+		print_json(o);
+		return 0;
+	}
+	printf("%zu symbols from %s (%s)\n", t->nsyms, t->origin, source_name(t->source));
+	printf("version:    %s\n", t->version[0] ? t->version : "?");
+	printf("build-id:   %s\n", t->build_id[0] ? t->build_id : "?");
+	printf("_text:      0x%016" PRIx64 "\n", t->text_start);
+	if (t->have_bzimage)
+		printf("bzImage:    protocol %u.%02u, %u setup sectors, payload %s %u bytes, init_size 0x%x\n",
+		       t->bz.version >> 8, t->bz.version & 0xff, t->bz.setup_sects, t->bz.compressor,
+		       t->bz.payload_length, t->bz.init_size);
+	if (t->have_layout)
+		printf("kallsyms:   %u symbols; %s%s; %s-byte markers; %s lengths; offsets %s token_index; "
+		       "seqs_of_names %s\n"
+		       "            names 0x%" PRIx64 " markers 0x%" PRIx64 " token_table 0x%" PRIx64
+		       " offsets 0x%" PRIx64 " relative_base 0x%" PRIx64 "\n",
+		       l->num_syms, l->base_relative ? "relative offsets" : "absolute addresses",
+		       l->absolute_percpu ? " (absolute percpu)" : "", l->markers_width == 8 ? "8" : "4",
+		       l->big_names ? "1-2" : "1", l->offsets_after_tokens ? "after" : "before",
+		       l->seqs_of_names ? "present" : "absent", l->names_at, l->markers_at,
+		       l->token_table_at, l->offsets_at, l->relative_base);
+	if (t->modules_skipped)
+		printf("skipped:    %zu module symbols\n", t->modules_skipped);
+	printf("timing ms:  read %.1f, decompress %.1f, decode %.1f, index %.1f\n",
+	       t->ms_read, t->ms_decompress, t->ms_decode, t->ms_index);
+	return 0;
+}
+
+static int cmd_kaslr(struct ksym_table *t, const char *name, const char *obs)
+{
+	struct kit_err e = { 0, "" };
+	uint64_t a;
+	int64_t slide;
+
+	if (parse_addr(obs, &a))
+		die("'%s' is not a 0x-prefixed address", obs);
+	if (ksym_kaslr_slide(t, name, a, &slide, &e))
+		die("%s", e.msg);
+	if (opt_json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "slide", json_object_new_int64(slide));
+		json_object_object_add(o, "slide_hex", jhex((uint64_t)slide));
+		print_json(o);
+	} else {
+		printf("slide %s0x%" PRIx64 "\n", slide < 0 ? "-" : "",
+		       slide < 0 ? (uint64_t)-slide : (uint64_t)slide);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-cache", no_argument, NULL, 'C' },
+		{ "no-discover", no_argument, NULL, 'D' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *format = "map", *out = NULL, *cmd;
+	struct ksym_table *t;
+	int c, rc;
+
+	set_progname(argv[0]);
+	while ((c = getopt_long(argc, argv, "jf:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			opt_json = 1;
+			break;
+		case 'C':
+			open_flags |= KSYM_NO_CACHE;
+			break;
+		case 'D':
+			open_flags |= KSYM_NO_DISCOVER;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (argc - optind < 2) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	cmd = argv[optind];
+	if (strcmp(cmd, "lookup") && strcmp(cmd, "initcalls") && strcmp(cmd, "milestones") &&
+	    strcmp(cmd, "export") && strcmp(cmd, "info") && strcmp(cmd, "kaslr")) {
+		error("unknown command '%s'", cmd);
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (!strcmp(cmd, "kaslr") && argc - optind != 4)
+		die("usage: kernel-symbols kaslr KERNEL NAME OBSERVED_ADDR");
+	t = open_kernel(argv[optind + 1]);
+	if (!strcmp(cmd, "lookup"))
+		rc = cmd_lookup(t, argc - optind - 2, argv + optind + 2);
+	else if (!strcmp(cmd, "initcalls"))
+		rc = cmd_initcalls(t);
+	else if (!strcmp(cmd, "milestones"))
+		rc = cmd_milestones(t);
+	else if (!strcmp(cmd, "export"))
+		rc = cmd_export(t, format, out);
+	else if (!strcmp(cmd, "info"))
+		rc = cmd_info(t);
+	else
+		rc = cmd_kaslr(t, argv[optind + 2], argv[optind + 3]);
+	ksym_free(t);
+	return rc;
+}

@@ -1,0 +1,57 @@
+# kernel-symbols: the ksym_ library (linked by gdbstub-client too) and its CLI.
+#
+# bzip2 and lzo ship no .pc file on Debian 12, so when pkg-config does not
+# know them they are linked as -lbz2 / -llzo2 directly.
+KSYM_OBJS = kernel-symbols/symtab.o kernel-symbols/bzimage.o \
+	kernel-symbols/decompress.o kernel-symbols/kallsyms.o \
+	kernel-symbols/elfsyms.o kernel-symbols/maptext.o \
+	kernel-symbols/initcalls.o kernel-symbols/milestones.o \
+	kernel-symbols/cache.o kernel-symbols/export.o kernel-symbols/discover.o
+KSYM_MAIN = kernel-symbols/main.o
+KSYM_PC = libelf liblzma zlib libzstd liblz4 json-c
+KSYM_BZ2_LIBS := $(shell $(PKG_CONFIG) --libs bzip2 2>/dev/null || echo -lbz2)
+KSYM_LZO_LIBS := $(shell $(PKG_CONFIG) --libs lzo2 2>/dev/null || echo -llzo2)
+KIT_CFLAGS += -Ikernel-symbols $(call pc_cflags,$(KSYM_PC))
+KSYM_LIBS = $(call pc_libs,libelf liblzma zlib libzstd liblz4) \
+	$(KSYM_BZ2_LIBS) $(KSYM_LZO_LIBS)
+KSYM_CLI_LIBS = $(KSYM_LIBS) $(call pc_libs,json-c)
+
+PROGRAMS += kernel-symbols/kernel-symbols
+OBJS += $(KSYM_OBJS) $(KSYM_MAIN)
+
+kernel-symbols/kernel-symbols: $(KSYM_MAIN) $(KSYM_OBJS) $(COMMON_OBJS)
+	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(KSYM_CLI_LIBS)
+
+KSYM_UNIT = tests/unit/test-ksym-kallsyms tests/unit/test-ksym-inputs
+UNIT_TESTS += $(KSYM_UNIT)
+$(KSYM_UNIT): %: %.o $(KSYM_OBJS) $(COMMON_OBJS)
+	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(KSYM_LIBS)
+
+# Fuzz targets (clang libFuzzer), one per parser; "make fuzz" runs each
+# briefly.  FUZZ_SECONDS=N runs longer.
+FUZZ_SECONDS ?= 10
+FUZZ_CC ?= clang
+KSYM_FUZZ = bzimage map elf cache kallsyms
+KSYM_FUZZ_SRCS = $(KSYM_OBJS:.o=.c) common/usage.c
+KSYM_FUZZ_BINS = $(patsubst %,kernel-symbols/fuzz/build/fuzz-%,$(KSYM_FUZZ))
+CLEAN += $(KSYM_FUZZ_BINS)
+
+kernel-symbols/fuzz/build/fuzz-%: kernel-symbols/fuzz/fuzz-%.c $(KSYM_FUZZ_SRCS) kernel-symbols/ksym.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Ikernel-symbols \
+		$(call pc_cflags,$(KSYM_PC)) -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(KSYM_FUZZ_SRCS) $(KSYM_LIBS)
+
+fuzz: $(KSYM_FUZZ_BINS)
+	@for f in $(KSYM_FUZZ); do \
+		mkdir -p kernel-symbols/fuzz/build/corpus-$$f; \
+		echo "# fuzz-$$f for $(FUZZ_SECONDS)s"; \
+		kernel-symbols/fuzz/build/fuzz-$$f -max_total_time=$(FUZZ_SECONDS) \
+			-rss_limit_mb=2048 -max_len=65536 -print_final_stats=0 \
+			kernel-symbols/fuzz/build/corpus-$$f kernel-symbols/fuzz/seeds/$$f \
+			2>kernel-symbols/fuzz/build/fuzz-$$f.log \
+		|| { tail -40 kernel-symbols/fuzz/build/fuzz-$$f.log; exit 1; }; \
+		grep -E '^#[0-9]+.*DONE' kernel-symbols/fuzz/build/fuzz-$$f.log | tail -1; \
+	done
+
+.PHONY: fuzz
