@@ -425,6 +425,12 @@ static int next_event(struct rsp_conn *c, long long deadline,
 		c->rpos += used;
 		if (ev->kind == RSP_EV_NONE)
 			continue;
+		/* "SSH-2.0-..." holds '-': after garbage, '+' and '-' are
+		 * more garbage until a good packet proves a stub. */
+		if ((ev->kind == RSP_EV_ACK || ev->kind == RSP_EV_NAK) &&
+		    c->garbage && !c->got_any) {
+			ev->kind = RSP_EV_GARBAGE;
+		}
 		if (ev->kind == RSP_EV_GARBAGE) {
 			note_garbage(c, ev->data, ev->len);
 			/* A stub never sends text between packets; a web
@@ -455,7 +461,10 @@ int rsp_interrupt(struct rsp_conn *c, struct kit_err *err)
 	static const char brk = 0x03;
 
 	for (;;) {
-		ssize_t w = write(c->fd, &brk, 1);
+		ssize_t w = send(c->fd, &brk, 1, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == ENOTSOCK)
+			w = write(c->fd, &brk, 1);
 
 		if (w == 1)
 			break;
@@ -616,6 +625,9 @@ int rsp_recv(struct rsp_conn *c, int timeout_ms, struct kit_err *err)
 		case RSP_EV_TOOLONG:
 			clear_garbage(c);
 			trace_bytes(c, "<- ", "(packet too long, dropped)", 26);
+			/* It arrived intact: ack it so the stub does not resend. */
+			if (!c->noack && !c->running)
+				send_raw(c, "+", 1, NULL);
 			kit_seterr(err, RSP_ERR_PROTOCOL,
 				   "reply from the stub longer than %zu bytes",
 				   c->parser.max ? c->parser.max : (size_t)16 << 20);

@@ -985,45 +985,57 @@ static int raw_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err
 }
 
 /*
- * Step once, first lifting execution breakpoints at the stop address (QEMU
- * 7.2 would report the same breakpoint again without executing anything).
+ * The execution breakpoints at the stop address, which QEMU 7.2 would
+ * report again at once, without executing anything, on a step or continue.
+ * Only after a trap stop and only when breakpoints are inserted (it costs a
+ * 'g').
  */
-static int step_over(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
+static int bps_at_pc(struct rsp_conn *c, struct rsp_bp *at, size_t *n,
+		     struct kit_err *err)
 {
-	struct rsp_bp lifted[RSP_MAX_BREAKPOINTS];
-	size_t nl = 0, i;
 	uint64_t lin, pc;
-	int rc, rc2;
+	size_t i;
+	int rc;
 
+	*n = 0;
 	if (c->running) {
 		kit_seterr(err, RSP_ERR_RUNNING, "target is running");
 		return -RSP_ERR_RUNNING;
 	}
-	if (c->nbps && c->have_stop &&
-	    (c->last_stop.kind == 'T' || c->last_stop.kind == 'S')) {
-		rc = rsp_get_pc(c, &lin, &pc, err);
-		if (rc < 0)
-			return rc;
-		for (i = 0; i < c->nbps; i++) {
-			const struct rsp_bp *b = &c->bps[i];
+	if (!c->nbps || !c->have_stop ||
+	    (c->last_stop.kind != 'T' && c->last_stop.kind != 'S'))
+		return 0;
+	rc = rsp_get_pc(c, &lin, &pc, err);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < c->nbps; i++) {
+		const struct rsp_bp *b = &c->bps[i];
 
-			if ((b->type == RSP_BP_SW || b->type == RSP_BP_HW) &&
-			    (b->addr == lin || b->addr == pc))
-				lifted[nl++] = *b;
-		}
+		if ((b->type == RSP_BP_SW || b->type == RSP_BP_HW) &&
+		    (b->addr == lin || b->addr == pc))
+			at[(*n)++] = *b;
 	}
-	for (i = 0; i < nl; i++) {
-		rc = rsp_remove_break(c, lifted[i].type, lifted[i].addr,
-				      lifted[i].kind, err);
+	return 0;
+}
+
+/* Lift the breakpoints in at[], step once, put them back. */
+static int step_over(struct rsp_conn *c, const struct rsp_bp *at, size_t n,
+		     struct rsp_stop *st, struct kit_err *err)
+{
+	size_t i;
+	int rc, rc2;
+
+	for (i = 0; i < n; i++) {
+		rc = rsp_remove_break(c, at[i].type, at[i].addr, at[i].kind, err);
 		if (rc < 0)
 			return rc;
 	}
 	rc = raw_step(c, st, err);
 	if (rc < 0 && c->running)
 		return rc;   /* cannot re-insert while it runs */
-	for (i = 0; i < nl; i++) {
-		rc2 = rsp_insert_break(c, lifted[i].type, lifted[i].addr,
-				       lifted[i].kind, rc < 0 ? NULL : err);
+	for (i = 0; i < n; i++) {
+		rc2 = rsp_insert_break(c, at[i].type, at[i].addr, at[i].kind,
+				       rc < 0 ? NULL : err);
 		if (rc2 < 0 && rc == 0)
 			rc = rc2;
 	}
@@ -1032,31 +1044,25 @@ static int step_over(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *er
 
 int rsp_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
 {
-	return step_over(c, st, err);
+	struct rsp_bp at[RSP_MAX_BREAKPOINTS];
+	size_t n;
+	int rc = bps_at_pc(c, at, &n, err);
+
+	if (rc < 0)
+		return rc;
+	return step_over(c, at, n, st, err);
 }
 
 int rsp_resume(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
 {
-	size_t i;
-	uint64_t lin, pc;
-	int rc, need = 0;
+	struct rsp_bp at[RSP_MAX_BREAKPOINTS];
+	size_t n;
+	int rc = bps_at_pc(c, at, &n, err);
 
-	if (c->running) {
-		kit_seterr(err, RSP_ERR_RUNNING, "target is running");
-		return -RSP_ERR_RUNNING;
-	}
-	if (c->nbps && c->have_stop &&
-	    (c->last_stop.kind == 'T' || c->last_stop.kind == 'S')) {
-		rc = rsp_get_pc(c, &lin, &pc, err);
-		if (rc < 0)
-			return rc;
-		for (i = 0; i < c->nbps; i++)
-			if ((c->bps[i].type == RSP_BP_SW || c->bps[i].type == RSP_BP_HW) &&
-			    (c->bps[i].addr == lin || c->bps[i].addr == pc))
-				need = 1;
-	}
-	if (need) {
-		rc = step_over(c, st, err);
+	if (rc < 0)
+		return rc;
+	if (n) {
+		rc = step_over(c, at, n, st, err);
 		if (rc < 0)
 			return rc;
 		if (st->kind != 'T' && st->kind != 'S')

@@ -1,0 +1,596 @@
+/*
+ * test-rsp-conn.c: gdbstub-client's conn.c and core.c against the scripted
+ * fake stub (tests/helpers/fake-stub) over a socketpair, one forked stub per
+ * case; plus one case over TCP (the stub's --listen mode).  Each case also
+ * checks that the stub saw exactly the conversation it expected (its exit
+ * status and stderr).
+ */
+#include "../../gdbstub-client/rsp.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char stub_path[4096];
+
+static struct rsp_conn *spawn(pid_t *pid, const char *const *script)
+{
+	struct kit_err e = { 0, "" };
+	int sv[2];
+	size_t n = 0, i;
+	char **argv;
+
+	while (script[n])
+		n++;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return NULL;
+	*pid = fork();
+	if (*pid == 0) {
+		argv = calloc(2 * n + 4, sizeof *argv);
+		argv[0] = "fake-stub";
+		argv[1] = "--fd";
+		argv[2] = "3";
+		for (i = 0; i < n; i++) {
+			argv[3 + 2 * i] = "-e";
+			argv[4 + 2 * i] = (char *)script[i];
+		}
+		dup2(sv[1], 3);
+		execv(stub_path, argv);
+		_exit(127);
+	}
+	close(sv[1]);
+	return rsp_conn_from_fd(sv[0], &e);
+}
+
+/* Wait (bounded) for the stub and return its exit status; 99 = hung. */
+static int reap(pid_t pid)
+{
+	int st, i;
+
+	for (i = 0; i < 1000; i++) {
+		struct timespec ts = { 0, 10000000 };
+
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return 99;
+}
+
+#define stub_ok(pid, name) is_int(reap(pid), 0, name ": stub saw the expected conversation")
+
+static long long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A QEMU-like description, its include read in two chunks. */
+#define CORE1 "<feature name=\"org.gnu.gdb.i386.core\"><reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\"/>"
+#define CORE2 "<reg name=\"eflags\" bitsize=\"32\"/><reg name=\"cs\" bitsize=\"32\"/><reg name=\"cr0\" bitsize=\"64\"/></feature>"
+/* rip, eflags, cs, cr0 */
+#define G_RESET "f0ff000000000000" "02000000" "00f00000" "1000006000000000"
+#define G_PROT  "f0ff000000000000" "02000000" "08000000" "1100006000000000"
+
+static char core2_glob[64];
+
+#define HANDSHAKE \
+	"expect qSupported:*", \
+	"reply PacketSize=1000;qXfer:features:read+;vContSupported+;multiprocess+", \
+	"expect qXfer:features:read:target.xml:0,*", \
+	"reply l<target><architecture>i386:x86-64</architecture><xi:include href=\"core.xml\"/></target>", \
+	"expect qXfer:features:read:core.xml:0,*", \
+	"reply m" CORE1, \
+	core2_glob, \
+	"reply l" CORE2, \
+	"expect vCont?", \
+	"reply vCont;c;C;s;S", \
+	"expect ?", \
+	"reply T05thread:01;"
+
+static void test_handshake(void)
+{
+	const char *const script[] = {
+		HANDSHAKE,
+		"expect g", "reply " G_RESET,
+		"expect p0", "reply f0ff000000000000",
+		"expect P0=5be0000000000000", "reply OK",
+		"expect qfThreadInfo", "reply m1,2",
+		"expect qsThreadInfo", "reply mp1.3",
+		"expect qsThreadInfo", "reply l",
+		"expect m0,4", "reply E14",
+		"expect D", "reply OK",
+		NULL };
+	struct kit_err e = { 0, "" };
+	struct rsp_thread *th = NULL;
+	struct rsp_conn *c;
+	uint64_t v = 0;
+	size_t n = 0;
+	unsigned char b[4];
+	pid_t pid;
+	int rc;
+
+	c = spawn(&pid, script);
+	rc = rsp_start(c, &e);
+	is_int(rc, 0, "handshake: rsp_start");
+	if (rc)
+		printf("#   %s\n", e.msg);
+	is_int(c->features.PacketSize, 0x1000, "handshake: PacketSize");
+	ok(c->features.qXfer_features_read && c->features.multiprocess &&
+	   !c->features.QStartNoAckMode, "handshake: QEMU's features");
+	ok(!c->noack, "handshake: acks stay on without QStartNoAckMode");
+	is_int(c->tdesc.nregs, 4, "handshake: 4 registers from 2 chunks");
+	is_str(c->tdesc.architecture, "i386:x86-64", "handshake: architecture");
+	ok(c->vCont_c && c->vCont_s && !c->vCont_t, "handshake: vCont actions");
+	ok(c->have_stop && c->last_stop.signo == 5 && c->last_stop.tid == 1,
+	   "handshake: initial stop T05 thread 1");
+	is_int(rsp_read_registers(c, &e), 0, "g read");
+	rsp_reg_get(c, "rip", &v, &e);
+	is_u64(v, 0xfff0, "rip from g");
+	rsp_reg_get(c, "cs", &v, &e);
+	is_u64(v, 0xf000, "cs from g");
+	rsp_reg_get(c, "cr0", &v, &e);
+	ok(!(v & 1), "cr0 PE clear");
+	is_int(rsp_reg_get(c, "nosuch", &v, &e), -RSP_ERR_INVAL, "unknown register");
+	v = 0;
+	is_int(rsp_read_register_u64(c, "rip", &v, &e), 0, "p0");
+	is_u64(v, 0xfff0, "rip from p");
+	is_int(rsp_write_register_u64(c, "rip", 0xe05b, &e), 0, "P0=e05b");
+	is_int(rsp_thread_list(c, &th, &n, &e), 0, "thread list");
+	ok(n == 3 && th[0].tid == 1 && th[1].tid == 2 && th[2].pid == 1 &&
+	   th[2].tid == 3, "threads 1, 2, p1.3");
+	free(th);
+	is_int(rsp_read_memory(c, 0, b, 4, &e), -RSP_ERR_TARGET,
+	       "m on unmapped memory: target error");
+	is_int(c->last_errno, 0x14, "E14 kept in last_errno");
+	is_int(rsp_detach(c, &e), 0, "detach");
+	rsp_close(c);
+	stub_ok(pid, "handshake");
+}
+
+static void test_nak(void)
+{
+	const char *const script[] = {
+		"nak qSupported:*", "expect qSupported:*",
+		"reply PacketSize=100",
+		"nak g", "nak g", "nak g", "nak g",
+		NULL };
+	struct kit_err e = { 0, "" };
+	struct rsp_conn *c;
+	pid_t pid;
+
+	c = spawn(&pid, script);
+	is_int(rsp_qSupported(c, &e), 0, "NAK: packet resent after '-'");
+	is_int(c->features.PacketSize, 0x100, "NAK: reply to the resend used");
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_NAK,
+	       "NAK: gives up after 1 + 3 retries");
+	ok(strstr(e.msg, "refused") != NULL, "NAK: message says refused");
+	rsp_close(c);
+	stub_ok(pid, "NAK");
+}
+
+static void test_badsum(void)
+{
+	const char *const script[] = {
+		"expect qSupported:*",
+		"raw $PacketSize=100#00", "expect-nak",
+		"reply PacketSize=100",
+		"expect g",
+		"raw $0011#00", "expect-nak",
+		"raw $0011#00", "expect-nak",
+		"raw $0011#00", "expect-nak",
+		"raw $0011#00",
+		NULL };
+	struct kit_err e = { 0, "" };
+	struct rsp_conn *c;
+	pid_t pid;
+
+	c = spawn(&pid, script);
+	is_int(rsp_qSupported(c, &e), 0, "bad checksum: NAKed and resent reply used");
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_PROTOCOL,
+	       "bad checksum every time: protocol error");
+	ok(strstr(e.msg, "checksum") != NULL, "bad checksum: message says so");
+	rsp_close(c);
+	stub_ok(pid, "bad checksum");
+}
+
+static void test_garbage(void)
+{
+	const char *const ssh[] = {
+		"raw SSH-2.0-OpenSSH_9.2p1 Debian-2\\r\\n",
+		"drain 5000", NULL };
+	const char *const http[] = {
+		"expect qSupported:*",
+		"raw HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\n\\r\\n",
+		"close", NULL };
+	const char *const mal[] = {
+		"expect qSupported:*", "reply PacketSize=100",
+		"expect g", "raw $*!#4b", "expect-nak", "reply 1122",
+		"expect g", "raw }garbage\\n",
+		NULL };
+	struct kit_err e = { 0, "" };
+	struct rsp_conn *c;
+	pid_t pid;
+
+	c = spawn(&pid, ssh);
+	is_int(rsp_qSupported(c, &e), -RSP_ERR_PROTOCOL, "ssh banner: protocol error");
+	ok(strstr(e.msg, "not a gdb stub") && strstr(e.msg, "SSH-2.0"),
+	   "ssh banner: says not a gdb stub and quotes it");
+	printf("#   %s\n", e.msg);
+	rsp_close(c);
+	stub_ok(pid, "ssh banner");
+
+	c = spawn(&pid, http);
+	is_int(rsp_qSupported(c, &e), -RSP_ERR_PROTOCOL, "http: protocol error");
+	ok(strstr(e.msg, "HTTP/1.1 400") != NULL, "http: message quotes the reply");
+	rsp_close(c);
+	stub_ok(pid, "http");
+
+	c = spawn(&pid, mal);
+	rsp_qSupported(c, &e);
+	is_int(rsp_read_registers(c, &e), 0, "malformed run length: NAKed, resend used");
+	is_int(c->g.len, 2, "malformed run length: 2 bytes from the resend");
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_PROTOCOL,
+	       "garbage after a valid session: protocol error");
+	ok(strstr(e.msg, "unexpected bytes") != NULL, "garbage: message");
+	rsp_close(c);
+	stub_ok(pid, "malformed");
+}
+
+/* "raw $PAYLOAD#cc": a packet the stub sends as is (run-lengths intact). */
+static const char *raw_line(char *buf, size_t sz, const char *payload)
+{
+	snprintf(buf, sz, "raw $%s#%02x", payload,
+		 rsp_checksum(payload, strlen(payload)));
+	return buf;
+}
+
+static void test_sizes(void)
+{
+	char l1[400], l2[400], p1[300], p2[300];
+	const char *script[] = {
+		"expect qSupported:*", "reply PacketSize=100",
+		/* (256 - 4) / 2 = 126 = 0x7e bytes per m; 252 hex digits each,
+		 * sent run-length encoded: "1*~" is 98 '1's. */
+		"expect m1000,7e", l1,
+		"expect m107e,7e", l2,
+		"expect m10fc,4", "reply 33333333",
+		"expect m2000,4", "reply 4444444455",
+		"expect m3000,8", "reply 0102",
+		"expect g", "reply 00000000000000000000000000000000000000000000000000000000000000000000000000000000",
+		"expect g", "reply 0011",
+		"expect M4000,68:000102*", "reply OK",
+		"expect M4068,60:68696a*", "reply OK",
+		"expect X5000,4:ab#$", "reply OK",
+		NULL };
+	struct kit_err e = { 0, "" };
+	unsigned char buf[300], big[200];
+	struct rsp_conn *c;
+	pid_t pid;
+	ssize_t n;
+	int i;
+
+	snprintf(p1, sizeof p1, "1*~1*~%056d", 0);
+	memset(p1 + 6, '1', 56);
+	snprintf(p2, sizeof p2, "2*~2*~%056d", 0);
+	memset(p2 + 6, '2', 56);
+	raw_line(l1, sizeof l1, p1);
+	raw_line(l2, sizeof l2, p2);
+	c = spawn(&pid, script);
+	rsp_qSupported(c, &e);
+	n = rsp_read_memory(c, 0x1000, buf, 256, &e);
+	is_int(n, 256, "m split to PacketSize: 126 + 126 + 4");
+	if (n < 0)
+		printf("#   %s\n", e.msg);
+	ok(buf[0] == 0x11 && buf[125] == 0x11 && buf[126] == 0x22 &&
+	   buf[251] == 0x22 && buf[252] == 0x33, "chunks in order, run-length expanded");
+	is_int(rsp_read_memory(c, 0x2000, buf, 4, &e), -RSP_ERR_PROTOCOL,
+	       "m reply longer than asked: protocol error");
+	is_int(rsp_read_memory(c, 0x3000, buf, 8, &e), 2, "short m reply: short count");
+	c->parser.max = 32;
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_PROTOCOL,
+	       "reply over the parser limit: protocol error");
+	ok(strstr(e.msg, "longer than 32") != NULL, "over-long: message");
+	is_int(rsp_read_registers(c, &e), 0, "next reply still readable after that");
+	for (i = 0; i < 200; i++)
+		big[i] = (unsigned char)i;
+	is_int(rsp_write_memory(c, 0x4000, big, 200, false, &e), 0,
+	       "M split in two packets");
+	is_int(rsp_write_memory(c, 0x5000, "ab#$", 4, true, &e), 0,
+	       "X with escaped binary");
+	rsp_close(c);
+	stub_ok(pid, "sizes");
+}
+
+static void test_close(void)
+{
+	const char *const mid[] = {
+		"expect qSupported:*", "reply PacketSize=100",
+		"expect g", "raw $00112233", "close", NULL };
+	const char *const between[] = {
+		"expect qSupported:*", "reply PacketSize=100",
+		"expect g", "close", NULL };
+	const char *const slow[] = {
+		"expect qSupported:*", "reply PacketSize=100",
+		"expect g", "sleep 1500", NULL };
+	struct kit_err e = { 0, "" };
+	struct rsp_conn *c;
+	long long t0;
+	pid_t pid;
+	int rc;
+
+	c = spawn(&pid, mid);
+	rsp_qSupported(c, &e);
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_TRUNCATED,
+	       "closed mid-packet: truncated");
+	ok(strstr(e.msg, "middle of a packet") != NULL, "mid-packet: message");
+	rsp_close(c);
+	stub_ok(pid, "mid-packet");
+
+	c = spawn(&pid, between);
+	rsp_qSupported(c, &e);
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_CLOSED, "closed between packets");
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_CLOSED, "and stays closed");
+	rsp_close(c);
+	stub_ok(pid, "closed");
+
+	c = spawn(&pid, slow);
+	rsp_qSupported(c, &e);
+	c->timeout_ms = 300;
+	t0 = ms_now();
+	rc = rsp_read_registers(c, &e);
+	is_int(rc, -RSP_ERR_TIMEOUT, "no reply: timeout");
+	ok(ms_now() - t0 >= 250 && ms_now() - t0 < 1200, "timeout took about 300 ms");
+	ok(strstr(e.msg, "'g'") != NULL, "timeout message names the packet");
+	rsp_close(c);
+	stub_ok(pid, "timeout");
+}
+
+static void test_kvm_breakpoints(void)
+{
+	const char *const script[] = {
+		"expect qSupported:*", "reply PacketSize=1000",
+		"expect Z0,ffffffff81000000,1", "reply E14",
+		"expect Z1,ffffffff81000000,1", "reply OK",
+		"expect Z0,1000,1", "reply",
+		"expect Z2,2000,4", "reply E22",
+		"expect z1,ffffffff81000000,1", "reply OK",
+		NULL };
+	struct kit_err e = { 0, "" };
+	struct rsp_conn *c;
+	pid_t pid;
+
+	c = spawn(&pid, script);
+	rsp_qSupported(c, &e);
+	is_int(rsp_insert_break(c, RSP_BP_SW, 0xffffffff81000000ull, 1, &e),
+	       -RSP_ERR_TARGET, "KVM: Z0 on an unmapped address: target error");
+	is_int(c->last_errno, 0x14, "KVM: error 14");
+	ok(strstr(e.msg, "software breakpoint") != NULL, "KVM: message names the type");
+	is_int(rsp_insert_break(c, RSP_BP_HW, 0xffffffff81000000ull, 1, &e), 0,
+	       "KVM: fallback to Z1 works");
+	is_int(rsp_insert_break(c, RSP_BP_SW, 0x1000, 1, &e), -RSP_ERR_UNSUPPORTED,
+	       "empty reply to Z0: unsupported, distinct from error");
+	is_int(rsp_insert_break(c, RSP_WP_WRITE, 0x2000, 4, &e), -RSP_ERR_TARGET,
+	       "Z2 error");
+	is_int(c->nbps, 1, "only the hardware breakpoint is remembered");
+	is_int(rsp_remove_break(c, RSP_BP_HW, 0xffffffff81000000ull, 1, &e), 0,
+	       "z1 removes it");
+	is_int(c->nbps, 0, "list empty");
+	rsp_close(c);
+	stub_ok(pid, "KVM breakpoints");
+}
+
+static char console_text[256];
+
+static void on_console(void *ctx, const char *t, size_t n)
+{
+	strncat(console_text, t, n < 100 ? n : 100);
+}
+
+static void test_run_control(void)
+{
+	const char *const script[] = {
+		HANDSHAKE,
+		"expect Z0,fe05b,1", "reply OK",
+		"expect vCont;c",
+		/* Running: the client must send nothing at all. */
+		"quiet 300",
+		"send O48690a",
+		"quiet 200",
+		"reply T05thread:01;",
+		/* rsp_resume: read pc, lift the breakpoint, step, re-insert. */
+		"expect g", "reply 5be0000000000000" "02000000" "00f00000" "1000006000000000",
+		"expect z0,fe05b,1", "reply OK",
+		"expect vCont;s:1", "reply T05thread:01;",
+		"expect Z0,fe05b,1", "reply OK",
+		"expect vCont;c",
+		"expect-break",
+		"reply T02thread:01;",
+		/* A stop somewhere else: no step-over. */
+		"expect g", "reply 00e1000000000000" "02000000" "00f00000" "1000006000000000",
+		"expect vCont;c",
+		"expect-break",
+		"reply T02thread:01;",
+		"expect qRcmd,696e666f207265676973746572730a",
+		"reply O4541583d30303030",
+		"reply O300a",
+		"reply OK",
+		"expect ?", "reply T05thread:01;",
+		"expect k", "close",
+		NULL };
+	struct kit_err e = { 0, "" };
+	struct rsp_buf out = RSP_BUF_INIT;
+	struct rsp_stop st;
+	struct rsp_conn *c;
+	pid_t pid;
+	int rc;
+
+	c = spawn(&pid, script);
+	c->console = on_console;
+	rsp_start(c, &e);
+	is_int(rsp_insert_break(c, RSP_BP_SW, 0xfe05b, 1, &e), 0, "Z0 at 0xfe05b");
+	is_int(rsp_continue(c, &e), 0, "continue");
+	ok(c->running, "target marked running");
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_RUNNING,
+	       "g refused while running (nothing sent)");
+	is_int(rsp_wait_stop(c, 50, &st, &e), -RSP_ERR_TIMEOUT,
+	       "wait_stop times out, target still running");
+	ok(c->running, "still running after the timeout");
+	rc = rsp_wait_stop(c, 5000, &st, &e);
+	is_int(rc, 0, "stop reply received");
+	if (rc)
+		printf("#   %s\n", e.msg);
+	is_str(console_text, "Hi\n", "O packet went to the console callback");
+	ok(st.kind == 'T' && st.signo == 5, "stopped with SIGTRAP");
+	rc = rsp_resume(c, &st, &e);
+	is_int(rc, 0, "rsp_resume steps over the breakpoint (real-mode cs:ip)");
+	if (rc)
+		printf("#   %s\n", e.msg);
+	is_int(c->nbps, 1, "breakpoint re-inserted");
+	is_int(rsp_interrupt(c, &e), 0, "interrupt");
+	rc = rsp_wait_stop(c, 5000, &st, &e);
+	ok(rc == 0 && st.signo == 2, "interrupt: stopped with SIGINT");
+	is_int(rsp_resume(c, &st, &e), 0, "resume from elsewhere: plain continue");
+	rsp_interrupt(c, &e);
+	rsp_wait_stop(c, 5000, &st, &e);
+	rc = rsp_monitor(c, "info registers\n", &out, &e);
+	is_int(rc, 0, "qRcmd");
+	is_str(out.data, "EAX=00000\n", "qRcmd output collected from O packets");
+	rsp_buf_free(&out);
+	is_int(rsp_query_halt(c, false, &st, &e), -RSP_ERR_STATE,
+	       "'?' refused with a breakpoint inserted");
+	ok(strstr(e.msg, "remove them") != NULL, "'?' refusal says why");
+	is_int(rsp_query_halt(c, true, &st, &e), 0, "'?' forced");
+	is_int(c->nbps, 0, "forced '?' forgets the breakpoints");
+	is_int(rsp_kill(c, &e), 0, "kill: closing is success");
+	rsp_close(c);
+	stub_ok(pid, "run control");
+}
+
+static void test_noack(void)
+{
+	const char *const script[] = {
+		"expect qSupported:*",
+		"reply PacketSize=4000;QStartNoAckMode+",
+		"expect QStartNoAckMode", "reply OK",
+		"noack",
+		"expect g", "reply 0011",
+		"expect g", "raw $0011#00",
+		/* No '-' for it (and the stub fails on any '+'). */
+		"quiet 300",
+		NULL };
+	struct kit_err e = { 0, "" };
+	struct rsp_conn *c;
+	pid_t pid;
+
+	c = spawn(&pid, script);
+	is_int(rsp_qSupported(c, &e), 0, "no-ack: qSupported");
+	ok(c->noack, "no-ack mode entered");
+	is_int(rsp_read_registers(c, &e), 0, "no-ack: g");
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_PROTOCOL,
+	       "no-ack: a bad checksum is an error at once");
+	rsp_close(c);
+	stub_ok(pid, "no-ack (no '+' sent)");
+}
+
+static struct rsp_buf trace_log;
+
+static void capture(void *ctx, const char *line)
+{
+	rsp_buf_append(&trace_log, line, strlen(line));
+	rsp_buf_append(&trace_log, "\n", 1);
+}
+
+static void test_tcp_and_trace(void)
+{
+	struct kit_err e = { 0, "" };
+	struct rsp_conn *c;
+	char port[16] = "", spec[64];
+	int pfd[2];
+	pid_t pid;
+	ssize_t r;
+
+	if (pipe(pfd) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		execl(stub_path, "fake-stub", "--listen", "-e", "expect qSupported:*",
+		      "-e", "reply PacketSize=1000", "-e", "expect g",
+		      "-e", "reply 00}11", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	r = read(pfd[0], port, sizeof port - 1);
+	close(pfd[0]);
+	port[r > 0 ? r : 0] = '\0';
+	port[strcspn(port, "\n")] = '\0';
+	ok(atoi(port) > 0, "listen mode printed a port");
+	snprintf(spec, sizeof spec, "tcp:127.0.0.1:%s", port);
+	c = rsp_connect(spec, 2000, &e);
+	ok(c != NULL, "connect to tcp:127.0.0.1:PORT");
+	if (!c) {
+		printf("#   %s\n", e.msg);
+		reap(pid);
+		return;
+	}
+	c->trace = capture;
+	rsp_qSupported(c, &e);
+	rsp_read_registers(c, &e);
+	ok(strstr(trace_log.data, "-> $qSupported:") != NULL, "trace: packet sent");
+	ok(strstr(trace_log.data, "<- +") != NULL, "trace: ack received");
+	ok(strstr(trace_log.data, "<- $PacketSize=1000#") != NULL,
+	   "trace: packet received");
+	ok(strstr(trace_log.data, "-> +") != NULL, "trace: ack sent");
+	ok(strstr(trace_log.data, "<- $00}11#") != NULL,
+	   "trace: escaped binary shown decoded");
+	rsp_close(c);
+	stub_ok(pid, "tcp");
+	rsp_buf_free(&trace_log);
+
+	c = rsp_connect("127.0.0.1:1", 2000, &e);
+	ok(!c && e.code == RSP_ERR_SYS && strstr(e.msg, "refused"),
+	   "connection refused reported");
+	printf("#   %s\n", e.msg);
+	c = rsp_connect("nonsense", 2000, &e);
+	ok(!c && e.code == RSP_ERR_INVAL, "spec without a port refused");
+	c = rsp_connect("unix:/nonexistent/sock", 2000, &e);
+	ok(!c && e.code == RSP_ERR_SYS, "unix: missing socket reported");
+}
+
+int main(int argc, char **argv)
+{
+	char *dir = strdup(argv[0]);
+
+	snprintf(stub_path, sizeof stub_path, "%s/../helpers/fake-stub", dirname(dir));
+	free(dir);
+	snprintf(core2_glob, sizeof core2_glob,
+		 "expect qXfer:features:read:core.xml:%zx,*", strlen(CORE1));
+	if (access(stub_path, X_OK) != 0) {
+		printf("1..0 # skip %s not built\n", stub_path);
+		return 0;
+	}
+	test_handshake();
+	test_nak();
+	test_badsum();
+	test_garbage();
+	test_sizes();
+	test_close();
+	test_kvm_breakpoints();
+	test_run_control();
+	test_noack();
+	test_tcp_and_trace();
+	return tap_done();
+}
