@@ -471,8 +471,8 @@ int rsp_query_halt(struct rsp_conn *c, bool force, struct rsp_stop *st,
 	/* QEMU removes all breakpoints on '?'. */
 	if (c->nbps && !force) {
 		kit_seterr(err, RSP_ERR_STATE,
-			   "refusing '?' with %zu breakpoints inserted: QEMU would "
-			   "remove them all", c->nbps);
+			   "refusing '?' with %zu breakpoint%s inserted: QEMU would "
+			   "remove them all", c->nbps, c->nbps == 1 ? "" : "s");
 		return -RSP_ERR_STATE;
 	}
 	rc = rsp_exchange(c, "?", 1, err);
