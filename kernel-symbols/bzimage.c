@@ -99,10 +99,10 @@ struct ksym_table *ksym_load_bzimage(const uint8_t *data, size_t len,
 	 * neither may exceed 1 GiB: anything larger is a bomb.
 	 */
 	max_out = ksym_le32(payload + plen - 4);
-	if (bz.init_size && max_out > bz.init_size)
-		max_out = bz.init_size;
 	if (max_out < 64 || max_out > (1u << 30))
 		max_out = (size_t)1 << 30;
+	if (bz.init_size >= 64 && max_out > bz.init_size)
+		max_out = bz.init_size;
 	t0 = ksym_now_ms();
 	if (ksym_decompress(payload, plen, max_out, &out, &out_len, cname, err))
 		goto fail;

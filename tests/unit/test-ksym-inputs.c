@@ -1,0 +1,615 @@
+/*
+ * test-ksym-inputs.c: every input path of the kernel-symbols library on
+ * data built here: System.map/kallsyms text (and Debian's stub), each
+ * decompressor, a whole synthetic bzImage (header, payload, ELF with
+ * section headers, kallsyms, PREL32 initcalls), hostile bzImages (wrong
+ * magic, lengths past the end, a decompression bomb), the cache, the
+ * exports, discovery, milestones and the KASLR slide.
+ */
+#include "ksym.h"
+#include "tap.h"
+#include "test-ksym-synth.c"
+
+#include <bzlib.h>
+#include <lz4.h>
+#include <lzma.h>
+#include <lzo/lzo1x.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#define TEXT 0xffffffff81000000ull
+#define RO   0xffffffff82000000ull
+#define INIT 0xffffffff83000000ull
+
+static char tmpdir[256];
+
+/* ---- map text ----------------------------------------------------------- */
+
+static void test_map(void)
+{
+	static const char stub[] =
+		"ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n";
+	static const char kall[] =
+		"0000000000000000 A fixed_percpu_data\r\n"
+		"ffffffff81000000 T _text\n"
+		"ffffffff81000000 T startup_64\n"
+		"ffffffff81001000 t dup_static\n"
+		"ffffffff81002000 t dup_static\n"
+		"ffffffff81003000 T start_kernel\n"
+		"ffffffffc0001000 t foo_init\t[foo]\n"
+		"\n";
+	static const char zeros[] = "0000000000000000 T _text\n0000000000000000 T start_kernel\n";
+	struct kit_err e = { 0, "" };
+	struct ksym_table *t;
+	const struct ksym_sym *m[4];
+	uint64_t off;
+
+	t = ksym_load_map(stub, sizeof stub - 1, &e);
+	ok(!t && e.code == KSYM_ENOSYMS, "Debian System.map stub: KSYM_ENOSYMS, not one symbol");
+	ok(strstr(e.msg, "stub") != NULL, "the stub's error says it is a stub");
+	printf("#   %s\n", e.msg);
+	ksym_free(t);
+
+	t = ksym_load_map(kall, sizeof kall - 1, &e);
+	if (ok(t, "kallsyms text loads")) {
+		is_int(t->nsyms, 6, "module lines skipped");
+		is_int(t->modules_skipped, 1, "and counted");
+		is_int(ksym_lookup_name(t, "dup_static", m, 4), 2, "duplicate statics both kept");
+		is_u64(m[1]->addr, 0xffffffff81002000ull, "the second at its own address");
+		ok(ksym_lookup_addr(t, 0xffffffff81000010ull, &off) &&
+		   !strcmp(ksym_name(t, ksym_lookup_addr(t, 0xffffffff81000010ull, &off)), "startup_64") &&
+		   off == 0x10, "alias choice: startup_64+0x10, a non-underscore global");
+		is_u64(t->text_start, TEXT, "text_start from _text");
+		ok(ksym_lookup_addr(t, 0xffffffff81003000ull + 8192, &off) == NULL,
+		   "past the last symbol: nothing");
+	}
+	ksym_free(t);
+	t = ksym_load_map(zeros, sizeof zeros - 1, &e);
+	ok(!t && e.code == KSYM_ENOSYMS, "all-zero addresses (kptr_restrict): KSYM_ENOSYMS");
+	ksym_free(t);
+	t = ksym_load_map("hello world\n", 12, &e);
+	ok(!t && e.code == KSYM_EFORMAT, "garbage: KSYM_EFORMAT");
+	ksym_free(t);
+	t = ksym_load_map("", 0, &e);
+	ok(!t && e.code == KSYM_ENOSYMS, "empty: KSYM_ENOSYMS");
+	ksym_free(t);
+}
+
+/* ---- initcalls from labels ----------------------------------------------- */
+
+static const char ic_map[] =
+	"ffffffff81000000 T _text\n"
+	"ffffffff81000100 t f_early\n"
+	"ffffffff81000200 t f_core\n"
+	"ffffffff81000300 t f_core_sync\n"
+	"ffffffff81000400 t f_dev\n"
+	"ffffffff83000000 D __initcall_start\n"
+	"ffffffff83000000 d __initcall__kmod_foo__1_2_f_earlyearly\n"
+	"ffffffff83000004 D __initcall0_start\n"
+	"ffffffff83000004 D __initcall1_start\n"
+	"ffffffff83000004 d __initcall__kmod_bar__3_4_f_core1\n"
+	"ffffffff83000008 d __initcall__kmod_bar__5_6_f_core_sync1s\n"
+	"ffffffff8300000c D __initcall2_start\n"
+	"ffffffff8300000c D __initcall3_start\n"
+	"ffffffff8300000c D __initcall4_start\n"
+	"ffffffff8300000c D __initcall5_start\n"
+	"ffffffff8300000c D __initcallrootfs_start\n"
+	"ffffffff8300000c D __initcall6_start\n"
+	"ffffffff8300000c d __initcall_f_dev6\n"
+	"ffffffff83000010 D __initcall7_start\n"
+	"ffffffff83000010 D __initcall_end\n";
+
+static void check_initcalls(const struct ksym_table *t, const char *what)
+{
+	struct ksym_initcall *ic = NULL;
+	size_t n = 0;
+	struct kit_err e = { 0, "" };
+	char name[128];
+
+	snprintf(name, sizeof name, "%s: initcall table", what);
+	if (!ok(ksym_initcalls(t, &ic, &n, &e) == 0, name)) {
+		printf("#   %s\n", e.msg);
+		return;
+	}
+	snprintf(name, sizeof name, "%s: 4 initcalls", what);
+	is_int(n, 4, name);
+	if (n == 4) {
+		snprintf(name, sizeof name, "%s: order and functions", what);
+		ok(!strcmp(ic[0].func, "f_early") && !strcmp(ic[1].func, "f_core") &&
+		   !strcmp(ic[2].func, "f_core_sync") && !strcmp(ic[3].func, "f_dev"), name);
+		snprintf(name, sizeof name, "%s: levels", what);
+		ok(!strcmp(ic[0].level, "early") && !strcmp(ic[1].level, "core") &&
+		   !strcmp(ic[2].level, "core") && !strcmp(ic[3].level, "device"), name);
+		snprintf(name, sizeof name, "%s: sync flag", what);
+		ok(!ic[1].sync && ic[2].sync && !ic[3].sync, name);
+		snprintf(name, sizeof name, "%s: modules", what);
+		ok(!strcmp(ic[0].module, "foo") && !strcmp(ic[2].module, "bar") && !ic[3].module[0], name);
+		snprintf(name, sizeof name, "%s: function address", what);
+		is_u64(ic[2].fn, 0xffffffff81000300ull, name);
+	}
+	free(ic);
+}
+
+/* ---- compressors --------------------------------------------------------- */
+
+static uint8_t *c_gzip(const uint8_t *in, size_t n, size_t *out_len)
+{
+	z_stream s;
+	uint8_t *out = malloc(n + 1024);
+
+	memset(&s, 0, sizeof s);
+	deflateInit2(&s, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+	s.next_in = (Bytef *)(uintptr_t)in;
+	s.avail_in = (uInt)n;
+	s.next_out = out;
+	s.avail_out = (uInt)(n + 1024);
+	deflate(&s, Z_FINISH);
+	*out_len = s.total_out;
+	deflateEnd(&s);
+	return out;
+}
+
+static uint8_t *c_xz(const uint8_t *in, size_t n, size_t *out_len, int alone)
+{
+	uint8_t *out = malloc(n + 4096);
+	lzma_stream s = LZMA_STREAM_INIT;
+	lzma_options_lzma opt;
+
+	if (!alone) {
+		*out_len = 0;
+		lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, in, n, out, out_len, n + 4096);
+		return out;
+	}
+	lzma_lzma_preset(&opt, 6);
+	if (lzma_alone_encoder(&s, &opt) != LZMA_OK) {
+		*out_len = 0;
+		return out;
+	}
+	s.next_in = in;
+	s.avail_in = n;
+	s.next_out = out;
+	s.avail_out = n + 4096;
+	while (lzma_code(&s, LZMA_FINISH) == LZMA_OK)
+		;
+	*out_len = s.total_out;
+	lzma_end(&s);
+	return out;
+}
+
+static uint8_t *c_bz2(const uint8_t *in, size_t n, size_t *out_len)
+{
+	unsigned ol = (unsigned)(n + n / 50 + 1024);
+	uint8_t *out = malloc(ol);
+
+	BZ2_bzBuffToBuffCompress((char *)out, &ol, (char *)(uintptr_t)in, (unsigned)n, 9, 0, 0);
+	*out_len = ol;
+	return out;
+}
+
+static uint8_t *c_zstd(const uint8_t *in, size_t n, size_t *out_len)
+{
+	uint8_t *out = malloc(ZSTD_compressBound(n));
+
+	*out_len = ZSTD_compress(out, ZSTD_compressBound(n), in, n, 3);
+	return out;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+static uint8_t *c_lz4(const uint8_t *in, size_t n, size_t *out_len)
+{
+	uint8_t *out = malloc(8 + (size_t)LZ4_compressBound((int)n) * 2);
+	size_t pos = 4, done = 0;
+
+	put_le32(out, 0x184c2102);
+	while (done < n) {
+		size_t chunk = n - done > (8u << 20) ? (8u << 20) : n - done;
+		int c = LZ4_compress_default((const char *)in + done, (char *)out + pos + 4, (int)chunk,
+					     LZ4_compressBound((int)chunk));
+		put_le32(out + pos, (uint32_t)c);
+		pos += 4 + (size_t)c;
+		done += chunk;
+	}
+	*out_len = pos;
+	return out;
+}
+
+static uint8_t *c_lzo(const uint8_t *in, size_t n, size_t *out_len)
+{
+	static const uint8_t magic[9] = { 0x89, 'L', 'Z', 'O', 0, '\r', '\n', 0x1a, '\n' };
+	uint8_t *out = malloc(n + n / 8 + 4096), *wrk = malloc(LZO1X_1_MEM_COMPRESS);
+	size_t pos = 0, done = 0;
+
+	lzo_init();
+	memcpy(out, magic, 9);
+	pos = 9;
+	/* version 0x1040, lib 0x2080, needed 0x0940, method 1, level 5 */
+	memcpy(out + pos, "\x10\x40\x20\x80\x09\x40\x01\x05", 8);
+	pos += 8;
+	put_be32(out + pos, 0); pos += 4;       /* flags */
+	put_be32(out + pos, 0644); pos += 4;    /* mode */
+	put_be32(out + pos, 0); pos += 4;       /* mtime low */
+	put_be32(out + pos, 0); pos += 4;       /* mtime high */
+	out[pos++] = 0;                          /* name */
+	put_be32(out + pos, 0); pos += 4;       /* header checksum */
+	while (done < n) {
+		size_t chunk = n - done > 256 * 1024 ? 256 * 1024 : n - done;
+		lzo_uint cl = 0;
+
+		lzo1x_1_compress(in + done, chunk, out + pos + 8, &cl, wrk);
+		put_be32(out + pos, (uint32_t)chunk);
+		if (cl >= chunk) {
+			memcpy(out + pos + 8, in + done, chunk);
+			cl = chunk;
+		}
+		put_be32(out + pos + 4, (uint32_t)cl);
+		pos += 8 + cl;
+		done += chunk;
+	}
+	put_be32(out + pos, 0);
+	pos += 4;
+	free(wrk);
+	*out_len = pos;
+	return out;
+}
+
+/* ---- a synthetic kernel ELF and bzImage ---------------------------------- */
+
+static const struct synth_sym kernel_syms[] = {
+	{ 0, 'A', "fixed_percpu_data" },
+	{ TEXT, 'T', "_text" },
+	{ TEXT, 'T', "startup_64" },
+	{ TEXT + 0x100, 't', "f_early" },
+	{ TEXT + 0x200, 't', "f_core" },
+	{ TEXT + 0x300, 't', "f_core_sync" },
+	{ TEXT + 0x400, 't', "f_dev" },
+	{ TEXT + 0x500, 'T', "start_kernel" },
+	{ TEXT + 0x600, 'T', "do_one_initcall" },
+	{ TEXT + 0x700, 't', "dup_static" },
+	{ TEXT + 0x800, 't', "dup_static" },
+	{ INIT, 'D', "__initcall_start" },
+	{ INIT, 'd', "__initcall__kmod_foo__1_2_f_earlyearly" },
+	{ INIT + 4, 'D', "__initcall0_start" },
+	{ INIT + 4, 'D', "__initcall1_start" },
+	{ INIT + 4, 'd', "__initcall__kmod_bar__3_4_f_core1" },
+	{ INIT + 8, 'd', "__initcall__kmod_bar__5_6_f_core_sync1s" },
+	{ INIT + 12, 'D', "__initcall2_start" },
+	{ INIT + 12, 'D', "__initcall3_start" },
+	{ INIT + 12, 'D', "__initcall4_start" },
+	{ INIT + 12, 'D', "__initcall5_start" },
+	{ INIT + 12, 'D', "__initcallrootfs_start" },
+	{ INIT + 12, 'D', "__initcall6_start" },
+	{ INIT + 12, 'd', "__initcall_f_dev6" },
+	{ INIT + 16, 'D', "__initcall7_start" },
+	{ INIT + 16, 'D', "__initcall_end" },
+};
+#define NKS (sizeof kernel_syms / sizeof kernel_syms[0])
+
+static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put64(uint8_t *p, uint64_t v) { put_le32(p, (uint32_t)v); put_le32(p + 4, (uint32_t)(v >> 32)); }
+
+/* ELF64: .text (NOBITS), .rodata (kallsyms), .init.data (PREL32 entries), .shstrtab. */
+static uint8_t *make_elf(size_t *len)
+{
+	struct synth_opts o = { 0, 1, 0, 0, 1, 8 };
+	size_t rl, off, shoff;
+	uint8_t *ro = synth_kallsyms(kernel_syms, NKS, &o, TEXT, &rl);
+	static const char shs[] = "\0.text\0.rodata\0.init.data\0.shstrtab\0";
+	uint8_t init[16], *e;
+	int i;
+
+	/* entries: PREL32 offsets to the functions */
+	put_le32(init + 0, (uint32_t)(int32_t)(int64_t)((TEXT + 0x100) - (INIT + 0)));
+	put_le32(init + 4, (uint32_t)(int32_t)(int64_t)((TEXT + 0x200) - (INIT + 4)));
+	put_le32(init + 8, (uint32_t)(int32_t)(int64_t)((TEXT + 0x300) - (INIT + 8)));
+	put_le32(init + 12, (uint32_t)(int32_t)(int64_t)((TEXT + 0x400) - (INIT + 12)));
+	off = 64;
+	shoff = (off + rl + 16 + sizeof shs + 7) & ~(size_t)7;
+	*len = shoff + 5 * 64;
+	e = calloc(1, *len);
+	memcpy(e, "\x7f" "ELF\2\1\1", 7);
+	put16(e + 16, 2);           /* ET_EXEC */
+	put16(e + 18, 62);          /* EM_X86_64 */
+	put_le32(e + 20, 1);
+	put64(e + 24, 0x1000000);
+	put64(e + 40, shoff);
+	put16(e + 52, 64);
+	put16(e + 58, 64);
+	put16(e + 60, 5);
+	put16(e + 62, 4);
+	memcpy(e + off, ro, rl);
+	memcpy(e + off + rl, init, 16);
+	memcpy(e + off + rl + 16, shs, sizeof shs);
+	for (i = 1; i < 5; i++) {
+		uint8_t *s = e + shoff + 64 * i;
+		static const unsigned names[] = { 0, 1, 7, 15, 26 };
+		static const unsigned types[] = { 0, 8, 1, 1, 3 };
+		static const unsigned flags[] = { 0, 6, 2, 3, 0 };
+		uint64_t addr[] = { 0, TEXT, RO, INIT, 0 };
+		uint64_t offs[] = { 0, off, off, off + rl, off + rl + 16 };
+		uint64_t sizes[] = { 0, 0x100000, rl, 16, sizeof shs };
+
+		put_le32(s, names[i]);
+		put_le32(s + 4, types[i]);
+		put64(s + 8, flags[i]);
+		put64(s + 16, addr[i]);
+		put64(s + 24, offs[i]);
+		put64(s + 32, sizes[i]);
+		put64(s + 48, 1);
+	}
+	free(ro);
+	return e;
+}
+
+/* setup (boot sector + 4 sectors), then 0x100 bytes, then the payload. */
+static uint8_t *make_bzimage(const uint8_t *payload, size_t plen, uint32_t trailer, size_t *len)
+{
+	size_t pm = 5 * 512;
+	uint8_t *b;
+
+	*len = pm + 0x100 + plen + 4;
+	b = calloc(1, *len);
+	b[0x1f1] = 4;
+	put16(b + 0x1fe, 0xaa55);
+	memcpy(b + 0x202, "HdrS", 4);
+	put16(b + 0x206, 0x20f);
+	put16(b + 0x20e, 0x100);
+	memcpy(b + 0x300, "6.9.0-test (synthetic) #1", 26);
+	b[0x211] = 1;
+	put_le32(b + 0x214, 0x100000);
+	put_le32(b + 0x248, 0x100);
+	put_le32(b + 0x24c, (uint32_t)plen + 4);
+	put64(b + 0x258, 0x1000000);
+	put_le32(b + 0x260, 64u << 20);
+	memcpy(b + pm + 0x100, payload, plen);
+	put_le32(b + pm + 0x100 + plen, trailer);
+	return b;
+}
+
+static void test_compressors(const uint8_t *elf, size_t elen)
+{
+	static const char *names[] = { "gzip", "xz", "lzma", "bzip2", "zstd", "lz4", "lzo" };
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		size_t cl = 0, ol = 0;
+		uint8_t *c = i == 0 ? c_gzip(elf, elen, &cl) : i == 1 ? c_xz(elf, elen, &cl, 0) :
+			     i == 2 ? c_xz(elf, elen, &cl, 1) : i == 3 ? c_bz2(elf, elen, &cl) :
+			     i == 4 ? c_zstd(elf, elen, &cl) : i == 5 ? c_lz4(elf, elen, &cl) :
+			     c_lzo(elf, elen, &cl);
+		uint8_t *out = NULL;
+		char nm[8] = "", name[80];
+		struct kit_err e = { 0, "" };
+		int rc = ksym_decompress(c, cl, elen, &out, &ol, nm, &e);
+
+		snprintf(name, sizeof name, "%s: round trip", names[i]);
+		if (!ok(rc == 0 && ol == elen && !memcmp(out, elf, elen) && !strcmp(nm, names[i]), name))
+			printf("#   rc %d len %zu/%zu name %s: %s\n", rc, ol, elen, nm, e.msg);
+		free(out);
+		out = NULL;
+		/* Truncated: half the stream. */
+		rc = ksym_decompress(c, cl / 2, elen, &out, &ol, nm, &e);
+		snprintf(name, sizeof name, "%s: truncated stream is an error", names[i]);
+		ok(rc == -1 && e.code == KSYM_ECOMPRESS, name);
+		free(out);
+		out = NULL;
+		/* A limit below the real size: a bomb. */
+		rc = ksym_decompress(c, cl, elen / 3, &out, &ol, nm, &e);
+		snprintf(name, sizeof name, "%s: output past the limit is an error", names[i]);
+		ok(rc == -1 && e.code == KSYM_ECOMPRESS, name);
+		free(out);
+		free(c);
+	}
+}
+
+static void test_bzimage(const uint8_t *elf, size_t elen)
+{
+	size_t cl, bl;
+	uint8_t *c = c_xz(elf, elen, &cl, 0), *b = make_bzimage(c, cl, (uint32_t)elen, &bl), *x;
+	struct kit_err e = { 0, "" };
+	struct ksym_table *t = ksym_load_bzimage(b, bl, &e), *t2;
+	struct ksym_milestone m[16];
+	size_t nm, i;
+	int64_t slide;
+	char path[600], path2[600];
+	FILE *f;
+
+	if (!ok(t, "synthetic xz bzImage loads")) {
+		printf("#   %s\n", e.msg);
+		goto out;
+	}
+	is_int(t->nsyms, NKS, "all its symbols");
+	is_str(t->version, "6.9.0-test", "version from the setup header");
+	is_str(t->bz.compressor, "xz", "compressor named");
+	ok(t->have_initcall_data && t->initcall_prel32, "initcall entries read as PREL32");
+	check_initcalls(t, "image data");
+	nm = ksym_milestones(t, m, 16);
+	ok(nm >= 6, "milestones");
+	for (i = 0; i < nm && i < 16; i++) {
+		if (!strcmp(m[i].name, "setup"))
+			is_u64(m[i].addr, 0x10200, "setup entry at 0x10200 (QEMU, protocol >= 2.02)");
+		if (!strcmp(m[i].name, "startup_64"))
+			is_u64(m[i].addr, 0x1000000, "kernel startup_64 at LOAD_PHYSICAL_ADDR");
+		if (!strcmp(m[i].name, "decompressor startup_64"))
+			is_u64(m[i].addr, 0x100200, "decompressor startup_64 at code32_start + 0x200");
+	}
+	ok(ksym_kaslr_slide(t, "start_kernel", TEXT + 0x500 + 0x3e00000, &slide, &e) == 0 &&
+	   slide == 0x3e00000, "KASLR slide from one observed address");
+	ok(ksym_kaslr_slide(t, "start_kernel", TEXT + 0x501, &slide, &e) == -1 && e.code == KSYM_EFORMAT,
+	   "a slide that is not 2 MiB aligned is refused");
+
+	/* cache round trip */
+	snprintf(path, sizeof path, "%s/sub/dir/k.cache", tmpdir);
+	ok(ksym_cache_save(t, path, &e) == 0, "cache saved (directories created)");
+	t2 = ksym_cache_load(path, &e);
+	if (ok(t2, "cache loads")) {
+		is_int(t2->nsyms, NKS, "cache: symbol count");
+		is_u64(ksym_addr(t2, "start_kernel"), TEXT + 0x500, "cache: lookup");
+		is_str(t2->version, "6.9.0-test", "cache: version");
+		check_initcalls(t2, "cache");
+	}
+	ksym_free(t2);
+	{
+		uint8_t *d;
+		size_t dl, k;
+		int bad = 0;
+
+		f = fopen(path, "rb");
+		fseek(f, 0, SEEK_END);
+		dl = (size_t)ftell(f);
+		rewind(f);
+		d = malloc(dl);
+		if (fread(d, 1, dl, f) != dl)
+			bad++;
+		fclose(f);
+		for (k = 0; k < dl; k += 7) {
+			t2 = ksym_cache_parse(d, k, &e);
+			if (t2 || e.code != KSYM_EFORMAT)
+				bad++;
+			ksym_free(t2);
+		}
+		is_int(bad, 0, "truncated caches: KSYM_EFORMAT every time");
+		free(d);
+	}
+
+	/* exports */
+	snprintf(path, sizeof path, "%s/k.map", tmpdir);
+	f = fopen(path, "w");
+	ok(ksym_export_map(t, f, &e) == 0, "map export");
+	fclose(f);
+	t2 = ksym_load_map_file(path, &e);
+	ok(t2 && t2->nsyms == NKS && ksym_addr(t2, "f_dev") == TEXT + 0x400, "map export loads back");
+	if (t2)
+		check_initcalls(t2, "labels of exported map");
+	ksym_free(t2);
+	snprintf(path2, sizeof path2, "%s/k.elf", tmpdir);
+	ok(ksym_export_elf(t, path2, &e) == 0, "ELF export");
+	t2 = ksym_load_elf_file(path2, &e);
+	if (ok(t2, "exported ELF loads through libelf")) {
+		is_int(t2->nsyms, NKS, "ELF: every symbol");
+		is_u64(ksym_addr(t2, "do_one_initcall"), TEXT + 0x600, "ELF: lookup");
+		ok(ksym_find(t2, "start_kernel")->type == 'T' && ksym_find(t2, "f_dev")->type == 't',
+		   "ELF: types survive");
+	}
+	ksym_free(t2);
+
+	/* discovery: a vmlinux where Debian's -dbg package puts it */
+	{
+		char dir[400], bzpath[600];
+
+		snprintf(dir, sizeof dir, "%s/root/usr/lib/debug/boot", tmpdir);
+		snprintf(path, sizeof path, "%s/root", tmpdir);
+		mkdir(path, 0755);
+		snprintf(path, sizeof path, "%s/root/usr", tmpdir);
+		mkdir(path, 0755);
+		snprintf(path, sizeof path, "%s/root/usr/lib", tmpdir);
+		mkdir(path, 0755);
+		snprintf(path, sizeof path, "%s/root/usr/lib/debug", tmpdir);
+		mkdir(path, 0755);
+		mkdir(dir, 0755);
+		snprintf(path, sizeof path, "%s/vmlinux-6.9.0-test", dir);
+		rename(path2, path);
+		snprintf(bzpath, sizeof bzpath, "%s/vmlinuz", tmpdir);
+		f = fopen(bzpath, "wb");
+		fwrite(b, 1, bl, f);
+		fclose(f);
+		snprintf(path, sizeof path, "%s/root", tmpdir);
+		setenv("KSYM_ROOT", path, 1);
+		setenv("XDG_CACHE_HOME", tmpdir, 1);
+		t2 = ksym_open(bzpath, 0, &e);
+		ok(t2 && t2->source == KSYM_SRC_ELF && strstr(t2->origin, "/usr/lib/debug/boot/vmlinux-6.9.0-test"),
+		   "discovery finds the -dbg vmlinux for the bzImage's version");
+		ok(t2 && t2->have_bzimage, "and keeps the bzImage header for milestones");
+		ksym_free(t2);
+		t2 = ksym_open(bzpath, KSYM_NO_DISCOVER, &e);
+		ok(t2 && t2->source == KSYM_SRC_KALLSYMS, "no discovery: kallsyms decoded");
+		ksym_free(t2);
+		t2 = ksym_open(bzpath, KSYM_NO_DISCOVER, &e);
+		ok(t2 && t2->source == KSYM_SRC_CACHE && t2->nsyms == NKS, "second open: from the cache");
+		ksym_free(t2);
+		unsetenv("KSYM_ROOT");
+	}
+
+	/* hostile bzImages */
+	x = malloc(bl);
+	memcpy(x, b, bl);
+	memcpy(x + 0x202, "HdrX", 4);
+	ksym_free(ksym_load_bzimage(x, bl, &e));
+	ok(e.code == KSYM_EFORMAT && strstr(e.msg, "HdrS"), "wrong magic: KSYM_EFORMAT");
+	memcpy(x, b, bl);
+	put_le32(x + 0x24c, (uint32_t)bl);
+	ksym_free(ksym_load_bzimage(x, bl, &e));
+	ok(e.code == KSYM_EFORMAT && strstr(e.msg, "past the end"), "payload_length past the end");
+	memcpy(x, b, bl);
+	x[0x1f1] = 250;
+	ksym_free(ksym_load_bzimage(x, 250 * 512, &e));
+	ok(e.code == KSYM_EFORMAT, "setup sectors past the end");
+	ksym_free(ksym_load_bzimage(b, 0x100, &e));
+	ok(e.code == KSYM_EFORMAT, "a 256-byte file");
+	memcpy(x, b, bl);
+	memcpy(x + 5 * 512 + 0x100, "\x11\x22\x33\x44", 4);
+	ksym_free(ksym_load_bzimage(x, bl, &e));
+	ok(e.code == KSYM_ECOMPRESS && strstr(e.msg, "not a compressor"), "unknown compressor: a clear error");
+	printf("#   %s\n", e.msg);
+	memcpy(x, b, bl);
+	x[5 * 512 + 0x100 + cl / 2] ^= 0x55;
+	ksym_free(ksym_load_bzimage(x, bl, &e));
+	ok(e.code == KSYM_ECOMPRESS, "corrupt xz stream: KSYM_ECOMPRESS");
+	free(x);
+	{
+		/* 32 MB of zeros claiming to be 4 KB: stopped at the claim. */
+		size_t zl = 32u << 20, gl, bb;
+		uint8_t *z = calloc(1, zl), *g = c_gzip(z, zl, &gl), *bomb = make_bzimage(g, gl, 4096, &bb);
+
+		ksym_free(ksym_load_bzimage(bomb, bb, &e));
+		ok(e.code == KSYM_ECOMPRESS && strstr(e.msg, "bomb"), "decompression bomb stopped");
+		free(z);
+		free(g);
+		free(bomb);
+	}
+out:
+	ksym_free(t);
+	free(c);
+	free(b);
+}
+
+int main(void)
+{
+	size_t elen;
+	uint8_t *elf;
+	struct kit_err e = { 0, "" };
+	struct ksym_table *t;
+	char cmd[300];
+
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/test-ksym-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return 1;
+	test_map();
+	t = ksym_load_map(ic_map, sizeof ic_map - 1, &e);
+	if (ok(t, "initcall labels map loads"))
+		check_initcalls(t, "labels");
+	ksym_free(t);
+	elf = make_elf(&elen);
+	t = ksym_load_elf(elf, elen, &e);
+	if (!ok(t && t->nsyms == NKS, "stripped synthetic ELF: kallsyms decoded"))
+		printf("#   %s\n", e.msg);
+	ksym_free(t);
+	test_compressors(elf, elen);
+	test_bzimage(elf, elen);
+	free(elf);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	if (system(cmd))
+		printf("# could not remove %s\n", tmpdir);
+	return tap_done();
+}
