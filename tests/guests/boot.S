@@ -315,7 +315,7 @@ do_initcalls:
 	.type do_one_initcall, @function
 	.p2align 4
 do_one_initcall:
-	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00	/* nopl 0x0(%rax,%rax,1) */
+	{disp8} nopl 0x0(%rax,%rax,1)	/* 0f 1f 44 00 00, as ftrace leaves it */
 	push %rbx
 	mov %rdi, %rbx
 	call *%rdi
