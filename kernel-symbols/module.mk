@@ -29,7 +29,7 @@ $(KSYM_UNIT): %: %.o $(KSYM_OBJS) $(COMMON_OBJS)
 
 # Fuzz targets (clang libFuzzer), one per parser; "make fuzz" runs each
 # briefly.  FUZZ_SECONDS=N runs longer.
-FUZZ_SECONDS ?= 10
+FUZZ_SECONDS ?= 5
 FUZZ_CC ?= clang
 KSYM_FUZZ = bzimage map elf cache kallsyms
 KSYM_FUZZ_SRCS = $(KSYM_OBJS:.o=.c) common/usage.c

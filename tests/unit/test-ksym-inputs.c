@@ -584,6 +584,42 @@ out:
 	free(b);
 }
 
+static void write_file(const char *dir, const char *name, const void *d, size_t n)
+{
+	char p[600];
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	f = fopen(p, "wb");
+	if (f) {
+		fwrite(d, 1, n, f);
+		fclose(f);
+	}
+}
+
+/* Fuzzer seeds (KSYM_WRITE_SEEDS=kernel-symbols/fuzz/seeds). */
+static void write_seeds(const char *dir, const uint8_t *elf, size_t elen)
+{
+	struct synth_opts o = { 0, 1, 0, 0, 1, 8 };
+	size_t rl, cl, bl;
+	uint8_t *ro = synth_kallsyms(kernel_syms, NKS, &o, TEXT, &rl);
+	uint8_t *c = c_gzip(elf, elen, &cl), *b = make_bzimage(c, cl, (uint32_t)elen, &bl);
+	struct kit_err e = { 0, "" };
+	struct ksym_table *t = ksym_load_bzimage(b, bl, &e);
+	char p[600];
+
+	write_file(dir, "kallsyms/synthetic", ro, rl);
+	write_file(dir, "elf/synthetic", elf, elen);
+	write_file(dir, "bzimage/synthetic-gzip", b, bl);
+	snprintf(p, sizeof p, "%s/cache/synthetic", dir);
+	if (t)
+		ksym_cache_save(t, p, &e);
+	ksym_free(t);
+	free(ro);
+	free(c);
+	free(b);
+}
+
 int main(void)
 {
 	size_t elen;
@@ -607,6 +643,8 @@ int main(void)
 	ksym_free(t);
 	test_compressors(elf, elen);
 	test_bzimage(elf, elen);
+	if (getenv("KSYM_WRITE_SEEDS"))
+		write_seeds(getenv("KSYM_WRITE_SEEDS"), elf, elen);
 	free(elf);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	if (system(cmd))

@@ -1,0 +1,4 @@
+# Benchmarks: "make bench" builds them; run from the top directory.
+BENCHES += bench/symbols
+bench/symbols: bench/symbols.o $(KSYM_OBJS) $(COMMON_OBJS)
+	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(KSYM_LIBS)
