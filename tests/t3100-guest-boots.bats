@@ -179,6 +179,9 @@ s32() { local v=$(($1 & 0xffffffff)); echo $((v >= 0x80000000 ? v - 0x100000000 
 	# tsc_hz = calibration cycles * 1193182 / PIT ticks (11932, 10 ms)
 	[ "$(lo32 "${W[4]}")" -eq 11932 ] && [ "$hz" -eq $((W[3] * 1193182 / 11932)) ] ||
 		bad+=$'\n'"# expected tsc_hz = $((W[3])) * 1193182 / 11932 = $((W[3] * 1193182 / 11932)) over 11932 PIT ticks, saw $hz over $(lo32 "${W[4]}")"
+	local tries=$(lo32 "${W[10]}")
+	[ "$tries" -ge 1 ] && [ "$tries" -le 8 ] ||
+		bad+=$'\n'"# expected 1 to 8 calibration attempts, saw $tries"
 	# at guest_exit the exit word is not written yet
 	[ "$(hi32 "${W[4]}")" -eq 0 ] || bad+=$'\n'"# expected exit word 0 before guest_exit runs, saw $(hi32 "${W[4]}")"
 	# start16 < start32 < start64 < first initcall < last initcall's end <= done
@@ -222,19 +225,23 @@ s32() { local v=$(($1 & 0xffffffff)); echo $((v >= 0x80000000 ? v - 0x100000000 
 		us=$(((W[base + 2] - W[base + 1]) * 1000000 / hz))
 		want_us=$((SPIN_MS[i] * 1000))
 		report+=" ${INITCALLS[i]#fake_init_}=${us}us"
-		# the spin ends at the first rdtsc past its target, so it is never
-		# short; lateness comes from the host descheduling qemu
-		[ "$us" -ge $((want_us * 99 / 100)) ] && [ "$us" -le $((want_us * 13 / 10 + 4000)) ] ||
-			bad+=$'\n'"# ${INITCALLS[i]}: expected ${want_us} us (-1%, +30% +4 ms), saw $us us"
-	done
-	# ratios to the longest (fake_init_delta, 30 ms), same slack
-	local longest=$((W[16 + 4 * 3 + 2] - W[16 + 4 * 3 + 1])) q
-	for ((i = 0; i < ${#INITCALLS[@]}; i++)); do
-		base=$((16 + 4 * i))
-		# q: measured ratio over expected ratio, in percent
-		q=$(((W[base + 2] - W[base + 1]) * SPIN_MS[3] * 100 / (longest * SPIN_MS[i])))
-		[ "$q" -ge 75 ] && [ "$q" -le $((130 + 400 / SPIN_MS[i])) ] ||
-			bad+=$'\n'"# ${INITCALLS[i]}/fake_init_delta: expected ${SPIN_MS[i]}/${SPIN_MS[3]}, saw $q% of that"
+		# A spin ends at the first rdtsc past its target, so it is never
+		# short: the lower bound is exact, and since the spin amounts are
+		# distinct, any mix-up of amounts makes some entry short.  It runs
+		# late when the host deschedules qemu (several ms on a loaded
+		# host), hence the loose upper bound.
+		[ "$us" -ge $((want_us * 99 / 100)) ] && [ "$us" -le $((want_us * 2 + 20000)) ] ||
+			bad+=$'\n'"# ${INITCALLS[i]}: expected ${want_us} us (-1%, x2 +20 ms), saw $us us"
 	done
 	[ -z "$bad" ] || { echo "$bad"; echo "# all:$report"; false; }
+}
+
+@test "the guest's TSC rate agrees with the host's (TCG passes the host TSC through)" {
+	load_log
+	local host_khz hz=$((W[2]))
+	host_khz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: \(Detected\|Refined TSC clocksource calibration:\) \([0-9]*\)\.\([0-9]\{3\}\) MHz.*/\2\3/p' | tail -1)
+	[ -n "$host_khz" ] || skip "the host kernel's TSC rate is not in dmesg"
+	# 1%: the guest's 0.2% plus the host kernel's own calibration
+	[ $((hz / 1000)) -ge $((host_khz * 99 / 100)) ] && [ $((hz / 1000)) -le $((host_khz * 101 / 100)) ] || {
+		echo "# expected the host's TSC rate $host_khz kHz within 1%, saw $((hz / 1000)) kHz"; false; }
 }

@@ -171,9 +171,7 @@ start64:
 	mov %ax, %es
 	mov %ax, %ss
 	mov $GUEST_STACK_TOP, %rsp	/* 16-byte aligned */
-	rdtsc
-	shl $32, %rdx
-	or %rdx, %rax
+	RDTSC64
 	mov %rax, GUEST_LOG + LOG_TSC_START64
 
 	lea __initcall_end(%rip), %rax
@@ -191,9 +189,7 @@ start64:
 
 	.globl initcalls_done
 initcalls_done:
-	rdtsc
-	shl $32, %rdx
-	or %rdx, %rax
+	RDTSC64
 	mov %rax, GUEST_LOG + LOG_TSC_DONE
 	mov $EXIT_COUNT, %edi
 	mov GUEST_LOG + LOG_COUNT, %eax
@@ -224,59 +220,110 @@ guest_exit:
 
 /*
  * pit_calibrate: returns the TSC rate in Hz in rax, also stored in the
- * log, or 0 when OUT2 never rose or the rate is absurd.  PIT channel 2
- * in mode 0 counts PIT_CAL_TICKS down while its gate (port 0x61 bit 0)
- * is high; OUT2 (port 0x61 bit 5) goes high at terminal count.
+ * log, or 0 when OUT2 never rose, every attempt was disturbed, or the
+ * rate is absurd.  One short warm-up run first: TCG translates the poll
+ * loop on its first pass, which would disturb the first real attempt.
  */
 	.type pit_calibrate, @function
 	.p2align 4
 pit_calibrate:
-	in $0x61, %al
-	and $0xfd, %al			/* speaker data off */
-	or $0x01, %al			/* gate 2 on */
-	out %al, $0x61
-	mov $0xb0, %al			/* channel 2, lo/hi byte, mode 0, binary */
-	out %al, $0x43
-	mov $(PIT_CAL_TICKS & 0xff), %al
-	out %al, $0x42
-	mov $(PIT_CAL_TICKS >> 8), %al
-	out %al, $0x42			/* counting starts now */
-	rdtsc
-	shl $32, %rdx
-	or %rdx, %rax
-	mov %rax, %r8
-	mov $PIT_CAL_POLLS, %ecx
-1:	in $0x61, %al
-	test $0x20, %al
-	jnz 2f
-	dec %ecx
+	push %rbx
+	mov $PIT_CAL_WARMUP, %edi
+	call pit_measure
+	mov $PIT_CAL_TRIES, %ebx
+1:	incl GUEST_LOG + LOG_CAL_TRIES
+	mov $PIT_CAL_TICKS, %edi
+	call pit_measure
+	cmp $-1, %rax
+	je 2f				/* OUT2 never rose: no PIT, no retry */
+	test %rax, %rax
+	jnz 3f
+	dec %ebx
 	jnz 1b
-	jmp 3f
-2:	rdtsc
-	shl $32, %rdx
-	or %rdx, %rax
-	sub %r8, %rax
-	mov %rax, GUEST_LOG + LOG_CAL_TSC
+	jmp 2f
+3:	mov %rax, GUEST_LOG + LOG_CAL_TSC
 	movl $PIT_CAL_TICKS, GUEST_LOG + LOG_CAL_PIT
 	mov $PIT_HZ, %ecx
 	mul %rcx
 	mov $PIT_CAL_TICKS, %ecx
 	div %rcx
 	cmp $TSC_HZ_MIN, %rax
-	jb 3f
+	jb 2f
 	movabs $TSC_HZ_MAX, %rcx
 	cmp %rcx, %rax
-	ja 3f
+	ja 2f
 	mov %rax, GUEST_LOG + LOG_TSC_HZ
+	pop %rbx
+	ret
+2:	xor %eax, %eax
+	pop %rbx
+	ret
+	.size pit_calibrate, . - pit_calibrate
+
+/*
+ * pit_measure(edi = PIT ticks): the TSC cycles PIT channel 2 takes to
+ * count edi ticks down, in rax; 0 when the measurement was disturbed; -1
+ * when OUT2 never rose.  In mode 0 the channel counts while its gate
+ * (port 0x61 bit 0) is high and OUT2 (port 0x61 bit 5) goes high at
+ * terminal count.  Both ends are bracketed by two TSC reads: the start
+ * by the reads around the write that loads the count, the end by the
+ * read before the last poll that saw OUT2 low and the read after the poll
+ * that saw it high.  When the host deschedules QEMU inside a bracket,
+ * the brackets' width exceeds 1/PIT_CAL_SLACK of the interval and the
+ * result is 0, so a rate taken from a nonzero result is exact to 0.2%
+ * even on a loaded host.
+ */
+	.type pit_measure, @function
+	.p2align 4
+pit_measure:
+	mov %edi, %r11d
+	in $0x61, %al
+	and $0xfd, %al			/* speaker data off */
+	or $0x01, %al			/* gate 2 on */
+	out %al, $0x61
+	mov $0xb0, %al			/* channel 2, lo/hi byte, mode 0, binary */
+	out %al, $0x43
+	mov %r11b, %al
+	out %al, $0x42
+	RDTSC64
+	mov %rax, %r8			/* r8: before the start */
+	mov %r11d, %eax
+	shr $8, %eax
+	out %al, $0x42			/* counting starts now */
+	RDTSC64
+	mov %rax, %r9			/* r9: after the start */
+	mov %rax, %r10			/* r10: before the last poll that saw low */
+	mov $PIT_CAL_POLLS, %ecx
+1:	RDTSC64
+	mov %rax, %rsi
+	in $0x61, %al
+	test $0x20, %al
+	jnz 2f
+	mov %rsi, %r10
+	dec %ecx
+	jnz 1b
+	mov $-1, %rax
 	jmp 4f
-3:	xor %eax, %eax
+2:	RDTSC64				/* rax: after the end */
+	mov %rax, %rdi
+	sub %r10, %rdi
+	add %r9, %rdi
+	sub %r8, %rdi			/* rdi: width of both brackets */
+	add %r10, %rax
+	sub %r8, %rax
+	sub %r9, %rax
+	shr $1, %rax			/* rax: midpoint to midpoint */
+	imul $PIT_CAL_SLACK, %rdi
+	cmp %rax, %rdi
+	jbe 4f
+	xor %eax, %eax
 4:	mov %rax, %r8
 	in $0x61, %al
 	and $0xfc, %al			/* gate 2 and speaker off */
 	out %al, $0x61
 	mov %r8, %rax
 	ret
-	.size pit_calibrate, . - pit_calibrate
+	.size pit_measure, . - pit_measure
 
 /*
  * do_initcalls: walk __initcall_start..__initcall_end, each entry a

@@ -33,6 +33,7 @@
 #define LOG_TSC_START64	0x38	/* u64 TSC at start64 */
 #define LOG_TSC_DONE	0x40	/* u64 TSC at initcalls_done */
 #define LOG_TSC_EXIT	0x48	/* u64 TSC at guest_exit */
+#define LOG_CAL_TRIES	0x50	/* u32 calibration attempts (1 unless disturbed) */
 #define LOG_ENTRIES	0x80	/* first entry */
 
 /* one entry per initcall run, in call order */
@@ -62,6 +63,10 @@
 #define PIT_HZ		1193182
 #define PIT_CAL_TICKS	11932	/* 10.0 ms */
 #define PIT_CAL_POLLS	20000000 /* give up after this many reads of 0x61 */
+#define PIT_CAL_TRIES	8	/* attempts before giving up */
+#define PIT_CAL_WARMUP	60	/* ticks (50 us) of a first, discarded run */
+#define PIT_CAL_SLACK	512	/* the two TSC brackets together must be
+				   under 1/512 of the interval (0.2%) */
 #define TSC_HZ_MIN	10000000	/* 10 MHz */
 #define TSC_HZ_MAX	100000000000	/* 100 GHz */
 
@@ -69,5 +74,14 @@
 #define SEL_CODE32	0x08
 #define SEL_DATA	0x10
 #define SEL_CODE64	0x18
+
+#ifdef __ASSEMBLER__
+/* RDTSC64: rax = the full TSC; clobbers rdx.  64-bit code only. */
+.macro RDTSC64
+	rdtsc
+	shl $32, %rdx
+	or %rdx, %rax
+.endm
+#endif
 
 #endif

@@ -24,9 +24,7 @@
 	.type fake_spin, @function
 	.p2align 4
 fake_spin:
-	rdtsc
-	shl $32, %rdx
-	or %rdx, %rax
+	RDTSC64
 	mov %rax, %r8			/* start */
 	mov GUEST_LOG + LOG_COUNT, %ecx
 	xor %r9d, %r9d			/* no entry when the log is full */
@@ -42,9 +40,7 @@ fake_spin:
 	div %rcx			/* rax = cycles to spin */
 	lea (%r8,%rax), %r10
 2:	pause
-	rdtsc
-	shl $32, %rdx
-	or %rdx, %rax
+	RDTSC64
 	cmp %r10, %rax
 	jb 2b
 	test %r9, %r9
