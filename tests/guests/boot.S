@@ -41,7 +41,7 @@ start16:
 	cld
 	mov %bl, boot_drive
 
-	/* zero the log and the page tables; eax is still 0 */
+	/* zero the log and the page tables */
 	xor %eax, %eax
 	mov $GUEST_LOG, %di
 	mov $(GUEST_ZERO_END - GUEST_LOG) / 4, %cx
