@@ -44,6 +44,7 @@ all:
 include common/module.mk
 include wrapper/module.mk
 -include gdbstub-client/module.mk
+-include gdbstub-client/cli.mk
 -include kernel-symbols/module.mk
 -include tests/module.mk
 -include tests/guests/module.mk
