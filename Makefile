@@ -44,8 +44,9 @@ all:
 include common/module.mk
 include wrapper/module.mk
 -include gdbstub-client/module.mk
--include gdbstub-client/cli.mk
 -include kernel-symbols/module.mk
+# after kernel-symbols: the CLI's link rule names $(KSYM_OBJS)
+-include gdbstub-client/cli.mk
 -include tests/module.mk
 -include tests/guests/module.mk
 -include bench/module.mk
