@@ -46,6 +46,7 @@ include wrapper/module.mk
 -include gdbstub-client/module.mk
 -include kernel-symbols/module.mk
 # after kernel-symbols: the CLI's link rule names $(KSYM_OBJS)
+-include gdbstub-client/report.mk
 -include gdbstub-client/cli.mk
 -include tests/module.mk
 -include tests/guests/module.mk
