@@ -363,7 +363,9 @@ static int fill(struct rsp_conn *c, long long deadline, struct kit_err *err)
 		}
 		pfd[0].fd = c->fd;
 		pfd[0].events = POLLIN;
-		if (c->wake_fd >= 0 && deadline < 0) {
+		/* Only a wait for a stop can be abandoned: an ack or reply
+		 * wait left half-way would desynchronise the stream. */
+		if (c->wake_fd >= 0 && c->running) {
 			pfd[1].fd = c->wake_fd;
 			pfd[1].events = POLLIN;
 			nfd = 2;

@@ -59,11 +59,15 @@
  * every event received is passed, escaped, to conn->trace (which defaults to
  * printing "rsp: LINE" on stderr), in the spirit of gdb's "set debug remote
  * 1":
- *     rsp: -> $qSupported:swbreak+;hwbreak+;vContSupported+#c9
+ *     rsp: -> $qSupported:swbreak+;hwbreak+;vContSupported+#0b
  *     rsp: <- +
- *     rsp: <- $PacketSize=1000;qXfer:features:read+;...#xx
+ *     rsp: <- $PacketSize=1000;qXfer:features:read+;...#92
  *     rsp: -> +
- *     rsp: -> \x03 (interrupt)
+ *     rsp: -> \x03            (written when the wait for the stop begins)
+ * Sent bytes are shown as written; received packets decoded (run-lengths
+ * expanded, escapes removed) with the checksum as received; bad packets and
+ * stray bytes as "<- bad checksum: ...", "<- garbage: ...".  Bytes outside
+ * ' '..'~' appear as \xNN; a payload is cut after 1024 bytes.
  */
 #ifndef KIT_RSP_H
 #define KIT_RSP_H
@@ -345,7 +349,9 @@ struct rsp_conn {
 	bool noack;                /* QStartNoAckMode is in effect */
 	bool running;              /* resumed, no stop reply yet */
 	volatile sig_atomic_t interrupt_sent; /* set by rsp_interrupt() */
-	int wake_fd;               /* -1; readable = abort rsp_wait_stop() */
+	int wake_fd;               /* -1; readable = abort rsp_wait_stop() (the
+	                              caller drains it; e.g. a self-pipe its
+	                              SIGINT handler writes to) */
 	int last_errno;            /* NN of the last "E NN" reply, -1 = E.text */
 
 	/* Trace: non-NULL = called with each line (no newline). */
@@ -394,8 +400,8 @@ void rsp_close(struct rsp_conn *c);
 int rsp_send(struct rsp_conn *c, const void *payload, size_t len,
 	     struct kit_err *err);
 /*
- * Wait up to timeout_ms (-1 = forever, but c->wake_fd readable ends it with
- * -RSP_ERR_INTERRUPTED) for the next packet, ack it ('+', or '-' and wait
+ * Wait up to timeout_ms (-1 = forever; while the target runs, c->wake_fd
+ * readable ends it with -RSP_ERR_INTERRUPTED) for the next packet, ack it ('+', or '-' and wait
  * for the resend on a bad checksum, at most c->retries times) and leave it
  * in c->reply.  Acks are not sent while c->running (see above).  Errors:
  * -RSP_ERR_TIMEOUT, -RSP_ERR_CLOSED, -RSP_ERR_TRUNCATED ("connection closed

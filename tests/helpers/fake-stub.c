@@ -15,6 +15,7 @@
  *   expect GLOB      wait for a packet whose payload matches GLOB
  *                    (fnmatch); answer '+' (unless no-ack)
  *   nak GLOB         the same, but answer '-' (the client must resend)
+ *   take GLOB        the same, but answer nothing (a lost ack)
  *   reply TEXT       send a packet (C escapes \xNN \n \\ \s for space);
  *                    in ack mode wait for '+' and resend on '-'
  *   send TEXT        send a packet without waiting for an ack
@@ -193,6 +194,7 @@ static void send_packet(struct stub *s, const char *payload, size_t n, int wait_
 	rsp_buf_free(&b);
 }
 
+/* nak: 0 = ack, 1 = '-', 2 = nothing */
 static void expect_packet(struct stub *s, const char *glob, int nak)
 {
 	enum rsp_event_kind k = next_event(s, WAIT_MS);
@@ -206,8 +208,10 @@ static void expect_packet(struct stub *s, const char *glob, int nak)
 	if (fnmatch(glob, s->pkt.data, 0) != 0)
 		fail(s, 1, "expected a packet matching '%s', got '%s'", glob,
 		     s->pkt.data);
-	if (nak)
+	if (nak == 1)
 		write_all(s, "-", 1);
+	else if (nak == 2)
+		return;
 	else if (!s->noack)
 		write_all(s, "+", 1);
 }
@@ -234,6 +238,8 @@ static void run_line(struct stub *s, char *line)
 		expect_packet(s, arg, 0);
 	} else if (!strcmp(line, "nak")) {
 		expect_packet(s, arg, 1);
+	} else if (!strcmp(line, "take")) {
+		expect_packet(s, arg, 2);
 	} else if (!strcmp(line, "reply") || !strcmp(line, "send")) {
 		n = unescape(arg);
 		send_packet(s, arg, n, line[0] == 'r');

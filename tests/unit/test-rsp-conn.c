@@ -479,6 +479,58 @@ static void test_run_control(void)
 	stub_ok(pid, "run control");
 }
 
+/* A stub without vCont (c and s), a lost ack, G, and a wake fd. */
+static void test_misc(void)
+{
+	const char *const script[] = {
+		"expect qSupported:*", "reply PacketSize=1000;qXfer:features:read+",
+		"expect qXfer:features:read:target.xml:0,*",
+		"reply l<target><feature name=\"x\"><reg name=\"pc\" bitsize=\"32\"/><reg name=\"cr0\" bitsize=\"32\"/></feature></target>",
+		"expect vCont?", "reply",
+		"expect ?", "reply S05",
+		"take g", "send 1000000011000000",
+		"expect G2000000011000000", "reply OK",
+		"expect s", "reply S05",
+		"expect c",
+		"expect-break", "reply S02",
+		NULL };
+	struct kit_err e = { 0, "" };
+	struct rsp_stop st;
+	struct rsp_conn *c;
+	uint64_t v = 0;
+	int wake[2];
+	pid_t pid;
+	int rc;
+
+	if (pipe(wake) < 0)
+		return;
+	c = spawn(&pid, script);
+	rc = rsp_start(c, &e);
+	is_int(rc, 0, "misc: start without vCont");
+	ok(!c->vCont_c && !c->vCont_s, "misc: no vCont actions");
+	is_int(rsp_read_registers(c, &e), 0, "lost ack: the reply counts as the ack");
+	rsp_reg_get(c, "pc", &v, &e);
+	is_u64(v, 0x10, "lost ack: reply used");
+	rsp_reg_set(c, "pc", 0x20, &e);
+	is_int(rsp_write_registers(c, &e), 0, "G writes the changed copy back");
+	is_int(rsp_step(c, &st, &e), 0, "plain 's' without vCont");
+	is_int(rsp_continue(c, &e), 0, "plain 'c' without vCont");
+	c->wake_fd = wake[0];
+	if (write(wake[1], "x", 1) != 1)
+		return;
+	is_int(rsp_wait_stop(c, -1, &st, &e), -RSP_ERR_INTERRUPTED,
+	       "wake fd ends a wait without a timeout");
+	ok(c->running, "still running after the wake-up");
+	c->wake_fd = -1;
+	rsp_interrupt(c, &e);
+	rc = rsp_wait_stop(c, 5000, &st, &e);
+	ok(rc == 0 && st.kind == 'S' && st.signo == 2, "then interrupted: S02");
+	close(wake[0]);
+	close(wake[1]);
+	rsp_close(c);
+	stub_ok(pid, "misc");
+}
+
 static void test_noack(void)
 {
 	const char *const script[] = {
@@ -591,6 +643,7 @@ int main(int argc, char **argv)
 	test_kvm_breakpoints();
 	test_run_control();
 	test_noack();
+	test_misc();
 	test_tcp_and_trace();
 	return tap_done();
 }
