@@ -1,7 +1,7 @@
 /*
  * core.c: one function per protocol operation, on top of conn.c's
  * rsp_exchange(), plus the target description parser
- * (handle_qXfer_features, with expat).  Each operation checks the reply
+ * (rsp_handle_qXfer_features, with expat).  Each operation checks the reply
  * kinds the manual lists for it and maps them to rsp_error codes: empty =
  * unsupported, "E NN" = target error, anything else unexpected = protocol.
  */
@@ -286,7 +286,7 @@ static int cmp_regnum(const void *a, const void *b)
 	return (x->regnum > y->regnum) - (x->regnum < y->regnum);
 }
 
-int handle_qXfer_features(struct rsp_tdesc *td, const char *xml, size_t len,
+int rsp_handle_qXfer_features(struct rsp_tdesc *td, const char *xml, size_t len,
 			  rsp_fetch_fn fetch, void *ctx, struct kit_err *err)
 {
 	struct tdesc_ctx x;
@@ -427,7 +427,7 @@ int rsp_read_tdesc(struct rsp_conn *c, struct kit_err *err)
 	rc = rsp_qXfer_read(c, "features", "target.xml", &xml, err);
 	if (rc < 0)
 		goto out;
-	rc = handle_qXfer_features(&c->tdesc, xml.data ? xml.data : "", xml.len,
+	rc = rsp_handle_qXfer_features(&c->tdesc, xml.data ? xml.data : "", xml.len,
 				   fetch_features, c, err);
 	c->have_tdesc = rc == 0;
 out:

@@ -303,7 +303,7 @@ typedef int (*rsp_fetch_fn)(void *ctx, const char *annex, struct rsp_buf *out,
  * the next number after the previous register.  -RSP_ERR_PROTOCOL on bad
  * XML (with the line number), a missing name or bitsize, include loops.
  */
-int handle_qXfer_features(struct rsp_tdesc *td, const char *xml, size_t len,
+int rsp_handle_qXfer_features(struct rsp_tdesc *td, const char *xml, size_t len,
 			  rsp_fetch_fn fetch, void *ctx, struct kit_err *err);
 void rsp_tdesc_free(struct rsp_tdesc *td);
 const struct rsp_reg *rsp_tdesc_find(const struct rsp_tdesc *td,
@@ -512,7 +512,10 @@ int rsp_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err);
  */
 int rsp_wait_stop(struct rsp_conn *c, int timeout_ms, struct rsp_stop *st,
 		  struct kit_err *err);
-/* The linear pc of the stopped target (see rsp_resume). */
+/* The stopped target's pc register (*pc) and its linear address (*linear,
+ * see rsp_resume), from a fresh 'g'.  Segment bases are not in 'g': real
+ * mode uses cs * 16, which is wrong only at reset (CS.base is 0xffff0000
+ * until the first far jump, so 0xfffffff0 is computed as 0xffff0). */
 int rsp_get_pc(struct rsp_conn *c, uint64_t *linear, uint64_t *pc,
 	       struct kit_err *err);
 

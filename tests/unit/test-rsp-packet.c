@@ -377,7 +377,7 @@ static void test_tdesc(void)
 	int rc;
 
 	memset(&td, 0, sizeof td);
-	rc = handle_qXfer_features(&td, target_xml, strlen(target_xml),
+	rc = rsp_handle_qXfer_features(&td, target_xml, strlen(target_xml),
 				   fake_fetch, NULL, &e);
 	is_int(rc, 0, "target.xml with xi:include parses");
 	if (rc)
@@ -400,20 +400,20 @@ static void test_tdesc(void)
 	rsp_tdesc_free(&td);
 
 	bad = "<target><xi:include href=\"missing.xml\"/></target>";
-	is_int(handle_qXfer_features(&td, bad, strlen(bad), fake_fetch, NULL, &e),
+	is_int(rsp_handle_qXfer_features(&td, bad, strlen(bad), fake_fetch, NULL, &e),
 	       -RSP_ERR_TARGET, "missing include reported");
 	bad = "<target><xi:include href=\"loop.xml\"/></target>";
-	is_int(handle_qXfer_features(&td, bad, strlen(bad), fake_fetch, NULL, &e),
+	is_int(rsp_handle_qXfer_features(&td, bad, strlen(bad), fake_fetch, NULL, &e),
 	       -RSP_ERR_PROTOCOL, "include loop stopped");
 	bad = "<target><feature><reg name=\"a\" bitsize=\"64\"/></feature>";
-	is_int(handle_qXfer_features(&td, bad, strlen(bad), NULL, NULL, &e),
+	is_int(rsp_handle_qXfer_features(&td, bad, strlen(bad), NULL, NULL, &e),
 	       -RSP_ERR_PROTOCOL, "unterminated XML refused");
 	ok(strstr(e.msg, "line 1") != NULL, "XML error has a line number");
 	bad = "<target><feature><reg name=\"a\"/></feature></target>";
-	is_int(handle_qXfer_features(&td, bad, strlen(bad), NULL, NULL, &e),
+	is_int(rsp_handle_qXfer_features(&td, bad, strlen(bad), NULL, NULL, &e),
 	       -RSP_ERR_PROTOCOL, "reg without bitsize refused");
 	bad = target_xml;
-	is_int(handle_qXfer_features(&td, bad, strlen(bad), NULL, NULL, &e),
+	is_int(rsp_handle_qXfer_features(&td, bad, strlen(bad), NULL, NULL, &e),
 	       -RSP_ERR_PROTOCOL, "include without a fetch function refused");
 	ok(td.regs == NULL && td.nregs == 0, "nothing left after a failure");
 }
