@@ -635,7 +635,8 @@ int rsp_recv(struct rsp_conn *c, int timeout_ms, struct kit_err *err)
 			continue;
 		case RSP_EV_TOOLONG:
 			clear_garbage(c);
-			trace_bytes(c, "<- ", "(packet too long, dropped)", 26);
+			trace_bytes(c, "<- ", "(packet too long, dropped)",
+				    strlen("(packet too long, dropped)"));
 			/* It arrived intact: ack it so the stub does not resend. */
 			if (!c->noack && !c->running)
 				send_raw(c, "+", 1, NULL);

@@ -865,8 +865,15 @@ int rsp_remove_break(struct rsp_conn *c, enum rsp_bp_type type, uint64_t addr,
 /* ------------------------------------------------------------------ */
 /* Execution control.                                                   */
 
+/* Before a resume: refuse when the target is gone; learn vCont. */
 static int ensure_vcont(struct rsp_conn *c, struct kit_err *err)
 {
+	if (c->have_stop &&
+	    (c->last_stop.kind == 'W' || c->last_stop.kind == 'X')) {
+		kit_seterr(err, RSP_ERR_EXITED, "the target has %s",
+			   c->last_stop.kind == 'W' ? "exited" : "been killed");
+		return -RSP_ERR_EXITED;
+	}
 	return c->vcont_known ? 0 : rsp_vCont_query(c, err);
 }
 

@@ -98,7 +98,7 @@ enum rsp_error {
 	RSP_ERR_STATE,        /* refused in this state ('?' with breakpoints,
 	                         register read before the description...) */
 	RSP_ERR_INTERRUPTED,  /* the wake fd became readable during a wait */
-	RSP_ERR_EXITED,       /* the target exited (W/X stop reply) */
+	RSP_ERR_EXITED,       /* refused: the target exited (last stop W/X) */
 };
 
 /* ------------------------------------------------------------------ */

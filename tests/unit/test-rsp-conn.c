@@ -493,6 +493,7 @@ static void test_misc(void)
 		"expect s", "reply S05",
 		"expect c",
 		"expect-break", "reply S02",
+		"expect c", "reply W00",
 		NULL };
 	struct kit_err e = { 0, "" };
 	struct rsp_stop st;
@@ -525,6 +526,10 @@ static void test_misc(void)
 	rsp_interrupt(c, &e);
 	rc = rsp_wait_stop(c, 5000, &st, &e);
 	ok(rc == 0 && st.kind == 'S' && st.signo == 2, "then interrupted: S02");
+	rsp_continue(c, &e);
+	rc = rsp_wait_stop(c, 5000, &st, &e);
+	ok(rc == 0 && st.kind == 'W' && st.exit_status == 0, "exit: W00");
+	is_int(rsp_continue(c, &e), -RSP_ERR_EXITED, "no resume after the exit");
 	close(wake[0]);
 	close(wake[1]);
 	rsp_close(c);
