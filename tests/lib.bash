@@ -118,3 +118,6 @@ make_spin_bootsector() {
 
 # qemu is up and has answered on its monitor (its signal handlers are in).
 qemu_ready() { [ "$(session_get "$1" .accel_active)" != null ]; }
+
+# At least N session files exist (a function, so wait_until re-evaluates it).
+sessions_at_least() { [ "$(session_count)" -ge "$1" ]; }
