@@ -126,9 +126,15 @@ last_log_is_probe() {
 	# a query run forced to be a launch gets the gdbstub
 	echo '{"execute":"qmp_capabilities"}{"execute":"quit"}' |
 		QEMU_WRAPPER_MODE=launch QEMU_WRAPPER_HOLD=0 timeout 20 "$WRAPPER" \
-		-display none -machine none,accel=tcg -qmp stdio >/dev/null
+		-display none -machine accel=tcg -nodefaults -qmp stdio >/dev/null
 	grep -q 'launch rule="QEMU_WRAPPER_MODE=launch"' "$QEMU_WRAPPER_LOG"
 	grep -q 'event: gdbstub tcp:127.0.0.1:[0-9]* (added), hold off' "$QEMU_WRAPPER_LOG"
+	# ... but not on a machine without CPUs, where qemu refuses one
+	echo '{"execute":"qmp_capabilities"}{"execute":"quit"}' |
+		QEMU_WRAPPER_MODE=launch timeout 20 "$WRAPPER" \
+		-display none -machine none,accel=tcg -qmp stdio >/dev/null
+	grep -q 'event: -machine none has no CPU: no gdbstub and no -S added' "$QEMU_WRAPPER_LOG"
+	grep -q 'event: qemu exited with status 0' "$QEMU_WRAPPER_LOG"
 	run env QEMU_WRAPPER_MODE=bogus "$WRAPPER" -version
 	[ "$status" -eq 2 ]
 	[ "$output" = "qemu-wrapper: invalid QEMU_WRAPPER_MODE 'bogus': expected probe or launch" ]

@@ -275,6 +275,7 @@ void wrap_launch_info(int argc, char *const *argv, struct wrap_launch_info *li)
 
 			if (a)
 				set_accel(li, a);
+			li->machine_none = machine_is_none(o.value);
 		} else if (strcmp(o.name, "accel") == 0) {
 			/* -accel tcg,thread=single or -accel accel=tcg */
 			set_accel(li, strncmp(o.value, "accel=", 6) == 0 ?

@@ -213,12 +213,20 @@ static int launch(struct launch *l, int argc, char **argv)
 			die("out of memory");
 	add_append(l, argc, argv);
 
-	if (l->li.has_S)
+	if (l->li.machine_none) {
+		/* qemu refuses a gdbstub on a machine without CPUs */
+		l->hold = l->li.has_S;
+		wrap_log_event(&l->log, "-machine none has no CPU: no gdbstub "
+			       "and no -S added");
+	} else if (l->li.has_S) {
 		l->hold = true;
-	else if (l->hold && strv_push(&l->argv, "-S") < 0)
+	} else if (l->hold && strv_push(&l->argv, "-S") < 0) {
 		die("out of memory");
+	}
 
-	if (l->li.has_gdb) {
+	if (l->li.machine_none) {
+		/* nothing to add */
+	} else if (l->li.has_gdb) {
 		user_gdb_endpoint(l->li.gdb_spec, l->gdb, sizeof l->gdb);
 	} else {
 		const char *spec = getenv("QEMU_WRAPPER_GDB");

@@ -81,6 +81,7 @@ struct wrap_launch_info {
 	bool has_gdb;            /* -s or -gdb already present */
 	const char *gdb_spec;    /* the user's -gdb value, "tcp::1234" for -s */
 	bool daemonize;
+	bool machine_none;       /* -machine none: no CPU, no gdbstub possible */
 	char accel_buf[64];      /* storage behind accel */
 };
 

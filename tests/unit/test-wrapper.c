@@ -162,10 +162,17 @@ static void test_launch_info(void)
 	is_str(li.accel, "tcg", "info: accel from -accel");
 	is_str(li.gdb_spec, "tcp:127.0.0.1:5555", "info: -gdb spec");
 	ok(li.daemonize && !li.has_S, "info: daemonize, no -S");
+	ok(!li.machine_none, "info: not machine none");
 	wrap_launch_info(6, a3, &li);
 	is_str(li.accel, "kvm", "info: -enable-kvm");
 	is_str(li.append, "y", "info: the last -append counts");
 	is_int(li.append_index, 5, "info: last append index");
+	{
+		char *const a4[] = { "q", "-machine", "none,accel=tcg", NULL };
+
+		wrap_launch_info(3, a4, &li);
+		ok(li.machine_none, "info: machine none seen");
+	}
 }
 
 static void test_endpoint(void)
