@@ -1,0 +1,972 @@
+/*
+ * profile.c: the profile data model, its builders, and its JSON form
+ * (docs/profile-schema.md).  Loading checks every field the reports use and
+ * names the first bad one as a path ("initcalls[3].duration_ns"); fields it
+ * does not know are ignored, so a newer recorder's extras do not break an
+ * older report.
+ */
+#include "profile.h"
+
+#include <errno.h>
+#include <json.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *const prof_levels[10] = {
+	"early", "pure", "core", "postcore", "arch",
+	"subsys", "fs", "rootfs", "device", "late",
+};
+
+static const struct {
+	const char *id, *label;
+} phase_labels[] = {
+	{ "qemu", "qemu start to first instruction" },
+	{ "firmware", "firmware (SeaBIOS)" },
+	{ "setup", "real-mode setup" },
+	{ "decompressor", "decompressor" },
+	{ "kernel-early", "kernel early boot" },
+	{ "kernel-init", "start_kernel to initcalls" },
+	{ "initcalls:early", "initcalls: early" },
+	{ "initcalls:pure", "initcalls: pure" },
+	{ "initcalls:core", "initcalls: core" },
+	{ "initcalls:postcore", "initcalls: postcore" },
+	{ "initcalls:arch", "initcalls: arch" },
+	{ "initcalls:subsys", "initcalls: subsys" },
+	{ "initcalls:fs", "initcalls: fs" },
+	{ "initcalls:rootfs", "initcalls: rootfs" },
+	{ "initcalls:device", "initcalls: device" },
+	{ "initcalls:late", "initcalls: late" },
+	{ "userspace-start", "initcalls to userspace" },
+	{ "userspace", "userspace" },
+};
+
+const char *prof_phase_label(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof phase_labels / sizeof phase_labels[0]; i++)
+		if (!strcmp(phase_labels[i].id, id))
+			return phase_labels[i].label;
+	return id;
+}
+
+int prof_level_index(const char *level)
+{
+	int i;
+
+	if (!level)
+		return -1;
+	for (i = 0; i < 10; i++)
+		if (!strcmp(prof_levels[i], level))
+			return i;
+	return -1;
+}
+
+struct prof_profile *prof_new(void)
+{
+	struct prof_profile *p = calloc(1, sizeof *p);
+
+	if (p) {
+		p->version = PROF_SCHEMA_VERSION;
+		p->complete = 1;
+	}
+	return p;
+}
+
+static void env_free(struct prof_env *e)
+{
+	free(e->qemu);
+	free(e->qemu_version);
+	free(e->accel);
+	free(e->kernel);
+	free(e->kernel_version);
+	free(e->cmdline);
+	free(e->host);
+	free(e->recorded_at);
+	free(e->tool);
+}
+
+void prof_free(struct prof_profile *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nphases; i++) {
+		free(p->phases[i].id);
+		free(p->phases[i].label);
+	}
+	free(p->phases);
+	for (i = 0; i < p->ninitcalls; i++) {
+		free(p->initcalls[i].fn);
+		free(p->initcalls[i].level);
+		free(p->initcalls[i].module);
+	}
+	free(p->initcalls);
+	free(p->stops.list);
+	for (i = 0; i < p->samples.n; i++) {
+		free(p->samples.list[i].region);
+		free(p->samples.list[i].symbol);
+	}
+	free(p->samples.list);
+	env_free(&p->env);
+	free(p->incomplete_reason);
+	free(p->end);
+	free(p->source);
+	free(p);
+}
+
+static int nomem(struct kit_err *err)
+{
+	return kit_seterr(err, ENOMEM, "out of memory");
+}
+
+/* Grow *arr (of *n elements of size sz) by one zeroed element. */
+static void *grow(void *arr, size_t *n, size_t sz)
+{
+	char *q;
+
+	if (*n >= SIZE_MAX / sz / 2)
+		return NULL;
+	q = realloc(arr, (*n + 1) * sz);
+	if (!q)
+		return NULL;
+	memset(q + *n * sz, 0, sz);
+	return q;
+}
+
+int prof_set_str(char **field, const char *value, struct kit_err *err)
+{
+	char *s = NULL;
+
+	if (value && !(s = strdup(value)))
+		return nomem(err);
+	free(*field);
+	*field = s;
+	return 0;
+}
+
+int prof_add_phase(struct prof_profile *p, const char *id, int64_t start_ns,
+		   int64_t duration_ns, struct kit_err *err)
+{
+	struct prof_phase *a, *ph;
+
+	if (!id || !*id || duration_ns < 0)
+		return kit_seterr(err, PROF_EUSAGE, "bad phase '%s'",
+				  id ? id : "(null)");
+	if (!(a = grow(p->phases, &p->nphases, sizeof *a)))
+		return nomem(err);
+	p->phases = a;
+	ph = &a[p->nphases];
+	ph->id = strdup(id);
+	ph->label = strdup(prof_phase_label(id));
+	if (!ph->id || !ph->label) {
+		free(ph->id);
+		free(ph->label);
+		return nomem(err);
+	}
+	ph->start_ns = start_ns;
+	ph->duration_ns = duration_ns;
+	p->nphases++;
+	return 0;
+}
+
+int prof_add_initcall(struct prof_profile *p, const struct prof_initcall *ic,
+		      struct kit_err *err)
+{
+	struct prof_initcall *a, *n;
+
+	if (!ic->fn || !*ic->fn || !ic->level || ic->duration_ns < 0)
+		return kit_seterr(err, PROF_EUSAGE, "bad initcall '%s'",
+				  ic->fn ? ic->fn : "(null)");
+	if (!(a = grow(p->initcalls, &p->ninitcalls, sizeof *a)))
+		return nomem(err);
+	p->initcalls = a;
+	n = &a[p->ninitcalls];
+	*n = *ic;
+	n->fn = strdup(ic->fn);
+	n->level = strdup(ic->level);
+	n->module = ic->module ? strdup(ic->module) : NULL;
+	if (!n->fn || !n->level || (ic->module && !n->module)) {
+		free(n->fn);
+		free(n->level);
+		free(n->module);
+		return nomem(err);
+	}
+	p->ninitcalls++;
+	return 0;
+}
+
+int prof_add_stop(struct prof_profile *p, enum prof_stop_kind kind,
+		  int64_t reported_ns, int64_t resumed_ns, struct kit_err *err)
+{
+	struct prof_stop *a;
+
+	if (resumed_ns < reported_ns)
+		return kit_seterr(err, PROF_EUSAGE,
+				  "stop resumed before it was reported");
+	if (!(a = grow(p->stops.list, &p->stops.nlist, sizeof *a)))
+		return nomem(err);
+	p->stops.list = a;
+	a[p->stops.nlist].kind = kind;
+	a[p->stops.nlist].reported_ns = reported_ns;
+	a[p->stops.nlist].resumed_ns = resumed_ns;
+	p->stops.nlist++;
+	return 0;
+}
+
+int prof_add_sample(struct prof_profile *p, const char *region,
+		    const char *symbol, int64_t count, struct kit_err *err)
+{
+	struct prof_sample *a, *s;
+
+	if (!region || !*region || count < 0)
+		return kit_seterr(err, PROF_EUSAGE, "bad sample");
+	if (!(a = grow(p->samples.list, &p->samples.n, sizeof *a)))
+		return nomem(err);
+	p->samples.list = a;
+	s = &a[p->samples.n];
+	s->region = strdup(region);
+	s->symbol = symbol ? strdup(symbol) : NULL;
+	if (!s->region || (symbol && !s->symbol)) {
+		free(s->region);
+		free(s->symbol);
+		return nomem(err);
+	}
+	s->count = count;
+	p->samples.n++;
+	return 0;
+}
+
+int prof_set_incomplete(struct prof_profile *p, const char *reason,
+			struct kit_err *err)
+{
+	p->complete = 0;
+	return prof_set_str(&p->incomplete_reason, reason ? reason : "unknown",
+			    err);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void prof_stops_summarize(struct prof_stops *s)
+{
+	int64_t *d;
+	size_t i;
+
+	if (!s->nlist)
+		return;
+	s->count = (int64_t)s->nlist;
+	s->debug_stops = s->interrupt_stops = s->client_ns = 0;
+	for (i = 0; i < s->nlist; i++) {
+		if (s->list[i].kind == PROF_STOP_DEBUG)
+			s->debug_stops++;
+		else
+			s->interrupt_stops++;
+		s->client_ns += s->list[i].resumed_ns - s->list[i].reported_ns;
+	}
+	d = malloc(s->nlist * sizeof *d);
+	if (!d)
+		return; /* the counts stand; median and p95 stay as they were */
+	for (i = 0; i < s->nlist; i++)
+		d[i] = s->list[i].resumed_ns - s->list[i].reported_ns;
+	qsort(d, s->nlist, sizeof *d, cmp_i64);
+	/* nearest-rank definitions: median = ceil(n/2)th, p95 = ceil(.95n)th */
+	s->median_ns = d[(s->nlist + 1) / 2 - 1];
+	s->p95_ns = d[(s->nlist * 95 + 99) / 100 - 1];
+	free(d);
+}
+
+const struct prof_phase *prof_find_phase(const struct prof_profile *p,
+					  const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->nphases; i++)
+		if (!strcmp(p->phases[i].id, id))
+			return &p->phases[i];
+	return NULL;
+}
+
+int64_t prof_qemu_ns(const struct prof_profile *p)
+{
+	const struct prof_phase *q = prof_find_phase(p, "qemu");
+
+	return q ? q->duration_ns : 0;
+}
+
+int64_t prof_userspace_ns(const struct prof_profile *p)
+{
+	const struct prof_phase *u = prof_find_phase(p, "userspace");
+
+	if (u)
+		return u->start_ns;
+	u = prof_find_phase(p, "userspace-start");
+	if (u && p->complete)
+		return u->start_ns + u->duration_ns;
+	return -1;
+}
+
+void prof_span(const struct prof_profile *p, int64_t *lo, int64_t *hi)
+{
+	int64_t l = 0, h = p->end_ns > 0 ? p->end_ns : 0;
+	size_t i;
+
+	for (i = 0; i < p->nphases; i++) {
+		const struct prof_phase *ph = &p->phases[i];
+
+		if (ph->start_ns < l)
+			l = ph->start_ns;
+		if (ph->start_ns + ph->duration_ns > h)
+			h = ph->start_ns + ph->duration_ns;
+	}
+	for (i = 0; i < p->ninitcalls; i++) {
+		const struct prof_initcall *ic = &p->initcalls[i];
+
+		if (ic->start_ns + ic->duration_ns > h)
+			h = ic->start_ns + ic->duration_ns;
+	}
+	*lo = l;
+	*hi = h;
+}
+
+/* ---- loading ---- */
+
+struct loader {
+	const char *name;
+	struct kit_err *err;
+};
+
+static int bad(struct loader *l, const char *path, const char *what)
+{
+	return kit_seterr(l->err, PROF_ESCHEMA, "%s: '%s' %s", l->name, path,
+			  what);
+}
+
+static json_object *member(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v; /* NULL also for an explicit JSON null */
+}
+
+static int get_i64(struct loader *l, json_object *o, const char *key,
+		   const char *path, int required, int64_t min, int64_t *out)
+{
+	json_object *v = member(o, key);
+	char full[256];
+
+	snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
+	if (!v) {
+		if (required)
+			return bad(l, full, "is missing");
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return bad(l, full, "must be an integer");
+	errno = 0;
+	*out = json_object_get_int64(v);
+	if (errno == ERANGE)
+		return bad(l, full, "is out of range");
+	if (*out < min)
+		return bad(l, full, min == 0 ? "must not be negative"
+					      : "is out of range");
+	return 0;
+}
+
+static int get_str(struct loader *l, json_object *o, const char *key,
+		   const char *path, int required, char **out)
+{
+	json_object *v = member(o, key);
+	char full[256];
+
+	snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
+	if (!v) {
+		if (required)
+			return bad(l, full, "is missing");
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return bad(l, full, "must be a string");
+	if (required && !json_object_get_string_len(v))
+		return bad(l, full, "must not be empty");
+	free(*out);
+	if (!(*out = strdup(json_object_get_string(v))))
+		return nomem(l->err);
+	return 0;
+}
+
+static int get_array(struct loader *l, json_object *o, const char *key,
+		     int required, json_object **arr)
+{
+	json_object *v = member(o, key);
+
+	*arr = NULL;
+	if (!v) {
+		if (required)
+			return bad(l, key, "is missing");
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return bad(l, key, "must be an array");
+	*arr = v;
+	return 0;
+}
+
+static int load_env(struct loader *l, json_object *root, struct prof_env *e)
+{
+	json_object *o = member(root, "environment");
+
+	if (!o)
+		return 0;
+	if (!json_object_is_type(o, json_type_object))
+		return bad(l, "environment", "must be an object");
+	if (get_str(l, o, "qemu", "environment", 0, &e->qemu) ||
+	    get_str(l, o, "qemu_version", "environment", 0, &e->qemu_version) ||
+	    get_str(l, o, "accel", "environment", 0, &e->accel) ||
+	    get_str(l, o, "kernel", "environment", 0, &e->kernel) ||
+	    get_str(l, o, "kernel_version", "environment", 0,
+		    &e->kernel_version) ||
+	    get_str(l, o, "cmdline", "environment", 0, &e->cmdline) ||
+	    get_str(l, o, "host", "environment", 0, &e->host) ||
+	    get_str(l, o, "recorded_at", "environment", 0, &e->recorded_at) ||
+	    get_str(l, o, "tool", "environment", 0, &e->tool))
+		return -1;
+	return 0;
+}
+
+static int load_phases(struct loader *l, json_object *root,
+		       struct prof_profile *p)
+{
+	json_object *arr;
+	size_t i, n;
+
+	if (get_array(l, root, "phases", 1, &arr))
+		return -1;
+	n = json_object_array_length(arr);
+	if (n && !(p->phases = calloc(n, sizeof *p->phases)))
+		return nomem(l->err);
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(arr, i);
+		struct prof_phase *ph = &p->phases[i];
+		char path[64];
+
+		snprintf(path, sizeof path, "phases[%zu]", i);
+		p->nphases = i + 1;
+		if (!o || !json_object_is_type(o, json_type_object))
+			return bad(l, path, "must be an object");
+		if (get_str(l, o, "id", path, 1, &ph->id) ||
+		    get_str(l, o, "label", path, 0, &ph->label) ||
+		    get_i64(l, o, "start_ns", path, 1, INT64_MIN,
+			    &ph->start_ns) ||
+		    get_i64(l, o, "duration_ns", path, 1, 0, &ph->duration_ns))
+			return -1;
+		if (!ph->label && !(ph->label = strdup(prof_phase_label(ph->id))))
+			return nomem(l->err);
+	}
+	return 0;
+}
+
+static int load_initcalls(struct loader *l, json_object *root,
+			  struct prof_profile *p)
+{
+	json_object *arr;
+	size_t i, n;
+
+	if (get_array(l, root, "initcalls", 1, &arr))
+		return -1;
+	n = json_object_array_length(arr);
+	if (n && !(p->initcalls = calloc(n, sizeof *p->initcalls)))
+		return nomem(l->err);
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(arr, i), *v;
+		struct prof_initcall *ic = &p->initcalls[i];
+		char path[64];
+
+		snprintf(path, sizeof path, "initcalls[%zu]", i);
+		p->ninitcalls = i + 1;
+		ic->order = (int64_t)i;
+		if (!o || !json_object_is_type(o, json_type_object))
+			return bad(l, path, "must be an object");
+		if (get_str(l, o, "fn", path, 1, &ic->fn) ||
+		    get_str(l, o, "level", path, 1, &ic->level) ||
+		    get_str(l, o, "module", path, 0, &ic->module) ||
+		    get_i64(l, o, "order", path, 0, 0, &ic->order) ||
+		    get_i64(l, o, "start_ns", path, 1, INT64_MIN,
+			    &ic->start_ns) ||
+		    get_i64(l, o, "duration_ns", path, 1, 0, &ic->duration_ns))
+			return -1;
+		if ((v = member(o, "ret"))) {
+			if (get_i64(l, o, "ret", path, 1, INT64_MIN, &ic->ret))
+				return -1;
+			ic->has_ret = 1;
+		}
+		if ((v = member(o, "sync"))) {
+			if (!json_object_is_type(v, json_type_boolean)) {
+				char full[96];
+
+				snprintf(full, sizeof full, "%s.sync", path);
+				return bad(l, full, "must be true or false");
+			}
+			ic->sync = json_object_get_boolean(v);
+		}
+	}
+	return 0;
+}
+
+static int load_stops(struct loader *l, json_object *root,
+		      struct prof_stops *s)
+{
+	json_object *o = member(root, "stops"), *arr;
+	size_t i, n;
+
+	if (!o)
+		return 0;
+	if (!json_object_is_type(o, json_type_object))
+		return bad(l, "stops", "must be an object");
+	if (get_i64(l, o, "count", "stops", 1, 0, &s->count) ||
+	    get_i64(l, o, "debug_stops", "stops", 1, 0, &s->debug_stops) ||
+	    get_i64(l, o, "interrupt_stops", "stops", 1, 0,
+		    &s->interrupt_stops) ||
+	    get_i64(l, o, "client_ns", "stops", 1, 0, &s->client_ns) ||
+	    get_i64(l, o, "median_ns", "stops", 0, 0, &s->median_ns) ||
+	    get_i64(l, o, "p95_ns", "stops", 0, 0, &s->p95_ns) ||
+	    get_i64(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
+		    &s->cost_per_debug_stop_ns))
+		return -1;
+	if (get_array(l, o, "list", 0, &arr))
+		return -1;
+	if (!arr)
+		return 0;
+	n = json_object_array_length(arr);
+	if (n && !(s->list = calloc(n, sizeof *s->list)))
+		return nomem(l->err);
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		struct prof_stop *st = &s->list[i];
+		char path[64], *kind = NULL;
+		int r;
+
+		snprintf(path, sizeof path, "stops.list[%zu]", i);
+		s->nlist = i + 1;
+		if (!e || !json_object_is_type(e, json_type_object))
+			return bad(l, path, "must be an object");
+		if (get_str(l, e, "kind", path, 1, &kind))
+			return -1;
+		r = !strcmp(kind, "debug") ? 0 :
+		    !strcmp(kind, "interrupt") ? 1 : -1;
+		free(kind);
+		if (r < 0) {
+			strcat(path, ".kind");
+			return bad(l, path, "must be \"debug\" or \"interrupt\"");
+		}
+		st->kind = r ? PROF_STOP_INTERRUPT : PROF_STOP_DEBUG;
+		if (get_i64(l, e, "reported_ns", path, 1, 0, &st->reported_ns) ||
+		    get_i64(l, e, "resumed_ns", path, 1, 0, &st->resumed_ns))
+			return -1;
+		if (st->resumed_ns < st->reported_ns)
+			return bad(l, path, "is resumed before it was reported");
+	}
+	return 0;
+}
+
+static int load_samples(struct loader *l, json_object *root,
+			struct prof_samples *s)
+{
+	json_object *o = member(root, "samples"), *arr, *v;
+	size_t i, n;
+
+	if (!o)
+		return 0;
+	if (!json_object_is_type(o, json_type_object))
+		return bad(l, "samples", "must be an object");
+	v = member(o, "rate_hz");
+	if (!v || !(json_object_is_type(v, json_type_int) ||
+		    json_object_is_type(v, json_type_double)) ||
+	    json_object_get_double(v) <= 0)
+		return bad(l, "samples.rate_hz", "must be a positive number");
+	s->rate_hz = json_object_get_double(v);
+	if (get_array(l, o, "entries", 1, &arr))
+		return -1;
+	n = json_object_array_length(arr);
+	if (n && !(s->list = calloc(n, sizeof *s->list)))
+		return nomem(l->err);
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		struct prof_sample *sm = &s->list[i];
+		char path[64];
+
+		snprintf(path, sizeof path, "samples.entries[%zu]", i);
+		s->n = i + 1;
+		if (!e || !json_object_is_type(e, json_type_object))
+			return bad(l, path, "must be an object");
+		if (get_str(l, e, "region", path, 1, &sm->region) ||
+		    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
+		    get_i64(l, e, "count", path, 1, 0, &sm->count))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_root(struct loader *l, json_object *root,
+		     struct prof_profile *p)
+{
+	json_object *v;
+	int64_t ver;
+
+	if (!json_object_is_type(root, json_type_object))
+		return kit_seterr(l->err, PROF_ESCHEMA,
+				  "%s: not a profile (the top level is not an object)",
+				  l->name);
+	v = member(root, "version");
+	if (!v || !json_object_is_type(v, json_type_int))
+		return kit_seterr(l->err, PROF_EVERSION,
+				  "%s: not a profile (no integer 'version')",
+				  l->name);
+	ver = json_object_get_int64(v);
+	if (ver != PROF_SCHEMA_VERSION)
+		return kit_seterr(l->err, PROF_EVERSION,
+				  "%s: profile schema version %lld is not supported (this build reads version %d)",
+				  l->name, (long long)ver, PROF_SCHEMA_VERSION);
+	p->version = (int)ver;
+	v = member(root, "complete");
+	if (!v || !json_object_is_type(v, json_type_boolean))
+		return bad(l, "complete", v ? "must be true or false"
+					    : "is missing");
+	p->complete = json_object_get_boolean(v);
+	if (get_str(l, root, "incomplete_reason", "", 0, &p->incomplete_reason) ||
+	    get_str(l, root, "end", "", 0, &p->end) ||
+	    get_i64(l, root, "end_ns", "", 0, INT64_MIN, &p->end_ns) ||
+	    load_env(l, root, &p->env) ||
+	    load_phases(l, root, p) ||
+	    load_initcalls(l, root, p) ||
+	    load_stops(l, root, &p->stops) ||
+	    load_samples(l, root, &p->samples))
+		return -1;
+	if (!p->complete && !p->incomplete_reason &&
+	    !(p->incomplete_reason = strdup("reason not recorded")))
+		return nomem(l->err);
+	return 0;
+}
+
+struct prof_profile *prof_parse(const char *buf, size_t len, const char *name,
+				struct kit_err *err)
+{
+	struct loader l = { name ? name : "(profile)", err };
+	struct json_tokener *tok;
+	json_object *root;
+	struct prof_profile *p;
+	enum json_tokener_error jerr;
+
+	if (len > INT_MAX)
+		return kit_seterr(err, PROF_EJSON, "%s: too large", l.name),
+		       NULL;
+	if (!(tok = json_tokener_new()))
+		return nomem(err), NULL;
+	root = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (!root || jerr != json_tokener_success ||
+	    (size_t)json_tokener_get_parse_end(tok) < len) {
+		size_t at = json_tokener_get_parse_end(tok), line = 1, i;
+		int trailing = root && jerr == json_tokener_success;
+
+		/* anything after the value but white space is an error too */
+		if (trailing) {
+			for (i = at; i < len && strchr(" \t\r\n", buf[i]); i++)
+				;
+			if (i == len)
+				goto parsed;
+			at = i;
+		}
+		for (i = 0; i < at && i < len; i++)
+			line += buf[i] == '\n';
+		kit_seterr(err, PROF_EJSON, "%s: not valid JSON at line %zu: %s",
+			   l.name, line,
+			   trailing ? "text after the end" :
+			   jerr == json_tokener_continue ? "unexpected end of file" :
+			   json_tokener_error_desc(jerr));
+		json_object_put(root);
+		json_tokener_free(tok);
+		return NULL;
+	}
+parsed:
+	json_tokener_free(tok);
+	if (!(p = calloc(1, sizeof *p))) {
+		json_object_put(root);
+		return nomem(err), NULL;
+	}
+	if (load_root(&l, root, p) ||
+	    (name && !(p->source = strdup(name)) && nomem(err))) {
+		json_object_put(root);
+		prof_free(p);
+		return NULL;
+	}
+	json_object_put(root);
+	return p;
+}
+
+struct prof_profile *prof_load(const char *path, struct kit_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, r;
+	struct prof_profile *p;
+
+	if (!f)
+		return kit_seterr_errno(err, errno, "cannot read '%s'", path),
+		       NULL;
+	for (;;) {
+		if (cap - len < 65536) {
+			if (cap > (size_t)INT_MAX) {
+				fclose(f);
+				free(buf);
+				return kit_seterr(err, EFBIG, "%s: too large",
+						  path), NULL;
+			}
+			cap = cap ? cap * 2 : 65536;
+			if (!(nb = realloc(buf, cap))) {
+				fclose(f);
+				free(buf);
+				return nomem(err), NULL;
+			}
+			buf = nb;
+		}
+		r = fread(buf + len, 1, cap - len, f);
+		len += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+
+		fclose(f);
+		free(buf);
+		return kit_seterr_errno(err, e ? e : EIO, "cannot read '%s'",
+					path), NULL;
+	}
+	fclose(f);
+	p = prof_parse(buf, len, path, err);
+	free(buf);
+	return p;
+}
+
+/* ---- writing ---- */
+
+static int add(json_object *o, const char *key, json_object *v)
+{
+	if (!v)
+		return -1;
+	return json_object_object_add(o, key, v);
+}
+
+static int add_str(json_object *o, const char *key, const char *s)
+{
+	return s ? add(o, key, json_object_new_string(s)) : 0;
+}
+
+static int add_i64(json_object *o, const char *key, int64_t v)
+{
+	return add(o, key, json_object_new_int64(v));
+}
+
+static int push(json_object *arr, json_object *v)
+{
+	if (!v)
+		return -1;
+	if (json_object_array_add(arr, v)) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+static json_object *env_json(const struct prof_env *e)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o || add_str(o, "qemu", e->qemu) ||
+	    add_str(o, "qemu_version", e->qemu_version) ||
+	    add_str(o, "accel", e->accel) || add_str(o, "kernel", e->kernel) ||
+	    add_str(o, "kernel_version", e->kernel_version) ||
+	    add_str(o, "cmdline", e->cmdline) || add_str(o, "host", e->host) ||
+	    add_str(o, "recorded_at", e->recorded_at) ||
+	    add_str(o, "tool", e->tool)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_object *profile_json(const struct prof_profile *p)
+{
+	json_object *root = json_object_new_object(), *arr, *o, *s;
+	size_t i;
+
+	if (!root)
+		return NULL;
+	if (add_i64(root, "version", PROF_SCHEMA_VERSION) ||
+	    add(root, "complete", json_object_new_boolean(p->complete)) ||
+	    (!p->complete && add_str(root, "incomplete_reason",
+				     p->incomplete_reason ?
+				     p->incomplete_reason : "unknown")) ||
+	    add_str(root, "end", p->end) || add_i64(root, "end_ns", p->end_ns) ||
+	    add(root, "environment", env_json(&p->env)))
+		goto fail;
+
+	if (add(root, "phases", arr = json_object_new_array()))
+		goto fail;
+	for (i = 0; i < p->nphases; i++) {
+		const struct prof_phase *ph = &p->phases[i];
+
+		if (push(arr, o = json_object_new_object()) ||
+		    add_str(o, "id", ph->id) || add_str(o, "label", ph->label) ||
+		    add_i64(o, "start_ns", ph->start_ns) ||
+		    add_i64(o, "duration_ns", ph->duration_ns))
+			goto fail;
+	}
+
+	if (add(root, "initcalls", arr = json_object_new_array()))
+		goto fail;
+	for (i = 0; i < p->ninitcalls; i++) {
+		const struct prof_initcall *ic = &p->initcalls[i];
+
+		if (push(arr, o = json_object_new_object()) ||
+		    add_str(o, "fn", ic->fn) || add_str(o, "level", ic->level) ||
+		    (ic->sync && add(o, "sync", json_object_new_boolean(1))) ||
+		    add_i64(o, "order", ic->order) ||
+		    (ic->has_ret && add_i64(o, "ret", ic->ret)) ||
+		    add_i64(o, "start_ns", ic->start_ns) ||
+		    add_i64(o, "duration_ns", ic->duration_ns) ||
+		    add_str(o, "module", ic->module))
+			goto fail;
+	}
+
+	if (add(root, "stops", s = json_object_new_object()) ||
+	    add_i64(s, "count", p->stops.count) ||
+	    add_i64(s, "debug_stops", p->stops.debug_stops) ||
+	    add_i64(s, "interrupt_stops", p->stops.interrupt_stops) ||
+	    add_i64(s, "client_ns", p->stops.client_ns) ||
+	    add_i64(s, "median_ns", p->stops.median_ns) ||
+	    add_i64(s, "p95_ns", p->stops.p95_ns) ||
+	    (p->stops.cost_per_debug_stop_ns &&
+	     add_i64(s, "cost_per_debug_stop_ns",
+		     p->stops.cost_per_debug_stop_ns)))
+		goto fail;
+	if (p->stops.nlist) {
+		if (add(s, "list", arr = json_object_new_array()))
+			goto fail;
+		for (i = 0; i < p->stops.nlist; i++) {
+			const struct prof_stop *st = &p->stops.list[i];
+
+			if (push(arr, o = json_object_new_object()) ||
+			    add_str(o, "kind", st->kind == PROF_STOP_DEBUG ?
+					       "debug" : "interrupt") ||
+			    add_i64(o, "reported_ns", st->reported_ns) ||
+			    add_i64(o, "resumed_ns", st->resumed_ns))
+				goto fail;
+		}
+	}
+
+	if (p->samples.rate_hz > 0) {
+		double r = p->samples.rate_hz;
+
+		if (add(root, "samples", s = json_object_new_object()) ||
+		    add(s, "rate_hz", r == (double)(int64_t)r ?
+				      json_object_new_int64((int64_t)r) :
+				      json_object_new_double(r)) ||
+		    add(s, "entries", arr = json_object_new_array()))
+			goto fail;
+		for (i = 0; i < p->samples.n; i++) {
+			const struct prof_sample *sm = &p->samples.list[i];
+
+			if (push(arr, o = json_object_new_object()) ||
+			    add_str(o, "region", sm->region) ||
+			    add_str(o, "symbol", sm->symbol) ||
+			    add_i64(o, "count", sm->count))
+				goto fail;
+		}
+	}
+	return root;
+fail:
+	json_object_put(root);
+	return NULL;
+}
+
+int prof_write_json(const struct prof_profile *p, FILE *out,
+		    struct kit_err *err)
+{
+	json_object *root = profile_json(p);
+	const char *s;
+	int rc = 0;
+
+	if (!root)
+		return nomem(err);
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+					   JSON_C_TO_STRING_SPACED |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s)
+		rc = nomem(err);
+	else if (fputs(s, out) == EOF || fputc('\n', out) == EOF)
+		rc = kit_seterr(err, EIO, "cannot write the profile");
+	json_object_put(root);
+	return rc;
+}
+
+int prof_save(const struct prof_profile *p, const char *path,
+	      struct kit_err *err)
+{
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	FILE *f;
+	int fd, rc = -1;
+
+	if (!tmp)
+		return nomem(err);
+	snprintf(tmp, n, "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0) {
+		kit_seterr_errno(err, errno, "cannot write '%s'", path);
+		goto out;
+	}
+	/* mkstemp makes it 0600; a profile is not a secret */
+	(void)fchmod(fd, 0644);
+	if (!(f = fdopen(fd, "w"))) {
+		kit_seterr_errno(err, errno, "cannot write '%s'", path);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (prof_write_json(p, f, err)) {
+		fclose(f);
+		unlink(tmp);
+		goto out;
+	}
+	if (fflush(f) || fsync(fileno(f))) {
+		kit_seterr_errno(err, errno, "cannot write '%s'", path);
+		fclose(f);
+		unlink(tmp);
+		goto out;
+	}
+	if (fclose(f)) {
+		kit_seterr_errno(err, errno, "cannot write '%s'", path);
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path)) {
+		kit_seterr_errno(err, errno, "cannot rename to '%s'", path);
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}

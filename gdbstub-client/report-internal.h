@@ -1,0 +1,42 @@
+/*
+ * report-internal.h: helpers the report writers share (report-util.c).
+ * Not part of the library's interface.
+ */
+#ifndef PROF_REPORT_INTERNAL_H
+#define PROF_REPORT_INTERNAL_H
+
+#include "profile.h"
+
+/* ANSI SGR sequences; "" when colour is off. */
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_DIM "\033[2m"
+#define C_LOUD "\033[1;37;41m"
+#define C_OFF "\033[0m"
+
+static inline const char *sgr(int color, const char *seq)
+{
+	return color ? seq : "";
+}
+
+/* Milliseconds with d decimals, no unit: "310.2". */
+char *prof_fmt_ms(char *buf, size_t len, double ns, int d);
+/* Seconds with two decimals and the unit: "4.91 s". */
+char *prof_fmt_s(char *buf, size_t len, double ns);
+/* "mean ± sd ms" with d decimals. */
+char *prof_fmt_msd(char *buf, size_t len, double mean, double sd, int d);
+/* Write s with XML's special characters escaped. */
+void prof_xml_puts(FILE *out, const char *s);
+/* The error a writer returns when out went bad. */
+int prof_out_check(FILE *out, struct kit_err *err);
+/* The group of the summary line a phase belongs to: 0 qemu,
+ * 1 firmware+loader, 2 kernel, 3 initcalls, 4 userspace, -1 other. */
+int prof_phase_group(const char *id);
+extern const char *const prof_group_names[5];
+/* Initcalls of p in order of duration, longest first (ties: call order).
+ * Returns a malloc'd array of pointers into p, or NULL (ENOMEM, or none). */
+const struct prof_initcall **prof_by_duration(const struct prof_profile *p);
+
+#endif
