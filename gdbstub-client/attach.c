@@ -1,0 +1,118 @@
+/*
+ * attach.c: finding a guest through qemu-wrapper's session files,
+ * RUNDIR/WRAPPERPID.json (see wrapper/session.c):
+ *
+ *   { "version": 1, "wrapper_pid": N, "qemu_pid": N, "qemu": "...",
+ *     "gdb": "tcp:127.0.0.1:PORT" | "unix:PATH" | null, "gdb_added": B,
+ *     "hold": B, "kernel": S|null, "initrd": S|null, "append": S|null,
+ *     "accel": S|null, "accel_active": "tcg"|"kvm"|null,
+ *     "start": { "realtime_ns": N, "monotonic_ns": N }, "argv": [...] }
+ *
+ * A file whose wrapper or QEMU is gone is stale (the wrapper was killed
+ * before it could remove it) and is skipped, not removed: that is the
+ * wrapper's job.
+ */
+#include "gc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void get_str(json_object *o, const char *key, char *out, size_t len)
+{
+	json_object *v;
+
+	out[0] = '\0';
+	if (json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(out, len, "%s", json_object_get_string(v));
+}
+
+static long get_long(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_int))
+		return (long)json_object_get_int64(v);
+	return -1;
+}
+
+int gc_session_read(const char *path, struct gc_session *s,
+		    struct kit_err *err)
+{
+	json_object *o, *start, *v;
+	int ret = -1;
+
+	memset(s, 0, sizeof *s);
+	snprintf(s->path, sizeof s->path, "%s", path);
+	o = json_object_from_file(path);
+	if (!o)
+		return kit_seterr(err, EINVAL, "cannot read session file '%s': %s",
+				  path, json_util_get_last_err());
+	if (!json_object_is_type(o, json_type_object) || get_long(o, "version") != 1) {
+		kit_seterr(err, EINVAL, "session file '%s' is not version 1", path);
+		goto out;
+	}
+	s->wrapper_pid = get_long(o, "wrapper_pid");
+	s->qemu_pid = get_long(o, "qemu_pid");
+	get_str(o, "gdb", s->gdb, sizeof s->gdb);
+	get_str(o, "kernel", s->kernel, sizeof s->kernel);
+	get_str(o, "accel_active", s->accel_active, sizeof s->accel_active);
+	s->hold = json_object_object_get_ex(o, "hold", &v) && json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "start", &start))
+		s->start_realtime_ns = json_object_object_get_ex(start, "realtime_ns", &v)
+			? json_object_get_int64(v) : 0;
+	ret = 0;
+out:
+	json_object_put(o);
+	return ret;
+}
+
+static bool pid_alive(long pid)
+{
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+bool gc_session_alive(const struct gc_session *s)
+{
+	return pid_alive(s->wrapper_pid) && pid_alive(s->qemu_pid);
+}
+
+int gc_session_latest(const char *rundir, struct gc_session *s,
+		      struct kit_err *err)
+{
+	struct gc_session cur;
+	struct dirent *de;
+	DIR *d = opendir(rundir);
+	int found = 0;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return kit_seterr_errno(err, errno, "cannot read '%s'", rundir);
+	}
+	while ((de = readdir(d))) {
+		char path[4200], *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (end == de->d_name || strcmp(end, ".json") != 0 || pid <= 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", rundir, de->d_name);
+		if (gc_session_read(path, &cur, NULL) < 0 || !cur.gdb[0] ||
+		    !gc_session_alive(&cur))
+			continue;
+		if (!found || cur.start_realtime_ns > s->start_realtime_ns ||
+		    (cur.start_realtime_ns == s->start_realtime_ns &&
+		     cur.wrapper_pid > s->wrapper_pid)) {
+			*s = cur;
+			found = 1;
+		}
+	}
+	closedir(d);
+	return found;
+}
