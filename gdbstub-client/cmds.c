@@ -93,12 +93,10 @@ void cli_show_location(struct cli *cli)
 static int report(struct cli *cli, const struct gc_event *ev)
 {
 	char nb[16];
-	struct gc_bp *b;
 
 	switch (ev->kind) {
 	case GC_EV_BREAK:
-		b = gc_break_find(cli->t, ev->bp_num);
-		printf("\n%s %d, ", b && (b->flags & GC_BP_TEMP) ? "Temporary breakpoint" :
+		printf("\n%s %d, ", ev->temp ? "Temporary breakpoint" :
 		       "Breakpoint", ev->bp_num);
 		{
 			const struct gc_mode_info *mi;

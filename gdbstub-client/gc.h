@@ -292,6 +292,7 @@ enum gc_event_kind {
 struct gc_event {
 	enum gc_event_kind kind;
 	int bp_num;
+	bool temp;         /* GC_EV_BREAK: it was a tbreak (now deleted) */
 	int signo;
 	int exit_status;
 	struct rsp_stop stop;

@@ -714,6 +714,7 @@ static int classify(struct gc_target *t, const struct rsp_stop *st, bool steppin
 				b->hits++;
 				ev->kind = GC_EV_BREAK;
 				ev->bp_num = b->num;
+				ev->temp = b->flags & GC_BP_TEMP;
 				if (b->flags & GC_BP_TEMP)
 					(void)delete_at(t, i, NULL);
 				delete_internal(t);

@@ -1,0 +1,238 @@
+#!/usr/bin/env bats
+# gdbstub-client: bad input (dead endpoint, not a stub, unknown symbol,
+# malformed address; the REPL survives them) and the KVM-style breakpoint
+# fallback against the scripted fake stub (tests/helpers/fake-stub).
+
+load lib
+
+FAKE=$BATS_TEST_DIRNAME/helpers/fake-stub
+GUEST_ELF=$KIT/tests/guests/build/guest.elf
+GUEST_IMG=$KIT/tests/guests/build/guest.img
+
+setup() {
+	[ -x "$CLIENT" ] || skip "gdbstub-client not built"
+	[ -x "$FAKE" ] || skip "tests/helpers/fake-stub not built"
+}
+
+teardown() { kill_tracked; }
+
+# expect_line REGEX: $output has a matching line.
+expect_line() {
+	grep -Eq -- "$1" <<<"$output" || {
+		echo "# expected a line matching '$1', saw:"
+		sed 's/^/#   /' <<<"$output"
+		false
+	}
+}
+
+# start_fake SCRIPTFILE: fake stub on a free port; $FPORT, $FPID.
+start_fake() {
+	( "$FAKE" --listen -f "$1" >"$BATS_TEST_TMPDIR/fake.port" \
+		2>"$BATS_TEST_TMPDIR/fake.err"; echo $? >"$BATS_TEST_TMPDIR/fake.rc" ) 3>&- &
+	track $!
+	wait_until 5 test -s "$BATS_TEST_TMPDIR/fake.port"
+	FPORT=$(head -1 "$BATS_TEST_TMPDIR/fake.port")
+}
+
+fake_result() {
+	wait_until 10 test -s "$BATS_TEST_TMPDIR/fake.rc"
+	[ "$(cat "$BATS_TEST_TMPDIR/fake.rc")" = 0 ] || {
+		echo "# the fake stub's script failed:"; sed 's/^/#   /' "$BATS_TEST_TMPDIR/fake.err"
+		echo "# client output:"; sed 's/^/#   /' <<<"$output"
+		false
+	}
+}
+
+# le64 VALUE: 16 hex digits, little-endian
+le64() { local v; v=$(printf '%016x' "$1"); echo "${v:14:2}${v:12:2}${v:10:2}${v:8:2}${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
+le32() { local v; v=$(printf '%08x' "$1"); echo "${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
+
+# QEMU's x86-64 register layout, as a target description and a 'g' reply
+TDESC='l<?xml version="1.0"?><target><architecture>i386:x86-64</architecture><feature name="org.gnu.gdb.i386.core">'
+for r in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 rip; do
+	TDESC+="<reg name=\"$r\" bitsize=\"64\"/>"
+done
+TDESC+='<reg name="eflags" bitsize="32"/>'
+for r in cs ss ds es fs gs; do TDESC+="<reg name=\"$r\" bitsize=\"32\"/>"; done
+for r in fs_base gs_base k_gs_base cr0 cr2 cr3 cr4 cr8 efer; do
+	TDESC+="<reg name=\"$r\" bitsize=\"64\"/>"
+done
+TDESC+='</feature></target>'
+
+# gregs RIP CR0: a 'g' reply in long mode (efer LMA) or not
+gregs() {
+	local g="" i efer=0
+	(( $2 & 0x80000000 )) && efer=$((0x500))
+	for i in $(seq 16); do g+=$(le64 0); done
+	g+=$(le64 "$1")$(le32 2)$(le32 0x10)
+	for i in 1 2 3 4 5; do g+=$(le32 0x18); done
+	g+=$(le64 0)$(le64 0)$(le64 0)$(le64 "$2")$(le64 0)$(le64 0)$(le64 0)$(le64 0)$(le64 "$efer")
+	echo "$g"
+}
+
+# the opening every session has: qSupported, description, vCont?, '?',
+# "monitor info kvm" saying enabled, then the first location shown
+kvm_opening() { # RIP CR0
+	cat <<-EOS
+	expect qSupported*
+	reply PacketSize=1000;qXfer:features:read+;vContSupported+
+	expect qXfer:features:read:target.xml:0,*
+	reply $TDESC
+	expect vCont?
+	reply vCont;c;C;s;S
+	expect ?
+	reply T05thread:01;
+	expect qRcmd,696e666f206b766d
+	reply O$(printf 'kvm support: enabled\n' | od -An -tx1 | tr -d ' \n')
+	reply OK
+	expect g
+	reply $(gregs "$1" "$2")
+	expect qRcmd,*
+	reply OK
+	expect m*
+	reply 0f1f440000909090
+	EOS
+}
+
+@test "dead endpoint: clear error, exit 1" {
+	run timeout 20 "$CLIENT" attach "127.0.0.1:$(free_port)" --timeout 3 -ex mode
+	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status: $output"; false; }
+	expect_line "^gdbstub-client: cannot attach to '127.0.0.1:[0-9]+': .*refused"
+}
+
+@test "a server that is not a GDB stub: clear error" {
+	cat >"$BATS_TEST_TMPDIR/s" <<-'EOS'
+	raw HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n
+	drain 3000
+	EOS
+	start_fake "$BATS_TEST_TMPDIR/s"
+	run timeout 20 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 2 -ex mode
+	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status: $output"; false; }
+	expect_line "^gdbstub-client: cannot attach to '127.0.0.1:$FPORT': "
+	! grep -q "^mode:" <<<"$output"
+}
+
+@test "no session and no endpoint: says where it looked" {
+	export QEMU_WRAPPER_RUNDIR=$BATS_TEST_TMPDIR/run
+	run timeout 20 "$CLIENT" attach --latest
+	[ "$status" -eq 1 ]
+	expect_line "no live qemu-wrapper session .* in '$BATS_TEST_TMPDIR/run'"
+	run timeout 20 "$CLIENT" attach --wait --timeout 1
+	[ "$status" -eq 1 ]
+	expect_line "no qemu-wrapper session appeared in .* within 1 s"
+}
+
+@test "unknown symbol, malformed address, unknown command: errors, the REPL goes on" {
+	local port
+	port=$(free_port)
+	( qemu-system-x86_64 "${BARE_GUEST[@]}" -S -gdb "tcp:127.0.0.1:$port" \
+		</dev/null >/dev/null 2>&1 & echo $! >"$BATS_TEST_TMPDIR/q.pid" ) 3>&-
+	track "$(cat "$BATS_TEST_TMPDIR/q.pid")"
+	sleep 0.3
+	# commands on a pipe behave like the REPL: every line runs
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$port" --kernel "$GUEST_ELF" <<-'EOS'
+	break no_such_function
+	break 0x12zz
+	x/4x f000:fffff0000
+	frobnicate
+	break start16 if $nosuchreg == 1
+	break start16 if $rax ==
+	mode
+	EOS
+	[ "$status" -eq 1 ] || { echo "# expected status 1 (some commands failed), saw $status"; false; }
+	expect_line "^gdbstub-client: unknown symbol 'no_such_function'$"
+	expect_line "^gdbstub-client: malformed address '0x12zz': not a number"
+	expect_line "^gdbstub-client: malformed address 'f000:fffff0000'"
+	expect_line "^gdbstub-client: unknown command 'frobnicate'"
+	expect_line "^gdbstub-client: unknown register '\\\$nosuchreg'"
+	expect_line "^gdbstub-client: malformed condition '\\\$rax ==': empty operand"
+	# and after all that, it still answers
+	expect_line '^mode: real \(16-bit code\)$'
+}
+
+@test "-x FILE stops at the first failing command, status 1" {
+	local port
+	port=$(free_port)
+	( qemu-system-x86_64 "${BARE_GUEST[@]}" -S -gdb "tcp:127.0.0.1:$port" \
+		</dev/null >/dev/null 2>&1 & echo $! >"$BATS_TEST_TMPDIR/q.pid" ) 3>&-
+	track "$(cat "$BATS_TEST_TMPDIR/q.pid")"
+	sleep 0.3
+	printf 'mode\nbreak nowhere\nhelp\n' >"$BATS_TEST_TMPDIR/cmds"
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$port" -x "$BATS_TEST_TMPDIR/cmds"
+	[ "$status" -eq 1 ]
+	expect_line "^mode: real"
+	expect_line "stopped at the failing command 'break nowhere'"
+	! grep -q "^Commands" <<<"$output" || { echo "# 'help' ran after the failure"; false; }
+}
+
+@test "KVM: software breakpoint refused -> hardware, re-armed as software at the next stop" {
+	{
+		kvm_opening 0x2000 0x80000011
+		cat <<-EOS
+		expect Z0,1000000,1
+		reply E0e
+		expect Z1,1000000,1
+		reply OK
+		expect vCont;c
+		reply T05thread:01;
+		expect g
+		reply $(gregs 0x1000000 0x80000011)
+		expect Z0,1000000,1
+		reply OK
+		expect z1,1000000,1
+		reply OK
+		expect qRcmd,*
+		reply OK
+		expect m1000000,*
+		reply 0f1f440000909090
+		expect z0,1000000,1
+		reply OK
+		expect D*
+		reply OK
+		EOS
+	} >"$BATS_TEST_TMPDIR/s"
+	start_fake "$BATS_TEST_TMPDIR/s"
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 \
+		-ex 'break 0x1000000' -ex 'info breakpoints' -ex continue -ex 'info breakpoints'
+	[ "$status" -eq 0 ] || { echo "# status $status"; echo "$output"; fake_result; false; }
+	fake_result
+	expect_line '^attached to .* \(kvm\)$'
+	expect_line '^Breakpoint 1 at 0x1000000: hardware for now \(software refused: .*\)$'
+	expect_line '^1 +breakpoint +keep +hardware +0x0000000001000000 .*\[software when possible\]$'
+	expect_line '^breakpoint 1 at 0x1000000 re-armed as a software breakpoint$'
+	expect_line '^Breakpoint 1, 0x1000000 in 64-bit mode$'
+	expect_line '^1 +breakpoint +keep +software +0x0000000001000000'
+}
+
+@test "KVM before paging: straight to a hardware breakpoint, no Z0 tried" {
+	{
+		kvm_opening 0x7c00 0x11
+		cat <<-EOS
+		expect Z1,7e00,1
+		reply OK
+		expect z1,7e00,1
+		reply OK
+		expect D*
+		reply OK
+		EOS
+	} >"$BATS_TEST_TMPDIR/s"
+	start_fake "$BATS_TEST_TMPDIR/s"
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'break 0x7e00'
+	[ "$status" -eq 0 ] || { echo "# status $status"; echo "$output"; fake_result; false; }
+	fake_result
+	expect_line '^Breakpoint 1 at 0x7e00: hardware for now \(KVM before paging\)$'
+}
+
+@test "hbreak: at most 4 hardware breakpoints" {
+	local port
+	port=$(free_port)
+	( qemu-system-x86_64 "${BARE_GUEST[@]}" -S -gdb "tcp:127.0.0.1:$port" \
+		</dev/null >/dev/null 2>&1 & echo $! >"$BATS_TEST_TMPDIR/q.pid" ) 3>&-
+	track "$(cat "$BATS_TEST_TMPDIR/q.pid")"
+	sleep 0.3
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$port" -ex 'hbreak 0x1000' \
+		-ex 'hbreak 0x1001' -ex 'hbreak 0x1002' -ex 'hbreak 0x1003' -ex 'hbreak 0x1004'
+	[ "$status" -eq 1 ]
+	expect_line '^Hardware breakpoint 4 at 0x1003$'
+	expect_line 'all 4 hardware breakpoint slots are in use'
+}
