@@ -88,14 +88,13 @@ static void incomplete_marker(const struct prof_profile *p, int color,
 	for (i = 0; i < p->nphases; i++)
 		if (!last || p->phases[i].start_ns >= last->start_ns)
 			last = &p->phases[i];
-	fprintf(out, "%sINCOMPLETE: the profile stops at %s",
-		sgr(color, C_LOUD), prof_fmt_s(b, sizeof b,
-					       (double)p->end_ns));
+	fprintf(out, "%sINCOMPLETE: %s; the profile stops at %s",
+		sgr(color, C_LOUD),
+		p->incomplete_reason ? p->incomplete_reason : "reason unknown",
+		prof_fmt_s(b, sizeof b, (double)p->end_ns));
 	if (last)
 		fprintf(out, ", in '%s'", last->label);
-	fprintf(out, " (%s)%s\n",
-		p->incomplete_reason ? p->incomplete_reason : "reason unknown",
-		sgr(color, C_OFF));
+	fprintf(out, "%s\n", sgr(color, C_OFF));
 }
 
 static void bar(FILE *out, double pct)
@@ -330,8 +329,8 @@ static void observer(const struct prof_stops *s, const char *accel,
 	int64_t per = s->cost_per_debug_stop_ns;
 	int tcg = !accel || !strcmp(accel, "tcg");
 
-	fprintf(out, "\nObserver effect: %s%.0f debug stops and %.0f interrupt stops held the guest for %s ms of host time "
-		"(median %s ms, p95 %s ms per stop), left out of the times above\n",
+	fprintf(out, "\nObserver effect: %s%.0f debug stops, %.0f interrupt stops; the client held the guest %s ms\n"
+		"  (median %s ms, p95 %s ms per stop), left out of the times above\n",
 		runs > 1 ? "mean " : "",
 		(double)s->debug_stops / runs, (double)s->interrupt_stops / runs,
 		prof_fmt_ms(b1, sizeof b1, (double)s->client_ns / runs, 1),
@@ -346,13 +345,13 @@ static void observer(const struct prof_stops *s, const char *accel,
 	}
 	if (!per)
 		per = TCG_DEBUG_STOP_NS;
-	fprintf(out, "  estimated cost: %s of the guest time is re-translation after debug stops "
-		"(%.0f x %s ms%s; TCG flushes its translation cache at each)\n",
+	fprintf(out, "  estimated cost: %s of the guest time above is re-translation after debug stops\n"
+		"  (%.0f x %s ms, %s; TCG flushes its translation cache at each debug stop)\n",
 		prof_fmt_s(b1, sizeof b1, (double)s->debug_stops / runs *
 				       (double)per),
 		(double)s->debug_stops / runs,
 		prof_fmt_ms(b2, sizeof b2, (double)per, 1),
-		s->cost_per_debug_stop_ns ? ", measured" : ", typical");
+		s->cost_per_debug_stop_ns ? "measured" : "typical");
 }
 
 int prof_report_text(const struct prof_profile *p,
@@ -430,9 +429,12 @@ static void summary_runs(const struct prof_runs *r, int color, FILE *out)
 			t->st.mean / 1e9, t->st.sd / 1e9, t->st.min / 1e9,
 			t->st.max / 1e9, t->st.n);
 		summary_parts(out, group, has, t->st.mean);
-		if (u && u->st.mean > 0)
+		if (u && u->st.mean > 0) {
 			fprintf(out, "; then %s in userspace",
 				prof_fmt_s(b, sizeof b, u->st.mean));
+			if (r->p[0]->end)
+				fprintf(out, " to '%s'", r->p[0]->end);
+		}
 	} else if (e) {
 		fprintf(out, "Boot to end: %.2f \xc2\xb1 %.2f s (%.2f..%.2f, n=%zu)",
 			e->st.mean / 1e9, e->st.sd / 1e9, e->st.min / 1e9,
