@@ -170,8 +170,12 @@ static void lane(FILE *out, const struct prof_profile *p, const char *level,
 		if (w >= 1) {
 			fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"%s><title>",
 				x, y, w, LANE_H - 2, level_color(level),
+				/* a failed initcall is outlined in red; the
+				 * others get a thin white edge so neighbours
+				 * of one colour stay apart */
 				ic->has_ret && ic->ret ?
-				" stroke=\"#d00\" stroke-width=\"1.5\"" : "");
+				" stroke=\"#d00\" stroke-width=\"1.5\"" :
+				" stroke=\"#fff\" stroke-width=\"0.5\"");
 			ic_title(out, ic, lo);
 			fputs("</title></rect>\n", out);
 			if (w >= CHAR_W * (double)strlen(ic->fn) + 4) {
