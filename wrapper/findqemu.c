@@ -7,6 +7,7 @@
 #include "wrap.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,19 @@ int wrap_find_qemu(const char *explicit, const char *path_env,
 	const struct stat *self = NULL;
 	size_t i;
 
-	if (stat("/proc/self/exe", &self_st) == 0)
-		self = &self_st;
+	/* readlink, then stat: under valgrind a stat of /proc/self/exe would
+	 * see valgrind's own binary, while its readlink is emulated */
+	{
+		char self_path[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", self_path,
+				     sizeof self_path - 1);
+
+		if (n > 0) {
+			self_path[n] = '\0';
+			if (stat(self_path, &self_st) == 0)
+				self = &self_st;
+		}
+	}
 
 	if (explicit && *explicit) {
 		if (stat(explicit, &st) < 0)
