@@ -34,11 +34,16 @@ one_line() {
 	[ "${#lines[@]}" -eq 1 ] || { echo "# expected one line, saw ${#lines[@]}: $output"; false; }
 }
 
-have_jsonschema() { python3 -c 'import jsonschema' 2>/dev/null; }
+# Debian's python3 first: python3-jsonschema (scripts/install-deps) installs
+# there, and another python3 may come earlier on PATH
+for PY in /usr/bin/python3 python3; do
+	"$PY" -c 'import jsonschema' 2>/dev/null && break
+done
+have_jsonschema() { "$PY" -c 'import jsonschema' 2>/dev/null; }
 
 # validate FILE...: each against docs/profile-schema.json
 validate() {
-	python3 - "$@" <<'PY'
+	"$PY" - "$@" <<'PY'
 import json, sys, jsonschema
 schema = json.load(open("docs/profile-schema.json"))
 jsonschema.Draft202012Validator.check_schema(schema)
