@@ -67,9 +67,13 @@ bench: all $(BENCHES)
 demo: all
 	scripts/boot-profile
 
+# Only the user-facing programs; the rest of PROGRAMS are test drivers.
+INSTALL_PROGRAMS = wrapper/qemu-wrapper gdbstub-client/gdbstub-client \
+	kernel-symbols/kernel-symbols
+
 install: all
 	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(INSTALL_PROGRAMS) $(DESTDIR)$(BINDIR)/
 
 clean:
 	rm -f $(PROGRAMS) $(UNIT_TESTS) $(TEST_HELPERS) $(BENCHES) $(CLEAN)
