@@ -12,6 +12,8 @@
 #include "ksym.h"
 
 #include <glob.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,67 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static struct ksym_table *must_open(const char *path, unsigned flags);
+
+/* The -dbg vmlinux to time, or NULL; BUF holds the path. */
+static const char *find_vmlinux(const char *bz_version, char *buf, size_t bufsz)
+{
+	static const char *const roots[] = { "", "/tmp/dbg" };
+	const char *env = getenv("KSYM_BENCH_VMLINUX");
+	const char *versions[2];
+	struct utsname u;
+	struct stat st;
+	size_t r, v;
+
+	if (env && *env) {
+		snprintf(buf, bufsz, "%s", env);
+		return stat(buf, &st) || !S_ISREG(st.st_mode) ? NULL : buf;
+	}
+	versions[0] = uname(&u) ? "" : u.release;
+	versions[1] = bz_version;
+	for (r = 0; r < sizeof roots / sizeof roots[0]; r++)
+		for (v = 0; v < 2; v++) {
+			if (!versions[v][0])
+				continue;
+			snprintf(buf, bufsz, "%s/usr/lib/debug/boot/vmlinux-%s", roots[r], versions[v]);
+			if (!stat(buf, &st) && S_ISREG(st.st_mode))
+				return buf;
+		}
+	return NULL;
+}
+
+static void bench_vmlinux(const char *bz_version)
+{
+	char buf[1024];
+	const char *path = find_vmlinux(bz_version, buf, sizeof buf);
+	double v[21], dec[21], idx[21], t0;
+	size_t n = 0;
+	int r;
+
+	if (!path) {
+		printf("-dbg vmlinux:            skipped: no -dbg vmlinux%s%s%s\n",
+		       getenv("KSYM_BENCH_VMLINUX") ? " at '" : "",
+		       getenv("KSYM_BENCH_VMLINUX") ? getenv("KSYM_BENCH_VMLINUX") : "",
+		       getenv("KSYM_BENCH_VMLINUX") ? "'" : " (set KSYM_BENCH_VMLINUX)");
+		return;
+	}
+	ksym_free(must_open(path, KSYM_NO_CACHE | KSYM_NO_DISCOVER));  /* page cache */
+	for (r = 0; r < 21; r++) {
+		struct ksym_table *t;
+
+		t0 = now_ms();
+		t = must_open(path, KSYM_NO_CACHE | KSYM_NO_DISCOVER);
+		v[r] = now_ms() - t0;
+		dec[r] = t->ms_decode;
+		idx[r] = t->ms_index;
+		n = t->nsyms;
+		ksym_free(t);
+	}
+	printf("-dbg vmlinux:            %s (%zu symbols)\n", path, n);
+	printf("vmlinux load (no cache): %8.1f ms median of 21 (.symtab %.1f, index %.1f)\n",
+	       median(v, 21), median(dec, 21), median(idx, 21));
+}
+
 static struct ksym_table *must_open(const char *path, unsigned flags)
 {
 	struct kit_err e = { 0, "" };
@@ -59,7 +122,7 @@ int main(int argc, char **argv)
 	char *text = NULL;
 	size_t textlen = 0, i, n;
 	FILE *f;
-	glob_t g;
+	glob_t g = { 0 };
 	uint64_t sink = 0, rnd = 88172645463325252ull;
 	int r;
 
@@ -137,8 +200,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < 1; i++)
 		if (!sink)
 			printf("(no lookups hit)\n");
+	bench_vmlinux(t->version);
 	ksym_free(t);
 	free(text);
+	globfree(&g);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	return system(cmd) ? 1 : 0;
 }

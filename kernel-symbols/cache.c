@@ -270,7 +270,7 @@ struct ksym_table *ksym_cache_parse(const uint8_t *d, size_t len,
 	memcpy(t->strtab, d + pos, slen);
 	pos += slen;
 	memcpy(t->ic_pairs, d + pos, nic * 16);
-	t->nsyms = nsyms;
+	t->nsyms = t->syms_cap = nsyms;
 	t->strtab_len = t->strtab_cap = slen;
 	t->nic_pairs = nic;
 	if (ksym_table_finish(t, err)) {

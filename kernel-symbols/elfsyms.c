@@ -176,36 +176,118 @@ const struct ksym_section *ksym_image_section(const struct ksym_image *img,
 	return NULL;
 }
 
-/* The nm letter for an ELF symbol, as the kernel's kallsyms would show it. */
-static char sym_type(Elf *e, const GElf_Sym *s)
+/*
+ * The nm letter of a symbol defined in a section with header SH, before
+ * binding (lower case: local).
+ */
+static char section_letter(const GElf_Shdr *sh)
+{
+	if (sh->sh_flags & SHF_EXECINSTR)
+		return 't';
+	if (sh->sh_type == SHT_NOBITS)
+		return 'b';
+	if (sh->sh_flags & SHF_WRITE)
+		return 'd';
+	if (sh->sh_flags & SHF_ALLOC)
+		return 'r';
+	return 'n';
+}
+
+/*
+ * The nm letter for an ELF symbol, as the kernel's kallsyms would show it.
+ * LETTERS holds section_letter() of each of the NSECS sections.
+ */
+static char sym_type(const char *letters, size_t nsecs, const GElf_Sym *s)
 {
 	int bind = GELF_ST_BIND(s->st_info), type = GELF_ST_TYPE(s->st_info);
 	char c;
 
 	if (bind == STB_WEAK)
 		return type == STT_OBJECT ? 'V' : 'W';
-	if (s->st_shndx == SHN_ABS) {
+	if (s->st_shndx == SHN_ABS)
 		c = 'a';
-	} else {
-		Elf_Scn *scn = elf_getscn(e, s->st_shndx);
-		GElf_Shdr sh;
-
-		if (!scn || !gelf_getshdr(scn, &sh))
-			c = '?';
-		else if (sh.sh_flags & SHF_EXECINSTR)
-			c = 't';
-		else if (sh.sh_type == SHT_NOBITS)
-			c = 'b';
-		else if (sh.sh_flags & SHF_WRITE)
-			c = 'd';
-		else if (sh.sh_flags & SHF_ALLOC)
-			c = 'r';
-		else
-			c = 'n';
-	}
+	else if (s->st_shndx < nsecs)
+		c = letters[s->st_shndx];
+	else
+		c = '?';
 	if (bind == STB_GLOBAL && c >= 'a' && c <= 'z')
 		c = (char)(c - 'a' + 'A');
 	return c;
+}
+
+/*
+ * Every section's letter, looked up once instead of per symbol (a -dbg
+ * vmlinux has 127,000 symbols in 80 sections).  *LETTERS is malloc'ed.
+ */
+static int section_letters(Elf *e, char **letters, size_t *nsecs,
+			   struct kit_err *err)
+{
+	size_t n, i;
+	char *l;
+
+	if (elf_getshdrnum(e, &n))
+		n = 0;
+	l = malloc(n ? n : 1);
+	if (!l)
+		return kit_seterr(err, ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		Elf_Scn *scn = elf_getscn(e, i);
+		GElf_Shdr sh;
+
+		l[i] = scn && gelf_getshdr(scn, &sh) ? section_letter(&sh) : '?';
+	}
+	*letters = l;
+	*nsecs = n;
+	return 0;
+}
+
+/*
+ * One SHT_SYMTAB section into T.  Names are read straight from its string
+ * table's data, each checked to end inside it (what elf_strptr checks, at
+ * a fraction of the cost per call).
+ */
+static int add_symtab(struct ksym_table *t, Elf *e, Elf_Scn *scn,
+		      const GElf_Shdr *sh, const char *letters, size_t nsecs,
+		      struct kit_err *err)
+{
+	Elf_Scn *strscn = elf_getscn(e, sh->sh_link);
+	Elf_Data *d = elf_getdata(scn, NULL), *sd;
+	const char *str;
+	size_t i, n, strsz;
+
+	if (!d)
+		return kit_seterr(err, KSYM_EFORMAT, "cannot read .symtab: %s", elf_errmsg(-1));
+	sd = strscn ? elf_getdata(strscn, NULL) : NULL;
+	if (!sd || !sd->d_buf)
+		return kit_seterr(err, KSYM_EFORMAT, "cannot read the string table of .symtab: %s",
+				  elf_errmsg(-1));
+	str = sd->d_buf;
+	strsz = sd->d_size;
+	n = d->d_size / sh->sh_entsize;
+	/* gelf_getsym reads Elf64_Sym records whatever sh_entsize claims. */
+	if (ksym_table_reserve(t, d->d_size / sizeof(Elf64_Sym), strsz, err))
+		return -1;
+	for (i = 1; i < n; i++) {
+		GElf_Sym s;
+		const char *name, *end;
+		int type;
+
+		if (!gelf_getsym(d, (int)i, &s))
+			continue;
+		type = GELF_ST_TYPE(s.st_info);
+		if (s.st_shndx == SHN_UNDEF || type == STT_FILE || type == STT_SECTION)
+			continue;
+		if (s.st_name == 0 || s.st_name >= strsz)
+			continue;
+		name = str + s.st_name;
+		end = memchr(name, 0, strsz - s.st_name);
+		if (!end || end == name)
+			continue;
+		if (ksym_table_add(t, s.st_value, s.st_size, sym_type(letters, nsecs, &s), name,
+				   (size_t)(end - name), err))
+			return -1;
+	}
+	return 0;
 }
 
 int ksym_elf_symtab(struct ksym_table *t, const struct ksym_image *img,
@@ -213,39 +295,28 @@ int ksym_elf_symtab(struct ksym_table *t, const struct ksym_image *img,
 {
 	Elf *e = img->elf;
 	Elf_Scn *scn = NULL;
+	char *letters = NULL;
+	size_t nsecs = 0;
+	int rc = -1;
 
+	if (section_letters(e, &letters, &nsecs, err))
+		return -1;
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
-		Elf_Data *d;
-		size_t i, n;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
 			continue;
-		d = elf_getdata(scn, NULL);
-		if (!d)
-			return kit_seterr(err, KSYM_EFORMAT, "cannot read .symtab: %s", elf_errmsg(-1));
-		n = d->d_size / sh.sh_entsize;
-		for (i = 1; i < n; i++) {
-			GElf_Sym s;
-			const char *name;
-			int type;
-
-			if (!gelf_getsym(d, (int)i, &s))
-				continue;
-			type = GELF_ST_TYPE(s.st_info);
-			if (s.st_shndx == SHN_UNDEF || type == STT_FILE || type == STT_SECTION)
-				continue;
-			name = elf_strptr(e, sh.sh_link, s.st_name);
-			if (!name || !*name)
-				continue;
-			if (ksym_table_add(t, s.st_value, s.st_size, sym_type(e, &s), name,
-					   strlen(name), err))
-				return -1;
-		}
+		if (add_symtab(t, e, scn, &sh, letters, nsecs, err))
+			goto out;
 	}
-	if (!t->nsyms)
-		return kit_seterr(err, KSYM_ENOSYMS, "the ELF symbol table is empty");
-	return 0;
+	if (!t->nsyms) {
+		kit_seterr(err, KSYM_ENOSYMS, "the ELF symbol table is empty");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(letters);
+	return rc;
 }
 
 void ksym_version_from_banner(struct ksym_table *t, const struct ksym_image *img)

@@ -102,7 +102,7 @@ struct ksym_bzimage {
 
 struct ksym_table {
 	struct ksym_sym *syms; /* sorted by address, then by seq */
-	size_t nsyms;
+	size_t nsyms, syms_cap;
 	char *strtab;
 	size_t strtab_len, strtab_cap;
 	uint32_t *hash_head, *hash_next; /* name hash chains over syms[] */
@@ -285,10 +285,22 @@ int ksym_export_elf(const struct ksym_table *t, const char *file,
 /* ---- building tables (loaders, tests) --------------------------------- */
 
 struct ksym_table *ksym_table_new(struct kit_err *err);
+/*
+ * Make room for NSYMS more symbols and STRBYTES more bytes of names
+ * (each name's length + 1), so that many ksym_table_add calls do not
+ * reallocate.  A hint: adding more still works.
+ */
+int ksym_table_reserve(struct ksym_table *t, size_t nsyms, size_t strbytes,
+		       struct kit_err *err);
 int ksym_table_add(struct ksym_table *t, uint64_t addr, uint64_t size,
 		   char type, const char *name, size_t namelen,
 		   struct kit_err *err);
-/* Sort, compute missing sizes, build the name index.  Call once. */
+/*
+ * Sort by address, then by seq (so symbols at one address keep the order
+ * they were added in, and duplicate names are all kept), give each symbol
+ * of size 0 the distance to the next higher address, build the name index.
+ * Call once.
+ */
 int ksym_table_finish(struct ksym_table *t, struct kit_err *err);
 
 #endif

@@ -4,7 +4,8 @@
  * decompressor, a whole synthetic bzImage (header, payload, ELF with
  * section headers, kallsyms, PREL32 initcalls), hostile bzImages (wrong
  * magic, lengths past the end, a decompression bomb), the cache, the
- * exports, discovery, milestones and the KASLR slide.
+ * exports, discovery, milestones and the KASLR slide.  And the index
+ * built by ksym_table_finish (a radix sort) against a plain qsort.
  */
 #include "ksym.h"
 #include "tap.h"
@@ -75,6 +76,165 @@ static void test_map(void)
 	ksym_free(t);
 	t = ksym_load_map("", 0, &e);
 	ok(!t && e.code == KSYM_ENOSYMS, "empty: KSYM_ENOSYMS");
+	ksym_free(t);
+}
+
+/* ---- the index: sort, sizes, name chains -------------------------------- */
+
+static uint64_t sort_rnd = 0x9e3779b97f4a7c15ull;
+
+static uint64_t next_rnd(void)
+{
+	sort_rnd ^= sort_rnd << 13;
+	sort_rnd ^= sort_rnd >> 7;
+	sort_rnd ^= sort_rnd << 17;
+	return sort_rnd;
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const struct ksym_sym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * What ksym_table_finish did before its radix sort: qsort by (addr, seq),
+ * then each size-0 symbol gets the distance to the next higher address.
+ */
+static void ref_finish(struct ksym_sym *s, size_t n)
+{
+	size_t i, j;
+
+	qsort(s, n, sizeof *s, ref_cmp);
+	for (i = 0; i < n; i++) {
+		if (s[i].size)
+			continue;
+		for (j = i + 1; j < n && s[j].addr == s[i].addr; j++)
+			;
+		if (j < n)
+			s[i].size = s[j].addr - s[i].addr;
+	}
+}
+
+enum seq_mode { SEQ_AS_ADDED, SEQ_GAPS, SEQ_SCRAMBLED, SEQ_PRESORTED };
+
+/*
+ * N random symbols (few distinct addresses spread over all 64 bits, names
+ * from a small pool, some sizes 0).  MODE: seqs as ksym_table_add gave
+ * them; increasing with gaps; a random permutation (as a cache file may
+ * hold); or the whole array sorted before finishing.  The finished table
+ * must equal the reference field by field, and a name's chain must list
+ * its duplicates in table order.
+ */
+static void check_sort(const char *what, size_t n, enum seq_mode mode)
+{
+	static const uint64_t bases[] = {
+		0, 0x1000, 0x2c000, 0xffffffff81000000ull, 0xffffffff82493281ull,
+		0x8000000000000000ull, 0x00007fffffff0000ull, 0xffffffffffffff00ull,
+	};
+	struct kit_err e = { 0, "" };
+	struct ksym_table *t = ksym_table_new(&e);
+	struct ksym_sym *ref;
+	size_t i, k, bad = 0, badchain = 0;
+	char name[32], msg[160];
+
+	if (!t)
+		return;
+	snprintf(msg, sizeof msg, "%s: reserve half, add all", what);
+	for (i = 0; i < n; i++) {
+		uint64_t r = next_rnd();
+		uint64_t addr = bases[r % 8] + (r >> 8) % 64 * 16;
+		int len = snprintf(name, sizeof name, "sym_%u", (unsigned)((r >> 20) % (n / 3 + 1)));
+
+		if ((i == 0 && ksym_table_reserve(t, n / 2, 100, &e)) ||
+		    ksym_table_add(t, addr, (r >> 40) % 3 ? 0 : (r >> 44) % 200 + 1,
+				   "tTdD"[(r >> 50) % 4], name, (size_t)len, &e))
+			break;
+	}
+	if (!ok(t->nsyms == n, msg))
+		printf("#   %s\n", e.msg);
+	if (mode == SEQ_PRESORTED)
+		qsort(t->syms, t->nsyms, sizeof *t->syms, ref_cmp);
+	if (mode == SEQ_GAPS)
+		for (i = 0; i < t->nsyms; i++)
+			t->syms[i].seq = (uint32_t)(3 * i + 7);
+	if (mode == SEQ_SCRAMBLED) {
+		for (i = t->nsyms; i > 1; i--) {
+			size_t j = next_rnd() % i;
+			uint32_t x = t->syms[i - 1].seq;
+
+			t->syms[i - 1].seq = t->syms[j].seq;
+			t->syms[j].seq = x;
+		}
+	}
+	ref = malloc(t->nsyms * sizeof *ref);
+	memcpy(ref, t->syms, t->nsyms * sizeof *ref);
+	ref_finish(ref, t->nsyms);
+	snprintf(msg, sizeof msg, "%s: table_finish", what);
+	ok(ksym_table_finish(t, &e) == 0, msg);
+	for (i = 0; i < t->nsyms; i++) {
+		const struct ksym_sym *a = &t->syms[i], *b = &ref[i];
+
+		if (a->addr == b->addr && a->size == b->size && a->seq == b->seq &&
+		    a->name == b->name && a->type == b->type)
+			continue;
+		if (!bad++)
+			printf("#   at %zu expected %016" PRIx64 " seq %u size %" PRIu64
+			       ", saw %016" PRIx64 " seq %u size %" PRIu64 "\n", i, b->addr,
+			       b->seq, b->size, a->addr, a->seq, a->size);
+	}
+	snprintf(msg, sizeof msg, "%s: order (address, then seq) and sizes as qsort gives them", what);
+	is_int(bad, 0, msg);
+	/* The chains of the first 100 names against a scan of the table. */
+	for (i = 0; i < t->nsyms && i < 100; i++) {
+		const char *nm = ksym_name(t, &t->syms[i]);
+		const struct ksym_sym *m[256];
+		size_t got = ksym_lookup_name(t, nm, m, 256), want = 0;
+
+		for (k = 0; k < t->nsyms; k++) {
+			if (strcmp(ksym_name(t, &t->syms[k]), nm))
+				continue;
+			if (want < got && want < 256 && m[want] != &t->syms[k])
+				badchain++;
+			want++;
+		}
+		badchain += got != want;
+	}
+	snprintf(msg, sizeof msg, "%s: every duplicate name found, in address order", what);
+	is_int(badchain, 0, msg);
+	free(ref);
+	ksym_free(t);
+}
+
+static void test_sort(void)
+{
+	struct kit_err e = { 0, "" };
+	struct ksym_table *t;
+	size_t i, bad = 0;
+
+	check_sort("5000 random", 5000, SEQ_AS_ADDED);
+	check_sort("5000 random, seqs with gaps", 5000, SEQ_GAPS);
+	check_sort("5000 random, scrambled seqs", 5000, SEQ_SCRAMBLED);
+	check_sort("3000 presorted", 3000, SEQ_PRESORTED);
+	check_sort("2 symbols", 2, SEQ_SCRAMBLED);
+	/* 20,000 size-0 labels at one address (a -dbg vmlinux's __kstrtabns_*) */
+	t = ksym_table_new(&e);
+	for (i = 0; i < 20000; i++)
+		ksym_table_add(t, 0xffffffff82493281ull, 0, 'r', "__kstrtabns_x", 13, &e);
+	ksym_table_add(t, 0xffffffff81000000ull, 0, 'T', "_text", 5, &e);
+	ksym_table_add(t, 0xffffffff82493300ull, 0, 'r', "after", 5, &e);
+	ok(ksym_table_finish(t, &e) == 0, "20,000 aliases: table_finish");
+	for (i = 1; i + 1 < t->nsyms; i++)
+		bad += t->syms[i].size != 0x7f || t->syms[i].seq != i - 1;
+	is_int(bad, 0, "20,000 aliases: each sized to the next address, in the order added");
+	is_u64(t->syms[0].size, 0x1493281, "_text sized to the next address");
+	is_int(ksym_lookup_name(t, "__kstrtabns_x", NULL, 0), 20000, "all 20,000 duplicates kept");
+	ksym_free(t);
+	t = ksym_table_new(&e);
+	ok(t && ksym_table_finish(t, &e) == 0 && t->nsyms == 0, "an empty table finishes");
 	ksym_free(t);
 }
 
@@ -632,6 +792,7 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_map();
+	test_sort();
 	t = ksym_load_map(ic_map, sizeof ic_map - 1, &e);
 	if (ok(t, "initcall labels map loads"))
 		check_initcalls(t, "labels");
