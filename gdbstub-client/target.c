@@ -289,6 +289,10 @@ const char *gc_symbolize(struct gc_target *t, uint64_t addr, char *buf,
 	buf[0] = '\0';
 	if (!t->syms || !(s = ksym_lookup_addr(t->syms, addr, &off)))
 		return buf;
+	/* kallsyms sizes are distances to the next symbol: an absolute
+	 * per-cpu symbol would "hold" everything up to the kernel text */
+	if (off >= 0x100000)
+		return buf;
 	if (off)
 		snprintf(buf, len, "%s+0x%llx", ksym_name(t->syms, s),
 			 (unsigned long long)off);
