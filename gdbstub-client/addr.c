@@ -19,7 +19,7 @@ struct lexer {
 
 static int bad(struct lexer *l, const char *what)
 {
-	if (*l->p)
+	if (*l->p && l->p != l->all)
 		return kit_seterr(l->err, EINVAL, "malformed address '%s': %s at '%s'",
 				  l->all, what, l->p);
 	return kit_seterr(l->err, EINVAL, "malformed address '%s': %s",

@@ -1,0 +1,159 @@
+/*
+ * test-gc-parse: address expressions (numbers, seg:off, $reg, sym+off),
+ * conditions, and the signal table of "handle".
+ */
+#include "gc.h"
+#include "tap.h"
+
+#include <string.h>
+
+static int reg(void *ctx, const char *name, uint64_t *v)
+{
+	(void)ctx;
+	if (!strcmp(name, "rdi")) { *v = 0x81b0; return 0; }
+	if (!strcmp(name, "cs")) { *v = 0xf000; return 0; }
+	if (!strcmp(name, "rip")) { *v = 0xfff0; return 0; }
+	if (!strcmp(name, "rax")) { *v = 0; return 0; }
+	return -1;
+}
+
+static int sym(void *ctx, const char *name, uint64_t *v)
+{
+	(void)ctx;
+	if (!strcmp(name, "start64")) { *v = 0x7eb0; return 0; }
+	if (!strcmp(name, "fake_init_delta")) { *v = 0x81b0; return 0; }
+	if (!strcmp(name, "foo.cold")) { *v = 0x100; return 0; }
+	return -1;
+}
+
+static const struct gc_addr_ctx X = { reg, sym, NULL };
+
+static uint64_t val(const char *s, int *rc, char *msg)
+{
+	struct kit_err e = { 0, "" };
+	uint64_t v = 0;
+
+	*rc = gc_parse_addr(s, &X, &v, &e);
+	strcpy(msg, e.msg);
+	return v;
+}
+
+static void test_addr(void)
+{
+	char msg[KIT_ERR_MAX];
+	int rc;
+	uint16_t seg;
+	uint64_t off;
+
+	is_u64(val("0x7c00", &rc, msg), 0x7c00, "hex");
+	is_u64(val("31744", &rc, msg), 0x7c00, "decimal");
+	is_u64(val("0000:7c00", &rc, msg), 0x7c00, "seg:off");
+	is_u64(val("f000:fff0", &rc, msg), 0xffff0, "seg:off starting with a letter");
+	is_u64(val("0x07c0:0x0010", &rc, msg), 0x7c10, "seg:off with 0x");
+	is_u64(val("$cs:$rip", &rc, msg), 0xffff0, "seg:off from registers");
+	is_u64(val("start64", &rc, msg), 0x7eb0, "symbol");
+	is_u64(val("start64+4", &rc, msg), 0x7eb4, "symbol+off");
+	is_u64(val("*start64 + 0x10 - 2", &rc, msg), 0x7ebe, "leading * and spaces");
+	is_u64(val("foo.cold", &rc, msg), 0x100, "symbol with a dot");
+	is_u64(val("$rdi", &rc, msg), 0x81b0, "register");
+	is_int(rc, 0, "register parses");
+	val("nosuch", &rc, msg);
+	is_int(rc, -1, "unknown symbol fails");
+	is_str(msg, "unknown symbol 'nosuch'", "unknown symbol message");
+	val("$nosuch", &rc, msg);
+	is_str(msg, "unknown register '$nosuch'", "unknown register message");
+	val("0x12zz", &rc, msg);
+	is_str(msg, "malformed address '0x12zz': not a number (hex needs 0x)", "bad hex");
+	val("7c00", &rc, msg);
+	is_int(rc, -1, "bare hex without 0x is not decimal");
+	val("12345:0", &rc, msg);
+	is_int(rc, -1, "segment over 16 bits");
+	val("f000:", &rc, msg);
+	is_int(rc, -1, "seg: without offset");
+	val("", &rc, msg);
+	is_int(rc, -1, "empty");
+	val("start64 +", &rc, msg);
+	is_int(rc, -1, "dangling +");
+	val("0x10 0x20", &rc, msg);
+	is_str(msg, "malformed address '0x10 0x20': unexpected text at '0x20'", "trailing text");
+	val("99999999999999999999999", &rc, msg);
+	is_int(rc, -1, "decimal overflow");
+	ok(gc_parse_segoff("f000:fff0", &seg, &off) && seg == 0xf000 && off == 0xfff0,
+	   "gc_parse_segoff");
+	ok(!gc_parse_segoff("start64", &seg, &off), "gc_parse_segoff: not seg:off");
+}
+
+static void test_cond(void)
+{
+	struct gc_cond c;
+	struct kit_err e;
+
+	is_int(gc_cond_parse("$rdi == fake_init_delta", &X, &c, &e), 0, "parse ==");
+	is_int(gc_cond_eval(&c, &X, &e), 1, "rdi == delta: true");
+	gc_cond_parse("$rdi != fake_init_delta", &X, &c, &e);
+	is_int(gc_cond_eval(&c, &X, &e), 0, "!=: false");
+	gc_cond_parse("$rdi > 0x8000 && $rax == 0", &X, &c, &e);
+	is_int(gc_cond_eval(&c, &X, &e), 1, "&&: true");
+	gc_cond_parse("$rdi < 0x8000 && $rax == 0 || $rax", &X, &c, &e);
+	is_int(c.n, 3, "three terms");
+	is_int(gc_cond_eval(&c, &X, &e), 0, "&& binds tighter than ||: false");
+	gc_cond_parse("$rdi < 0x8000 || $rdi >= 0x81b0", &X, &c, &e);
+	is_int(gc_cond_eval(&c, &X, &e), 1, "||: true");
+	gc_cond_parse("$rdi <= 0x81b0", &X, &c, &e);
+	is_int(gc_cond_eval(&c, &X, &e), 1, "<=");
+	gc_cond_parse("$rax", &X, &c, &e);
+	is_int(gc_cond_eval(&c, &X, &e), 0, "bare expression: zero is false");
+	is_int(gc_cond_parse("$rax ==", &X, &c, &e), -1, "missing operand");
+	is_str(e.msg, "malformed condition '$rax ==': empty operand", "message");
+	is_int(gc_cond_parse("$rax == 1 &&", &X, &c, &e), -1, "dangling &&");
+	is_int(gc_cond_parse("$nosuch == 1", &X, &c, &e), -1, "unknown register checked at parse");
+	is_int(gc_cond_parse("$nosuch == 1", NULL, &c, &e), 0, "syntax only: names unchecked");
+	is_int(gc_cond_parse("0x1zz == 1", NULL, &c, &e), -1, "syntax only: bad number caught");
+}
+
+static void test_signals(void)
+{
+	struct gc_sigtab t;
+	struct kit_err e;
+	int sigs[GC_NSIG];
+	size_t n;
+	char nb[16];
+
+	gc_sigtab_init(&t);
+	ok(!t.a[15].stop && !t.a[15].print && !t.a[15].pass, "SIGTERM: nostop noprint nopass");
+	ok(!t.a[9].stop && !t.a[9].print && !t.a[9].pass, "SIGKILL: nostop noprint nopass");
+	ok(t.a[11].stop && t.a[11].print && t.a[11].pass, "SIGSEGV: stop print pass");
+	ok(t.a[2].stop && !t.a[2].pass, "SIGINT: stop, not passed");
+	ok(!t.a[14].stop && t.a[14].pass, "SIGALRM: nostop pass");
+	is_int(gc_signal_number("SIGTERM"), 15, "SIGTERM");
+	is_int(gc_signal_number("term"), 15, "term");
+	is_int(gc_signal_number("15"), 15, "15");
+	is_int(gc_signal_number("SIGUSR1"), 30, "USR1 is GDB's 30");
+	is_int(gc_signal_number("SIGNOPE"), -1, "unknown");
+	is_str(gc_signal_name(15, nb), "SIGTERM", "name");
+	is_str(gc_signal_name(60, nb), "SIG60", "numbered name");
+
+	is_int(gc_sigtab_handle(&t, "SIGTERM pass", sigs, GC_NSIG, &n, &e), 0, "handle pass");
+	ok(n == 1 && sigs[0] == 15 && t.a[15].pass && !t.a[15].stop, "SIGTERM now passed, still nostop");
+	gc_sigtab_handle(&t, "SIGTERM stop", sigs, GC_NSIG, &n, &e);
+	ok(t.a[15].stop && t.a[15].print, "stop implies print");
+	gc_sigtab_handle(&t, "SIGTERM noprint", sigs, GC_NSIG, &n, &e);
+	ok(!t.a[15].stop && !t.a[15].print, "noprint implies nostop");
+	gc_sigtab_handle(&t, "SIGUSR1 SIGUSR2 nostop", sigs, GC_NSIG, &n, &e);
+	ok(n == 2 && !t.a[30].stop && !t.a[31].stop && t.a[30].print, "two signals, nostop keeps print");
+	is_int(gc_sigtab_handle(&t, "SIGFOO stop", sigs, GC_NSIG, &n, &e), -1, "unknown signal");
+	is_str(e.msg, "unknown signal 'SIGFOO'", "message");
+	is_int(gc_sigtab_handle(&t, "SIGTERM stop frob", sigs, GC_NSIG, &n, &e), -1, "unknown action");
+	is_str(e.msg, "unknown action 'frob'", "message");
+	is_int(gc_sigtab_handle(&t, "stop", sigs, GC_NSIG, &n, &e), -1, "no signal");
+	gc_sigtab_handle(&t, "all nopass", sigs, GC_NSIG, &n, &e);
+	ok(!t.a[11].pass && !t.a[2].pass && t.a[5].stop, "all: but not INT and TRAP");
+}
+
+int main(void)
+{
+	test_addr();
+	test_cond();
+	test_signals();
+	return tap_done();
+}
