@@ -57,6 +57,7 @@
  */
 #include "cli.h"
 #include "ksym.h"
+#include "profile.h"
 #include "rundir.h"
 
 #include <errno.h>
@@ -72,6 +73,9 @@ static void usage(int status)
 		"usage: gdbstub-client attach [--latest | --wait | HOST:PORT | unix:PATH]\n"
 		"                             [--kernel FILE] [--timeout SEC] [--run-timeout SEC]\n"
 		"                             [--intel] [-ex CMD]... [-x FILE]\n"
+		"       gdbstub-client report FILE.json... [--format=text|json|svg|trace|folded]\n"
+		"                             [--warmup N] [--top N] [--color=auto|always|never] [-o FILE]\n"
+		"       gdbstub-client compare A.json... -- B.json... [--threshold PCT]\n"
 		"       gdbstub-client help    (the commands: gdbstub-client attach -ex help)\n");
 	exit(status);
 }
@@ -154,8 +158,13 @@ int main(int argc, char **argv)
 		usage(2);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		usage(0);
+	/* the report module parses its own options; argv[0] = subcommand */
+	if (!strcmp(argv[1], "report"))
+		return prof_report_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "compare"))
+		return prof_compare_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "attach"))
-		die("unknown subcommand '%s' (try 'gdbstub-client attach')", argv[1]);
+		die("unknown subcommand '%s' (try 'gdbstub-client help')", argv[1]);
 	ex.v = calloc((size_t)argc, sizeof *ex.v);
 	if (!ex.v)
 		die("out of memory");
