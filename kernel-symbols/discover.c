@@ -56,26 +56,52 @@ int ksym_discover(const char *root, const char *version, const char *build_id,
 
 enum kind { K_ELF, K_BZIMAGE, K_TEXT, K_CACHE };
 
+/* Text has no NUL and no control characters but tab, CR and LF. */
+static int looks_like_text(const uint8_t *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (h[i] < 0x20 && h[i] != '\t' && h[i] != '\n' && h[i] != '\r')
+			return 0;
+	return 1;
+}
+
 static int sniff(const char *path, enum kind *k, struct kit_err *err)
 {
 	uint8_t h[0x210];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	/* O_NONBLOCK: a FIFO without a writer must not hang the open. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return kit_seterr_errno(err, errno, "cannot open '%s'", path);
+	if (!fstat(fd, &st) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		close(fd);
+		/* The loaders open the file again: a pipe would be read twice. */
+		return kit_seterr(err, KSYM_EFORMAT, "'%s' is not a regular file", path);
+	}
 	n = read(fd, h, sizeof h);
 	close(fd);
 	if (n < 0)
 		return kit_seterr_errno(err, errno, "cannot read '%s'", path);
+	if (n == 0)
+		return kit_seterr(err, KSYM_ENOSYMS, "'%s' is empty", path);
 	if (n >= 4 && !memcmp(h, "\x7f" "ELF", 4))
 		*k = K_ELF;
 	else if (n >= 0x206 && !memcmp(h + 0x202, "HdrS", 4))
 		*k = K_BZIMAGE;
 	else if (n >= 9 && !memcmp(h, "KSYMCACHE", 9))
 		*k = K_CACHE;
-	else
+	else if (n >= 0x200 && h[0x1fe] == 0x55 && h[0x1ff] == 0xaa)
+		*k = K_BZIMAGE;  /* a boot sector: the header parser says what is wrong */
+	else if (looks_like_text(h, (size_t)n))
 		*k = K_TEXT;
+	else
+		return kit_seterr(err, KSYM_EFORMAT,
+				  "'%s' is not a bzImage, vmlinux ELF, System.map, kallsyms text "
+				  "or kernel-symbols cache (unknown binary data)", path);
 	return 0;
 }
 
@@ -129,6 +155,8 @@ struct ksym_table *ksym_open(const char *path, unsigned flags,
 		t = ksym_cache_load(path, err);
 		if (t)
 			snprintf(t->path, sizeof t->path, "%s", path);
+		else
+			ksym_err_prefix(err, path);
 		return t;
 	}
 	if (ksym_read_file(path, &data, &len, err))

@@ -17,6 +17,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int ksym_export_map(const struct ksym_table *t, FILE *f, struct kit_err *err)
@@ -45,7 +46,8 @@ int ksym_export_elf(const struct ksym_table *t, const char *file,
 		    struct kit_err *err)
 {
 	Elf *e = NULL;
-	int fd, rc = -1;
+	int fd, rc = -1, regular = 0;
+	struct stat st;
 	GElf_Ehdr eh;
 	struct run *runs = NULL;
 	size_t nruns = 0, i, pass, nsym = 1, nlocal = 1;
@@ -135,6 +137,9 @@ int ksym_export_elf(const struct ksym_table *t, const char *file,
 		kit_seterr_errno(err, errno, "cannot create '%s'", file);
 		goto out;
 	}
+	/* Only a half-written regular file is removed on failure, never a
+	   device such as /dev/full (which root could unlink). */
+	regular = !fstat(fd, &st) && S_ISREG(st.st_mode);
 	e = elf_begin(fd, ELF_C_WRITE, NULL);
 	if (!e || !gelf_newehdr(e, ELFCLASS64) || !gelf_getehdr(e, &eh))
 		goto elferr;
@@ -215,7 +220,7 @@ out2:
 	if (e)
 		elf_end(e);
 	close(fd);
-	if (rc)
+	if (rc && regular)
 		unlink(file);
 out:
 	free(secof);

@@ -43,6 +43,7 @@
 #include "ksym.h"
 #include "usage.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -98,15 +99,21 @@ static json_object *jsym(const struct ksym_table *t, const struct ksym_sym *s)
 	return o;
 }
 
+static int is_hex_prefixed(const char *s)
+{
+	return !strncmp(s, "0x", 2) || !strncmp(s, "0X", 2);
+}
+
+/* "0x" and 1 to 16 hex digits, nothing else. */
 static int parse_addr(const char *s, uint64_t *v)
 {
 	char *end;
 
-	if (strncmp(s, "0x", 2) && strncmp(s, "0X", 2))
+	if (!is_hex_prefixed(s) || !isxdigit((unsigned char)s[2]))
 		return -1;
 	errno = 0;
 	*v = strtoull(s, &end, 16);
-	return errno || *end || end == s + 2 ? -1 : 0;
+	return errno || *end ? -1 : 0;
 }
 
 static int cmd_lookup(struct ksym_table *t, int argc, char **argv)
@@ -118,11 +125,19 @@ static int cmd_lookup(struct ksym_table *t, int argc, char **argv)
 		const char *q = argv[i];
 		uint64_t a, off;
 
+		if (is_hex_prefixed(q) && parse_addr(q, &a)) {
+			rc = error("'%s' is not an address (0x and 1 to 16 hex digits)", q);
+			continue;
+		}
+		if (q[strspn(q, "0123456789")] == 0) {
+			rc = error("'%s' is neither a symbol name nor an address (write addresses as 0x...)", q);
+			continue;
+		}
 		if (!parse_addr(q, &a)) {
 			const struct ksym_sym *s = ksym_lookup_addr(t, a, &off);
 
 			if (!s) {
-				rc = error("no symbol holds address '%s'", q);
+				rc = error("no symbol in '%s' holds address '%s'", t->path, q);
 				continue;
 			}
 			if (arr) {
@@ -147,8 +162,13 @@ static int cmd_lookup(struct ksym_table *t, int argc, char **argv)
 				*at = 0;
 			}
 			n = ksym_lookup_name(t, name, m, 64);
-			if (!n || (want && want > (n < 64 ? n : 64))) {
-				rc = error("no symbol '%s'", q);
+			if (!n) {
+				rc = error("no symbol '%s' in '%s'", q, t->path);
+				continue;
+			}
+			if (want && want > (n < 64 ? n : 64)) {
+				rc = error("no symbol '%s' in '%s': %zu called '%s'%s", q, t->path, n,
+					   name, n > 64 ? ", the first 64 numbered" : "");
 				continue;
 			}
 			for (j = 0; j < n && j < 64; j++) {
@@ -265,7 +285,7 @@ static int cmd_export(struct ksym_table *t, const char *format, const char *out)
 		if (!f)
 			die_errno("cannot create '%s'", out);
 		if (ksym_export_map(t, f, &e))
-			die("%s", e.msg);
+			die("'%s': %s", out, e.msg);
 		if (f != stdout && fclose(f))
 			die_errno("cannot write '%s'", out);
 	} else if (!strcmp(format, "elf")) {
@@ -403,7 +423,8 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	set_progname(argv[0]);
-	while ((c = getopt_long(argc, argv, "jf:o:h", opts, NULL)) != -1) {
+	opterr = 0;  /* our own messages, in the project's form */
+	while ((c = getopt_long(argc, argv, ":jf:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			opt_json = 1;
@@ -423,12 +444,22 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
+		case ':':
+			error("option '%s' needs a value", argv[optind - 1]);
+			fputs(usage_text, stderr);
+			return 2;
 		default:
+			if (optopt)
+				error("unknown option '-%c'", optopt);
+			else
+				error("unknown option '%s'", argv[optind - 1]);
 			fputs(usage_text, stderr);
 			return 2;
 		}
 	}
 	if (argc - optind < 2) {
+		if (argc - optind == 1)
+			error("'%s' needs a KERNEL", argv[optind]);
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -441,6 +472,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "kaslr") && argc - optind != 4)
 		die("usage: kernel-symbols kaslr KERNEL NAME OBSERVED_ADDR");
+	if (!strcmp(cmd, "lookup") && argc - optind < 3)
+		die("usage: kernel-symbols lookup KERNEL NAME[@N]|0xADDR...");
+	if (strcmp(cmd, "lookup") && strcmp(cmd, "kaslr") && argc - optind > 2)
+		die("unexpected argument '%s' after KERNEL for '%s'", argv[optind + 2], cmd);
 	t = open_kernel(argv[optind + 1]);
 	if (!strcmp(cmd, "lookup"))
 		rc = cmd_lookup(t, argc - optind - 2, argv + optind + 2);

@@ -363,7 +363,12 @@ void ksym_err_prefix(struct kit_err *err, const char *path)
 	char m[KIT_ERR_MAX];
 	size_t pl, ml;
 
-	if (!err || strstr(err->msg, path))
+	/* Named already as 'PATH'?  (Not merely containing its letters: a
+	   file called "empty" or "corrupt" must still be named.) */
+	if (!err)
+		return;
+	snprintf(m, sizeof m, "'%s'", path);
+	if (strstr(err->msg, m))
 		return;
 	pl = strlen(path);
 	if (pl > KIT_ERR_MAX / 2)
