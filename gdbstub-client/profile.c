@@ -110,6 +110,7 @@ void prof_free(struct prof_profile *p)
 	for (i = 0; i < p->samples.n; i++) {
 		free(p->samples.list[i].region);
 		free(p->samples.list[i].symbol);
+		free(p->samples.list[i].mode);
 	}
 	free(p->samples.list);
 	env_free(&p->env);
@@ -221,6 +222,13 @@ int prof_add_stop(struct prof_profile *p, enum prof_stop_kind kind,
 int prof_add_sample(struct prof_profile *p, const char *region,
 		    const char *symbol, int64_t count, struct kit_err *err)
 {
+	return prof_add_sample_mode(p, region, symbol, NULL, count, err);
+}
+
+int prof_add_sample_mode(struct prof_profile *p, const char *region,
+			 const char *symbol, const char *mode, int64_t count,
+			 struct kit_err *err)
+{
 	struct prof_sample *a, *s;
 
 	if (!region || !*region || count < 0)
@@ -231,9 +239,11 @@ int prof_add_sample(struct prof_profile *p, const char *region,
 	s = &a[p->samples.n];
 	s->region = strdup(region);
 	s->symbol = symbol ? strdup(symbol) : NULL;
-	if (!s->region || (symbol && !s->symbol)) {
+	s->mode = mode ? strdup(mode) : NULL;
+	if (!s->region || (symbol && !s->symbol) || (mode && !s->mode)) {
 		free(s->region);
 		free(s->symbol);
+		free(s->mode);
 		return nomem(err);
 	}
 	s->count = count;
@@ -611,7 +621,8 @@ static int load_samples(struct loader *l, json_object *root,
 			return bad(l, path, "must be an object");
 		if (get_str(l, e, "region", path, 1, &sm->region) ||
 		    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
-		    get_i64(l, e, "count", path, 1, 0, &sm->count))
+		    get_i64(l, e, "count", path, 1, 0, &sm->count) ||
+		    get_str(l, e, "mode", path, 0, &sm->mode))
 			return -1;
 	}
 	return 0;
@@ -891,7 +902,8 @@ static json_object *profile_json(const struct prof_profile *p)
 			if (push(arr, o = json_object_new_object()) ||
 			    add_str(o, "region", sm->region) ||
 			    add_str(o, "symbol", sm->symbol) ||
-			    add_i64(o, "count", sm->count))
+			    add_i64(o, "count", sm->count) ||
+			    add_str(o, "mode", sm->mode))
 				goto fail;
 		}
 	}

@@ -119,6 +119,9 @@ struct prof_sample {
 	                  "decompressor" "unknown" */
 	char *symbol;  /* kernel symbol, or NULL outside the kernel */
 	int64_t count;
+	char *mode;    /* CPU mode of these samples ("real" "prot16" "prot32"
+	                  "compat16" "compat32" "long64" "v86"), or NULL when
+	                  not recorded (older files); one entry per mode */
 };
 
 struct prof_samples {
@@ -170,6 +173,10 @@ int prof_add_stop(struct prof_profile *p, enum prof_stop_kind kind,
 		  int64_t reported_ns, int64_t resumed_ns, struct kit_err *err);
 int prof_add_sample(struct prof_profile *p, const char *region,
 		    const char *symbol, int64_t count, struct kit_err *err);
+/* The same with the CPU mode (may be NULL). */
+int prof_add_sample_mode(struct prof_profile *p, const char *region,
+			 const char *symbol, const char *mode, int64_t count,
+			 struct kit_err *err);
 int prof_set_str(char **field, const char *value, struct kit_err *err);
 /* Mark incomplete (reason copied). */
 int prof_set_incomplete(struct prof_profile *p, const char *reason,
