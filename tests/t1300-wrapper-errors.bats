@@ -74,19 +74,23 @@ one_line() {
 
 	# a directory this user cannot write (run as nobody: root writes
 	# anywhere); it must sit where nobody can reach it
-	local ro
-	ro=$(mktemp -d /tmp/qw-ro.XXXXXX)
-	chmod 0755 "$ro"
-	echo "$ro" >"$BATS_TEST_TMPDIR/ro-dir"
+	local top ro
+	top=$(mktemp -d /tmp/qw-ro.XXXXXX)
+	chmod 0755 "$top"
+	ro=$top/run
+	mkdir -m 0755 "$ro"
+	echo "$top" >"$BATS_TEST_TMPDIR/ro-dir"
 	if [ "$(id -u)" -eq 0 ]; then
+		# nobody may not reach the checkout (a private CI clone): a copy
+		cp "$WRAPPER" "$top/qemu-wrapper"
 		run setpriv --reuid=65534 --regid=65534 --clear-groups \
 			env QEMU_WRAPPER_RUNDIR="$ro" QEMU_WRAPPER_LOG= \
-			"$WRAPPER" "${BARE_GUEST[@]}"
+			"$top/qemu-wrapper" "${BARE_GUEST[@]}"
 	else
 		chmod 0555 "$ro"
 		QEMU_WRAPPER_RUNDIR=$ro run "$WRAPPER" "${BARE_GUEST[@]}"
 	fi
-	rmdir "$ro"
+	rm -rf "$top"
 	[ "$status" -ne 0 ]; one_line
 	[ "$output" = "qemu-wrapper: run directory '$ro' is not writable: Permission denied" ] ||
 		{ echo "# saw: $output"; false; }
