@@ -709,17 +709,31 @@ ssize_t rsp_read_memory(struct rsp_conn *c, uint64_t addr, void *buf,
 	/* The reply is 2 hex digits a byte; keep it within PacketSize. */
 	size_t chunk = (packet_size(c) - 4) / 2, done = 0;
 	unsigned char *d = buf;
+	bool to_page_end = false;
 	int rc;
 
 	while (done < len) {
 		size_t want = len - done < chunk ? len - done : chunk;
+		size_t page_left = 0x1000 - ((addr + done) & 0xfff);
 		ssize_t got;
 
+		if (to_page_end && want > page_left)
+			want = page_left;
 		rc = rsp_exchangef(c, err, "m%llx,%zx",
 				   (unsigned long long)(addr + done), want);
 		if (rc < 0)
 			return rc;
 		rc = reply_status(c, "m", err);
+		if (rc == -RSP_ERR_TARGET && !to_page_end && want > page_left) {
+			/* QEMU fails the whole request when any byte of it is
+			 * unreadable (the top of the 4 GiB BIOS alias at reset,
+			 * an unmapped page): read up to the page end instead,
+			 * and return what could be read */
+			to_page_end = true;
+			continue;
+		}
+		if (rc == -RSP_ERR_TARGET && done > 0)
+			break;   /* a short read: the rest is not readable */
 		if (rc < 0) {
 			if (rc == -RSP_ERR_TARGET)
 				kit_seterr(err, RSP_ERR_TARGET,

@@ -469,7 +469,11 @@ int rsp_write_register_u64(struct rsp_conn *c, const char *name, uint64_t v,
 
 /* m: read len bytes at addr, split so that each reply fits PacketSize.
  * -RSP_ERR_TARGET (E NN: unmapped), -RSP_ERR_PROTOCOL (reply longer than
- * asked, odd, non-hex); a short reply ends the read: returns bytes read. */
+ * asked, odd, non-hex); a short reply ends the read: returns bytes read.
+ * QEMU answers E NN for a whole request that touches any unreadable byte,
+ * so after an error on a request crossing a page end the read is retried
+ * up to that page end: a read that starts readable returns its readable
+ * part (a short count) instead of failing. */
 ssize_t rsp_read_memory(struct rsp_conn *c, uint64_t addr, void *buf,
 			size_t len, struct kit_err *err);
 /* M (hex) or, with binary = true, X (escaped binary): write len bytes. */
