@@ -1,0 +1,1719 @@
+/*
+ * record.c: `gdbstub-client profile`, the boot recorder.
+ *
+ *   profile [--latest | --wait | ENDPOINT] [--kernel FILE]
+ *           [--initcalls=breakpoints|entries|off]
+ *           [--milestones NAME,NAME...] [--until MILESTONE | --until-exit]
+ *           [--timeout SEC] [--progress N] [--save-memory ADDR:LEN:FILE]
+ *           -o FILE.json
+ *
+ * What it does.  It attaches to a guest that qemu-wrapper holds at its
+ * reset vector, arms one breakpoint per boot milestone, resumes, and
+ * writes a boot profile (docs/profile-schema.md): the phases (qemu,
+ * firmware, setup, decompressor, kernel-early, kernel-init, one per
+ * initcall level, userspace-start, userspace), every initcall with its
+ * start, duration and return value, and every stop the debugger made.
+ * The session file supplies the kernel, its command line, QEMU's start
+ * time and the accelerator; ENDPOINT plus --kernel works without one.
+ *
+ * How it measures.  Guest running time is the sum of the intervals from
+ * each resume sent to the stop reply received, host CLOCK_MONOTONIC; the
+ * guest's clock starts at the first resume from the reset vector.  The
+ * qemu phase runs from the session's start.monotonic_ns to the first reply
+ * of the stub (QEMU is up and holding the guest); the time the recorder
+ * then takes to prepare is left out like every other stop.
+ *
+ * Initcalls, the expensive part.  Under TCG every breakpoint or step stop
+ * flushes QEMU's translation cache: ~4-5 ms of extra guest time each,
+ * while a stop the client asks for with 0x03 is nearly free.  So:
+ *   breakpoints (default)  two debug stops per initcall and no single
+ *       step: a breakpoint at the entry of the next initcall in table
+ *       order (two armed at a time, so an initcall that is never called,
+ *       e.g. blacklisted, does not hide the rest), removed once hit, so
+ *       that continuing from it needs no step; and one breakpoint at the
+ *       return site in do_one_initcall (the instruction after "call
+ *       *%REG" or "call __x86_indirect_thunk_REG"), where rax holds the
+ *       return value and a callee-saved register the function, checked
+ *       against the initcall we expect.  The recorder leaves that site by
+ *       executing its instruction for the guest (a register or memory
+ *       load, record.h: rec_decode_emul) and moving rip on; only other
+ *       instructions are single-stepped, and counted.
+ *   entries  only the entry breakpoints: one debug stop per initcall, a
+ *       duration that runs to the next initcall's entry (the gaps between
+ *       them included), no return values.
+ *   off      no initcall breakpoints at all: milestones only.
+ * Entry breakpoints go in when the table's code can be read (the first
+ * milestone stop after which do_one_initcall's bytes decode: start_kernel
+ * for Linux); after the table's last initcall returns, the recorder stops
+ * arming them and removes the return-site breakpoint, so module inits
+ * called later from userspace are neither stopped for nor mis-attributed.
+ *
+ * Milestones.  For a Linux bzImage (kernel-symbols' milestones): setup
+ * entry 0x10200 (QEMU -kernel), decompressor startup_32 0x100000, kernel
+ * startup_64 at its physical address, start_kernel, run_init_process.
+ * The virtual ones need nokaslr on the command line (from the session's
+ * append; assumed, with a note, when there is no session); without it only
+ * firmware, setup and the decompressor are split and the rest is one
+ * phase.  --milestones NAME,... replaces them with symbols of the given
+ * file (the test guest: start16,start32,start64,initcalls_done): the phase
+ * that starts at a milestone is named after it.  A table without levels
+ * (the test guest's) is reported as level "device".
+ *
+ * The end.  --until-exit (the default): QEMU's W/X reply or the
+ * connection closing ends a complete profile.  --until NAME: a milestone
+ * name (setup, startup_32, startup_64, start_kernel, run_init_process or
+ * userspace) or a symbol; there the recorder saves --save-memory if asked,
+ * removes its breakpoints and detaches, and the guest runs on.
+ *
+ * Where it breaks.  Ctrl-C, SIGTERM, --timeout, the guest dying before the
+ * end asked for, or the connection dropping: the profile is still written,
+ * "complete": false with the reason, and the exit status is 1.  KVM is not
+ * supported for initcall breakpoints (no TB flush there, but software
+ * breakpoints before paging are not reliable); QEMU 7.2 TCG is what this
+ * was measured on.  GDBSTUB_TRACE=1 prints every packet (rsp library).
+ * GC_PROFILE_TEST_STALL=N (tests only) holds the guest for up to 10 s after
+ * the N-th initcall entry, so that a test can interrupt a recording at a
+ * known point.
+ */
+#include "record.h"
+#include "gc.h"
+#include "ksym.h"
+#include "profile.h"
+#include "rsp.h"
+#include "rundir.h"
+
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ */
+/* Pure parts                                                          */
+
+static const struct {
+	const char *name;
+	const char *r64;
+	int bytes;
+} gpr_names[] = {
+	{ "rax", "rax", 8 }, { "eax", "rax", 4 }, { "ax", "rax", 2 }, { "al", "rax", 1 },
+	{ "rbx", "rbx", 8 }, { "ebx", "rbx", 4 }, { "bx", "rbx", 2 }, { "bl", "rbx", 1 },
+	{ "rcx", "rcx", 8 }, { "ecx", "rcx", 4 }, { "cx", "rcx", 2 }, { "cl", "rcx", 1 },
+	{ "rdx", "rdx", 8 }, { "edx", "rdx", 4 }, { "dx", "rdx", 2 }, { "dl", "rdx", 1 },
+	{ "rsi", "rsi", 8 }, { "esi", "rsi", 4 }, { "si", "rsi", 2 }, { "sil", "rsi", 1 },
+	{ "rdi", "rdi", 8 }, { "edi", "rdi", 4 }, { "di", "rdi", 2 }, { "dil", "rdi", 1 },
+	{ "rbp", "rbp", 8 }, { "ebp", "rbp", 4 }, { "bp", "rbp", 2 }, { "bpl", "rbp", 1 },
+	{ "r8", "r8", 8 }, { "r8d", "r8", 4 }, { "r8w", "r8", 2 }, { "r8b", "r8", 1 },
+	{ "r9", "r9", 8 }, { "r9d", "r9", 4 }, { "r9w", "r9", 2 }, { "r9b", "r9", 1 },
+	{ "r10", "r10", 8 }, { "r10d", "r10", 4 }, { "r10w", "r10", 2 }, { "r10b", "r10", 1 },
+	{ "r11", "r11", 8 }, { "r11d", "r11", 4 }, { "r11w", "r11", 2 }, { "r11b", "r11", 1 },
+	{ "r12", "r12", 8 }, { "r12d", "r12", 4 }, { "r12w", "r12", 2 }, { "r12b", "r12", 1 },
+	{ "r13", "r13", 8 }, { "r13d", "r13", 4 }, { "r13w", "r13", 2 }, { "r13b", "r13", 1 },
+	{ "r14", "r14", 8 }, { "r14d", "r14", 4 }, { "r14w", "r14", 2 }, { "r14b", "r14", 1 },
+	{ "r15", "r15", 8 }, { "r15d", "r15", 4 }, { "r15w", "r15", 2 }, { "r15b", "r15", 1 },
+};
+
+const char *rec_gpr64(const char *name, int *bytes)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof gpr_names / sizeof gpr_names[0]; i++) {
+		if (!strcmp(name, gpr_names[i].name)) {
+			if (bytes)
+				*bytes = gpr_names[i].bytes;
+			return gpr_names[i].r64;
+		}
+	}
+	return NULL;
+}
+
+/* The System V ABI's callee-saved registers: they survive the call. */
+static bool callee_saved(const char *r64)
+{
+	static const char *const saved[] = { "rbx", "rbp", "r12", "r13", "r14", "r15" };
+	size_t i;
+
+	for (i = 0; i < sizeof saved / sizeof saved[0]; i++)
+		if (!strcmp(r64, saved[i]))
+			return true;
+	return false;
+}
+
+bool rec_cmdline_has(const char *cmdline, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = cmdline;
+
+	if (!cmdline || !n)
+		return false;
+	while ((p = strstr(p, word))) {
+		bool start = p == cmdline || p[-1] == ' ' || p[-1] == '\t';
+		bool end = p[n] == '\0' || p[n] == ' ' || p[n] == '\t' || p[n] == '\n';
+
+		if (start && end)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static int open_cs(csh *h, struct kit_err *err)
+{
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, h) != CS_ERR_OK)
+		return kit_seterr(err, EINVAL, "cannot open capstone");
+	cs_option(*h, CS_OPT_DETAIL, CS_OPT_ON);
+	return 0;
+}
+
+int rec_find_return_site(const uint8_t *code, size_t len, uint64_t addr,
+			 const struct ksym_table *syms, struct rec_retsite *rs,
+			 struct kit_err *err)
+{
+	/* Register moves seen before the call: dst <- src, 64-bit names. */
+	struct { char dst[8], src[8]; } moves[64];
+	size_t nmoves = 0, count, i, k;
+	cs_insn *insn = NULL;
+	csh h;
+	int ret = -1;
+
+	memset(rs, 0, sizeof *rs);
+	if (open_cs(&h, err) < 0)
+		return -1;
+	count = cs_disasm(h, code, len, addr, 0, &insn);
+	for (i = 0; i < count; i++) {
+		cs_x86 *x = &insn[i].detail->x86;
+		const char *r64;
+
+		if (insn[i].id == X86_INS_MOV && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_REG &&
+		    x->operands[1].type == X86_OP_REG && nmoves < 64) {
+			const char *d = rec_gpr64(cs_reg_name(h, x->operands[0].reg), NULL);
+			const char *s = rec_gpr64(cs_reg_name(h, x->operands[1].reg), NULL);
+
+			if (d && s) {
+				snprintf(moves[nmoves].dst, 8, "%s", d);
+				snprintf(moves[nmoves].src, 8, "%s", s);
+				nmoves++;
+			}
+			continue;
+		}
+		if (insn[i].id != X86_INS_CALL || x->op_count != 1)
+			continue;
+		if (x->operands[0].type == X86_OP_REG) {
+			r64 = rec_gpr64(cs_reg_name(h, x->operands[0].reg), NULL);
+			if (!r64)
+				continue;
+			snprintf(rs->call_reg, sizeof rs->call_reg, "%s", r64);
+		} else if (x->operands[0].type == X86_OP_IMM && syms) {
+			uint64_t off;
+			const struct ksym_sym *s = ksym_lookup_addr(syms,
+					(uint64_t)x->operands[0].imm, &off);
+			const char *nm = s ? ksym_name(syms, s) : NULL;
+			static const char pfx[] = "__x86_indirect_thunk_";
+
+			if (!nm || off || strncmp(nm, pfx, sizeof pfx - 1) ||
+			    !(r64 = rec_gpr64(nm + sizeof pfx - 1, NULL)))
+				continue;
+			snprintf(rs->call_reg, sizeof rs->call_reg, "%s", r64);
+			rs->thunk = true;
+		} else {
+			continue;
+		}
+		rs->call_addr = insn[i].address;
+		rs->ret_addr = insn[i].address + insn[i].size;
+		if (callee_saved(rs->call_reg)) {
+			snprintf(rs->fn_reg, sizeof rs->fn_reg, "%s", rs->call_reg);
+		} else {
+			/* the latest copy between the call's register and a
+			 * callee-saved one, in either direction */
+			for (k = nmoves; k-- > 0;) {
+				if (!strcmp(moves[k].src, rs->call_reg) &&
+				    callee_saved(moves[k].dst)) {
+					snprintf(rs->fn_reg, 8, "%s", moves[k].dst);
+					break;
+				}
+				if (!strcmp(moves[k].dst, rs->call_reg) &&
+				    callee_saved(moves[k].src)) {
+					snprintf(rs->fn_reg, 8, "%s", moves[k].src);
+					break;
+				}
+			}
+		}
+		ret = 0;
+		break;
+	}
+	if (ret < 0)
+		kit_seterr(err, ENOENT, "no indirect call in %zu bytes at 0x%llx "
+			   "(%zu instructions decoded)", len,
+			   (unsigned long long)addr, count);
+	if (insn)
+		cs_free(insn, count);
+	cs_close(&h);
+	return ret;
+}
+
+int rec_decode_emul(const uint8_t *code, size_t len, uint64_t addr,
+		    struct rec_emul *e)
+{
+	cs_insn *insn = NULL;
+	cs_x86 *x;
+	const char *d;
+	csh h;
+	size_t n;
+
+	memset(e, 0, sizeof *e);
+	if (open_cs(&h, NULL) < 0)
+		return -1;
+	n = cs_disasm(h, code, len, addr, 1, &insn);
+	if (n != 1) {
+		cs_close(&h);
+		return -1;
+	}
+	e->size = insn->size;
+	snprintf(e->text, sizeof e->text, "%s %s", insn->mnemonic, insn->op_str);
+	x = &insn->detail->x86;
+	if ((insn->id != X86_INS_MOV && insn->id != X86_INS_MOVSXD) ||
+	    x->op_count != 2 || x->operands[0].type != X86_OP_REG ||
+	    !(d = rec_gpr64(cs_reg_name(h, x->operands[0].reg), &e->dst_bytes)))
+		goto out;
+	snprintf(e->dst, sizeof e->dst, "%s", d);
+	e->sext = insn->id == X86_INS_MOVSXD;
+	switch (x->operands[1].type) {
+	case X86_OP_REG: {
+		const char *s = rec_gpr64(cs_reg_name(h, x->operands[1].reg),
+					  &e->src_bytes);
+		/* ah/bh/ch/dh are not in the table: not emulated */
+		if (s) {
+			snprintf(e->src, sizeof e->src, "%s", s);
+			e->kind = REC_EMUL_MOV_REG;
+		}
+		break;
+	}
+	case X86_OP_IMM:
+		if (!e->sext) {
+			e->imm = (uint64_t)x->operands[1].imm;
+			e->kind = REC_EMUL_MOV_IMM;
+		}
+		break;
+	case X86_OP_MEM: {
+		x86_op_mem *m = &x->operands[1].mem;
+
+		if (m->segment != X86_REG_INVALID || m->index != X86_REG_INVALID)
+			break;
+		e->src_bytes = x->operands[1].size;
+		if (m->base == X86_REG_INVALID)
+			e->mem = (uint64_t)m->disp;
+		else if (m->base == X86_REG_RIP)
+			e->mem = insn->address + insn->size + (uint64_t)m->disp;
+		else
+			break;
+		if (e->src_bytes >= 1 && e->src_bytes <= 8)
+			e->kind = REC_EMUL_MOV_MEM;
+		break;
+	}
+	default:
+		break;
+	}
+out:
+	cs_free(insn, n);
+	cs_close(&h);
+	return 0;
+}
+
+uint64_t rec_emul_result(const struct rec_emul *e, uint64_t old_dst,
+			 uint64_t src)
+{
+	uint64_t v, mask;
+	int sb = e->kind == REC_EMUL_MOV_IMM ? 8 : e->src_bytes;
+
+	if (e->kind == REC_EMUL_MOV_IMM)
+		v = e->imm;
+	else
+		v = src;
+	if (sb < 8) {
+		mask = (1ull << (sb * 8)) - 1;
+		v &= mask;
+		if (e->sext && (v >> (sb * 8 - 1)) & 1)
+			v |= ~mask;
+	}
+	switch (e->dst_bytes) {
+	case 8:
+		return v;
+	case 4:
+		return v & 0xffffffffull;
+	default:
+		mask = (1ull << (e->dst_bytes * 8)) - 1;
+		return (old_dst & ~mask) | (v & mask);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The recorder                                                        */
+
+enum ic_mode { IC_BREAKPOINTS, IC_ENTRIES, IC_OFF };
+enum ic_state { IC_PENDING, IC_ENTERED, IC_DONE, IC_SKIPPED, IC_MISSED };
+
+#define REC_MAX_MS 16
+#define REC_WINDOW 2       /* entry breakpoints armed at a time */
+
+struct rec_ms {
+	char name[64];
+	char phase[48];        /* the phase that starts here; "" none */
+	uint64_t addr;
+	bool armed, hit, is_until;
+};
+
+struct rec_ic {
+	const char *fn;
+	char level[8];
+	int sync;
+	char module[64];
+	uint64_t addr;
+	enum ic_state state;
+	bool armed;
+	int64_t start, end, ret;
+	bool has_ret;
+};
+
+struct rec {
+	/* options */
+	const char *out, *kernel_opt, *endpoint, *until, *milestones_opt;
+	const char *save_mem;
+	enum ic_mode mode;
+	bool until_exit, latest, wait;
+	double timeout_s;
+	unsigned long progress_every;
+	long stall_at;                 /* GC_PROFILE_TEST_STALL */
+
+	/* session */
+	bool have_session;
+	char session_path[4200];
+	char gdb[4200], kernel[4096], append[4096], accel[32], qemu[4096];
+	bool have_append;
+	int64_t start_mono;
+
+	struct rsp_conn *c;
+	struct ksym_table *syms;
+	struct prof_profile *p;
+	bool nokaslr, kaslr_assumed;
+
+	/* time: host CLOCK_MONOTONIC ns; g: guest running ns */
+	int64_t t0, ready_host, resume_host, stop_host;
+	int64_t g;
+	bool running, resumed_once, alive, last_debug;
+	enum prof_stop_kind last_kind;
+
+	struct rec_ms ms[REC_MAX_MS];
+	size_t nms;
+	bool have_until_ms;
+
+	/* the phase in progress */
+	char cur[48];
+	int64_t cur_start;
+	bool open;
+	char level_phase[48];          /* the open initcall level phase */
+	int64_t level_last_end;
+	const char *after_ic_phase;    /* "userspace-start" or "after-initcalls" */
+
+	/* initcalls */
+	struct rec_ic *ics;
+	size_t nic, next, nseen, nreturned;
+	long entered;                  /* index, -1 none */
+	bool prepared, ics_done, table_from_mem;
+	struct rec_retsite rs;
+	struct rec_emul emul;
+	bool ret_armed, emul_ok;
+	uint64_t doi_addr, doi_size;
+	unsigned long nsteps, nnop, nplain, nemul, nunattributed, nunexpected;
+
+	bool complete;
+	char reason[160];
+	char endname[64];
+	int sigpipe[2];
+	int signo;
+};
+
+static volatile sig_atomic_t rec_signal;
+static int rec_sigfd = -1;
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char b = 1;
+
+	if (!rec_signal)
+		rec_signal = sig;
+	if (rec_sigfd >= 0 && write(rec_sigfd, &b, 1) < 0) {
+		/* nothing to do: the flag is set */
+	}
+	errno = saved;
+}
+
+static int64_t mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double ms_of(int64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+static void progress(struct rec *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void progress(struct rec *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)r;
+	fprintf(stderr, "profile: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void set_incomplete(struct rec *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_incomplete(struct rec *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->complete && r->reason[0])
+		return;          /* the first reason stands */
+	r->complete = false;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- phases ---- */
+
+static void phase_close(struct rec *r, int64_t t)
+{
+	if (!r->open)
+		return;
+	prof_add_phase(r->p, r->cur, r->cur_start,
+		       t > r->cur_start ? t - r->cur_start : 0, NULL);
+	r->open = false;
+	r->level_phase[0] = '\0';
+}
+
+static void phase_open(struct rec *r, const char *id, int64_t t)
+{
+	phase_close(r, t);
+	snprintf(r->cur, sizeof r->cur, "%s", id);
+	r->cur_start = t;
+	r->open = true;
+}
+
+/* ---- session ---- */
+
+static void jstr(json_object *o, const char *key, char *out, size_t len,
+		 bool *present)
+{
+	json_object *v;
+
+	out[0] = '\0';
+	if (json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		snprintf(out, len, "%s", json_object_get_string(v));
+		if (present)
+			*present = true;
+	}
+}
+
+static int read_session(struct rec *r, const char *path)
+{
+	json_object *o = json_object_from_file(path), *v, *start;
+
+	if (!o)
+		return error("cannot read session file '%s'", path);
+	snprintf(r->session_path, sizeof r->session_path, "%s", path);
+	jstr(o, "gdb", r->gdb, sizeof r->gdb, NULL);
+	jstr(o, "kernel", r->kernel, sizeof r->kernel, NULL);
+	jstr(o, "append", r->append, sizeof r->append, &r->have_append);
+	jstr(o, "accel_active", r->accel, sizeof r->accel, NULL);
+	if (!r->accel[0])
+		jstr(o, "accel", r->accel, sizeof r->accel, NULL);
+	jstr(o, "qemu", r->qemu, sizeof r->qemu, NULL);
+	if (json_object_object_get_ex(o, "start", &start) &&
+	    json_object_object_get_ex(start, "monotonic_ns", &v))
+		r->start_mono = json_object_get_int64(v);
+	json_object_put(o);
+	r->have_session = true;
+	return 0;
+}
+
+static int find_session(struct rec *r)
+{
+	char rundir[4096];
+	struct gc_session s;
+	struct kit_err e;
+	int64_t t0 = mono();
+	int rc;
+
+	kit_rundir_path(rundir, sizeof rundir);
+	for (;;) {
+		rc = gc_session_latest(rundir, &s, &e);
+		if (rc < 0)
+			return error("%s", e.msg);
+		if (rc == 1)
+			return read_session(r, s.path);
+		if (!r->wait)
+			return error("no live qemu-wrapper session with a gdb endpoint in '%s' "
+				     "(start one, use --wait, or name HOST:PORT)", rundir);
+		if (r->timeout_s > 0 && mono() - t0 > (int64_t)(r->timeout_s * 1e9))
+			return error("no qemu-wrapper session appeared in '%s' within %g s",
+				     rundir, r->timeout_s);
+		if (rec_signal)
+			return error("interrupted while waiting for a session");
+		usleep(20 * 1000);
+	}
+}
+
+/* ---- breakpoints ---- */
+
+static int bp_insert(struct rec *r, uint64_t addr)
+{
+	struct kit_err e;
+
+	if (rsp_insert_break(r->c, RSP_BP_SW, addr, 1, &e) < 0)
+		return error("cannot insert a breakpoint at 0x%llx: %s",
+			     (unsigned long long)addr, e.msg);
+	return 0;
+}
+
+static int bp_remove(struct rec *r, uint64_t addr)
+{
+	struct kit_err e;
+
+	if (rsp_remove_break(r->c, RSP_BP_SW, addr, 1, &e) < 0)
+		return error("cannot remove the breakpoint at 0x%llx: %s",
+			     (unsigned long long)addr, e.msg);
+	return 0;
+}
+
+static bool bp_at(struct rec *r, uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < r->c->nbps; i++)
+		if (r->c->bps[i].addr == addr)
+			return true;
+	return false;
+}
+
+/* Insert a breakpoint unless one is there (milestone, other initcall). */
+static int bp_want(struct rec *r, uint64_t addr)
+{
+	return bp_at(r, addr) ? 0 : bp_insert(r, addr);
+}
+
+/* Whether anything the recorder still wants sits at addr. */
+static bool addr_wanted(struct rec *r, uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < r->nms; i++)
+		if (r->ms[i].armed && r->ms[i].addr == addr)
+			return true;
+	for (i = r->next; i < r->nic && i < r->next + REC_WINDOW; i++)
+		if (r->ics[i].armed && r->ics[i].addr == addr)
+			return true;
+	return r->ret_armed && r->rs.ret_addr == addr;
+}
+
+static int bp_drop(struct rec *r, uint64_t addr)
+{
+	return addr_wanted(r, addr) || !bp_at(r, addr) ? 0 : bp_remove(r, addr);
+}
+
+/* Arm the entry breakpoints of the window [next, next + REC_WINDOW);
+ * disarm those before it. */
+static int arm_window(struct rec *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nic; i++) {
+		struct rec_ic *ic = &r->ics[i];
+		bool in = !r->ics_done && i >= r->next && i < r->next + REC_WINDOW &&
+			  ic->state == IC_PENDING;
+
+		if (in && !ic->armed) {
+			ic->armed = true;
+			if (bp_want(r, ic->addr) < 0)
+				return -1;
+		} else if (!in && ic->armed) {
+			ic->armed = false;
+			if (bp_drop(r, ic->addr) < 0)
+				return -1;
+		}
+		if (i >= r->next + REC_WINDOW && !ic->armed)
+			break;
+	}
+	return 0;
+}
+
+/* ---- run control ---- */
+
+static int resume(struct rec *r)
+{
+	struct kit_err e;
+	int64_t t = mono();
+	int rc;
+
+	if (r->resumed_once)
+		prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
+	r->resume_host = t;
+	rc = rsp_continue(r->c, &e);
+	if (rc < 0)
+		return error("cannot resume the guest: %s", e.msg);
+	r->resumed_once = true;
+	r->running = true;
+	return 0;
+}
+
+/* After a stop reply: time accounting. */
+static void stopped(struct rec *r, enum prof_stop_kind kind)
+{
+	r->stop_host = mono();
+	r->g += r->stop_host - r->resume_host;
+	r->running = false;
+	r->last_kind = kind;
+}
+
+/* Single-step over the breakpoint at pc (a debug stop, counted). */
+static int step_over(struct rec *r)
+{
+	struct rsp_stop st;
+	struct kit_err e;
+	int64_t t = mono();
+	int rc;
+
+	prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
+	r->resume_host = t;
+	rc = rsp_step(r->c, &st, &e);
+	if (rc < 0)
+		return error("cannot single-step: %s", e.msg);
+	stopped(r, PROF_STOP_DEBUG);
+	r->nsteps++;
+	if (st.kind == 'W' || st.kind == 'X') {
+		r->alive = false;
+		return 1;
+	}
+	return 0;
+}
+
+static int read_regs(struct rec *r, uint64_t *linear, uint64_t *ip)
+{
+	struct kit_err e;
+
+	if (rsp_get_pc(r->c, linear, ip, &e) < 0)
+		return error("cannot read registers: %s", e.msg);
+	return 0;
+}
+
+static uint64_t reg(struct rec *r, const char *name)
+{
+	uint64_t v = 0;
+
+	rsp_reg_get(r->c, name, &v, NULL);
+	return v;
+}
+
+static int write_reg(struct rec *r, const char *name, uint64_t v)
+{
+	struct kit_err e;
+
+	if (rsp_write_register_u64(r->c, name, v, &e) < 0)
+		return error("cannot write register '%s': %s", name, e.msg);
+	return 0;
+}
+
+/* ---- initcalls ---- */
+
+static int load_table_from_memory(struct rec *r)
+{
+	uint64_t a = ksym_addr(r->syms, "__initcall_start");
+	uint64_t b = ksym_addr(r->syms, "__initcall_end");
+	uint8_t *buf;
+	size_t n, i;
+	ssize_t got;
+
+	if (!a || b <= a || (b - a) % 4 || b - a > 4 * 65536)
+		return -1;
+	n = (b - a) / 4;
+	buf = malloc(b - a);
+	if (!buf)
+		return -1;
+	got = rsp_read_memory(r->c, a, buf, b - a, NULL);
+	if (got != (ssize_t)(b - a)) {
+		free(buf);
+		return -1;
+	}
+	/* every entry must point at the start of a function */
+	for (i = 0; i < n; i++) {
+		int32_t off = (int32_t)rsp_le_to_u64(buf + 4 * i, 4);
+		uint64_t fn = a + 4 * i + (uint64_t)(int64_t)off, o;
+		const struct ksym_sym *s = ksym_lookup_addr(r->syms, fn, &o);
+
+		if (!off || !s || o || (s->type != 'T' && s->type != 't')) {
+			free(buf);
+			return -1;
+		}
+	}
+	r->ics = calloc(n, sizeof *r->ics);
+	if (!r->ics) {
+		free(buf);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		int32_t off = (int32_t)rsp_le_to_u64(buf + 4 * i, 4);
+		uint64_t fn = a + 4 * i + (uint64_t)(int64_t)off, o;
+
+		r->ics[i].addr = fn;
+		r->ics[i].fn = ksym_name(r->syms, ksym_lookup_addr(r->syms, fn, &o));
+		snprintf(r->ics[i].level, sizeof r->ics[i].level, "device");
+	}
+	r->nic = n;
+	r->table_from_mem = true;
+	free(buf);
+	return 0;
+}
+
+/*
+ * At a stop where the kernel's text may be readable: find the return
+ * site in do_one_initcall and arm the first entries.  Quietly 0 when not
+ * yet possible (memory not there); 1 when prepared.
+ */
+static int prepare_initcalls(struct rec *r)
+{
+	uint8_t code[1024];
+	struct kit_err e;
+	ssize_t got;
+
+	if (r->prepared || r->mode == IC_OFF || !r->nokaslr)
+		return 0;
+	if (!r->ics && load_table_from_memory(r) < 0)
+		return 0;
+	if (!r->nic)
+		return 0;
+	if (r->mode == IC_BREAKPOINTS) {
+		size_t len = r->doi_size && r->doi_size < sizeof code ?
+			     (size_t)r->doi_size : sizeof code;
+		uint8_t ebytes[16];
+
+		got = rsp_read_memory(r->c, r->doi_addr, code, len, NULL);
+		if (got < 16)
+			return 0;
+		if (rec_find_return_site(code, (size_t)got, r->doi_addr, r->syms,
+					 &r->rs, &e) < 0)
+			return 0;   /* maybe not decompressed yet */
+		if (rsp_read_memory(r->c, r->rs.ret_addr, ebytes, sizeof ebytes,
+				    NULL) == (ssize_t)sizeof ebytes &&
+		    rec_decode_emul(ebytes, sizeof ebytes, r->rs.ret_addr,
+				    &r->emul) == 0)
+			r->emul_ok = r->emul.kind != REC_EMUL_NONE;
+		progress(r, "do_one_initcall: call%s *%%%s at 0x%llx, return site 0x%llx "
+			 "(%s), function in %%%s",
+			 r->rs.thunk ? " (retpoline thunk)" : "", r->rs.call_reg,
+			 (unsigned long long)r->rs.call_addr,
+			 (unsigned long long)r->rs.ret_addr,
+			 r->emul_ok ? r->emul.text : r->emul.text[0] ?
+				 "not emulated: step over" : "?",
+			 r->rs.fn_reg[0] ? r->rs.fn_reg : "(unknown: not checked)");
+		r->ret_armed = true;
+		if (bp_want(r, r->rs.ret_addr) < 0)
+			return -1;
+	}
+	r->prepared = true;
+	if (arm_window(r) < 0)
+		return -1;
+	progress(r, "%zu initcalls armed in table order (%s)", r->nic,
+		 r->mode == IC_BREAKPOINTS ? "entry and return breakpoints" :
+		 "entry breakpoints only");
+	return 1;
+}
+
+static void finish_initcalls(struct rec *r, int64_t t)
+{
+	size_t i;
+
+	r->ics_done = true;
+	arm_window(r);
+	if (r->ret_armed) {
+		r->ret_armed = false;
+		bp_drop(r, r->rs.ret_addr);
+	}
+	for (i = r->next; i < r->nic; i++)
+		if (r->ics[i].state == IC_PENDING)
+			r->ics[i].state = IC_SKIPPED;
+	if (r->level_phase[0])
+		phase_close(r, r->level_last_end);
+	phase_open(r, r->after_ic_phase, r->level_last_end ? r->level_last_end : t);
+	progress(r, "initcalls done at %.1f ms: %zu called, %zu returned",
+		 ms_of(t), r->nseen, r->nreturned);
+}
+
+static void enter_level(struct rec *r, const struct rec_ic *ic, int64_t t)
+{
+	char id[48];
+
+	snprintf(id, sizeof id, "initcalls:%s", ic->level);
+	if (r->level_phase[0] && !strcmp(r->level_phase, id))
+		return;
+	if (r->level_phase[0])
+		/* the level ends at its last return; the gap is no phase */
+		phase_close(r, r->mode == IC_BREAKPOINTS ? r->level_last_end : t);
+	phase_open(r, id, t);
+	snprintf(r->level_phase, sizeof r->level_phase, "%s", id);
+}
+
+static int stall_for_test(struct rec *r)
+{
+	struct pollfd pf[2] = {
+		{ .fd = r->sigpipe[0], .events = POLLIN },
+		{ .fd = r->c->fd, .events = POLLIN },
+	};
+
+	progress(r, "stalling (GC_PROFILE_TEST_STALL) with the guest held");
+	poll(pf, 2, 10000);
+	return 0;
+}
+
+/* A stop at the entry breakpoint of initcall i. */
+static int on_entry(struct rec *r, size_t i, uint64_t ip)
+{
+	struct rec_ic *ic = &r->ics[i];
+	int64_t t = r->g;
+	uint8_t b[5];
+	size_t j;
+
+	for (j = r->next; j < i; j++)
+		if (r->ics[j].state == IC_PENDING)
+			r->ics[j].state = IC_SKIPPED;
+	if (r->entered >= 0) {
+		struct rec_ic *prev = &r->ics[r->entered];
+
+		/* entries: runs to here; breakpoints: its return was missed */
+		prev->end = t;
+		prev->state = IC_DONE;
+		if (r->mode == IC_BREAKPOINTS)
+			r->nunattributed++;
+		r->level_last_end = t;
+	}
+	enter_level(r, ic, t);
+	ic->state = IC_ENTERED;
+	ic->start = t;
+	r->entered = (long)i;
+	r->next = i + 1;
+	r->nseen++;
+	if (r->progress_every && r->nseen % r->progress_every == 0)
+		progress(r, "%zu/%zu initcalls, at %s (%.1f ms)", r->nseen, r->nic,
+			 ic->fn, ms_of(t));
+	if (r->stall_at > 0 && (long)r->nseen == r->stall_at)
+		stall_for_test(r);
+	if (r->mode == IC_ENTRIES && i + 1 == r->nic) {
+		/* the last one ends at the next stop, whatever it is */
+	}
+	if (arm_window(r) < 0)
+		return -1;
+	if (bp_at(r, ic->addr))
+		return step_over(r);
+	/* The breakpoint is gone, so continuing from it does not stop again;
+	 * when the function opens with ftrace's 5-byte NOP, skip it anyway. */
+	if (rsp_read_memory(r->c, ic->addr, b, 5, NULL) == 5 &&
+	    !memcmp(b, "\x0f\x1f\x44\x00\x00", 5)) {
+		r->nnop++;
+		return write_reg(r, "rip", ip + 5);
+	}
+	r->nplain++;
+	return 0;
+}
+
+/* A stop at the return site in do_one_initcall. */
+static int on_return(struct rec *r, uint64_t ip)
+{
+	int64_t t = r->g;
+	uint64_t rax = reg(r, "rax");
+	uint64_t fnv = r->rs.fn_reg[0] ? reg(r, r->rs.fn_reg) : 0;
+	struct rec_ic *ic = r->entered >= 0 ? &r->ics[r->entered] : NULL;
+	bool last = false;
+
+	if (ic && (!r->rs.fn_reg[0] || fnv == ic->addr)) {
+		ic->end = t;
+		ic->ret = (int64_t)(int32_t)(uint32_t)rax;
+		ic->has_ret = true;
+		ic->state = IC_DONE;
+		r->nreturned++;
+		r->level_last_end = t;
+		last = (size_t)r->entered + 1 == r->nic;
+		r->entered = -1;
+	} else if (r->rs.fn_reg[0]) {
+		size_t j;
+
+		/* A table initcall whose entry we did not see (two skipped
+		 * in a row): resynchronise; anything else is not ours. */
+		for (j = r->next; j < r->nic; j++)
+			if (r->ics[j].addr == fnv)
+				break;
+		if (j < r->nic) {
+			size_t k;
+
+			for (k = r->next; k < j; k++)
+				r->ics[k].state = IC_SKIPPED;
+			r->ics[j].state = IC_MISSED;
+			r->next = j + 1;
+			last = j + 1 == r->nic;
+			if (arm_window(r) < 0)
+				return -1;
+		} else {
+			r->nunattributed++;
+		}
+	} else {
+		r->nunattributed++;
+	}
+	if (last)
+		finish_initcalls(r, t);
+	if (!bp_at(r, ip))
+		return 0;
+	if (r->emul_ok && ip == r->rs.ret_addr) {
+		uint64_t src = 0, old = reg(r, r->emul.dst);
+
+		if (r->emul.kind == REC_EMUL_MOV_REG) {
+			src = reg(r, r->emul.src);
+		} else if (r->emul.kind == REC_EMUL_MOV_MEM) {
+			uint8_t m[8];
+
+			if (rsp_read_memory(r->c, r->emul.mem, m,
+					    (size_t)r->emul.src_bytes, NULL) !=
+			    r->emul.src_bytes)
+				return step_over(r);
+			src = rsp_le_to_u64(m, (size_t)r->emul.src_bytes);
+		}
+		if (write_reg(r, r->emul.dst, rec_emul_result(&r->emul, old, src)) < 0 ||
+		    write_reg(r, "rip", ip + r->emul.size) < 0)
+			return -1;
+		r->nemul++;
+		return 0;
+	}
+	return step_over(r);
+}
+
+/* ---- milestones ---- */
+
+static void add_ms(struct rec *r, const char *name, uint64_t addr,
+		   const char *phase)
+{
+	struct rec_ms *m;
+
+	if (r->nms >= REC_MAX_MS || !addr)
+		return;
+	m = &r->ms[r->nms++];
+	snprintf(m->name, sizeof m->name, "%s", name);
+	snprintf(m->phase, sizeof m->phase, "%s", phase ? phase : "");
+	m->addr = addr;
+}
+
+static const struct {
+	const char *ksym;     /* ksym_milestones' name */
+	const char *phase;    /* phase that starts there */
+	const char *alias;    /* what --until accepts besides the name */
+	bool virt;
+} kernel_ms[] = {
+	{ "setup", "setup", NULL, false },
+	{ "decompressor startup_32", "decompressor", "startup_32", false },
+	{ "startup_64", "kernel-early", NULL, false },
+	{ "start_kernel", "kernel-init", NULL, true },
+	{ "run_init_process", "userspace", "userspace", true },
+};
+
+static int setup_milestones(struct rec *r)
+{
+	struct ksym_milestone km[32];
+	size_t n, i, k;
+
+	r->doi_addr = ksym_addr(r->syms, "do_one_initcall");
+	if (r->doi_addr) {
+		const struct ksym_sym *s = ksym_find(r->syms, "do_one_initcall");
+
+		r->doi_size = s ? s->size : 0;
+	}
+	if (r->milestones_opt) {
+		char *list = strdup(r->milestones_opt), *tok, *save = NULL;
+
+		if (!list)
+			return error("out of memory");
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			uint64_t a = ksym_addr(r->syms, tok);
+
+			if (!a) {
+				free(list);
+				return error("unknown milestone '%s': no such symbol in '%s'",
+					     tok, r->syms->path);
+			}
+			add_ms(r, tok, a, tok);
+		}
+		free(list);
+		r->after_ic_phase = "after-initcalls";
+	} else {
+		n = ksym_milestones(r->syms, km, sizeof km / sizeof km[0]);
+		if (n > sizeof km / sizeof km[0])
+			n = sizeof km / sizeof km[0];
+		for (k = 0; k < sizeof kernel_ms / sizeof kernel_ms[0]; k++) {
+			if (kernel_ms[k].virt && !r->nokaslr)
+				continue;
+			if (!strcmp(kernel_ms[k].ksym, "startup_64") && !r->nokaslr)
+				continue;  /* its physical address moves too */
+			for (i = 0; i < n; i++)
+				if (!strcmp(km[i].name, kernel_ms[k].ksym))
+					add_ms(r, kernel_ms[k].alias && strcmp(kernel_ms[k].alias, "userspace") ?
+					       kernel_ms[k].alias : kernel_ms[k].ksym,
+					       km[i].addr, kernel_ms[k].phase);
+		}
+		r->after_ic_phase = "userspace-start";
+	}
+	if (r->until) {
+		for (i = 0; i < r->nms; i++) {
+			bool match = !strcmp(r->ms[i].name, r->until) ||
+				     !strcmp(r->ms[i].phase, r->until);
+
+			if (match) {
+				r->ms[i].is_until = true;
+				r->nms = i + 1;
+				r->have_until_ms = true;
+				break;
+			}
+		}
+		if (!r->have_until_ms) {
+			uint64_t a = ksym_addr(r->syms, r->until);
+
+			if (!a)
+				return error("unknown end '%s': not a milestone or a symbol",
+					     r->until);
+			add_ms(r, r->until, a, NULL);
+			r->ms[r->nms - 1].is_until = true;
+			r->have_until_ms = true;
+		}
+	}
+	for (i = 0; i < r->nms; i++) {
+		r->ms[i].armed = true;
+		if (bp_want(r, r->ms[i].addr) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int save_memory(struct rec *r)
+{
+	char spec[4200], *c1, *c2, *end;
+	unsigned long long addr, len;
+	uint8_t *buf;
+	ssize_t got;
+	FILE *f;
+	int ret = -1;
+
+	snprintf(spec, sizeof spec, "%s", r->save_mem);
+	c1 = strchr(spec, ':');
+	c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c2)
+		return error("bad --save-memory '%s' (ADDR:LEN:FILE)", r->save_mem);
+	*c1 = *c2 = '\0';
+	addr = strtoull(spec, &end, 0);
+	len = strtoull(c1 + 1, &end, 0);
+	if (!len || len > (1u << 24))
+		return error("bad --save-memory length '%s'", c1 + 1);
+	buf = malloc(len);
+	if (!buf)
+		return error("out of memory");
+	got = rsp_read_memory(r->c, addr, buf, len, NULL);
+	if (got != (ssize_t)len) {
+		error("cannot read %llu bytes at 0x%llx", len, addr);
+		goto out;
+	}
+	f = fopen(c2 + 1, "wb");
+	if (!f) {
+		error_errno("cannot write '%s'", c2 + 1);
+		goto out;
+	}
+	if (fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+		error_errno("cannot write '%s'", c2 + 1);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(buf);
+	return ret;
+}
+
+/* A milestone (or several at one address) reached; 1 = the end. */
+static int on_milestone(struct rec *r, struct rec_ms *m)
+{
+	int64_t t = r->g;
+
+	m->hit = true;
+	m->armed = false;
+	bp_drop(r, m->addr);
+	if (m->phase[0]) {
+		if (r->level_phase[0] && r->mode == IC_BREAKPOINTS)
+			phase_close(r, r->level_last_end);
+		phase_open(r, m->phase, t);
+	}
+	progress(r, "%s at %.1f ms", m->name, ms_of(t));
+	if (m->is_until) {
+		snprintf(r->endname, sizeof r->endname, "%s",
+			 !strcmp(m->name, "run_init_process") ? "userspace" : m->name);
+		r->complete = true;
+		if (r->save_mem && save_memory(r) < 0)
+			set_incomplete(r, "could not save memory");
+		return 1;
+	}
+	if (prepare_initcalls(r) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- the main loop ---- */
+
+static int handle_stop(struct rec *r, const struct rsp_stop *st)
+{
+	uint64_t lin, ip;
+	bool matched = false;
+	size_t i;
+	int rc;
+
+	if (st->kind == 'W' || st->kind == 'X') {
+		r->alive = false;
+		return 1;
+	}
+	if (read_regs(r, &lin, &ip) < 0)
+		return -1;
+	if (r->entered >= 0 && r->mode == IC_ENTRIES &&
+	    !(r->ret_armed && lin == r->rs.ret_addr)) {
+		/* entries: the open initcall ends at whatever stops next */
+		bool is_entry = false;
+
+		for (i = r->next; i < r->nic && i < r->next + REC_WINDOW; i++)
+			if (r->ics[i].armed && r->ics[i].addr == lin)
+				is_entry = true;
+		if (!is_entry) {
+			struct rec_ic *prev = &r->ics[r->entered];
+
+			prev->end = r->g;
+			prev->state = IC_DONE;
+			r->level_last_end = r->g;
+			r->entered = -1;
+		}
+	}
+	for (i = 0; i < r->nms; i++) {
+		if (r->ms[i].armed && r->ms[i].addr == lin) {
+			matched = true;
+			rc = on_milestone(r, &r->ms[i]);
+			if (rc)
+				return rc;
+		}
+	}
+	if (r->ret_armed && lin == r->rs.ret_addr)
+		return on_return(r, ip);
+	for (i = r->next; i < r->nic && i < r->next + REC_WINDOW; i++)
+		if (r->ics[i].armed && r->ics[i].addr == lin)
+			return on_entry(r, i, ip);
+	if (!matched) {
+		r->nunexpected++;
+		if (bp_at(r, lin))
+			return step_over(r);
+	}
+	return 0;
+}
+
+/* Stop a running guest with 0x03 and wait for it (an interrupt stop). */
+static void halt_running(struct rec *r)
+{
+	struct rsp_stop st;
+	struct kit_err e;
+	char b[64];
+
+	while (read(r->sigpipe[0], b, sizeof b) > 0) {
+	}
+	if (!r->running || !r->alive)
+		return;
+	if (rsp_interrupt(r->c, &e) < 0 ||
+	    rsp_wait_stop(r->c, 3000, &st, &e) < 0) {
+		r->alive = false;
+		return;
+	}
+	stopped(r, PROF_STOP_INTERRUPT);
+	if (st.kind == 'W' || st.kind == 'X')
+		r->alive = false;
+}
+
+static int record(struct rec *r)
+{
+	struct rsp_stop st;
+	struct kit_err e;
+	int64_t deadline = r->timeout_s > 0 ? mono() + (int64_t)(r->timeout_s * 1e9) : 0;
+	int rc;
+
+	if (resume(r) < 0)
+		return -1;
+	for (;;) {
+		int wait_ms = -1;
+
+		if (deadline) {
+			int64_t left = deadline - mono();
+
+			wait_ms = left <= 0 ? 0 : (int)(left / 1000000) + 1;
+		}
+		rc = rsp_wait_stop(r->c, wait_ms, &st, &e);
+		if (rc == -RSP_ERR_INTERRUPTED || rec_signal) {
+			r->signo = rec_signal;
+			halt_running(r);
+			set_incomplete(r, "interrupted (%s)",
+				       r->signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			return 0;
+		}
+		if (rc == -RSP_ERR_TIMEOUT) {
+			halt_running(r);
+			set_incomplete(r, "timeout after %g s", r->timeout_s);
+			return 0;
+		}
+		if (rc == -RSP_ERR_CLOSED || rc == -RSP_ERR_TRUNCATED) {
+			stopped(r, PROF_STOP_DEBUG);
+			r->resumed_once = false;   /* no stop to record */
+			r->alive = false;
+			if (r->until_exit) {
+				r->complete = true;
+				snprintf(r->endname, sizeof r->endname, "exit");
+			} else {
+				set_incomplete(r, "connection dropped (guest died?)");
+			}
+			return 0;
+		}
+		if (rc < 0) {
+			r->alive = false;
+			set_incomplete(r, "connection failed: %s", e.msg);
+			return 0;
+		}
+		stopped(r, st.kind == 'T' || st.kind == 'S' ?
+			(st.signo == 2 ? PROF_STOP_INTERRUPT : PROF_STOP_DEBUG) :
+			PROF_STOP_DEBUG);
+		rc = handle_stop(r, &st);
+		if (rc < 0) {
+			set_incomplete(r, "recorder error");
+			return 0;
+		}
+		if (rc == 1 && !r->alive) {
+			r->resumed_once = false;
+			if (r->until_exit) {
+				r->complete = true;
+				snprintf(r->endname, sizeof r->endname, "exit");
+			} else {
+				set_incomplete(r, "guest died (%s)", st.kind == 'W' ?
+					       "exited" : st.kind == 'X' ? "killed" :
+					       "during a step");
+			}
+			return 0;
+		}
+		if (rc == 1)
+			return 0;     /* the end asked for */
+		if (rec_signal) {
+			r->signo = rec_signal;
+			set_incomplete(r, "interrupted (%s)",
+				       r->signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			return 0;
+		}
+		if (!r->alive) {
+			set_incomplete(r, "connection dropped");
+			return 0;
+		}
+		if (resume(r) < 0) {
+			r->alive = false;
+			set_incomplete(r, "connection dropped (cannot resume)");
+			return 0;
+		}
+	}
+}
+
+/* Leave the guest running, without our breakpoints. */
+static void detach(struct rec *r)
+{
+	struct kit_err e;
+
+	if (!r->alive || r->running)
+		return;
+	if (r->resumed_once)
+		prof_add_stop(r->p, r->last_kind, r->stop_host, mono(), NULL);
+	r->resumed_once = false;
+	while (r->c->nbps > 0) {
+		const struct rsp_bp *b = &r->c->bps[r->c->nbps - 1];
+
+		if (rsp_remove_break(r->c, b->type, b->addr, b->kind, &e) < 0)
+			break;
+	}
+	rsp_detach(r->c, &e);
+}
+
+static void fill_env(struct rec *r)
+{
+	struct prof_env *env = &r->p->env;
+	char buf[512];
+	struct utsname u;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (r->qemu[0])
+		prof_set_str(&env->qemu, r->qemu, NULL);
+	if (r->accel[0])
+		prof_set_str(&env->accel, r->accel, NULL);
+	prof_set_str(&env->kernel, r->syms->path, NULL);
+	if (r->syms->version[0])
+		prof_set_str(&env->kernel_version, r->syms->version, NULL);
+	if (r->have_append)
+		prof_set_str(&env->cmdline, r->append, NULL);
+	if (uname(&u) == 0) {
+		snprintf(buf, sizeof buf, "%s %s %s, %ld cpus", u.sysname, u.release,
+			 u.machine, sysconf(_SC_NPROCESSORS_ONLN));
+		prof_set_str(&env->host, buf, NULL);
+	}
+	gmtime_r(&now, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	prof_set_str(&env->recorded_at, buf, NULL);
+	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (initcalls=%s%s%s)",
+		 r->mode == IC_BREAKPOINTS ? "breakpoints" :
+		 r->mode == IC_ENTRIES ? "entries: duration to the next initcall's entry, return values not seen" :
+		 "off",
+		 r->nokaslr ? "" : "; kaslr: kernel phases not split",
+		 r->kaslr_assumed ? "; nokaslr assumed (no session command line)" : "");
+	prof_set_str(&env->tool, buf, NULL);
+}
+
+static int write_profile(struct rec *r)
+{
+	struct kit_err e;
+	size_t i;
+	int64_t order = 0;
+
+	phase_close(r, r->g);
+	if (r->have_session && r->start_mono && r->ready_host > r->start_mono) {
+		int64_t q = r->ready_host - r->start_mono;
+
+		/* phases are kept in boot order: qemu goes first */
+		struct prof_phase *ph = r->p->phases;
+		size_t n = r->p->nphases;
+
+		r->p->phases = NULL;
+		r->p->nphases = 0;
+		prof_add_phase(r->p, "qemu", -q, q, NULL);
+		for (i = 0; i < n; i++) {
+			prof_add_phase(r->p, ph[i].id, ph[i].start_ns, ph[i].duration_ns, NULL);
+			free(ph[i].id);
+			free(ph[i].label);
+		}
+		free(ph);
+	}
+	for (i = 0; i < r->nic; i++) {
+		struct rec_ic *ic = &r->ics[i];
+		struct prof_initcall pi;
+
+		if (ic->state == IC_ENTERED) {
+			/* still running when the recording ended */
+			ic->end = r->g;
+		} else if (ic->state != IC_DONE) {
+			continue;
+		}
+		memset(&pi, 0, sizeof pi);
+		pi.fn = (char *)ic->fn;
+		pi.level = ic->level;
+		pi.module = ic->module[0] ? ic->module : NULL;
+		pi.sync = ic->sync;
+		pi.order = order++;
+		pi.ret = ic->ret;
+		pi.has_ret = ic->has_ret;
+		pi.start_ns = ic->start;
+		pi.duration_ns = ic->end > ic->start ? ic->end - ic->start : 0;
+		if (prof_add_initcall(r->p, &pi, &e) < 0)
+			return error("%s", e.msg);
+	}
+	r->p->complete = r->complete;
+	if (!r->complete)
+		prof_set_incomplete(r->p, r->reason[0] ? r->reason : "unknown", NULL);
+	prof_set_str(&r->p->end, r->endname[0] ? r->endname :
+		     r->until ? r->until : "exit", NULL);
+	r->p->end_ns = r->g;
+	prof_stops_summarize(&r->p->stops);
+	fill_env(r);
+	if (prof_save(r->p, r->out, &e) < 0)
+		return error("%s", e.msg);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: profile [--latest | --wait | ENDPOINT] [--kernel FILE]\n"
+		"               [--initcalls=breakpoints|entries|off] [--milestones NAME,...]\n"
+		"               [--until MILESTONE | --until-exit] [--timeout SEC]\n"
+		"               [--progress N] [--save-memory ADDR:LEN:FILE] -o FILE.json\n");
+}
+
+static int parse_args(struct rec *r, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+#define NEED() do { if (!v) { error("option '%s' needs a value", a); return -1; } i++; } while (0)
+		if (!strcmp(a, "--latest")) {
+			r->latest = true;
+		} else if (!strcmp(a, "--wait")) {
+			r->wait = true;
+		} else if (!strcmp(a, "--kernel")) {
+			NEED();
+			r->kernel_opt = v;
+		} else if (!strncmp(a, "--initcalls=", 12)) {
+			if (!strcmp(a + 12, "breakpoints"))
+				r->mode = IC_BREAKPOINTS;
+			else if (!strcmp(a + 12, "entries"))
+				r->mode = IC_ENTRIES;
+			else if (!strcmp(a + 12, "off"))
+				r->mode = IC_OFF;
+			else
+				return error("unknown initcalls mode '%s'", a + 12);
+		} else if (!strcmp(a, "--milestones")) {
+			NEED();
+			r->milestones_opt = v;
+		} else if (!strcmp(a, "--until")) {
+			NEED();
+			r->until = v;
+			r->until_exit = false;
+		} else if (!strcmp(a, "--until-exit")) {
+			r->until_exit = true;
+			r->until = NULL;
+		} else if (!strcmp(a, "--timeout")) {
+			NEED();
+			r->timeout_s = strtod(v, NULL);
+			if (r->timeout_s <= 0)
+				return error("bad timeout '%s'", v);
+		} else if (!strcmp(a, "--progress")) {
+			NEED();
+			r->progress_every = strtoul(v, NULL, 10);
+		} else if (!strcmp(a, "--save-memory")) {
+			NEED();
+			r->save_mem = v;
+		} else if (!strcmp(a, "-o")) {
+			NEED();
+			r->out = v;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage();
+			return 1;
+		} else if (a[0] == '-') {
+			return error("unknown option '%s'", a);
+		} else if (!r->endpoint) {
+			r->endpoint = a;
+		} else {
+			return error("more than one endpoint ('%s')", a);
+		}
+#undef NEED
+	}
+	if (!r->out)
+		return error("no output file (-o FILE.json)");
+	if (r->endpoint && (r->latest || r->wait))
+		return error("give an endpoint or --latest/--wait, not both");
+	if (!r->endpoint && !r->wait)
+		r->latest = true;
+	return 0;
+}
+
+static void setup_signals(struct rec *r)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	rec_signal = 0;
+	rec_sigfd = r->sigpipe[1];
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int gc_profile_main(int argc, char **argv)
+{
+	struct rec *r = calloc(1, sizeof *r);
+	struct kit_err e;
+	const char *kpath, *stall;
+	size_t i;
+	int status = 1, rc;
+
+	if (!r) {
+		error("out of memory");
+		return 1;
+	}
+	r->until_exit = true;
+	r->entered = -1;
+	r->progress_every = 100;
+	r->sigpipe[0] = r->sigpipe[1] = -1;
+	r->complete = false;
+	rc = parse_args(r, argc, argv);
+	if (rc) {
+		if (rc < 0)
+			usage();
+		status = rc < 0 ? 2 : 0;
+		goto out;
+	}
+	stall = getenv("GC_PROFILE_TEST_STALL");
+	r->stall_at = stall ? strtol(stall, NULL, 10) : 0;
+	if (pipe2(r->sigpipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		error_errno("cannot create a pipe");
+		goto out;
+	}
+	setup_signals(r);
+	r->t0 = mono();
+
+	if (!r->endpoint && find_session(r) < 0)
+		goto out;
+	kpath = r->kernel_opt ? r->kernel_opt : r->kernel[0] ? r->kernel : NULL;
+	if (!kpath) {
+		error("no kernel: the session names none; give --kernel FILE");
+		goto out;
+	}
+	r->syms = ksym_open(kpath, 0, &e);
+	if (!r->syms) {
+		error("%s", e.msg);
+		goto out;
+	}
+	if (r->have_append) {
+		r->nokaslr = rec_cmdline_has(r->append, "nokaslr");
+	} else {
+		r->nokaslr = true;
+		r->kaslr_assumed = true;
+		progress(r, "no session command line: assuming the kernel runs with nokaslr");
+	}
+	if (!r->nokaslr)
+		warning("the kernel command line has no 'nokaslr': kernel addresses "
+			"are randomised, so only firmware, setup and the decompressor "
+			"are timed (add nokaslr, e.g. QEMU_WRAPPER_APPEND=nokaslr)");
+	if (r->mode != IC_OFF && r->nokaslr) {
+		struct ksym_initcall *tab = NULL;
+		size_t n = 0;
+
+		if (ksym_initcalls(r->syms, &tab, &n, &e) == 0 && n) {
+			r->ics = calloc(n, sizeof *r->ics);
+			if (!r->ics) {
+				free(tab);
+				error("out of memory");
+				goto out;
+			}
+			for (i = 0; i < n; i++) {
+				r->ics[i].addr = tab[i].fn;
+				r->ics[i].fn = tab[i].func;
+				memcpy(r->ics[i].level, tab[i].level, sizeof tab[i].level);
+				r->ics[i].sync = tab[i].sync;
+				memcpy(r->ics[i].module, tab[i].module, sizeof tab[i].module);
+			}
+			r->nic = n;
+		}
+		free(tab);
+		/* else: a table without levels, read from memory later */
+		if (r->mode == IC_BREAKPOINTS && !r->doi_addr &&
+		    !ksym_addr(r->syms, "do_one_initcall")) {
+			warning("no do_one_initcall in '%s': initcalls are not recorded", kpath);
+			r->mode = IC_OFF;
+		}
+	}
+
+	r->p = prof_new();
+	if (!r->p) {
+		error("out of memory");
+		goto out;
+	}
+	r->c = rsp_connect(r->endpoint ? r->endpoint : r->gdb, 10000, &e);
+	if (!r->c) {
+		error("cannot connect to '%s': %s", r->endpoint ? r->endpoint : r->gdb, e.msg);
+		goto out;
+	}
+	if (rsp_qSupported(r->c, &e) < 0) {
+		error("'%s' is not a gdb stub: %s", r->endpoint ? r->endpoint : r->gdb, e.msg);
+		goto out;
+	}
+	r->ready_host = mono();
+	if (rsp_start(r->c, &e) < 0) {
+		error("cannot start the session: %s", e.msg);
+		goto out;
+	}
+	r->c->wake_fd = r->sigpipe[0];
+	r->alive = true;
+	{
+		uint64_t lin, ip;
+
+		if (read_regs(r, &lin, &ip) < 0)
+			goto out;
+		if (lin != 0xfff0 && ip != 0xfff0)
+			warning("the guest is not at its reset vector (pc 0x%llx): "
+				"the firmware phase starts where it is",
+				(unsigned long long)ip);
+	}
+	if (setup_milestones(r) < 0)
+		goto out;
+	/* A kernel whose code is already in memory (ELF, test guest). */
+	if (prepare_initcalls(r) < 0)
+		goto out;
+	progress(r, "recording %s: %zu milestones, %zu initcalls (%s), until %s",
+		 kpath, r->nms, r->nic,
+		 r->mode == IC_BREAKPOINTS ? "breakpoints" :
+		 r->mode == IC_ENTRIES ? "entries" : "off",
+		 r->until ? r->until : "qemu exits");
+	phase_open(r, "firmware", 0);
+	if (record(r) < 0)
+		set_incomplete(r, "connection dropped");
+	if (!r->complete && !r->reason[0])
+		set_incomplete(r, "unknown");
+	if (!r->nokaslr && r->open && !strcmp(r->cur, "decompressor"))
+		snprintf(r->cur, sizeof r->cur, "decompressor+kernel");
+	detach(r);
+	if (write_profile(r) < 0)
+		goto out;
+	prof_stops_summarize(&r->p->stops);
+	progress(r, "wrote %s: %s%s, %.1f ms guest time, %zu initcalls "
+		 "(%zu returned), %lld debug stops (%lu steps), %lld interrupt "
+		 "stops, client %.1f ms (median %.3f ms per stop); entry NOPs "
+		 "skipped %lu, plain %lu, return sites emulated %lu, unexpected %lu",
+		 r->out, r->complete ? "complete" : "INCOMPLETE: ",
+		 r->complete ? "" : r->reason, ms_of(r->g), r->nseen, r->nreturned,
+		 (long long)r->p->stops.debug_stops, r->nsteps,
+		 (long long)r->p->stops.interrupt_stops,
+		 ms_of(r->p->stops.client_ns), ms_of(r->p->stops.median_ns),
+		 r->nnop, r->nplain, r->nemul, r->nunexpected + r->nunattributed);
+	status = r->complete ? 0 : 1;
+out:
+	if (r->c)
+		rsp_close(r->c);
+	if (r->syms)
+		ksym_free(r->syms);
+	prof_free(r->p);
+	free(r->ics);
+	if (r->sigpipe[0] >= 0)
+		close(r->sigpipe[0]);
+	if (r->sigpipe[1] >= 0)
+		close(r->sigpipe[1]);
+	rec_sigfd = -1;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	free(r);
+	return status;
+}

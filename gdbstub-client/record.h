@@ -1,0 +1,99 @@
+/*
+ * record.h: the boot recorder, `gdbstub-client profile` (record.c).
+ *
+ * gc_profile_main() is the command: it attaches to a guest held at its
+ * reset vector, arms milestone and initcall breakpoints, resumes, and
+ * writes a profile (profile.h, docs/profile-schema.md).  It prints progress
+ * and errors on stderr and returns the exit status: 0 for a complete
+ * profile, 1 when the profile was written but is incomplete (Ctrl-C,
+ * SIGTERM, timeout, guest died, connection dropped) or nothing could be
+ * written, 2 on a usage error.
+ *
+ * The rec_* functions below are the recorder's pure parts, exposed for the
+ * unit test (tests/helpers/test-record.c).  They never print or exit.
+ */
+#ifndef GC_RECORD_H
+#define GC_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "usage.h"
+
+struct ksym_table;
+
+int gc_profile_main(int argc, char **argv);
+
+/*
+ * Where do_one_initcall's indirect call returns to.  Found by decoding the
+ * function (64-bit code at addr): the first "call *%REG" or "call
+ * __x86_indirect_thunk_REG" (a retpoline; syms names the thunk; may be
+ * NULL).  fn_reg is a callee-saved register that still holds the initcall's
+ * address after the call: the call's own register when it is callee-saved
+ * (rbx rbp r12-r15), else one it was copied to or from before the call;
+ * "" when none (the caller then cannot check which initcall returned).
+ */
+struct rec_retsite {
+	uint64_t call_addr;    /* the call instruction */
+	uint64_t ret_addr;     /* the instruction after it: the breakpoint */
+	char call_reg[8];      /* "rdi", "r12" */
+	char fn_reg[8];        /* "rbx", "r12"; "" unknown */
+	bool thunk;            /* a call through a retpoline thunk */
+};
+
+/* 0, or -1 with err set (no indirect call found; capstone failed). */
+int rec_find_return_site(const uint8_t *code, size_t len, uint64_t addr,
+			 const struct ksym_table *syms, struct rec_retsite *rs,
+			 struct kit_err *err);
+
+/*
+ * One instruction the recorder can execute for the guest instead of
+ * single-stepping it (a single step is a debug stop: under TCG it flushes
+ * the translation cache).  Only writes to a general register are taken:
+ *   REC_EMUL_MOV_REG    mov %src, %dst (32-bit zero-extends), movsxd
+ *   REC_EMUL_MOV_IMM    mov $imm, %dst
+ *   REC_EMUL_MOV_MEM    mov ABS or mov disp(%rip), %dst: mem is the
+ *                       linear address to read mem_bytes from
+ */
+enum rec_emul_kind {
+	REC_EMUL_NONE = 0,
+	REC_EMUL_MOV_REG,
+	REC_EMUL_MOV_IMM,
+	REC_EMUL_MOV_MEM,
+};
+
+struct rec_emul {
+	enum rec_emul_kind kind;
+	char dst[8];          /* 64-bit name of the destination: "rax" */
+	int dst_bytes;        /* 1, 2, 4, 8 (4 zero-extends to 64) */
+	char src[8];          /* REC_EMUL_MOV_REG: 64-bit name of the source */
+	int src_bytes;
+	bool sext;            /* movsxd: sign-extend the source */
+	uint64_t imm;
+	uint64_t mem;
+	uint16_t size;        /* instruction bytes: rip += size */
+	char text[200];       /* "mov r12d, eax", for messages */
+};
+
+/* 0 and *e filled (kind may be REC_EMUL_NONE: not emulable); -1 when the
+ * bytes do not decode. */
+int rec_decode_emul(const uint8_t *code, size_t len, uint64_t addr,
+		    struct rec_emul *e);
+/*
+ * The destination's new 64-bit value, given its old value, the source
+ * register's value (MOV_REG) or the memory read (MOV_MEM, little-endian,
+ * mem_bytes used).  Follows x86-64: 32-bit writes zero the upper half, 8-
+ * and 16-bit writes keep the other bytes.
+ */
+uint64_t rec_emul_result(const struct rec_emul *e, uint64_t old_dst,
+			 uint64_t src);
+
+/* The 64-bit register name for a capstone-style name ("r12d" -> "r12",
+ * "eax" -> "rax"), with its width in *bytes; NULL when not a GPR. */
+const char *rec_gpr64(const char *name, int *bytes);
+
+/* Whether "nokaslr" is a word of the command line. */
+bool rec_cmdline_has(const char *cmdline, const char *word);
+
+#endif
