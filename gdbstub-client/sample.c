@@ -1,0 +1,1258 @@
+/*
+ * sample.c: gdbstub-client sample, a statistical profiler for early boot.
+ *
+ * What it does
+ *   At N Hz (default 1000) it stops the guest with a 0x03 byte, reads
+ *   where the CPU was (rip, cs, cr0, efer, eflags from one 'g'), lets the
+ *   guest run on, and at the end prints which kernel functions or boot
+ *   regions the time went to: a top table, folded stacks for flamegraph.pl
+ *   ("mode;region;symbol count") and, with -o, a profile JSON
+ *   (docs/profile-schema.md) with the samples.  Under TCG an interrupt
+ *   stop costs almost nothing (no translation-cache flush, unlike a
+ *   breakpoint), so the boot runs at nearly its own speed.  It is also the
+ *   quickest answer to "where is it hanging?": `sample --duration 2`.
+ *
+ * How to run it
+ *   gdbstub-client sample [--latest | --wait | ENDPOINT] [--kernel FILE]
+ *       [--hz N] [--duration SEC | --until-exit] [-o FILE.json] [--top N]
+ *       [--folded FILE|-]
+ *   The endpoint comes from qemu-wrapper's newest session file by default
+ *   (--wait waits for one); its kernel gives the symbols unless --kernel
+ *   names one (a bzImage, vmlinux, System.map or any ELF with symbols).
+ *   The guest may be held at the reset vector (it is resumed) or already
+ *   running (QEMU stops it when a debugger connects; it is resumed).
+ *   --duration is host (wall) seconds from the first resume; without it
+ *   sampling lasts until the guest exits (--until-exit, the default).
+ *   At the end the client detaches and the guest runs on.
+ *
+ * How it works
+ *   Pacing is in guest running time: the time between a resume and the
+ *   interrupt that ends it (host CLOCK_MONOTONIC; the stop moment is taken
+ *   half way between sending 0x03 and the stop reply) is added up, and the
+ *   next 0x03 is sent when the next tick of 1/N s of that sum is due, so
+ *   the rate is per second the guest ran, whatever the client costs.
+ *   While the guest runs nothing but 0x03 is ever sent (any other byte
+ *   stops QEMU without a stop reply); the wait is a ppoll() on the
+ *   connection and a self-pipe for SIGINT/SIGTERM, so a guest that exits
+ *   or a dropped connection ends the wait at once.  Each sample becomes a
+ *   linear address: real mode cs * 16 + ip (right after reset CS.base is
+ *   0xffff0000, but both addresses are in the BIOS ROM region); protected
+ *   and compatibility mode add the CS base, read once per CS selector with
+ *   "monitor info registers" (cached until CR0.PE or EFER.LMA changes, when
+ *   a new GDT is likely); 64-bit mode is flat.  gc_sample_attribute() then
+ *   names it: user space, firmware ROM, kernel symbol (virtual, or the
+ *   kernel's physical alias before paging), real-mode setup, boot sector,
+ *   decompressor, unknown.
+ *
+ * Where it breaks
+ *   - Samples land on instruction boundaries where TCG checks for exits
+ *     (ends of translation blocks), not uniformly on instructions: shares
+ *     of functions are right, per-instruction detail is not.
+ *   - A closed connection is taken as the guest's exit only when the
+ *     session's QEMU process is gone (QEMU sends no 'W' on isa-debug-exit);
+ *     a QEMU killed by a signal looks the same.  Without a session (a bare
+ *     ENDPOINT) it is "connection dropped".
+ *   - The CS base cache assumes one descriptor per selector between mode
+ *     changes; firmware that reloads the GDT with other bases for the same
+ *     selector in one mode is attributed with the old base.
+ *   - Without a bzImage header (--kernel vmlinux or an ELF), the relocated
+ *     decompressor's range is unknown: it shows as unknown.
+ *   - Kernel symbols are link-time addresses: boot with nokaslr.
+ */
+#include "sample.h"
+#include "profile.h"
+#include "rundir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ */
+/* Pure parts.                                                          */
+
+const char *gc_region_name(enum gc_region r)
+{
+	switch (r) {
+	case GC_REGION_KERNEL: return "kernel";
+	case GC_REGION_BIOS_ROM: return "bios-rom";
+	case GC_REGION_OPTION_ROM: return "option-rom";
+	case GC_REGION_SETUP: return "real-mode-setup";
+	case GC_REGION_BOOT_SECTOR: return "boot-sector";
+	case GC_REGION_DECOMPRESSOR: return "decompressor";
+	case GC_REGION_USER: return "user";
+	case GC_REGION_UNKNOWN:
+	case GC_REGION_COUNT:
+		break;
+	}
+	return "unknown";
+}
+
+const char *gc_sample_mode_id(enum x86_mode m)
+{
+	switch (m) {
+	case X86_MODE_REAL: return "real";
+	case X86_MODE_V86: return "v86";
+	case X86_MODE_PROT16: return "prot16";
+	case X86_MODE_PROT32: return "prot32";
+	case X86_MODE_COMPAT16: return "compat16";
+	case X86_MODE_COMPAT32: return "compat32";
+	case X86_MODE_LONG64: return "long64";
+	case X86_MODE_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+static bool in_range(const struct gc_range *r, uint64_t a)
+{
+	return a >= r->lo && a < r->hi;
+}
+
+void gc_sample_layout_default(struct gc_sample_layout *l)
+{
+	memset(l, 0, sizeof *l);
+	l->setup.lo = 0x10000;
+	l->setup.hi = 0x20000;
+	l->decomp.lo = 0x100000;
+	l->decomp.hi = 0x1000000;
+}
+
+void gc_sample_layout_bzimage(struct gc_sample_layout *l,
+			      const struct ksym_bzimage *bz)
+{
+	uint64_t real = 0x10000, pref;
+
+	/* QEMU's x86_load_linux: setup at 0x10000 unless the protocol is
+	 * older than 2.02 or the kernel does not load high (0x90000) */
+	if (bz->version < 0x202 || !(bz->loadflags & 0x01))
+		real = 0x90000;
+	l->setup.lo = real;
+	l->setup.hi = real + ((uint64_t)(bz->setup_sects ? bz->setup_sects : 4) + 1) * 512;
+	if (bz->code32_start)
+		l->decomp.lo = bz->code32_start;
+	pref = bz->pref_address ? bz->pref_address : 0x1000000;
+	if (pref > l->decomp.lo)
+		l->decomp.hi = pref;
+	if (bz->init_size) {
+		l->reloc.lo = pref;
+		l->reloc.hi = pref + bz->init_size;
+	}
+	l->from_header = true;
+}
+
+void gc_sample_layout_symbols(struct gc_sample_layout *l,
+			      const struct ksym_table *syms)
+{
+	uint64_t lo, hi;
+
+	if (!syms)
+		return;
+	lo = ksym_addr(syms, "_text");
+	if (!lo)
+		lo = ksym_addr(syms, "_stext");
+	hi = ksym_addr(syms, "_etext");
+	if (!hi)
+		hi = ksym_addr(syms, "_end");
+	if (lo < GC_KERNEL_VIRT_OFFSET || hi <= lo)
+		return;
+	l->kphys.lo = lo - GC_KERNEL_VIRT_OFFSET;
+	l->kphys.hi = hi - GC_KERNEL_VIRT_OFFSET;
+}
+
+static bool is_text(char type)
+{
+	return type == 'T' || type == 't' || type == 'W' || type == 'w';
+}
+
+/* A text symbol holding addr. */
+static bool text_symbol(const struct ksym_table *syms, uint64_t addr,
+			struct gc_where *w)
+{
+	const struct ksym_sym *s;
+	uint64_t off;
+
+	if (!syms || !(s = ksym_lookup_addr(syms, addr, &off)) || !is_text(s->type))
+		return false;
+	w->region = GC_REGION_KERNEL;
+	w->symbol = ksym_name(syms, s);
+	w->sym_addr = s->addr;
+	return true;
+}
+
+void gc_sample_attribute(const struct gc_sample_layout *l,
+			 const struct ksym_table *syms, uint64_t addr,
+			 enum x86_mode mode, bool paging, unsigned cpl,
+			 struct gc_where *w)
+{
+	static const struct gc_range bios_lo = { 0xf0000, 0x100000 };
+	static const struct gc_range bios_hi = { 0xfffc0000, 0x100000000ull };
+	static const struct gc_range optrom = { 0xc0000, 0xf0000 };
+	static const struct gc_range mbr = { 0x7c00, 0x7e00 };
+
+	memset(w, 0, sizeof *w);
+	if (paging && cpl == 3 && addr < 0x800000000000ull) {
+		w->region = GC_REGION_USER;
+		return;
+	}
+	if (in_range(&bios_lo, addr) || in_range(&bios_hi, addr)) {
+		w->region = GC_REGION_BIOS_ROM;
+		return;
+	}
+	if (in_range(&optrom, addr)) {
+		/* option ROMs run in real mode; SeaBIOS's own 32-bit code
+		 * also sits here (0xd7000.. with bios-256k.bin) */
+		w->region = mode == X86_MODE_PROT32 ? GC_REGION_BIOS_ROM
+						    : GC_REGION_OPTION_ROM;
+		return;
+	}
+	if (text_symbol(syms, addr, w))
+		return;
+	if (in_range(&l->kphys, addr) &&
+	    text_symbol(syms, addr + GC_KERNEL_VIRT_OFFSET, w))
+		return;
+	if (in_range(&l->setup, addr))
+		w->region = GC_REGION_SETUP;
+	else if (in_range(&mbr, addr))
+		w->region = GC_REGION_BOOT_SECTOR;
+	else if (in_range(&l->decomp, addr) || in_range(&l->reloc, addr))
+		w->region = GC_REGION_DECOMPRESSOR;
+	else
+		w->region = GC_REGION_UNKNOWN;
+}
+
+void gc_pace_init(struct gc_pace *p, double hz)
+{
+	memset(p, 0, sizeof *p);
+	p->period_ns = hz > 0 ? (int64_t)llround(1e9 / hz) : 1000000;
+	if (p->period_ns < 1)
+		p->period_ns = 1;
+}
+
+int64_t gc_pace_wait(struct gc_pace *p)
+{
+	int64_t due = (int64_t)(p->tick + 1) * p->period_ns;
+
+	return due > p->run_ns ? due - p->run_ns : 0;
+}
+
+void gc_pace_ran(struct gc_pace *p, int64_t ran_ns)
+{
+	if (ran_ns > 0)
+		p->run_ns += ran_ns;
+	p->tick++;
+	/* ticks that passed before this stop are skipped, not caught up */
+	while ((int64_t)(p->tick + 1) * p->period_ns <= p->run_ns) {
+		p->tick++;
+		p->missed++;
+	}
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int64_t gc_sample_percentile(int64_t *v, size_t n, double pct)
+{
+	size_t rank;
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof *v, cmp_i64);
+	rank = (size_t)ceil(pct / 100.0 * (double)n);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}
+
+/* ------------------------------------------------------------------ */
+/* The command.                                                         */
+
+struct opts {
+	const char *endpoint, *kernel, *json, *folded;
+	bool wait, until_exit;
+	double hz;
+	double duration_s;     /* s, host wall time; 0 = until exit */
+	size_t top;
+};
+
+/* One bucket of the top table: samples with the same mode and place. */
+struct bucket {
+	enum x86_mode mode;
+	enum gc_region region;
+	const char *symbol;
+	uint64_t sym_addr;
+	const char *caller;    /* probable caller from a stack scan, or NULL */
+	uint64_t lo, hi;       /* lowest and highest linear address seen */
+	int64_t count;
+};
+
+/* Where a register sits in the 'g' reply (hex digits: 2 * offset). */
+struct reg_slot {
+	long offset;           /* bytes into g; -1 = not there */
+	int bytes;
+};
+
+/* A CS descriptor seen in protected or compatibility mode. */
+struct cs_cache_ent {
+	uint16_t sel;
+	struct x86_seg seg;
+};
+
+#define CS_CACHE_MAX 16
+
+struct sampler {
+	struct opts o;
+	struct gc_session sess;
+	bool have_sess;
+	struct ksym_table *syms;
+	struct gc_sample_layout layout;
+	struct gc_target *t;
+	struct gc_pace pace;
+
+	struct bucket *b;
+	size_t nb, cap;
+	int64_t nsamples;
+	int64_t *client_ns;      /* per sample: stop reply -> resumed */
+	size_t nclient, client_cap;
+	struct prof_stop *stops;
+	size_t nstops, stops_cap;
+
+	struct reg_slot r_rip, r_cs, r_eflags, r_cr0, r_efer, r_rsp;
+	bool have_slots;
+	unsigned long stack_reads;
+
+	struct cs_cache_ent cs_cache[CS_CACHE_MAX];
+	size_t ncs;
+	uint64_t last_pe_lma;    /* CR0.PE | EFER.LMA of the last sample */
+	unsigned long monitor_calls;
+
+	int64_t wall_ns;         /* first resume to the end, host */
+	bool complete;
+	char reason[128];        /* incomplete_reason */
+	bool exited_normally;
+};
+
+static int sig_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int signo)
+{
+	int saved = errno;
+	char c = (char)signo;
+
+	got_signal = signo;
+	if (write(sig_pipe[1], &c, 1) < 0) {
+		/* the pipe is full: a signal is already pending */
+	}
+	errno = saved;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: gdbstub-client sample [--latest | --wait | HOST:PORT | unix:PATH]\n"
+		"                             [--kernel FILE] [--hz N] [--duration SEC | --until-exit]\n"
+		"                             [-o FILE.json] [--top N] [--folded FILE|-] [--timeout SEC]\n");
+	exit(status);
+}
+
+static double parse_num(const char *opt, const char *v, double min)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || !(d >= min) || !isfinite(d)) {
+		set_die_status(2);
+		die("invalid %s '%s'", opt, v);
+	}
+	return d;
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o, int *timeout_s)
+{
+	int i;
+
+	memset(o, 0, sizeof *o);
+	o->hz = 1000;
+	o->top = 20;
+	o->until_exit = true;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has = i + 1 < argc;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			usage(0);
+		else if (!strcmp(a, "--latest"))
+			o->wait = false;
+		else if (!strcmp(a, "--wait"))
+			o->wait = true;
+		else if (!strcmp(a, "--kernel") && has)
+			o->kernel = argv[++i];
+		else if (!strcmp(a, "--hz") && has)
+			o->hz = parse_num(a, argv[++i], 1);
+		else if (!strcmp(a, "--duration") && has) {
+			o->duration_s = parse_num(a, argv[++i], 0.001);
+			o->until_exit = false;
+		} else if (!strcmp(a, "--until-exit")) {
+			o->until_exit = true;
+			o->duration_s = 0;
+		} else if (!strcmp(a, "-o") && has)
+			o->json = argv[++i];
+		else if (!strcmp(a, "--top") && has)
+			o->top = (size_t)parse_num(a, argv[++i], 1);
+		else if (!strcmp(a, "--folded") && has)
+			o->folded = argv[++i];
+		else if (!strcmp(a, "--timeout") && has)
+			*timeout_s = (int)parse_num(a, argv[++i], 1);
+		else if (a[0] == '-' && a[1]) {
+			set_die_status(2);
+			die("unknown option or missing value '%s' (see 'sample --help')", a);
+		} else if (!o->endpoint)
+			o->endpoint = a;
+		else {
+			set_die_status(2);
+			die("more than one endpoint: '%s' and '%s'", o->endpoint, a);
+		}
+	}
+	if (o->hz > 100000) {
+		set_die_status(2);
+		die("--hz %g is more than 100000", o->hz);
+	}
+}
+
+static void find_session(struct sampler *s, int timeout_s)
+{
+	char rundir[4096];
+	struct kit_err e;
+	int64_t t0 = now_ns();
+	int rc;
+
+	kit_rundir_path(rundir, sizeof rundir);
+	for (;;) {
+		rc = gc_session_latest(rundir, &s->sess, &e);
+		if (rc < 0)
+			die("%s", e.msg);
+		if (rc == 1)
+			break;
+		if (!s->o.wait)
+			die("no live qemu-wrapper session with a gdb endpoint in '%s' "
+			    "(start one, use --wait, or name HOST:PORT)", rundir);
+		if (now_ns() - t0 > (int64_t)timeout_s * 1000000000)
+			die("no qemu-wrapper session appeared in '%s' within %d s",
+			    rundir, timeout_s);
+		usleep(20 * 1000);
+	}
+	s->have_sess = true;
+	s->o.endpoint = s->sess.gdb;
+	if (!s->o.kernel && s->sess.kernel[0])
+		s->o.kernel = s->sess.kernel;
+}
+
+/* The bzImage header of path, when it is one ("HdrS" at 0x202). */
+static bool read_bzimage_header(const char *path, struct ksym_bzimage *bz)
+{
+	const uint8_t *payload;
+	size_t plen, len = 0, cap = 0;
+	uint8_t *data = NULL;
+	bool ok = false;
+	char magic[4];
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return false;
+	if (fseek(f, 0x202, SEEK_SET) || fread(magic, 1, 4, f) != 4 ||
+	    memcmp(magic, "HdrS", 4) || fseek(f, 0, SEEK_SET))
+		goto out;
+	for (;;) {
+		size_t n;
+
+		if (len == cap) {
+			uint8_t *d;
+
+			if (cap >= (size_t)256 << 20)
+				goto out;
+			cap = cap ? cap * 2 : (size_t)1 << 20;
+			if (!(d = realloc(data, cap)))
+				goto out;
+			data = d;
+		}
+		n = fread(data + len, 1, cap - len, f);
+		len += n;
+		if (!n)
+			break;
+	}
+	ok = ksym_bzimage_parse(data, len, bz, &payload, &plen, NULL) == 0;
+out:
+	free(data);
+	fclose(f);
+	return ok;
+}
+
+static void load_symbols(struct sampler *s)
+{
+	struct ksym_bzimage bz;
+	struct kit_err e;
+
+	gc_sample_layout_default(&s->layout);
+	if (!s->o.kernel)
+		return;
+	s->syms = ksym_open(s->o.kernel, 0, &e);
+	if (!s->syms)
+		warning("no symbols: %s", e.msg);
+	if (s->syms && s->syms->have_bzimage)
+		gc_sample_layout_bzimage(&s->layout, &s->syms->bz);
+	else if (read_bzimage_header(s->o.kernel, &bz))
+		gc_sample_layout_bzimage(&s->layout, &bz);
+	gc_sample_layout_symbols(&s->layout, s->syms);
+}
+
+/*
+ * Acknowledge the stub's next segments at once.  QEMU writes its '+' and
+ * then the reply as two segments; with Nagle on its side and our delayed
+ * ACK, the reply waits 40 ms for the ACK of the '+'.  Quick-ack mode is not
+ * permanent (the kernel drops it when it sees an interactive exchange), so
+ * it is set again before every request.  Not a TCP socket: a no-op.
+ */
+static void quickack(struct sampler *s)
+{
+	int one = 1;
+
+	(void)setsockopt(s->t->c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+}
+
+static int monitor(struct sampler *s, const char *cmd, struct rsp_buf *out);
+
+/* The CS descriptor for sel in protected/compatibility mode, from the
+ * cache or "info registers".  false when the monitor cannot say. */
+static bool cs_descriptor(struct sampler *s, uint16_t sel, struct x86_seg *out)
+{
+	struct rsp_buf text = RSP_BUF_INIT;
+	struct x86_segs segs;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->ncs; i++)
+		if (s->cs_cache[i].sel == sel) {
+			*out = s->cs_cache[i].seg;
+			return true;
+		}
+	if (!s->t->have_monitor)
+		return false;
+	memset(&segs, 0, sizeof segs);
+	rc = monitor(s, "info registers", &text);
+	s->monitor_calls++;
+	if (rc == -RSP_ERR_UNSUPPORTED)
+		s->t->have_monitor = false;
+	if (rc == 0 && text.data)
+		(void)x86_parse_info_registers(text.data, &segs);
+	rsp_buf_free(&text);
+	if (!segs.cs.valid || segs.cs.sel != sel)
+		return false;
+	if (s->ncs == CS_CACHE_MAX)
+		s->ncs = 0;   /* a firmware that cycles through selectors */
+	s->cs_cache[s->ncs].sel = sel;
+	s->cs_cache[s->ncs].seg = segs.cs;
+	s->ncs++;
+	*out = segs.cs;
+	return true;
+}
+
+static int add_bucket(struct sampler *s, enum x86_mode mode,
+		      const struct gc_where *w, const char *caller, uint64_t addr)
+{
+	struct bucket *b;
+	size_t i;
+
+	for (i = 0; i < s->nb; i++) {
+		b = &s->b[i];
+		if (b->mode == mode && b->region == w->region &&
+		    b->symbol == w->symbol && b->sym_addr == w->sym_addr &&
+		    b->caller == caller) {
+			if (addr < b->lo)
+				b->lo = addr;
+			if (addr > b->hi)
+				b->hi = addr;
+			b->count++;
+			return 0;
+		}
+	}
+	if (s->nb == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+
+		if (!(b = realloc(s->b, cap * sizeof *b)))
+			return -1;
+		s->b = b;
+		s->cap = cap;
+	}
+	b = &s->b[s->nb++];
+	b->mode = mode;
+	b->region = w->region;
+	b->symbol = w->symbol;
+	b->sym_addr = w->sym_addr;
+	b->caller = caller;
+	b->lo = b->hi = addr;
+	b->count = 1;
+	return 0;
+}
+
+/*
+ * Send a request and take its reply, flushing our delayed ACK of the
+ * stub's '+' in between (see quickack).  The reply is in c->reply.
+ */
+static int exchange(struct sampler *s, const char *payload, struct kit_err *err)
+{
+	struct rsp_conn *c = s->t->c;
+	int rc = rsp_send(c, payload, strlen(payload), err);
+
+	if (rc < 0)
+		return rc;
+	quickack(s);
+	return rsp_recv(c, c->timeout_ms, err);
+}
+
+/* qRcmd with the same care: its output comes as several 'O' packets. */
+static int monitor(struct sampler *s, const char *cmd, struct rsp_buf *out)
+{
+	struct rsp_conn *c = s->t->c;
+	char pkt[256];
+	size_t n = strlen(cmd);
+	int rc;
+
+	if (6 + 2 * n >= sizeof pkt)
+		return -RSP_ERR_INVAL;
+	memcpy(pkt, "qRcmd,", 6);
+	rsp_hex_encode(pkt + 6, cmd, n);
+	for (rc = exchange(s, pkt, NULL); rc == 0;) {
+		if (!rsp_is_console(c->reply.data, c->reply.len))
+			break;
+		if (rsp_parse_console(c->reply.data, c->reply.len, out) < 0)
+			return -RSP_ERR_NOMEM;
+		quickack(s);
+		rc = rsp_recv(c, c->timeout_ms, NULL);
+	}
+	if (rc < 0)
+		return rc;
+	if (!c->reply.len)
+		return -RSP_ERR_UNSUPPORTED;
+	return strcmp(c->reply.data, "OK") ? -RSP_ERR_TARGET : 0;
+}
+
+static void find_slot(const struct rsp_conn *c, const char *name,
+		      struct reg_slot *r)
+{
+	const struct rsp_reg *reg = rsp_tdesc_find(&c->tdesc, name);
+
+	r->offset = reg && reg->offset >= 0 && reg->bitsize <= 64 ? reg->offset : -1;
+	r->bytes = reg ? reg->bitsize / 8 : 0;
+}
+
+/* A register from the 'g' reply in c->reply; 0 when absent. */
+static uint64_t slot_value(const struct rsp_conn *c, const struct reg_slot *r)
+{
+	uint64_t v = 0;
+
+	if (r->offset < 0 || (size_t)(r->offset + r->bytes) * 2 > c->reply.len ||
+	    rsp_hex_le_to_u64(c->reply.data + 2 * r->offset, (size_t)r->bytes * 2,
+			      &v) < 0)
+		return 0;
+	return v;
+}
+
+struct regs {
+	uint64_t ip, cs, eflags, cr0, efer, sp;
+};
+
+static int read_regs(struct sampler *s, struct regs *r, struct kit_err *err)
+{
+	struct rsp_conn *c = s->t->c;
+
+	memset(r, 0, sizeof *r);
+	if (!s->have_slots && c->have_tdesc) {
+		find_slot(c, "rip", &s->r_rip);
+		find_slot(c, "cs", &s->r_cs);
+		find_slot(c, "eflags", &s->r_eflags);
+		find_slot(c, "cr0", &s->r_cr0);
+		find_slot(c, "efer", &s->r_efer);
+		find_slot(c, "rsp", &s->r_rsp);
+		s->have_slots = s->r_rip.offset >= 0;
+	}
+	if (!s->have_slots) {
+		/* no description: the library's way (slow on Nagle'd stubs) */
+		if (gc_reg(s->t, "rip", &r->ip, NULL) < 0 &&
+		    gc_reg(s->t, "eip", &r->ip, err) < 0)
+			return -1;
+		(void)gc_reg(s->t, "cs", &r->cs, NULL);
+		(void)gc_reg(s->t, "eflags", &r->eflags, NULL);
+		(void)gc_reg(s->t, "cr0", &r->cr0, NULL);
+		(void)gc_reg(s->t, "efer", &r->efer, NULL);
+		if (gc_reg(s->t, "rsp", &r->sp, NULL) < 0)
+			(void)gc_reg(s->t, "esp", &r->sp, NULL);
+		return 0;
+	}
+	if (exchange(s, "g", err) < 0)
+		return -1;
+	if (c->reply.len < 2 * (size_t)(s->r_rip.offset + s->r_rip.bytes) ||
+	    c->reply.data[0] == 'E')
+		return kit_seterr(err, RSP_ERR_PROTOCOL, "bad 'g' reply '%.40s'",
+				  c->reply.data);
+	r->ip = slot_value(c, &s->r_rip);
+	r->cs = slot_value(c, &s->r_cs);
+	r->eflags = slot_value(c, &s->r_eflags);
+	r->cr0 = slot_value(c, &s->r_cr0);
+	r->efer = slot_value(c, &s->r_efer);
+	r->sp = slot_value(c, &s->r_rsp);
+	return 0;
+}
+
+/*
+ * The probable caller of a kernel sample: the first word of the 64 bytes
+ * at the stack pointer that points inside a text symbol other than at its
+ * start (a return address), like Linux's "?" guesses.  One 'm' packet.
+ * Right for leaf functions and frames without locals; a stale return
+ * address can be taken for the caller elsewhere.
+ */
+static const char *stack_caller(struct sampler *s, enum x86_mode mode,
+				uint64_t sp)
+{
+	struct rsp_conn *c = s->t->c;
+	uint8_t buf[64];
+	char pkt[48];
+	size_t n, i, wsz = mode == X86_MODE_LONG64 ? 8 : 4;
+	struct gc_where w;
+	ssize_t got;
+
+	if (!s->syms || (mode != X86_MODE_LONG64 && mode != X86_MODE_PROT32 &&
+			 mode != X86_MODE_COMPAT32))
+		return NULL;
+	if (wsz == 4)
+		sp &= 0xffffffffu;
+	snprintf(pkt, sizeof pkt, "m%llx,%zx", (unsigned long long)sp, sizeof buf);
+	s->stack_reads++;
+	if (exchange(s, pkt, NULL) < 0 || !c->reply.len || c->reply.data[0] == 'E')
+		return NULL;
+	got = rsp_hex_decode(buf, sizeof buf, c->reply.data, c->reply.len);
+	if (got <= 0)
+		return NULL;
+	n = (size_t)got / wsz;
+	for (i = 0; i < n; i++) {
+		uint64_t v = rsp_le_to_u64(buf + i * wsz, wsz);
+
+		if (v < 0x1000)
+			continue;
+		memset(&w, 0, sizeof w);
+		gc_sample_attribute(&s->layout, s->syms, v, mode, false, 0, &w);
+		if (w.region == GC_REGION_KERNEL && w.symbol && v != w.sym_addr)
+			return w.symbol;
+	}
+	return NULL;
+}
+
+/* Where the stopped guest is: one 'g', the monitor when a new CS selector
+ * shows up in protected or compatibility mode, and for kernel samples one
+ * 'm' of the stack for the probable caller. */
+static int take_sample(struct sampler *s, struct kit_err *err)
+{
+	uint64_t addr, pe_lma;
+	struct x86_seg seg;
+	enum x86_mode mode;
+	struct gc_where w;
+	struct regs r;
+	const char *caller = NULL;
+	unsigned cpl;
+
+	if (read_regs(s, &r, err) < 0)
+		return -1;
+	memset(&seg, 0, sizeof seg);
+	seg.sel = (uint16_t)r.cs;
+	pe_lma = (r.cr0 & X86_CR0_PE) | (r.efer & X86_EFER_LMA);
+	if (pe_lma != s->last_pe_lma)
+		s->ncs = 0;   /* a mode switch: a new GDT is likely */
+	s->last_pe_lma = pe_lma;
+	if ((r.cr0 & X86_CR0_PE) &&
+	    !((r.eflags & X86_EFLAGS_VM) && !(r.efer & X86_EFER_LMA)))
+		(void)cs_descriptor(s, (uint16_t)r.cs, &seg);
+	mode = x86_mode_derive(r.cr0, r.efer, r.eflags, &seg);
+	/* real mode: cs * 16 + ip (x86_linear with an invalid seg) */
+	addr = x86_linear(mode, &seg, r.ip);
+	cpl = x86_mode_is_segmented(mode) ? (mode == X86_MODE_V86 ? 3 : 0)
+					  : (unsigned)(r.cs & 3);
+	gc_sample_attribute(&s->layout, s->syms, addr, mode,
+			    (r.cr0 & X86_CR0_PG) != 0, cpl, &w);
+	if (w.region == GC_REGION_KERNEL)
+		caller = stack_caller(s, mode, r.sp);
+	if (add_bucket(s, mode, &w, caller, addr) < 0)
+		return kit_seterr(err, ENOMEM, "out of memory");
+	s->nsamples++;
+	return 0;
+}
+
+static int record_stop(struct sampler *s, int64_t reported, int64_t resumed)
+{
+	if (s->nstops == s->stops_cap) {
+		size_t cap = s->stops_cap ? s->stops_cap * 2 : 1024;
+		struct prof_stop *p = realloc(s->stops, cap * sizeof *p);
+		int64_t *c;
+
+		if (!p)
+			return -1;
+		s->stops = p;
+		if (!(c = realloc(s->client_ns, cap * sizeof *c)))
+			return -1;
+		s->client_ns = c;
+		s->stops_cap = cap;
+	}
+	s->stops[s->nstops].kind = PROF_STOP_INTERRUPT;
+	s->stops[s->nstops].reported_ns = reported;
+	s->stops[s->nstops].resumed_ns = resumed;
+	s->client_ns[s->nstops] = resumed - reported;
+	s->nstops++;
+	return 0;
+}
+
+/*
+ * Sleep until deadline (host ns) unless the stub speaks first or a signal
+ * comes.  0 = deadline, 1 = the connection is readable, 2 = a signal.
+ */
+static int wait_until(struct sampler *s, int64_t deadline)
+{
+	struct rsp_conn *c = s->t->c;
+	struct pollfd pf[2];
+
+	if (c->rpos < c->rlen)
+		return 1;
+	for (;;) {
+		int64_t left = deadline - now_ns();
+		struct timespec ts;
+		int n;
+
+		if (got_signal)
+			return 2;
+		if (left <= 0)
+			return 0;
+		ts.tv_sec = (time_t)(left / 1000000000);
+		ts.tv_nsec = (long)(left % 1000000000);
+		pf[0].fd = c->fd;
+		pf[0].events = POLLIN;
+		pf[1].fd = sig_pipe[0];
+		pf[1].events = POLLIN;
+		n = ppoll(pf, 2, &ts, NULL);
+		if (n < 0 && errno != EINTR)
+			return 1;   /* let the read report it */
+		if (n > 0 && (pf[1].revents & POLLIN))
+			return 2;
+		if (n > 0 && pf[0].revents)
+			return 1;
+	}
+}
+
+/* The session's QEMU is gone (waits up to 2 s for the wrapper to reap it). */
+static bool qemu_gone(const struct sampler *s)
+{
+	int i;
+
+	if (!s->have_sess || s->sess.qemu_pid <= 0)
+		return false;
+	for (i = 0; i < 200; i++) {
+		if (kill((pid_t)s->sess.qemu_pid, 0) < 0 && errno == ESRCH)
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
+static void set_reason(struct sampler *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_reason(struct sampler *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof s->reason, fmt, ap);
+	va_end(ap);
+}
+
+/* The guest ended (W, X or a closed connection): say how. */
+static void ended(struct sampler *s, const struct gc_event *ev)
+{
+	if (ev->kind == GC_EV_EXITED) {
+		s->exited_normally = true;
+		set_reason(s, "guest exited (status %d)", ev->exit_status);
+	} else if (ev->kind == GC_EV_KILLED) {
+		set_reason(s, "guest killed (signal %d)", ev->signo);
+	} else if (qemu_gone(s)) {
+		s->exited_normally = true;
+		set_reason(s, "guest exited (qemu ended)");
+	} else {
+		set_reason(s, "connection dropped");
+	}
+}
+
+/* The sampling loop.  Returns 0, or -1 on an error (message printed). */
+static int run(struct sampler *s)
+{
+	struct kit_err e;
+	struct gc_event ev;
+	int64_t t_start, t_res, t_int, t_stop, t_now;
+	bool stopped = false, gone = false;
+	int why;
+
+	gc_pace_init(&s->pace, s->o.hz);
+	if (gc_continue(s->t, &e) < 0)
+		return error("cannot resume the guest: %s", e.msg);
+	t_start = t_res = now_ns();
+	for (;;) {
+		why = wait_until(s, t_res + gc_pace_wait(&s->pace));
+		t_int = now_ns();
+		if (why != 1)
+			gc_interrupt(s->t);
+		if (gc_wait(s->t, 2000, &ev, &e) < 0) {
+			if (e.code == RSP_ERR_CLOSED || e.code == RSP_ERR_TRUNCATED ||
+			    e.code == RSP_ERR_SYS) {
+				memset(&ev, 0, sizeof ev);
+				ev.kind = GC_EV_CLOSED;
+			} else {
+				set_reason(s, "error: %s", e.msg);
+				error("while sampling: %s", e.msg);
+				break;
+			}
+		}
+		t_stop = now_ns();
+		if (ev.kind == GC_EV_TIMEOUT) {
+			set_reason(s, "the guest did not stop within 2 s of an interrupt");
+			error("%s", s->reason);
+			break;
+		}
+		if (ev.kind == GC_EV_EXITED || ev.kind == GC_EV_KILLED ||
+		    ev.kind == GC_EV_CLOSED) {
+			gone = true;
+			ended(s, &ev);
+			s->pace.run_ns += t_stop - t_res;
+			break;
+		}
+		stopped = true;
+		/* the guest stopped between sending 0x03 and the reply */
+		gc_pace_ran(&s->pace, (why == 1 ? t_stop : t_int + (t_stop - t_int) / 2) - t_res);
+		if (take_sample(s, &e) < 0) {
+			set_reason(s, "error: %s", e.msg);
+			error("cannot read the registers: %s", e.msg);
+			break;
+		}
+		t_now = now_ns();
+		if (getenv("SAMPLE_DEBUG"))
+			fprintf(stderr, "dbg why=%d wait=%lld ran=%lld lat=%lld read=%lld\n", why,
+				(long long)(t_int - t_res), (long long)((t_int + (t_stop - t_int) / 2) - t_res),
+				(long long)(t_stop - t_int), (long long)(t_now - t_stop));
+		if (got_signal) {
+			set_reason(s, "interrupted (%s)", got_signal == SIGINT ? "SIGINT" :
+				   got_signal == SIGTERM ? "SIGTERM" : "signal");
+			break;
+		}
+		if (s->o.duration_s > 0 &&
+		    t_now - t_start >= (int64_t)(s->o.duration_s * 1e9)) {
+			s->complete = true;
+			break;
+		}
+		if (gc_continue(s->t, &e) < 0) {
+			memset(&ev, 0, sizeof ev);
+			ev.kind = GC_EV_CLOSED;
+			gone = true;
+			stopped = false;
+			ended(s, &ev);
+			break;
+		}
+		stopped = false;
+		t_res = now_ns();
+		if (record_stop(s, t_stop, t_res) < 0) {
+			set_reason(s, "out of memory");
+			break;
+		}
+	}
+	s->wall_ns = now_ns() - t_start;
+	if (gone) {
+		/* --until-exit: the end asked for; else cut short */
+		s->complete = s->o.until_exit && s->exited_normally;
+	} else if (stopped) {
+		if (gc_detach(s->t, &e) < 0)
+			warning("cannot detach: %s", e.msg);
+	}
+	if (!s->complete && !s->reason[0])
+		set_reason(s, "stopped early");
+	return 0;
+}
+
+/* Buckets merged over callers: the self time of each place, for the top
+ * table and the JSON.  *out is malloc'ed (sorted by count). */
+static int cmp_bucket(const void *a, const void *b);
+static int merge_callers(const struct sampler *s, struct bucket **out, size_t *nout)
+{
+	struct bucket *m = malloc((s->nb ? s->nb : 1) * sizeof *m);
+	size_t i, j, n = 0;
+
+	if (!m)
+		return -1;
+	for (i = 0; i < s->nb; i++) {
+		const struct bucket *b = &s->b[i];
+
+		for (j = 0; j < n; j++)
+			if (m[j].mode == b->mode && m[j].region == b->region &&
+			    m[j].symbol == b->symbol && m[j].sym_addr == b->sym_addr)
+				break;
+		if (j == n) {
+			m[n] = *b;
+			m[n++].caller = NULL;
+			continue;
+		}
+		m[j].count += b->count;
+		if (b->lo < m[j].lo)
+			m[j].lo = b->lo;
+		if (b->hi > m[j].hi)
+			m[j].hi = b->hi;
+	}
+	qsort(m, n, sizeof *m, cmp_bucket);
+	*out = m;
+	*nout = n;
+	return 0;
+}
+
+static int cmp_bucket(const void *a, const void *b)
+{
+	const struct bucket *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	if (x->region != y->region)
+		return (int)x->region - (int)y->region;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return (int)x->mode - (int)y->mode;
+}
+
+/* The name shown for a bucket: its symbol, else region and addresses. */
+static void place(const struct bucket *b, char *buf, size_t len)
+{
+	if (b->symbol)
+		snprintf(buf, len, "%s", b->symbol);
+	else if (b->lo == b->hi)
+		snprintf(buf, len, "[%s] 0x%llx", gc_region_name(b->region),
+			 (unsigned long long)b->lo);
+	else
+		snprintf(buf, len, "[%s] 0x%llx-0x%llx", gc_region_name(b->region),
+			 (unsigned long long)b->lo, (unsigned long long)b->hi);
+}
+
+static void print_report(struct sampler *s, const struct bucket *m, size_t nm,
+			 int64_t med, int64_t p95)
+{
+	size_t i, n = nm < s->o.top ? nm : s->o.top;
+	double guest_s = (double)s->pace.run_ns / 1e9;
+
+	if (!s->complete)
+		printf("INCOMPLETE: %s\n", s->reason);
+	printf("sample: %lld samples at %g Hz in %.3f s of guest running time "
+	       "(%.3f s wall); client %.0f us per sample (median), %.0f us p95; "
+	       "%llu ticks skipped; %lu monitor calls, %lu stack reads\n",
+	       (long long)s->nsamples, s->o.hz, guest_s, (double)s->wall_ns / 1e9,
+	       (double)med / 1e3, (double)p95 / 1e3,
+	       (unsigned long long)s->pace.missed, s->monitor_calls, s->stack_reads);
+	printf("%4s %7s %8s  %-48s %s\n", "rank", "percent", "samples",
+	       "symbol/region", "mode");
+	for (i = 0; i < n; i++) {
+		const struct bucket *b = &m[i];
+		char name[256];
+
+		place(b, name, sizeof name);
+		printf("%4zu %6.2f%% %8lld  %-48s %s\n", i + 1,
+		       s->nsamples ? 100.0 * (double)b->count / (double)s->nsamples : 0.0,
+		       (long long)b->count, name, gc_sample_mode_id(b->mode));
+	}
+	if (nm > n)
+		printf("(%zu more)\n", nm - n);
+	if (!s->complete)
+		printf("INCOMPLETE: %s\n", s->reason);
+}
+
+static int write_folded(struct sampler *s, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	size_t i;
+
+	if (!f)
+		return error_errno("cannot write '%s'", path);
+	for (i = 0; i < s->nb; i++) {
+		const struct bucket *b = &s->b[i];
+
+		if (b->symbol && b->caller)
+			fprintf(f, "%s;%s;%s;%s %lld\n", gc_sample_mode_id(b->mode),
+				gc_region_name(b->region), b->caller, b->symbol,
+				(long long)b->count);
+		else if (b->symbol)
+			fprintf(f, "%s;%s;%s %lld\n", gc_sample_mode_id(b->mode),
+				gc_region_name(b->region), b->symbol, (long long)b->count);
+		else if (b->lo == b->hi)
+			fprintf(f, "%s;%s;0x%llx %lld\n", gc_sample_mode_id(b->mode),
+				gc_region_name(b->region), (unsigned long long)b->lo,
+				(long long)b->count);
+		else
+			fprintf(f, "%s;%s;%s %lld\n", gc_sample_mode_id(b->mode),
+				gc_region_name(b->region), gc_region_name(b->region),
+				(long long)b->count);
+	}
+	if (f != stdout) {
+		if (fclose(f))
+			return error_errno("cannot write '%s'", path);
+	} else {
+		fflush(f);
+	}
+	return 0;
+}
+
+static int write_json(struct sampler *s, const struct bucket *m, size_t nm,
+		      const char *path)
+{
+	struct prof_profile *p = prof_new();
+	struct kit_err e;
+	struct utsname u;
+	char host[128], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+	int rc = -1;
+
+	if (!p)
+		return error("out of memory");
+	p->complete = s->complete;
+	p->end_ns = s->pace.run_ns;
+	p->samples.rate_hz = s->o.hz;
+	snprintf(host, sizeof host, "%s, %ld cpus",
+		 uname(&u) == 0 ? u.sysname : "unknown", sysconf(_SC_NPROCESSORS_ONLN));
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if ((!s->complete && prof_set_incomplete(p, s->reason, &e)) ||
+	    prof_set_str(&p->end, s->o.until_exit ? "exit" : "duration", &e) ||
+	    prof_set_str(&p->env.kernel, s->o.kernel, &e) ||
+	    prof_set_str(&p->env.kernel_version,
+			 s->syms && s->syms->version[0] ? s->syms->version : NULL, &e) ||
+	    prof_set_str(&p->env.accel, s->have_sess && s->sess.accel_active[0] ?
+			 s->sess.accel_active : NULL, &e) ||
+	    prof_set_str(&p->env.host, host, &e) ||
+	    prof_set_str(&p->env.recorded_at, when, &e) ||
+	    prof_set_str(&p->env.tool, "gdbstub-client sample", &e))
+		goto out;
+	for (i = 0; i < nm; i++) {
+		const struct bucket *b = &m[i];
+
+		if (prof_add_sample_mode(p, gc_region_name(b->region), b->symbol,
+					 gc_sample_mode_id(b->mode), b->count, &e))
+			goto out;
+	}
+	for (i = 0; i < s->nstops; i++)
+		if (prof_add_stop(p, PROF_STOP_INTERRUPT, s->stops[i].reported_ns,
+				  s->stops[i].resumed_ns, &e))
+			goto out;
+	prof_stops_summarize(&p->stops);
+	if (prof_save(p, path, &e))
+		goto out;
+	rc = 0;
+out:
+	if (rc)
+		error("%s", e.msg);
+	prof_free(p);
+	return rc;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		die_errno("cannot create a pipe");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int gc_sample_main(int argc, char **argv)
+{
+	struct sampler s;
+	struct kit_err e;
+	int timeout_s = 30, status;
+	int64_t med = 0, p95 = 0, *tmp;
+	struct bucket *merged = NULL;
+	size_t nmerged = 0;
+
+	memset(&s, 0, sizeof s);
+	parse_opts(argc, argv, &s.o, &timeout_s);
+	if (!s.o.endpoint)
+		find_session(&s, timeout_s);
+	install_signals();
+	load_symbols(&s);
+	/* sub-millisecond sleeps: the default 50 us slack is 5 % at 1 kHz */
+	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	s.t = gc_target_open(s.o.endpoint, timeout_s * 1000, &e);
+	if (!s.t)
+		die("cannot attach to '%s': %s", s.o.endpoint, e.msg);
+	s.t->syms = s.syms;
+	s.t->c->wake_fd = -1;
+	fprintf(stderr, "sample: attached to %s%s; %g Hz, %s\n", s.o.endpoint,
+		s.have_sess && s.sess.hold ? " (held at the reset vector)" : "",
+		s.o.hz, s.o.until_exit ? "until the guest exits" : "for a duration");
+	run(&s);
+	gc_target_close(s.t);
+	s.t = NULL;
+
+	if (s.nstops && (tmp = malloc(s.nstops * sizeof *tmp))) {
+		memcpy(tmp, s.client_ns, s.nstops * sizeof *tmp);
+		med = gc_sample_percentile(tmp, s.nstops, 50);
+		p95 = gc_sample_percentile(tmp, s.nstops, 95);
+		free(tmp);
+	}
+	qsort(s.b, s.nb, sizeof *s.b, cmp_bucket);
+	if (merge_callers(&s, &merged, &nmerged) < 0)
+		die("out of memory");
+	print_report(&s, merged, nmerged, med, p95);
+	fflush(stdout);
+	status = s.complete ? 0 : 1;
+	if (s.o.folded && write_folded(&s, s.o.folded) < 0)
+		status = 1;
+	if (s.o.json && write_json(&s, merged, nmerged, s.o.json) < 0)
+		status = 1;
+	free(merged);
+	free(s.b);
+	free(s.stops);
+	free(s.client_ns);
+	ksym_free(s.syms);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	return status;
+}
