@@ -86,6 +86,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -372,7 +374,7 @@ struct rec_ms {
 
 struct rec_ic {
 	const char *fn;
-	char level[8];
+	char level[16];
 	int sync;
 	char module[64];
 	uint64_t addr;
@@ -438,6 +440,9 @@ struct rec {
 	char endname[64];
 	int sigpipe[2];
 	int signo;
+	bool trace_stderr;             /* GDBSTUB_TRACE was set */
+	bool raw;                      /* --raw: no latency correction */
+	int64_t latency;               /* ns, the stub's resume -> stop cost */
 };
 
 static volatile sig_atomic_t rec_signal;
@@ -582,12 +587,51 @@ static int find_session(struct rec *r)
 	}
 }
 
+/*
+ * Acknowledge the stub's next segments at once.  QEMU writes its '+' and
+ * then the reply (or, after a continue, the stop reply) as separate
+ * segments; with Nagle on its side and our delayed ACK, the second waits up
+ * to 40 ms for the ACK of the first, which would be counted as guest time.
+ * Quick-ack mode is not permanent, so it is set before every request.  Not
+ * a TCP socket: a no-op.
+ */
+static void quickack(struct rec *r)
+{
+	int one = 1;
+
+	(void)setsockopt(r->c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+}
+
+/*
+ * The trace hook sees every byte sequence as it is received ("<- +" right
+ * after the '+' is read): setting TCP_QUICKACK then sends the ACK that the
+ * kernel was holding back at once, so QEMU's Nagle releases the reply that
+ * follows its '+'.  (QEMU's own "-gdb tcp:" sets nodelay; the wrapper's
+ * chardev does not.)  The user's GDBSTUB_TRACE still prints.
+ */
+static void trace_hook(void *ctx, const char *line)
+{
+	struct rec *r = ctx;
+
+	if (line[0] == '<')
+		quickack(r);
+	if (r->trace_stderr)
+		rsp_trace_stderr(NULL, line);
+}
+
+static ssize_t read_mem(struct rec *r, uint64_t addr, void *buf, size_t len)
+{
+	quickack(r);
+	return rsp_read_memory(r->c, addr, buf, len, NULL);
+}
+
 /* ---- breakpoints ---- */
 
 static int bp_insert(struct rec *r, uint64_t addr)
 {
 	struct kit_err e;
 
+	quickack(r);
 	if (rsp_insert_break(r->c, RSP_BP_SW, addr, 1, &e) < 0)
 		return error("cannot insert a breakpoint at 0x%llx: %s",
 			     (unsigned long long)addr, e.msg);
@@ -598,6 +642,7 @@ static int bp_remove(struct rec *r, uint64_t addr)
 {
 	struct kit_err e;
 
+	quickack(r);
 	if (rsp_remove_break(r->c, RSP_BP_SW, addr, 1, &e) < 0)
 		return error("cannot remove the breakpoint at 0x%llx: %s",
 			     (unsigned long long)addr, e.msg);
@@ -676,6 +721,7 @@ static int resume(struct rec *r)
 	if (r->resumed_once)
 		prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
 	r->resume_host = t;
+	quickack(r);
 	rc = rsp_continue(r->c, &e);
 	if (rc < 0)
 		return error("cannot resume the guest: %s", e.msg);
@@ -684,11 +730,17 @@ static int resume(struct rec *r)
 	return 0;
 }
 
-/* After a stop reply: time accounting. */
+/* After a stop reply: time accounting.  Each resume -> stop interval
+ * also holds the stub's own latency (QEMU starting and stopping the vCPU,
+ * the stop reply), measured at attach: that is not guest running time
+ * (the guest's TSC does not count it either). */
 static void stopped(struct rec *r, enum prof_stop_kind kind)
 {
+	int64_t d;
+
 	r->stop_host = mono();
-	r->g += r->stop_host - r->resume_host;
+	d = r->stop_host - r->resume_host - r->latency;
+	r->g += d > 0 ? d : 0;
 	r->running = false;
 	r->last_kind = kind;
 }
@@ -703,6 +755,7 @@ static int step_over(struct rec *r)
 
 	prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
 	r->resume_host = t;
+	quickack(r);
 	rc = rsp_step(r->c, &st, &e);
 	if (rc < 0)
 		return error("cannot single-step: %s", e.msg);
@@ -719,6 +772,7 @@ static int read_regs(struct rec *r, uint64_t *linear, uint64_t *ip)
 {
 	struct kit_err e;
 
+	quickack(r);
 	if (rsp_get_pc(r->c, linear, ip, &e) < 0)
 		return error("cannot read registers: %s", e.msg);
 	return 0;
@@ -736,8 +790,49 @@ static int write_reg(struct rec *r, const char *name, uint64_t v)
 {
 	struct kit_err e;
 
+	quickack(r);
 	if (rsp_write_register_u64(r->c, name, v, &e) < 0)
 		return error("cannot write register '%s': %s", name, e.msg);
+	return 0;
+}
+
+/*
+ * The stub's latency: the median time a single step at the reset vector
+ * takes from the request to the stop reply (one instruction of guest work,
+ * nothing translated yet).  These steps are debug stops and are counted.
+ */
+#define REC_CAL_STEPS 15
+static int calibrate(struct rec *r)
+{
+	int64_t lat[REC_CAL_STEPS], tmp;
+	struct rsp_stop st;
+	struct kit_err e;
+	int i, j;
+
+	for (i = 0; i < REC_CAL_STEPS; i++) {
+		int64_t t = mono();
+
+		if (r->resumed_once)
+			prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
+		quickack(r);
+		r->resume_host = t;
+		if (rsp_step(r->c, &st, &e) < 0)
+			return error("cannot single-step: %s", e.msg);
+		r->stop_host = mono();
+		r->resumed_once = true;
+		r->last_kind = PROF_STOP_DEBUG;
+		lat[i] = r->stop_host - t;
+	}
+	for (i = 1; i < REC_CAL_STEPS; i++)
+		for (j = i; j > 0 && lat[j - 1] > lat[j]; j--) {
+			tmp = lat[j];
+			lat[j] = lat[j - 1];
+			lat[j - 1] = tmp;
+		}
+	r->latency = r->raw ? 0 : lat[REC_CAL_STEPS / 2];
+	progress(r, "stub latency %.3f ms per resume (median of %d steps at the "
+		 "reset vector)%s", ms_of(lat[REC_CAL_STEPS / 2]), REC_CAL_STEPS,
+		 r->raw ? "; not subtracted (--raw)" : "; subtracted from every interval");
 	return 0;
 }
 
@@ -757,7 +852,7 @@ static int load_table_from_memory(struct rec *r)
 	buf = malloc(b - a);
 	if (!buf)
 		return -1;
-	got = rsp_read_memory(r->c, a, buf, b - a, NULL);
+	got = read_mem(r, a, buf, b - a);
 	if (got != (ssize_t)(b - a)) {
 		free(buf);
 		return -1;
@@ -814,14 +909,14 @@ static int prepare_initcalls(struct rec *r)
 			     (size_t)r->doi_size : sizeof code;
 		uint8_t ebytes[16];
 
-		got = rsp_read_memory(r->c, r->doi_addr, code, len, NULL);
+		got = read_mem(r, r->doi_addr, code, len);
 		if (got < 16)
 			return 0;
 		if (rec_find_return_site(code, (size_t)got, r->doi_addr, r->syms,
 					 &r->rs, &e) < 0)
 			return 0;   /* maybe not decompressed yet */
-		if (rsp_read_memory(r->c, r->rs.ret_addr, ebytes, sizeof ebytes,
-				    NULL) == (ssize_t)sizeof ebytes &&
+		if (read_mem(r, r->rs.ret_addr, ebytes, sizeof ebytes) ==
+		    (ssize_t)sizeof ebytes &&
 		    rec_decode_emul(ebytes, sizeof ebytes, r->rs.ret_addr,
 				    &r->emul) == 0)
 			r->emul_ok = r->emul.kind != REC_EMUL_NONE;
@@ -933,7 +1028,7 @@ static int on_entry(struct rec *r, size_t i, uint64_t ip)
 		return step_over(r);
 	/* The breakpoint is gone, so continuing from it does not stop again;
 	 * when the function opens with ftrace's 5-byte NOP, skip it anyway. */
-	if (rsp_read_memory(r->c, ic->addr, b, 5, NULL) == 5 &&
+	if (read_mem(r, ic->addr, b, 5) == 5 &&
 	    !memcmp(b, "\x0f\x1f\x44\x00\x00", 5)) {
 		r->nnop++;
 		return write_reg(r, "rip", ip + 5);
@@ -996,8 +1091,8 @@ static int on_return(struct rec *r, uint64_t ip)
 		} else if (r->emul.kind == REC_EMUL_MOV_MEM) {
 			uint8_t m[8];
 
-			if (rsp_read_memory(r->c, r->emul.mem, m,
-					    (size_t)r->emul.src_bytes, NULL) !=
+			if (read_mem(r, r->emul.mem, m,
+					    (size_t)r->emul.src_bytes) !=
 			    r->emul.src_bytes)
 				return step_over(r);
 			src = rsp_le_to_u64(m, (size_t)r->emul.src_bytes);
@@ -1137,7 +1232,7 @@ static int save_memory(struct rec *r)
 	buf = malloc(len);
 	if (!buf)
 		return error("out of memory");
-	got = rsp_read_memory(r->c, addr, buf, len, NULL);
+	got = read_mem(r, addr, buf, len);
 	if (got != (ssize_t)len) {
 		error("cannot read %llu bytes at 0x%llx", len, addr);
 		goto out;
@@ -1248,6 +1343,7 @@ static void halt_running(struct rec *r)
 	}
 	if (!r->running || !r->alive)
 		return;
+	quickack(r);
 	if (rsp_interrupt(r->c, &e) < 0 ||
 	    rsp_wait_stop(r->c, 3000, &st, &e) < 0) {
 		r->alive = false;
@@ -1358,9 +1454,11 @@ static void detach(struct rec *r)
 	while (r->c->nbps > 0) {
 		const struct rsp_bp *b = &r->c->bps[r->c->nbps - 1];
 
+		quickack(r);
 		if (rsp_remove_break(r->c, b->type, b->addr, b->kind, &e) < 0)
 			break;
 	}
+	quickack(r);
 	rsp_detach(r->c, &e);
 }
 
@@ -1389,7 +1487,8 @@ static void fill_env(struct rec *r)
 	gmtime_r(&now, &tm);
 	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	prof_set_str(&env->recorded_at, buf, NULL);
-	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (initcalls=%s%s%s)",
+	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (stub latency %lld ns subtracted per resume; initcalls=%s%s%s)",
+		 (long long)r->latency,
 		 r->mode == IC_BREAKPOINTS ? "breakpoints" :
 		 r->mode == IC_ENTRIES ? "entries: duration to the next initcall's entry, return values not seen" :
 		 "off",
@@ -1458,13 +1557,27 @@ static int write_profile(struct rec *r)
 	return 0;
 }
 
+/* kernel-symbols keeps levels in 8 bytes ("postcor"): the full name. */
+static void full_level(char *out, size_t len, const char *lv)
+{
+	size_t i, n = strnlen(lv, 8);
+
+	snprintf(out, len, "%.*s", (int)n, lv);
+	for (i = 0; i < sizeof prof_levels / sizeof prof_levels[0]; i++)
+		if (n && !strncmp(prof_levels[i], lv, n)) {
+			snprintf(out, len, "%s", prof_levels[i]);
+			return;
+		}
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: profile [--latest | --wait | ENDPOINT] [--kernel FILE]\n"
 		"               [--initcalls=breakpoints|entries|off] [--milestones NAME,...]\n"
 		"               [--until MILESTONE | --until-exit] [--timeout SEC]\n"
-		"               [--progress N] [--save-memory ADDR:LEN:FILE] -o FILE.json\n");
+		"               [--progress N] [--save-memory ADDR:LEN:FILE] [--raw]\n"
+		"               -o FILE.json\n");
 }
 
 static int parse_args(struct rec *r, int argc, char **argv)
@@ -1507,6 +1620,8 @@ static int parse_args(struct rec *r, int argc, char **argv)
 			r->timeout_s = strtod(v, NULL);
 			if (r->timeout_s <= 0)
 				return error("bad timeout '%s'", v);
+		} else if (!strcmp(a, "--raw")) {
+			r->raw = true;
 		} else if (!strcmp(a, "--progress")) {
 			NEED();
 			r->progress_every = strtoul(v, NULL, 10);
@@ -1622,7 +1737,8 @@ int gc_profile_main(int argc, char **argv)
 			for (i = 0; i < n; i++) {
 				r->ics[i].addr = tab[i].fn;
 				r->ics[i].fn = tab[i].func;
-				memcpy(r->ics[i].level, tab[i].level, sizeof tab[i].level);
+				full_level(r->ics[i].level, sizeof r->ics[i].level,
+					   tab[i].level);
 				r->ics[i].sync = tab[i].sync;
 				memcpy(r->ics[i].module, tab[i].module, sizeof tab[i].module);
 			}
@@ -1647,6 +1763,9 @@ int gc_profile_main(int argc, char **argv)
 		error("cannot connect to '%s': %s", r->endpoint ? r->endpoint : r->gdb, e.msg);
 		goto out;
 	}
+	r->trace_stderr = r->c->trace != NULL;
+	r->c->trace = trace_hook;
+	r->c->trace_ctx = r;
 	if (rsp_qSupported(r->c, &e) < 0) {
 		error("'%s' is not a gdb stub: %s", r->endpoint ? r->endpoint : r->gdb, e.msg);
 		goto out;
@@ -1678,6 +1797,8 @@ int gc_profile_main(int argc, char **argv)
 		 r->mode == IC_BREAKPOINTS ? "breakpoints" :
 		 r->mode == IC_ENTRIES ? "entries" : "off",
 		 r->until ? r->until : "qemu exits");
+	if (calibrate(r) < 0)
+		goto out;
 	phase_open(r, "firmware", 0);
 	if (record(r) < 0)
 		set_incomplete(r, "connection dropped");
