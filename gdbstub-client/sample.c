@@ -24,6 +24,8 @@
  *   --duration is host (wall) seconds from the first resume; without it
  *   sampling lasts until the guest exits (--until-exit, the default).
  *   At the end the client detaches and the guest runs on.
+ *   GDBSTUB_SAMPLE_TRACE=1 prints one line per sample on stderr: how long
+ *   the client waited, the guest ran, the stop took to come, the read took.
  *
  * How it works
  *   Pacing is in guest running time: the time between a resume and the
@@ -343,6 +345,7 @@ struct sampler {
 	uint64_t last_pe_lma;    /* CR0.PE | EFER.LMA of the last sample */
 	unsigned long monitor_calls;
 
+	bool trace;              /* GDBSTUB_SAMPLE_TRACE: one line per sample */
 	int64_t wall_ns;         /* first resume to the end, host */
 	bool complete;
 	char reason[128];        /* incomplete_reason */
@@ -965,8 +968,8 @@ static int run(struct sampler *s)
 			break;
 		}
 		t_now = now_ns();
-		if (getenv("SAMPLE_DEBUG"))
-			fprintf(stderr, "dbg why=%d wait=%lld ran=%lld lat=%lld read=%lld\n", why,
+		if (s->trace)
+			fprintf(stderr, "sample: why=%d wait_ns=%lld ran_ns=%lld stop_latency_ns=%lld read_ns=%lld\n", why,
 				(long long)(t_int - t_res), (long long)((t_int + (t_stop - t_int) / 2) - t_res),
 				(long long)(t_stop - t_int), (long long)(t_now - t_stop));
 		if (got_signal) {
@@ -1187,6 +1190,43 @@ out:
 	return rc;
 }
 
+/*
+ * gc_target_open, but first taking the stop reply QEMU sends on its own
+ * when a debugger connects to a running guest (it stops the VM and reports
+ * "T02thread:01;" unasked).  Read as the answer to qSupported, it would
+ * shift every later reply by one.  A guest held with -S sends nothing:
+ * the wait is bounded (150 ms).
+ */
+static struct gc_target *open_target(const char *spec, int timeout_ms,
+				     struct kit_err *err)
+{
+	struct gc_target *t = calloc(1, sizeof *t);
+	struct pollfd pf;
+
+	if (!t) {
+		kit_seterr(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (!(t->c = rsp_connect(spec, timeout_ms, err)))
+		goto fail;
+	t->c->timeout_ms = timeout_ms;
+	pf.fd = t->c->fd;
+	pf.events = POLLIN;
+	if (poll(&pf, 1, 150) == 1 && rsp_recv(t->c, 1000, err) < 0)
+		goto fail;
+	if (rsp_start(t->c, err) < 0)
+		goto fail;
+	t->kvm = -1;
+	t->have_monitor = true;
+	t->next_num = 1;
+	gc_sigtab_init(&t->sigs);
+	return t;
+fail:
+	rsp_close(t->c);
+	free(t);
+	return NULL;
+}
+
 static void install_signals(void)
 {
 	struct sigaction sa;
@@ -1215,11 +1255,13 @@ int gc_sample_main(int argc, char **argv)
 	parse_opts(argc, argv, &s.o, &timeout_s);
 	if (!s.o.endpoint)
 		find_session(&s, timeout_s);
+	s.trace = getenv("GDBSTUB_SAMPLE_TRACE") && *getenv("GDBSTUB_SAMPLE_TRACE") &&
+		  strcmp(getenv("GDBSTUB_SAMPLE_TRACE"), "0");
 	install_signals();
 	load_symbols(&s);
 	/* sub-millisecond sleeps: the default 50 us slack is 5 % at 1 kHz */
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-	s.t = gc_target_open(s.o.endpoint, timeout_s * 1000, &e);
+	s.t = open_target(s.o.endpoint, timeout_s * 1000, &e);
 	if (!s.t)
 		die("cannot attach to '%s': %s", s.o.endpoint, e.msg);
 	s.t->syms = s.syms;
