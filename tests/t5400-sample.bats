@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# gdbstub-client sample (driver: gdbstub-client/boot-sample) against QEMU
+# 7.2 under TCG: the test guest's fake initcalls in the ratio of their spin
+# times, a guest spinning at 0x7c00, interrupted and dead guests, and the
+# Debian kernel from the reset vector to its no-root panic.
+
+load lib
+
+SAMPLE=$KIT/gdbstub-client/boot-sample
+GUEST_ELF=$KIT/tests/guests/build/guest.elf
+GUEST_IMG=$KIT/tests/guests/build/guest.img
+VMLINUZ=/boot/vmlinuz-6.1.0-56-amd64
+GUEST_ARGS=(-machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32
+	-drive "file=$GUEST_IMG,format=raw,if=ide")
+
+setup() {
+	[ -x "$SAMPLE" ] || skip "boot-sample not built"
+	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
+	wrapper_env
+}
+
+teardown() { kill_tracked; }
+
+expect_line() {
+	grep -Eq -- "$1" <<<"$output" || {
+		echo "# expected a line matching '$1', saw:"
+		sed 's/^/#   /' <<<"$output"
+		false
+	}
+}
+
+# Run the sampler in the foreground, bounded; output in $output.
+sample() {
+	run timeout 120 "$SAMPLE" "$@"
+}
+
+# The top table's rows, the folded file and the summary must agree.
+check_table_and_folded() { # $1 = folded file
+	local n rows sum
+	n=$(sed -nE 's/^sample: ([0-9]+) samples at .*/\1/p' <<<"$output")
+	[ -n "$n" ] && [ "$n" -gt 0 ] || { echo "# no summary line:"; echo "$output"; false; }
+	expect_line '^rank percent  samples  symbol/region +mode$'
+	# every row: rank, percent, count, place, mode
+	rows=$(grep -E '^ *[0-9]+ ' <<<"$output" | grep -vE '^ *[0-9]+ +[0-9.]+% +[0-9]+  .+ (real|v86|prot16|prot32|compat16|compat32|long64|unknown)$' || true)
+	[ -z "$rows" ] || { echo "# malformed rows:"; echo "$rows"; false; }
+	# folded: mode;region[;caller];symbol count, counts add up to the samples
+	bad=$(grep -vE '^(real|v86|prot16|prot32|compat16|compat32|long64|unknown);[a-z-]+(;[^ ;]+){1,2} [0-9]+$' "$1" || true)
+	[ -z "$bad" ] || { echo "# malformed folded lines:"; echo "$bad"; false; }
+	sum=$(awk '{s += $NF} END {print s + 0}' "$1")
+	[ "$sum" -eq "$n" ] || { echo "# folded sums to $sum, summary says $n"; false; }
+}
+
+# samples whose stack holds frame $2, from folded file $1
+frame_count() {
+	awk -v f="$2" '{ k = split($1, a, ";"); for (i = 1; i <= k; i++) if (a[i] == f) { s += $2; break } }
+		END { print s + 0 }' "$1"
+}
+
+@test "test guest from the reset vector: initcall shares in the ratio of their spins, bios-rom, table and folded well-formed" {
+	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
+	start_wrapper "${GUEST_ARGS[@]}" "${EXIT_DEVICE[@]}"
+	sample --wait --kernel "$GUEST_ELF" --until-exit --top 1000 \
+		--folded "$BATS_TEST_TMPDIR/f.txt" -o "$BATS_TEST_TMPDIR/p.json"
+	[ "$status" -eq 0 ] || { echo "# status $status:"; echo "$output"; false; }
+	wait_until 10 test -s "$BATS_TEST_TMPDIR/wrapper.rc"
+	[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" -eq 33 ] || {
+		echo "# the guest did not finish (status $(cat "$BATS_TEST_TMPDIR/wrapper.rc"))"; false; }
+	check_table_and_folded "$BATS_TEST_TMPDIR/f.txt"
+	! grep -q INCOMPLETE <<<"$output"
+	grep -Eq '^real;bios-rom;' "$BATS_TEST_TMPDIR/f.txt" || {
+		echo "# no real-mode BIOS samples:"; cat "$BATS_TEST_TMPDIR/f.txt"; false; }
+	grep -Eq '^ +[0-9]+ +[0-9.]+% +[0-9]+  \[bios-rom\]' <<<"$output"
+
+	# The fake initcalls spin 1 4 2 30 8 15 3 6 ms (69 in all).  At 1 kHz
+	# of guest time a spin of T ms gets T +- 1 samples (the sampling is
+	# periodic; stop latency, 0.1-0.3 ms, shifts the grid), so the share of
+	# each spin of 8 ms or more is checked within +-30 % relative of
+	# T / 69; measured here: 27-33, 8-9, 14-16 samples of 91-101.
+	local f ms c total=0 lo hi
+	declare -A spin=([alpha]=1 [beta]=4 [gamma]=2 [delta]=30 [epsilon]=8
+			 [zeta]=15 [eta]=3 [theta]=6)
+	for f in "${!spin[@]}"; do
+		c=$(frame_count "$BATS_TEST_TMPDIR/f.txt" "fake_init_$f")
+		total=$((total + c))
+		eval "got_$f=$c"
+	done
+	[ "$total" -ge 40 ] || { echo "# only $total samples in the initcalls"; cat "$BATS_TEST_TMPDIR/f.txt"; false; }
+	for f in delta zeta epsilon; do
+		ms=${spin[$f]}
+		eval "c=\$got_$f"
+		# c / total within [0.7, 1.3] * ms / 69, in integers
+		lo=$((70 * ms * total)); hi=$((130 * ms * total))
+		[ $((100 * 69 * c)) -ge "$lo" ] && [ $((100 * 69 * c)) -le "$hi" ] || {
+			echo "# fake_init_$f: $c of $total initcall samples, expected $ms/69 +-30 %"
+			cat "$BATS_TEST_TMPDIR/f.txt"; false; }
+	done
+	[ "$got_delta" -gt "$got_zeta" ] && [ "$got_zeta" -gt "$got_epsilon" ]
+
+	# the profile JSON: complete, the rate, modes, one interrupt stop per
+	# resume, the client's time per sample
+	run jq -r '[.complete, .samples.rate_hz, (.samples.entries | length > 0),
+		    (.samples.entries | all(.mode != null)), .stops.interrupt_stops,
+		    (.stops.median_ns > 0), (.end_ns > 0)] | @tsv' "$BATS_TEST_TMPDIR/p.json"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^true.1000.true.true.[0-9]+.true.true$ ]] || { echo "# json: $output"; false; }
+}
+
+@test "a guest spinning at 0x7c00 (already running): --duration 2 says >= 95 % at 0x7c00" {
+	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
+	export QEMU_WRAPPER_HOLD=0
+	start_wrapper "${BARE_GUEST[@]}" \
+		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
+	wait_until 10 sessions_at_least 1
+	local t0=$SECONDS
+	sample --latest --duration 2 --folded "$BATS_TEST_TMPDIR/f.txt"
+	[ "$status" -eq 0 ] || { echo "# status $status:"; echo "$output"; false; }
+	[ $((SECONDS - t0)) -le 8 ] || { echo "# took $((SECONDS - t0)) s"; false; }
+	check_table_and_folded "$BATS_TEST_TMPDIR/f.txt"
+	local top
+	top=$(grep -E '^ +1 ' <<<"$output")
+	[[ "$top" =~ ^\ +1\ +(9[5-9]|100)\.[0-9]+%\ +[0-9]+\ +\[boot-sector\]\ 0x7c00\ +real$ ]] || {
+		echo "# top row: '$top'"; echo "$output"; false; }
+	# the guest runs on after the sampler detached
+	proc_alive "$(session_get "$WPID" .qemu_pid)"
+}
+
+@test "interrupted: SIGINT and SIGTERM write what was collected, marked incomplete; the guest runs on" {
+	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
+	export QEMU_WRAPPER_HOLD=0
+	start_wrapper "${BARE_GUEST[@]}" \
+		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
+	wait_until 10 sessions_at_least 1
+	local sig pid rc
+	for sig in INT TERM; do
+		rc=0
+		"$SAMPLE" --latest --duration 30 -o "$BATS_TEST_TMPDIR/$sig.json" \
+			>"$BATS_TEST_TMPDIR/$sig.out" 2>&1 &
+		pid=$!
+		track "$pid"
+		sleep 1
+		kill -"$sig" "$pid"
+		wait_until 10 proc_gone "$pid"
+		wait "$pid" || rc=$?
+		[ "$rc" -eq 1 ] || { echo "# SIG$sig: status $rc"; cat "$BATS_TEST_TMPDIR/$sig.out"; false; }
+		grep -q "^INCOMPLETE: interrupted (SIG$sig)$" "$BATS_TEST_TMPDIR/$sig.out"
+		grep -Eq '^sample: [1-9][0-9]* samples' "$BATS_TEST_TMPDIR/$sig.out"
+		run jq -r '[.complete, .incomplete_reason, (.samples.entries | length)] | @tsv' \
+			"$BATS_TEST_TMPDIR/$sig.json"
+		[ "$output" = "false	interrupted (SIG$sig)	$(jq '.samples.entries | length' "$BATS_TEST_TMPDIR/$sig.json")" ]
+		[[ "$output" != *"	0" ]]
+		proc_alive "$(session_get "$WPID" .qemu_pid)"
+	done
+}
+
+@test "dead guest: qemu killed while sampling, and a connection that drops, are incomplete" {
+	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
+	export QEMU_WRAPPER_HOLD=0
+	start_wrapper "${BARE_GUEST[@]}" \
+		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
+	wait_until 10 sessions_at_least 1
+	local qpid ep pid rc=0
+	qpid=$(session_get "$WPID" .qemu_pid)
+	"$SAMPLE" --latest --duration 30 -o "$BATS_TEST_TMPDIR/k.json" \
+		>"$BATS_TEST_TMPDIR/k.out" 2>&1 &
+	pid=$!
+	track "$pid"
+	sleep 1
+	kill -KILL "$qpid"
+	wait_until 10 proc_gone "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 1 ] || { echo "# status $rc"; cat "$BATS_TEST_TMPDIR/k.out"; false; }
+	grep -Eq '^INCOMPLETE: guest exited \(qemu ended\)$' "$BATS_TEST_TMPDIR/k.out"
+	[ "$(jq -r '[.complete, .incomplete_reason] | @tsv' "$BATS_TEST_TMPDIR/k.json")" = \
+	  "false	guest exited (qemu ended)" ]
+
+	# a bare endpoint (no session: nobody to ask whether qemu ended)
+	PORT=$(free_port)
+	( qemu-system-x86_64 "${BARE_GUEST[@]}" -drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide" \
+		-gdb "tcp:127.0.0.1:$PORT" </dev/null >/dev/null 2>&1 &
+	  echo $! >"$BATS_TEST_TMPDIR/qemu.pid" ) 3>&-
+	qpid=$(cat "$BATS_TEST_TMPDIR/qemu.pid")
+	track "$qpid"
+	wait_until 5 eval "ss -Hltn 'sport = :$PORT' | grep -q ."
+	rc=0
+	"$SAMPLE" "127.0.0.1:$PORT" --until-exit -o "$BATS_TEST_TMPDIR/d.json" \
+		>"$BATS_TEST_TMPDIR/d.out" 2>&1 &
+	pid=$!
+	track "$pid"
+	sleep 1
+	kill -KILL "$qpid"
+	wait_until 10 proc_gone "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 1 ] || { echo "# status $rc"; cat "$BATS_TEST_TMPDIR/d.out"; false; }
+	grep -q '^INCOMPLETE: connection dropped$' "$BATS_TEST_TMPDIR/d.out"
+	[ "$(jq -r .complete "$BATS_TEST_TMPDIR/d.json")" = false ]
+
+	# nothing listening: an error, no profile
+	sample "127.0.0.1:$(free_port)" --duration 1 -o "$BATS_TEST_TMPDIR/none.json"
+	[ "$status" -eq 1 ]
+	expect_line "cannot attach to '127.0.0.1:[0-9]+'"
+	[ ! -e "$BATS_TEST_TMPDIR/none.json" ]
+}
+
+@test "usage errors exit 2" {
+	sample --hz 0
+	[ "$status" -eq 2 ]
+	expect_line "invalid --hz '0'"
+	sample --duration -1
+	[ "$status" -eq 2 ]
+	sample --bogus
+	[ "$status" -eq 2 ]
+	expect_line "unknown option"
+	sample --help
+	[ "$status" -eq 0 ]
+	expect_line '^usage: gdbstub-client sample'
+}
+
+@test "Debian kernel from the reset vector to its panic: bios, decompressor, then kernel symbols" {
+	[ -r "$VMLINUZ" ] || skip "no $VMLINUZ"
+	start_wrapper -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 512 \
+		-kernel "$VMLINUZ" -append "nokaslr console=ttyS0 panic=-1" \
+		-serial "file:$BATS_TEST_TMPDIR/serial.txt"
+	sample --wait --until-exit --top 40 --folded "$BATS_TEST_TMPDIR/f.txt" \
+		-o "$BATS_TEST_TMPDIR/p.json"
+	[ "$status" -eq 0 ] || { echo "# status $status:"; echo "$output"; false; }
+	grep -q 'VFS: Unable to mount root fs' "$BATS_TEST_TMPDIR/serial.txt"
+	check_table_and_folded "$BATS_TEST_TMPDIR/f.txt"
+	local dec kern setup
+	dec=$(awk -F'[; ]' '$2 == "decompressor" {s += $NF} END {print s + 0}' "$BATS_TEST_TMPDIR/f.txt")
+	kern=$(awk -F'[; ]' '$1 == "long64" && $2 == "kernel" {s += $NF} END {print s + 0}' "$BATS_TEST_TMPDIR/f.txt")
+	setup=$(awk -F'[; ]' '$2 == "real-mode-setup" || $2 == "bios-rom" {s += $NF} END {print s + 0}' "$BATS_TEST_TMPDIR/f.txt")
+	# xz decompression under TCG is a large part of this boot (about 60 %)
+	[ "$dec" -ge 300 ] || { echo "# decompressor: $dec samples"; cat "$BATS_TEST_TMPDIR/f.txt" | sort -t' ' -k2 -nr | head -20; false; }
+	[ "$kern" -ge 300 ] || { echo "# kernel: $kern samples"; false; }
+	[ "$setup" -ge 1 ]
+	# kernel functions by name, at link addresses (nokaslr)
+	grep -Eq '^long64;kernel;([^ ;]+;)?(setup_boot_APIC_clock|__x86_return_thunk|clear_page_rep|native_safe_halt|do_one_initcall|[a-z_0-9]+) [0-9]+$' "$BATS_TEST_TMPDIR/f.txt"
+	[ "$(grep -Ec '^long64;kernel;' "$BATS_TEST_TMPDIR/f.txt")" -ge 50 ]
+	[ "$(jq -r .complete "$BATS_TEST_TMPDIR/p.json")" = true ]
+	[ "$(jq '[.samples.entries[] | select(.region == "kernel")] | length' "$BATS_TEST_TMPDIR/p.json")" -ge 50 ]
+}
