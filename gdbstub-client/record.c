@@ -93,6 +93,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -1332,6 +1333,16 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 	return 0;
 }
 
+/* Whether the stub closed the connection (QEMU died). */
+static bool conn_closed(struct rec *r)
+{
+	char b;
+	ssize_t n = recv(r->c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			  errno != EINTR);
+}
+
 /* Stop a running guest with 0x03 and wait for it (an interrupt stop). */
 static void halt_running(struct rec *r)
 {
@@ -1406,7 +1417,12 @@ static int record(struct rec *r)
 			PROF_STOP_DEBUG);
 		rc = handle_stop(r, &st);
 		if (rc < 0) {
-			set_incomplete(r, "recorder error");
+			if (conn_closed(r)) {
+				r->alive = false;
+				set_incomplete(r, "connection dropped (guest died?)");
+			} else {
+				set_incomplete(r, "recorder error (see the messages above)");
+			}
 			return 0;
 		}
 		if (rc == 1 && !r->alive) {

@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# The boot recorder (gdbstub-client profile, for now the boot-record driver)
+# against the test guest, whose timings are known: it logs a TSC stamp at
+# every milestone and around every initcall (tests/guests/README.md).  The
+# guest runs through qemu-wrapper (so there is a session file) with its disk
+# as cache=unsafe: a stop (vm_stop) flushes the disk, and a real fsync would
+# add milliseconds of jitter to every stop.
+#
+# Accuracy: every resume -> stop interval carries QEMU's own stop/resume
+# latency (four thread wake-ups), which the recorder measures at attach
+# (median of single steps at the reset vector, 0.2-0.7 ms here) and
+# subtracts.  What is left is its jitter: about +-0.15 ms per interval on
+# this 2-core nested-virtualisation host, with an occasional 0.5-1.2 ms
+# outlier.  So an initcall of 1 ms or more must match the guest's TSC log
+# to 2 % or 0.5 ms, whichever is larger; one of the eight may miss that
+# (it is printed), and the median error over all of them must be <= 3 %.
+
+load lib
+
+REC=$KIT/gdbstub-client/boot-record
+GUEST_ELF=$KIT/tests/guests/build/guest.elf
+GUEST_IMG=$KIT/tests/guests/build/guest.img
+MILESTONES=start16,start32,start64,initcalls_done
+
+setup() {
+	[ -x "$REC" ] || skip "boot-record not built"
+	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
+	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
+	wrapper_env
+	export QEMU_WRAPPER_QUIET=1
+}
+
+teardown() { kill_tracked; }
+
+start_guest() {
+	start_wrapper -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 \
+		-drive "file=$GUEST_IMG,format=raw,if=ide,cache=unsafe" "${EXIT_DEVICE[@]}"
+}
+
+# record [ARGS...]: run the recorder on the guest; $rc, $BATS_TEST_TMPDIR/p.json
+record() {
+	rc=0
+	timeout 60 "$REC" --wait --timeout 30 --kernel "$GUEST_ELF" \
+		--milestones "$MILESTONES" -o "$BATS_TEST_TMPDIR/p.json" "$@" \
+		2>"$BATS_TEST_TMPDIR/rec.err" || rc=$?
+	cat "$BATS_TEST_TMPDIR/rec.err" | sed 's/^/# /'
+}
+
+# The profile against the guest's log at 0x1000 (saved by the recorder).
+check_against_log() {
+	python3 - "$BATS_TEST_TMPDIR/p.json" "$BATS_TEST_TMPDIR/log.bin" <<'PY'
+import json, struct, sys, statistics
+p = json.load(open(sys.argv[1]))
+b = open(sys.argv[2], 'rb').read()
+hz = struct.unpack_from('<Q', b, 0x10)[0]
+n = struct.unpack_from('<I', b, 0x08)[0]
+want = ['fake_init_alpha', 'fake_init_beta', 'fake_init_gamma', 'fake_init_delta',
+        'fake_init_epsilon', 'fake_init_zeta', 'fake_init_eta', 'fake_init_theta']
+got = [ic['fn'] for ic in p['initcalls']]
+bad = []
+if got != want:
+    bad.append('initcalls: expected %s, saw %s' % (want, got))
+if n != 8:
+    bad.append('guest log has %d entries, expected 8' % n)
+rel, outside = [], []
+for i, ic in enumerate(p['initcalls'][:n]):
+    idx, ret, t0, t1, fn = struct.unpack_from('<IiQQQ', b, 0x80 + 0x20 * i)
+    if ic.get('ret') != ret:
+        bad.append('%s: return %s, guest logged %d' % (ic['fn'], ic.get('ret'), ret))
+    tsc_ns = (t1 - t0) * 1e9 / hz
+    d = ic['duration_ns']
+    err = (d - tsc_ns) / tsc_ns
+    print('# %-18s ret %4s  profile %8.3f ms  guest TSC %8.3f ms  error %+6.2f %%  (%+.3f ms)'
+          % (ic['fn'], ic.get('ret'), d / 1e6, tsc_ns / 1e6, err * 100, (d - tsc_ns) / 1e6))
+    if tsc_ns >= 1e6:
+        rel.append(abs(err))
+        if abs(err) > 0.02 and abs(d - tsc_ns) > 0.5e6:
+            outside.append('%s: %.3f ms, the guest measured %.3f ms (over 2 %% and 0.5 ms)'
+                           % (ic['fn'], d / 1e6, tsc_ns / 1e6))
+med = statistics.median(rel)
+within2 = sum(1 for e in rel if e <= 0.02)
+print('# median |error| over %d initcalls >= 1 ms: %.2f %%; within 2 %%: %d of %d'
+      % (len(rel), med * 100, within2, len(rel)))
+for o in outside:
+    print('# outside the tolerance: ' + o)
+if len(outside) > 1:
+    bad.extend(outside)
+if med > 0.03:
+    bad.append('median error %.2f %% > 3 %%' % (med * 100))
+# milestones: the guest's TSC at start16/start32/start64 vs phase starts
+ts = dict(zip(['start16', 'start32', 'start64', 'done'], struct.unpack_from('<QQQQ', b, 0x28)))
+ph = {x['id']: x for x in p['phases']}
+for m in ['start16', 'start32', 'start64']:
+    g = ts[m] * 1e9 / hz
+    ours = ph[m]['start_ns']
+    print('# milestone %-8s profile %8.3f ms  guest TSC %8.3f ms' % (m, ours / 1e6, g / 1e6))
+    # the TSC also counts part of each of the ~17 earlier stops' latency
+    if abs(ours - g) > 4e6 + 0.02 * g:
+        bad.append('milestone %s at %.3f ms, the guest says %.3f ms' % (m, ours / 1e6, g / 1e6))
+for x in bad:
+    print('FAIL: ' + x)
+sys.exit(1 if bad else 0)
+PY
+}
+
+@test "breakpoints: every fake initcall in order, right return values, durations match the guest's TSC log" {
+	start_guest
+	record --until guest_exit --save-memory "0x1000:0x280:$BATS_TEST_TMPDIR/log.bin"
+	[ "$rc" -eq 0 ] || { echo "# recorder exited $rc, expected 0"; return 1; }
+	wait_until 10 test -s "$BATS_TEST_TMPDIR/wrapper.rc"
+	[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" = 33 ] || { echo "# guest exit $(cat "$BATS_TEST_TMPDIR/wrapper.rc"), expected 33"; return 1; }
+	run jq -r '[.complete, .end, (.initcalls|length), .stops.debug_stops, ([.phases[].id]|join(","))]|@tsv' "$BATS_TEST_TMPDIR/p.json"
+	echo "# $output"
+	[ "$output" = "$(printf 'true\tguest_exit\t8\t%s\tqemu,firmware,start16,start32,start64,initcalls:device,after-initcalls,initcalls_done' \
+		"$(jq .stops.debug_stops "$BATS_TEST_TMPDIR/p.json")")" ]
+	check_against_log
+	# 2 debug stops per initcall, no single step besides the calibration
+	grep -q '(0 steps)' "$BATS_TEST_TMPDIR/rec.err"
+	grep -q 'return sites emulated 7' "$BATS_TEST_TMPDIR/rec.err"
+	# milestones 5 (4 + until) + calibration 15 + 16 initcall stops
+	[ "$(jq .stops.debug_stops "$BATS_TEST_TMPDIR/p.json")" -eq 36 ]
+}
+
+@test "the profile passes the report's reader and its text report" {
+	start_guest
+	record --until guest_exit
+	[ "$rc" -eq 0 ]
+	run "$KIT/gdbstub-client/boot-report" report "$BATS_TEST_TMPDIR/p.json"
+	echo "$output" | head -5 | sed 's/^/# /'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *fake_init_delta* ]]
+}
+
+@test "entries: one debug stop per initcall, no return values, said so in the profile" {
+	start_guest
+	record --until guest_exit --initcalls=entries
+	[ "$rc" -eq 0 ]
+	run jq -r '[(.initcalls|length), ([.initcalls[]|has("ret")]|any), .stops.debug_stops, .environment.tool]|@tsv' "$BATS_TEST_TMPDIR/p.json"
+	echo "# $output"
+	[[ "$output" == "8	false	28	"*"return values not seen"* ]]
+}
+
+@test "off: milestones only, no initcall breakpoint" {
+	start_guest
+	record --until guest_exit --initcalls=off
+	[ "$rc" -eq 0 ]
+	run jq -r '[(.initcalls|length), .stops.debug_stops]|@tsv' "$BATS_TEST_TMPDIR/p.json"
+	[ "$output" = "$(printf '0\t20')" ]
+}
+
+@test "--until-exit: the guest's exit is a complete end" {
+	start_guest
+	record --until-exit
+	[ "$rc" -eq 0 ]
+	run jq -r '[.complete, .end, (.initcalls|length)]|@tsv' "$BATS_TEST_TMPDIR/p.json"
+	[ "$output" = "$(printf 'true\texit\t8')" ]
+}
+
+@test "SIGINT mid-boot: the profile is written, incomplete, with what was seen" {
+	start_guest
+	GC_PROFILE_TEST_STALL=3 "$REC" --wait --timeout 30 --kernel "$GUEST_ELF" \
+		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
+		2>"$BATS_TEST_TMPDIR/rec.err" &
+	local pid=$!
+	track "$pid"
+	wait_until 20 grep -q stalling "$BATS_TEST_TMPDIR/rec.err"
+	kill -INT "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	sed 's/^/# /' "$BATS_TEST_TMPDIR/rec.err"
+	[ "$rc" -eq 1 ]
+	run jq -r '[.complete, .incomplete_reason, (.initcalls|length), ([.initcalls[:2][]|.ret]|join(","))]|@tsv' "$BATS_TEST_TMPDIR/p.json"
+	echo "# $output"
+	[ "$output" = "$(printf 'false\tinterrupted (SIGINT)\t3\t0,0')" ]
+}
+
+@test "qemu killed mid-boot: the profile is written, incomplete" {
+	start_guest
+	GC_PROFILE_TEST_STALL=2 "$REC" --wait --timeout 30 --kernel "$GUEST_ELF" \
+		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
+		2>"$BATS_TEST_TMPDIR/rec.err" &
+	local pid=$!
+	track "$pid"
+	wait_until 20 grep -q stalling "$BATS_TEST_TMPDIR/rec.err"
+	kill -KILL "$(session_get "$WPID" .qemu_pid)"
+	rc=0
+	wait "$pid" || rc=$?
+	sed 's/^/# /' "$BATS_TEST_TMPDIR/rec.err"
+	[ "$rc" -eq 1 ]
+	run jq -r '[.complete, .incomplete_reason, (.initcalls|length)]|@tsv' "$BATS_TEST_TMPDIR/p.json"
+	echo "# $output"
+	[[ "$output" == "false	connection dropped"*"	2" ]]
+}
+
+@test "--timeout while the guest runs: stopped with 0x03, incomplete" {
+	start_guest
+	record --until guest_exit --timeout 0.08
+	[ "$rc" -eq 1 ]
+	run jq -r '[.complete, .incomplete_reason, .stops.interrupt_stops]|@tsv' "$BATS_TEST_TMPDIR/p.json"
+	echo "# $output"
+	[[ "$output" == "false	timeout after 0.08 s	1" ]]
+}
+
+@test "GDBSTUB_TRACE=1 traces the packets" {
+	start_guest
+	GDBSTUB_TRACE=1 record --until guest_exit
+	[ "$rc" -eq 0 ]
+	grep -q '^# rsp: -> \$Z0,7c00,1' "$BATS_TEST_TMPDIR/rec.err" ||
+		grep -q 'rsp: -> \$Z0,7c00,1' "$BATS_TEST_TMPDIR/rec.err"
+}
+
+@test "usage errors" {
+	run "$REC" --kernel "$GUEST_ELF"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no output file"* ]]
+	run "$REC" --initcalls=maybe -o x.json
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown initcalls mode 'maybe'"* ]]
+	run "$REC" "127.0.0.1:$(free_port)" --kernel "$GUEST_ELF" -o "$BATS_TEST_TMPDIR/x.json"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot connect to '127.0.0.1:"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/x.json" ]
+}
