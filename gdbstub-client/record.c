@@ -234,17 +234,25 @@ int rec_find_return_site(const uint8_t *code, size_t len, uint64_t addr,
 		if (callee_saved(rs->call_reg)) {
 			snprintf(rs->fn_reg, sizeof rs->fn_reg, "%s", rs->call_reg);
 		} else {
-			/* the latest copy between the call's register and a
-			 * callee-saved one, in either direction */
-			for (k = nmoves; k-- > 0;) {
-				if (!strcmp(moves[k].src, rs->call_reg) &&
-				    callee_saved(moves[k].dst)) {
-					snprintf(rs->fn_reg, 8, "%s", moves[k].dst);
-					break;
+			/* registers holding the same value through copies
+			 * (either direction), latest first; other writes in
+			 * between are not tracked */
+			char same[8][8];
+			size_t ns = 1, m;
+
+			snprintf(same[0], 8, "%s", rs->call_reg);
+			for (k = nmoves; k-- > 0 && ns < 8;) {
+				bool has_d = false, has_s = false;
+
+				for (m = 0; m < ns; m++) {
+					has_d |= !strcmp(same[m], moves[k].dst);
+					has_s |= !strcmp(same[m], moves[k].src);
 				}
-				if (!strcmp(moves[k].dst, rs->call_reg) &&
-				    callee_saved(moves[k].src)) {
-					snprintf(rs->fn_reg, 8, "%s", moves[k].src);
+				if (has_d == has_s)
+					continue;
+				snprintf(same[ns++], 8, "%s", has_d ? moves[k].src : moves[k].dst);
+				if (callee_saved(same[ns - 1])) {
+					snprintf(rs->fn_reg, 8, "%s", same[ns - 1]);
 					break;
 				}
 			}

@@ -6,7 +6,7 @@ OBJS += $(REC_OBJS) gdbstub-client/boot-record.o
 REC_LIBS = $(RSP_LIBS) $(KSYM_LIBS) $(PROF_LIBS) $(call pc_libs,capstone json-c)
 
 $(REC_OBJS) gdbstub-client/boot-record.o tests/helpers/test-record.o: \
-	KIT_CFLAGS += -Igdbstub-client -Ikernel-symbols $(call pc_cflags,capstone) \
+	KIT_CFLAGS += -Igdbstub-client -Ikernel-symbols -Itests/unit $(call pc_cflags,capstone) \
 	$(call pc_cflags,json-c)
 
 PROGRAMS += gdbstub-client/boot-record
