@@ -346,6 +346,7 @@ struct sampler {
 	unsigned long monitor_calls;
 
 	bool trace;              /* GDBSTUB_SAMPLE_TRACE: one line per sample */
+	struct rsp_stop exit_stop; /* a W/X that came instead of a reply */
 	int64_t wall_ns;         /* first resume to the end, host */
 	bool complete;
 	char reason[128];        /* incomplete_reason */
@@ -721,6 +722,14 @@ static int read_regs(struct sampler *s, struct regs *r, struct kit_err *err)
 	}
 	if (exchange(s, "g", err) < 0)
 		return -1;
+	if (c->reply.len && (c->reply.data[0] == 'W' || c->reply.data[0] == 'X')) {
+		/* QEMU shutting down reports a stop, then the exit */
+		struct rsp_stop st;
+
+		if (rsp_parse_stop(c->reply.data, c->reply.len, &st, NULL) == 0)
+			s->exit_stop = st;
+		return kit_seterr(err, RSP_ERR_EXITED, "the guest exited");
+	}
 	if (c->reply.len < 2 * (size_t)(s->r_rip.offset + s->r_rip.bytes) ||
 	    c->reply.data[0] == 'E')
 		return kit_seterr(err, RSP_ERR_PROTOCOL, "bad 'g' reply '%.40s'",
@@ -963,8 +972,23 @@ static int run(struct sampler *s)
 		/* the guest stopped between sending 0x03 and the reply */
 		gc_pace_ran(&s->pace, (why == 1 ? t_stop : t_int + (t_stop - t_int) / 2) - t_res);
 		if (take_sample(s, &e) < 0) {
-			set_reason(s, "error: %s", e.msg);
-			error("cannot read the registers: %s", e.msg);
+			memset(&ev, 0, sizeof ev);
+			if (e.code == RSP_ERR_EXITED) {
+				ev.kind = s->exit_stop.kind == 'X' ? GC_EV_KILLED : GC_EV_EXITED;
+				ev.exit_status = s->exit_stop.exit_status;
+				ev.signo = s->exit_stop.signo;
+			} else if (e.code == RSP_ERR_CLOSED || e.code == RSP_ERR_TRUNCATED ||
+				   e.code == RSP_ERR_SYS) {
+				ev.kind = GC_EV_CLOSED;
+			} else {
+				set_reason(s, "error: %s", e.msg);
+				error("cannot read the registers: %s", e.msg);
+				break;
+			}
+			/* the guest ended just as it stopped for us */
+			gone = true;
+			stopped = false;
+			ended(s, &ev);
 			break;
 		}
 		t_now = now_ns();
