@@ -347,6 +347,8 @@ struct sampler {
 
 	bool trace;              /* GDBSTUB_SAMPLE_TRACE: one line per sample */
 	struct rsp_stop exit_stop; /* a W/X that came instead of a reply */
+	int64_t run_lo_ns;       /* guest running time if it stopped at once on */
+	int64_t run_hi_ns;       /* 0x03, and if only when the reply came */
 	int64_t wall_ns;         /* first resume to the end, host */
 	bool complete;
 	char reason[128];        /* incomplete_reason */
@@ -966,9 +968,13 @@ static int run(struct sampler *s)
 			gone = true;
 			ended(s, &ev);
 			s->pace.run_ns += t_stop - t_res;
+			s->run_lo_ns += t_stop - t_res;
+			s->run_hi_ns += t_stop - t_res;
 			break;
 		}
 		stopped = true;
+		s->run_lo_ns += (why == 1 ? t_stop : t_int) - t_res;
+		s->run_hi_ns += t_stop - t_res;
 		/* the guest stopped between sending 0x03 and the reply */
 		gc_pace_ran(&s->pace, (why == 1 ? t_stop : t_int + (t_stop - t_int) / 2) - t_res);
 		if (take_sample(s, &e) < 0) {
@@ -1103,9 +1109,11 @@ static void print_report(struct sampler *s, const struct bucket *m, size_t nm,
 	if (!s->complete)
 		printf("INCOMPLETE: %s\n", s->reason);
 	printf("sample: %lld samples at %g Hz in %.3f s of guest running time "
-	       "(%.3f s wall); client %.0f us per sample (median), %.0f us p95; "
+	       "(%.3f-%.3f by when each stop took effect; %.3f s wall); "
+	       "client %.0f us per sample (median), %.0f us p95; "
 	       "%llu ticks skipped; %lu monitor calls, %lu stack reads\n",
-	       (long long)s->nsamples, s->o.hz, guest_s, (double)s->wall_ns / 1e9,
+	       (long long)s->nsamples, s->o.hz, guest_s, (double)s->run_lo_ns / 1e9,
+	       (double)s->run_hi_ns / 1e9, (double)s->wall_ns / 1e9,
 	       (double)med / 1e3, (double)p95 / 1e3,
 	       (unsigned long long)s->pace.missed, s->monitor_calls, s->stack_reads);
 	printf("%4s %7s %8s  %-48s %s\n", "rank", "percent", "samples",
