@@ -61,6 +61,9 @@ teardown() { kill_tracked; }
 	[ "$(grep -cx -- -S "$BATS_TEST_TMPDIR/argv")" -eq 1 ]
 	grep -qx 'console=ttyS0 nokaslr quiet' "$BATS_TEST_TMPDIR/argv"
 	grep -qx 'chardev:qwrap-gdb' "$BATS_TEST_TMPDIR/argv"
+	# TCP_NODELAY on the gdbstub's connection, as qemu's own -gdb tcp: sets
+	# it (without it every reply waits ~40 ms: Nagle + delayed ACK)
+	grep -qE '^socket,id=qwrap-gdb,fd=[0-9]+,server=on,wait=off,nodelay=on$' "$BATS_TEST_TMPDIR/argv"
 	# the qemu process really has that argv
 	tr '\0' '\n' <"/proc/$(jq -r .qemu_pid "$f")/cmdline" | diff - "$BATS_TEST_TMPDIR/argv"
 }

@@ -250,7 +250,7 @@ static int launch(struct launch *l, int argc, char **argv)
 			warning("the gdbstub listens on %s, beyond loopback: anyone "
 				"who can reach it controls the guest", l->gdb);
 		l->gdb_added = true;
-		if (strv_pushf(&l->argv, "socket,id=qwrap-gdb,fd=%d,server=on,wait=off",
+		if (strv_pushf(&l->argv, "socket,id=qwrap-gdb,fd=%d,server=on,wait=off,nodelay=on",
 			       gdb_fd) < 0 ||
 		    strv_insert(&l->argv, l->argv.n - 1, "-chardev") < 0 ||
 		    strv_push(&l->argv, "-gdb") < 0 ||
