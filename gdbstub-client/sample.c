@@ -77,7 +77,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -332,7 +331,6 @@ struct sampler {
 	size_t nb, cap;
 	int64_t nsamples;
 	int64_t *client_ns;      /* per sample: stop reply -> resumed */
-	size_t nclient, client_cap;
 	struct prof_stop *stops;
 	size_t nstops, stops_cap;
 
@@ -355,6 +353,7 @@ struct sampler {
 	bool exited_normally;
 };
 
+/* The only file-level state: what the signal handler reaches. */
 static int sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t got_signal;
 
@@ -1230,7 +1229,7 @@ out:
  * the wait is bounded (150 ms).
  */
 static struct gc_target *open_target(const char *spec, int timeout_ms,
-				     struct kit_err *err)
+				     bool held, struct kit_err *err)
 {
 	struct gc_target *t = calloc(1, sizeof *t);
 	struct pollfd pf;
@@ -1244,7 +1243,9 @@ static struct gc_target *open_target(const char *spec, int timeout_ms,
 	t->c->timeout_ms = timeout_ms;
 	pf.fd = t->c->fd;
 	pf.events = POLLIN;
-	if (poll(&pf, 1, 150) == 1 && rsp_recv(t->c, 1000, err) < 0)
+	/* held at -S (the session says so, but someone may have resumed
+	 * it since): a shorter look */
+	if (poll(&pf, 1, held ? 50 : 150) == 1 && rsp_recv(t->c, 1000, err) < 0)
 		goto fail;
 	if (rsp_start(t->c, err) < 0)
 		goto fail;
@@ -1293,7 +1294,10 @@ int gc_sample_main(int argc, char **argv)
 	load_symbols(&s);
 	/* sub-millisecond sleeps: the default 50 us slack is 5 % at 1 kHz */
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-	s.t = open_target(s.o.endpoint, timeout_s * 1000, &e);
+	if (got_signal)   /* Ctrl-C while the symbols loaded: leave the guest be */
+		die("interrupted before attaching");
+	s.t = open_target(s.o.endpoint, timeout_s * 1000,
+			  s.have_sess && s.sess.hold, &e);
 	if (!s.t)
 		die("cannot attach to '%s': %s", s.o.endpoint, e.msg);
 	s.t->syms = s.syms;
