@@ -50,6 +50,7 @@ include wrapper/module.mk
 -include gdbstub-client/cli.mk
 -include gdbstub-client/record.mk
 -include gdbstub-client/sample.mk
+-include gdbstub-client/link.mk
 -include tests/module.mk
 -include tests/guests/module.mk
 -include bench/module.mk

@@ -11,9 +11,8 @@ OBJS += $(GC_LIB_OBJS) $(GC_CLI_OBJS)
 $(GC_LIB_OBJS) $(GC_CLI_OBJS): KIT_CFLAGS += -Igdbstub-client -Ikernel-symbols \
 	$(call pc_cflags,capstone) $(call pc_cflags,json-c)
 
-gdbstub-client/gdbstub-client: $(GC_CLI_OBJS) $(GC_LIB_OBJS) $(PROF_OBJS) $(RSP_OBJS) $(KSYM_OBJS) $(COMMON_OBJS)
-	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(RSP_LIBS) $(KSYM_LIBS) $(GC_LIBS) \
-		$(PROF_LIBS) $(call pc_libs,readline)
+# The program's link rule is in link.mk, included after the recorder's and
+# the sampler's fragments (rule prerequisites expand when read).
 
 # Unit tests of the pure parts, and a helper for the signal tests.
 GC_UNIT = tests/unit/test-gc-mode tests/unit/test-gc-parse

@@ -58,6 +58,8 @@
 #include "cli.h"
 #include "ksym.h"
 #include "profile.h"
+#include "record.h"
+#include "sample.h"
 #include "rundir.h"
 
 #include <errno.h>
@@ -73,6 +75,10 @@ static void usage(int status)
 		"usage: gdbstub-client attach [--latest | --wait | HOST:PORT | unix:PATH]\n"
 		"                             [--kernel FILE] [--timeout SEC] [--run-timeout SEC]\n"
 		"                             [--intel] [-ex CMD]... [-x FILE]\n"
+		"       gdbstub-client profile [--latest | --wait | ENDPOINT] [--kernel FILE]\n"
+		"                             [--initcalls=breakpoints|entries|off] [--until M | --until-exit] -o FILE.json\n"
+		"       gdbstub-client sample [--latest | --wait | ENDPOINT] [--kernel FILE] [--hz N]\n"
+		"                             [--duration SEC | --until-exit] [-o FILE.json]\n"
 		"       gdbstub-client report FILE.json... [--format=text|json|svg|trace|folded]\n"
 		"                             [--warmup N] [--top N] [--color=auto|always|never] [-o FILE]\n"
 		"       gdbstub-client compare A.json... -- B.json... [--threshold PCT]\n"
@@ -163,6 +169,10 @@ int main(int argc, char **argv)
 		return prof_report_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))
 		return prof_compare_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "profile"))
+		return gc_profile_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "sample"))
+		return gc_sample_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "attach"))
 		die("unknown subcommand '%s' (try 'gdbstub-client help')", argv[1]);
 	ex.v = calloc((size_t)argc, sizeof *ex.v);
