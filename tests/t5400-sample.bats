@@ -58,49 +58,72 @@ frame_count() {
 
 @test "test guest from the reset vector: initcall shares in the ratio of their spins, bios-rom, table and folded well-formed" {
 	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
-	start_wrapper "${GUEST_ARGS[@]}" "${EXIT_DEVICE[@]}"
-	sample --wait --kernel "$GUEST_ELF" --until-exit --top 1000 \
-		--folded "$BATS_TEST_TMPDIR/f.txt" -o "$BATS_TEST_TMPDIR/p.json"
-	[ "$status" -eq 0 ] || { echo "# status $status:"; echo "$output"; false; }
-	wait_until 10 test -s "$BATS_TEST_TMPDIR/wrapper.rc"
-	[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" -eq 33 ] || {
-		echo "# the guest did not finish (status $(cat "$BATS_TEST_TMPDIR/wrapper.rc"))"; false; }
-	check_table_and_folded "$BATS_TEST_TMPDIR/f.txt"
-	! grep -q INCOMPLETE <<<"$output"
-	grep -Eq '^real;bios-rom;' "$BATS_TEST_TMPDIR/f.txt" || {
-		echo "# no real-mode BIOS samples:"; cat "$BATS_TEST_TMPDIR/f.txt"; false; }
-	grep -Eq '^ +[0-9]+ +[0-9.]+% +[0-9]+  \[bios-rom\]' <<<"$output"
+	# Three boots whose samples are added up: a few hundred in all, about
+	# 200 in the initcalls.  A boot in which more than a quarter of the
+	# ticks were lost (QEMU or the sampler descheduled on a loaded host:
+	# the summary's "ticks skipped") cannot show the ratios and is boot
+	# again, up to 8 boots; every boot must still be well-formed.
+	local run=0 good=0 n k
+	while [ "$good" -lt 3 ] && [ "$run" -lt 8 ]; do
+		run=$((run + 1))
+		rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
+		start_wrapper "${GUEST_ARGS[@]}" "${EXIT_DEVICE[@]}"
+		sample --wait --kernel "$GUEST_ELF" --until-exit --top 1000 \
+			--folded "$BATS_TEST_TMPDIR/b$run.txt" -o "$BATS_TEST_TMPDIR/p$run.json"
+		[ "$status" -eq 0 ] || { echo "# boot $run: status $status:"; echo "$output"; false; }
+		wait_until 10 test -s "$BATS_TEST_TMPDIR/wrapper.rc"
+		[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" -eq 33 ] || {
+			echo "# boot $run: the guest did not finish (status $(cat "$BATS_TEST_TMPDIR/wrapper.rc"))"
+			cat "$BATS_TEST_TMPDIR/wrapper.err" "$QEMU_WRAPPER_LOG"; false; }
+		check_table_and_folded "$BATS_TEST_TMPDIR/b$run.txt"
+		! grep -q INCOMPLETE <<<"$output"
+		grep -Eq '^real;bios-rom;' "$BATS_TEST_TMPDIR/b$run.txt" || {
+			echo "# no real-mode BIOS samples:"; cat "$BATS_TEST_TMPDIR/b$run.txt"; false; }
+		grep -Eq '^ +[0-9]+ +[0-9.]+% +[0-9]+  \[bios-rom\]' <<<"$output"
+		n=$(sed -nE 's/^sample: ([0-9]+) samples .*/\1/p' <<<"$output")
+		k=$(sed -nE 's/^sample: .* ([0-9]+) ticks skipped.*/\1/p' <<<"$output")
+		echo "# boot $run: $n samples, $k ticks skipped" >&3
+		if [ $((4 * k)) -le $((n + k)) ]; then
+			good=$((good + 1))
+			cp "$BATS_TEST_TMPDIR/b$run.txt" "$BATS_TEST_TMPDIR/f$good.txt"
+		fi
+	done
+	[ "$good" -eq 3 ] || skip "host too loaded: only $good of $run boots kept 3/4 of their ticks"
+	cat "$BATS_TEST_TMPDIR"/f[123].txt >"$BATS_TEST_TMPDIR/f.txt"
 
 	# The fake initcalls spin 1 4 2 30 8 15 3 6 ms (69 in all).  At 1 kHz
-	# of guest time a spin of T ms gets T +- 1 samples (the sampling is
-	# periodic; stop latency, 0.1-0.3 ms, shifts the grid), so the share of
-	# each spin of 8 ms or more is checked within +-30 % relative of
-	# T / 69; measured here: 27-33, 8-9, 14-16 samples of 91-101.
+	# of guest time a spin of T ms gets T +- 1 samples per boot (periodic
+	# sampling; stop latency, 0.1-0.3 ms, shifts the grid), measured here
+	# on an idle host: 27-33, 8-9, 14-16 of 91-101 samples.  On a loaded
+	# host the sampler or QEMU's main loop may be descheduled for a few ms
+	# and the ticks in between are lost, several in a row: the share of
+	# each spin of 8 ms or more, summed over three boots, is checked
+	# within +-30 % relative of T / 69.
 	local f ms c total=0 lo hi
 	declare -A spin=([alpha]=1 [beta]=4 [gamma]=2 [delta]=30 [epsilon]=8
 			 [zeta]=15 [eta]=3 [theta]=6)
+	declare -A got
 	for f in "${!spin[@]}"; do
 		c=$(frame_count "$BATS_TEST_TMPDIR/f.txt" "fake_init_$f")
 		total=$((total + c))
-		eval "got_$f=$c"
+		got[$f]=$c
 	done
-	[ "$total" -ge 40 ] || { echo "# only $total samples in the initcalls"; cat "$BATS_TEST_TMPDIR/f.txt"; false; }
+	[ "$total" -ge 120 ] || { echo "# only $total samples in the initcalls"; cat "$BATS_TEST_TMPDIR/f.txt"; false; }
 	for f in delta zeta epsilon; do
 		ms=${spin[$f]}
-		eval "c=\$got_$f"
+		c=${got[$f]}
 		# c / total within [0.7, 1.3] * ms / 69, in integers
 		lo=$((70 * ms * total)); hi=$((130 * ms * total))
 		[ $((100 * 69 * c)) -ge "$lo" ] && [ $((100 * 69 * c)) -le "$hi" ] || {
 			echo "# fake_init_$f: $c of $total initcall samples, expected $ms/69 +-30 %"
-			cat "$BATS_TEST_TMPDIR/f.txt"; false; }
+			cat "$BATS_TEST_TMPDIR"/f[123].txt; false; }
 	done
-	[ "$got_delta" -gt "$got_zeta" ] && [ "$got_zeta" -gt "$got_epsilon" ]
 
 	# the profile JSON: complete, the rate, modes, one interrupt stop per
 	# resume, the client's time per sample
 	run jq -r '[.complete, .samples.rate_hz, (.samples.entries | length > 0),
 		    (.samples.entries | all(.mode != null)), .stops.interrupt_stops,
-		    (.stops.median_ns > 0), (.end_ns > 0)] | @tsv' "$BATS_TEST_TMPDIR/p.json"
+		    (.stops.median_ns > 0), (.end_ns > 0)] | @tsv' "$BATS_TEST_TMPDIR/p1.json"
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ ^true.1000.true.true.[0-9]+.true.true$ ]] || { echo "# json: $output"; false; }
 }
