@@ -114,3 +114,20 @@ line_of() { grep -n "$1" "$QEMU_WRAPPER_LOG" | head -1 | cut -d: -f1; }
 	wait_until 10 have_session "$WPID"
 	[ "$(session_count)" -eq 1 ]
 }
+
+@test "qemu closing its monitor while the wrapper writes to it does not kill the wrapper (SIGPIPE)" {
+	# a stand-in for qemu: greets on the wrapper's private monitor, reports
+	# STOP (the wrapper answers with query-status), closes the monitor
+	# first, and exits 7 a moment later
+	cat >"$BATS_TEST_TMPDIR/fake-qemu" <<'SH'
+#!/bin/bash
+for a; do case $a in socket,id=qwrap-qmp,fd=*) n=${a##*fd=} ;; esac; done
+eval "printf '{\"QMP\": {}}\r\n{\"event\": \"STOP\"}\r\n' >&$n"
+eval "exec $n>&-"
+sleep 1
+exit 7
+SH
+	chmod +x "$BATS_TEST_TMPDIR/fake-qemu"
+	QEMU_WRAPPER_QEMU=$BATS_TEST_TMPDIR/fake-qemu run timeout 20 "$WRAPPER" "${BARE_GUEST[@]}"
+	[ "$status" -eq 7 ] || { echo "# expected the fake qemu's 7, saw $status (141 is SIGPIPE): $output"; false; }
+}

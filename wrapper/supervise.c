@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,7 +77,9 @@ static void qmp_send(struct sup_state *st, const char *cmd)
 	size_t len = strlen(cmd), off = 0;
 
 	while (fd >= 0 && off < len) {
-		ssize_t w = write(fd, cmd + off, len - off);
+		/* MSG_NOSIGNAL: qemu may have closed its monitor on its way out;
+		 * a SIGPIPE would kill the wrapper (exit 141) */
+		ssize_t w = send(fd, cmd + off, len - off, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -275,6 +278,10 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 		child_exec(sv, &oldmask, errpipe[1], parent);
 	close(errpipe[1]);
 	errpipe[1] = -1;
+	/* The wrapper's own writes (monitor, stderr notes, log) must not kill
+	 * it when their reader is gone; set after the fork, so qemu starts
+	 * with the disposition the wrapper was given. */
+	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < sizeof sv->keep_fds / sizeof *sv->keep_fds &&
 		    sv->keep_fds[i] >= 0; i++)
 		close(sv->keep_fds[i]);
