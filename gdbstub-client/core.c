@@ -357,6 +357,15 @@ int rsp_qSupported(struct rsp_conn *c, struct kit_err *err)
 	rc = rsp_exchange(c, q, sizeof q - 1, err);
 	if (rc < 0)
 		return rc;
+	/* QEMU reports a stop unasked when a debugger connects to a running
+	 * guest (it stops it: "T02thread:01;"); that packet was waiting before
+	 * our question, so the answer is the one after it. */
+	if (c->reply.len >= 3 && (c->reply.data[0] == 'T' || c->reply.data[0] == 'S') &&
+	    rsp_hexval(c->reply.data[1]) >= 0 && rsp_hexval(c->reply.data[2]) >= 0) {
+		rc = rsp_recv(c, c->timeout_ms, err);
+		if (rc < 0)
+			return rc;
+	}
 	c->have_features = true;
 	if (c->reply.len == 0) {
 		/* A stub without qSupported: all features off. */

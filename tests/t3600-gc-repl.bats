@@ -87,3 +87,16 @@ start_repl() {
 	[[ "$output" == *"real"* ]] || { echo "# no real mode: $output"; false; }
 	[[ "$output" == *"fff0"* ]] || { echo "# no rip fff0: $output"; false; }
 }
+
+@test "attach to a guest that is already running: QEMU's unasked stop report is not taken for an answer" {
+	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
+	QEMU_WRAPPER_HOLD=0 start_wrapper "${BARE_GUEST[@]}" \
+		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
+	wait_until 10 have_session "$WPID"
+	sleep 1
+	run timeout 60 "$CLIENT" attach --latest -ex mode -ex 'info registers rip' -ex detach
+	[ "$status" -eq 0 ] || { echo "# exit $status: $output"; false; }
+	[[ "$output" == *"0000:7c00 = 0x7c00"* ]] || { echo "# expected a stop in the spinning boot sector: $output"; false; }
+	# detached: the guest runs on
+	proc_alive "$(session_get "$WPID" .qemu_pid)"
+}
