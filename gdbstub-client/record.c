@@ -38,6 +38,9 @@
  *       executing its instruction for the guest (a register or memory
  *       load, record.h: rec_decode_emul) and moving rip on; only other
  *       instructions are single-stepped, and counted.
+ *       Client time per stop: one round trip (a 'p' for rip at an entry,
+ *       a 'g' at the return site), then the stop's Z0/z0/P packets and the
+ *       resume go out in one write (flush()): 2 packets per stop, was 4-6.
  *   entries  only the entry breakpoints: one debug stop per initcall, a
  *       duration that runs to the next initcall's entry (the gaps between
  *       them included), no return values.
@@ -373,6 +376,7 @@ enum ic_state { IC_PENDING, IC_ENTERED, IC_DONE, IC_SKIPPED, IC_MISSED };
 
 #define REC_MAX_MS 16
 #define REC_WINDOW 2       /* entry breakpoints armed at a time */
+#define REC_QMAX 16        /* packets queued for one write (see flush()) */
 
 struct rec_ms {
 	char name[64];
@@ -442,7 +446,12 @@ struct rec {
 	struct rec_emul emul;
 	bool ret_armed, emul_ok;
 	uint64_t doi_addr, doi_size;
-	unsigned long nsteps, nnop, nplain, nemul, nunattributed, nunexpected;
+	unsigned long nsteps, nemul, nunattributed, nunexpected;
+
+	/* Z/z/P packets queued during a stop, written in one go (flush()) */
+	struct rsp_buf qout;           /* the encoded packets */
+	char qwhat[REC_QMAX][64];      /* each one's description, for errors */
+	size_t nq;
 
 	bool complete;
 	char reason[160];
@@ -628,33 +637,173 @@ static void trace_hook(void *ctx, const char *line)
 		rsp_trace_stderr(NULL, line);
 }
 
+/*
+ * The packet queue.  Each request to QEMU costs a round trip (~30-100 us
+ * on loopback with acks on), and a stop used to take up to six of them.
+ * The requests whose only answer is "OK" (Z0, z0, P) are therefore queued
+ * during a stop and written in one go: before anything that needs an
+ * answer (flush(r, false)), or together with the resume (flush(r, true)).
+ * QEMU 7.2's system-mode gdbstub reads packets one after another from its
+ * input, answers each ('+' and the reply) before it looks at the next, and
+ * never waits for our ack of a reply (only user mode does), so packets
+ * written back to back are handled in order; a resume written last starts
+ * the guest only after the others were applied.  Their replies are then
+ * read without acks: any byte but 0x03 written while the guest runs would
+ * stop it.  A failed Z/z/P is reported when its reply is read, so by the
+ * next flush at the latest.
+ */
+static int flush(struct rec *r, bool cont)
+{
+	struct rsp_conn *c = r->c;
+	struct kit_err e;
+	const char *p = r->qout.data;
+	size_t left = r->qout.len, i;
+	bool saved_noack = c->noack;
+	int rc = 0;
+
+	if (!r->nq && !cont)
+		return 0;
+	if (cont) {
+		const char *res = c->vCont_c ? "vCont;c" : "c";
+
+		if (rsp_packet_encode(&r->qout, res, strlen(res)) < 0)
+			return error("out of memory");
+		p = r->qout.data;
+		left = r->qout.len;
+	}
+	if (c->trace) {
+		struct rsp_buf line = RSP_BUF_INIT;
+		const char *a = p, *end = p + left;
+
+		/* one trace line per packet, as conn.c prints them */
+		while (a < end) {
+			const char *h = memchr(a, '#', (size_t)(end - a));
+			size_t n = h && end - h >= 3 ? (size_t)(h + 3 - a) : (size_t)(end - a);
+
+			rsp_buf_reset(&line);
+			if (rsp_buf_append(&line, "-> ", 3) == 0 &&
+			    rsp_escape_for_trace(&line, a, n, 1024) == 0)
+				c->trace(c->trace_ctx, line.data);
+			a += n;
+		}
+		rsp_buf_free(&line);
+	}
+	quickack(r);
+	while (left > 0) {
+		ssize_t w = send(c->fd, p, left, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == ENOTSOCK)
+			w = write(c->fd, p, left);
+		if (w < 0 && (errno == EINTR || errno == EAGAIN)) {
+			struct pollfd pf = { .fd = c->fd, .events = POLLOUT };
+
+			poll(&pf, 1, 1000);
+			continue;
+		}
+		if (w <= 0) {
+			rc = error_errno("cannot send to the stub");
+			goto out;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (cont) {
+		/* what rsp_continue() records; the '+' for the resume is
+		 * skipped by the next receive like any late ack */
+		c->have_stop = false;
+		r->running = true;
+		c->noack = true;
+	}
+	for (i = 0; i < r->nq; i++) {
+		/* c->running stays false while these are read: no wake fd,
+		 * and they are replies, not the stop reply */
+		if (rsp_recv(c, c->timeout_ms, &e) < 0) {
+			rc = error("%s: %s", r->qwhat[i], e.msg);
+			break;
+		}
+		if (c->reply.len != 2 || memcmp(c->reply.data, "OK", 2)) {
+			rc = error("%s: the stub answered '%.40s'", r->qwhat[i],
+				   c->reply.len ? c->reply.data : "(empty: unsupported)");
+			break;
+		}
+	}
+	if (cont)
+		c->running = true;
+out:
+	c->noack = saved_noack;
+	rsp_buf_reset(&r->qout);
+	r->nq = 0;
+	return rc;
+}
+
+static int queue(struct rec *r, const char *payload, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int queue(struct rec *r, const char *payload, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nq == REC_QMAX && flush(r, false) < 0)
+		return -1;
+	if (rsp_packet_encode(&r->qout, payload, strlen(payload)) < 0)
+		return error("out of memory");
+	va_start(ap, fmt);
+	vsnprintf(r->qwhat[r->nq], sizeof r->qwhat[r->nq], fmt, ap);
+	va_end(ap);
+	r->nq++;
+	return 0;
+}
+
 static ssize_t read_mem(struct rec *r, uint64_t addr, void *buf, size_t len)
 {
+	if (flush(r, false) < 0)
+		return -1;
 	quickack(r);
 	return rsp_read_memory(r->c, addr, buf, len, NULL);
 }
 
 /* ---- breakpoints ---- */
 
+/*
+ * Z0/z0 are queued (flush()); c->bps, the library's list of inserted
+ * breakpoints that rsp_step() and detach() rely on, is kept as
+ * rsp_insert_break() and rsp_remove_break() keep it.
+ */
 static int bp_insert(struct rec *r, uint64_t addr)
 {
-	struct kit_err e;
+	struct rsp_conn *c = r->c;
+	char pkt[48];
 
-	quickack(r);
-	if (rsp_insert_break(r->c, RSP_BP_SW, addr, 1, &e) < 0)
-		return error("cannot insert a breakpoint at 0x%llx: %s",
-			     (unsigned long long)addr, e.msg);
+	if (c->nbps == RSP_MAX_BREAKPOINTS)
+		return error("cannot insert a breakpoint at 0x%llx: too many "
+			     "breakpoints (%d)", (unsigned long long)addr,
+			     RSP_MAX_BREAKPOINTS);
+	snprintf(pkt, sizeof pkt, "Z0,%llx,1", (unsigned long long)addr);
+	if (queue(r, pkt, "cannot insert a breakpoint at 0x%llx",
+		  (unsigned long long)addr) < 0)
+		return -1;
+	c->bps[c->nbps].type = RSP_BP_SW;
+	c->bps[c->nbps].addr = addr;
+	c->bps[c->nbps].kind = 1;
+	c->nbps++;
 	return 0;
 }
 
 static int bp_remove(struct rec *r, uint64_t addr)
 {
-	struct kit_err e;
+	struct rsp_conn *c = r->c;
+	char pkt[48];
+	size_t i;
 
-	quickack(r);
-	if (rsp_remove_break(r->c, RSP_BP_SW, addr, 1, &e) < 0)
-		return error("cannot remove the breakpoint at 0x%llx: %s",
-			     (unsigned long long)addr, e.msg);
+	snprintf(pkt, sizeof pkt, "z0,%llx,1", (unsigned long long)addr);
+	if (queue(r, pkt, "cannot remove the breakpoint at 0x%llx",
+		  (unsigned long long)addr) < 0)
+		return -1;
+	for (i = 0; i < c->nbps; i++) {
+		if (c->bps[i].type == RSP_BP_SW && c->bps[i].addr == addr) {
+			c->bps[i] = c->bps[--c->nbps];
+			break;
+		}
+	}
 	return 0;
 }
 
@@ -723,20 +872,19 @@ static int arm_window(struct rec *r)
 
 static int resume(struct rec *r)
 {
-	struct kit_err e;
-	int64_t t = mono();
+	int64_t t;
 	int rc;
 
+	if (r->running)
+		return error("cannot resume the guest: it runs");
+	t = mono();
 	if (r->resumed_once)
 		prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
 	r->resume_host = t;
-	quickack(r);
-	rc = rsp_continue(r->c, &e);
-	if (rc < 0)
-		return error("cannot resume the guest: %s", e.msg);
 	r->resumed_once = true;
-	r->running = true;
-	return 0;
+	/* the stop's queued packets and the resume in one write */
+	rc = flush(r, true);
+	return rc < 0 ? -1 : 0;
 }
 
 /* After a stop reply: time accounting.  Each resume -> stop interval
@@ -759,9 +907,12 @@ static int step_over(struct rec *r)
 {
 	struct rsp_stop st;
 	struct kit_err e;
-	int64_t t = mono();
+	int64_t t;
 	int rc;
 
+	if (flush(r, false) < 0)
+		return -1;
+	t = mono();
 	prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
 	r->resume_host = t;
 	quickack(r);
@@ -781,6 +932,8 @@ static int read_regs(struct rec *r, uint64_t *linear, uint64_t *ip)
 {
 	struct kit_err e;
 
+	if (flush(r, false) < 0)
+		return -1;
 	quickack(r);
 	if (rsp_get_pc(r->c, linear, ip, &e) < 0)
 		return error("cannot read registers: %s", e.msg);
@@ -795,14 +948,25 @@ static uint64_t reg(struct rec *r, const char *name)
 	return v;
 }
 
+/* P, queued (flush()); the value in the register's width, as
+ * rsp_write_register_u64() sends it. */
 static int write_reg(struct rec *r, const char *name, uint64_t v)
 {
-	struct kit_err e;
+	const struct rsp_reg *rg = r->c->have_tdesc ?
+		rsp_tdesc_find(&r->c->tdesc, name) : NULL;
+	uint8_t b[8];
+	char pkt[64];
+	size_t nb;
+	int n;
 
-	quickack(r);
-	if (rsp_write_register_u64(r->c, name, v, &e) < 0)
-		return error("cannot write register '%s': %s", name, e.msg);
-	return 0;
+	if (!rg || rg->bitsize < 8 || rg->bitsize > 64)
+		return error("cannot write register '%s': not a known 64-bit register",
+			     name);
+	nb = (size_t)rg->bitsize / 8;
+	rsp_u64_to_le(b, nb, v);
+	n = snprintf(pkt, sizeof pkt, "P%x=", rg->regnum);
+	rsp_hex_encode(pkt + n, b, nb);
+	return queue(r, pkt, "cannot write register '%s'", name);
 }
 
 /*
@@ -818,6 +982,8 @@ static int calibrate(struct rec *r)
 	struct kit_err e;
 	int i, j;
 
+	if (flush(r, false) < 0)
+		return -1;
 	for (i = 0; i < REC_CAL_STEPS; i++) {
 		int64_t t = mono();
 
@@ -997,11 +1163,10 @@ static int stall_for_test(struct rec *r)
 }
 
 /* A stop at the entry breakpoint of initcall i. */
-static int on_entry(struct rec *r, size_t i, uint64_t ip)
+static int on_entry(struct rec *r, size_t i)
 {
 	struct rec_ic *ic = &r->ics[i];
 	int64_t t = r->g;
-	uint8_t b[5];
 	size_t j;
 
 	for (j = r->next; j < i; j++)
@@ -1035,14 +1200,9 @@ static int on_entry(struct rec *r, size_t i, uint64_t ip)
 		return -1;
 	if (bp_at(r, ic->addr))
 		return step_over(r);
-	/* The breakpoint is gone, so continuing from it does not stop again;
-	 * when the function opens with ftrace's 5-byte NOP, skip it anyway. */
-	if (read_mem(r, ic->addr, b, 5) == 5 &&
-	    !memcmp(b, "\x0f\x1f\x44\x00\x00", 5)) {
-		r->nnop++;
-		return write_reg(r, "rip", ip + 5);
-	}
-	r->nplain++;
+	/* The breakpoint is gone (its z0 goes out with the resume, ahead
+	 * of it), so continuing from here does not stop again: no step, no
+	 * rip to move (the first instruction, ftrace's NOP or not, runs). */
 	return 0;
 }
 
@@ -1290,6 +1450,32 @@ static int on_milestone(struct rec *r, struct rec_ms *m)
 
 /* ---- the main loop ---- */
 
+/*
+ * Where the guest stopped.  At a stop that can only be an initcall's entry
+ * (or a later milestone) of a kernel in the upper half, 'p' for rip alone
+ * answers (16 hex digits instead of the ~1200 of 'g', and no decoding): an
+ * address there cannot be a real-mode IP, so it is the linear address.
+ * Anywhere else, or when rip turns out to be the return site after all,
+ * 'g' reads everything (on_return() needs rax and the function register).
+ */
+static int read_stop_pc(struct rec *r, uint64_t *lin, uint64_t *ip)
+{
+	uint64_t v;
+
+	if (r->prepared && r->doi_addr >= 0xffff800000000000ull &&
+	    !(r->ret_armed && r->entered >= 0) && r->c->have_tdesc &&
+	    rsp_tdesc_find(&r->c->tdesc, "rip") && flush(r, false) == 0) {
+		quickack(r);
+		if (rsp_read_register_u64(r->c, "rip", &v, NULL) == 0 &&
+		    v >= 0xffff800000000000ull &&
+		    !(r->ret_armed && v == r->rs.ret_addr)) {
+			*lin = *ip = v;
+			return 0;
+		}
+	}
+	return read_regs(r, lin, ip);
+}
+
 static int handle_stop(struct rec *r, const struct rsp_stop *st)
 {
 	uint64_t lin, ip;
@@ -1301,7 +1487,7 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		r->alive = false;
 		return 1;
 	}
-	if (read_regs(r, &lin, &ip) < 0)
+	if (read_stop_pc(r, &lin, &ip) < 0)
 		return -1;
 	if (r->entered >= 0 && r->mode == IC_ENTRIES &&
 	    !(r->ret_armed && lin == r->rs.ret_addr)) {
@@ -1332,7 +1518,7 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		return on_return(r, ip);
 	for (i = r->next; i < r->nic && i < r->next + REC_WINDOW; i++)
 		if (r->ics[i].armed && r->ics[i].addr == lin)
-			return on_entry(r, i, ip);
+			return on_entry(r, i);
 	if (!matched) {
 		r->nunexpected++;
 		if (bp_at(r, lin))
@@ -1475,6 +1661,8 @@ static void detach(struct rec *r)
 	if (r->resumed_once)
 		prof_add_stop(r->p, r->last_kind, r->stop_host, mono(), NULL);
 	r->resumed_once = false;
+	if (flush(r, false) < 0)
+		return;
 	while (r->c->nbps > 0) {
 		const struct rsp_bp *b = &r->c->bps[r->c->nbps - 1];
 
@@ -1836,14 +2024,14 @@ int gc_profile_main(int argc, char **argv)
 	prof_stops_summarize(&r->p->stops);
 	progress(r, "wrote %s: %s%s, %.1f ms guest time, %zu initcalls "
 		 "(%zu returned), %lld debug stops (%lu steps), %lld interrupt "
-		 "stops, client %.1f ms (median %.3f ms per stop); entry NOPs "
-		 "skipped %lu, plain %lu, return sites emulated %lu, unexpected %lu",
+		 "stops, client %.1f ms (median %.3f ms per stop); return sites "
+		 "emulated %lu, unexpected %lu",
 		 r->out, r->complete ? "complete" : "INCOMPLETE: ",
 		 r->complete ? "" : r->reason, ms_of(r->g), r->nseen, r->nreturned,
 		 (long long)r->p->stops.debug_stops, r->nsteps,
 		 (long long)r->p->stops.interrupt_stops,
 		 ms_of(r->p->stops.client_ns), ms_of(r->p->stops.median_ns),
-		 r->nnop, r->nplain, r->nemul, r->nunexpected + r->nunattributed);
+		 r->nemul, r->nunexpected + r->nunattributed);
 	status = r->complete ? 0 : 1;
 out:
 	if (r->c)
@@ -1851,6 +2039,7 @@ out:
 	if (r->syms)
 		ksym_free(r->syms);
 	prof_free(r->p);
+	rsp_buf_free(&r->qout);
 	free(r->ics);
 	if (r->sigpipe[0] >= 0)
 		close(r->sigpipe[0]);
