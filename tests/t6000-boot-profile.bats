@@ -107,3 +107,19 @@ accounting_closes() {
 	run "$BP" -- no-such-command-here
 	[ "$status" -ne 0 ]; [ "$output" = "boot-profile: 'no-such-command-here' not found (libguestfs-tools: run scripts/install-deps)" ]
 }
+
+@test "boot-profile --accel auto: KVM where it works, else TCG, saying why; the profile completes either way" {
+	run timeout 600 "$BP" --kernel "$KERNEL" --accel auto --kvm-timeout 30 --initcalls off -o "$BATS_TEST_TMPDIR/auto"
+	[ "$status" -eq 0 ] || { echo "# exit $status:"; echo "$output" | tail -20; false; }
+	local p=$BATS_TEST_TMPDIR/auto/profile-r01.json
+	[ "$(jq -r .complete "$p")" = true ]
+	if [[ "$output" == *"KVM does not work here:"* ]]; then
+		# on these machines KVM is present but does not boot Linux
+		[ "$(jq -r .environment.accel "$p")" = tcg ]
+		[ -s "$BATS_TEST_TMPDIR/auto/stall-r01.txt" ]
+	elif [[ "$output" == *"KVM works here"* ]]; then
+		[ "$(jq -r .environment.accel "$p")" = kvm ]
+	else
+		[[ "$output" == *"/dev/kvm is not usable; using TCG"* ]] || { echo "$output" | head; false; }
+	fi
+}
