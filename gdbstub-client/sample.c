@@ -1221,45 +1221,6 @@ out:
 	return rc;
 }
 
-/*
- * gc_target_open, but first taking the stop reply QEMU sends on its own
- * when a debugger connects to a running guest (it stops the VM and reports
- * "T02thread:01;" unasked).  Read as the answer to qSupported, it would
- * shift every later reply by one.  A guest held with -S sends nothing:
- * the wait is bounded (150 ms).
- */
-static struct gc_target *open_target(const char *spec, int timeout_ms,
-				     bool held, struct kit_err *err)
-{
-	struct gc_target *t = calloc(1, sizeof *t);
-	struct pollfd pf;
-
-	if (!t) {
-		kit_seterr(err, ENOMEM, "out of memory");
-		return NULL;
-	}
-	if (!(t->c = rsp_connect(spec, timeout_ms, err)))
-		goto fail;
-	t->c->timeout_ms = timeout_ms;
-	pf.fd = t->c->fd;
-	pf.events = POLLIN;
-	/* held at -S (the session says so, but someone may have resumed
-	 * it since): a shorter look */
-	if (poll(&pf, 1, held ? 50 : 150) == 1 && rsp_recv(t->c, 1000, err) < 0)
-		goto fail;
-	if (rsp_start(t->c, err) < 0)
-		goto fail;
-	t->kvm = -1;
-	t->have_monitor = true;
-	t->next_num = 1;
-	gc_sigtab_init(&t->sigs);
-	return t;
-fail:
-	rsp_close(t->c);
-	free(t);
-	return NULL;
-}
-
 static void install_signals(void)
 {
 	struct sigaction sa;
@@ -1296,8 +1257,7 @@ int gc_sample_main(int argc, char **argv)
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	if (got_signal)   /* Ctrl-C while the symbols loaded: leave the guest be */
 		die("interrupted before attaching");
-	s.t = open_target(s.o.endpoint, timeout_s * 1000,
-			  s.have_sess && s.sess.hold, &e);
+	s.t = gc_target_open(s.o.endpoint, timeout_s * 1000, &e);
 	if (!s.t)
 		die("cannot attach to '%s': %s", s.o.endpoint, e.msg);
 	s.t->syms = s.syms;
