@@ -273,6 +273,32 @@ int rec_find_return_site(const uint8_t *code, size_t len, uint64_t addr,
 	return ret;
 }
 
+bool rec_call_emulable(const struct rec_retsite *rs, char *why, size_t len)
+{
+	uint64_t n = rs->ret_addr - rs->call_addr;
+	int bytes = 0;
+	const char *r64 = rs->call_reg[0] ? rec_gpr64(rs->call_reg, &bytes) : NULL;
+	char dummy[8];
+
+	if (!why) {
+		why = dummy;
+		len = sizeof dummy;
+	}
+	if (!r64 || bytes != 8) {
+		snprintf(why, len, "the call's target register '%s' is not a 64-bit "
+			 "general register", rs->call_reg);
+		return false;
+	}
+	if (rs->ret_addr <= rs->call_addr || n < 2 || n > 8) {
+		snprintf(why, len, "a call of %llu bytes is not a form known here",
+			 (unsigned long long)n);
+		return false;
+	}
+	snprintf(why, len, "call%s *%%%s, %llu bytes", rs->thunk ?
+		 " (retpoline thunk)" : "", rs->call_reg, (unsigned long long)n);
+	return true;
+}
+
 int rec_decode_emul(const uint8_t *code, size_t len, uint64_t addr,
 		    struct rec_emul *e)
 {
@@ -444,9 +470,13 @@ struct rec {
 	bool prepared, ics_done, table_from_mem;
 	struct rec_retsite rs;
 	struct rec_emul emul;
-	bool ret_armed, emul_ok;
+	bool ret_armed, emul_ok, have_rs;
+	bool callsite;                 /* the call-site scheme (see above) */
+	bool call_armed;               /* its breakpoint at rs.call_addr */
+	char scheme[200];              /* how initcalls are caught, for env */
 	uint64_t doi_addr, doi_size;
-	unsigned long nsteps, nemul, nunattributed, nunexpected;
+	unsigned long nsteps, nemul, ncalls, nunattributed, nunexpected;
+	bool z0_refused;               /* a Z0 was refused: Z1 used (KVM) */
 
 	/* Z/z/P packets queued during a stop, written in one go (flush()) */
 	struct rsp_buf qout;           /* the encoded packets */
@@ -767,8 +797,59 @@ static ssize_t read_mem(struct rec *r, uint64_t addr, void *buf, size_t len)
  * Z0/z0 are queued (flush()); c->bps, the library's list of inserted
  * breakpoints that rsp_step() and detach() rely on, is kept as
  * rsp_insert_break() and rsp_remove_break() keep it.
+ *
+ * Under KVM, QEMU refuses a software breakpoint it cannot write (int3 at
+ * a kernel virtual address before paging is on: 'E22').  A queued Z0's
+ * answer is read only after the resume, too late to do anything else, so
+ * the breakpoints that stay (milestones, the call and return sites) are
+ * inserted at once (bp_insert_now()): a Z0 that is refused (E NN or
+ * empty) is replaced by a hardware breakpoint (Z1, at most
+ * REC_MAX_HW_BPS at a time, as x86 has debug registers).  After one
+ * refusal every insert goes that way.
  */
-static int bp_insert(struct rec *r, uint64_t addr)
+#define REC_MAX_HW_BPS 4
+
+static size_t bp_count(struct rec *r, enum rsp_bp_type type)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->c->nbps; i++)
+		n += r->c->bps[i].type == type;
+	return n;
+}
+
+static int bp_insert_now(struct rec *r, uint64_t addr, const char *what)
+{
+	struct kit_err e, e2;
+	int rc;
+
+	if (flush(r, false) < 0)
+		return -1;
+	quickack(r);
+	rc = rsp_insert_break(r->c, RSP_BP_SW, addr, 1, &e);
+	if (rc == 0)
+		return 0;
+	if (rc != -RSP_ERR_TARGET && rc != -RSP_ERR_UNSUPPORTED)
+		return error("cannot insert a breakpoint at 0x%llx (%s): %s",
+			     (unsigned long long)addr, what, e.msg);
+	if (bp_count(r, RSP_BP_HW) >= REC_MAX_HW_BPS)
+		return error("cannot insert a breakpoint at 0x%llx (%s): software "
+			     "refused (%s) and all %d hardware breakpoints are in use",
+			     (unsigned long long)addr, what, e.msg, REC_MAX_HW_BPS);
+	quickack(r);
+	if (rsp_insert_break(r->c, RSP_BP_HW, addr, 1, &e2) < 0)
+		return error("cannot insert a breakpoint at 0x%llx (%s): software "
+			     "refused (%s), hardware too (%s)",
+			     (unsigned long long)addr, what, e.msg, e2.msg);
+	r->z0_refused = true;
+	progress(r, "%s at 0x%llx: hardware breakpoint (software refused: %s)",
+		 what, (unsigned long long)addr, e.msg);
+	return 0;
+}
+
+/* sync: at once, with the hardware fallback; else queued (entry
+ * breakpoints of the per-function scheme, unless a Z0 was refused). */
+static int bp_insert(struct rec *r, uint64_t addr, bool sync, const char *what)
 {
 	struct rsp_conn *c = r->c;
 	char pkt[48];
@@ -777,6 +858,8 @@ static int bp_insert(struct rec *r, uint64_t addr)
 		return error("cannot insert a breakpoint at 0x%llx: too many "
 			     "breakpoints (%d)", (unsigned long long)addr,
 			     RSP_MAX_BREAKPOINTS);
+	if (sync || r->z0_refused)
+		return bp_insert_now(r, addr, what);
 	snprintf(pkt, sizeof pkt, "Z0,%llx,1", (unsigned long long)addr);
 	if (queue(r, pkt, "cannot insert a breakpoint at 0x%llx",
 		  (unsigned long long)addr) < 0)
@@ -791,19 +874,22 @@ static int bp_insert(struct rec *r, uint64_t addr)
 static int bp_remove(struct rec *r, uint64_t addr)
 {
 	struct rsp_conn *c = r->c;
+	enum rsp_bp_type type = RSP_BP_SW;
 	char pkt[48];
 	size_t i;
 
-	snprintf(pkt, sizeof pkt, "z0,%llx,1", (unsigned long long)addr);
+	for (i = 0; i < c->nbps; i++)
+		if (c->bps[i].addr == addr &&
+		    (c->bps[i].type == RSP_BP_SW || c->bps[i].type == RSP_BP_HW)) {
+			type = c->bps[i].type;
+			break;
+		}
+	snprintf(pkt, sizeof pkt, "z%d,%llx,1", (int)type, (unsigned long long)addr);
 	if (queue(r, pkt, "cannot remove the breakpoint at 0x%llx",
 		  (unsigned long long)addr) < 0)
 		return -1;
-	for (i = 0; i < c->nbps; i++) {
-		if (c->bps[i].type == RSP_BP_SW && c->bps[i].addr == addr) {
-			c->bps[i] = c->bps[--c->nbps];
-			break;
-		}
-	}
+	if (i < c->nbps)
+		c->bps[i] = c->bps[--c->nbps];
 	return 0;
 }
 
@@ -817,10 +903,21 @@ static bool bp_at(struct rec *r, uint64_t addr)
 	return false;
 }
 
-/* Insert a breakpoint unless one is there (milestone, other initcall). */
-static int bp_want(struct rec *r, uint64_t addr)
+/* "software" or "hardware": the kind of breakpoint at addr. */
+static const char *bp_kind(struct rec *r, uint64_t addr)
 {
-	return bp_at(r, addr) ? 0 : bp_insert(r, addr);
+	size_t i;
+
+	for (i = 0; i < r->c->nbps; i++)
+		if (r->c->bps[i].addr == addr)
+			return r->c->bps[i].type == RSP_BP_HW ? "hardware" : "software";
+	return "none";
+}
+
+/* Insert a breakpoint unless one is there (milestone, other initcall). */
+static int bp_want(struct rec *r, uint64_t addr, bool sync, const char *what)
+{
+	return bp_at(r, addr) ? 0 : bp_insert(r, addr, sync, what);
 }
 
 /* Whether anything the recorder still wants sits at addr. */
@@ -834,6 +931,8 @@ static bool addr_wanted(struct rec *r, uint64_t addr)
 	for (i = r->next; i < r->nic && i < r->next + REC_WINDOW; i++)
 		if (r->ics[i].armed && r->ics[i].addr == addr)
 			return true;
+	if (r->call_armed && r->rs.call_addr == addr)
+		return true;
 	return r->ret_armed && r->rs.ret_addr == addr;
 }
 
@@ -848,6 +947,8 @@ static int arm_window(struct rec *r)
 {
 	size_t i;
 
+	if (r->callsite)
+		return 0;      /* no entry breakpoints */
 	for (i = 0; i < r->nic; i++) {
 		struct rec_ic *ic = &r->ics[i];
 		bool in = !r->ics_done && i >= r->next && i < r->next + REC_WINDOW &&
@@ -855,7 +956,7 @@ static int arm_window(struct rec *r)
 
 		if (in && !ic->armed) {
 			ic->armed = true;
-			if (bp_want(r, ic->addr) < 0)
+			if (bp_want(r, ic->addr, false, ic->fn) < 0)
 				return -1;
 		} else if (!in && ic->armed) {
 			ic->armed = false;
@@ -1063,15 +1164,17 @@ static int load_table_from_memory(struct rec *r)
 }
 
 /*
- * At a stop where the kernel's text may be readable: find the return
- * site in do_one_initcall and arm the first entries.  Quietly 0 when not
- * yet possible (memory not there); 1 when prepared.
+ * At a stop where the kernel's text may be readable: find the call and
+ * the return site in do_one_initcall and arm the call-site scheme, or the
+ * first entries of the per-function one.  Quietly 0 when not yet possible
+ * (memory not there); 1 when prepared.
  */
 static int prepare_initcalls(struct rec *r)
 {
 	uint8_t code[1024];
 	struct kit_err e;
 	ssize_t got;
+	char why[160] = "";
 
 	if (r->prepared || r->mode == IC_OFF || !r->nokaslr)
 		return 0;
@@ -1079,40 +1182,89 @@ static int prepare_initcalls(struct rec *r)
 		return 0;
 	if (!r->nic)
 		return 0;
-	if (r->mode == IC_BREAKPOINTS) {
+	if (!r->doi_addr) {
+		/* entries only: breakpoints mode was turned off without it */
+		snprintf(why, sizeof why, "no do_one_initcall symbol");
+	} else {
 		size_t len = r->doi_size && r->doi_size < sizeof code ?
 			     (size_t)r->doi_size : sizeof code;
-		uint8_t ebytes[16];
 
 		got = read_mem(r, r->doi_addr, code, len);
 		if (got < 16)
 			return 0;
 		if (rec_find_return_site(code, (size_t)got, r->doi_addr, r->syms,
-					 &r->rs, &e) < 0)
-			return 0;   /* maybe not decompressed yet */
+					 &r->rs, &e) < 0) {
+			if (r->mode == IC_BREAKPOINTS)
+				return 0;   /* maybe not decompressed yet */
+			/* entries: the per-function scheme needs no call */
+			snprintf(why, sizeof why, "%.150s", e.msg);
+		} else {
+			r->have_rs = true;
+		}
+	}
+	if (r->mode == IC_BREAKPOINTS && !r->have_rs)
+		return 0;
+	if (r->have_rs) {
+		r->callsite = rec_call_emulable(&r->rs, why, sizeof why);
+		if (r->callsite && getenv("GC_PROFILE_TEST_NO_CALLSITE")) {
+			r->callsite = false;
+			snprintf(why, sizeof why, "GC_PROFILE_TEST_NO_CALLSITE is set");
+		}
+	}
+	if (r->mode == IC_BREAKPOINTS) {
+		uint8_t ebytes[16];
+
 		if (read_mem(r, r->rs.ret_addr, ebytes, sizeof ebytes) ==
 		    (ssize_t)sizeof ebytes &&
 		    rec_decode_emul(ebytes, sizeof ebytes, r->rs.ret_addr,
 				    &r->emul) == 0)
 			r->emul_ok = r->emul.kind != REC_EMUL_NONE;
+	}
+	if (r->have_rs)
 		progress(r, "do_one_initcall: call%s *%%%s at 0x%llx, return site 0x%llx "
 			 "(%s), function in %%%s",
 			 r->rs.thunk ? " (retpoline thunk)" : "", r->rs.call_reg,
 			 (unsigned long long)r->rs.call_addr,
 			 (unsigned long long)r->rs.ret_addr,
+			 r->mode != IC_BREAKPOINTS ? "not used: entries" :
 			 r->emul_ok ? r->emul.text : r->emul.text[0] ?
 				 "not emulated: step over" : "?",
 			 r->rs.fn_reg[0] ? r->rs.fn_reg : "(unknown: not checked)");
+	if (r->mode == IC_BREAKPOINTS) {
 		r->ret_armed = true;
-		if (bp_want(r, r->rs.ret_addr) < 0)
+		if (bp_want(r, r->rs.ret_addr, true, "return site") < 0)
 			return -1;
 	}
 	r->prepared = true;
+	if (r->callsite) {
+		r->call_armed = true;
+		if (bp_want(r, r->rs.call_addr, true, "call site") < 0)
+			return -1;
+		snprintf(r->scheme, sizeof r->scheme, "call site: permanent %s "
+			 "breakpoint%s at do_one_initcall's call%s, the call executed "
+			 "by the recorder", bp_kind(r, r->rs.call_addr),
+			 r->mode == IC_BREAKPOINTS ? "s" : "",
+			 r->mode == IC_BREAKPOINTS ? " and return site" : "");
+		progress(r, "%zu initcalls in table order: %s breakpoint at the call "
+			 "0x%llx%s%s%s, permanent until the last one %s; the call is "
+			 "executed by the recorder (%s): no entry breakpoints",
+			 r->nic, bp_kind(r, r->rs.call_addr),
+			 (unsigned long long)r->rs.call_addr,
+			 r->mode == IC_BREAKPOINTS ? " and " : "",
+			 r->mode == IC_BREAKPOINTS ? bp_kind(r, r->rs.ret_addr) : "",
+			 r->mode == IC_BREAKPOINTS ? " breakpoint at the return site" : "",
+			 r->mode == IC_BREAKPOINTS ? "returns" : "is called", why);
+		return 1;
+	}
+	snprintf(r->scheme, sizeof r->scheme, "per-function entry breakpoints "
+		 "(the call in do_one_initcall is not executed by the recorder: %s)",
+		 why);
 	if (arm_window(r) < 0)
 		return -1;
-	progress(r, "%zu initcalls armed in table order (%s)", r->nic,
+	progress(r, "%zu initcalls armed in table order (%s); per-function entry "
+		 "breakpoints, as the call cannot be executed here: %s", r->nic,
 		 r->mode == IC_BREAKPOINTS ? "entry and return breakpoints" :
-		 "entry breakpoints only");
+		 "entry breakpoints only", why);
 	return 1;
 }
 
@@ -1122,6 +1274,10 @@ static void finish_initcalls(struct rec *r, int64_t t)
 
 	r->ics_done = true;
 	arm_window(r);
+	if (r->call_armed) {
+		r->call_armed = false;
+		bp_drop(r, r->rs.call_addr);
+	}
 	if (r->ret_armed) {
 		r->ret_armed = false;
 		bp_drop(r, r->rs.ret_addr);
@@ -1193,9 +1349,15 @@ static int on_entry(struct rec *r, size_t i)
 			 ic->fn, ms_of(t));
 	if (r->stall_at > 0 && (long)r->nseen == r->stall_at)
 		stall_for_test(r);
-	if (r->mode == IC_ENTRIES && i + 1 == r->nic) {
-		/* the last one ends at the next stop, whatever it is */
+	if (r->mode == IC_ENTRIES && i + 1 == r->nic && r->call_armed) {
+		/* the last one ends at the next stop, whatever it is; no
+		 * more calls to stop for (module inits from userspace) */
+		r->call_armed = false;
+		if (bp_drop(r, r->rs.call_addr) < 0)
+			return -1;
 	}
+	if (r->callsite)
+		return 0;      /* on_call() executes the call */
 	if (arm_window(r) < 0)
 		return -1;
 	if (bp_at(r, ic->addr))
@@ -1203,6 +1365,42 @@ static int on_entry(struct rec *r, size_t i)
 	/* The breakpoint is gone (its z0 goes out with the resume, ahead
 	 * of it), so continuing from here does not stop again: no step, no
 	 * rip to move (the first instruction, ftrace's NOP or not, runs). */
+	return 0;
+}
+
+/*
+ * A stop at the call in do_one_initcall (the call-site scheme): the
+ * function is in the call's register.  The call is executed here, with no
+ * single step and no breakpoint change: the return address goes to
+ * [rsp - 8], rsp -= 8 and rip = the function (a retpoline thunk is "jmp
+ * *%REG", so going straight to the function is the same), queued and
+ * written with the resume.
+ */
+static int on_call(struct rec *r)
+{
+	uint64_t fn = reg(r, r->rs.call_reg), sp = reg(r, "rsp") - 8;
+	uint8_t b[8];
+	char pkt[64];
+	size_t j;
+	int n;
+
+	for (j = r->next; j < r->nic; j++)
+		if (r->ics[j].addr == fn)
+			break;
+	if (j < r->nic) {
+		if (on_entry(r, j) < 0)
+			return -1;
+	} else {
+		r->nunattributed++;
+	}
+	rsp_u64_to_le(b, sizeof b, r->rs.ret_addr);
+	n = snprintf(pkt, sizeof pkt, "M%llx,8:", (unsigned long long)sp);
+	rsp_hex_encode(pkt + n, b, sizeof b);
+	if (queue(r, pkt, "cannot write the return address at 0x%llx",
+		  (unsigned long long)sp) < 0 ||
+	    write_reg(r, "rsp", sp) < 0 || write_reg(r, "rip", fn) < 0)
+		return -1;
+	r->ncalls++;
 	return 0;
 }
 
@@ -1373,7 +1571,7 @@ static int setup_milestones(struct rec *r)
 	}
 	for (i = 0; i < r->nms; i++) {
 		r->ms[i].armed = true;
-		if (bp_want(r, r->ms[i].addr) < 0)
+		if (bp_want(r, r->ms[i].addr, true, r->ms[i].name) < 0)
 			return -1;
 	}
 	return 0;
@@ -1462,7 +1660,7 @@ static int read_stop_pc(struct rec *r, uint64_t *lin, uint64_t *ip)
 {
 	uint64_t v;
 
-	if (r->prepared && r->doi_addr >= 0xffff800000000000ull &&
+	if (r->prepared && !r->callsite && r->doi_addr >= 0xffff800000000000ull &&
 	    !(r->ret_armed && r->entered >= 0) && r->c->have_tdesc &&
 	    rsp_tdesc_find(&r->c->tdesc, "rip") && flush(r, false) == 0) {
 		quickack(r);
@@ -1497,6 +1695,8 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		for (i = r->next; i < r->nic && i < r->next + REC_WINDOW; i++)
 			if (r->ics[i].armed && r->ics[i].addr == lin)
 				is_entry = true;
+		if (r->call_armed && lin == r->rs.call_addr)
+			is_entry = true;
 		if (!is_entry) {
 			struct rec_ic *prev = &r->ics[r->entered];
 
@@ -1516,6 +1716,8 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 	}
 	if (r->ret_armed && lin == r->rs.ret_addr)
 		return on_return(r, ip);
+	if (r->call_armed && lin == r->rs.call_addr)
+		return on_call(r);
 	for (i = r->next; i < r->nic && i < r->next + REC_WINDOW; i++)
 		if (r->ics[i].armed && r->ics[i].addr == lin)
 			return on_entry(r, i);
@@ -1699,11 +1901,13 @@ static void fill_env(struct rec *r)
 	gmtime_r(&now, &tm);
 	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	prof_set_str(&env->recorded_at, buf, NULL);
-	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (stub latency %lld ns subtracted per resume; initcalls=%s%s%s)",
+	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (stub latency %lld ns subtracted per resume; initcalls=%s%s%s%s%s%s)",
 		 (long long)r->latency,
 		 r->mode == IC_BREAKPOINTS ? "breakpoints" :
 		 r->mode == IC_ENTRIES ? "entries: duration to the next initcall's entry, return values not seen" :
 		 "off",
+		 r->scheme[0] ? "; " : "", r->scheme,
+		 r->z0_refused ? "; hardware breakpoints where software ones were refused" : "",
 		 r->nokaslr ? "" : "; kaslr: kernel phases not split",
 		 r->kaslr_assumed ? "; nokaslr assumed (no session command line)" : "");
 	prof_set_str(&env->tool, buf, NULL);
@@ -2024,14 +2228,14 @@ int gc_profile_main(int argc, char **argv)
 	prof_stops_summarize(&r->p->stops);
 	progress(r, "wrote %s: %s%s, %.1f ms guest time, %zu initcalls "
 		 "(%zu returned), %lld debug stops (%lu steps), %lld interrupt "
-		 "stops, client %.1f ms (median %.3f ms per stop); return sites "
-		 "emulated %lu, unexpected %lu",
+		 "stops, client %.1f ms (median %.3f ms per stop); calls executed "
+		 "%lu, return sites emulated %lu, unexpected %lu",
 		 r->out, r->complete ? "complete" : "INCOMPLETE: ",
 		 r->complete ? "" : r->reason, ms_of(r->g), r->nseen, r->nreturned,
 		 (long long)r->p->stops.debug_stops, r->nsteps,
 		 (long long)r->p->stops.interrupt_stops,
 		 ms_of(r->p->stops.client_ns), ms_of(r->p->stops.median_ns),
-		 r->nemul, r->nunexpected + r->nunattributed);
+		 r->ncalls, r->nemul, r->nunexpected + r->nunattributed);
 	status = r->complete ? 0 : 1;
 out:
 	if (r->c)

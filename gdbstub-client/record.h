@@ -48,6 +48,16 @@ int rec_find_return_site(const uint8_t *code, size_t len, uint64_t addr,
 			 struct kit_err *err);
 
 /*
+ * Whether the recorder can execute the call at rs->call_addr for the guest
+ * (the call-site scheme, record.c): push rs->ret_addr, rsp -= 8, rip = the
+ * value of rs->call_reg.  True for "call *%REG" and for a call to
+ * __x86_indirect_thunk_REG (a retpoline is "jmp *%REG"), REG a 64-bit
+ * general register other than rsp, and a call of 2 to 8 bytes.  When not,
+ * why (if not NULL) says what is unknown.
+ */
+bool rec_call_emulable(const struct rec_retsite *rs, char *why, size_t len);
+
+/*
  * One instruction the recorder can execute for the guest instead of
  * single-stepping it (a single step is a debug stop: under TCG it flushes
  * the translation cache).  Only writes to a general register are taken:
