@@ -25,9 +25,24 @@
  *
  * Initcalls, the expensive part.  Under TCG every breakpoint or step stop
  * flushes QEMU's translation cache: ~4-5 ms of extra guest time each,
- * while a stop the client asks for with 0x03 is nearly free.  So:
- *   breakpoints (default)  two debug stops per initcall and no single
- *       step: a breakpoint at the entry of the next initcall in table
+ * while a stop the client asks for with 0x03 is nearly free; so does
+ * every breakpoint insert or remove (QEMU 7.2 breakpoint_invalidate).  So:
+ *   breakpoints (default)  two debug stops per initcall, no single step
+ *       and no breakpoint change while the initcalls run (the call-site
+ *       scheme): one permanent breakpoint at the indirect call in
+ *       do_one_initcall ("call *%REG" or "call __x86_indirect_thunk_REG"),
+ *       where the register holds the initcall (its start); the recorder
+ *       then executes the call for the guest (the return address to
+ *       [rsp - 8], rsp -= 8, rip = the function; a retpoline thunk is
+ *       "jmp *%REG"), queued with the resume like the other packets.  And
+ *       the permanent return-site breakpoint below.  Both go in when the
+ *       table's code can be read and come out when the table's last
+ *       initcall has returned.
+ *       When the call is not a form the recorder can execute (record.h:
+ *       rec_call_emulable; or GC_PROFILE_TEST_NO_CALLSITE is set, for
+ *       tests), the per-function scheme is used instead, and the progress
+ *       output and environment.tool say so: a breakpoint at the entry of
+ *       the next initcall in table
  *       order (two armed at a time, so an initcall that is never called,
  *       e.g. blacklisted, does not hide the rest), removed once hit, so
  *       that continuing from it needs no step; and one breakpoint at the
@@ -41,9 +56,10 @@
  *       Client time per stop: one round trip (a 'p' for rip at an entry,
  *       a 'g' at the return site), then the stop's Z0/z0/P packets and the
  *       resume go out in one write (flush()): 2 packets per stop, was 4-6.
- *   entries  only the entry breakpoints: one debug stop per initcall, a
- *       duration that runs to the next initcall's entry (the gaps between
- *       them included), no return values.
+ *   entries  only the call-site breakpoint (or, in the fallback, the
+ *       entry breakpoints): one debug stop per initcall, a duration that
+ *       runs to the next initcall's call (the gaps between them included),
+ *       no return values.
  *   off      no initcall breakpoints at all: milestones only.
  * Entry breakpoints go in when the table's code can be read (the first
  * milestone stop after which do_one_initcall's bytes decode: start_kernel
@@ -70,10 +86,12 @@
  *
  * Where it breaks.  Ctrl-C, SIGTERM, --timeout, the guest dying before the
  * end asked for, or the connection dropping: the profile is still written,
- * "complete": false with the reason, and the exit status is 1.  KVM is not
- * supported for initcall breakpoints (no TB flush there, but software
- * breakpoints before paging are not reliable); QEMU 7.2 TCG is what this
- * was measured on.  GDBSTUB_TRACE=1 prints every packet (rsp library).
+ * "complete": false with the reason, and the exit status is 1.  Under KVM
+ * QEMU refuses software breakpoints it cannot write (a kernel virtual
+ * address before paging is on: 'E22'): the milestones and the call and
+ * return sites are then hardware breakpoints (Z1, at most 4), said in the
+ * progress output; that is tested against a scripted stub only, QEMU 7.2
+ * TCG is what this was measured on.  GDBSTUB_TRACE=1 prints every packet (rsp library).
  * GC_PROFILE_TEST_STALL=N (tests only) holds the guest for up to 10 s after
  * the N-th initcall entry, so that a test can interrupt a recording at a
  * known point.

@@ -117,6 +117,10 @@ PY
 	# 2 debug stops per initcall, no single step besides the calibration
 	grep -q '(0 steps)' "$BATS_TEST_TMPDIR/rec.err"
 	grep -q 'return sites emulated 7' "$BATS_TEST_TMPDIR/rec.err"
+	# the call-site scheme: every call executed by the recorder, no
+	# entry breakpoint
+	grep -q 'calls executed 8,' "$BATS_TEST_TMPDIR/rec.err"
+	jq -r .environment.tool "$BATS_TEST_TMPDIR/p.json" | grep -q 'call site: permanent software breakpoints'
 	# milestones 5 (4 + until) + calibration 15 + 16 initcall stops
 	[ "$(jq .stops.debug_stops "$BATS_TEST_TMPDIR/p.json")" -eq 36 ]
 }
@@ -138,6 +142,21 @@ PY
 	run jq -r '[(.initcalls|length), ([.initcalls[]|has("ret")]|any), .stops.debug_stops, .environment.tool]|@tsv' "$BATS_TEST_TMPDIR/p.json"
 	echo "# $output"
 	[[ "$output" == "8	false	28	"*"return values not seen"* ]]
+	[[ "$output" == *"call site: permanent software breakpoint at do_one_initcall's call,"* ]]
+	grep -q 'calls executed 8,' "$BATS_TEST_TMPDIR/rec.err"
+}
+
+@test "per-function fallback (call not executed): same initcalls, returns and durations" {
+	start_guest
+	GC_PROFILE_TEST_NO_CALLSITE=1 record --until guest_exit \
+		--save-memory "0x1000:0x280:$BATS_TEST_TMPDIR/log.bin"
+	[ "$rc" -eq 0 ]
+	grep -q 'per-function entry breakpoints, as the call cannot be executed here: GC_PROFILE_TEST_NO_CALLSITE' "$BATS_TEST_TMPDIR/rec.err"
+	grep -q 'calls executed 0,' "$BATS_TEST_TMPDIR/rec.err"
+	grep -q '(0 steps)' "$BATS_TEST_TMPDIR/rec.err"
+	jq -r .environment.tool "$BATS_TEST_TMPDIR/p.json" | grep -q 'per-function entry breakpoints'
+	[ "$(jq .stops.debug_stops "$BATS_TEST_TMPDIR/p.json")" -eq 36 ]
+	check_against_log
 }
 
 @test "off: milestones only, no initcall breakpoint" {
@@ -207,6 +226,119 @@ PY
 	[ "$rc" -eq 0 ]
 	grep -q '^# rsp: -> \$Z0,7c00,1' "$BATS_TEST_TMPDIR/rec.err" ||
 		grep -q 'rsp: -> \$Z0,7c00,1' "$BATS_TEST_TMPDIR/rec.err"
+}
+
+# A scripted stub that refuses software breakpoints like QEMU under KVM
+# ('E22'): the milestone and the call and return sites in do_one_initcall
+# become hardware breakpoints (Z1), and the first stop at the call is left
+# by executing the call (M return address, P rsp, P rip, then the resume,
+# in one write).
+@test "KVM-style Z0 refusal: hardware breakpoints; the call executed with M/P/P" {
+	local FAKE=$BATS_TEST_DIRNAME/helpers/fake-stub i
+	[ -x "$FAKE" ] || skip "tests/helpers/fake-stub not built"
+	le64() { local v; v=$(printf '%016x' "$1"); echo "${v:14:2}${v:12:2}${v:10:2}${v:8:2}${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
+	le32() { local v; v=$(printf '%08x' "$1"); echo "${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
+	# gregs RIP RSP RDI CR0 EFER: a 'g' reply in QEMU's x86-64 layout
+	gregs() {
+		local g="" n v
+		for n in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15; do
+			v=0; [ $n = rsp ] && v=$2; [ $n = rdi ] && v=$3
+			g+=$(le64 "$v")
+		done
+		g+=$(le64 "$1")$(le32 2)
+		for n in 1 2 3 4 5 6; do g+=$(le32 0); done
+		g+=$(le64 0)$(le64 0)$(le64 0)$(le64 "$4")$(le64 0)$(le64 0)$(le64 0)$(le64 0)$(le64 "$5")
+		echo "$g"
+	}
+	local tdesc='l<?xml version="1.0"?><target><architecture>i386:x86-64</architecture><feature name="org.gnu.gdb.i386.core">' r
+	for r in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 rip; do
+		tdesc+="<reg name=\"$r\" bitsize=\"64\"/>"
+	done
+	tdesc+='<reg name="eflags" bitsize="32"/>'
+	for r in cs ss ds es fs gs; do tdesc+="<reg name=\"$r\" bitsize=\"32\"/>"; done
+	for r in fs_base gs_base k_gs_base cr0 cr2 cr3 cr4 cr8 efer; do
+		tdesc+="<reg name=\"$r\" bitsize=\"64\"/>"
+	done
+	tdesc+='</feature></target>'
+	# the guest's own bytes: its initcall table and do_one_initcall
+	local img=$BATS_TEST_TMPDIR/img.hex
+	python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); o=0x7c00
+print(b[0x8250-o:0x8270-o].hex()); print(b[0x80c0-o:0x80f0-o].hex()); print(b[0x80cb-o:0x80db-o].hex())' "$GUEST_IMG" >"$img"
+	{
+		cat <<-EOS
+		expect qSupported*
+		reply PacketSize=1000;qXfer:features:read+;vContSupported+
+		expect qSupported*
+		reply PacketSize=1000;qXfer:features:read+;vContSupported+
+		expect qXfer:features:read:target.xml:0,*
+		reply $tdesc
+		expect vCont?
+		reply vCont;c;C;s;S
+		expect ?
+		reply T05thread:01;
+		expect g
+		reply $(gregs 0xfff0 0 0 0x60000010 0)
+		expect Z0,7eb0,1
+		reply E22
+		expect Z1,7eb0,1
+		reply OK
+		expect m8250,20
+		reply $(sed -n 1p "$img")
+		expect m80c0,30
+		reply $(sed -n 2p "$img")
+		expect m80cb,10
+		reply $(sed -n 3p "$img")
+		expect Z0,80cb,1
+		reply E22
+		expect Z1,80cb,1
+		reply OK
+		expect Z0,80c9,1
+		reply E22
+		expect Z1,80c9,1
+		reply OK
+		EOS
+		for i in $(seq 15); do
+			echo "expect g"
+			echo "reply $(gregs 0xfff0 0 0 0x60000010 0)"
+			echo "expect vCont;s*"
+			echo "reply T05thread:01;"
+		done
+		cat <<-EOS
+		expect vCont;c
+		send T05thread:01;
+		expect g
+		reply $(gregs 0x80c9 0x9000 0x8150 0x80000011 0x500)
+		noack
+		expect M8ff8,8:cb80000000000000
+		send OK
+		expect P7=f88f000000000000
+		send OK
+		expect P10=5081000000000000
+		send OK
+		expect vCont;c
+		close
+		EOS
+	} >"$BATS_TEST_TMPDIR/s"
+	( "$FAKE" --listen -f "$BATS_TEST_TMPDIR/s" >"$BATS_TEST_TMPDIR/fake.port" \
+		2>"$BATS_TEST_TMPDIR/fake.err"; echo $? >"$BATS_TEST_TMPDIR/fake.rc" ) 3>&- &
+	track $!
+	wait_until 5 test -s "$BATS_TEST_TMPDIR/fake.port"
+	rc=0
+	timeout 30 "$REC" "127.0.0.1:$(head -1 "$BATS_TEST_TMPDIR/fake.port")" --timeout 10 \
+		--kernel "$GUEST_ELF" --milestones start64 -o "$BATS_TEST_TMPDIR/p.json" \
+		2>"$BATS_TEST_TMPDIR/rec.err" || rc=$?
+	sed 's/^/# /' "$BATS_TEST_TMPDIR/rec.err"
+	wait_until 10 test -s "$BATS_TEST_TMPDIR/fake.rc"
+	[ "$(cat "$BATS_TEST_TMPDIR/fake.rc")" = 0 ] || { sed 's/^/# fake-stub: /' "$BATS_TEST_TMPDIR/fake.err"; false; }
+	[ "$rc" -eq 0 ]
+	grep -q '^profile: start64 at 0x7eb0: hardware breakpoint (software refused: ' "$BATS_TEST_TMPDIR/rec.err"
+	grep -q '^profile: return site at 0x80cb: hardware breakpoint' "$BATS_TEST_TMPDIR/rec.err"
+	grep -q '^profile: call site at 0x80c9: hardware breakpoint' "$BATS_TEST_TMPDIR/rec.err"
+	grep -q 'hardware breakpoint at the call 0x80c9 and hardware breakpoint at the return site' "$BATS_TEST_TMPDIR/rec.err"
+	grep -q 'calls executed 1,' "$BATS_TEST_TMPDIR/rec.err"
+	run jq -r '[.complete, (.initcalls|map(.fn)|join(",")), .environment.tool]|@tsv' "$BATS_TEST_TMPDIR/p.json"
+	echo "# $output"
+	[[ "$output" == "true	fake_init_alpha	"*"permanent hardware breakpoints"*"hardware breakpoints where software ones were refused"* ]]
 }
 
 @test "usage errors" {

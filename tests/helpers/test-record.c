@@ -1,7 +1,8 @@
 /*
  * test-record: the boot recorder's pure parts (record.h): finding the
  * return site in do_one_initcall (plain indirect call, retpoline thunk),
- * decoding and executing the one instruction there, register names, the
+ * whether the recorder can execute its call, decoding and executing the
+ * one instruction there, register names, the
  * command-line check.  A unit test kept in tests/helpers/ with the
  * recorder's other test files.
  */
@@ -68,6 +69,30 @@ static void test_return_site(void)
 	       "rax thunk: found");
 	is_str(rs.call_reg, "rax", "rax thunk: call register");
 	is_str(rs.fn_reg, "rbx", "rax thunk: fn found in rbx through the copies");
+
+	/* the call-site scheme: which calls the recorder can execute */
+	{
+		struct rec_retsite c = { 0x80c9, 0x80cb, "rdi", "rbx", false };
+		char why[160];
+
+		ok(rec_call_emulable(&c, why, sizeof why), "call *%%rdi: executable");
+		is_str(why, "call *%rdi, 2 bytes", "and said so");
+		c.call_addr = 0x1003;
+		c.ret_addr = 0x1008;
+		snprintf(c.call_reg, sizeof c.call_reg, "r12");
+		c.thunk = true;
+		ok(rec_call_emulable(&c, why, sizeof why), "retpoline thunk: executable");
+		is_str(why, "call (retpoline thunk) *%r12, 5 bytes", "and said so");
+		c.call_reg[0] = '\0';
+		ok(!rec_call_emulable(&c, why, sizeof why), "no register: not executable");
+		ok(strstr(why, "not a 64-bit general register") != NULL, "the reason says so");
+		snprintf(c.call_reg, sizeof c.call_reg, "ebx");
+		ok(!rec_call_emulable(&c, NULL, 0), "a 32-bit register: not executable");
+		snprintf(c.call_reg, sizeof c.call_reg, "rbx");
+		c.ret_addr = 0x1003;
+		ok(!rec_call_emulable(&c, why, sizeof why), "no length: not executable");
+		ok(strstr(why, "not a form known here") != NULL, "the reason says so");
+	}
 
 	is_int(rec_find_return_site(none, sizeof none, 0x3000, t, &rs, &e), -1,
 	       "no indirect call: an error");
