@@ -36,7 +36,7 @@ KSYM_FUZZ_SRCS = $(KSYM_OBJS:.o=.c) common/usage.c
 KSYM_FUZZ_BINS = $(patsubst %,kernel-symbols/fuzz/build/fuzz-%,$(KSYM_FUZZ))
 CLEAN += $(KSYM_FUZZ_BINS)
 
-kernel-symbols/fuzz/build/fuzz-%: kernel-symbols/fuzz/fuzz-%.c $(KSYM_FUZZ_SRCS) kernel-symbols/ksym.h
+kernel-symbols/fuzz/build/fuzz-%: kernel-symbols/fuzz/fuzz-%.c kernel-symbols/fuzz/fuzz-common.h $(KSYM_FUZZ_SRCS) kernel-symbols/ksym.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Ikernel-symbols \
 		$(call pc_cflags,$(KSYM_PC)) -fsanitize=fuzzer,address,undefined \

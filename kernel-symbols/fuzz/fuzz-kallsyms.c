@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-common.h"
 #include "ksym.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -15,16 +16,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (t && ksym_kallsyms_decode(t, data, size, 0xffffffff82000000ull, 0xffffffff81000000ull, &e) == 0)
 		ksym_table_finish(t, &e);
 
-	if (t) {
-		struct ksym_initcall *ic;
-		size_t n;
-		uint64_t off;
-
-		if (!ksym_initcalls(t, &ic, &n, &e))
-			free(ic);
-		ksym_lookup_addr(t, 0xffffffff81000010ull, &off);
-		ksym_find(t, "_text");
-	}
-	ksym_free(t);
+	fuzz_use_table(t, &e);
 	return 0;
 }

@@ -1,0 +1,30 @@
+/*
+ * fuzz-common.h: what every kernel-symbols fuzz target does with a table a
+ * parser accepted: ask it the questions the tools ask (initcalls, a lookup
+ * each way), so a parser that builds a bad table is caught there too, then
+ * free it.  t may be NULL (the input was refused).
+ */
+#ifndef KSYM_FUZZ_COMMON_H
+#define KSYM_FUZZ_COMMON_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "ksym.h"
+
+static inline void fuzz_use_table(struct ksym_table *t, struct kit_err *e)
+{
+	if (t) {
+		struct ksym_initcall *ic;
+		size_t n;
+		uint64_t off;
+
+		if (!ksym_initcalls(t, &ic, &n, e))
+			free(ic);
+		ksym_lookup_addr(t, 0xffffffff81000010ull, &off);
+		ksym_find(t, "_text");
+	}
+	ksym_free(t);
+}
+
+#endif
