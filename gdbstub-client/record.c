@@ -1991,19 +1991,6 @@ static int write_profile(struct rec *r)
 	return 0;
 }
 
-/* kernel-symbols keeps levels in 8 bytes ("postcor"): the full name. */
-static void full_level(char *out, size_t len, const char *lv)
-{
-	size_t i, n = strnlen(lv, 8);
-
-	snprintf(out, len, "%.*s", (int)n, lv);
-	for (i = 0; i < sizeof prof_levels / sizeof prof_levels[0]; i++)
-		if (n && !strncmp(prof_levels[i], lv, n)) {
-			snprintf(out, len, "%s", prof_levels[i]);
-			return;
-		}
-}
-
 static void usage(void)
 {
 	fprintf(stderr,
@@ -2171,8 +2158,8 @@ int gc_profile_main(int argc, char **argv)
 			for (i = 0; i < n; i++) {
 				r->ics[i].addr = tab[i].fn;
 				r->ics[i].fn = tab[i].func;
-				full_level(r->ics[i].level, sizeof r->ics[i].level,
-					   tab[i].level);
+				snprintf(r->ics[i].level, sizeof r->ics[i].level,
+					 "%s", tab[i].level);
 				r->ics[i].sync = tab[i].sync;
 				memcpy(r->ics[i].module, tab[i].module, sizeof tab[i].module);
 			}

@@ -64,7 +64,7 @@ struct ksym_initcall {
 	uint64_t entry;   /* address of the table entry; 0 when from labels */
 	uint64_t fn;      /* the function called */
 	const char *func; /* its name (points into the table's strtab) */
-	char level[8];    /* "early" "pure" "core" "postcore" "arch" "subsys"
+	char level[12];   /* "early" "pure" "core" "postcore" "arch" "subsys"
 	                     "fs" "rootfs" "device" "late" */
 	int sync;         /* 1 for the *_sync variants (level "Ns") */
 	char module[64];  /* KBUILD_MODNAME from the __initcall__kmod_ label */

@@ -231,7 +231,7 @@ static int cmd_initcalls(struct ksym_table *t)
 		printf("%zu initcalls, from %s\n", n, from);
 		printf("%-10s %5s  %-18s %-44s %s\n", "LEVEL", "ORDER", "ADDRESS", "FUNCTION", "MODULE");
 		for (i = 0; i < n; i++) {
-			char lv[16];
+			char lv[sizeof ic[i].level + 5];   /* level and "_sync" */
 
 			snprintf(lv, sizeof lv, "%s%s", ic[i].level, ic[i].sync ? "_sync" : "");
 			printf("%-10s %5zu  %016" PRIx64 "   %-44s %s\n", lv, i + 1, ic[i].fn,

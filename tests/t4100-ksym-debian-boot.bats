@@ -85,6 +85,12 @@ setup() {
 		return 1
 	fi
 	[ "$want" -gt 100 ]
+	# every level is named in full (a char[8] once cut "postcore" short)
+	python3 -c 'import json,sys; print("\n".join(sorted({c["level"] for c in json.load(open(sys.argv[1]))["initcalls"]})))' \
+		"$BATS_TEST_TMPDIR/ic.json" >"$BATS_TEST_TMPDIR/levels"
+	grep -qx postcore "$BATS_TEST_TMPDIR/levels" || { echo "# levels seen:"; cat "$BATS_TEST_TMPDIR/levels"; return 1; }
+	! grep -vxE 'early|pure|core|postcore|arch|subsys|fs|rootfs|device|late' "$BATS_TEST_TMPDIR/levels" ||
+		{ echo "# unexpected level names above"; return 1; }
 }
 
 @test "the second load comes from the cache and answers the same" {
