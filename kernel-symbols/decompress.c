@@ -32,28 +32,6 @@ struct outbuf {
 	size_t len, cap, max;
 };
 
-/* Make room for at least one more byte; -1 at the limit or without memory. */
-static int grow(struct outbuf *o, struct kit_err *err)
-{
-	size_t cap;
-	void *p;
-
-	if (o->len < o->cap)
-		return 0;
-	if (o->cap >= o->max)
-		return kit_seterr(err, KSYM_ECOMPRESS,
-				  "payload decompresses to more than %zu bytes (a bomb?)", o->max);
-	cap = o->cap ? o->cap * 2 : 1 << 20;
-	if (cap > o->max)
-		cap = o->max;
-	p = realloc(o->p, cap);
-	if (!p)
-		return kit_seterr(err, ENOMEM, "out of memory decompressing");
-	o->p = p;
-	o->cap = cap;
-	return 0;
-}
-
 /* Make cap - len >= need where max allows; the caller checks what it got. */
 static int reserve(struct outbuf *o, size_t need, struct kit_err *err)
 {
@@ -70,6 +48,18 @@ static int reserve(struct outbuf *o, size_t need, struct kit_err *err)
 		o->cap = cap;
 	}
 	return 0;
+}
+
+/* Room for at least one more byte: the buffer doubles (from 1 MiB) when
+ * full, up to max; reaching max with more output to come is a bomb. */
+static int grow(struct outbuf *o, struct kit_err *err)
+{
+	if (o->len < o->cap)
+		return 0;
+	if (o->cap >= o->max)
+		return kit_seterr(err, KSYM_ECOMPRESS,
+				  "payload decompresses to more than %zu bytes (a bomb?)", o->max);
+	return reserve(o, 1, err);
 }
 
 static int do_gzip(const uint8_t *in, size_t n, struct outbuf *o, struct kit_err *err)
