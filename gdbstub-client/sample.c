@@ -24,10 +24,31 @@
  *   --duration is host (wall) seconds from the first resume; without it
  *   sampling lasts until the guest exits (--until-exit, the default).
  *   At the end the client detaches and the guest runs on.
+ *   --callers adds the probable caller of each kernel sample (a stack
+ *   read: one more round trip while the guest waits); --sync takes every
+ *   sample the slow way below (for comparison).
  *   GDBSTUB_SAMPLE_TRACE=1 prints one line per sample on stderr: how long
  *   the client waited, the guest ran, the stop took to come, the read took.
  *
  * How it works
+ *   Pipelined (the default): each sample is one write, "\x03$g#67$vCont;c#a8",
+ *   and the client goes back to sleep.  QEMU handles the bytes in order:
+ *   0x03 stops the guest, 'g' is answered while it is stopped, the resume
+ *   starts it again; the client reads those replies at the next tick,
+ *   while the guest runs.  So the client never holds the guest: a sample
+ *   costs QEMU's own stop and resume (about 0.1 ms here) and nothing
+ *   more, where waiting for the stop reply, then asking for 'g', then
+ *   resuming cost three round trips and woke the client twice while the
+ *   guest waited (bench/profile-overhead: 1.25x the boot's wall time at
+ *   1 kHz before, 1.13x pipelined).  One sample in SAMPLE_MEASURE_EVERY
+ *   is read at once, to measure how long QEMU holds the guest; the other
+ *   resumes are placed that median after their write.  A sample in
+ *   protected mode with a CS selector not seen before waits for the next
+ *   tick, which is taken the slow way (the monitor is asked for the
+ *   descriptor while the guest is stopped).
+ *   The slow way (--sync, --callers, or no target description): send
+ *   0x03, wait for the stop reply, 'g' (and the stack, the monitor),
+ *   resume.
  *   Pacing is in guest running time: the time between a resume and the
  *   interrupt that ends it (host CLOCK_MONOTONIC; the stop moment is taken
  *   half way between sending 0x03 and the stop reply) is added up, and the
@@ -77,6 +98,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -291,6 +313,8 @@ struct opts {
 	double hz;
 	double duration_s;     /* s, host wall time; 0 = until exit */
 	size_t top;
+	bool callers;          /* --callers: a stack read per kernel sample */
+	bool sync;             /* --sync: wait for each stop, then read */
 };
 
 /* One bucket of the top table: samples with the same mode and place. */
@@ -317,6 +341,15 @@ struct cs_cache_ent {
 };
 
 #define CS_CACHE_MAX 16
+/* Pipelined: one sample in SAMPLE_MEASURE_EVERY is read at once, to see
+ * how long QEMU holds the guest for a sample (the others use the median). */
+#define SAMPLE_MEASURE_EVERY 16
+#define SAMPLE_MAX_HOLDS 4096
+
+/* Registers of one sample, from one 'g'. */
+struct regs {
+	uint64_t ip, cs, eflags, cr0, efer, sp;
+};
 
 struct sampler {
 	struct opts o;
@@ -344,6 +377,16 @@ struct sampler {
 	unsigned long monitor_calls;
 
 	bool trace;              /* GDBSTUB_SAMPLE_TRACE: one line per sample */
+	bool pipelined;          /* one write per sample (see send_batch) */
+	bool unread;             /* pipelined: a batch's replies not read yet */
+	unsigned long nbatches;  /* pipelined: samples sent in one write */
+	int64_t holds[SAMPLE_MAX_HOLDS]; /* measured: write -> 'g' reply */
+	size_t nholds;
+	int64_t hold_median;     /* cached hold_estimate() */
+	int64_t work_ns;         /* pipelined: client time per tick, summed */
+	unsigned long sync_stops;/* pipelined: samples taken the slow way */
+	struct regs pending[64]; /* pipelined: samples waiting for a CS base */
+	size_t npending;
 	struct rsp_stop exit_stop; /* a W/X that came instead of a reply */
 	int64_t run_lo_ns;       /* guest running time if it stopped at once on */
 	int64_t run_hi_ns;       /* 0x03, and if only when the reply came */
@@ -382,7 +425,8 @@ static void usage(int status)
 	fprintf(status ? stderr : stdout,
 		"usage: gdbstub-client sample [--latest | --wait | HOST:PORT | unix:PATH]\n"
 		"                             [--kernel FILE] [--hz N] [--duration SEC | --until-exit]\n"
-		"                             [-o FILE.json] [--top N] [--folded FILE|-] [--timeout SEC]\n");
+		"                             [-o FILE.json] [--top N] [--folded FILE|-] [--timeout SEC]\n"
+		"                             [--callers] [--sync]\n");
 	exit(status);
 }
 
@@ -434,6 +478,10 @@ static void parse_opts(int argc, char **argv, struct opts *o, int *timeout_s)
 			o->top = (size_t)parse_num(a, argv[++i], 1);
 		else if (!strcmp(a, "--folded") && has)
 			o->folded = argv[++i];
+		else if (!strcmp(a, "--callers"))
+			o->callers = true;
+		else if (!strcmp(a, "--sync"))
+			o->sync = true;
 		else if (!strcmp(a, "--timeout") && has)
 			*timeout_s = (int)parse_num(a, argv[++i], 1);
 		else if (a[0] == '-' && a[1]) {
@@ -690,39 +738,26 @@ static uint64_t slot_value(const struct rsp_conn *c, const struct reg_slot *r)
 	return v;
 }
 
-struct regs {
-	uint64_t ip, cs, eflags, cr0, efer, sp;
-};
-
-static int read_regs(struct sampler *s, struct regs *r, struct kit_err *err)
+static void find_slots(struct sampler *s)
 {
 	struct rsp_conn *c = s->t->c;
 
-	memset(r, 0, sizeof *r);
-	if (!s->have_slots && c->have_tdesc) {
-		find_slot(c, "rip", &s->r_rip);
-		find_slot(c, "cs", &s->r_cs);
-		find_slot(c, "eflags", &s->r_eflags);
-		find_slot(c, "cr0", &s->r_cr0);
-		find_slot(c, "efer", &s->r_efer);
-		find_slot(c, "rsp", &s->r_rsp);
-		s->have_slots = s->r_rip.offset >= 0;
-	}
-	if (!s->have_slots) {
-		/* no description: the library's way (slow on Nagle'd stubs) */
-		if (gc_reg(s->t, "rip", &r->ip, NULL) < 0 &&
-		    gc_reg(s->t, "eip", &r->ip, err) < 0)
-			return -1;
-		(void)gc_reg(s->t, "cs", &r->cs, NULL);
-		(void)gc_reg(s->t, "eflags", &r->eflags, NULL);
-		(void)gc_reg(s->t, "cr0", &r->cr0, NULL);
-		(void)gc_reg(s->t, "efer", &r->efer, NULL);
-		if (gc_reg(s->t, "rsp", &r->sp, NULL) < 0)
-			(void)gc_reg(s->t, "esp", &r->sp, NULL);
-		return 0;
-	}
-	if (exchange(s, "g", err) < 0)
-		return -1;
+	if (s->have_slots || !c->have_tdesc)
+		return;
+	find_slot(c, "rip", &s->r_rip);
+	find_slot(c, "cs", &s->r_cs);
+	find_slot(c, "eflags", &s->r_eflags);
+	find_slot(c, "cr0", &s->r_cr0);
+	find_slot(c, "efer", &s->r_efer);
+	find_slot(c, "rsp", &s->r_rsp);
+	s->have_slots = s->r_rip.offset >= 0;
+}
+
+/* The registers from the 'g' reply in c->reply (or a W/X that came instead). */
+static int regs_from_reply(struct sampler *s, struct regs *r, struct kit_err *err)
+{
+	struct rsp_conn *c = s->t->c;
+
 	if (c->reply.len && (c->reply.data[0] == 'W' || c->reply.data[0] == 'X')) {
 		/* QEMU shutting down reports a stop, then the exit */
 		struct rsp_stop st;
@@ -742,6 +777,28 @@ static int read_regs(struct sampler *s, struct regs *r, struct kit_err *err)
 	r->efer = slot_value(c, &s->r_efer);
 	r->sp = slot_value(c, &s->r_rsp);
 	return 0;
+}
+
+static int read_regs(struct sampler *s, struct regs *r, struct kit_err *err)
+{
+	memset(r, 0, sizeof *r);
+	find_slots(s);
+	if (!s->have_slots) {
+		/* no description: the library's way (slow on Nagle'd stubs) */
+		if (gc_reg(s->t, "rip", &r->ip, NULL) < 0 &&
+		    gc_reg(s->t, "eip", &r->ip, err) < 0)
+			return -1;
+		(void)gc_reg(s->t, "cs", &r->cs, NULL);
+		(void)gc_reg(s->t, "eflags", &r->eflags, NULL);
+		(void)gc_reg(s->t, "cr0", &r->cr0, NULL);
+		(void)gc_reg(s->t, "efer", &r->efer, NULL);
+		if (gc_reg(s->t, "rsp", &r->sp, NULL) < 0)
+			(void)gc_reg(s->t, "esp", &r->sp, NULL);
+		return 0;
+	}
+	if (exchange(s, "g", err) < 0)
+		return -1;
+	return regs_from_reply(s, r, err);
 }
 
 /*
@@ -787,43 +844,88 @@ static const char *stack_caller(struct sampler *s, enum x86_mode mode,
 	return NULL;
 }
 
-/* Where the stopped guest is: one 'g', the monitor when a new CS selector
- * shows up in protected or compatibility mode, and for kernel samples one
- * 'm' of the stack for the probable caller. */
-static int take_sample(struct sampler *s, struct kit_err *err)
+/* The CS descriptor for a sample is known without asking the monitor
+ * (real mode, v86, or a selector in the cache). */
+static bool cs_known(struct sampler *s, const struct regs *r)
+{
+	uint64_t pe_lma = (r->cr0 & X86_CR0_PE) | (r->efer & X86_EFER_LMA);
+	size_t i;
+
+	if (pe_lma != s->last_pe_lma)
+		return !(r->cr0 & X86_CR0_PE);   /* the cache will be emptied */
+	if (!(r->cr0 & X86_CR0_PE) ||
+	    ((r->eflags & X86_EFLAGS_VM) && !(r->efer & X86_EFER_LMA)))
+		return true;
+	for (i = 0; i < s->ncs; i++)
+		if (s->cs_cache[i].sel == (uint16_t)r->cs)
+			return true;
+	return !s->t->have_monitor;
+}
+
+/*
+ * Attribute one sample.  stopped: the guest is still stopped at it, so the
+ * monitor may be asked for a CS descriptor and, with --callers, the stack
+ * read for the probable caller.
+ */
+static int attribute(struct sampler *s, const struct regs *r, bool stopped,
+		     struct kit_err *err)
 {
 	uint64_t addr, pe_lma;
 	struct x86_seg seg;
 	enum x86_mode mode;
 	struct gc_where w;
-	struct regs r;
 	const char *caller = NULL;
 	unsigned cpl;
 
-	if (read_regs(s, &r, err) < 0)
-		return -1;
 	memset(&seg, 0, sizeof seg);
-	seg.sel = (uint16_t)r.cs;
-	pe_lma = (r.cr0 & X86_CR0_PE) | (r.efer & X86_EFER_LMA);
+	seg.sel = (uint16_t)r->cs;
+	pe_lma = (r->cr0 & X86_CR0_PE) | (r->efer & X86_EFER_LMA);
 	if (pe_lma != s->last_pe_lma)
 		s->ncs = 0;   /* a mode switch: a new GDT is likely */
 	s->last_pe_lma = pe_lma;
-	if ((r.cr0 & X86_CR0_PE) &&
-	    !((r.eflags & X86_EFLAGS_VM) && !(r.efer & X86_EFER_LMA)))
-		(void)cs_descriptor(s, (uint16_t)r.cs, &seg);
-	mode = x86_mode_derive(r.cr0, r.efer, r.eflags, &seg);
+	if ((r->cr0 & X86_CR0_PE) &&
+	    !((r->eflags & X86_EFLAGS_VM) && !(r->efer & X86_EFER_LMA)))
+		(void)cs_descriptor(s, (uint16_t)r->cs, &seg);
+	mode = x86_mode_derive(r->cr0, r->efer, r->eflags, &seg);
 	/* real mode: cs * 16 + ip (x86_linear with an invalid seg) */
-	addr = x86_linear(mode, &seg, r.ip);
+	addr = x86_linear(mode, &seg, r->ip);
 	cpl = x86_mode_is_segmented(mode) ? (mode == X86_MODE_V86 ? 3 : 0)
-					  : (unsigned)(r.cs & 3);
+					  : (unsigned)(r->cs & 3);
 	gc_sample_attribute(&s->layout, s->syms, addr, mode,
-			    (r.cr0 & X86_CR0_PG) != 0, cpl, &w);
-	if (w.region == GC_REGION_KERNEL)
-		caller = stack_caller(s, mode, r.sp);
+			    (r->cr0 & X86_CR0_PG) != 0, cpl, &w);
+	if (stopped && s->o.callers && w.region == GC_REGION_KERNEL)
+		caller = stack_caller(s, mode, r->sp);
 	if (add_bucket(s, mode, &w, caller, addr) < 0)
 		return kit_seterr(err, ENOMEM, "out of memory");
 	s->nsamples++;
 	return 0;
+}
+
+/* Samples that waited for a stop to learn their CS base (pipelined mode),
+ * then the one just taken; the guest is stopped. */
+static int take_pending(struct sampler *s, struct kit_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < s->npending; i++)
+		if (attribute(s, &s->pending[i], true, err) < 0)
+			return -1;
+	s->npending = 0;
+	return 0;
+}
+
+/* Where the stopped guest is: one 'g', the monitor when a new CS selector
+ * shows up in protected or compatibility mode, and with --callers for
+ * kernel samples one 'm' of the stack for the probable caller. */
+static int take_sample(struct sampler *s, struct kit_err *err)
+{
+	struct regs r;
+
+	if (read_regs(s, &r, err) < 0)
+		return -1;
+	if (take_pending(s, err) < 0)
+		return -1;
+	return attribute(s, &r, true, err);
 }
 
 static int record_stop(struct sampler *s, int64_t reported, int64_t resumed)
@@ -858,7 +960,8 @@ static int wait_until(struct sampler *s, int64_t deadline)
 	struct rsp_conn *c = s->t->c;
 	struct pollfd pf[2];
 
-	if (c->rpos < c->rlen)
+	/* with a batch's replies unread, the socket is left for the tick */
+	if (!s->unread && c->rpos < c->rlen)
 		return 1;
 	for (;;) {
 		int64_t left = deadline - now_ns();
@@ -871,7 +974,7 @@ static int wait_until(struct sampler *s, int64_t deadline)
 			return 0;
 		ts.tv_sec = (time_t)(left / 1000000000);
 		ts.tv_nsec = (long)(left % 1000000000);
-		pf[0].fd = c->fd;
+		pf[0].fd = s->unread ? -1 : c->fd;
 		pf[0].events = POLLIN;
 		pf[1].fd = sig_pipe[0];
 		pf[1].events = POLLIN;
@@ -927,12 +1030,151 @@ static void ended(struct sampler *s, const struct gc_event *ev)
 	}
 }
 
+/*
+ * The '+' QEMU sends for the resume comes after the 'g' reply: take it
+ * (from what was read already, or waiting up to 50 ms for it), so that the
+ * wait for the next tick does not take it for the stub speaking.
+ */
+static void eat_ack(struct rsp_conn *c)
+{
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		struct pollfd pf = { .fd = c->fd, .events = POLLIN };
+		ssize_t n;
+
+		if (c->rpos < c->rlen) {
+			if (c->rbuf[c->rpos] == '+')
+				c->rpos++;
+			return;
+		}
+		if (poll(&pf, 1, 50) <= 0)
+			return;
+		n = recv(c->fd, c->rbuf, sizeof c->rbuf, MSG_DONTWAIT);
+		if (n <= 0)
+			return;   /* a close shows again at the next wait */
+		c->rpos = 0;
+		c->rlen = (size_t)n;
+	}
+}
+
+/*
+ * One sample in one write, the guest never waiting for the client:
+ * "\x03$g#67$vCont;c#a8".  QEMU 7.2 handles the bytes in order: 0x03
+ * stops the guest (vm_stop, then the stop reply), the 'g' is answered
+ * while it is stopped, and the resume starts it again, all before the
+ * client has read anything.  No acks: '$' makes QEMU drop the reply it
+ * would otherwise wait for an ack of, so after the resume it waits for
+ * none, and any byte but 0x03 sent while the guest runs would stop it.
+ * Then the stop reply and the 'g' reply are read (the guest already runs).
+ * 0 = sampled, running again; 1 = the guest ended (*ev); -1 = error.
+ * *t_stop: the stop reply's arrival; *t_res: the 'g' reply's, which the
+ * resume follows at once.
+ */
+static int send_batch(struct sampler *s)
+{
+	struct rsp_conn *c = s->t->c;
+	const char *b = c->vCont_c ? "\x03$g#67$vCont;c#a8" : "\x03$g#67$c#63";
+	size_t left = strlen(b);
+
+	if (c->trace) {
+		c->trace(c->trace_ctx, "-> \\x03");
+		c->trace(c->trace_ctx, "-> $g#67");
+		c->trace(c->trace_ctx, c->vCont_c ? "-> $vCont;c#a8" : "-> $c#63");
+	}
+	quickack(s);
+	while (left > 0) {
+		ssize_t w = send(c->fd, b, left, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == ENOTSOCK)
+			w = write(c->fd, b, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		b += w;
+		left -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The replies to a batch: the stop reply (*t_stop when it was read), the
+ * 'g' reply, QEMU's '+' for the resume.  0, 1 = ended (*ev), -1 = error. */
+static int read_batch(struct sampler *s, struct gc_event *ev, int64_t *t_stop,
+		      struct kit_err *err)
+{
+	struct rsp_conn *c = s->t->c;
+	bool saved = c->noack;
+	struct rsp_stop st;
+	struct regs r;
+	int rc, i;
+
+	c->noack = true;
+	memset(ev, 0, sizeof *ev);
+	for (i = 0; i < 2; i++) {
+		do {
+			rc = rsp_recv(c, 2000, err);
+		} while (rc == 0 && rsp_is_console(c->reply.data, c->reply.len));
+		if (i == 0)
+			*t_stop = now_ns();
+		if (rc < 0) {
+			c->noack = saved;
+			if (rc == -RSP_ERR_CLOSED || rc == -RSP_ERR_TRUNCATED ||
+			    rc == -RSP_ERR_SYS) {
+				ev->kind = GC_EV_CLOSED;
+				return 1;
+			}
+			return -1;
+		}
+		if (c->reply.len && (c->reply.data[0] == 'W' || c->reply.data[0] == 'X') &&
+		    rsp_parse_stop(c->reply.data, c->reply.len, &st, NULL) == 0) {
+			c->noack = saved;
+			ev->kind = st.kind == 'X' ? GC_EV_KILLED : GC_EV_EXITED;
+			ev->exit_status = st.exit_status;
+			ev->signo = st.signo;
+			return 1;
+		}
+		if (i == 0 && rsp_parse_stop(c->reply.data, c->reply.len, &st, NULL) < 0) {
+			c->noack = saved;
+			return kit_seterr(err, RSP_ERR_PROTOCOL,
+					  "expected a stop reply, got '%.40s'", c->reply.data);
+		}
+	}
+	c->noack = saved;
+	eat_ack(c);
+	memset(&r, 0, sizeof r);
+	if (regs_from_reply(s, &r, err) < 0)
+		return -1;
+	if (cs_known(s, &r))
+		return attribute(s, &r, false, err);
+	/* a CS selector never seen: its base comes from the monitor at the
+	 * next tick, taken the slow way while the guest waits */
+	if (s->npending == sizeof s->pending / sizeof s->pending[0])
+		return attribute(s, &r, false, err);
+	s->pending[s->npending++] = r;
+	return 0;
+}
+
+/* The median measured hold (write -> 'g' reply), 0 before any. */
+static int64_t hold_estimate(struct sampler *s)
+{
+	int64_t tmp[SAMPLE_MAX_HOLDS];
+
+	if (!s->nholds)
+		return 0;
+	if (s->nholds <= 64 || s->nholds % 64 == 0 || !s->hold_median) {
+		memcpy(tmp, s->holds, s->nholds * sizeof *tmp);
+		s->hold_median = gc_sample_percentile(tmp, s->nholds, 50);
+	}
+	return s->hold_median;
+}
+
 /* The sampling loop.  Returns 0, or -1 on an error (message printed). */
 static int run(struct sampler *s)
 {
 	struct kit_err e;
 	struct gc_event ev;
-	int64_t t_start, t_res, t_int, t_stop, t_now;
+	int64_t t_start, t_res, t_int, t_stop = 0, t_now;
 	bool stopped = false, gone = false;
 	int why;
 
@@ -940,9 +1182,107 @@ static int run(struct sampler *s)
 	if (gc_continue(s->t, &e) < 0)
 		return error("cannot resume the guest: %s", e.msg);
 	t_start = t_res = now_ns();
+	find_slots(s);
+	s->pipelined = !s->o.sync && !s->o.callers && s->have_slots;
 	for (;;) {
 		why = wait_until(s, t_res + gc_pace_wait(&s->pace));
 		t_int = now_ns();
+		if (s->pipelined && why == 0 && !s->npending) {
+			int64_t t_g, t_sent = t_int;
+			int rc = 0;
+			bool eager;
+
+			if (s->unread) {
+				rc = read_batch(s, &ev, &t_stop, &e);
+				s->unread = false;
+			}
+			/* the guest ran from the last resume (measured or
+			 * estimated) to this tick */
+			s->run_lo_ns += t_int - t_res;
+			s->run_hi_ns += t_int - t_res;
+			gc_pace_ran(&s->pace, t_int - t_res);
+			eager = s->nbatches++ % SAMPLE_MEASURE_EVERY == 0;
+			if (rc == 0 && s->npending == 0) {
+				if (send_batch(s) < 0) {
+					memset(&ev, 0, sizeof ev);
+					ev.kind = GC_EV_CLOSED;
+					rc = 1;
+				} else if (t_sent = now_ns(), eager) {
+					rc = read_batch(s, &ev, &t_stop, &e);
+				} else {
+					s->unread = true;
+				}
+			}
+			if (rc == 1) {
+				gone = true;
+				ended(s, &ev);
+				break;
+			}
+			if (rc < 0) {
+				set_reason(s, "error: %s", e.msg);
+				error("while sampling: %s", e.msg);
+				break;
+			}
+			t_g = now_ns();
+			if (eager && s->nholds < SAMPLE_MAX_HOLDS)
+				s->holds[s->nholds++] = t_g - t_sent;
+			/* the resume: seen (the 'g' reply) or the median hold */
+			t_res = eager ? t_g : t_sent + hold_estimate(s);
+			if (s->trace)
+				fprintf(stderr, "sample: pipelined%s wait_ns=%lld hold_ns=%lld\n",
+					eager ? " measured" : "", (long long)(t_int - t_res),
+					(long long)(t_res - t_sent));
+			if (record_stop(s, t_sent, t_res) < 0) {
+				set_reason(s, "out of memory");
+				break;
+			}
+			/* the client's share of the stop: none, the write that
+			 * asks for it also resumes; its work (reading the last
+			 * replies) was done while the guest ran */
+			s->client_ns[s->nstops - 1] = 0;
+			s->work_ns += t_sent - t_int;
+			if (got_signal || (s->o.duration_s > 0 &&
+					   t_g - t_start >= (int64_t)(s->o.duration_s * 1e9))) {
+				if (s->unread) {
+					rc = read_batch(s, &ev, &t_stop, &e);
+					s->unread = false;
+					if (rc == 1) {
+						gone = true;
+						ended(s, &ev);
+						break;
+					}
+				}
+				/* stop the guest for the detach below */
+				gc_interrupt(s->t);
+				if (gc_wait(s->t, 2000, &ev, &e) < 0) {
+					warning("cannot stop the guest to detach: %s", e.msg);
+				} else if (ev.kind == GC_EV_EXITED || ev.kind == GC_EV_KILLED ||
+					   ev.kind == GC_EV_CLOSED) {
+					gone = true;
+					ended(s, &ev);
+				} else if (ev.kind != GC_EV_TIMEOUT) {
+					stopped = true;
+				}
+				if (got_signal)
+					set_reason(s, "interrupted (%s)", got_signal == SIGINT ? "SIGINT" :
+						   got_signal == SIGTERM ? "SIGTERM" : "signal");
+				else
+					s->complete = true;
+				break;
+			}
+			continue;
+		}
+		if (s->unread) {
+			/* the last batch's replies, before the slow way */
+			int rc = read_batch(s, &ev, &t_stop, &e);
+
+			s->unread = false;
+			if (rc == 1) {
+				gone = true;
+				ended(s, &ev);
+				break;
+			}
+		}
 		if (why != 1)
 			gc_interrupt(s->t);
 		if (gc_wait(s->t, 2000, &ev, &e) < 0) {
@@ -976,6 +1316,8 @@ static int run(struct sampler *s)
 		s->run_hi_ns += t_stop - t_res;
 		/* the guest stopped between sending 0x03 and the reply */
 		gc_pace_ran(&s->pace, (why == 1 ? t_stop : t_int + (t_stop - t_int) / 2) - t_res);
+		if (s->pipelined)
+			s->sync_stops++;
 		if (take_sample(s, &e) < 0) {
 			memset(&ev, 0, sizeof ev);
 			if (e.code == RSP_ERR_EXITED) {
@@ -1107,14 +1449,27 @@ static void print_report(struct sampler *s, const struct bucket *m, size_t nm,
 
 	if (!s->complete)
 		printf("INCOMPLETE: %s\n", s->reason);
-	printf("sample: %lld samples at %g Hz in %.3f s of guest running time "
-	       "(%.3f-%.3f by when each stop took effect; %.3f s wall); "
-	       "client %.0f us per sample (median), %.0f us p95; "
-	       "%llu ticks skipped; %lu monitor calls, %lu stack reads\n",
-	       (long long)s->nsamples, s->o.hz, guest_s, (double)s->run_lo_ns / 1e9,
-	       (double)s->run_hi_ns / 1e9, (double)s->wall_ns / 1e9,
-	       (double)med / 1e3, (double)p95 / 1e3,
-	       (unsigned long long)s->pace.missed, s->monitor_calls, s->stack_reads);
+	if (s->pipelined) {
+		printf("sample: %lld samples at %g Hz in %.3f s of guest running time "
+		       "(%.3f s wall); pipelined: one write per sample, the client "
+		       "holds the guest 0 us (its work, %.0f us per sample, is done "
+		       "while the guest runs), QEMU holds it %.0f us per sample "
+		       "(median of %zu measured); %lu samples the slow way; "
+		       "%llu ticks skipped; %lu monitor calls\n",
+		       (long long)s->nsamples, s->o.hz, guest_s, (double)s->wall_ns / 1e9,
+		       s->nstops ? (double)s->work_ns / (double)s->nstops / 1e3 : 0.0,
+		       (double)hold_estimate(s) / 1e3, s->nholds, s->sync_stops,
+		       (unsigned long long)s->pace.missed, s->monitor_calls);
+	} else {
+		printf("sample: %lld samples at %g Hz in %.3f s of guest running time "
+		       "(%.3f-%.3f by when each stop took effect; %.3f s wall); "
+		       "client %.0f us per sample (median), %.0f us p95; "
+		       "%llu ticks skipped; %lu monitor calls, %lu stack reads\n",
+		       (long long)s->nsamples, s->o.hz, guest_s, (double)s->run_lo_ns / 1e9,
+		       (double)s->run_hi_ns / 1e9, (double)s->wall_ns / 1e9,
+		       (double)med / 1e3, (double)p95 / 1e3,
+		       (unsigned long long)s->pace.missed, s->monitor_calls, s->stack_reads);
+	}
 	printf("%4s %7s %8s  %-48s %s\n", "rank", "percent", "samples",
 	       "symbol/region", "mode");
 	for (i = 0; i < n; i++) {

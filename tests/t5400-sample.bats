@@ -68,9 +68,12 @@ frame_count() {
 		run=$((run + 1))
 		rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
 		start_wrapper "${GUEST_ARGS[@]}" "${EXIT_DEVICE[@]}"
-		sample --wait --kernel "$GUEST_ELF" --until-exit --top 1000 \
+		# --callers: fake_spin's samples go to the initcall that called it
+		# (a stack read per kernel sample, so not the pipelined way)
+		sample --wait --kernel "$GUEST_ELF" --until-exit --top 1000 --callers \
 			--folded "$BATS_TEST_TMPDIR/b$run.txt" -o "$BATS_TEST_TMPDIR/p$run.json"
 		[ "$status" -eq 0 ] || { echo "# boot $run: status $status:"; echo "$output"; false; }
+		! grep -q 'pipelined' <<<"$output" || { echo "# --callers was pipelined: $output"; false; }
 		wait_until 10 test -s "$BATS_TEST_TMPDIR/wrapper.rc"
 		[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" -eq 33 ] || {
 			echo "# boot $run: the guest did not finish (status $(cat "$BATS_TEST_TMPDIR/wrapper.rc"))"
@@ -137,6 +140,9 @@ frame_count() {
 	local t0=$SECONDS
 	sample --latest --duration 2 --folded "$BATS_TEST_TMPDIR/f.txt"
 	[ "$status" -eq 0 ] || { echo "# status $status:"; echo "$output"; false; }
+	# the default: one write per sample, the client never holds the guest
+	grep -q 'pipelined: one write per sample, the client holds the guest 0 us' <<<"$output" || {
+		echo "# not pipelined:"; echo "$output"; false; }
 	[ $((SECONDS - t0)) -le 8 ] || { echo "# took $((SECONDS - t0)) s"; false; }
 	check_table_and_folded "$BATS_TEST_TMPDIR/f.txt"
 	local top
