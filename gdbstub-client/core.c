@@ -521,12 +521,16 @@ int rsp_start(struct rsp_conn *c, struct kit_err *err)
 
 int rsp_read_registers(struct rsp_conn *c, struct kit_err *err)
 {
+	int rc = rsp_exchange(c, "g", 1, err);
+
+	return rc < 0 ? rc : rsp_take_registers(c, err);
+}
+
+int rsp_take_registers(struct rsp_conn *c, struct kit_err *err)
+{
 	size_t i, n;
 	int rc;
 
-	rc = rsp_exchange(c, "g", 1, err);
-	if (rc < 0)
-		return rc;
 	rc = reply_status(c, "g", err);
 	if (rc < 0)
 		return rc;

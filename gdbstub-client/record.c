@@ -427,6 +427,7 @@ struct rec_ms {
 	char phase[48];        /* the phase that starts here; "" none */
 	uint64_t addr;
 	bool armed, hit, is_until;
+	bool deferred;         /* held back while the initcalls run (fast) */
 };
 
 struct rec_ic {
@@ -500,6 +501,17 @@ struct rec {
 	struct rsp_buf qout;           /* the encoded packets */
 	char qwhat[REC_QMAX][64];      /* each one's description, for errors */
 	size_t nq;
+	long qg;                       /* index of a queued 'g', -1 none */
+
+	/* the fast scheme (see fast_stop()): one of the call and return site
+	 * breakpoints armed at a time, so that a stop there is known without
+	 * asking; its 'g' goes out with the resume and is read after it */
+	bool fast;
+	enum { FAST_NONE, FAST_CALL, FAST_RET } fast_site, fast_pending;
+	long last_runnable;            /* last table initcall not blacklisted */
+	unsigned long nfast;           /* stops handled that way */
+	bool fast_live;                /* past the first call: see fast_begin() */
+	bool at_reset;                 /* attached at the reset vector */
 
 	bool complete;
 	char reason[160];
@@ -769,6 +781,14 @@ static int flush(struct rec *r, bool cont)
 			rc = error("%s: %s", r->qwhat[i], e.msg);
 			break;
 		}
+		if ((long)i == r->qg) {
+			/* the registers at the stop, read before the rest */
+			if (rsp_take_registers(c, &e) < 0) {
+				rc = error("%s: %s", r->qwhat[i], e.msg);
+				break;
+			}
+			continue;
+		}
 		if (c->reply.len != 2 || memcmp(c->reply.data, "OK", 2)) {
 			rc = error("%s: the stub answered '%.40s'", r->qwhat[i],
 				   c->reply.len ? c->reply.data : "(empty: unsupported)");
@@ -781,6 +801,7 @@ out:
 	c->noack = saved_noack;
 	rsp_buf_reset(&r->qout);
 	r->nq = 0;
+	r->qg = -1;
 	return rc;
 }
 
@@ -799,6 +820,16 @@ static int queue(struct rec *r, const char *payload, const char *fmt, ...)
 	va_end(ap);
 	r->nq++;
 	return 0;
+}
+
+/* A 'g' in the batch: its reply (the registers at this stop) is read
+ * after the resume, into c->g (flush()).  It goes first, before any P. */
+static int queue_g(struct rec *r)
+{
+	if (r->nq && flush(r, false) < 0)
+		return -1;
+	r->qg = (long)r->nq;
+	return queue(r, "g", "cannot read the registers");
 }
 
 static ssize_t read_mem(struct rec *r, uint64_t addr, void *buf, size_t len)
@@ -1094,12 +1125,82 @@ static int write_reg(struct rec *r, const char *name, uint64_t v)
  * nothing translated yet).  These steps are debug stops and are counted.
  */
 #define REC_CAL_STEPS 15
-static int calibrate(struct rec *r)
+
+static void sort_i64(int64_t *v, int n)
 {
-	int64_t lat[REC_CAL_STEPS], tmp;
+	int i, j;
+	int64_t tmp;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			tmp = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = tmp;
+		}
+}
+
+/*
+ * The same for the fast scheme, whose resumes carry a 'g' and a breakpoint
+ * swap and go out the moment the stop reply is in: a breakpoint at the
+ * reset vector, and REC_CAL_STEPS resumes written the way a fast stop
+ * writes them ('g', Z0 and z0 of a spare address, the resume), each
+ * stopping again at once (QEMU 7.2 stops at a breakpoint under the pc
+ * before it executes anything).  1 when that cannot be done here (the
+ * caller steps instead).
+ */
+static int calibrate_fast(struct rec *r, uint64_t pc)
+{
+	int64_t lat[REC_CAL_STEPS];
 	struct rsp_stop st;
 	struct kit_err e;
-	int i, j;
+	int i;
+
+	if (flush(r, false) < 0)
+		return -1;
+	quickack(r);
+	if (rsp_insert_break(r->c, RSP_BP_SW, pc, 1, &e) < 0)
+		return 1;
+	for (i = 0; i < REC_CAL_STEPS; i++) {
+		int64_t t;
+
+		if (queue_g(r) < 0 || queue(r, "Z0,0,1", "calibration") < 0 ||
+		    queue(r, "z0,0,1", "calibration") < 0)
+			return -1;
+		t = mono();
+		if (r->resumed_once)
+			prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
+		r->resume_host = t;
+		if (flush(r, true) < 0)
+			return -1;
+		if (rsp_wait_stop(r->c, 5000, &st, &e) < 0)
+			return error("calibration: no stop: %s", e.msg);
+		r->c->running = false;
+		r->running = false;
+		r->stop_host = mono();
+		r->resumed_once = true;
+		r->last_kind = PROF_STOP_DEBUG;
+		lat[i] = r->stop_host - t;
+		if (st.kind == 'W' || st.kind == 'X')
+			return error("calibration: the guest ended");
+	}
+	quickack(r);
+	if (rsp_remove_break(r->c, RSP_BP_SW, pc, 1, &e) < 0)
+		return error("calibration: cannot remove its breakpoint: %s", e.msg);
+	sort_i64(lat, REC_CAL_STEPS);
+	r->latency = r->raw ? 0 : lat[REC_CAL_STEPS / 2];
+	progress(r, "stub latency %.3f ms per resume (median of %d resumes at a "
+		 "breakpoint under the pc, written as fast stops write them)%s",
+		 ms_of(lat[REC_CAL_STEPS / 2]), REC_CAL_STEPS,
+		 r->raw ? "; not subtracted (--raw)" : "; subtracted from every interval");
+	return 0;
+}
+
+static int calibrate(struct rec *r)
+{
+	int64_t lat[REC_CAL_STEPS];
+	struct rsp_stop st;
+	struct kit_err e;
+	int i;
 
 	if (flush(r, false) < 0)
 		return -1;
@@ -1117,12 +1218,7 @@ static int calibrate(struct rec *r)
 		r->last_kind = PROF_STOP_DEBUG;
 		lat[i] = r->stop_host - t;
 	}
-	for (i = 1; i < REC_CAL_STEPS; i++)
-		for (j = i; j > 0 && lat[j - 1] > lat[j]; j--) {
-			tmp = lat[j];
-			lat[j] = lat[j - 1];
-			lat[j - 1] = tmp;
-		}
+	sort_i64(lat, REC_CAL_STEPS);
 	r->latency = r->raw ? 0 : lat[REC_CAL_STEPS / 2];
 	progress(r, "stub latency %.3f ms per resume (median of %d steps at the "
 		 "reset vector)%s", ms_of(lat[REC_CAL_STEPS / 2]), REC_CAL_STEPS,
@@ -1187,6 +1283,52 @@ static int load_table_from_memory(struct rec *r)
  * first entries of the per-function one.  Quietly 0 when not yet possible
  * (memory not there); 1 when prepared.
  */
+/*
+ * Whether the fast scheme may run: not when a test asks for the old one
+ * (GC_PROFILE_TEST_SLOW), not with hardware breakpoints, and not when
+ * --until names a symbol that is no
+ * milestone (it might be reached during the initcalls, when only the call
+ * or return site is armed).
+ */
+static bool fast_allowed(struct rec *r)
+{
+	size_t i;
+
+	if (getenv("GC_PROFILE_TEST_SLOW"))
+		return false;
+	/* hardware breakpoints (KVM refused a Z0): each insert is a round
+	 * trip (bp_insert_now()), and no cache flush to save under KVM */
+	if (r->z0_refused)
+		return false;
+	for (i = 0; i < r->nms; i++)
+		if (r->ms[i].is_until && !r->ms[i].hit && !r->ms[i].phase[0])
+			return false;
+	return true;
+}
+
+/* The last initcall of the table that initcall_blacklist= does not name:
+ * the one whose return ends the initcalls. */
+static long last_runnable(struct rec *r)
+{
+	const char *bl = r->have_append ? strstr(r->append, "initcall_blacklist=") : NULL;
+	long i;
+
+	for (i = (long)r->nic - 1; i >= 0; i--) {
+		const char *fn = r->ics[i].fn, *p;
+		size_t n = strlen(fn);
+		bool listed = false;
+
+		for (p = bl ? bl + strlen("initcall_blacklist=") : NULL;
+		     p && *p && *p != ' '; p += strcspn(p, ", "), p += *p == ',') {
+			if (!strncmp(p, fn, n) && (p[n] == ',' || p[n] == ' ' || !p[n]))
+				listed = true;
+		}
+		if (!listed)
+			return i;
+	}
+	return -1;
+}
+
 static int prepare_initcalls(struct rec *r)
 {
 	uint8_t code[1024];
@@ -1248,16 +1390,36 @@ static int prepare_initcalls(struct rec *r)
 			 r->emul_ok ? r->emul.text : r->emul.text[0] ?
 				 "not emulated: step over" : "?",
 			 r->rs.fn_reg[0] ? r->rs.fn_reg : "(unknown: not checked)");
-	if (r->mode == IC_BREAKPOINTS) {
+	r->fast = r->mode == IC_BREAKPOINTS && r->callsite && fast_allowed(r);
+	if (r->mode == IC_BREAKPOINTS && !r->fast) {
 		r->ret_armed = true;
 		if (bp_want(r, r->rs.ret_addr, true, "return site") < 0)
 			return -1;
+	}
+	if (r->fast) {
+		/* live from the first call on (fast_begin()) */
+		r->last_runnable = last_runnable(r);
+		r->fast_site = FAST_CALL;
 	}
 	r->prepared = true;
 	if (r->callsite) {
 		r->call_armed = true;
 		if (bp_want(r, r->rs.call_addr, true, "call site") < 0)
 			return -1;
+		if (r->fast) {
+			snprintf(r->scheme, sizeof r->scheme, "call and return site: %s "
+				 "breakpoints at do_one_initcall's call and return site, one "
+				 "armed at a time, each stop's registers read after its resume",
+				 bp_kind(r, r->rs.call_addr));
+			progress(r, "%zu initcalls in table order: %s breakpoint at the call "
+				 "0x%llx and at the return site 0x%llx, one armed at a time "
+				 "(each stop: one write with 'g', the swap and the resume; no "
+				 "wait); milestones after the initcalls are armed when the "
+				 "last one returns", r->nic, bp_kind(r, r->rs.call_addr),
+				 (unsigned long long)r->rs.call_addr,
+				 (unsigned long long)r->rs.ret_addr);
+			return 1;
+		}
 		snprintf(r->scheme, sizeof r->scheme, "call site: permanent %s "
 			 "breakpoint%s at do_one_initcall's call%s, the call executed "
 			 "by the recorder", bp_kind(r, r->rs.call_addr),
@@ -1291,6 +1453,17 @@ static void finish_initcalls(struct rec *r, int64_t t)
 	size_t i;
 
 	r->ics_done = true;
+	r->fast = false;
+	r->fast_site = FAST_NONE;
+	for (i = 0; i < r->nms; i++) {
+		struct rec_ms *m = &r->ms[i];
+
+		if (m->deferred) {
+			m->deferred = false;
+			m->armed = true;
+			bp_want(r, m->addr, true, m->name);
+		}
+	}
 	arm_window(r);
 	if (r->call_armed) {
 		r->call_armed = false;
@@ -1422,8 +1595,10 @@ static int on_call(struct rec *r)
 	return 0;
 }
 
-/* A stop at the return site in do_one_initcall. */
-static int on_return(struct rec *r, uint64_t ip)
+/* What a stop at the return site says, from the registers in c->g: the
+ * initcall that returned and its value.  1 when it was the table's last,
+ * 0 if not, -1 on error. */
+static int on_return_data(struct rec *r)
 {
 	int64_t t = r->g;
 	uint64_t rax = reg(r, "rax");
@@ -1464,8 +1639,18 @@ static int on_return(struct rec *r, uint64_t ip)
 	} else {
 		r->nunattributed++;
 	}
+	return last;
+}
+
+/* A stop at the return site in do_one_initcall. */
+static int on_return(struct rec *r, uint64_t ip)
+{
+	int last = on_return_data(r);
+
+	if (last < 0)
+		return -1;
 	if (last)
-		finish_initcalls(r, t);
+		finish_initcalls(r, r->g);
 	if (!bp_at(r, ip))
 		return 0;
 	if (r->emul_ok && ip == r->rs.ret_addr) {
@@ -1692,6 +1877,116 @@ static int read_stop_pc(struct rec *r, uint64_t *lin, uint64_t *ip)
 	return read_regs(r, lin, ip);
 }
 
+static void halt_running(struct rec *r);
+
+/*
+ * The first initcall is called: the milestones not reached by now come
+ * after the initcalls (they are in boot order, and those before, like
+ * start_kernel, are behind us).  They are held back until the last one
+ * returns, so that from here on a stop can only be at the one breakpoint
+ * of the fast scheme.
+ */
+static int fast_begin(struct rec *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nms; i++) {
+		struct rec_ms *m = &r->ms[i];
+
+		if (m->armed && !m->hit) {
+			m->armed = false;
+			m->deferred = true;
+			if (bp_drop(r, m->addr) < 0)
+				return -1;
+		}
+	}
+	r->fast_live = true;
+	return 0;
+}
+
+/*
+ * The fast scheme.  While the initcalls run, exactly one breakpoint is
+ * armed: the call site (before an initcall starts) or the return site
+ * (while it runs).  So a stop is at that one, and what to do there needs
+ * no register: remove it, insert the other, resume; the guest executes
+ * the call, or the instruction after it, itself.  The 'g' that tells
+ * which initcall it was (and its return value) is written with those and
+ * the resume, and its reply read after the resume (flush()), so the
+ * client holds the guest for one write: no round trip.  The removal and
+ * insert cost nothing more under TCG: the stop has flushed the
+ * translation cache already.  Exceptions go the slow way (read, then
+ * act): the return of the table's last runnable initcall (the milestones
+ * are armed again there), and GC_PROFILE_TEST_STALL's stop.
+ * 0 = resume, 2 = take the slow way.
+ */
+static int fast_stop(struct rec *r)
+{
+	if (r->fast_site == FAST_CALL) {
+		if (r->stall_at > 0 && (long)r->nseen + 1 == r->stall_at)
+			return 2;
+		if (queue_g(r) < 0)
+			return -1;
+		r->call_armed = false;
+		if (bp_remove(r, r->rs.call_addr) < 0)
+			return -1;
+		r->ret_armed = true;
+		if (bp_want(r, r->rs.ret_addr, false, "return site") < 0)
+			return -1;
+		r->fast_site = FAST_RET;
+		r->fast_pending = FAST_CALL;
+		return 0;
+	}
+	if (r->entered >= 0 && r->entered == r->last_runnable)
+		return 2;
+	if (queue_g(r) < 0)
+		return -1;
+	r->ret_armed = false;
+	if (bp_remove(r, r->rs.ret_addr) < 0)
+		return -1;
+	r->call_armed = true;
+	if (bp_want(r, r->rs.call_addr, false, "call site") < 0)
+		return -1;
+	r->fast_site = FAST_CALL;
+	r->fast_pending = FAST_RET;
+	return 0;
+}
+
+/*
+ * After the resume of a fast stop: its registers are in c->g.  A call:
+ * which initcall starts.  A return: which one ended, with what.  Should
+ * that have been the table's last after all (one the recorder thought
+ * still to come was never called), the guest is stopped with 0x03 (no
+ * debug stop) to put the milestones back.
+ */
+static int fast_data(struct rec *r, int site)
+{
+	int last;
+
+	r->nfast++;
+	if (site == FAST_CALL) {
+		uint64_t fn = reg(r, r->rs.call_reg);
+		size_t j;
+
+		for (j = r->next; j < r->nic; j++)
+			if (r->ics[j].addr == fn)
+				break;
+		if (j < r->nic)
+			return on_entry(r, j);
+		r->nunattributed++;
+		return 0;
+	}
+	last = on_return_data(r);
+	if (last <= 0)
+		return last;
+	progress(r, "the last initcall returned earlier than expected: stopping "
+		 "the guest to arm the milestones after it");
+	halt_running(r);
+	if (!r->alive)
+		return 0;
+	finish_initcalls(r, r->g);
+	return resume(r);
+}
+
 static int handle_stop(struct rec *r, const struct rsp_stop *st)
 {
 	uint64_t lin, ip;
@@ -1703,8 +1998,31 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		r->alive = false;
 		return 1;
 	}
+	if (r->fast && r->fast_live && r->fast_site != FAST_NONE && st->signo == 5) {
+		rc = fast_stop(r);
+		if (rc != 2)
+			return rc;
+	}
 	if (read_stop_pc(r, &lin, &ip) < 0)
 		return -1;
+	if (r->fast && r->call_armed && lin == r->rs.call_addr) {
+		/* the slow way at the call site (the first call, the test
+		 * stall): the call executed by the recorder, then the return
+		 * site armed */
+		if (!r->fast_live && fast_begin(r) < 0)
+			return -1;
+		rc = on_call(r);
+		if (rc == 0) {
+			r->call_armed = false;
+			if (bp_remove(r, r->rs.call_addr) < 0)
+				return -1;
+			r->ret_armed = true;
+			if (bp_want(r, r->rs.ret_addr, false, "return site") < 0)
+				return -1;
+			r->fast_site = FAST_RET;
+		}
+		return rc;
+	}
 	if (r->entered >= 0 && r->mode == IC_ENTRIES &&
 	    !(r->ret_armed && lin == r->rs.ret_addr)) {
 		/* entries: the open initcall ends at whatever stops next */
@@ -1867,6 +2185,16 @@ static int record(struct rec *r)
 			r->alive = false;
 			set_incomplete(r, "connection dropped (cannot resume)");
 			return 0;
+		}
+		if (r->fast_pending != FAST_NONE) {
+			int site = r->fast_pending;
+
+			r->fast_pending = FAST_NONE;
+			if (fast_data(r, site) < 0) {
+				halt_running(r);
+				set_incomplete(r, "recorder error (see the messages above)");
+				return 0;
+			}
 		}
 	}
 }
@@ -2102,6 +2430,8 @@ int gc_profile_main(int argc, char **argv)
 	}
 	r->until_exit = true;
 	r->entered = -1;
+	r->qg = -1;
+	r->last_runnable = -1;
 	r->progress_every = 100;
 	r->sigpipe[0] = r->sigpipe[1] = -1;
 	r->complete = false;
@@ -2203,6 +2533,7 @@ int gc_profile_main(int argc, char **argv)
 
 		if (read_regs(r, &lin, &ip) < 0)
 			goto out;
+		r->at_reset = ip == 0xfff0;
 		if (lin != 0xfff0 && ip != 0xfff0)
 			warning("the guest is not at its reset vector (pc 0x%llx): "
 				"the firmware phase starts where it is",
@@ -2218,7 +2549,10 @@ int gc_profile_main(int argc, char **argv)
 		 r->mode == IC_BREAKPOINTS ? "breakpoints" :
 		 r->mode == IC_ENTRIES ? "entries" : "off",
 		 r->until ? r->until : "qemu exits");
-	if (calibrate(r) < 0)
+	rc = 1;
+	if (r->mode == IC_BREAKPOINTS && fast_allowed(r) && r->at_reset)
+		rc = calibrate_fast(r, 0xfffffff0ull);
+	if (rc < 0 || (rc == 1 && calibrate(r) < 0))
 		goto out;
 	phase_open(r, "firmware", 0);
 	if (record(r) < 0)
@@ -2233,14 +2567,14 @@ int gc_profile_main(int argc, char **argv)
 	prof_stops_summarize(&r->p->stops);
 	progress(r, "wrote %s: %s%s, %.1f ms guest time, %zu initcalls "
 		 "(%zu returned), %lld debug stops (%lu steps), %lld interrupt "
-		 "stops, client %.1f ms (median %.3f ms per stop); calls executed "
-		 "%lu, return sites emulated %lu, unexpected %lu",
+		 "stops, client %.1f ms (median %.3f ms per stop); fast stops %lu, "
+		 "calls executed %lu, return sites emulated %lu, unexpected %lu",
 		 r->out, r->complete ? "complete" : "INCOMPLETE: ",
 		 r->complete ? "" : r->reason, ms_of(r->g), r->nseen, r->nreturned,
 		 (long long)r->p->stops.debug_stops, r->nsteps,
 		 (long long)r->p->stops.interrupt_stops,
 		 ms_of(r->p->stops.client_ns), ms_of(r->p->stops.median_ns),
-		 r->ncalls, r->nemul, r->nunexpected + r->nunattributed);
+		 r->nfast, r->ncalls, r->nemul, r->nunexpected + r->nunattributed);
 	status = r->complete ? 0 : 1;
 out:
 	if (r->c)

@@ -446,6 +446,9 @@ int rsp_read_tdesc(struct rsp_conn *c, struct kit_err *err);
  * than the description leaves the later registers "not in g" (read them
  * with p).  -RSP_ERR_PROTOCOL for odd length or non-hex. */
 int rsp_read_registers(struct rsp_conn *c, struct kit_err *err);
+/* The same for a 'g' reply already in c->reply (a 'g' sent in a batch of
+ * packets whose replies are read later). */
+int rsp_take_registers(struct rsp_conn *c, struct kit_err *err);
 /* A register's value from the last g (first 8 bytes, little-endian).
  * -RSP_ERR_INVAL unknown name; -RSP_ERR_STATE no g read yet, register not
  * in g, or value unavailable ("xx"). */

@@ -107,7 +107,8 @@ PY
 boot_and_record() {
 	rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
 	start_guest
-	record --until guest_exit --save-memory "0x1000:0x280:$BATS_TEST_TMPDIR/log.bin"
+	# --until a milestone (not a bare symbol): the fast scheme runs
+	record --until initcalls_done --save-memory "0x1000:0x280:$BATS_TEST_TMPDIR/log.bin"
 	[ "$rc" -eq 0 ] || { echo "# recorder exited $rc, expected 0"; return 1; }
 	wait_until 10 test -s "$BATS_TEST_TMPDIR/wrapper.rc"
 	[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" = 33 ] || { echo "# guest exit $(cat "$BATS_TEST_TMPDIR/wrapper.rc"), expected 33"; return 1; }
@@ -125,17 +126,32 @@ boot_and_record() {
 	fi
 	run jq -r '[.complete, .end, (.initcalls|length), .stops.debug_stops, ([.phases[].id]|join(","))]|@tsv' "$BATS_TEST_TMPDIR/p.json"
 	echo "# $output"
-	[ "$output" = "$(printf 'true\tguest_exit\t8\t%s\tqemu,firmware,start16,start32,start64,initcalls:device,after-initcalls,initcalls_done' \
+	[ "$output" = "$(printf 'true\tinitcalls_done\t8\t%s\tqemu,firmware,start16,start32,start64,initcalls:device,after-initcalls,initcalls_done' \
 		"$(jq .stops.debug_stops "$BATS_TEST_TMPDIR/p.json")")" ]
 	# 2 debug stops per initcall, no single step besides the calibration
 	grep -q '(0 steps)' "$BATS_TEST_TMPDIR/rec.err"
-	grep -q 'return sites emulated 7' "$BATS_TEST_TMPDIR/rec.err"
-	# the call-site scheme: every call executed by the recorder, no
-	# entry breakpoint
-	grep -q 'calls executed 8,' "$BATS_TEST_TMPDIR/rec.err"
+	# the fast scheme: the guest executes the call and the return site
+	# itself (one of the two breakpoints armed at a time); every stop but
+	# the first call (the milestones after the initcalls are held back
+	# there) and the last return (they come back) is answered in one
+	# write, its registers read after the resume
+	grep -q 'fast stops 14, calls executed 1, return sites emulated 0, unexpected 0' "$BATS_TEST_TMPDIR/rec.err"
+	jq -r .environment.tool "$BATS_TEST_TMPDIR/p.json" | grep -q 'call and return site: software breakpoints .* one armed at a time'
+	grep -q 'median of 15 resumes at a breakpoint under the pc' "$BATS_TEST_TMPDIR/rec.err"
+	# milestones 4 + calibration 15 + 16 initcall stops
+	[ "$(jq .stops.debug_stops "$BATS_TEST_TMPDIR/p.json")" -eq 35 ]
+}
+
+@test "the slow scheme (GC_PROFILE_TEST_SLOW): the call executed by the recorder, the return site emulated" {
+	start_guest
+	GC_PROFILE_TEST_SLOW=1 record --until initcalls_done --save-memory "0x1000:0x280:$BATS_TEST_TMPDIR/log.bin"
+	[ "$rc" -eq 0 ]
+	grep -q 'fast stops 0, calls executed 8, return sites emulated 7' "$BATS_TEST_TMPDIR/rec.err"
 	jq -r .environment.tool "$BATS_TEST_TMPDIR/p.json" | grep -q 'call site: permanent software breakpoints'
-	# milestones 5 (4 + until) + calibration 15 + 16 initcall stops
-	[ "$(jq .stops.debug_stops "$BATS_TEST_TMPDIR/p.json")" -eq 36 ]
+	grep -q 'median of 15 steps at the reset vector' "$BATS_TEST_TMPDIR/rec.err"
+	[ "$(jq .stops.debug_stops "$BATS_TEST_TMPDIR/p.json")" -eq 35 ]
+	run jq -r '[.initcalls[] | "\(.fn)=\(.ret)"] | join(" ")' "$BATS_TEST_TMPDIR/p.json"
+	[ "$output" = "fake_init_alpha=0 fake_init_beta=0 fake_init_gamma=0 fake_init_delta=0 fake_init_epsilon=-19 fake_init_zeta=0 fake_init_eta=0 fake_init_theta=0" ]
 }
 
 @test "the profile passes the report's reader and its text report" {
