@@ -26,8 +26,16 @@
  * Initcalls, the expensive part.  Under TCG every breakpoint or step stop
  * flushes QEMU's translation cache: ~4-5 ms of extra guest time each,
  * while a stop the client asks for with 0x03 is nearly free; so does
- * every breakpoint insert or remove (QEMU 7.2 breakpoint_invalidate).  So:
- *   breakpoints (default)  two debug stops per initcall, no single step
+ * every breakpoint insert or remove (QEMU 7.2 breakpoint_invalidate), but
+ * during a debug stop that flush finds the cache empty.  So:
+ *   breakpoints (default), the fast scheme (fast_stop()): two debug stops
+ *       per initcall, no single step, no round trip: breakpoints at the
+ *       indirect call in do_one_initcall and at its return site, one armed
+ *       at a time, each stop answered by one write ('g', the swap, the
+ *       resume) whose 'g' reply is read after the resume.
+ *   breakpoints, the slow scheme (hardware breakpoints, --until SYMBOL
+ *       that is no milestone, GC_PROFILE_TEST_SLOW): two debug stops per
+ *       initcall, no single step
  *       and no breakpoint change while the initcalls run (the call-site
  *       scheme): one permanent breakpoint at the indirect call in
  *       do_one_initcall ("call *%REG" or "call __x86_indirect_thunk_REG"),
