@@ -1232,7 +1232,9 @@ static int run(struct sampler *s)
 				fprintf(stderr, "sample: pipelined%s wait_ns=%lld hold_ns=%lld\n",
 					eager ? " measured" : "", (long long)(t_int - t_res),
 					(long long)(t_res - t_sent));
-			if (record_stop(s, t_sent, t_res) < 0) {
+			/* in the JSON a stop the client held for no time: it was
+			 * resumed by the write that asked for it */
+			if (record_stop(s, t_res, t_res) < 0) {
 				set_reason(s, "out of memory");
 				break;
 			}
