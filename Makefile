@@ -48,8 +48,8 @@ include wrapper/module.mk
 # after kernel-symbols: the CLI's link rule names $(KSYM_OBJS)
 -include gdbstub-client/report.mk
 -include gdbstub-client/cli.mk
--include gdbstub-client/record.mk
 -include gdbstub-client/sample.mk
+-include gdbstub-client/record.mk
 -include gdbstub-client/link.mk
 -include tests/module.mk
 -include tests/guests/module.mk

@@ -106,6 +106,7 @@
  */
 #include "record.h"
 #include "gc.h"
+#include "sample.h"
 #include "ksym.h"
 #include "profile.h"
 #include "rsp.h"
@@ -520,6 +521,25 @@ struct rec {
 	unsigned long nfast;           /* stops handled that way */
 	bool fast_live;                /* past the first call: see fast_begin() */
 	bool at_reset;                 /* attached at the reset vector */
+
+	/* --sample HZ: interrupt stops between the breakpoint stops
+	 * (sample_tick()); their counts go to the profile's samples */
+	double sample_hz;
+	int64_t next_tick;             /* host ns */
+	int64_t sample_hold;           /* ns the ticks held the guest since
+					* the last resume (not guest time) */
+	int64_t raced_stop;            /* a breakpoint stop that came instead of
+					* a tick's: when it came (0 none) */
+	struct rsp_buf sbatch;         /* the bytes of one tick */
+	struct gc_sample_layout layout;
+	struct rec_bucket {
+		enum gc_region region;
+		const char *symbol;
+		enum x86_mode mode;
+		int64_t count;
+	} *sb;
+	size_t nsb, sbcap;
+	unsigned long nsamples, nraced;
 
 	bool complete;
 	char reason[160];
@@ -1040,6 +1060,8 @@ static int resume(struct rec *r)
 		prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
 	r->resume_host = t;
 	r->resumed_once = true;
+	if (r->sample_hz > 0)
+		r->next_tick = t + (int64_t)(1e9 / r->sample_hz);
 	/* the stop's queued packets and the resume in one write */
 	rc = flush(r, true);
 	return rc < 0 ? -1 : 0;
@@ -1054,7 +1076,14 @@ static void stopped(struct rec *r, enum prof_stop_kind kind)
 	int64_t d;
 
 	r->stop_host = mono();
-	d = r->stop_host - r->resume_host - r->latency;
+	if (r->raced_stop) {
+		/* the guest stopped here first; a tick then resumed it and it
+		 * stopped again at once (sample_tick()) */
+		r->stop_host = r->raced_stop;
+		r->raced_stop = 0;
+	}
+	d = r->stop_host - r->resume_host - r->latency - r->sample_hold;
+	r->sample_hold = 0;
 	r->g += d > 0 ? d : 0;
 	r->running = false;
 	r->last_kind = kind;
@@ -2105,6 +2134,167 @@ static void halt_running(struct rec *r)
 		r->alive = false;
 }
 
+/* ---- --sample: interrupt stops between the breakpoint stops ---- */
+
+static const char *const tick_regs[] = { "rip", "cs", "eflags", "cr0", "efer" };
+#define NTICK_REGS (sizeof tick_regs / sizeof tick_regs[0])
+
+static int sample_setup(struct rec *r)
+{
+	size_t i;
+
+	gc_sample_layout_default(&r->layout);
+	if (r->syms->have_bzimage)
+		gc_sample_layout_bzimage(&r->layout, &r->syms->bz);
+	gc_sample_layout_symbols(&r->layout, r->syms);
+	if (rsp_buf_append(&r->sbatch, "\x03", 1) < 0)
+		return error("out of memory");
+	for (i = 0; i < NTICK_REGS; i++) {
+		const struct rsp_reg *rg = r->c->have_tdesc ?
+			rsp_tdesc_find(&r->c->tdesc, tick_regs[i]) : NULL;
+		char pk[16];
+
+		if (!rg)
+			return error("--sample: the stub does not describe '%s'", tick_regs[i]);
+		snprintf(pk, sizeof pk, "p%x", rg->regnum);
+		if (rsp_packet_encode(&r->sbatch, pk, strlen(pk)) < 0)
+			return error("out of memory");
+	}
+	if (rsp_packet_encode(&r->sbatch, r->c->vCont_c ? "vCont;c" : "c",
+			      r->c->vCont_c ? 7 : 1) < 0)
+		return error("out of memory");
+	return 0;
+}
+
+static int sample_count(struct rec *r, const uint64_t *v)
+{
+	enum x86_mode mode = x86_mode_derive(v[3], v[4], v[2], NULL);
+	struct x86_seg seg = { .sel = (uint16_t)v[1] };
+	uint64_t addr = x86_linear(mode, &seg, v[0]);
+	unsigned cpl = x86_mode_is_segmented(mode) ? (mode == X86_MODE_V86 ? 3 : 0)
+						   : (unsigned)(v[1] & 3);
+	struct gc_where w;
+	size_t i;
+
+	memset(&w, 0, sizeof w);
+	gc_sample_attribute(&r->layout, r->syms, addr, mode,
+			    (v[3] & X86_CR0_PG) != 0, cpl, &w);
+	r->nsamples++;
+	for (i = 0; i < r->nsb; i++)
+		if (r->sb[i].region == w.region && r->sb[i].symbol == w.symbol &&
+		    r->sb[i].mode == mode) {
+			r->sb[i].count++;
+			return 0;
+		}
+	if (r->nsb == r->sbcap) {
+		size_t cap = r->sbcap ? 2 * r->sbcap : 256;
+		struct rec_bucket *b = realloc(r->sb, cap * sizeof *b);
+
+		if (!b)
+			return error("out of memory");
+		r->sb = b;
+		r->sbcap = cap;
+	}
+	r->sb[r->nsb].region = w.region;
+	r->sb[r->nsb].symbol = w.symbol;
+	r->sb[r->nsb].mode = mode;
+	r->sb[r->nsb].count = 1;
+	r->nsb++;
+	return 0;
+}
+
+/*
+ * One sample while the guest runs: 0x03, a 'p' per register, the resume,
+ * in one write (as `sample` does), then the replies.  The guest may have
+ * stopped at a breakpoint just before the 0x03 came: QEMU then ignores the
+ * 0x03, answers the 'p's and resumes from the breakpoint, where it stops
+ * again at once; that first stop's time is kept for stopped().
+ * 0 = running again, 1 = the guest ended (r->alive false), -1 = error.
+ */
+static int sample_tick(struct rec *r)
+{
+	struct rsp_conn *c = r->c;
+	const char *b = r->sbatch.data;
+	size_t left = r->sbatch.len;
+	bool saved = c->noack;
+	int64_t t0 = mono(), t_first = 0;
+	uint64_t v[NTICK_REGS];
+	struct rsp_stop st;
+	struct kit_err e;
+	int i, sig = 0;
+
+	while (left > 0) {
+		ssize_t w = send(c->fd, b, left, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == ENOTSOCK)
+			w = write(c->fd, b, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r->alive = false;
+			return 1;
+		}
+		b += w;
+		left -= (size_t)w;
+	}
+	c->noack = true;
+	for (i = 0; i < 1 + (int)NTICK_REGS; i++) {
+		int rc;
+
+		do {
+			rc = rsp_recv(c, 3000, &e);
+		} while (rc == 0 && rsp_is_console(c->reply.data, c->reply.len));
+		if (rc < 0) {
+			c->noack = saved;
+			r->alive = false;
+			return 1;
+		}
+		if (i == 0) {
+			t_first = mono();
+			if (rsp_parse_stop(c->reply.data, c->reply.len, &st, NULL) < 0) {
+				c->noack = saved;
+				return error("--sample: expected a stop reply, got '%.40s'",
+					     c->reply.data);
+			}
+			if (st.kind == 'W' || st.kind == 'X') {
+				c->noack = saved;
+				r->alive = false;
+				return 1;
+			}
+			sig = st.signo;
+			continue;
+		}
+		if (!c->reply.len || c->reply.data[0] == 'E' ||
+		    rsp_hex_le_to_u64(c->reply.data, c->reply.len > 16 ? 16 : c->reply.len,
+				      &v[i - 1]) < 0) {
+			c->noack = saved;
+			return error("--sample: bad 'p' reply '%.40s'", c->reply.data);
+		}
+	}
+	c->noack = saved;
+	/* QEMU's '+' for the resume */
+	if (c->rpos < c->rlen && c->rbuf[c->rpos] == '+') {
+		c->rpos++;
+	} else {
+		struct pollfd pf = { .fd = c->fd, .events = POLLIN };
+		char ack;
+
+		if (poll(&pf, 1, 50) > 0 && recv(c->fd, &ack, 1, MSG_PEEK) == 1 && ack == '+')
+			(void)recv(c->fd, &ack, 1, 0);
+	}
+	if (sig != 2) {
+		/* a breakpoint came first: the next stop reply is its repeat */
+		r->raced_stop = t_first;
+		r->nraced++;
+		return 0;
+	}
+	/* the guest was stopped from when the stop took effect, taken half
+	 * way between the write and the stop reply (as `sample` paces), to
+	 * when the '+' of the resume came */
+	r->sample_hold += mono() - (t0 + (t_first - t0) / 2);
+	return sample_count(r, v) < 0 ? -1 : 0;
+}
+
 static int record(struct rec *r)
 {
 	struct rsp_stop st;
@@ -2116,13 +2306,46 @@ static int record(struct rec *r)
 		return -1;
 	for (;;) {
 		int wait_ms = -1;
+		bool tick = false;
 
 		if (deadline) {
 			int64_t left = deadline - mono();
 
 			wait_ms = left <= 0 ? 0 : (int)(left / 1000000) + 1;
 		}
+		if (r->sample_hz > 0 && !r->raced_stop) {
+			int64_t left = r->next_tick - mono();
+			int tms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+
+			if (wait_ms < 0 || tms < wait_ms) {
+				wait_ms = tms;
+				tick = true;
+			}
+		}
 		rc = rsp_wait_stop(r->c, wait_ms, &st, &e);
+		if (rc == -RSP_ERR_TIMEOUT && tick && !rec_signal) {
+			r->next_tick += (int64_t)(1e9 / r->sample_hz);
+			if (r->next_tick < mono())
+				r->next_tick = mono() + (int64_t)(1e9 / r->sample_hz);
+			rc = sample_tick(r);
+			if (rc < 0) {
+				halt_running(r);
+				set_incomplete(r, "recorder error (see the messages above)");
+				return 0;
+			}
+			if (rc == 1) {
+				stopped(r, PROF_STOP_DEBUG);
+				r->resumed_once = false;
+				if (r->until_exit) {
+					r->complete = true;
+					snprintf(r->endname, sizeof r->endname, "exit");
+				} else {
+					set_incomplete(r, "connection dropped (guest died?)");
+				}
+				return 0;
+			}
+			continue;
+		}
 		if (rc == -RSP_ERR_INTERRUPTED || rec_signal) {
 			r->signo = rec_signal;
 			halt_running(r);
@@ -2320,6 +2543,15 @@ static int write_profile(struct rec *r)
 	prof_set_str(&r->p->end, r->endname[0] ? r->endname :
 		     r->until ? r->until : "exit", NULL);
 	r->p->end_ns = r->g;
+	if (r->sample_hz > 0) {
+		r->p->samples.rate_hz = r->sample_hz;
+		for (i = 0; i < r->nsb; i++)
+			if (prof_add_sample_mode(r->p, gc_region_name(r->sb[i].region),
+						 r->sb[i].symbol,
+						 gc_sample_mode_id(r->sb[i].mode),
+						 r->sb[i].count, &e) < 0)
+				return error("%s", e.msg);
+	}
 	prof_stops_summarize(&r->p->stops);
 	fill_env(r);
 	if (prof_save(r->p, r->out, &e) < 0)
@@ -2334,7 +2566,7 @@ static void usage(void)
 		"               [--initcalls=breakpoints|entries|off] [--milestones NAME,...]\n"
 		"               [--until MILESTONE | --until-exit] [--timeout SEC]\n"
 		"               [--progress N] [--save-memory ADDR:LEN:FILE] [--raw]\n"
-		"               -o FILE.json\n");
+		"               [--sample HZ] -o FILE.json\n");
 }
 
 static int parse_args(struct rec *r, int argc, char **argv)
@@ -2379,6 +2611,13 @@ static int parse_args(struct rec *r, int argc, char **argv)
 				return error("bad timeout '%s'", v);
 		} else if (!strcmp(a, "--raw")) {
 			r->raw = true;
+		} else if (!strcmp(a, "--sample")) {
+			char *end;
+
+			NEED();
+			r->sample_hz = strtod(v, &end);
+			if (*end || !(r->sample_hz > 0) || r->sample_hz > 10000)
+				return error("bad --sample rate '%s' (1-10000 Hz)", v);
 		} else if (!strcmp(a, "--progress")) {
 			NEED();
 			r->progress_every = strtoul(v, NULL, 10);
@@ -2562,6 +2801,8 @@ int gc_profile_main(int argc, char **argv)
 		rc = calibrate_fast(r, 0xfffffff0ull);
 	if (rc < 0 || (rc == 1 && calibrate(r) < 0))
 		goto out;
+	if (r->sample_hz > 0 && sample_setup(r) < 0)
+		goto out;
 	phase_open(r, "firmware", 0);
 	if (record(r) < 0)
 		set_incomplete(r, "connection dropped");
@@ -2583,6 +2824,10 @@ int gc_profile_main(int argc, char **argv)
 		 (long long)r->p->stops.interrupt_stops,
 		 ms_of(r->p->stops.client_ns), ms_of(r->p->stops.median_ns),
 		 r->nfast, r->ncalls, r->nemul, r->nunexpected + r->nunattributed);
+	if (r->sample_hz > 0)
+		progress(r, "--sample %g Hz: %lu samples in %zu places (%lu ticks "
+			 "met a breakpoint stop)", r->sample_hz, r->nsamples, r->nsb,
+			 r->nraced);
 	status = r->complete ? 0 : 1;
 out:
 	if (r->c)
@@ -2591,6 +2836,8 @@ out:
 		ksym_free(r->syms);
 	prof_free(r->p);
 	rsp_buf_free(&r->qout);
+	rsp_buf_free(&r->sbatch);
+	free(r->sb);
 	free(r->ics);
 	if (r->sigpipe[0] >= 0)
 		close(r->sigpipe[0]);
