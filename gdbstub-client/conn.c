@@ -467,6 +467,12 @@ static int send_raw(struct rsp_conn *c, const char *p, size_t n,
 	return write_all(c, p, n, err);
 }
 
+int rsp_write_batch(struct rsp_conn *c, const void *bytes, size_t n,
+		    struct kit_err *err)
+{
+	return send_raw(c, bytes, n, err);
+}
+
 int rsp_interrupt(struct rsp_conn *c, struct kit_err *err)
 {
 	static const char brk = 0x03;

@@ -2148,49 +2148,33 @@ static void halt_running(struct rec *r)
 
 /* ---- --sample: interrupt stops between the breakpoint stops ---- */
 
-static const char *const tick_regs[] = { "rip", "cs", "eflags", "cr0", "efer" };
-#define NTICK_REGS (sizeof tick_regs / sizeof tick_regs[0])
-
 static int sample_setup(struct rec *r)
 {
-	size_t i;
+	struct kit_err e;
 
 	gc_sample_layout_default(&r->layout);
 	if (r->syms->have_bzimage)
 		gc_sample_layout_bzimage(&r->layout, &r->syms->bz);
 	gc_sample_layout_symbols(&r->layout, r->syms);
-	if (rsp_buf_append(&r->sbatch, "\x03", 1) < 0)
-		return error("out of memory");
-	for (i = 0; i < NTICK_REGS; i++) {
-		const struct rsp_reg *rg = r->c->have_tdesc ?
-			rsp_tdesc_find(&r->c->tdesc, tick_regs[i]) : NULL;
-		char pk[16];
-
-		if (!rg)
-			return error("--sample: the stub does not describe '%s'", tick_regs[i]);
-		snprintf(pk, sizeof pk, "p%x", rg->regnum);
-		if (rsp_packet_encode(&r->sbatch, pk, strlen(pk)) < 0)
-			return error("out of memory");
-	}
-	if (rsp_packet_encode(&r->sbatch, r->c->vCont_c ? "vCont;c" : "c",
-			      r->c->vCont_c ? 7 : 1) < 0)
-		return error("out of memory");
+	if (gc_tick_prepare(r->c, &r->sbatch, &e) < 0)
+		return error("--sample: %s", e.msg);
 	return 0;
 }
 
 static int sample_count(struct rec *r, const uint64_t *v)
 {
-	enum x86_mode mode = x86_mode_derive(v[3], v[4], v[2], NULL);
-	struct x86_seg seg = { .sel = (uint16_t)v[1] };
-	uint64_t addr = x86_linear(mode, &seg, v[0]);
+	enum x86_mode mode = x86_mode_derive(v[GC_TICK_CR0], v[GC_TICK_EFER],
+					     v[GC_TICK_EFLAGS], NULL);
+	struct x86_seg seg = { .sel = (uint16_t)v[GC_TICK_CS] };
+	uint64_t addr = x86_linear(mode, &seg, v[GC_TICK_RIP]);
 	unsigned cpl = x86_mode_is_segmented(mode) ? (mode == X86_MODE_V86 ? 3 : 0)
-						   : (unsigned)(v[1] & 3);
+						   : (unsigned)(v[GC_TICK_CS] & 3);
 	struct gc_where w;
 	size_t i;
 
 	memset(&w, 0, sizeof w);
 	gc_sample_attribute(&r->layout, r->syms, addr, mode,
-			    (v[3] & X86_CR0_PG) != 0, cpl, &w);
+			    (v[GC_TICK_CR0] & X86_CR0_PG) != 0, cpl, &w);
 	r->nsamples++;
 	for (i = 0; i < r->nsb; i++)
 		if (r->sb[i].region == w.region && r->sb[i].symbol == w.symbol &&
@@ -2216,8 +2200,8 @@ static int sample_count(struct rec *r, const uint64_t *v)
 }
 
 /*
- * One sample while the guest runs: 0x03, a 'p' per register, the resume,
- * in one write (as `sample` does), then the replies.  The guest may have
+ * One sample while the guest runs (gc_tick_prepare(): 0x03, the 'p's, the
+ * resume in one write), its replies read at once.  The guest may have
  * stopped at a breakpoint just before the 0x03 came: QEMU then ignores the
  * 0x03, answers the 'p's and resumes from the breakpoint, where it stops
  * again at once; that first stop's time is kept for stopped().
@@ -2225,86 +2209,34 @@ static int sample_count(struct rec *r, const uint64_t *v)
  */
 static int sample_tick(struct rec *r)
 {
-	struct rsp_conn *c = r->c;
-	const char *b = r->sbatch.data;
-	size_t left = r->sbatch.len;
-	bool saved = c->noack;
-	int64_t t0 = mono(), t_first = 0;
-	uint64_t v[NTICK_REGS];
-	struct rsp_stop st;
+	int64_t t0 = mono();
+	struct gc_tick t;
 	struct kit_err e;
-	int i, sig = 0;
+	int rc;
 
-	while (left > 0) {
-		ssize_t w = send(c->fd, b, left, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == ENOTSOCK)
-			w = write(c->fd, b, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			r->alive = false;
-			return 1;
-		}
-		b += w;
-		left -= (size_t)w;
+	quickack(r);
+	if (rsp_write_batch(r->c, r->sbatch.data, r->sbatch.len, &e) < 0) {
+		r->alive = false;
+		return 1;
 	}
-	c->noack = true;
-	for (i = 0; i < 1 + (int)NTICK_REGS; i++) {
-		int rc;
-
-		do {
-			rc = rsp_recv(c, 3000, &e);
-		} while (rc == 0 && rsp_is_console(c->reply.data, c->reply.len));
-		if (rc < 0) {
-			c->noack = saved;
-			r->alive = false;
-			return 1;
-		}
-		if (i == 0) {
-			t_first = mono();
-			if (rsp_parse_stop(c->reply.data, c->reply.len, &st, NULL) < 0) {
-				c->noack = saved;
-				return error("--sample: expected a stop reply, got '%.40s'",
-					     c->reply.data);
-			}
-			if (st.kind == 'W' || st.kind == 'X') {
-				c->noack = saved;
-				r->alive = false;
-				return 1;
-			}
-			sig = st.signo;
-			continue;
-		}
-		if (!c->reply.len || c->reply.data[0] == 'E' ||
-		    rsp_hex_le_to_u64(c->reply.data, c->reply.len > 16 ? 16 : c->reply.len,
-				      &v[i - 1]) < 0) {
-			c->noack = saved;
-			return error("--sample: bad 'p' reply '%.40s'", c->reply.data);
-		}
+	rc = gc_tick_read(r->c, &t, &e);
+	if (rc == 1) {
+		r->alive = false;
+		return 1;
 	}
-	c->noack = saved;
-	/* QEMU's '+' for the resume */
-	if (c->rpos < c->rlen && c->rbuf[c->rpos] == '+') {
-		c->rpos++;
-	} else {
-		struct pollfd pf = { .fd = c->fd, .events = POLLIN };
-		char ack;
-
-		if (poll(&pf, 1, 50) > 0 && recv(c->fd, &ack, 1, MSG_PEEK) == 1 && ack == '+')
-			(void)recv(c->fd, &ack, 1, 0);
-	}
-	if (sig != 2) {
+	if (rc < 0)
+		return error("--sample: %s", e.msg);
+	if (t.stop.signo != 2) {
 		/* a breakpoint came first: the next stop reply is its repeat */
-		r->raced_stop = t_first;
+		r->raced_stop = t.stop_ns;
 		r->nraced++;
 		return 0;
 	}
 	/* the guest was stopped from when the stop took effect, taken half
 	 * way between the write and the stop reply (as `sample` paces), to
 	 * when the '+' of the resume came */
-	r->sample_hold += mono() - (t0 + (t_first - t0) / 2);
-	return sample_count(r, v) < 0 ? -1 : 0;
+	r->sample_hold += mono() - (t0 + (t.stop_ns - t0) / 2);
+	return sample_count(r, t.regs) < 0 ? -1 : 0;
 }
 
 static int record(struct rec *r)

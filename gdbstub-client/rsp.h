@@ -421,6 +421,17 @@ int rsp_exchangef(struct rsp_conn *c, struct kit_err *err, const char *fmt, ...)
  * line is written later by rsp_wait_stop).  0 or -RSP_ERR_SYS.
  */
 int rsp_interrupt(struct rsp_conn *c, struct kit_err *err);
+/*
+ * Write bytes prepared beforehand (packets from rsp_packet_encode, a 0x03)
+ * in one write, traced as one line, with no wait for acks or replies: a
+ * batch whose replies the caller reads later with c->noack set.  QEMU 7.2
+ * handles such a batch in order, answering each packet before it looks at
+ * the next; a batch that ends with a resume leaves its last reply unacked,
+ * and nothing but 0x03 may follow while the guest runs.  0, or
+ * -RSP_ERR_CLOSED / -RSP_ERR_SYS / -RSP_ERR_TIMEOUT.
+ */
+int rsp_write_batch(struct rsp_conn *c, const void *bytes, size_t n,
+		    struct kit_err *err);
 /* The default trace sink: "rsp: LINE\n" on stderr. */
 void rsp_trace_stderr(void *ctx, const char *line);
 

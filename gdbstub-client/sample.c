@@ -378,7 +378,7 @@ struct sampler {
 	unsigned long monitor_calls;
 
 	bool trace;              /* GDBSTUB_SAMPLE_TRACE: one line per sample */
-	bool pipelined;          /* one write per sample (see send_batch) */
+	bool pipelined;          /* one write per sample (see gc_tick_prepare) */
 	bool unread;             /* pipelined: a batch's replies not read yet */
 	unsigned long nbatches;  /* pipelined: samples sent in one write */
 	int64_t holds[SAMPLE_MAX_HOLDS]; /* measured: write -> 'g' reply */
@@ -1033,7 +1033,7 @@ static void ended(struct sampler *s, const struct gc_event *ev)
 }
 
 /*
- * The '+' QEMU sends for the resume comes after the 'g' reply: take it
+ * The '+' QEMU sends for the resume comes after the last reply: take it
  * (from what was read already, or waiting up to 50 ms for it), so that the
  * wait for the next tick does not take it for the stub speaking.
  */
@@ -1060,126 +1060,113 @@ static void eat_ack(struct rsp_conn *c)
 	}
 }
 
-/*
- * One sample in one write, the guest never waiting for the client: 0x03,
- * the 'p's, "$vCont;c#a8" (build_batch()).  QEMU 7.2 handles the bytes
- * in order: 0x03 stops the guest (vm_stop, then the stop reply), the 'p's
- * are answered while it is stopped, and the resume starts it again, all
- * before the client has read anything.  No acks: '$' makes QEMU drop the
- * reply it would otherwise wait for an ack of, so after the resume it
- * waits for none, and any byte but 0x03 sent while the guest runs would
- * stop it.  read_batch() takes the replies later (the guest runs).
- */
-/* The batch: 0x03, a 'p' for each register a sample needs, the resume.
- * Five 'p' rather than one 'g' of all ~50 registers: 1.14x against 1.19x
+/* Five 'p' rather than one 'g' of all ~50 registers: 1.14x against 1.19x
  * of the boot's wall time at 1 kHz (bench/profile-overhead, 3 x 3 rounds
- * each, alternated; the host is noisy, the order held in each pair). */
-static const char *const batch_regs[] = { "rip", "cs", "eflags", "cr0", "efer" };
-#define NBATCH_REGS (sizeof batch_regs / sizeof batch_regs[0])
+ * each, alternated; the host is noisy). */
+static const char *const tick_regs[GC_TICK_NREGS] = {
+	[GC_TICK_RIP] = "rip", [GC_TICK_CS] = "cs", [GC_TICK_EFLAGS] = "eflags",
+	[GC_TICK_CR0] = "cr0", [GC_TICK_EFER] = "efer",
+};
 
-static int build_batch(struct sampler *s)
+int gc_tick_prepare(struct rsp_conn *c, struct rsp_buf *out, struct kit_err *err)
 {
-	struct rsp_conn *c = s->t->c;
 	size_t i;
 
-	rsp_buf_reset(&s->batch);
-	if (rsp_buf_append(&s->batch, "\x03", 1) < 0)
-		return -1;
-	for (i = 0; i < NBATCH_REGS; i++) {
-		const struct rsp_reg *rg = rsp_tdesc_find(&c->tdesc, batch_regs[i]);
+	rsp_buf_reset(out);
+	if (rsp_buf_append(out, "\x03", 1) < 0)
+		return kit_seterr(err, ENOMEM, "out of memory");
+	for (i = 0; i < GC_TICK_NREGS; i++) {
+		const struct rsp_reg *rg = c->have_tdesc ?
+			rsp_tdesc_find(&c->tdesc, tick_regs[i]) : NULL;
 		char p[16];
 
 		if (!rg)
-			return -1;
+			return kit_seterr(err, RSP_ERR_UNSUPPORTED,
+					  "the stub does not describe '%s'", tick_regs[i]);
 		snprintf(p, sizeof p, "p%x", rg->regnum);
-		if (rsp_packet_encode(&s->batch, p, strlen(p)) < 0)
-			return -1;
+		if (rsp_packet_encode(out, p, strlen(p)) < 0)
+			return kit_seterr(err, ENOMEM, "out of memory");
 	}
-	return rsp_packet_encode(&s->batch, c->vCont_c ? "vCont;c" : "c",
-				 c->vCont_c ? 7 : 1);
-}
-
-static int send_batch(struct sampler *s)
-{
-	struct rsp_conn *c = s->t->c;
-	const char *b = s->batch.data;
-	size_t left = s->batch.len;
-
-	if (c->trace)
-		c->trace(c->trace_ctx, "-> \\x03, a 'p' per register, the resume (one write)");
-	quickack(s);
-	while (left > 0) {
-		ssize_t w = send(c->fd, b, left, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == ENOTSOCK)
-			w = write(c->fd, b, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		left -= (size_t)w;
-	}
+	if (rsp_packet_encode(out, c->vCont_c ? "vCont;c" : "c", c->vCont_c ? 7 : 1) < 0)
+		return kit_seterr(err, ENOMEM, "out of memory");
 	return 0;
 }
 
-/* The replies to a batch: the stop reply (*t_stop when it was read), the
- * 'g' reply, QEMU's '+' for the resume.  0, 1 = ended (*ev), -1 = error. */
+int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, struct kit_err *err)
+{
+	bool saved = c->noack;
+	int rc = 0, i;
+
+	memset(t, 0, sizeof *t);
+	c->noack = true;
+	for (i = 0; i < 1 + GC_TICK_NREGS; i++) {
+		do {
+			rc = rsp_recv(c, 3000, err);
+		} while (rc == 0 && rsp_is_console(c->reply.data, c->reply.len));
+		if (i == 0)
+			t->stop_ns = now_ns();
+		if (rc < 0) {
+			if (rc == -RSP_ERR_CLOSED || rc == -RSP_ERR_TRUNCATED ||
+			    rc == -RSP_ERR_SYS)
+				rc = 1;
+			else
+				rc = -1;
+			goto out;
+		}
+		if (c->reply.len && (c->reply.data[0] == 'W' || c->reply.data[0] == 'X') &&
+		    rsp_parse_stop(c->reply.data, c->reply.len, &t->stop, NULL) == 0) {
+			rc = 1;   /* the guest ended, whichever reply this was */
+			goto out;
+		}
+		if (i == 0) {
+			if (rsp_parse_stop(c->reply.data, c->reply.len, &t->stop, NULL) < 0) {
+				rc = kit_seterr(err, RSP_ERR_PROTOCOL,
+						"expected a stop reply, got '%.40s'",
+						c->reply.data);
+				goto out;
+			}
+			continue;
+		}
+		if (!c->reply.len || c->reply.data[0] == 'E' ||
+		    rsp_hex_le_to_u64(c->reply.data, c->reply.len > 16 ? 16 : c->reply.len,
+				      &t->regs[i - 1]) < 0) {
+			rc = kit_seterr(err, RSP_ERR_PROTOCOL, "bad 'p' reply '%.40s'",
+					c->reply.data);
+			goto out;
+		}
+	}
+	eat_ack(c);
+out:
+	c->noack = saved;
+	return rc;
+}
+
+/* The replies to the last tick, the sample attributed.  0; 1 = the guest
+ * ended (*ev); -1 = error.  *t_stop: when the stop reply was read. */
 static int read_batch(struct sampler *s, struct gc_event *ev, int64_t *t_stop,
 		      struct kit_err *err)
 {
-	struct rsp_conn *c = s->t->c;
-	bool saved = c->noack;
-	struct rsp_stop st;
+	struct gc_tick t;
 	struct regs r;
-	int rc, i;
+	int rc = gc_tick_read(s->t->c, &t, err);
 
-	c->noack = true;
 	memset(ev, 0, sizeof *ev);
-	memset(&r, 0, sizeof r);
-	for (i = 0; i < 1 + (int)NBATCH_REGS; i++) {
-		do {
-			rc = rsp_recv(c, 2000, err);
-		} while (rc == 0 && rsp_is_console(c->reply.data, c->reply.len));
-		if (i == 0)
-			*t_stop = now_ns();
-		if (rc < 0) {
-			c->noack = saved;
-			if (rc == -RSP_ERR_CLOSED || rc == -RSP_ERR_TRUNCATED ||
-			    rc == -RSP_ERR_SYS) {
-				ev->kind = GC_EV_CLOSED;
-				return 1;
-			}
-			return -1;
-		}
-		if (c->reply.len && (c->reply.data[0] == 'W' || c->reply.data[0] == 'X') &&
-		    rsp_parse_stop(c->reply.data, c->reply.len, &st, NULL) == 0) {
-			c->noack = saved;
-			ev->kind = st.kind == 'X' ? GC_EV_KILLED : GC_EV_EXITED;
-			ev->exit_status = st.exit_status;
-			ev->signo = st.signo;
-			return 1;
-		}
-		if (i == 0 && rsp_parse_stop(c->reply.data, c->reply.len, &st, NULL) < 0) {
-			c->noack = saved;
-			return kit_seterr(err, RSP_ERR_PROTOCOL,
-					  "expected a stop reply, got '%.40s'", c->reply.data);
-		}
-		if (i > 0) {
-			uint64_t *dst[] = { &r.ip, &r.cs, &r.eflags, &r.cr0, &r.efer };
-			uint64_t v = 0;
-
-			if (!c->reply.len || c->reply.data[0] == 'E' ||
-			    rsp_hex_le_to_u64(c->reply.data, c->reply.len > 16 ? 16 : c->reply.len, &v) < 0) {
-				c->noack = saved;
-				return kit_seterr(err, RSP_ERR_PROTOCOL, "bad 'p' reply '%.40s'",
-						  c->reply.data);
-			}
-			*dst[i - 1] = v;
-		}
+	*t_stop = t.stop_ns;
+	if (rc == 1) {
+		ev->kind = t.stop.kind == 'X' ? GC_EV_KILLED :
+			   t.stop.kind == 'W' ? GC_EV_EXITED : GC_EV_CLOSED;
+		ev->exit_status = t.stop.exit_status;
+		ev->signo = t.stop.signo;
+		return 1;
 	}
-	c->noack = saved;
-	eat_ack(c);
+	if (rc < 0)
+		return -1;
+	memset(&r, 0, sizeof r);
+	r.ip = t.regs[GC_TICK_RIP];
+	r.cs = t.regs[GC_TICK_CS];
+	r.eflags = t.regs[GC_TICK_EFLAGS];
+	r.cr0 = t.regs[GC_TICK_CR0];
+	r.efer = t.regs[GC_TICK_EFER];
 	if (cs_known(s, &r))
 		return attribute(s, &r, false, err);
 	/* a CS selector never seen: its base comes from the monitor at the
@@ -1219,7 +1206,7 @@ static int run(struct sampler *s)
 	t_start = t_res = now_ns();
 	find_slots(s);
 	s->pipelined = !s->o.sync && !s->o.callers && s->have_slots &&
-		       build_batch(s) == 0;
+		       gc_tick_prepare(s->t->c, &s->batch, NULL) == 0;
 	for (;;) {
 		why = wait_until(s, t_res + gc_pace_wait(&s->pace));
 		t_int = now_ns();
@@ -1239,7 +1226,8 @@ static int run(struct sampler *s)
 			gc_pace_ran(&s->pace, t_int - t_res);
 			eager = s->nbatches++ % SAMPLE_MEASURE_EVERY == 0;
 			if (rc == 0 && s->npending == 0) {
-				if (send_batch(s) < 0) {
+				quickack(s);
+				if (rsp_write_batch(s->t->c, s->batch.data, s->batch.len, NULL) < 0) {
 					memset(&ev, 0, sizeof ev);
 					ev.kind = GC_EV_CLOSED;
 					rc = 1;

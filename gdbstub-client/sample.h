@@ -129,6 +129,33 @@ void gc_pace_ran(struct gc_pace *p, int64_t ran_ns);
 int64_t gc_sample_percentile(int64_t *v, size_t n, double pct);
 
 /* The command: argv[0] = "sample".  Returns the exit status. */
+/*
+ * One sample while the guest runs, in one write (`sample`, and `profile
+ * --sample`): 0x03, a 'p' for each of rip, cs, eflags, cr0, efer, and the
+ * resume.  QEMU 7.2 stops the guest, answers the 'p's while it is stopped
+ * and resumes it, all without waiting for the client, which reads the
+ * replies when it likes (gc_tick_read(); nothing but 0x03 may be sent
+ * before).  If the guest had stopped on its own just before the 0x03 came
+ * (a breakpoint), QEMU ignores the 0x03, answers the 'p's with the
+ * registers there and resumes it: tick.stop says which.
+ */
+enum { GC_TICK_RIP, GC_TICK_CS, GC_TICK_EFLAGS, GC_TICK_CR0, GC_TICK_EFER, GC_TICK_NREGS };
+struct gc_tick {
+	struct rsp_stop stop;          /* the stop reply: signo 2 = the 0x03 */
+	uint64_t regs[GC_TICK_NREGS];
+	int64_t stop_ns;               /* CLOCK_MONOTONIC when it was read */
+};
+/* The bytes of one tick into out (reset first); -1 when the stub's
+ * description lacks a register. */
+int gc_tick_prepare(struct rsp_conn *c, struct rsp_buf *out, struct kit_err *err);
+/*
+ * The replies of one tick: the stop reply, the 'p's, then QEMU's '+' for
+ * the resume (taken, so that the next wait does not see it).  0 = read;
+ * 1 = the guest ended instead (t->stop holds the W or X; kind 0 when the
+ * connection closed); -1 = error (err).
+ */
+int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, struct kit_err *err);
+
 int gc_sample_main(int argc, char **argv);
 
 #endif
