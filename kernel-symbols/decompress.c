@@ -248,7 +248,8 @@ static int do_lzo(const uint8_t *in, size_t n, struct outbuf *o, struct kit_err 
 	unsigned version;
 	uint32_t flags;
 
-#define NEED(k) do { if (n - pos < (size_t)(k)) goto trunc; } while (0)
+	/* pos can pass n (a file name's length byte is taken as it is) */
+#define NEED(k) do { if (pos > n || n - pos < (size_t)(k)) goto trunc; } while (0)
 	if (lzo_init() != LZO_E_OK)
 		return kit_seterr(err, KSYM_ECOMPRESS, "cannot start liblzo2");
 	NEED(4);

@@ -573,6 +573,30 @@ static void test_compressors(const uint8_t *elf, size_t elen)
 	}
 }
 
+/* An lzop header whose file name's length byte points past the end, with
+ * the extra-field flag set: found by fuzz-bzimage (a read past the input
+ * when the length check underflowed). */
+static void test_lzo_name_past_end(void)
+{
+	uint8_t h[40] = { 0x89, 'L', 'Z', 'O', 0, '\r', '\n', 0x1a, '\n',
+			  0x10, 0x40, 0x20, 0x80, 0x09, 0x40, 0x01, 0x05 };
+	size_t n = 17;
+	uint8_t *out = NULL;
+	size_t ol = 0;
+	char nm[8] = "";
+	struct kit_err e = { 0, "" };
+	int rc;
+
+	put_be32(h + n, 0x40); n += 4;          /* flags: F_H_EXTRA_FIELD */
+	memset(h + n, 0, 12); n += 12;          /* mode, mtime low and high */
+	h[n++] = 0xff;                          /* a 255-byte name: not there */
+	rc = ksym_decompress(h, n, 1 << 20, &out, &ol, nm, &e);
+	if (!ok(rc == -1 && e.code == KSYM_ECOMPRESS && strstr(e.msg, "truncated"),
+		"lzo: a file name running past the end is a truncated payload"))
+		printf("#   rc %d: %s\n", rc, e.msg);
+	free(out);
+}
+
 static void test_bzimage(const uint8_t *elf, size_t elen)
 {
 	size_t cl, bl;
@@ -803,6 +827,7 @@ int main(void)
 		printf("#   %s\n", e.msg);
 	ksym_free(t);
 	test_compressors(elf, elen);
+	test_lzo_name_past_end();
 	test_bzimage(elf, elen);
 	if (getenv("KSYM_WRITE_SEEDS"))
 		write_seeds(getenv("KSYM_WRITE_SEEDS"), elf, elen);
