@@ -182,6 +182,20 @@ boot_and_record() {
 	[ "$(cut -f1 <<<"$output")" = 250 ]
 	[ "$(cut -f2 <<<"$output")" -ge 15 ]
 	[ "$(cut -f3 <<<"$output")" = fake_spin ]
+	# initcalls and samples in one file: valid against the schema
+	# (Debian's python3 first: python3-jsonschema installs there)
+	local py
+	for py in /usr/bin/python3 python3; do
+		"$py" -c 'import jsonschema' 2>/dev/null && break
+	done
+	"$py" - "$KIT/docs/profile-schema.json" "$BATS_TEST_TMPDIR/p.json" <<'PY'
+import json, sys, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+errs = list(v.iter_errors(json.load(open(sys.argv[2]))))
+for e in errs[:5]:
+    print('# schema: %s at %s' % (e.message[:120], list(e.path)))
+sys.exit(1 if errs else 0)
+PY
 	# the ticks' holds are left out of the guest's time: durations still
 	# match the guest's log (one more boot if the host put one outside)
 	if ! check_against_log; then
