@@ -1968,35 +1968,40 @@ static int fast_begin(struct rec *r)
  * are armed again there), and GC_PROFILE_TEST_STALL's stop.
  * 0 = resume, 2 = take the slow way.
  */
+static int fast_swap(struct rec *r, int to);
+
 static int fast_stop(struct rec *r)
 {
 	if (r->fast_site == FAST_CALL) {
 		if (r->stall_at > 0 && (long)r->nseen + 1 == r->stall_at)
 			return 2;
-		if (queue_g(r) < 0)
+		if (queue_g(r) < 0 || fast_swap(r, FAST_RET) < 0)
 			return -1;
-		r->call_armed = false;
-		if (bp_remove(r, r->rs.call_addr) < 0)
-			return -1;
-		r->ret_armed = true;
-		if (bp_want(r, r->rs.ret_addr, false, "return site") < 0)
-			return -1;
-		r->fast_site = FAST_RET;
 		r->fast_pending = FAST_CALL;
 		return 0;
 	}
 	if (r->entered >= 0 && r->entered == r->last_runnable)
 		return 2;
-	if (queue_g(r) < 0)
+	if (queue_g(r) < 0 || fast_swap(r, FAST_CALL) < 0)
 		return -1;
-	r->ret_armed = false;
-	if (bp_remove(r, r->rs.ret_addr) < 0)
-		return -1;
-	r->call_armed = true;
-	if (bp_want(r, r->rs.call_addr, false, "call site") < 0)
-		return -1;
-	r->fast_site = FAST_CALL;
 	r->fast_pending = FAST_RET;
+	return 0;
+}
+
+/* Move the fast scheme's one armed breakpoint from the call site to the
+ * return site (to = FAST_RET) or back (FAST_CALL): queued, it goes out
+ * with the resume. */
+static int fast_swap(struct rec *r, int to)
+{
+	bool to_ret = to == FAST_RET;
+
+	r->call_armed = !to_ret;
+	r->ret_armed = to_ret;
+	if (bp_remove(r, to_ret ? r->rs.call_addr : r->rs.ret_addr) < 0 ||
+	    bp_want(r, to_ret ? r->rs.ret_addr : r->rs.call_addr, false,
+		    to_ret ? "return site" : "call site") < 0)
+		return -1;
+	r->fast_site = to;
 	return 0;
 }
 
@@ -2061,15 +2066,8 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		if (!r->fast_live && fast_begin(r) < 0)
 			return -1;
 		rc = on_call(r);
-		if (rc == 0) {
-			r->call_armed = false;
-			if (bp_remove(r, r->rs.call_addr) < 0)
-				return -1;
-			r->ret_armed = true;
-			if (bp_want(r, r->rs.ret_addr, false, "return site") < 0)
-				return -1;
-			r->fast_site = FAST_RET;
-		}
+		if (rc == 0 && fast_swap(r, FAST_RET) < 0)
+			return -1;
 		return rc;
 	}
 	if (r->entered >= 0 && r->mode == IC_ENTRIES &&
