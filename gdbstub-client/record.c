@@ -1175,17 +1175,23 @@ static int write_reg(struct rec *r, const char *name, uint64_t v)
  */
 #define REC_CAL_STEPS 15
 
-static void sort_i64(int64_t *v, int n)
+/* The latency to subtract: the median of the REC_CAL_STEPS round trips
+ * in lat (sorted here), measured the way how says. */
+static void latency_from(struct rec *r, int64_t *lat, const char *how)
 {
 	int i, j;
 	int64_t tmp;
 
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			tmp = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = tmp;
+	for (i = 1; i < REC_CAL_STEPS; i++)
+		for (j = i; j > 0 && lat[j - 1] > lat[j]; j--) {
+			tmp = lat[j];
+			lat[j] = lat[j - 1];
+			lat[j - 1] = tmp;
 		}
+	r->latency = r->raw ? 0 : lat[REC_CAL_STEPS / 2];
+	progress(r, "stub latency %.3f ms per resume (median of %d %s)%s",
+		 ms_of(lat[REC_CAL_STEPS / 2]), REC_CAL_STEPS, how,
+		 r->raw ? "; not subtracted (--raw)" : "; subtracted from every interval");
 }
 
 /*
@@ -1235,12 +1241,8 @@ static int calibrate_fast(struct rec *r, uint64_t pc)
 	quickack(r);
 	if (rsp_remove_break(r->c, RSP_BP_SW, pc, 1, &e) < 0)
 		return error("calibration: cannot remove its breakpoint: %s", e.msg);
-	sort_i64(lat, REC_CAL_STEPS);
-	r->latency = r->raw ? 0 : lat[REC_CAL_STEPS / 2];
-	progress(r, "stub latency %.3f ms per resume (median of %d resumes at a "
-		 "breakpoint under the pc, written as fast stops write them)%s",
-		 ms_of(lat[REC_CAL_STEPS / 2]), REC_CAL_STEPS,
-		 r->raw ? "; not subtracted (--raw)" : "; subtracted from every interval");
+	latency_from(r, lat, "resumes at a breakpoint under the pc, written as "
+		     "fast stops write them");
 	return 0;
 }
 
@@ -1267,11 +1269,7 @@ static int calibrate(struct rec *r)
 		r->last_kind = PROF_STOP_DEBUG;
 		lat[i] = r->stop_host - t;
 	}
-	sort_i64(lat, REC_CAL_STEPS);
-	r->latency = r->raw ? 0 : lat[REC_CAL_STEPS / 2];
-	progress(r, "stub latency %.3f ms per resume (median of %d steps at the "
-		 "reset vector)%s", ms_of(lat[REC_CAL_STEPS / 2]), REC_CAL_STEPS,
-		 r->raw ? "; not subtracted (--raw)" : "; subtracted from every interval");
+	latency_from(r, lat, "steps at the reset vector");
 	return 0;
 }
 
@@ -2237,6 +2235,21 @@ static int sample_tick(struct rec *r)
 	return sample_count(r, t.regs) < 0 ? -1 : 0;
 }
 
+/* The guest ended while it ran (the connection closed, or an exit came
+ * instead of a tick's replies): the end asked for with --until-exit. */
+static void ended_running(struct rec *r)
+{
+	stopped(r, PROF_STOP_DEBUG);
+	r->resumed_once = false;   /* no stop to record */
+	r->alive = false;
+	if (r->until_exit) {
+		r->complete = true;
+		snprintf(r->endname, sizeof r->endname, "exit");
+	} else {
+		set_incomplete(r, "connection dropped (guest died?)");
+	}
+}
+
 static int record(struct rec *r)
 {
 	struct rsp_stop st;
@@ -2276,14 +2289,7 @@ static int record(struct rec *r)
 				return 0;
 			}
 			if (rc == 1) {
-				stopped(r, PROF_STOP_DEBUG);
-				r->resumed_once = false;
-				if (r->until_exit) {
-					r->complete = true;
-					snprintf(r->endname, sizeof r->endname, "exit");
-				} else {
-					set_incomplete(r, "connection dropped (guest died?)");
-				}
+				ended_running(r);
 				return 0;
 			}
 			continue;
@@ -2301,15 +2307,7 @@ static int record(struct rec *r)
 			return 0;
 		}
 		if (rc == -RSP_ERR_CLOSED || rc == -RSP_ERR_TRUNCATED) {
-			stopped(r, PROF_STOP_DEBUG);
-			r->resumed_once = false;   /* no stop to record */
-			r->alive = false;
-			if (r->until_exit) {
-				r->complete = true;
-				snprintf(r->endname, sizeof r->endname, "exit");
-			} else {
-				set_incomplete(r, "connection dropped (guest died?)");
-			}
+			ended_running(r);
 			return 0;
 		}
 		if (rc < 0) {
