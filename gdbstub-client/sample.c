@@ -380,6 +380,7 @@ struct sampler {
 	bool trace;              /* GDBSTUB_SAMPLE_TRACE: one line per sample */
 	bool pipelined;          /* one write per sample (see gc_tick_prepare) */
 	bool unread;             /* pipelined: a batch's replies not read yet */
+	bool ending;             /* pipelined: end at the next tick */
 	unsigned long nbatches;  /* pipelined: samples sent in one write */
 	int64_t holds[SAMPLE_MAX_HOLDS]; /* measured: write -> 'g' reply */
 	size_t nholds;
@@ -1210,7 +1211,7 @@ static int run(struct sampler *s)
 	for (;;) {
 		why = wait_until(s, t_res + gc_pace_wait(&s->pace));
 		t_int = now_ns();
-		if (s->pipelined && why == 0 && !s->npending) {
+		if (s->pipelined && why == 0 && !s->npending && !s->ending) {
 			int64_t t_g, t_sent = t_int;
 			int rc = 0;
 			bool eager;
@@ -1267,35 +1268,12 @@ static int run(struct sampler *s)
 			 * replies) was done while the guest ran */
 			s->client_ns[s->nstops - 1] = 0;
 			s->work_ns += t_sent - t_int;
+			/* the end (a signal, --duration): the next tick goes
+			 * the slow way, which stops the guest for the detach
+			 * and says why */
 			if (got_signal || (s->o.duration_s > 0 &&
-					   t_g - t_start >= (int64_t)(s->o.duration_s * 1e9))) {
-				if (s->unread) {
-					rc = read_batch(s, &ev, &t_stop, &e);
-					s->unread = false;
-					if (rc == 1) {
-						gone = true;
-						ended(s, &ev);
-						break;
-					}
-				}
-				/* stop the guest for the detach below */
-				gc_interrupt(s->t);
-				if (gc_wait(s->t, 2000, &ev, &e) < 0) {
-					warning("cannot stop the guest to detach: %s", e.msg);
-				} else if (ev.kind == GC_EV_EXITED || ev.kind == GC_EV_KILLED ||
-					   ev.kind == GC_EV_CLOSED) {
-					gone = true;
-					ended(s, &ev);
-				} else if (ev.kind != GC_EV_TIMEOUT) {
-					stopped = true;
-				}
-				if (got_signal)
-					set_reason(s, "interrupted (%s)", got_signal == SIGINT ? "SIGINT" :
-						   got_signal == SIGTERM ? "SIGTERM" : "signal");
-				else
-					s->complete = true;
-				break;
-			}
+					   t_g - t_start >= (int64_t)(s->o.duration_s * 1e9)))
+				s->ending = true;
 			continue;
 		}
 		if (s->unread) {
