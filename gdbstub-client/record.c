@@ -1195,13 +1195,15 @@ static void latency_from(struct rec *r, int64_t *lat, const char *how)
 }
 
 /*
- * The same for the fast scheme, whose resumes carry a 'g' and a breakpoint
- * swap and go out the moment the stop reply is in: a breakpoint at the
- * reset vector, and REC_CAL_STEPS resumes written the way a fast stop
- * writes them ('g', Z0 and z0 of a spare address, the resume), each
- * stopping again at once (QEMU 7.2 stops at a breakpoint under the pc
- * before it executes anything).  1 when that cannot be done here (the
- * caller steps instead).
+ * The latency without guest work in it, used whenever the recorder
+ * attaches at the reset vector with software breakpoints (every scheme):
+ * a breakpoint at the reset vector, and REC_CAL_STEPS resumes written the
+ * way a fast stop writes them ('g', Z0 and z0 of a spare address, the
+ * resume), each stopping again at once (QEMU 7.2 stops at a breakpoint
+ * under the pc before it executes anything).  Single steps (calibrate())
+ * also count the translation of the instruction stepped, and subtracted
+ * that made short initcalls of the test guest come out 0.1-0.2 ms short.
+ * 1 when that cannot be done here (the caller steps instead).
  */
 static int calibrate_fast(struct rec *r, uint64_t pc)
 {
@@ -2737,7 +2739,7 @@ int gc_profile_main(int argc, char **argv)
 		 r->mode == IC_ENTRIES ? "entries" : "off",
 		 r->until ? r->until : "qemu exits");
 	rc = 1;
-	if (r->mode == IC_BREAKPOINTS && fast_allowed(r) && r->at_reset)
+	if (r->at_reset && !r->z0_refused)
 		rc = calibrate_fast(r, 0xfffffff0ull);
 	if (rc < 0 || (rc == 1 && calibrate(r) < 0))
 		goto out;

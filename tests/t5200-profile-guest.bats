@@ -211,7 +211,7 @@ PY
 	[ "$rc" -eq 0 ]
 	grep -q 'fast stops 0, calls executed 8, return sites emulated 7' "$BATS_TEST_TMPDIR/rec.err"
 	jq -r .environment.tool "$BATS_TEST_TMPDIR/p.json" | grep -q 'call site: permanent software breakpoints'
-	grep -q 'median of 15 steps at the reset vector' "$BATS_TEST_TMPDIR/rec.err"
+	grep -q 'median of 15 resumes at a breakpoint under the pc' "$BATS_TEST_TMPDIR/rec.err"
 	[ "$(jq .stops.debug_stops "$BATS_TEST_TMPDIR/p.json")" -eq 35 ]
 	run jq -r '[.initcalls[] | "\(.fn)=\(.ret)"] | join(" ")' "$BATS_TEST_TMPDIR/p.json"
 	[ "$output" = "fake_init_alpha=0 fake_init_beta=0 fake_init_gamma=0 fake_init_delta=0 fake_init_epsilon=-19 fake_init_zeta=0 fake_init_eta=0 fake_init_theta=0" ]
