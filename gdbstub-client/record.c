@@ -81,7 +81,11 @@
  * The virtual ones need nokaslr on the command line (from the session's
  * append; assumed, with a note, when there is no session); without it only
  * firmware, setup and the decompressor are split and the rest is one
- * phase.  --milestones NAME,... replaces them with symbols of the given
+ * phase.  start_kernel's breakpoint goes on its first callee in another
+ * page (resolve_stem()) and, with --initcalls=off, run_init_process's is
+ * armed only when the kernel leaves its initcalls (watch_setup()): under
+ * TCG a breakpoint slows the code around it and, less, all the code
+ * while it is armed.  --milestones NAME,... replaces them with symbols of the given
  * file (the test guest: start16,start32,start64,initcalls_done): the phase
  * that starts at a milestone is named after it.  A table without levels
  * (the test guest's) is reported as level "device".
@@ -125,6 +129,7 @@
 #include "rundir.h"
 
 #include <capstone/capstone.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -433,6 +438,115 @@ uint64_t rec_emul_result(const struct rec_emul *e, uint64_t old_dst,
 	}
 }
 
+/* Calls that return at once and say nothing of where the code goes:
+ * ftrace's entry hooks (patched to NOPs once ftrace starts) and the
+ * compiler's thunks. */
+static bool passing_call(const char *name)
+{
+	return !strcmp(name, "__fentry__") || !strcmp(name, "mcount") ||
+	       !strcmp(name, "__mcount") || !strncmp(name, "__x86_", 6) ||
+	       !strncmp(name, "__sanitizer_", 12);
+}
+
+int rec_first_callee(const uint8_t *code, size_t len, uint64_t addr,
+		     const struct ksym_table *syms, struct rec_callee *out,
+		     struct kit_err *err)
+{
+	cs_insn *insn = NULL;
+	size_t count, i;
+	csh h;
+	int ret = -1;
+	const char *why = "no direct call";
+
+	memset(out, 0, sizeof *out);
+	if (!syms)
+		return kit_seterr(err, EINVAL, "no symbols to name a callee");
+	if (open_cs(&h, err) < 0)
+		return -1;
+	count = cs_disasm(h, code, len, addr, 0, &insn);
+	for (i = 0; i < count && i < REC_CALLEE_MAX_INSNS; i++) {
+		cs_x86 *x = &insn[i].detail->x86;
+		const struct ksym_sym *s;
+		const char *nm;
+		uint64_t target, off;
+
+		if (insn[i].id == X86_INS_CALL) {
+			if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM) {
+				why = "an indirect call first";
+				break;
+			}
+			target = (uint64_t)x->operands[0].imm;
+			s = ksym_lookup_addr(syms, target, &off);
+			nm = s ? ksym_name(syms, s) : NULL;
+			if (nm && !off && passing_call(nm))
+				continue;
+			if (!nm || off) {
+				why = "a call to an address no symbol starts at";
+				break;
+			}
+			if (!((target ^ addr) & ~(uint64_t)0xfff))
+				continue;  /* addr's own page: no better */
+			out->target = target;
+			out->ret_addr = insn[i].address + insn[i].size;
+			out->insns = (unsigned)i + 1;
+			out->name = nm;
+			ret = 0;
+			break;
+		}
+		if (cs_insn_group(h, &insn[i], CS_GRP_JUMP) ||
+		    cs_insn_group(h, &insn[i], CS_GRP_RET) ||
+		    cs_insn_group(h, &insn[i], CS_GRP_IRET) ||
+		    cs_insn_group(h, &insn[i], CS_GRP_INT)) {
+			why = "a branch before any call";
+			break;
+		}
+	}
+	if (ret < 0)
+		kit_seterr(err, ENOENT, "%s in the first %zu instructions at 0x%llx",
+			   why, i, (unsigned long long)addr);
+	if (insn)
+		cs_free(insn, count);
+	cs_close(&h);
+	return ret;
+}
+
+size_t rec_stores_to(const uint8_t *code, size_t len, uint64_t addr,
+		     uint64_t var, uint64_t *vals, size_t max)
+{
+	cs_insn *insn = NULL;
+	size_t count, i, n = 0;
+	csh h;
+
+	if (open_cs(&h, NULL) < 0)
+		return 0;
+	count = cs_disasm(h, code, len, addr, 0, &insn);
+	for (i = 0; i < count; i++) {
+		cs_x86 *x = &insn[i].detail->x86;
+		x86_op_mem *m;
+		uint64_t to;
+
+		if (insn[i].id != X86_INS_MOV || x->op_count != 2 ||
+		    x->operands[0].type != X86_OP_MEM ||
+		    x->operands[1].type != X86_OP_IMM)
+			continue;
+		m = &x->operands[0].mem;
+		if (m->segment != X86_REG_INVALID || m->index != X86_REG_INVALID)
+			continue;
+		if (m->base == X86_REG_RIP)
+			to = insn[i].address + insn[i].size + (uint64_t)m->disp;
+		else if (m->base == X86_REG_INVALID)
+			to = (uint64_t)m->disp;
+		else
+			continue;
+		if (to == var && n < max)
+			vals[n++] = (uint64_t)x->operands[1].imm;
+	}
+	if (insn)
+		cs_free(insn, count);
+	cs_close(&h);
+	return n;
+}
+
 /* ------------------------------------------------------------------ */
 /* The recorder                                                        */
 
@@ -449,6 +563,12 @@ struct rec_ms {
 	uint64_t addr;
 	bool armed, hit, is_until;
 	bool deferred;         /* held back while the initcalls run (fast) */
+	bool late;             /* armed when the watch sees the kernel leave
+				* its initcalls (watch_setup()) */
+	bool stem;             /* armed at startup_64's stop, on its first
+				* callee when it can be (resolve_stem()) */
+	uint64_t ret_check;    /* at a callee: the return address expected
+				* at [rsp]; 0 none */
 };
 
 struct rec_ic {
@@ -543,6 +663,12 @@ struct rec {
 	int64_t raced_stop;            /* a breakpoint stop that came instead of
 					* a tick's: when it came (0 none) */
 	struct rsp_buf sbatch;         /* the bytes of one tick */
+	/* the late milestones of --initcalls=off (watch_setup()) */
+	bool late_pending;             /* some wait for the watch to arm them */
+	bool watching;                 /* ticks read watch_var */
+	uint64_t watch_var, watch_min;
+	unsigned long nwatch;          /* watch ticks */
+	char watch_note[96];           /* for environment.tool */
 	struct gc_sample_layout layout;
 	struct rec_bucket {
 		enum gc_region region;
@@ -1060,6 +1186,9 @@ static int arm_window(struct rec *r)
 
 /* ---- run control ---- */
 
+static double tick_hz(const struct rec *r);
+static void halt_running(struct rec *r);
+
 static int resume(struct rec *r)
 {
 	int64_t t;
@@ -1072,8 +1201,8 @@ static int resume(struct rec *r)
 		prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
 	r->resume_host = t;
 	r->resumed_once = true;
-	if (r->sample_hz > 0)
-		r->next_tick = t + (int64_t)(1e9 / r->sample_hz);
+	if (tick_hz(r) > 0)
+		r->next_tick = t + (int64_t)(1e9 / tick_hz(r));
 	/* the stop's queued packets and the resume in one write */
 	rc = flush(r, true);
 	return rc < 0 ? -1 : 0;
@@ -1797,6 +1926,16 @@ static int setup_milestones(struct rec *r)
 					       km[i].addr, kernel_ms[k].phase);
 		}
 		r->after_ic_phase = "userspace-start";
+		for (i = 1; i < r->nms; i++)
+			if (!strcmp(r->ms[i].name, "start_kernel") &&
+			    !strcmp(r->ms[i - 1].name, "startup_64"))
+				r->ms[i].stem = true;
+		for (i = 1; i < r->nms && r->mode == IC_OFF; i++)
+			if (!strcmp(r->ms[i].name, "run_init_process") &&
+			    !strcmp(r->ms[i - 1].name, "start_kernel") &&
+			    ksym_addr(r->syms, "system_state") &&
+			    ksym_addr(r->syms, "kernel_init"))
+				r->ms[i].late = r->late_pending = true;
 	}
 	if (r->until) {
 		for (i = 0; i < r->nms; i++) {
@@ -1822,11 +1961,159 @@ static int setup_milestones(struct rec *r)
 		}
 	}
 	for (i = 0; i < r->nms; i++) {
+		if (r->ms[i].stem || r->ms[i].late)
+			continue;
 		r->ms[i].armed = true;
 		if (bp_want(r, r->ms[i].addr, true, r->ms[i].name) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * start_kernel's breakpoint, armed at startup_64's stop.  Its own page
+ * holds the early boot code that runs before it (x86_64_start_kernel,
+ * clear_bss, the early page-fault handler), and a breakpoint makes QEMU
+ * run that page one instruction at a time while it is armed (~0.15 s on
+ * Debian's 6.1).  So the breakpoint goes on start_kernel's first callee
+ * in another page (rec_first_callee(): set_task_stack_end_magic on 6.1,
+ * 11 instructions in), whose stop is start_kernel's time; the return address
+ * on the stack tells that call from any other.  The code is read from
+ * guest memory at startup_64 (the kernel is decompressed then; its
+ * physical alias is mapped).  When that fails, start_kernel itself.
+ */
+static int resolve_stem(struct rec *r, struct rec_ms *m, const struct rec_ms *s64)
+{
+	uint64_t s64_virt = ksym_addr(r->syms, "startup_64");
+	const struct ksym_sym *sym = ksym_find(r->syms, m->name);
+	struct rec_callee cal;
+	uint8_t code[256];
+	size_t len = sym && sym->size && sym->size < sizeof code ?
+		     (size_t)sym->size : sizeof code;
+	struct kit_err e = { 0, "" };
+	ssize_t got = -1;
+
+	m->stem = false;
+	if (s64_virt && m->addr > s64_virt && !r->z0_refused)
+		got = read_mem(r, m->addr - s64_virt + s64->addr, code, len);
+	if (got >= 16 &&
+	    rec_first_callee(code, (size_t)got, m->addr, r->syms, &cal, &e) == 0) {
+		progress(r, "%s: breakpoint at its first call, %s (%u instructions "
+			 "in): its own page runs early boot code", m->name,
+			 cal.name, cal.insns);
+		m->addr = cal.target;
+		m->ret_check = cal.ret_addr;
+	} else if (got >= 16) {
+		progress(r, "%s: breakpoint on it (no first callee: %s)", m->name, e.msg);
+	}
+	m->armed = true;
+	return bp_want(r, m->addr, true, m->name);
+}
+
+/*
+ * The milestones after the initcalls, for --initcalls=off.  A breakpoint
+ * armed while the initcalls run costs them time even far from any code
+ * that runs (QEMU 7.2 checks its list at every jump it cannot chain:
+ * ~0.1 s of Debian 6.1's 1.7 s), so run_init_process's is armed late: at
+ * start_kernel's stop, kernel_init's code says which values it stores into
+ * system_state (rec_stores_to()); with two (SYSTEM_FREEING_INITMEM, then
+ * SYSTEM_RUNNING just before run_init_process), ticks of interrupt stops
+ * (no translation flush; REC_WATCH_HZ a second) read system_state, and
+ * once it holds the first value (free_initmem() and mark_readonly() are
+ * still ahead: ~160 ms under TCG) the guest is stopped and the breakpoint
+ * armed.  With one store, or no code to read, it is armed at once.
+ */
+#define REC_WATCH_HZ 50
+
+static int arm_late(struct rec *r)
+{
+	size_t i;
+
+	r->late_pending = false;
+	for (i = 0; i < r->nms; i++) {
+		if (!r->ms[i].late || r->ms[i].hit)
+			continue;
+		r->ms[i].late = false;
+		r->ms[i].armed = true;
+		if (bp_want(r, r->ms[i].addr, true, r->ms[i].name) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int watch_setup(struct rec *r)
+{
+	uint64_t var = ksym_addr(r->syms, "system_state");
+	uint64_t ki = ksym_addr(r->syms, "kernel_init");
+	const struct ksym_sym *sym = ksym_find(r->syms, "kernel_init");
+	uint64_t vals[8];
+	uint8_t code[1024];
+	size_t len = sym && sym->size && sym->size < sizeof code ?
+		     (size_t)sym->size : sizeof code;
+	ssize_t got = read_mem(r, ki, code, len);
+	size_t n = got >= 16 ? rec_stores_to(code, (size_t)got, ki, var, vals, 8) : 0;
+	struct kit_err e;
+
+	if (n < 2 || vals[0] >= vals[n - 1] || r->z0_refused ||
+	    gc_tick_prepare(r->c, &r->sbatch, var, 4, &e) < 0) {
+		progress(r, "run_init_process: armed now (kernel_init stores %zu "
+			 "value%s into system_state)", n, n == 1 ? "" : "s");
+		return arm_late(r);
+	}
+	r->watch_var = var;
+	r->watch_min = vals[0];
+	r->watching = true;
+	progress(r, "run_init_process: armed once system_state = %llu (kernel_init "
+		 "stores %llu, then %llu), watched at %d Hz with interrupt stops",
+		 (unsigned long long)vals[0], (unsigned long long)vals[0],
+		 (unsigned long long)vals[n - 1], REC_WATCH_HZ);
+	return 0;
+}
+
+/* A watch tick's word: when it shows the kernel past its initcalls, stop
+ * the guest (an interrupt stop), arm, resume.  A tick in user mode (CPL
+ * 3) means the moment was missed: said, and the breakpoints armed anyway
+ * (run_init_process then never stops: the phase is missing). */
+static int watch_check(struct rec *r, const struct gc_tick *t)
+{
+	bool user = (t->regs[GC_TICK_CR0] & X86_CR0_PG) && (t->regs[GC_TICK_CS] & 3) == 3;
+
+	r->nwatch++;
+	if (!(t->mem_ok && (t->mem & 0xffffffffu) >= r->watch_min) && !user)
+		return 0;
+	r->watching = false;
+	snprintf(r->watch_note, sizeof r->watch_note,
+		 "; run_init_process armed late (%lu watch ticks)", r->nwatch);
+	if (user)
+		warning("the guest reached user mode before system_state showed the "
+			"initcalls' end: run_init_process will not be seen");
+	halt_running(r);
+	if (!r->alive)
+		return 1;
+	if (arm_late(r) < 0)
+		return -1;
+	if (r->sample_hz > 0 && gc_tick_prepare(r->c, &r->sbatch, 0, 0, NULL) < 0)
+		return -1;
+	return resume(r) < 0 ? -1 : 0;
+}
+
+/* Ticks a second while the guest runs: --sample's, else the watch's. */
+static double tick_hz(const struct rec *r)
+{
+	return r->sample_hz > 0 ? r->sample_hz : r->watching ? REC_WATCH_HZ : 0;
+}
+
+/* A stop at a milestone's callee: whether the call came from the
+ * milestone's function (the return address at [rsp]). */
+static bool stem_call(struct rec *r, const struct rec_ms *m)
+{
+	uint64_t ra = 0;
+
+	if (!m->ret_check)
+		return true;
+	if (read_mem(r, reg(r, "rsp"), &ra, sizeof ra) != (ssize_t)sizeof ra)
+		return true;   /* cannot tell: take it */
+	return le64toh(ra) == m->ret_check;
 }
 
 static int save_memory(struct rec *r)
@@ -1893,6 +2180,11 @@ static int on_milestone(struct rec *r, struct rec_ms *m)
 			set_incomplete(r, "could not save memory");
 		return 1;
 	}
+	if (m + 1 < r->ms + r->nms && m[1].stem &&
+	    resolve_stem(r, m + 1, m) < 0)
+		return -1;
+	if (m + 1 < r->ms + r->nms && m[1].late && watch_setup(r) < 0)
+		return -1;
 	if (prepare_initcalls(r) < 0)
 		return -1;
 	return 0;
@@ -1925,8 +2217,6 @@ static int read_stop_pc(struct rec *r, uint64_t *lin, uint64_t *ip)
 	}
 	return read_regs(r, lin, ip);
 }
-
-static void halt_running(struct rec *r);
 
 /*
  * The first initcall is called: the milestones not reached by now come
@@ -2090,7 +2380,7 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		}
 	}
 	for (i = 0; i < r->nms; i++) {
-		if (r->ms[i].armed && r->ms[i].addr == lin) {
+		if (r->ms[i].armed && r->ms[i].addr == lin && stem_call(r, &r->ms[i])) {
 			matched = true;
 			rc = on_milestone(r, &r->ms[i]);
 			if (rc)
@@ -2154,7 +2444,7 @@ static int sample_setup(struct rec *r)
 	if (r->syms->have_bzimage)
 		gc_sample_layout_bzimage(&r->layout, &r->syms->bz);
 	gc_sample_layout_symbols(&r->layout, r->syms);
-	if (gc_tick_prepare(r->c, &r->sbatch, &e) < 0)
+	if (gc_tick_prepare(r->c, &r->sbatch, r->watch_var, r->watching ? 4 : 0, &e) < 0)
 		return error("--sample: %s", e.msg);
 	return 0;
 }
@@ -2217,7 +2507,7 @@ static int sample_tick(struct rec *r)
 		r->alive = false;
 		return 1;
 	}
-	rc = gc_tick_read(r->c, &t, &e);
+	rc = gc_tick_read(r->c, &t, r->watching ? 4 : 0, &e);
 	if (rc == 1) {
 		r->alive = false;
 		return 1;
@@ -2234,7 +2524,9 @@ static int sample_tick(struct rec *r)
 	 * way between the write and the stop reply (as `sample` paces), to
 	 * when the '+' of the resume came */
 	r->sample_hold += mono() - (t0 + (t.stop_ns - t0) / 2);
-	return sample_count(r, t.regs) < 0 ? -1 : 0;
+	if (r->sample_hz > 0 && sample_count(r, t.regs) < 0)
+		return -1;
+	return r->watching ? watch_check(r, &t) : 0;
 }
 
 /* The guest ended while it ran (the connection closed, or an exit came
@@ -2270,7 +2562,7 @@ static int record(struct rec *r)
 
 			wait_ms = left <= 0 ? 0 : (int)(left / 1000000) + 1;
 		}
-		if (r->sample_hz > 0 && !r->raced_stop) {
+		if (tick_hz(r) > 0 && !r->raced_stop) {
 			int64_t left = r->next_tick - mono();
 			int tms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
 
@@ -2281,9 +2573,9 @@ static int record(struct rec *r)
 		}
 		rc = rsp_wait_stop(r->c, wait_ms, &st, &e);
 		if (rc == -RSP_ERR_TIMEOUT && tick && !rec_signal) {
-			r->next_tick += (int64_t)(1e9 / r->sample_hz);
+			r->next_tick += (int64_t)(1e9 / tick_hz(r));
 			if (r->next_tick < mono())
-				r->next_tick = mono() + (int64_t)(1e9 / r->sample_hz);
+				r->next_tick = mono() + (int64_t)(1e9 / tick_hz(r));
 			rc = sample_tick(r);
 			if (rc < 0) {
 				halt_running(r);
@@ -2398,7 +2690,7 @@ static void detach(struct rec *r)
 static void fill_env(struct rec *r)
 {
 	struct prof_env *env = &r->p->env;
-	char buf[512];
+	char buf[768];
 	struct utsname u;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -2420,7 +2712,7 @@ static void fill_env(struct rec *r)
 	gmtime_r(&now, &tm);
 	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	prof_set_str(&env->recorded_at, buf, NULL);
-	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (stub latency %lld ns subtracted per resume; initcalls=%s%s%s%s%s%s)",
+	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (stub latency %lld ns subtracted per resume; initcalls=%s%s%s%s%s%s%s)",
 		 (long long)r->latency,
 		 r->mode == IC_BREAKPOINTS ? "breakpoints" :
 		 r->mode == IC_ENTRIES ? "entries: duration to the next initcall's entry, return values not seen" :
@@ -2428,7 +2720,8 @@ static void fill_env(struct rec *r)
 		 r->scheme[0] ? "; " : "", r->scheme,
 		 r->z0_refused ? "; hardware breakpoints where software ones were refused" : "",
 		 r->nokaslr ? "" : "; kaslr: kernel phases not split",
-		 r->kaslr_assumed ? "; nokaslr assumed (no session command line)" : "");
+		 r->kaslr_assumed ? "; nokaslr assumed (no session command line)" : "",
+		 r->watch_note);
 	prof_set_str(&env->tool, buf, NULL);
 }
 

@@ -101,6 +101,44 @@ uint64_t rec_emul_result(const struct rec_emul *e, uint64_t old_dst,
 
 /* The 64-bit register name for a capstone-style name ("r12d" -> "r12",
  * "eax" -> "rax"), with its width in *bytes; NULL when not a GPR. */
+/*
+ * Where a milestone's breakpoint goes when its own 4 KiB page is busy.
+ * While a breakpoint is armed, QEMU 7.2 (TCG) runs every instruction of
+ * its page as a translation block of its own; start_kernel shares its page
+ * with the early boot code that runs before it (x86_64_start_kernel,
+ * clear_bss, __early_make_pgtable), which a breakpoint there slows by
+ * ~0.15 s on Debian's 6.1.  rec_first_callee() decodes the function at
+ * addr (64-bit code) and returns the first direct call, made before any
+ * branch, to a function that starts in another page: a breakpoint at that
+ * function's entry is reached a few instructions after addr.  Calls to
+ * ftrace's hooks (__fentry__, mcount) and the compiler's thunks (__x86_*,
+ * __sanitizer_*) are passed over, as are calls within addr's page.
+ * 0 with out set; -1 with err when there is none within
+ * REC_CALLEE_MAX_INSNS instructions (an indirect call, a branch, a call to
+ * no symbol's start, or no call).
+ */
+#define REC_CALLEE_MAX_INSNS 32
+struct rec_callee {
+	uint64_t target;      /* the callee's entry: the breakpoint */
+	uint64_t ret_addr;    /* what the call pushes: checked at the stop */
+	unsigned insns;       /* instructions from addr to the call, inclusive */
+	const char *name;     /* the callee (points into syms) */
+};
+int rec_first_callee(const uint8_t *code, size_t len, uint64_t addr,
+		     const struct ksym_table *syms, struct rec_callee *out,
+		     struct kit_err *err);
+
+/*
+ * The immediates that the code at addr (64-bit) stores into the variable
+ * at var ("movl $imm, var(%rip)" or an absolute address), in code order,
+ * at most max of them; returns how many.  The recorder reads kernel_init
+ * with it: "system_state = SYSTEM_FREEING_INITMEM" before free_initmem()
+ * and "= SYSTEM_RUNNING" before run_init_process(); a kernel without the
+ * state in between stores once.
+ */
+size_t rec_stores_to(const uint8_t *code, size_t len, uint64_t addr,
+		     uint64_t var, uint64_t *vals, size_t max);
+
 const char *rec_gpr64(const char *name, int *bytes);
 
 /* Whether "nokaslr" is a word of the command line. */

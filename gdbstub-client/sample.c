@@ -1069,7 +1069,8 @@ static const char *const tick_regs[GC_TICK_NREGS] = {
 	[GC_TICK_CR0] = "cr0", [GC_TICK_EFER] = "efer",
 };
 
-int gc_tick_prepare(struct rsp_conn *c, struct rsp_buf *out, struct kit_err *err)
+int gc_tick_prepare(struct rsp_conn *c, struct rsp_buf *out, uint64_t mem_addr,
+		    unsigned mem_len, struct kit_err *err)
 {
 	size_t i;
 
@@ -1088,19 +1089,27 @@ int gc_tick_prepare(struct rsp_conn *c, struct rsp_buf *out, struct kit_err *err
 		if (rsp_packet_encode(out, p, strlen(p)) < 0)
 			return kit_seterr(err, ENOMEM, "out of memory");
 	}
+	if (mem_len) {
+		char m[40];
+
+		snprintf(m, sizeof m, "m%llx,%x", (unsigned long long)mem_addr, mem_len);
+		if (rsp_packet_encode(out, m, strlen(m)) < 0)
+			return kit_seterr(err, ENOMEM, "out of memory");
+	}
 	if (rsp_packet_encode(out, c->vCont_c ? "vCont;c" : "c", c->vCont_c ? 7 : 1) < 0)
 		return kit_seterr(err, ENOMEM, "out of memory");
 	return 0;
 }
 
-int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, struct kit_err *err)
+int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, unsigned mem_len,
+		 struct kit_err *err)
 {
 	bool saved = c->noack;
 	int rc = 0, i;
 
 	memset(t, 0, sizeof *t);
 	c->noack = true;
-	for (i = 0; i < 1 + GC_TICK_NREGS; i++) {
+	for (i = 0; i < 1 + GC_TICK_NREGS + (mem_len ? 1 : 0); i++) {
 		do {
 			rc = rsp_recv(c, 3000, err);
 		} while (rc == 0 && rsp_is_console(c->reply.data, c->reply.len));
@@ -1128,6 +1137,14 @@ int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, struct kit_err *err)
 			}
 			continue;
 		}
+		if (i == 1 + GC_TICK_NREGS) {
+			/* the word asked for: an E reply (not mapped) is no
+			 * error, only no value */
+			t->mem_ok = c->reply.len == 2 * (size_t)mem_len &&
+				    rsp_hex_le_to_u64(c->reply.data, c->reply.len,
+						      &t->mem) == 0;
+			continue;
+		}
 		if (!c->reply.len || c->reply.data[0] == 'E' ||
 		    rsp_hex_le_to_u64(c->reply.data, c->reply.len > 16 ? 16 : c->reply.len,
 				      &t->regs[i - 1]) < 0) {
@@ -1149,7 +1166,7 @@ static int read_batch(struct sampler *s, struct gc_event *ev, int64_t *t_stop,
 {
 	struct gc_tick t;
 	struct regs r;
-	int rc = gc_tick_read(s->t->c, &t, err);
+	int rc = gc_tick_read(s->t->c, &t, 0, err);
 
 	memset(ev, 0, sizeof *ev);
 	*t_stop = t.stop_ns;
@@ -1207,7 +1224,7 @@ static int run(struct sampler *s)
 	t_start = t_res = now_ns();
 	find_slots(s);
 	s->pipelined = !s->o.sync && !s->o.callers && s->have_slots &&
-		       gc_tick_prepare(s->t->c, &s->batch, NULL) == 0;
+		       gc_tick_prepare(s->t->c, &s->batch, 0, 0, NULL) == 0;
 	for (;;) {
 		why = wait_until(s, t_res + gc_pace_wait(&s->pace));
 		t_int = now_ns();

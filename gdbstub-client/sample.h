@@ -143,18 +143,23 @@ enum { GC_TICK_RIP, GC_TICK_CS, GC_TICK_EFLAGS, GC_TICK_CR0, GC_TICK_EFER, GC_TI
 struct gc_tick {
 	struct rsp_stop stop;          /* the stop reply: signo 2 = the 0x03 */
 	uint64_t regs[GC_TICK_NREGS];
+	uint64_t mem;                  /* the memory word asked for, if any */
+	bool mem_ok;                   /* it was read (an 'E' reply: not) */
 	int64_t stop_ns;               /* CLOCK_MONOTONIC when it was read */
 };
-/* The bytes of one tick into out (reset first); -1 when the stub's
- * description lacks a register. */
-int gc_tick_prepare(struct rsp_conn *c, struct rsp_buf *out, struct kit_err *err);
+/* The bytes of one tick into out (reset first); with mem_len (1 to 8), an
+ * 'm' for mem_len bytes at mem_addr after the 'p's (`profile` watches a
+ * kernel variable so).  -1 when the stub's description lacks a register. */
+int gc_tick_prepare(struct rsp_conn *c, struct rsp_buf *out, uint64_t mem_addr,
+		    unsigned mem_len, struct kit_err *err);
 /*
- * The replies of one tick: the stop reply, the 'p's, then QEMU's '+' for
- * the resume (taken, so that the next wait does not see it).  0 = read;
- * 1 = the guest ended instead (t->stop holds the W or X; kind 0 when the
- * connection closed); -1 = error (err).
+ * The replies of one tick: the stop reply, the 'p's, the 'm' when mem_len
+ * (as prepared), then QEMU's '+' for the resume (taken, so that the next
+ * wait does not see it).  0 = read; 1 = the guest ended instead (t->stop
+ * holds the W or X; kind 0 when the connection closed); -1 = error (err).
  */
-int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, struct kit_err *err);
+int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, unsigned mem_len,
+		 struct kit_err *err);
 
 int gc_sample_main(int argc, char **argv);
 

@@ -2,7 +2,8 @@
  * test-record: the boot recorder's pure parts (record.h): finding the
  * return site in do_one_initcall (plain indirect call, retpoline thunk),
  * whether the recorder can execute its call, decoding and executing the
- * one instruction there, register names, the
+ * one instruction there, a function's first callee in another page, the
+ * values code stores into a variable, register names, the
  * command-line check.  A unit test kept in tests/helpers/ with the
  * recorder's other test files.
  */
@@ -149,6 +150,84 @@ static void test_emul(void)
 	       "undecodable bytes: -1");
 }
 
+static void test_first_callee(void)
+{
+	/* start_kernel's shape (Debian 6.1): call __fentry__, pushes, a
+	 * call within its own page, then the first call elsewhere */
+	static const uint8_t code[] = {
+		0xe8, 0xbb, 0xff, 0x00, 0x00,   /* 0x10040 call 0x20000 __fentry__ */
+		0x41, 0x56,                     /* 0x10045 push %r14 */
+		0xe8, 0xc4, 0xff, 0xff, 0xff,   /* 0x10047 call 0x10010 (same page) */
+		0x31, 0xdb,                     /* 0x1004c xor %ebx,%ebx */
+		0xe8, 0xad, 0xff, 0x01, 0x00,   /* 0x1004e call 0x30000 callee */
+		0xc3,                           /* 0x10053 ret */
+	};
+	static const uint8_t branch[] = {
+		0x74, 0x05,                     /* je +5 */
+		0xe8, 0xb9, 0xff, 0x01, 0x00,   /* call 0x30000 */
+		0xc3,
+	};
+	static const uint8_t indirect[] = { 0xff, 0xd0, 0xc3 };  /* call *%rax */
+	static const uint8_t middle[] = {
+		0xe8, 0xbc, 0xff, 0x01, 0x00,   /* 0x10040 call 0x30001 */
+		0xc3,
+	};
+	struct kit_err e = { 0, "" };
+	struct ksym_table *t = ksym_table_new(&e);
+	struct rec_callee c;
+
+	ok(t != NULL, "callee: symbol table");
+	ksym_table_add(t, 0x10010, 0x30, 't', "helper_same_page", 16, &e);
+	ksym_table_add(t, 0x10040, 0x20, 'T', "start_kernel", 12, &e);
+	ksym_table_add(t, 0x20000, 0x10, 'T', "__fentry__", 10, &e);
+	ksym_table_add(t, 0x30000, 0x40, 'T', "callee", 6, &e);
+	ksym_table_finish(t, &e);
+	is_int(rec_first_callee(code, sizeof code, 0x10040, t, &c, &e), 0,
+	       "callee: found past __fentry__ and a same-page call");
+	is_u64(c.target, 0x30000, "callee: its entry");
+	is_u64(c.ret_addr, 0x10053, "callee: the return address the call pushes");
+	is_int((int)c.insns, 5, "callee: five instructions in");
+	is_str(c.name, "callee", "callee: named");
+	is_int(rec_first_callee(code, 14, 0x10040, t, &c, &e), -1,
+	       "callee: none within the bytes given");
+	ok(strstr(e.msg, "no direct call") != NULL, "callee: said so");
+	is_int(rec_first_callee(branch, sizeof branch, 0x10040, t, &c, &e), -1,
+	       "callee: a branch first");
+	ok(strstr(e.msg, "branch") != NULL, "callee: the branch said");
+	is_int(rec_first_callee(indirect, sizeof indirect, 0x10040, t, &c, &e), -1,
+	       "callee: an indirect call first");
+	is_int(rec_first_callee(middle, sizeof middle, 0x10040, t, &c, &e), -1,
+	       "callee: a call into the middle of a symbol");
+	is_int(rec_first_callee(code, sizeof code, 0x10040, NULL, &c, &e), -1,
+	       "callee: no symbols");
+	ksym_free(t);
+}
+
+static void test_stores(void)
+{
+	/* kernel_init's "system_state = SYSTEM_FREEING_INITMEM ... = SYSTEM_RUNNING" */
+	static const uint8_t code[] = {
+		0xc7, 0x05, 0xf6, 0x3f, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, /* 0x1000 movl $2,0x5000(%rip) */
+		0x90,                                                       /* 0x100a nop */
+		0xc7, 0x04, 0x25, 0x00, 0x60, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, /* 0x100b movl $7,0x6000 */
+		0xc7, 0x05, 0xe0, 0x3f, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, /* 0x1016 movl $3,0x5000(%rip) */
+		0xc3,
+	};
+	uint64_t v[4] = { 0, 0, 0, 0 };
+
+	is_int((int)rec_stores_to(code, sizeof code, 0x1000, 0x5000, v, 4), 2,
+	       "stores: two into the variable");
+	is_u64(v[0], 2, "stores: first 2");
+	is_u64(v[1], 3, "stores: then 3");
+	is_int((int)rec_stores_to(code, sizeof code, 0x1000, 0x6000, v, 4), 1,
+	       "stores: an absolute address too");
+	is_u64(v[0], 7, "stores: 7 there");
+	is_int((int)rec_stores_to(code, sizeof code, 0x1000, 0x5000, v, 1), 1,
+	       "stores: at most max");
+	is_int((int)rec_stores_to(code, 5, 0x1000, 0x5000, v, 4), 0,
+	       "stores: none in a cut instruction");
+}
+
 static void test_names(void)
 {
 	int b = 0;
@@ -168,6 +247,8 @@ int main(void)
 {
 	test_return_site();
 	test_emul();
+	test_first_callee();
+	test_stores();
 	test_names();
 	return tap_done();
 }
