@@ -13,7 +13,14 @@
  */
 #include "guest.h"
 
-	.text
+/*
+ * In a page of their own (guest.ld: .init.text at a 4 KiB boundary), as
+ * Linux keeps its initcalls in .init.text away from do_one_initcall in
+ * .text: under TCG a breakpoint makes QEMU run every instruction of its
+ * page as a block of its own, and the profiler's breakpoints are in
+ * do_one_initcall.
+ */
+	.section .init.text, "ax"
 	.code64
 
 /*
