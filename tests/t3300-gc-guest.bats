@@ -82,7 +82,7 @@ client() {
 @test "finish out of one initcall: returns to do_one_initcall with its value" {
 	start_guest
 	client -ex 'break fake_init_epsilon' -ex continue -ex finish -ex 'p $rax'
-	expect_line '^Breakpoint 1, 0x81d0 <fake_init_epsilon> in 64-bit mode$'
+	expect_line '^Breakpoint 1, 0x90e0 <fake_init_epsilon> in 64-bit mode$'
 	expect_line '^Run till exit to 0x80cb <do_one_initcall\+0xb>$'
 	# fake_init_epsilon returns -19 (-ENODEV)
 	expect_line '^Run till exit: returned, rax = 0xffffffed \(-19 as int\)$'
@@ -95,17 +95,17 @@ client() {
 		-ex 'p $rdi' -ex 'info breakpoints' -ex 'delete 1' \
 		-ex 'tbreak fake_init_eta' -ex continue -ex 'info breakpoints' \
 		-ex 'stepi 3' -ex nexti -ex nexti -ex 'x/wx 0x1008'
-	expect_line '^0x81f0  33264  <fake_init_zeta>$'
+	expect_line '^0x9100  37120  <fake_init_zeta>$'
 	expect_line '^	stop only if \$rdi == fake_init_zeta$'
 	expect_line '^	breakpoint already hit 1 time$'
-	expect_line '^Temporary breakpoint 2, 0x8210 <fake_init_eta> in 64-bit mode$'
+	expect_line '^Temporary breakpoint 2, 0x9120 <fake_init_eta> in 64-bit mode$'
 	expect_line '^No breakpoints\.$'
 	# stepi 3 from fake_init_eta: push, mov, mov -> at "mov $ms, %esi"
-	expect_line '^=> 0x8219 <fake_init_eta\+0x9>:	movl \$3, %esi$'
+	expect_line '^=> 0x9129 <fake_init_eta\+0x9>:	movl \$3, %esi$'
 	# the first nexti is a plain step, onto the call ...
-	expect_line '^=> 0x821e <fake_init_eta\+0xe>:	callq? 0x80f0'
+	expect_line '^=> 0x912e <fake_init_eta\+0xe>:	callq? 0x9000'
 	# ... the second runs fake_spin through to its return
-	expect_line '^=> 0x8223 <fake_init_eta\+0x13>:	movl \$0, %eax$'
+	expect_line '^=> 0x9133 <fake_init_eta\+0x13>:	movl \$0, %eax$'
 }
 
 @test "x reads the guest's TSC log at 0x1000 at guest_exit; detach lets it exit 33" {
@@ -115,7 +115,7 @@ client() {
 	# magic "GLOG", version 1, 8 entries, table of 8
 	expect_line '^0x1000 <guest_log>:	0x474f4c47	0x00000001	0x00000008	0x00000008$'
 	# the first entry: index 0 ... fn = fake_init_alpha
-	expect_line '^0x1090 <guest_log\+0x90>:	0x[0-9a-f]{16}	0x0000000000008150$'
+	expect_line '^0x1090 <guest_log\+0x90>:	0x[0-9a-f]{16}	0x0000000000009060$'
 	local hz
 	hz=$(sed -n 's/^0x1010 <guest_log+0x10>:	\(0x[0-9a-f]*\).*/\1/p' <<<"$output")
 	[ -n "$hz" ] && [ $((hz)) -gt 10000000 ] || { echo "# expected a TSC rate, saw '$hz'"; false; }

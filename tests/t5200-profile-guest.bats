@@ -355,7 +355,7 @@ PY
 	# the guest's own bytes: its initcall table and do_one_initcall
 	local img=$BATS_TEST_TMPDIR/img.hex
 	python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); o=0x7c00
-print(b[0x8250-o:0x8270-o].hex()); print(b[0x80c0-o:0x80f0-o].hex()); print(b[0x80cb-o:0x80db-o].hex())' "$GUEST_IMG" >"$img"
+print(b[0x9160-o:0x9180-o].hex()); print(b[0x80c0-o:0x80f0-o].hex()); print(b[0x80cb-o:0x80db-o].hex())' "$GUEST_IMG" >"$img"
 	{
 		cat <<-EOS
 		expect qSupported*
@@ -374,7 +374,7 @@ print(b[0x8250-o:0x8270-o].hex()); print(b[0x80c0-o:0x80f0-o].hex()); print(b[0x
 		reply E22
 		expect Z1,7eb0,1
 		reply OK
-		expect m8250,20
+		expect m9160,20
 		reply $(sed -n 1p "$img")
 		expect m80c0,30
 		reply $(sed -n 2p "$img")
@@ -399,13 +399,13 @@ print(b[0x8250-o:0x8270-o].hex()); print(b[0x80c0-o:0x80f0-o].hex()); print(b[0x
 		expect vCont;c
 		send T05thread:01;
 		expect g
-		reply $(gregs 0x80c9 0x9000 0x8150 0x80000011 0x500)
+		reply $(gregs 0x80c9 0x9000 0x9060 0x80000011 0x500)
 		noack
 		expect M8ff8,8:cb80000000000000
 		send OK
 		expect P7=f88f000000000000
 		send OK
-		expect P10=5081000000000000
+		expect P10=6090000000000000
 		send OK
 		expect vCont;c
 		close
