@@ -28,7 +28,12 @@
  * while a stop the client asks for with 0x03 is nearly free; so does
  * every breakpoint insert or remove (QEMU 7.2 breakpoint_invalidate), but
  * during a debug stop that flush finds the cache empty.  So:
- *   breakpoints (default), the fast scheme (fast_stop()): two debug stops
+ *   breakpoints (default), the watch scheme (ws_prepare()) for a Linux
+ *       kernel: a read watchpoint on blacklisted_initcalls (each start; a
+ *       watchpoint stop flushes nothing) and one permanent breakpoint on
+ *       the NOP after the return site (each end): one flushing stop per
+ *       initcall.  Otherwise, or with --sample:
+ *   breakpoints, the fast scheme (fast_stop()): two debug stops
  *       per initcall, no single step, no round trip: breakpoints at the
  *       indirect call in do_one_initcall and at its return site, one armed
  *       at a time, each stop answered by one write ('g', the swap, the
@@ -547,6 +552,43 @@ size_t rec_stores_to(const uint8_t *code, size_t len, uint64_t addr,
 	return n;
 }
 
+int rec_find_end_nop(const uint8_t *code, size_t len, uint64_t addr,
+		     const char *fn_reg, uint64_t *nop, unsigned *nop_len)
+{
+	cs_insn *insn = NULL;
+	size_t count, i;
+	csh h;
+	int ret = -1;
+
+	if (open_cs(&h, NULL) < 0)
+		return -1;
+	count = cs_disasm(h, code, len, addr, 4, &insn);
+	for (i = 0; i < count; i++) {
+		cs_x86 *x = &insn[i].detail->x86;
+		const char *d;
+
+		if (insn[i].id == X86_INS_NOP) {
+			*nop = insn[i].address;
+			*nop_len = insn[i].size;
+			ret = 0;
+			break;
+		}
+		/* a register move that keeps rax and fn_reg: "mov %eax,%ebp" */
+		if (insn[i].id != X86_INS_MOV || x->op_count != 2 ||
+		    x->operands[0].type != X86_OP_REG ||
+		    x->operands[1].type != X86_OP_REG ||
+		    !(d = rec_gpr64(cs_reg_name(h, x->operands[0].reg), NULL)) ||
+		    !rec_gpr64(cs_reg_name(h, x->operands[1].reg), NULL) ||
+		    !strcmp(d, "rax") || !strcmp(d, "rsp") ||
+		    (fn_reg && !strcmp(d, fn_reg)))
+			break;
+	}
+	if (insn)
+		cs_free(insn, count);
+	cs_close(&h);
+	return ret;
+}
+
 /* ------------------------------------------------------------------ */
 /* The recorder                                                        */
 
@@ -643,6 +685,10 @@ struct rec {
 	char qwhat[REC_QMAX][64];      /* each one's description, for errors */
 	size_t nq;
 	long qg;                       /* index of a queued 'g', -1 none */
+	long qm;                       /* index of a queued 'm' (<= 8 bytes) */
+	unsigned qm_len;
+	uint64_t qm_val;               /* its bytes, little-endian */
+	bool qm_ok;
 
 	/* the fast scheme (see fast_stop()): one of the call and return site
 	 * breakpoints armed at a time, so that a stop there is known without
@@ -653,6 +699,22 @@ struct rec {
 	unsigned long nfast;           /* stops handled that way */
 	bool fast_live;                /* past the first call: see fast_begin() */
 	bool at_reset;                 /* attached at the reset vector */
+
+	/* the watch scheme (ws_prepare()): a read watchpoint on
+	 * blacklisted_initcalls starts each initcall, a breakpoint on the NOP
+	 * after the return site ends it */
+	bool ws;
+	bool ws_live;                  /* milestones held back: every
+					* breakpoint stop is the end's */
+	bool ws_pending;               /* an end stop's 'g' to read */
+	uint64_t ws_var, ws_end;
+	unsigned ws_end_len;
+	uint64_t ws_nop;               /* the NOP's bytes as found */
+	uint64_t ws_cur;               /* the bytes there as last read: the
+					* NOP, or the jump a tracepoint
+					* switched on made of it */
+	int64_t ws_start;              /* guest time of the last watch stop */
+	unsigned long nwatch_stops;
 
 	/* --sample HZ: interrupt stops between the breakpoint stops
 	 * (sample_tick()); their counts go to the profile's samples */
@@ -947,6 +1009,12 @@ static int flush(struct rec *r, bool cont)
 			rc = error("%s: %s", r->qwhat[i], e.msg);
 			break;
 		}
+		if ((long)i == r->qm) {
+			r->qm_ok = c->reply.len == 2 * (size_t)r->qm_len &&
+				   rsp_hex_le_to_u64(c->reply.data, c->reply.len,
+						     &r->qm_val) == 0;
+			continue;
+		}
 		if ((long)i == r->qg) {
 			/* the registers at the stop, read before the rest */
 			if (rsp_take_registers(c, &e) < 0) {
@@ -968,6 +1036,7 @@ out:
 	rsp_buf_reset(&r->qout);
 	r->nq = 0;
 	r->qg = -1;
+	r->qm = -1;
 	return rc;
 }
 
@@ -996,6 +1065,19 @@ static int queue_g(struct rec *r)
 		return -1;
 	r->qg = (long)r->nq;
 	return queue(r, "g", "cannot read the registers");
+}
+
+/* An 'm' of len (<= 8) bytes in the batch: its reply is read after the
+ * resume, into r->qm_val (qm_ok). */
+static int queue_m(struct rec *r, uint64_t addr, unsigned len)
+{
+	char pkt[40];
+
+	r->qm = (long)r->nq;
+	r->qm_len = len;
+	r->qm_ok = false;
+	snprintf(pkt, sizeof pkt, "m%llx,%x", (unsigned long long)addr, len);
+	return queue(r, pkt, "cannot read memory at 0x%llx", (unsigned long long)addr);
 }
 
 static ssize_t read_mem(struct rec *r, uint64_t addr, void *buf, size_t len)
@@ -1188,6 +1270,12 @@ static int arm_window(struct rec *r)
 
 static double tick_hz(const struct rec *r);
 static void halt_running(struct rec *r);
+static int fast_begin(struct rec *r);
+static void finish_initcalls(struct rec *r, int64_t t);
+static int on_entry(struct rec *r, size_t i);
+static int on_return_data(struct rec *r);
+static void ws_unarm(struct rec *r);
+static int ws_prepare(struct rec *r);
 
 static int resume(struct rec *r)
 {
@@ -1507,6 +1595,215 @@ static long last_runnable(struct rec *r)
 	return -1;
 }
 
+/*
+ * The watch scheme: one breakpoint stop per initcall.  A breakpoint stop
+ * flushes QEMU 7.2's translation cache, a watchpoint stop does not (its
+ * gdbstub skips tb_flush for them).  Linux's do_one_initcall() calls
+ * initcall_blacklisted(fn) just before the initcall, and that reads the
+ * list head blacklisted_initcalls once (twice with initcall_blacklist=);
+ * a read watchpoint on it is the initcall's start, its last hit before the
+ * end wins (measured: 666 stops for Debian 6.1's 666 initcalls, and the
+ * kernel's clock at power-down as without a debugger).  The end is a
+ * breakpoint on the NOP after the return site (rec_find_end_nop(): the
+ * disabled initcall_finish tracepoint): permanent, left by setting rip
+ * past the NOP, so a stop is answered by one write ('g', P rip, the
+ * resume) and the 'g' (which function returned, rax) is read after the
+ * resume.  Which initcall: fn_reg at the end.  Used when the fast scheme
+ * would be, unless --sample (a tick that meets a watchpoint stop would
+ * swallow it) or GC_PROFILE_TEST_STALL; without the symbol, the NOP or
+ * the stub's Z3, the fast scheme.
+ */
+static int ws_prepare(struct rec *r)
+{
+	uint64_t var = ksym_addr(r->syms, "blacklisted_initcalls");
+	uint8_t code[16];
+	struct kit_err e;
+	uint64_t nop;
+	unsigned nlen;
+
+	if (!var || !r->rs.fn_reg[0] || getenv("GC_PROFILE_TEST_NO_WATCH"))
+		return 0;
+	if (read_mem(r, r->rs.ret_addr, code, sizeof code) != (ssize_t)sizeof code ||
+	    rec_find_end_nop(code, sizeof code, r->rs.ret_addr, r->rs.fn_reg,
+			     &nop, &nlen) < 0)
+		return 0;
+	if (flush(r, false) < 0)
+		return -1;
+	quickack(r);
+	if (rsp_insert_break(r->c, RSP_WP_READ, var, 8, &e) < 0) {
+		progress(r, "no read watchpoint on blacklisted_initcalls (%s): "
+			 "two breakpoint stops per initcall", e.msg);
+		return 0;
+	}
+	if (bp_want(r, nop, true, "initcall end") < 0)
+		return -1;
+	r->ws = true;
+	r->ws_var = var;
+	r->ws_end = nop;
+	r->ws_end_len = nlen;
+	r->ws_nop = rsp_le_to_u64(code + (nop - r->rs.ret_addr), nlen);
+	r->ws_cur = r->ws_nop;
+	r->ws_start = -1;
+	r->last_runnable = last_runnable(r);
+	snprintf(r->scheme, sizeof r->scheme, "watch: a read watchpoint on "
+		 "blacklisted_initcalls starts each initcall (no cache flush), a %s "
+		 "breakpoint on the NOP after do_one_initcall's return site ends it",
+		 bp_kind(r, nop));
+	progress(r, "%zu initcalls in table order: read watchpoint on "
+		 "blacklisted_initcalls 0x%llx (each start; no translation flush) and "
+		 "a %s breakpoint at the NOP 0x%llx after the return site (each end: "
+		 "one write with 'g', rip past it and the resume); milestones after "
+		 "the initcalls are armed when the last one returns", r->nic,
+		 (unsigned long long)var, bp_kind(r, nop), (unsigned long long)nop);
+	return 1;
+}
+
+/*
+ * Where the guest goes on from the end breakpoint, by the bytes there
+ * (bytes, little-endian): past the NOP; or, where a tracepoint switched on
+ * has made the NOP a jump (static keys: "jmp rel8" for 2 bytes, "jmp
+ * rel32" for 5), to its target, as the guest would.  0 when the bytes are
+ * neither: the slow way then steps over.
+ */
+static uint64_t ws_next_rip(const struct rec *r, uint64_t bytes)
+{
+	uint64_t mask = r->ws_end_len >= 8 ? ~0ull : (1ull << (8 * r->ws_end_len)) - 1;
+	unsigned op = (unsigned)(bytes & 0xff);
+
+	if ((bytes & mask) == (r->ws_nop & mask))
+		return r->ws_end + r->ws_end_len;
+	if (op == 0xeb && r->ws_end_len == 2)
+		return r->ws_end + 2 + (uint64_t)(int64_t)(int8_t)(bytes >> 8);
+	if (op == 0xe9 && r->ws_end_len == 5)
+		return r->ws_end + 5 + (uint64_t)(int64_t)(int32_t)(uint32_t)(bytes >> 8);
+	return 0;
+}
+
+/* The watchpoint and the end breakpoint out (queued). */
+static void ws_unarm(struct rec *r)
+{
+	struct rsp_conn *c = r->c;
+	char pkt[48];
+	size_t i;
+
+	snprintf(pkt, sizeof pkt, "z%d,%llx,8", (int)RSP_WP_READ,
+		 (unsigned long long)r->ws_var);
+	if (queue(r, pkt, "cannot remove the watchpoint at 0x%llx",
+		  (unsigned long long)r->ws_var) == 0)
+		for (i = 0; i < c->nbps; i++)
+			if (c->bps[i].type == RSP_WP_READ && c->bps[i].addr == r->ws_var) {
+				c->bps[i] = c->bps[--c->nbps];
+				break;
+			}
+	bp_drop(r, r->ws_end);
+}
+
+/* An end, from the registers in c->g: the initcall (fn_reg) started at
+ * the last watch stop and ended now.  1 = it was the last, 0, -1. */
+static int ws_end_data(struct rec *r)
+{
+	uint64_t fn = reg(r, r->rs.fn_reg);
+	int64_t g = r->g;
+	size_t j;
+	int rc;
+
+	r->nfast++;
+	for (j = r->next; j < r->nic; j++)
+		if (r->ics[j].addr == fn)
+			break;
+	if (j == r->nic) {
+		r->nunattributed++;
+		r->ws_start = -1;
+		return 0;
+	}
+	if (r->ws_start >= 0 && r->ws_start <= g)
+		r->g = r->ws_start;
+	else
+		r->nunattributed++;   /* no start seen: zero length */
+	rc = on_entry(r, j);
+	r->g = g;
+	r->ws_start = -1;
+	if (rc < 0)
+		return -1;
+	rc = on_return_data(r);
+	if (rc == 0 && (long)j == r->last_runnable)
+		rc = 1;
+	return rc;
+}
+
+/* After the resume of a fast end stop. */
+static int ws_data(struct rec *r)
+{
+	uint64_t mask = r->ws_end_len >= 8 ? ~0ull : (1ull << (8 * r->ws_end_len)) - 1;
+	int last;
+
+	if (r->qm_ok && (r->qm_val & mask) != (r->ws_cur & mask)) {
+		/* a tracepoint was switched during this initcall: its end
+		 * went on as the bytes were before */
+		warning("the instruction after do_one_initcall's return site changed "
+			"(a tracepoint switched on or off) during the initcall that "
+			"ended at %.1f ms: that end went on as before the change",
+			ms_of(r->g));
+		r->ws_cur = r->qm_val;
+	}
+	last = ws_end_data(r);
+
+	if (last <= 0)
+		return last;
+	progress(r, "the last initcall returned earlier than expected: stopping "
+		 "the guest to arm the milestones after it");
+	halt_running(r);
+	if (!r->alive)
+		return 0;
+	finish_initcalls(r, r->g);
+	return resume(r);
+}
+
+/* A stop while the watch scheme runs.  0 = resume, 2 = the slow way. */
+static int ws_stop(struct rec *r, const struct rsp_stop *st)
+{
+	if (st->reason == RSP_REASON_RWATCH || st->reason == RSP_REASON_AWATCH ||
+	    st->reason == RSP_REASON_WATCH) {
+		r->nwatch_stops++;
+		if (st->watch_addr == r->ws_var)
+			r->ws_start = r->g;
+		return 0;   /* the access is done: nothing to step over */
+	}
+	if (!r->ws_live || st->signo != 5 || (long)r->next >= r->last_runnable ||
+	    !ws_next_rip(r, r->ws_cur))
+		return 2;
+	/* the bytes at the end are read too, to see a tracepoint switch */
+	if (queue_g(r) < 0 || queue_m(r, r->ws_end, 8) < 0 ||
+	    write_reg(r, "rip", ws_next_rip(r, r->ws_cur)) < 0)
+		return -1;
+	r->ws_pending = true;
+	return 0;
+}
+
+/* An end stop the slow way (registers read): the first (the milestones
+ * are held back from here on) and the last runnable one's. */
+static int ws_end_slow(struct rec *r)
+{
+	uint64_t b;
+	int last;
+
+	if (!r->ws_live) {
+		if (fast_begin(r) < 0)
+			return -1;
+		r->ws_live = true;
+	}
+	last = ws_end_data(r);
+	if (last < 0)
+		return -1;
+	if (last)
+		finish_initcalls(r, r->g);
+	if (read_mem(r, r->ws_end, &b, sizeof b) == (ssize_t)sizeof b)
+		r->ws_cur = le64toh(b);
+	if (!ws_next_rip(r, r->ws_cur))
+		return bp_at(r, r->ws_end) ? step_over(r) : 0;
+	return write_reg(r, "rip", ws_next_rip(r, r->ws_cur));
+}
+
 static int prepare_initcalls(struct rec *r)
 {
 	uint8_t code[1024];
@@ -1569,6 +1866,17 @@ static int prepare_initcalls(struct rec *r)
 				 "not emulated: step over" : "?",
 			 r->rs.fn_reg[0] ? r->rs.fn_reg : "(unknown: not checked)");
 	r->fast = r->mode == IC_BREAKPOINTS && r->callsite && fast_allowed(r);
+	if (r->fast && r->sample_hz <= 0 && r->stall_at <= 0) {
+		int w = ws_prepare(r);
+
+		if (w < 0)
+			return -1;
+		if (w > 0) {
+			r->fast = false;
+			r->prepared = true;
+			return 1;
+		}
+	}
 	if (r->mode == IC_BREAKPOINTS && !r->fast) {
 		r->ret_armed = true;
 		if (bp_want(r, r->rs.ret_addr, true, "return site") < 0)
@@ -1633,6 +1941,10 @@ static void finish_initcalls(struct rec *r, int64_t t)
 	r->ics_done = true;
 	r->fast = false;
 	r->fast_site = FAST_NONE;
+	if (r->ws) {
+		r->ws = false;
+		ws_unarm(r);
+	}
 	for (i = 0; i < r->nms; i++) {
 		struct rec_ms *m = &r->ms[i];
 
@@ -2347,8 +2659,15 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		if (rc != 2)
 			return rc;
 	}
+	if (r->ws) {
+		rc = ws_stop(r, st);
+		if (rc != 2)
+			return rc;
+	}
 	if (read_stop_pc(r, &lin, &ip) < 0)
 		return -1;
+	if (r->ws && lin == r->ws_end)
+		return ws_end_slow(r);
 	if (r->fast && r->call_armed && lin == r->rs.call_addr) {
 		/* the slow way at the call site (the first call, the test
 		 * stall): the call executed by the recorder, then the return
@@ -2651,6 +2970,14 @@ static int record(struct rec *r)
 			set_incomplete(r, "connection dropped (cannot resume)");
 			return 0;
 		}
+		if (r->ws_pending) {
+			r->ws_pending = false;
+			if (ws_data(r) < 0) {
+				halt_running(r);
+				set_incomplete(r, "recorder error (see the messages above)");
+				return 0;
+			}
+		}
 		if (r->fast_pending != FAST_NONE) {
 			int site = r->fast_pending;
 
@@ -2913,6 +3240,7 @@ int gc_profile_main(int argc, char **argv)
 	r->until_exit = true;
 	r->entered = -1;
 	r->qg = -1;
+	r->qm = -1;
 	r->last_runnable = -1;
 	r->progress_every = 100;
 	r->sigpipe[0] = r->sigpipe[1] = -1;
@@ -3059,6 +3387,9 @@ int gc_profile_main(int argc, char **argv)
 		 (long long)r->p->stops.interrupt_stops,
 		 ms_of(r->p->stops.client_ns), ms_of(r->p->stops.median_ns),
 		 r->nfast, r->ncalls, r->nemul, r->nunexpected + r->nunattributed);
+	if (r->nwatch_stops)
+		progress(r, "watch stops %lu (initcall starts: no translation flush)",
+			 r->nwatch_stops);
 	if (r->sample_hz > 0)
 		progress(r, "--sample %g Hz: %lu samples in %zu places (%lu ticks "
 			 "met a breakpoint stop)", r->sample_hz, r->nsamples, r->nsb,

@@ -139,6 +139,18 @@ int rec_first_callee(const uint8_t *code, size_t len, uint64_t addr,
 size_t rec_stores_to(const uint8_t *code, size_t len, uint64_t addr,
 		     uint64_t var, uint64_t *vals, size_t max);
 
+/*
+ * The watch scheme's end of an initcall (record.c): the first NOP at or
+ * after addr (do_one_initcall's return site), reached in a straight line
+ * through register moves that leave rax (the return value), rsp and
+ * fn_reg alone; at most 4 instructions.  Linux 6.1: "mov %eax,%ebp" then
+ * the 2-byte NOP of the disabled initcall_finish tracepoint.  A
+ * breakpoint on a NOP is left by setting rip past it: no register has to
+ * be read first.  0 with *nop and *nop_len; -1 when there is none.
+ */
+int rec_find_end_nop(const uint8_t *code, size_t len, uint64_t addr,
+		     const char *fn_reg, uint64_t *nop, unsigned *nop_len);
+
 const char *rec_gpr64(const char *name, int *bytes);
 
 /* Whether "nokaslr" is a word of the command line. */

@@ -343,6 +343,7 @@ do_initcalls:
 	jae 2f
 	movslq (%rbx), %rdi
 	add %rbx, %rdi
+	call initcall_blacklisted
 	call do_one_initcall
 	add $4, %rbx
 	jmp 1b
@@ -366,6 +367,9 @@ do_one_initcall:
 	push %rbx
 	mov %rdi, %rbx
 	call *%rdi
+	mov %eax, %edx			/* Linux 6.1: mov %eax,%ebp ... */
+	xchg %ax, %ax			/* ... and the 2-byte NOP of its disabled
+					 * initcall_finish tracepoint (66 90) */
 	mov GUEST_LOG + LOG_COUNT, %ecx
 	cmp $LOG_MAX_ENTRIES, %ecx
 	jae 1f
@@ -377,10 +381,34 @@ do_one_initcall:
 	ret
 	.size do_one_initcall, . - do_one_initcall
 
+/*
+ * bool initcall_blacklisted(initcall_t fn): as Linux's, it reads the list
+ * head blacklisted_initcalls once per initcall (the list is empty here, so
+ * it says no); the profiler's watch scheme starts each initcall at that
+ * read.  Linux calls it from do_one_initcall, this guest from do_initcalls
+ * just before, so that do_one_initcall keeps its layout.  rdi is kept.
+ */
+	.type initcall_blacklisted, @function
+	.p2align 4
+initcall_blacklisted:
+	lea blacklisted_initcalls(%rip), %rax
+	cmp %rax, blacklisted_initcalls(%rip)	/* list_empty() */
+	setne %al
+	movzbl %al, %eax
+	ret
+	.size initcall_blacklisted, . - initcall_blacklisted
+
 /* ---------------------------------------------------------------- */
 	.data
 	.globl guest_log
 	.set guest_log, GUEST_LOG
+
+/* struct list_head blacklisted_initcalls: empty (next = prev = itself) */
+	.p2align 3
+	.type blacklisted_initcalls, @object
+blacklisted_initcalls:
+	.quad blacklisted_initcalls, blacklisted_initcalls
+	.size blacklisted_initcalls, . - blacklisted_initcalls
 
 	.section .tail, "aw"
 	.globl guest_image_tail

@@ -85,6 +85,7 @@ cerr = [abs(d - (us - post)) / (us - post) for us, d in pairs
         if us >= min_us and us - post > 0]
 print(json.dumps({
     'kernel_initcalls': len(kernel), 'profile_initcalls': len(ours),
+    'kernel_returned': sum(1 for k in kernel if k[1] is not None),
     'same_order': same, 'first_difference': first_diff,
     'return_mismatches': ret_bad[:10], 'n_return_mismatches': len(ret_bad),
     'n_compared': len(errs),

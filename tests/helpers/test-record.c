@@ -228,6 +228,37 @@ static void test_stores(void)
 	       "stores: none in a cut instruction");
 }
 
+static void test_end_nop(void)
+{
+	/* Linux 6.1's return site: mov %eax,%ebp; xchg %ax,%ax (66 90) */
+	static const uint8_t linux61[] = { 0x89, 0xc5, 0x66, 0x90, 0x65, 0x8b, 0x05 };
+	/* the NOP at the return site itself */
+	static const uint8_t at_site[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00, 0xc3 };
+	/* a move into rax first: the return value would be lost */
+	static const uint8_t clobber[] = { 0x89, 0xd8, 0x66, 0x90 };
+	/* a move into the function register */
+	static const uint8_t fnreg[] = { 0x89, 0xc3, 0x66, 0x90 };
+	/* a load first: not a register move */
+	static const uint8_t load[] = { 0x8b, 0x0c, 0x25, 0x08, 0x10, 0x00, 0x00, 0x66, 0x90 };
+	uint64_t a = 0;
+	unsigned n = 0;
+
+	is_int(rec_find_end_nop(linux61, sizeof linux61, 0x24b9, "rbx", &a, &n), 0,
+	       "end NOP: after mov %%eax,%%ebp");
+	is_u64(a, 0x24bb, "end NOP: its address");
+	is_int((int)n, 2, "end NOP: 2 bytes");
+	is_int(rec_find_end_nop(at_site, sizeof at_site, 0x100, "rbx", &a, &n), 0,
+	       "end NOP: at the return site");
+	is_u64(a, 0x100, "end NOP: there");
+	is_int((int)n, 5, "end NOP: 5 bytes");
+	is_int(rec_find_end_nop(clobber, sizeof clobber, 0x100, "rbx", &a, &n), -1,
+	       "end NOP: not past a move into eax");
+	is_int(rec_find_end_nop(fnreg, sizeof fnreg, 0x100, "rbx", &a, &n), -1,
+	       "end NOP: not past a move into the function register");
+	is_int(rec_find_end_nop(load, sizeof load, 0x100, "rbx", &a, &n), -1,
+	       "end NOP: not past a load");
+}
+
 static void test_names(void)
 {
 	int b = 0;
@@ -249,6 +280,7 @@ int main(void)
 	test_emul();
 	test_first_callee();
 	test_stores();
+	test_end_nop();
 	test_names();
 	return tap_done();
 }
