@@ -32,7 +32,7 @@
  *       kernel: a read watchpoint on blacklisted_initcalls (each start; a
  *       watchpoint stop flushes nothing) and one permanent breakpoint on
  *       the NOP after the return site (each end): one flushing stop per
- *       initcall.  Otherwise, or with --sample:
+ *       initcall.  Otherwise:
  *   breakpoints, the fast scheme (fast_stop()): two debug stops
  *       per initcall, no single step, no round trip: breakpoints at the
  *       indirect call in do_one_initcall and at its return site, one armed
@@ -1609,9 +1609,10 @@ static long last_runnable(struct rec *r)
  * past the NOP, so a stop is answered by one write ('g', P rip, the
  * resume) and the 'g' (which function returned, rax) is read after the
  * resume.  Which initcall: fn_reg at the end.  Used when the fast scheme
- * would be, unless --sample (a tick that meets a watchpoint stop would
- * swallow it) or GC_PROFILE_TEST_STALL; without the symbol, the NOP or
- * the stub's Z3, the fast scheme.
+ * would be, unless GC_PROFILE_TEST_STALL; without the symbol, the NOP or
+ * the stub's Z3, the fast scheme.  A --sample tick that meets a watch stop
+ * resumes it (no repeat comes, unlike a breakpoint's): sample_tick() takes
+ * the start from it.
  */
 static int ws_prepare(struct rec *r)
 {
@@ -1866,7 +1867,7 @@ static int prepare_initcalls(struct rec *r)
 				 "not emulated: step over" : "?",
 			 r->rs.fn_reg[0] ? r->rs.fn_reg : "(unknown: not checked)");
 	r->fast = r->mode == IC_BREAKPOINTS && r->callsite && fast_allowed(r);
-	if (r->fast && r->sample_hz <= 0 && r->stall_at <= 0) {
+	if (r->fast && r->stall_at <= 0) {
 		int w = ws_prepare(r);
 
 		if (w < 0)
@@ -2833,6 +2834,21 @@ static int sample_tick(struct rec *r)
 	}
 	if (rc < 0)
 		return error("--sample: %s", e.msg);
+	if (t.stop.signo != 2 && r->ws &&
+	    (t.stop.reason == RSP_REASON_RWATCH || t.stop.reason == RSP_REASON_AWATCH ||
+	     t.stop.reason == RSP_REASON_WATCH)) {
+		/* a watch stop came first (an initcall's start): the tick's
+		 * resume let the guest go on, no repeat comes.  Its guest
+		 * time, as stopped() would count it; held from then to now */
+		int64_t d = t.stop_ns - r->resume_host - r->latency - r->sample_hold;
+
+		r->nwatch_stops++;
+		r->nraced++;
+		if (t.stop.watch_addr == r->ws_var)
+			r->ws_start = r->g + (d > 0 ? d : 0);
+		r->sample_hold += mono() - t.stop_ns;
+		return sample_count(r, t.regs) < 0 ? -1 : 0;
+	}
 	if (t.stop.signo != 2) {
 		/* a breakpoint came first: the next stop reply is its repeat */
 		r->raced_stop = t.stop_ns;
