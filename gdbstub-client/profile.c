@@ -274,10 +274,12 @@ void prof_stops_summarize(struct prof_stops *s)
 	if (!s->nlist)
 		return;
 	s->count = (int64_t)s->nlist;
-	s->debug_stops = s->interrupt_stops = s->client_ns = 0;
+	s->debug_stops = s->interrupt_stops = s->watch_stops = s->client_ns = 0;
 	for (i = 0; i < s->nlist; i++) {
 		if (s->list[i].kind == PROF_STOP_DEBUG)
 			s->debug_stops++;
+		else if (s->list[i].kind == PROF_STOP_WATCH)
+			s->watch_stops++;
 		else
 			s->interrupt_stops++;
 		s->client_ns += s->list[i].resumed_ns - s->list[i].reported_ns;
@@ -547,6 +549,7 @@ static int load_stops(struct loader *l, json_object *root,
 	    get_i64(l, o, "debug_stops", "stops", 1, 0, &s->debug_stops) ||
 	    get_i64(l, o, "interrupt_stops", "stops", 1, 0,
 		    &s->interrupt_stops) ||
+	    get_i64(l, o, "watch_stops", "stops", 0, 0, &s->watch_stops) ||
 	    get_i64(l, o, "client_ns", "stops", 1, 0, &s->client_ns) ||
 	    get_i64(l, o, "median_ns", "stops", 0, 0, &s->median_ns) ||
 	    get_i64(l, o, "p95_ns", "stops", 0, 0, &s->p95_ns) ||
@@ -580,6 +583,15 @@ static int load_stops(struct loader *l, json_object *root,
 			return bad(l, path, "must be \"debug\" or \"interrupt\"");
 		}
 		st->kind = r ? PROF_STOP_INTERRUPT : PROF_STOP_DEBUG;
+		{
+			/* "watch": true marks a watchpoint stop, kind "debug"
+			 * for readers that know no other */
+			json_object *w = member(e, "watch");
+
+			if (!r && w && json_object_is_type(w, json_type_boolean) &&
+			    json_object_get_boolean(w))
+				st->kind = PROF_STOP_WATCH;
+		}
 		if (get_i64(l, e, "reported_ns", path, 1, 0, &st->reported_ns) ||
 		    get_i64(l, e, "resumed_ns", path, 1, 0, &st->resumed_ns))
 			return -1;
@@ -865,6 +877,8 @@ static json_object *profile_json(const struct prof_profile *p)
 	    add_i64(s, "count", p->stops.count) ||
 	    add_i64(s, "debug_stops", p->stops.debug_stops) ||
 	    add_i64(s, "interrupt_stops", p->stops.interrupt_stops) ||
+	    (p->stops.watch_stops &&
+	     add_i64(s, "watch_stops", p->stops.watch_stops)) ||
 	    add_i64(s, "client_ns", p->stops.client_ns) ||
 	    add_i64(s, "median_ns", p->stops.median_ns) ||
 	    add_i64(s, "p95_ns", p->stops.p95_ns) ||
@@ -879,8 +893,10 @@ static json_object *profile_json(const struct prof_profile *p)
 			const struct prof_stop *st = &p->stops.list[i];
 
 			if (push(arr, o = json_object_new_object()) ||
-			    add_str(o, "kind", st->kind == PROF_STOP_DEBUG ?
-					       "debug" : "interrupt") ||
+			    add_str(o, "kind", st->kind == PROF_STOP_INTERRUPT ?
+					       "interrupt" : "debug") ||
+			    (st->kind == PROF_STOP_WATCH &&
+			     add(o, "watch", json_object_new_boolean(1))) ||
 			    add_i64(o, "reported_ns", st->reported_ns) ||
 			    add_i64(o, "resumed_ns", st->resumed_ns))
 				goto fail;

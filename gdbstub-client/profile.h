@@ -91,6 +91,7 @@ struct prof_initcall {
 enum prof_stop_kind {
 	PROF_STOP_DEBUG,      /* breakpoint or single step: TCG flushes its TBs */
 	PROF_STOP_INTERRUPT,  /* 0x03 from the client: almost free */
+	PROF_STOP_WATCH,      /* a watchpoint: no flush (QEMU 7.2 TCG) */
 };
 
 /* One stop: when the stub reported it and when the client resumed. */
@@ -104,6 +105,7 @@ struct prof_stops {
 	int64_t count;            /* all stops */
 	int64_t debug_stops;
 	int64_t interrupt_stops;
+	int64_t watch_stops;      /* optional in the file: 0 when absent */
 	int64_t client_ns;        /* host ns the guest was held, all stops */
 	int64_t median_ns;        /* per stop */
 	int64_t p95_ns;           /* per stop */

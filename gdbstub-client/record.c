@@ -2945,7 +2945,9 @@ static int record(struct rec *r)
 			return 0;
 		}
 		stopped(r, st.kind == 'T' || st.kind == 'S' ?
-			(st.signo == 2 ? PROF_STOP_INTERRUPT : PROF_STOP_DEBUG) :
+			(st.signo == 2 ? PROF_STOP_INTERRUPT :
+			 st.reason == RSP_REASON_WATCH || st.reason == RSP_REASON_RWATCH ||
+			 st.reason == RSP_REASON_AWATCH ? PROF_STOP_WATCH : PROF_STOP_DEBUG) :
 			PROF_STOP_DEBUG);
 		rc = handle_stop(r, &st);
 		if (rc < 0) {

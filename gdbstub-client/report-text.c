@@ -329,10 +329,15 @@ static void observer(const struct prof_stops *s, const char *accel,
 	int64_t per = s->cost_per_debug_stop_ns;
 	int tcg = !accel || !strcmp(accel, "tcg");
 
-	fprintf(out, "\nObserver effect: %s%.0f debug stops, %.0f interrupt stops; the client held the guest %s ms\n"
+	char wbuf[64] = "";
+
+	if (s->watch_stops)
+		snprintf(wbuf, sizeof wbuf, ", %.0f watchpoint stops (no flush)",
+			 (double)s->watch_stops / runs);
+	fprintf(out, "\nObserver effect: %s%.0f debug stops%s, %.0f interrupt stops; the client held the guest %s ms\n"
 		"  (median %s ms, p95 %s ms per stop), left out of the times above\n",
 		runs > 1 ? "mean " : "",
-		(double)s->debug_stops / runs, (double)s->interrupt_stops / runs,
+		(double)s->debug_stops / runs, wbuf, (double)s->interrupt_stops / runs,
 		prof_fmt_ms(b1, sizeof b1, (double)s->client_ns / runs, 1),
 		prof_fmt_ms(b2, sizeof b2, (double)s->median_ns, 3),
 		prof_fmt_ms(b3, sizeof b3, (double)s->p95_ns, 3));
@@ -528,6 +533,7 @@ int prof_report_text_runs(const struct prof_runs *r,
 		st.count += s->count;
 		st.debug_stops += s->debug_stops;
 		st.interrupt_stops += s->interrupt_stops;
+		st.watch_stops += s->watch_stops;
 		st.client_ns += s->client_ns;
 		st.median_ns += s->median_ns;
 		st.p95_ns += s->p95_ns;

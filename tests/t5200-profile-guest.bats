@@ -157,8 +157,14 @@ boot_and_record() {
 	grep -q '^profile: watch stops 8 ' "$BATS_TEST_TMPDIR/rec.err"
 	jq -r .environment.tool "$BATS_TEST_TMPDIR/p.json" | grep -q 'watch: a read watchpoint on blacklisted_initcalls starts each initcall'
 	grep -q 'median of 15 resumes at a breakpoint under the pc' "$BATS_TEST_TMPDIR/rec.err"
-	# milestones 4 + calibration 15 + 8 watch stops + 8 breakpoint stops
-	[ "$(jq .stops.debug_stops "$BATS_TEST_TMPDIR/p.json")" -eq 35 ]
+	# milestones 4 + calibration 15 + 8 breakpoint stops; 8 watch stops
+	[ "$(jq .stops.debug_stops "$BATS_TEST_TMPDIR/p.json")" -eq 27 ]
+	[ "$(jq .stops.watch_stops "$BATS_TEST_TMPDIR/p.json")" -eq 8 ]
+	[ "$(jq '[.stops.list[]|select(.watch == true and .kind == "debug")]|length' "$BATS_TEST_TMPDIR/p.json")" -eq 8 ]
+	# and the report says which stops flush
+	run "$KIT/gdbstub-client/gdbstub-client" report "$BATS_TEST_TMPDIR/p.json"
+	[[ "$output" == *"Observer effect: 27 debug stops, 8 watchpoint stops (no flush), 0 interrupt stops"* ]] ||
+		{ echo "# report exit $status: $(tail -5 <<<"$output")"; false; }
 }
 
 @test "the call and return site scheme (no watchpoint): the same durations, two breakpoint stops per initcall" {

@@ -135,12 +135,13 @@ PY
 }
 
 @test "one breakpoint stop and one watch stop per initcall, no single step, no interrupt stop" {
-	run jq -r '[.stops.debug_stops, .stops.interrupt_stops, .stops.client_ns, .stops.median_ns, (.initcalls|length)]|@tsv' "$D/profile.json"
-	echo "# debug stops, interrupt stops, client ns, median ns per stop, initcalls: $output" >&3
+	run jq -r '[.stops.debug_stops, .stops.watch_stops, .stops.interrupt_stops, .stops.client_ns, .stops.median_ns, (.initcalls|length)]|@tsv' "$D/profile.json"
+	echo "# debug stops, watch stops, interrupt stops, client ns, median ns per stop, initcalls: $output" >&3
 	local n
 	n=$(jq '.initcalls|length' "$D/profile.json")
 	# + 5 milestones + 15 calibration steps at the reset vector
-	[ "$(jq .stops.debug_stops "$D/profile.json")" -eq $((2 * n + 20)) ]
+	[ "$(jq .stops.debug_stops "$D/profile.json")" -eq $((n + 20)) ]
+	[ "$(jq .stops.watch_stops "$D/profile.json")" -eq "$n" ]
 	[ "$(jq .stops.interrupt_stops "$D/profile.json")" -eq 0 ]
 	grep -q '(0 steps)' "$D/rec.err"
 	grep -q 'retpoline thunk' "$D/rec.err"
