@@ -11,9 +11,12 @@
 # (median of resumes at a breakpoint under the pc, 0.2-0.4 ms here) and
 # subtracts.  What is left is its jitter: about +-0.15 ms per interval on
 # this 2-core nested-virtualisation host, with an occasional 0.5-1.2 ms
-# outlier, and the re-translation after the stop at the call (guest time
-# the guest's own log does not cover: one offset per boot, at most
-# 0.3 ms, see check_against_log).  So an initcall of 1 ms or more must
+# outlier, and the re-translation of the code between an initcall's start
+# and fake_spin's first rdtsc (guest time the guest's own log does not
+# cover: one offset per boot, at most 0.3 ms, see check_against_log; with
+# the watch scheme ~0-0.07 ms, as no stop flushes the translation cache at
+# the start, with the call and return site scheme 0.1-0.25 ms).  So an
+# initcall of 1 ms or more must
 # match the guest's TSC log to 2 % or 0.5 ms, whichever is larger; one of
 # the eight may miss that (it is printed), and the median error over all
 # of them must be <= 3 %.
@@ -66,11 +69,12 @@ if got != want:
 if n != 8:
     bad.append('guest log has %d entries, expected 8' % n)
 rel, outside = [], []
-# The profile times an initcall from the call to the return; the guest's
-# log, from fake_spin's first rdtsc to its last.  In between lie a few
-# instructions that, right after the debugger's stop at the call (QEMU
-# flushed its translation cache there), are translated anew: guest time,
-# the observer effect of that stop, which the log does not see.  One
+# The profile times an initcall from its start (the watch stop in
+# initcall_blacklisted, or the call) to the return; the guest's log, from
+# fake_spin's first rdtsc to its last.  In between lie a few instructions
+# that, after a debugger's stop flushed QEMU's translation cache (the
+# previous end, or the call), are translated anew: guest time, the
+# observer effect of that stop, which the log does not see.  One
 # offset per boot, the median difference, at most 0.3 ms, is allowed for
 # it (printed); the 2 % is checked on what is left.
 diffs = []
