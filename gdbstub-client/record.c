@@ -622,6 +622,7 @@ struct rec_ic {
 	enum ic_state state;
 	bool armed;
 	int64_t start, end, ret;
+	int64_t wstart;        /* the watch scheme: its start; -1 not seen */
 	bool has_ret;
 };
 
@@ -714,6 +715,9 @@ struct rec {
 					* NOP, or the jump a tracepoint
 					* switched on made of it */
 	int64_t ws_start;              /* guest time of the last watch stop */
+	bool ws_watch_pending;         /* a watch stop's 'g' to read */
+	unsigned long nws_tied;        /* starts tied to their initcall */
+	int64_t ws_watch_time;
 	unsigned long nwatch_stops;
 
 	/* --sample HZ: interrupt stops between the breakpoint stops
@@ -1534,6 +1538,7 @@ static int load_table_from_memory(struct rec *r)
 		uint64_t fn = a + 4 * i + (uint64_t)(int64_t)off, o;
 
 		r->ics[i].addr = fn;
+		r->ics[i].wstart = -1;
 		r->ics[i].fn = ksym_name(r->syms, ksym_lookup_addr(r->syms, fn, &o));
 		snprintf(r->ics[i].level, sizeof r->ics[i].level, "device");
 	}
@@ -1717,8 +1722,10 @@ static int ws_end_data(struct rec *r)
 		r->ws_start = -1;
 		return 0;
 	}
-	if (r->ws_start >= 0 && r->ws_start <= g)
-		r->g = r->ws_start;
+	if (r->ics[j].wstart >= 0 && r->ics[j].wstart <= g)
+		r->g = r->ics[j].wstart;      /* its own watch stop */
+	else if (r->ws_start >= 0 && r->ws_start <= g)
+		r->g = r->ws_start;           /* the last one seen */
 	else
 		r->nunattributed++;   /* no start seen: zero length */
 	rc = on_entry(r, j);
@@ -1730,6 +1737,32 @@ static int ws_end_data(struct rec *r)
 	if (rc == 0 && (long)j == r->last_runnable)
 		rc = 1;
 	return rc;
+}
+
+/*
+ * After the resume of a watch stop: which initcall starts.  Its address
+ * is in a register there (Linux 6.1's initcall_blacklisted(fn) has copied
+ * it to rsi, the test guest keeps it in rdi), so the first of these that
+ * holds a pending table initcall names it.  A start is then tied to its
+ * initcall, not to whatever stop came last: a module's init run from an
+ * initcall (request_module) or a blacklisted one does not take it.
+ */
+static void ws_watch(struct rec *r)
+{
+	static const char *const regs[] = { "rdi", "rsi", "rbx", "r12", "rbp",
+					    "r13", "r14", "r15", "rdx", "rcx", "rax" };
+	size_t k, j;
+
+	for (k = 0; k < sizeof regs / sizeof regs[0]; k++) {
+		uint64_t v = reg(r, regs[k]);
+
+		for (j = r->next; v && j < r->nic; j++)
+			if (r->ics[j].addr == v) {
+				r->ics[j].wstart = r->ws_watch_time;
+				r->nws_tied++;
+				return;
+			}
+	}
 }
 
 /* After the resume of a fast end stop. */
@@ -1766,8 +1799,16 @@ static int ws_stop(struct rec *r, const struct rsp_stop *st)
 	if (st->reason == RSP_REASON_RWATCH || st->reason == RSP_REASON_AWATCH ||
 	    st->reason == RSP_REASON_WATCH) {
 		r->nwatch_stops++;
-		if (st->watch_addr == r->ws_var)
-			r->ws_start = r->g;
+		if (st->watch_addr != r->ws_var)
+			return 0;
+		/* whose start: the register that holds a pending initcall
+		 * (ws_watch()), read after the resume; meanwhile the last
+		 * start seen stands for it */
+		r->ws_start = r->g;
+		r->ws_watch_time = r->g;
+		if (queue_g(r) < 0)
+			return -1;
+		r->ws_watch_pending = true;
 		return 0;   /* the access is done: nothing to step over */
 	}
 	if (!r->ws_live || st->signo != 5 || (long)r->next >= r->last_runnable ||
@@ -2988,6 +3029,10 @@ static int record(struct rec *r)
 			set_incomplete(r, "connection dropped (cannot resume)");
 			return 0;
 		}
+		if (r->ws_watch_pending) {
+			r->ws_watch_pending = false;
+			ws_watch(r);
+		}
 		if (r->ws_pending) {
 			r->ws_pending = false;
 			if (ws_data(r) < 0) {
@@ -3315,6 +3360,7 @@ int gc_profile_main(int argc, char **argv)
 			}
 			for (i = 0; i < n; i++) {
 				r->ics[i].addr = tab[i].fn;
+				r->ics[i].wstart = -1;
 				r->ics[i].fn = tab[i].func;
 				snprintf(r->ics[i].level, sizeof r->ics[i].level,
 					 "%s", tab[i].level);
@@ -3406,8 +3452,9 @@ int gc_profile_main(int argc, char **argv)
 		 ms_of(r->p->stops.client_ns), ms_of(r->p->stops.median_ns),
 		 r->nfast, r->ncalls, r->nemul, r->nunexpected + r->nunattributed);
 	if (r->nwatch_stops)
-		progress(r, "watch stops %lu (initcall starts: no translation flush)",
-			 r->nwatch_stops);
+		progress(r, "watch stops %lu (initcall starts: no translation flush; "
+			 "%lu tied to their initcall by a register)",
+			 r->nwatch_stops, r->nws_tied);
 	if (r->sample_hz > 0)
 		progress(r, "--sample %g Hz: %lu samples in %zu places (%lu ticks "
 			 "met a breakpoint stop)", r->sample_hz, r->nsamples, r->nsb,

@@ -150,7 +150,7 @@ PY
 	# with initcall_debug on, the NOP there is the tracepoint's jump, which
 	# the recorder follows (the kernel's "returned" lines are all there:
 	# test 3 compares them)
-	grep -q "^profile: watch stops $n " "$D/rec.err"
+	grep -q "^profile: watch stops $n (.*; $n tied to their initcall by a register)" "$D/rec.err"
 	grep -q 'read watchpoint on blacklisted_initcalls' "$D/rec.err"
 	! grep -q 'changed (a tracepoint switched' "$D/rec.err"
 	[ "$(jq '.kernel_returned' "$D/cmp.json")" -eq "$n" ]
