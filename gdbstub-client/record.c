@@ -1683,6 +1683,19 @@ static uint64_t ws_next_rip(const struct rec *r, uint64_t bytes)
 		return r->ws_end + 2 + (uint64_t)(int64_t)(int8_t)(bytes >> 8);
 	if (op == 0xe9 && r->ws_end_len == 5)
 		return r->ws_end + 5 + (uint64_t)(int64_t)(int32_t)(uint32_t)(bytes >> 8);
+	{
+		/* another NOP of the same length: the kernel rewrites its
+		 * NOPs at boot (5.10: 0f 1f 44 00 00 -> 66 66 66 66 90) */
+		uint8_t b[8];
+		uint64_t nop;
+		unsigned i, nl;
+
+		for (i = 0; i < 8; i++)
+			b[i] = (uint8_t)(bytes >> (8 * i));
+		if (rec_find_end_nop(b, sizeof b, r->ws_end, NULL, &nop, &nl) == 0 &&
+		    nop == r->ws_end && nl == r->ws_end_len)
+			return r->ws_end + nl;
+	}
 	return 0;
 }
 
@@ -1772,15 +1785,17 @@ static int ws_data(struct rec *r)
 	uint64_t mask = r->ws_end_len >= 8 ? ~0ull : (1ull << (8 * r->ws_end_len)) - 1;
 	int last;
 
-	if (r->qm_ok && (r->qm_val & mask) != (r->ws_cur & mask)) {
+	if (r->qm_ok && (r->qm_val & mask) != (r->ws_cur & mask) &&
+	    ws_next_rip(r, r->qm_val) != ws_next_rip(r, r->ws_cur)) {
 		/* a tracepoint was switched during this initcall: its end
 		 * went on as the bytes were before */
 		warning("the instruction after do_one_initcall's return site changed "
 			"(a tracepoint switched on or off) during the initcall that "
 			"ended at %.1f ms: that end went on as before the change",
 			ms_of(r->g));
-		r->ws_cur = r->qm_val;
 	}
+	if (r->qm_ok)
+		r->ws_cur = r->qm_val;
 	last = ws_end_data(r);
 
 	if (last <= 0)

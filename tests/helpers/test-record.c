@@ -234,6 +234,8 @@ static void test_end_nop(void)
 	static const uint8_t linux61[] = { 0x89, 0xc5, 0x66, 0x90, 0x65, 0x8b, 0x05 };
 	/* the NOP at the return site itself */
 	static const uint8_t at_site[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00, 0xc3 };
+	/* the NOP Linux 5.10 writes at boot in place of 0f 1f 44 00 00 */
+	static const uint8_t prefixed[] = { 0x66, 0x66, 0x66, 0x66, 0x90, 0x65 };
 	/* a move into rax first: the return value would be lost */
 	static const uint8_t clobber[] = { 0x89, 0xd8, 0x66, 0x90 };
 	/* a move into the function register */
@@ -251,6 +253,10 @@ static void test_end_nop(void)
 	       "end NOP: at the return site");
 	is_u64(a, 0x100, "end NOP: there");
 	is_int((int)n, 5, "end NOP: 5 bytes");
+	is_int(rec_find_end_nop(prefixed, sizeof prefixed, 0x200, NULL, &a, &n), 0,
+	       "end NOP: 66 66 66 66 90");
+	is_u64(a, 0x200, "end NOP: prefixed, there");
+	is_int((int)n, 5, "end NOP: prefixed, 5 bytes");
 	is_int(rec_find_end_nop(clobber, sizeof clobber, 0x100, "rbx", &a, &n), -1,
 	       "end NOP: not past a move into eax");
 	is_int(rec_find_end_nop(fnreg, sizeof fnreg, 0x100, "rbx", &a, &n), -1,

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# The boot recorder against the other Debian kernels CI fetches
+# (scripts/fetch-test-kernels: 5.10 from bullseye, 6.12 from trixie, in
+# tests/helpers/kernels), each booted once per mode through qemu-wrapper to
+# a busybox poweroff ("nokaslr", no initcall_debug).  What differs between
+# kernels is what the recorder reads from their code, so each must give:
+#   - the default mode: the watch scheme (a read watchpoint on
+#     blacklisted_initcalls, a breakpoint on the NOP after do_one_initcall's
+#     return site; 5.10 rewrites that NOP at boot), every initcall called
+#     and returned, every start tied to its initcall, no single step: one
+#     breakpoint stop per initcall plus the 20 of the milestones and the
+#     calibration;
+#   - --initcalls=off: start_kernel on its first callee, run_init_process
+#     armed late where kernel_init has the SYSTEM_FREEING_INITMEM state
+#     (6.12) and at start_kernel where it does not (5.10), and the boot
+#     split up to userspace.
+# About 25 s per kernel; skipped when no image was fetched.
+
+load lib
+
+REC=$KIT/gdbstub-client/boot-record
+
+setup_file() {
+	BUSYBOX=$(command -v busybox || true)
+	D=$BATS_FILE_TMPDIR
+	export BUSYBOX D
+	[ -x "$REC" ] && [ -n "$BUSYBOX" ] || return 0
+	command -v qemu-system-x86_64 >/dev/null && command -v cpio >/dev/null || return 0
+	local root=$D/root
+	mkdir -p "$root/bin" "$root/proc" "$root/dev"
+	cp "$BUSYBOX" "$root/bin/busybox"
+	printf '%s\n' '#!/bin/busybox sh' '/bin/busybox poweroff -f' >"$root/init"
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet) >"$D/initrd.cpio" || return 1
+	touch "$D/ready"
+}
+
+setup() {
+	[ -f "$D/ready" ] || skip "no boot-record, busybox, cpio or qemu-system-x86_64"
+	wrapper_env
+	export QEMU_WRAPPER_QUIET=1
+}
+
+teardown() { kill_tracked; }
+
+# record KERNEL TAG [ARGS...]: one boot to poweroff; $D/TAG.json, .err, .rc
+record() {
+	local k=$1 tag=$2 rc=0
+	shift 2
+	start_wrapper -machine accel=tcg -m 512 -display none -monitor none -nodefaults \
+		-no-reboot -kernel "$k" -initrd "$D/initrd.cpio" \
+		-append "console=ttyS0 nokaslr panic=-1 rdinit=/init" -serial "file:$D/$tag.console"
+	timeout 200 "$REC" --wait --timeout 180 "$@" -o "$D/$tag.json" 2>"$D/$tag.err" || rc=$?
+	echo "$rc" >"$D/$tag.rc"
+	sed 's/^/# /' "$D/$tag.err" | grep -v '/[0-9]* initcalls, at '
+	wait_until 30 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
+}
+
+kernels() { ls "$KIT"/tests/helpers/kernels/vmlinuz-* 2>/dev/null; }
+
+@test "default mode on every fetched kernel: the watch scheme, all initcalls returned, one breakpoint stop each" {
+	[ -n "$(kernels)" ] || skip "no kernel in tests/helpers/kernels (scripts/fetch-test-kernels)"
+	local k tag n
+	for k in $(kernels); do
+		tag=$(basename "$k")
+		echo "# $tag"
+		rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
+		record "$k" "$tag"
+		[ "$(cat "$D/$tag.rc")" -eq 0 ] || { echo "# recorder exited $(cat "$D/$tag.rc")"; return 1; }
+		n=$(jq '.initcalls|length' "$D/$tag.json")
+		[ "$n" -gt 400 ]
+		[ "$(jq '[.initcalls[]|select(.ret == null)]|length' "$D/$tag.json")" -eq 0 ]
+		grep -q "^profile: wrote .*: complete, .* $n initcalls ($n returned), $((n + 20)) debug stops (0 steps)" "$D/$tag.err"
+		grep -q "^profile: watch stops $n (.*; $n tied to their initcall by a register)" "$D/$tag.err"
+		[ "$(jq .stops.watch_stops "$D/$tag.json")" -eq "$n" ]
+		! grep -q 'changed (a tracepoint switched' "$D/$tag.err"
+		grep -q 'reboot: Power down' "$D/$tag.console"
+	done
+}
+
+@test "--initcalls=off on every fetched kernel: start_kernel on its first callee, run_init_process armed late where the kernel allows" {
+	[ -n "$(kernels)" ] || skip "no kernel in tests/helpers/kernels (scripts/fetch-test-kernels)"
+	local k tag
+	for k in $(kernels); do
+		tag=$(basename "$k")-off
+		echo "# $tag"
+		rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
+		record "$k" "$tag" --initcalls=off
+		[ "$(cat "$D/$tag.rc")" -eq 0 ] || { echo "# recorder exited $(cat "$D/$tag.rc")"; return 1; }
+		grep -q '^profile: start_kernel: breakpoint at its first call, set_task_stack_end_magic' "$D/$tag.err"
+		case $tag in
+		vmlinuz-5.10*) grep -q '^profile: run_init_process: armed now (kernel_init stores 1 value' "$D/$tag.err" ;;
+		*) grep -q '^profile: run_init_process: armed once system_state = 2' "$D/$tag.err" ;;
+		esac
+		run jq -r '[.phases[].id]|join(",")' "$D/$tag.json"
+		[ "$output" = "qemu,firmware,setup,decompressor,kernel-early,kernel-init,userspace" ] ||
+			{ echo "# phases: $output"; false; }
+		# kernel-early (startup_64 to start_kernel) is short once no
+		# breakpoint sits in start_kernel's page: under 150 ms
+		[ "$(jq '[.phases[]|select(.id == "kernel-early")][0].duration_ns' "$D/$tag.json")" -lt 150000000 ]
+	done
+}
