@@ -1753,6 +1753,27 @@ static int ws_end_data(struct rec *r)
 	return rc;
 }
 
+/* The table's last initcall returned (its registers were read after the
+ * guest resumed, so it runs): stop it with 0x03 (no debug stop) to arm the
+ * milestones after the initcalls, and let it go on. */
+static int ended_early(struct rec *r)
+{
+	progress(r, "the last initcall returned earlier than expected: stopping "
+		 "the guest to arm the milestones after it");
+	halt_running(r);
+	if (!r->alive)
+		return 0;
+	finish_initcalls(r, r->g);
+	return resume(r);
+}
+
+/* A stop reply for a watchpoint (QEMU 7.2: "rwatch:ADDR" for Z3). */
+static bool is_watch(const struct rsp_stop *st)
+{
+	return st->reason == RSP_REASON_RWATCH || st->reason == RSP_REASON_AWATCH ||
+	       st->reason == RSP_REASON_WATCH;
+}
+
 /*
  * After the resume of a watch stop: which initcall starts.  Its address
  * is in a register there (Linux 6.1's initcall_blacklisted(fn) has copied
@@ -1800,20 +1821,13 @@ static int ws_data(struct rec *r)
 
 	if (last <= 0)
 		return last;
-	progress(r, "the last initcall returned earlier than expected: stopping "
-		 "the guest to arm the milestones after it");
-	halt_running(r);
-	if (!r->alive)
-		return 0;
-	finish_initcalls(r, r->g);
-	return resume(r);
+	return ended_early(r);
 }
 
 /* A stop while the watch scheme runs.  0 = resume, 2 = the slow way. */
 static int ws_stop(struct rec *r, const struct rsp_stop *st)
 {
-	if (st->reason == RSP_REASON_RWATCH || st->reason == RSP_REASON_AWATCH ||
-	    st->reason == RSP_REASON_WATCH) {
+	if (is_watch(st)) {
 		r->nwatch_stops++;
 		if (st->watch_addr != r->ws_var)
 			return 0;
@@ -2692,13 +2706,7 @@ static int fast_data(struct rec *r, int site)
 	last = on_return_data(r);
 	if (last <= 0)
 		return last;
-	progress(r, "the last initcall returned earlier than expected: stopping "
-		 "the guest to arm the milestones after it");
-	halt_running(r);
-	if (!r->alive)
-		return 0;
-	finish_initcalls(r, r->g);
-	return resume(r);
+	return ended_early(r);
 }
 
 static int handle_stop(struct rec *r, const struct rsp_stop *st)
@@ -2891,9 +2899,7 @@ static int sample_tick(struct rec *r)
 	}
 	if (rc < 0)
 		return error("--sample: %s", e.msg);
-	if (t.stop.signo != 2 && r->ws &&
-	    (t.stop.reason == RSP_REASON_RWATCH || t.stop.reason == RSP_REASON_AWATCH ||
-	     t.stop.reason == RSP_REASON_WATCH)) {
+	if (t.stop.signo != 2 && r->ws && is_watch(&t.stop)) {
 		/* a watch stop came first (an initcall's start): the tick's
 		 * resume let the guest go on, no repeat comes.  Its guest
 		 * time, as stopped() would count it; held from then to now */
@@ -3003,8 +3009,7 @@ static int record(struct rec *r)
 		}
 		stopped(r, st.kind == 'T' || st.kind == 'S' ?
 			(st.signo == 2 ? PROF_STOP_INTERRUPT :
-			 st.reason == RSP_REASON_WATCH || st.reason == RSP_REASON_RWATCH ||
-			 st.reason == RSP_REASON_AWATCH ? PROF_STOP_WATCH : PROF_STOP_DEBUG) :
+			 is_watch(&st) ? PROF_STOP_WATCH : PROF_STOP_DEBUG) :
 			PROF_STOP_DEBUG);
 		rc = handle_stop(r, &st);
 		if (rc < 0) {

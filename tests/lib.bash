@@ -121,3 +121,14 @@ qemu_ready() { [ "$(session_get "$1" .accel_active)" != null ]; }
 
 # At least N session files exist (a function, so wait_until re-evaluates it).
 sessions_at_least() { [ "$(session_count)" -ge "$1" ]; }
+
+# make_poweroff_initrd DIR: DIR/initrd.cpio, a busybox initramfs whose /init
+# powers the machine off at once (userspace reached); $BUSYBOX is the binary.
+make_poweroff_initrd() {
+	local root=$1/root
+	mkdir -p "$root/bin" "$root/proc" "$root/dev"
+	cp "$BUSYBOX" "$root/bin/busybox"
+	printf '%s\n' '#!/bin/busybox sh' '/bin/busybox poweroff -f' >"$root/init"
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet) >"$1/initrd.cpio"
+}

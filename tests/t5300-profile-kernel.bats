@@ -35,12 +35,7 @@ setup_file() {
 	[ -x "$REC" ] && [ -n "$KERNEL" ] && [ -r "$KERNEL" ] && [ -n "$BUSYBOX" ] || return 0
 	command -v qemu-system-x86_64 >/dev/null && command -v cpio >/dev/null || return 0
 
-	local root=$D/root
-	mkdir -p "$root/bin" "$root/proc" "$root/dev"
-	cp "$BUSYBOX" "$root/bin/busybox"
-	printf '%s\n' '#!/bin/busybox sh' '/bin/busybox poweroff -f' >"$root/init"
-	chmod +x "$root/init"
-	(cd "$root" && find . | cpio -o -H newc --quiet) >"$D/initrd.cpio" || return 1
+	make_poweroff_initrd "$D" || return 1
 
 	export QEMU_WRAPPER_RUNDIR=$D/run QEMU_WRAPPER_QUIET=1
 	unset QEMU_WRAPPER_APPEND QEMU_WRAPPER_HOLD QEMU_WRAPPER_GDB QEMU_WRAPPER_MODE

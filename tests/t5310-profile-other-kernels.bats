@@ -26,12 +26,7 @@ setup_file() {
 	export BUSYBOX D
 	[ -x "$REC" ] && [ -n "$BUSYBOX" ] || return 0
 	command -v qemu-system-x86_64 >/dev/null && command -v cpio >/dev/null || return 0
-	local root=$D/root
-	mkdir -p "$root/bin" "$root/proc" "$root/dev"
-	cp "$BUSYBOX" "$root/bin/busybox"
-	printf '%s\n' '#!/bin/busybox sh' '/bin/busybox poweroff -f' >"$root/init"
-	chmod +x "$root/init"
-	(cd "$root" && find . | cpio -o -H newc --quiet) >"$D/initrd.cpio" || return 1
+	make_poweroff_initrd "$D" || return 1
 	touch "$D/ready"
 }
 
