@@ -1426,6 +1426,23 @@ static void latency_from(struct rec *r, int64_t *lat, const char *how)
  * that made short initcalls of the test guest come out 0.1-0.2 ms short.
  * 1 when that cannot be done here (the caller steps instead).
  */
+/* A calibration resume at t: the previous stop recorded, as resume() does. */
+static void cal_resuming(struct rec *r, int64_t t)
+{
+	if (r->resumed_once)
+		prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
+	r->resume_host = t;
+}
+
+/* Its stop: recorded like stopped() would; the latency of this resume. */
+static int64_t cal_stopped(struct rec *r, int64_t t)
+{
+	r->stop_host = mono();
+	r->resumed_once = true;
+	r->last_kind = PROF_STOP_DEBUG;
+	return r->stop_host - t;
+}
+
 static int calibrate_fast(struct rec *r, uint64_t pc)
 {
 	int64_t lat[REC_CAL_STEPS];
@@ -1445,19 +1462,14 @@ static int calibrate_fast(struct rec *r, uint64_t pc)
 		    queue(r, "z0,0,1", "calibration") < 0)
 			return -1;
 		t = mono();
-		if (r->resumed_once)
-			prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
-		r->resume_host = t;
+		cal_resuming(r, t);
 		if (flush(r, true) < 0)
 			return -1;
 		if (rsp_wait_stop(r->c, 5000, &st, &e) < 0)
 			return error("calibration: no stop: %s", e.msg);
 		r->c->running = false;
 		r->running = false;
-		r->stop_host = mono();
-		r->resumed_once = true;
-		r->last_kind = PROF_STOP_DEBUG;
-		lat[i] = r->stop_host - t;
+		lat[i] = cal_stopped(r, t);
 		if (st.kind == 'W' || st.kind == 'X')
 			return error("calibration: the guest ended");
 	}
@@ -1481,16 +1493,11 @@ static int calibrate(struct rec *r)
 	for (i = 0; i < REC_CAL_STEPS; i++) {
 		int64_t t = mono();
 
-		if (r->resumed_once)
-			prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
+		cal_resuming(r, t);
 		quickack(r);
-		r->resume_host = t;
 		if (rsp_step(r->c, &st, &e) < 0)
 			return error("cannot single-step: %s", e.msg);
-		r->stop_host = mono();
-		r->resumed_once = true;
-		r->last_kind = PROF_STOP_DEBUG;
-		lat[i] = r->stop_host - t;
+		lat[i] = cal_stopped(r, t);
 	}
 	latency_from(r, lat, "steps at the reset vector");
 	return 0;
