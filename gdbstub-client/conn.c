@@ -205,8 +205,7 @@ static int connect_one(const struct sockaddr *sa, socklen_t salen, int family,
 	return fd;
 }
 
-struct rsp_conn *rsp_connect(const char *spec, int timeout_ms,
-			     struct kit_err *err)
+int rsp_dial(const char *spec, int timeout_ms, struct kit_err *err)
 {
 	long long deadline;
 	const char *hp = spec;
@@ -225,12 +224,11 @@ struct rsp_conn *rsp_connect(const char *spec, int timeout_ms,
 		sun.sun_family = AF_UNIX;
 		if (strlen(spec + 5) == 0 || strlen(spec + 5) >= sizeof sun.sun_path) {
 			kit_seterr(err, RSP_ERR_INVAL, "bad unix socket path in '%s'", spec);
-			return NULL;
+			return -1;
 		}
 		strcpy(sun.sun_path, spec + 5);
-		fd = connect_one((struct sockaddr *)&sun, sizeof sun, AF_UNIX,
-				 deadline, spec, err);
-		return fd < 0 ? NULL : rsp_conn_from_fd(fd, err);
+		return connect_one((struct sockaddr *)&sun, sizeof sun, AF_UNIX,
+				   deadline, spec, err);
 	}
 	if (!strncmp(hp, "tcp:", 4))
 		hp += 4;
@@ -262,7 +260,7 @@ struct rsp_conn *rsp_connect(const char *spec, int timeout_ms,
 	if (rc) {
 		kit_seterr(err, RSP_ERR_INVAL, "cannot resolve '%s': %s", spec,
 			   gai_strerror(rc));
-		return NULL;
+		return -1;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = connect_one(ai->ai_addr, ai->ai_addrlen, ai->ai_family,
@@ -271,12 +269,20 @@ struct rsp_conn *rsp_connect(const char *spec, int timeout_ms,
 			break;
 	}
 	freeaddrinfo(res);
-	return fd < 0 ? NULL : rsp_conn_from_fd(fd, err);
+	return fd;
 bad:
 	kit_seterr(err, RSP_ERR_INVAL,
 		   "bad address '%s': expected host:port, tcp:host:port or unix:PATH",
 		   spec);
-	return NULL;
+	return -1;
+}
+
+struct rsp_conn *rsp_connect(const char *spec, int timeout_ms,
+			     struct kit_err *err)
+{
+	int fd = rsp_dial(spec, timeout_ms, err);
+
+	return fd < 0 ? NULL : rsp_conn_from_fd(fd, err);
 }
 
 /* Write all of p, waiting for the socket at most c->timeout_ms. */

@@ -98,6 +98,22 @@ uint64_t x86_linear(enum x86_mode m, const struct x86_seg *seg, uint64_t off);
  */
 int x86_parse_info_registers(const char *text, struct x86_segs *segs);
 
+/* The CPU state that "info registers" prints for one CPU. */
+struct x86_cpu_state {
+	uint64_t ip;       /* RIP= or EIP= (the offset in CS, not linear) */
+	uint64_t eflags;   /* RFL= or EFL= */
+	uint64_t cr0, efer;
+	unsigned cpl;
+	bool halted;       /* HLT=1: waiting for an interrupt */
+	struct x86_segs segs;
+};
+/*
+ * Parse QEMU's "info registers" text (the first CPU in it): the
+ * RIP/EIP line, CR0, EFER and the segment lines.  Returns 0, or -1 when
+ * the instruction pointer, CR0 or CS is missing (not that text).
+ */
+int x86_parse_cpu_state(const char *text, struct x86_cpu_state *st);
+
 /* ------------------------------------------------------------------ */
 /* addr.c                                                              */
 
@@ -221,6 +237,7 @@ struct gc_session {
 	char path[4200];      /* the session file */
 	long wrapper_pid, qemu_pid;
 	char gdb[4200];       /* "tcp:127.0.0.1:PORT" or "unix:PATH"; "" none */
+	char qmp[4200];       /* the clients' QMP monitor "unix:PATH"; "" none */
 	char kernel[4096];    /* "" when none */
 	char accel_active[32];/* "kvm", "tcg", "" unknown */
 	bool hold;

@@ -113,6 +113,7 @@ void prof_free(struct prof_profile *p)
 		free(p->samples.list[i].mode);
 	}
 	free(p->samples.list);
+	free(p->samples.method);
 	env_free(&p->env);
 	free(p->incomplete_reason);
 	free(p->end);
@@ -617,6 +618,8 @@ static int load_samples(struct loader *l, json_object *root,
 	    json_object_get_double(v) <= 0)
 		return bad(l, "samples.rate_hz", "must be a positive number");
 	s->rate_hz = json_object_get_double(v);
+	if (get_str(l, o, "method", "samples", 0, &s->method))
+		return -1;
 	if (get_array(l, o, "entries", 1, &arr))
 		return -1;
 	n = json_object_array_length(arr);
@@ -910,6 +913,7 @@ static json_object *profile_json(const struct prof_profile *p)
 		    add(s, "rate_hz", r == (double)(int64_t)r ?
 				      json_object_new_int64((int64_t)r) :
 				      json_object_new_double(r)) ||
+		    add_str(s, "method", p->samples.method) ||
 		    add(s, "entries", arr = json_object_new_array()))
 			goto fail;
 		for (i = 0; i < p->samples.n; i++) {

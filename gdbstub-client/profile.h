@@ -128,6 +128,7 @@ struct prof_sample {
 
 struct prof_samples {
 	double rate_hz;             /* 0 = no samples taken */
+	char *method;               /* "stop" "monitor", or NULL (older files) */
 	struct prof_sample *list;
 	size_t n;
 };

@@ -3198,6 +3198,7 @@ static int write_profile(struct rec *r)
 	r->p->end_ns = r->g;
 	if (r->sample_hz > 0) {
 		r->p->samples.rate_hz = r->sample_hz;
+		prof_set_str(&r->p->samples.method, "stop", NULL);
 		for (i = 0; i < r->nsb; i++)
 			if (prof_add_sample_mode(r->p, gc_region_name(r->sb[i].region),
 						 r->sb[i].symbol,

@@ -385,6 +385,9 @@ struct rsp_conn {
  */
 struct rsp_conn *rsp_connect(const char *spec, int timeout_ms,
 			     struct kit_err *err);
+/* The same connect for other protocols (QEMU's QMP monitor): a connected,
+ * non-blocking, close-on-exec socket, or -1 with err filled as above. */
+int rsp_dial(const char *spec, int timeout_ms, struct kit_err *err);
 /* Wrap an already connected fd (socketpair, pipe...); the conn owns it. */
 struct rsp_conn *rsp_conn_from_fd(int fd, struct kit_err *err);
 /* Close and free; NULL is fine. */

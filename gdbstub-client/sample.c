@@ -84,6 +84,7 @@
  *   - Kernel symbols are link-time addresses: boot with nokaslr.
  */
 #include "sample.h"
+#include "qmp.h"
 #include "profile.h"
 #include "rundir.h"
 
@@ -316,6 +317,8 @@ struct opts {
 	size_t top;
 	bool callers;          /* --callers: a stack read per kernel sample */
 	bool sync;             /* --sync: wait for each stop, then read */
+	enum { METHOD_AUTO, METHOD_STOP, METHOD_MONITOR } method;
+	const char *qmp;       /* --qmp SPEC: QEMU's QMP monitor */
 };
 
 /* One bucket of the top table: samples with the same mode and place. */
@@ -378,6 +381,10 @@ struct sampler {
 	unsigned long monitor_calls;
 
 	bool trace;              /* GDBSTUB_SAMPLE_TRACE: one line per sample */
+	struct gc_qmp qmp;       /* method monitor: the QMP connection */
+	bool via_monitor;        /* samples read through QMP, guest not stopped */
+	unsigned outstanding;    /* method monitor: commands without a reply */
+	unsigned long halted;    /* method monitor: samples of a halted CPU */
 	bool pipelined;          /* one write per sample (see gc_tick_prepare) */
 	bool unread;             /* pipelined: a batch's replies not read yet */
 	bool ending;             /* pipelined: end at the next tick */
@@ -429,7 +436,8 @@ static void usage(int status)
 		"usage: gdbstub-client sample [--latest | --wait | HOST:PORT | unix:PATH]\n"
 		"                             [--kernel FILE] [--hz N] [--duration SEC | --until-exit]\n"
 		"                             [-o FILE.json] [--top N] [--folded FILE|-] [--timeout SEC]\n"
-		"                             [--callers] [--sync]\n");
+		"                             [--callers] [--sync]\n"
+		"                             [--method=auto|stop|monitor] [--qmp unix:PATH|HOST:PORT]\n");
 	exit(status);
 }
 
@@ -485,6 +493,14 @@ static void parse_opts(int argc, char **argv, struct opts *o, int *timeout_s)
 			o->callers = true;
 		else if (!strcmp(a, "--sync"))
 			o->sync = true;
+		else if (!strcmp(a, "--method=auto"))
+			o->method = METHOD_AUTO;
+		else if (!strcmp(a, "--method=stop"))
+			o->method = METHOD_STOP;
+		else if (!strcmp(a, "--method=monitor"))
+			o->method = METHOD_MONITOR;
+		else if (!strcmp(a, "--qmp") && has)
+			o->qmp = argv[++i];
 		else if (!strcmp(a, "--timeout") && has)
 			*timeout_s = (int)parse_num(a, argv[++i], 1);
 		else if (a[0] == '-' && a[1]) {
@@ -500,6 +516,11 @@ static void parse_opts(int argc, char **argv, struct opts *o, int *timeout_s)
 	if (o->hz > 100000) {
 		set_die_status(2);
 		die("--hz %g is more than 100000", o->hz);
+	}
+	if (o->method == METHOD_MONITOR && (o->callers || o->sync)) {
+		set_die_status(2);
+		die("--method=monitor reads no stack and has no --sync: it never "
+		    "stops the guest (use --method=stop)");
 	}
 }
 
@@ -900,6 +921,26 @@ static int attribute(struct sampler *s, const struct regs *r, bool stopped,
 		caller = stack_caller(s, mode, r->sp);
 	if (add_bucket(s, mode, &w, caller, addr) < 0)
 		return kit_seterr(err, ENOMEM, "out of memory");
+	s->nsamples++;
+	return 0;
+}
+
+/* A sample read through the monitor: "info registers" has CS's
+ * descriptor cache and the CPL, so no lookup is needed. */
+static int attribute_state(struct sampler *s, const struct x86_cpu_state *st,
+			   struct kit_err *err)
+{
+	enum x86_mode mode = x86_mode_derive(st->cr0, st->efer, st->eflags,
+					     &st->segs.cs);
+	uint64_t addr = x86_linear(mode, &st->segs.cs, st->ip);
+	struct gc_where w;
+
+	gc_sample_attribute(&s->layout, s->syms, addr, mode,
+			    (st->cr0 & X86_CR0_PG) != 0, st->cpl, &w);
+	if (add_bucket(s, mode, &w, NULL, addr) < 0)
+		return kit_seterr(err, ENOMEM, "out of memory");
+	if (st->halted)
+		s->halted++;
 	s->nsamples++;
 	return 0;
 }
@@ -1402,6 +1443,161 @@ static int run(struct sampler *s)
 	return 0;
 }
 
+/* Monitor replies in flight at most: more would only queue in QEMU. */
+#define MONITOR_MAX_OUTSTANDING 2
+
+/* Take the monitor's replies read so far.  0, or -1 with err filled. */
+static int monitor_replies(struct sampler *s, struct kit_err *err)
+{
+	json_object *o;
+	int rc;
+
+	while ((rc = gc_qmp_take(&s->qmp, &o, err)) == 1) {
+		struct x86_cpu_state st;
+		const char *desc, *text = gc_qmp_text(o, &desc);
+
+		if (s->outstanding)
+			s->outstanding--;
+		if (!text || x86_parse_cpu_state(text, &st) < 0) {
+			kit_seterr(err, EPROTO, "QEMU monitor %s: %s%s", s->qmp.spec,
+				   desc ? "info registers failed: " :
+					  "info registers gave no CPU state",
+				   desc ? desc : "");
+			json_object_put(o);
+			return -1;
+		}
+		json_object_put(o);
+		if (attribute_state(s, &st, err) < 0)
+			return -1;
+	}
+	return rc;
+}
+
+/*
+ * Sample through QEMU's monitor (--method=monitor): at each tick one
+ * "info registers", answered by QEMU's main loop while the vCPU runs on.
+ * The gdbstub connection only resumed the guest and says when it ends.
+ * Under TCG the state QEMU prints is where the vCPU last left generated
+ * code or took a jump it could not chain (docs/gdbstub-client.md).
+ */
+static int run_monitor(struct sampler *s)
+{
+	struct kit_err e;
+	struct gc_event ev;
+	int64_t t_start, t_last, t_now;
+	bool gone = false;
+
+	gc_pace_init(&s->pace, s->o.hz);
+	if (gc_continue(s->t, &e) < 0)
+		return error("cannot resume the guest: %s", e.msg);
+	t_start = t_last = now_ns();
+	for (;;) {
+		int64_t left = t_last + gc_pace_wait(&s->pace) - now_ns();
+		struct pollfd pf[3];
+		struct timespec ts;
+		int n;
+
+		if (left < 0)
+			left = 0;
+		ts.tv_sec = (time_t)(left / 1000000000);
+		ts.tv_nsec = (long)(left % 1000000000);
+		pf[0].fd = s->qmp.fd;
+		pf[0].events = POLLIN;
+		pf[1].fd = s->t->c->fd;
+		pf[1].events = POLLIN;
+		pf[2].fd = sig_pipe[0];
+		pf[2].events = POLLIN;
+		n = s->t->c->rpos < s->t->c->rlen ? 1 : ppoll(pf, 3, &ts, NULL);
+		if (n < 0 && errno != EINTR) {
+			set_reason(s, "error: poll: %s", strerror(errno));
+			break;
+		}
+		if (got_signal) {
+			set_reason(s, "interrupted (%s)", got_signal == SIGINT ? "SIGINT" :
+				   got_signal == SIGTERM ? "SIGTERM" : "signal");
+			break;
+		}
+		if (n > 0 && (pf[0].revents || s->qmp.len)) {
+			if (gc_qmp_fill(&s->qmp, &e) < 0 || monitor_replies(s, &e) < 0) {
+				set_reason(s, "error: %s", e.msg);
+				error("while sampling: %s", e.msg);
+				break;
+			}
+		}
+		if (n > 0 && (pf[1].revents || s->t->c->rpos < s->t->c->rlen)) {
+			/* the stub speaks only when the guest stops: it ended, or
+			 * something else stopped it (then it goes on) */
+			if (gc_wait(s->t, 2000, &ev, &e) < 0) {
+				memset(&ev, 0, sizeof ev);
+				ev.kind = GC_EV_CLOSED;
+			}
+			if (ev.kind == GC_EV_EXITED || ev.kind == GC_EV_KILLED ||
+			    ev.kind == GC_EV_CLOSED) {
+				gone = true;
+				ended(s, &ev);
+				break;
+			}
+			if (ev.kind != GC_EV_TIMEOUT && gc_continue(s->t, &e) < 0) {
+				set_reason(s, "error: cannot resume the guest: %s", e.msg);
+				break;
+			}
+		}
+		if (s->qmp.eof) {
+			/* QEMU quit; the stub's W, if any, is read below */
+			if (gc_wait(s->t, 2000, &ev, &e) < 0 || ev.kind == GC_EV_TIMEOUT) {
+				memset(&ev, 0, sizeof ev);
+				ev.kind = GC_EV_CLOSED;
+			}
+			gone = true;
+			ended(s, &ev);
+			break;
+		}
+		t_now = now_ns();
+		if (s->o.duration_s > 0 &&
+		    t_now - t_start >= (int64_t)(s->o.duration_s * 1e9)) {
+			s->complete = true;
+			break;
+		}
+		if (t_now - t_last < gc_pace_wait(&s->pace))
+			continue;
+		gc_pace_ran(&s->pace, t_now - t_last);
+		t_last = t_now;
+		if (s->outstanding >= MONITOR_MAX_OUTSTANDING) {
+			s->pace.missed++;   /* QEMU is behind: skip this tick */
+			continue;
+		}
+		if (gc_qmp_send_hmp(&s->qmp, "info registers", &e) < 0) {
+			if (s->qmp.eof || e.code == EPIPE || e.code == ECONNRESET)
+				continue;   /* QEMU is quitting: the next poll says */
+			set_reason(s, "error: %s", e.msg);
+			error("while sampling: %s", e.msg);
+			break;
+		}
+		s->outstanding++;
+		s->monitor_calls++;
+	}
+	t_now = now_ns();
+	s->wall_ns = t_now - t_start;
+	/* never held: the guest's running time is the wall time */
+	s->pace.run_ns += t_now - t_last;
+	s->run_lo_ns = s->run_hi_ns = s->pace.run_ns;
+	if (gone) {
+		s->complete = s->o.until_exit && s->exited_normally;
+	} else {
+		/* replies still on their way are dropped; the guest is
+		 * stopped for the detach, which lets it run on */
+		gc_interrupt(s->t);
+		if (gc_wait(s->t, 2000, &ev, &e) < 0 || ev.kind == GC_EV_TIMEOUT)
+			warning("the guest did not stop for the detach");
+		else if (ev.kind != GC_EV_EXITED && ev.kind != GC_EV_KILLED &&
+			 ev.kind != GC_EV_CLOSED && gc_detach(s->t, &e) < 0)
+			warning("cannot detach: %s", e.msg);
+	}
+	if (!s->complete && !s->reason[0])
+		set_reason(s, "stopped early");
+	return 0;
+}
+
 /* Buckets merged over callers: the self time of each place, for the top
  * table and the JSON.  *out is malloc'ed (sorted by count). */
 static int cmp_bucket(const void *a, const void *b);
@@ -1470,7 +1666,15 @@ static void print_report(struct sampler *s, const struct bucket *m, size_t nm,
 
 	if (!s->complete)
 		printf("INCOMPLETE: %s\n", s->reason);
-	if (s->pipelined) {
+	if (s->via_monitor) {
+		printf("sample: %lld samples at %g Hz in %.3f s (wall, the guest "
+		       "never stopped); read through the QEMU monitor %s: %lu "
+		       "requests, %llu ticks skipped while QEMU was behind; "
+		       "%lu samples of a halted CPU\n",
+		       (long long)s->nsamples, s->o.hz, (double)s->wall_ns / 1e9,
+		       s->qmp.spec, s->monitor_calls,
+		       (unsigned long long)s->pace.missed, s->halted);
+	} else if (s->pipelined) {
 		printf("sample: %lld samples at %g Hz in %.3f s of guest running time "
 		       "(%.3f s wall); pipelined: one write per sample, the client "
 		       "holds the guest 0 us (its work, %.0f us per sample, is done "
@@ -1573,7 +1777,8 @@ static int write_json(struct sampler *s, const struct bucket *m, size_t nm,
 			 s->sess.accel_active : NULL, &e) ||
 	    prof_set_str(&p->env.host, host, &e) ||
 	    prof_set_str(&p->env.recorded_at, when, &e) ||
-	    prof_set_str(&p->env.tool, "gdbstub-client sample", &e))
+	    prof_set_str(&p->env.tool, "gdbstub-client sample", &e) ||
+	    prof_set_str(&p->samples.method, s->via_monitor ? "monitor" : "stop", &e))
 		goto out;
 	for (i = 0; i < nm; i++) {
 		const struct bucket *b = &m[i];
@@ -1612,6 +1817,37 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/*
+ * --method: monitor when asked, or by default when a QMP monitor is known
+ * (--qmp, or the qemu-wrapper session's) and neither --callers nor --sync
+ * wants the guest stopped; else interrupt stops.
+ */
+static void choose_method(struct sampler *s, int timeout_s)
+{
+	const char *spec = s->o.qmp;
+	struct kit_err e;
+
+	s->qmp.fd = -1;
+	if (!spec && s->have_sess && s->sess.qmp[0])
+		spec = s->sess.qmp;
+	if (s->o.method == METHOD_STOP ||
+	    (s->o.method == METHOD_AUTO && (!spec || s->o.callers || s->o.sync)))
+		return;
+	if (!spec) {
+		set_die_status(2);
+		die("--method=monitor needs QEMU's QMP monitor: --qmp unix:PATH "
+		    "(qemu -qmp unix:PATH,server=on,wait=off), or a qemu-wrapper "
+		    "session, which has one");
+	}
+	if (gc_qmp_open(&s->qmp, spec, timeout_s * 1000, &e) < 0) {
+		if (s->o.method == METHOD_MONITOR)
+			die("%s", e.msg);
+		warning("%s; sampling with interrupt stops instead", e.msg);
+		return;
+	}
+	s->via_monitor = true;
+}
+
 int gc_sample_main(int argc, char **argv)
 {
 	struct sampler s;
@@ -1622,6 +1858,7 @@ int gc_sample_main(int argc, char **argv)
 	size_t nmerged = 0;
 
 	memset(&s, 0, sizeof s);
+	s.qmp.fd = -1;
 	parse_opts(argc, argv, &s.o, &timeout_s);
 	if (!s.o.endpoint)
 		find_session(&s, timeout_s);
@@ -1638,10 +1875,18 @@ int gc_sample_main(int argc, char **argv)
 		die("cannot attach to '%s': %s", s.o.endpoint, e.msg);
 	s.t->syms = s.syms;
 	s.t->c->wake_fd = -1;
-	fprintf(stderr, "sample: attached to %s%s; %g Hz, %s\n", s.o.endpoint,
+	choose_method(&s, timeout_s);
+	fprintf(stderr, "sample: attached to %s%s; %g Hz, %s; %s\n", s.o.endpoint,
 		s.have_sess && s.sess.hold ? " (held at the reset vector)" : "",
-		s.o.hz, s.o.until_exit ? "until the guest exits" : "for a duration");
-	run(&s);
+		s.o.hz, s.o.until_exit ? "until the guest exits" : "for a duration",
+		s.via_monitor ? "reading the CPU state through the QEMU monitor, "
+				"the guest is not stopped" :
+				"an interrupt stop per sample");
+	if (s.via_monitor)
+		run_monitor(&s);
+	else
+		run(&s);
+	gc_qmp_close(&s.qmp);
 	gc_target_close(s.t);
 	s.t = NULL;
 

@@ -159,3 +159,42 @@ int x86_parse_info_registers(const char *text, struct x86_segs *segs)
 	}
 	return found;
 }
+
+/* The hex value after "NAME=" at the start of a word in text, the first
+ * one at or after from; false when there is none. */
+static bool reg_value(const char *text, const char *name, uint64_t *v)
+{
+	size_t n = strlen(name);
+	const char *p = text;
+
+	while ((p = strstr(p, name))) {
+		char *end;
+
+		if ((p == text || p[-1] == ' ' || p[-1] == '\n') && p[n] == '=' &&
+		    isxdigit((unsigned char)p[n + 1])) {
+			*v = strtoull(p + n + 1, &end, 16);
+			return true;
+		}
+		p += n;
+	}
+	return false;
+}
+
+int x86_parse_cpu_state(const char *text, struct x86_cpu_state *st)
+{
+	uint64_t v;
+
+	memset(st, 0, sizeof *st);
+	if (!reg_value(text, "RIP", &st->ip) && !reg_value(text, "EIP", &st->ip))
+		return -1;
+	if (!reg_value(text, "RFL", &st->eflags))
+		(void)reg_value(text, "EFL", &st->eflags);
+	if (!reg_value(text, "CR0", &st->cr0))
+		return -1;
+	(void)reg_value(text, "EFER", &st->efer);
+	if (reg_value(text, "CPL", &v))
+		st->cpl = (unsigned)(v & 3);
+	st->halted = reg_value(text, "HLT", &v) && v;
+	(void)x86_parse_info_registers(text, &st->segs);
+	return st->segs.cs.valid ? 0 : -1;
+}

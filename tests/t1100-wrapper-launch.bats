@@ -121,6 +121,35 @@ teardown() { kill_tracked; }
 	[ ! -e "${ep#unix:}" ] || { echo "# socket left behind"; false; }
 }
 
+@test "the clients' QMP monitor: a socket in the private run directory, in the session; QEMU_WRAPPER_QMP=0 leaves it out" {
+	start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	local ep sock
+	ep=$(session_get "$WPID" .qmp)
+	sock=$QEMU_WRAPPER_RUNDIR/$WPID.qmp.sock
+	[ "$ep" = "unix:$sock" ] || { echo "# qmp $ep"; false; }
+	[ -S "$sock" ]
+	# a QMP monitor, and the guest is still held there (prelaunch)
+	run python3 - "$sock" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile('rwb')
+assert 'QMP' in json.loads(f.readline())
+f.write(b'{"execute":"qmp_capabilities"}\n{"execute":"query-status"}\n'); f.flush()
+f.readline(); print(json.loads(f.readline())['return']['status'])
+PY
+	[ "$status" -eq 0 ] && [ "$output" = prelaunch ] || { echo "# $output"; false; }
+	jq -r '.argv[]' "$(session_file "$WPID")" | grep -qE '^socket,id=qwrap-cmon,fd=[0-9]+,server=on,wait=off$'
+	run gdb_batch "$(session_get "$WPID" .gdb)" kill
+	wait_until 10 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
+	[ ! -e "$sock" ] || { echo "# socket left behind"; false; }
+
+	rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
+	QEMU_WRAPPER_QMP=0 start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	[ "$(session_get "$WPID" .qmp)" = null ]
+	[ ! -e "$QEMU_WRAPPER_RUNDIR/$WPID.qmp.sock" ]
+}
+
 @test "QEMU_WRAPPER_GDB=unix:PATH in a directory others can enter is refused" {
 	mkdir -m 0755 "$BATS_TEST_TMPDIR/open"
 	QEMU_WRAPPER_GDB=unix:$BATS_TEST_TMPDIR/open/g.sock run "$WRAPPER" "${BARE_GUEST[@]}"

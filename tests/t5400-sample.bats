@@ -131,26 +131,116 @@ frame_count() {
 	[[ "$output" =~ ^true.1000.true.true.[0-9]+.true.true$ ]] || { echo "# json: $output"; false; }
 }
 
-@test "a guest spinning at 0x7c00 (already running): --duration 2 says >= 95 % at 0x7c00" {
+@test "a guest spinning at 0x7c00 (already running): --duration 2 says >= 95 % at 0x7c00, through the monitor (default) and with stops" {
 	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
 	export QEMU_WRAPPER_HOLD=0
 	start_wrapper "${BARE_GUEST[@]}" \
 		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
 	wait_until 10 sessions_at_least 1
-	local t0=$SECONDS
-	sample --latest --duration 2 --folded "$BATS_TEST_TMPDIR/f.txt"
+	local t0 top method
+	for method in auto stop; do
+		t0=$SECONDS
+		sample --latest --duration 2 --method=$method --folded "$BATS_TEST_TMPDIR/f.txt" \
+			-o "$BATS_TEST_TMPDIR/$method.json"
+		[ "$status" -eq 0 ] || { echo "# $method: status $status:"; echo "$output"; false; }
+		if [ "$method" = auto ]; then
+			# the session has the wrapper's QMP monitor: the CPU state is
+			# read there, the guest never stopped
+			expect_line '^sample: [0-9]+ samples at 1000 Hz in [0-9.]+ s \(wall, the guest never stopped\); read through the QEMU monitor unix:'
+			[ "$(jq -r '[.samples.method, (.stops.list // [] | length)] | @tsv' "$BATS_TEST_TMPDIR/$method.json")" = "monitor	0" ]
+		else
+			# one write per sample, the client never holds the guest
+			expect_line 'pipelined: one write per sample, the client holds the guest 0 us'
+			[ "$(jq -r .samples.method "$BATS_TEST_TMPDIR/$method.json")" = stop ]
+		fi
+		[ $((SECONDS - t0)) -le 8 ] || { echo "# took $((SECONDS - t0)) s"; false; }
+		check_table_and_folded "$BATS_TEST_TMPDIR/f.txt"
+		top=$(grep -E '^ +1 ' <<<"$output")
+		[[ "$top" =~ ^\ +1\ +(9[5-9]|100)\.[0-9]+%\ +[0-9]+\ +\[boot-sector\]\ 0x7c00\ +real$ ]] || {
+			echo "# $method: top row: '$top'"; echo "$output"; false; }
+		# the guest runs on after the sampler detached
+		proc_alive "$(session_get "$WPID" .qemu_pid)"
+	done
+}
+
+@test "--method=monitor: the test guest's 69 ms of spins come out as about 69 samples a boot" {
+	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
+	# No stop at all: the guest runs at full speed, the sampler reads the
+	# CPU state QEMU last stored (under TCG: where the vCPU last left
+	# generated code or took a jump it could not chain; fake_spin's rdtsc
+	# stores it).  Wall time is guest time, so a boot's spins (1 4 2 30 8
+	# 15 3 6 ms) get ~69 samples at 1 kHz; ticks skipped while QEMU was
+	# behind lose a few: 69 -15/+6 of them in fake_spin and the initcalls.
+	local run=0 good=0 n k c
+	while [ "$good" -lt 2 ] && [ "$run" -lt 6 ]; do
+		run=$((run + 1))
+		rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
+		start_wrapper "${GUEST_ARGS[@]}" "${EXIT_DEVICE[@]}"
+		sample --wait --kernel "$GUEST_ELF" --until-exit --top 1000 --method=monitor \
+			--folded "$BATS_TEST_TMPDIR/m$run.txt" -o "$BATS_TEST_TMPDIR/m$run.json"
+		[ "$status" -eq 0 ] || { echo "# boot $run: status $status:"; echo "$output"; false; }
+		expect_line 'read through the QEMU monitor'
+		wait_until 10 test -s "$BATS_TEST_TMPDIR/wrapper.rc"
+		[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" -eq 33 ]
+		check_table_and_folded "$BATS_TEST_TMPDIR/m$run.txt"
+		grep -Eq '^real;bios-rom;' "$BATS_TEST_TMPDIR/m$run.txt"
+		[ "$(jq -r '[.complete, .samples.method] | @tsv' "$BATS_TEST_TMPDIR/m$run.json")" = "true	monitor" ]
+		n=$(sed -nE 's/^sample: ([0-9]+) samples .*/\1/p' <<<"$output")
+		k=$(sed -nE 's/^sample: .* ([0-9]+) ticks skipped.*/\1/p' <<<"$output")
+		c=$(awk -F'[; ]' '$3 == "fake_spin" || $3 ~ /^fake_init_/ {s += $NF} END {print s + 0}' "$BATS_TEST_TMPDIR/m$run.txt")
+		echo "# boot $run: $n samples, $k ticks skipped, $c in the spins" >&3
+		[ "$k" -le 10 ] || continue   # a loaded host lost ticks: boot again
+		good=$((good + 1))
+		[ "$c" -ge 54 ] && [ "$c" -le 75 ] || {
+			echo "# boot $run: $c samples in the spins, expected 69 -15/+6"
+			cat "$BATS_TEST_TMPDIR/m$run.txt"; false; }
+	done
+	[ "$good" -eq 2 ] || skip "host too loaded: only $good of $run boots kept their ticks"
+}
+
+@test "--qmp for a plain qemu; a monitor that is missing or not QMP is an error, or a fallback to stops by default" {
+	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
+	PORT=$(free_port)
+	local q=$BATS_TEST_TMPDIR/q.sock
+	( qemu-system-x86_64 "${BARE_GUEST[@]}" -drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide" \
+		-gdb "tcp:127.0.0.1:$PORT" -qmp "unix:$q,server=on,wait=off" </dev/null >/dev/null 2>&1 &
+	  echo $! >"$BATS_TEST_TMPDIR/qemu.pid" ) 3>&-
+	track "$(cat "$BATS_TEST_TMPDIR/qemu.pid")"
+	wait_until 5 eval "ss -Hltn 'sport = :$PORT' | grep -q ."
+	wait_until 5 test -S "$q"
+	sample "127.0.0.1:$PORT" --qmp "unix:$q" --duration 1
 	[ "$status" -eq 0 ] || { echo "# status $status:"; echo "$output"; false; }
-	# the default: one write per sample, the client never holds the guest
-	grep -q 'pipelined: one write per sample, the client holds the guest 0 us' <<<"$output" || {
-		echo "# not pipelined:"; echo "$output"; false; }
-	[ $((SECONDS - t0)) -le 8 ] || { echo "# took $((SECONDS - t0)) s"; false; }
-	check_table_and_folded "$BATS_TEST_TMPDIR/f.txt"
-	local top
-	top=$(grep -E '^ +1 ' <<<"$output")
-	[[ "$top" =~ ^\ +1\ +(9[5-9]|100)\.[0-9]+%\ +[0-9]+\ +\[boot-sector\]\ 0x7c00\ +real$ ]] || {
-		echo "# top row: '$top'"; echo "$output"; false; }
-	# the guest runs on after the sampler detached
-	proc_alive "$(session_get "$WPID" .qemu_pid)"
+	expect_line 'read through the QEMU monitor unix:'
+	expect_line '^ +1 +(9[5-9]|100)\.[0-9]+% +[0-9]+ +\[boot-sector\] 0x7c00 +real$'
+
+	# no monitor known: --method=monitor is a usage error
+	sample "127.0.0.1:$PORT" --method=monitor --duration 1
+	[ "$status" -eq 2 ]
+	expect_line 'needs QEMU.s QMP monitor: --qmp unix:PATH'
+	# nothing there
+	sample "127.0.0.1:$PORT" --method=monitor --qmp "unix:$BATS_TEST_TMPDIR/none.sock" --duration 1 \
+		-o "$BATS_TEST_TMPDIR/none.json"
+	[ "$status" -eq 1 ]
+	expect_line "QEMU monitor: cannot connect to 'unix:$BATS_TEST_TMPDIR/none.sock'"
+	[ ! -e "$BATS_TEST_TMPDIR/none.json" ]
+	# something that is not QMP
+	( python3 -c '
+import socket, sys, os
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(4)
+while True:
+    c, _ = s.accept(); c.sendall(b"220 hello, this is not QEMU\r\n")
+' "$BATS_TEST_TMPDIR/bad.sock" </dev/null >/dev/null 2>&1 &
+	  echo $! >"$BATS_TEST_TMPDIR/bad.pid" ) 3>&-
+	track "$(cat "$BATS_TEST_TMPDIR/bad.pid")"
+	wait_until 5 test -S "$BATS_TEST_TMPDIR/bad.sock"
+	sample "127.0.0.1:$PORT" --method=monitor --qmp "unix:$BATS_TEST_TMPDIR/bad.sock" --duration 1
+	[ "$status" -eq 1 ]
+	expect_line "unix:$BATS_TEST_TMPDIR/bad.sock is not a QMP monitor"
+	# by default a monitor that fails is only a warning: interrupt stops
+	sample "127.0.0.1:$PORT" --qmp "unix:$BATS_TEST_TMPDIR/bad.sock" --duration 1
+	[ "$status" -eq 0 ] || { echo "# status $status:"; echo "$output"; false; }
+	expect_line 'is not a QMP monitor \(no greeting\); sampling with interrupt stops instead'
+	expect_line 'pipelined: one write per sample'
 }
 
 @test "interrupted: SIGINT and SIGTERM write what was collected, marked incomplete; the guest runs on" {
@@ -242,6 +332,13 @@ frame_count() {
 	sample --help
 	[ "$status" -eq 0 ]
 	expect_line '^usage: gdbstub-client sample'
+	expect_line 'method=auto\|stop\|monitor'
+	sample --method=monitor --callers 127.0.0.1:1
+	[ "$status" -eq 2 ]
+	expect_line 'method=monitor reads no stack'
+	sample --method=fast
+	[ "$status" -eq 2 ]
+	expect_line "unknown option or missing value '--method=fast'"
 }
 
 @test "Debian kernel from the reset vector to its panic: bios, decompressor, then kernel symbols" {

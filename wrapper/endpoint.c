@@ -158,7 +158,12 @@ static int listen_tcp(struct wrap_endpoint *ep, struct kit_err *err)
 	return fd;
 }
 
-static int private_dir(const char *path, struct kit_err *err)
+static const char *what(const struct wrap_endpoint *ep)
+{
+	return ep->what ? ep->what : "gdb";
+}
+
+static int private_dir(const char *path, const char *what, struct kit_err *err)
 {
 	char copy[sizeof ((struct wrap_endpoint *)0)->path];
 	struct stat st;
@@ -168,7 +173,7 @@ static int private_dir(const char *path, struct kit_err *err)
 	dir = dirname(copy);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return kit_seterr_errno(err, errno,
-			"cannot create directory '%s' for the gdb socket", dir);
+			"cannot create directory '%s' for the %s socket", dir, what);
 	if (stat(dir, &st) < 0)
 		return kit_seterr_errno(err, errno, "cannot use directory '%s'",
 					dir);
@@ -176,10 +181,11 @@ static int private_dir(const char *path, struct kit_err *err)
 		return kit_seterr(err, ENOTDIR, "'%s' is not a directory", dir);
 	if (st.st_uid != getuid() || (st.st_mode & 0077))
 		return kit_seterr(err, EPERM,
-			"directory '%s' of the gdb socket can be entered by other "
-			"users (mode %04o): a gdbstub gives full control of the "
-			"guest, use a private directory", dir,
-			(unsigned)(st.st_mode & 07777));
+			"directory '%s' of the %s socket can be entered by other "
+			"users (mode %04o): a %s gives full control of the "
+			"guest, use a private directory", dir, what,
+			(unsigned)(st.st_mode & 07777),
+			strcmp(what, "gdb") ? "QEMU monitor" : "gdbstub");
 	return 0;
 }
 
@@ -188,7 +194,7 @@ static int listen_unix(struct wrap_endpoint *ep, struct kit_err *err)
 	struct sockaddr_un sa;
 	int fd;
 
-	if (private_dir(ep->path, err) < 0)
+	if (private_dir(ep->path, what(ep), err) < 0)
 		return -1;
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
@@ -203,7 +209,7 @@ static int listen_unix(struct wrap_endpoint *ep, struct kit_err *err)
 
 		close(fd);
 		return kit_seterr_errno(err, e,
-			"cannot listen on gdb endpoint unix:%s", ep->path);
+			"cannot listen on %s endpoint unix:%s", what(ep), ep->path);
 	}
 	return fd;
 }

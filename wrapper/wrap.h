@@ -111,6 +111,7 @@ struct wrap_endpoint {
 	char host[256];          /* tcp: numeric or name; "[::1]" stored as "::1" */
 	int port;                /* tcp: 0 = let the kernel choose */
 	char path[108];          /* unix: socket path */
+	const char *what;        /* for messages: "gdb" when NULL, "monitor" */
 };
 
 /*
@@ -140,6 +141,7 @@ struct wrap_session {
 	const char *qemu;             /* path of the real qemu */
 	const char *gdb;              /* endpoint a client connects to, or NULL */
 	bool gdb_added;               /* the wrapper added it (else the user's) */
+	const char *qmp;              /* "unix:PATH" of the clients' QMP, or NULL */
 	bool hold;                    /* the guest starts paused (-S) */
 	char *const *argv;            /* the full real argv, NULL-terminated */
 	const struct wrap_launch_info *li;

@@ -89,10 +89,70 @@ static void test_info_registers(void)
 	       "last line without newline");
 }
 
+/* QEMU 7.2's "info registers" through QMP (human-monitor-command), as
+ * sample --method=monitor reads it: \r\n line ends, vector registers cut. */
+static const char *hmp_real =
+	"\r\nCPU#0\r\nEAX=00000000 EBX=00000000 ECX=00000000 EDX=00060fb1\r\n"
+	"ESI=00000000 EDI=00000000 EBP=00000000 ESP=00000000\r\n"
+	"EIP=0000fff0 EFL=00000002 [-------] CPL=0 II=0 A20=1 SMM=0 HLT=0\r\n"
+	"ES =0000 00000000 0000ffff 00009300\r\nCS =f000 ffff0000 0000ffff 00009b00\r\n"
+	"SS =0000 00000000 0000ffff 00009300\r\nDS =0000 00000000 0000ffff 00009300\r\n"
+	"FS =0000 00000000 0000ffff 00009300\r\nGS =0000 00000000 0000ffff 00009300\r\n"
+	"LDT=0000 00000000 0000ffff 00008200\r\nTR =0000 00000000 0000ffff 00008b00\r\n"
+	"GDT=     00000000 0000ffff\r\nIDT=     00000000 0000ffff\r\n"
+	"CR0=60000010 CR2=00000000 CR3=00000000 CR4=00000000\r\n"
+	"DR0=0000000000000000 DR1=0000000000000000 DR2=0000000000000000 DR3=0000000000000000 \r\n"
+	"DR6=00000000ffff0ff0 DR7=0000000000000400\r\nEFER=0000000000000000\r\n"
+	"FCW=037f FSW=0000 [ST=0] FTW=00 MXCSR=00001f80\r\n";
+static const char *hmp_long =
+	"\r\nCPU#0\r\nRAX=0000000000000004 RBX=0000000004f59560 RCX=000000000014d98c RDX=0000000004f59ae4\r\n"
+	"R8 =0000000000000580 R9 =0000000000000113 R10=0000000000000008 R11=0000000000000800\r\n"
+	"RIP=ffffffff81a4f408 RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=1\r\n"
+	"ES =0000 0000000000000000 00000000 00000000\r\n"
+	"CS =0010 0000000000000000 ffffffff 00af9a00 DPL=0 CS64 [-R-]\r\n"
+	"SS =0000 0000000000000000 00000000 00000000\r\n"
+	"CR0=80050033 CR2=0000000000000000 CR3=0000000004f77000 CR4=00000020\r\n"
+	"DR6=00000000ffff0ff0 DR7=0000000000000400\r\nEFER=0000000000000d01\r\n";
+static const char *hmp_user =
+	"EIP=08049000 EFL=00000202 [-------] CPL=3 II=0 A20=1 SMM=0 HLT=0\n"
+	"CS =0023 00000000 ffffffff 00cffa00 DPL=3 CS32 [-R-]\n"
+	"CR0=80050033 CR2=00000000 CR3=01234000 CR4=00000690\n";
+
+static void test_cpu_state(void)
+{
+	struct x86_cpu_state st;
+
+	is_int(x86_parse_cpu_state(hmp_real, &st), 0, "reset text parses");
+	is_u64(st.ip, 0xfff0, "reset EIP");
+	is_u64(st.eflags, 2, "reset EFL");
+	is_u64(st.cr0, 0x60000010, "reset CR0");
+	is_u64(st.efer, 0, "reset EFER");
+	ok(!st.halted, "reset: not halted");
+	is_u64(st.segs.cs.base, 0xffff0000, "reset CS base");
+	is_u64(x86_linear(x86_mode_derive(st.cr0, st.efer, st.eflags, &st.segs.cs),
+			  &st.segs.cs, st.ip), 0xfffffff0, "reset: linear 0xfffffff0");
+	is_int(x86_parse_cpu_state(hmp_long, &st), 0, "long mode text parses");
+	is_u64(st.ip, 0xffffffff81a4f408ull, "RIP, not R8..R15 or RAX");
+	is_u64(st.eflags, 0x246, "RFL");
+	is_u64(st.efer, 0xd01, "EFER");
+	ok(st.halted, "HLT=1: halted");
+	is_int(x86_mode_derive(st.cr0, st.efer, st.eflags, &st.segs.cs), X86_MODE_LONG64, "long64");
+	is_int(x86_parse_cpu_state(hmp_user, &st), 0, "\\n line ends, no EFER line");
+	is_int((int)st.cpl, 3, "CPL 3");
+	is_u64(st.efer, 0, "no EFER: 0");
+	is_int(x86_mode_derive(st.cr0, st.efer, st.eflags, &st.segs.cs), X86_MODE_PROT32, "prot32");
+	is_int(x86_parse_cpu_state("RIP=0 CR0=11\n", &st), -1, "no CS line: refused");
+	is_int(x86_parse_cpu_state("CS =0010 0 ffffffff 00af9a00\nCR0=11\n", &st), -1, "no IP: refused");
+	is_int(x86_parse_cpu_state("XRIP=5 EIP= CR0=11\nCS =0010 0 ffffffff 00af9a00\n", &st), -1,
+	       "RIP only inside a word, EIP with no value: refused");
+	is_int(x86_parse_cpu_state("", &st), -1, "empty: refused");
+}
+
 int main(void)
 {
 	test_derive();
 	test_linear();
 	test_info_registers();
+	test_cpu_state();
 	return tap_done();
 }
