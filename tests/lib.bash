@@ -132,3 +132,26 @@ make_poweroff_initrd() {
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$1/initrd.cpio"
 }
+
+# Debian's python3 first: python3-jsonschema (scripts/install-deps) installs
+# there, and another python3 may come earlier on PATH
+for PY in /usr/bin/python3 python3; do
+	"$PY" -c 'import jsonschema' 2>/dev/null && break
+done
+have_jsonschema() { "$PY" -c 'import jsonschema' 2>/dev/null; }
+
+# validate FILE...: each against docs/profile-schema.json
+validate() {
+	"$PY" - "$KIT/docs/profile-schema.json" "$@" <<'PY'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv.pop(1)))
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+bad = 0
+for f in sys.argv[1:]:
+    for e in v.iter_errors(json.load(open(f))):
+        print("# %s: %s at %s" % (f, e.message, "/".join(map(str, e.path))))
+        bad = 1
+sys.exit(bad)
+PY
+}

@@ -34,29 +34,6 @@ one_line() {
 	[ "${#lines[@]}" -eq 1 ] || { echo "# expected one line, saw ${#lines[@]}: $output"; false; }
 }
 
-# Debian's python3 first: python3-jsonschema (scripts/install-deps) installs
-# there, and another python3 may come earlier on PATH
-for PY in /usr/bin/python3 python3; do
-	"$PY" -c 'import jsonschema' 2>/dev/null && break
-done
-have_jsonschema() { "$PY" -c 'import jsonschema' 2>/dev/null; }
-
-# validate FILE...: each against docs/profile-schema.json
-validate() {
-	"$PY" - "$@" <<'PY'
-import json, sys, jsonschema
-schema = json.load(open("docs/profile-schema.json"))
-jsonschema.Draft202012Validator.check_schema(schema)
-v = jsonschema.Draft202012Validator(schema)
-bad = 0
-for f in sys.argv[1:]:
-    for e in v.iter_errors(json.load(open(f))):
-        print("# %s: %s at %s" % (f, e.message, "/".join(map(str, e.path))))
-        bad = 1
-sys.exit(bad)
-PY
-}
-
 @test "text: a small complete profile (golden)" {
 	golden small.txt report --color=never $D/small.json
 }

@@ -161,6 +161,9 @@ frame_count() {
 		# the guest runs on after the sampler detached
 		proc_alive "$(session_get "$WPID" .qemu_pid)"
 	done
+	if have_jsonschema; then
+		validate "$BATS_TEST_TMPDIR/auto.json" "$BATS_TEST_TMPDIR/stop.json"
+	fi
 }
 
 @test "--method=monitor: the test guest's 69 ms of spins come out as about 69 samples a boot" {
