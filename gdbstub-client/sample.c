@@ -1839,7 +1839,9 @@ static void choose_method(struct sampler *s, int timeout_s)
 		    "(qemu -qmp unix:PATH,server=on,wait=off), or a qemu-wrapper "
 		    "session, which has one");
 	}
-	if (gc_qmp_open(&s->qmp, spec, timeout_s * 1000, &e) < 0) {
+	/* QEMU greets at once; a monitor with another client on it takes the
+	 * connection and says nothing until that one leaves: 2 s at most */
+	if (gc_qmp_open(&s->qmp, spec, timeout_s < 2 ? timeout_s * 1000 : 2000, &e) < 0) {
 		if (s->o.method == METHOD_MONITOR)
 			die("%s", e.msg);
 		warning("%s; sampling with interrupt stops instead", e.msg);
@@ -1870,12 +1872,13 @@ int gc_sample_main(int argc, char **argv)
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	if (got_signal)   /* Ctrl-C while the symbols loaded: leave the guest be */
 		die("interrupted before attaching");
+	/* the monitor first: attaching stops the guest */
+	choose_method(&s, timeout_s);
 	s.t = gc_target_open(s.o.endpoint, timeout_s * 1000, &e);
 	if (!s.t)
 		die("cannot attach to '%s': %s", s.o.endpoint, e.msg);
 	s.t->syms = s.syms;
 	s.t->c->wake_fd = -1;
-	choose_method(&s, timeout_s);
 	fprintf(stderr, "sample: attached to %s%s; %g Hz, %s; %s\n", s.o.endpoint,
 		s.have_sess && s.sess.hold ? " (held at the reset vector)" : "",
 		s.o.hz, s.o.until_exit ? "until the guest exits" : "for a duration",
