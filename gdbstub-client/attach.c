@@ -61,7 +61,7 @@ int gc_session_read(const char *path, struct gc_session *s,
 	s->wrapper_pid = get_long(o, "wrapper_pid");
 	s->qemu_pid = get_long(o, "qemu_pid");
 	get_str(o, "gdb", s->gdb, sizeof s->gdb);
-	get_str(o, "qmp", s->qmp, sizeof s->qmp);
+	get_str(o, "monitor", s->monitor, sizeof s->monitor);
 	get_str(o, "kernel", s->kernel, sizeof s->kernel);
 	get_str(o, "accel_active", s->accel_active, sizeof s->accel_active);
 	s->hold = json_object_object_get_ex(o, "hold", &v) && json_object_get_boolean(v);

@@ -1,6 +1,6 @@
 # gdbstub-client: the program (its library part and CLI) on top of the rsp
 # library ($(RSP_OBJS)) and kernel-symbols ($(KSYM_OBJS)).
-GC_LIB_OBJS = gdbstub-client/x86mode.o gdbstub-client/addr.o gdbstub-client/qmp.o \
+GC_LIB_OBJS = gdbstub-client/x86mode.o gdbstub-client/addr.o gdbstub-client/hmp.o \
 	gdbstub-client/cond.o gdbstub-client/sigtab.o gdbstub-client/disasm.o \
 	gdbstub-client/attach.o gdbstub-client/target.o
 GC_CLI_OBJS = gdbstub-client/main.o gdbstub-client/cmds.o gdbstub-client/repl.o
@@ -15,7 +15,7 @@ $(GC_LIB_OBJS) $(GC_CLI_OBJS): KIT_CFLAGS += -Igdbstub-client -Ikernel-symbols \
 # the sampler's fragments (rule prerequisites expand when read).
 
 # Unit tests of the pure parts, and a helper for the signal tests.
-GC_UNIT = tests/unit/test-gc-mode tests/unit/test-gc-parse tests/unit/test-gc-qmp
+GC_UNIT = tests/unit/test-gc-mode tests/unit/test-gc-parse tests/unit/test-gc-hmp
 UNIT_TESTS += $(GC_UNIT)
 $(GC_UNIT:=.o): KIT_CFLAGS += -Igdbstub-client -Ikernel-symbols $(call pc_cflags,capstone) \
 	$(call pc_cflags,json-c)

@@ -237,7 +237,7 @@ struct gc_session {
 	char path[4200];      /* the session file */
 	long wrapper_pid, qemu_pid;
 	char gdb[4200];       /* "tcp:127.0.0.1:PORT" or "unix:PATH"; "" none */
-	char qmp[4200];       /* the clients' QMP monitor "unix:PATH"; "" none */
+	char monitor[4200];   /* the clients' human monitor "unix:PATH"; "" none */
 	char kernel[4096];    /* "" when none */
 	char accel_active[32];/* "kvm", "tcg", "" unknown */
 	bool hold;

@@ -84,7 +84,7 @@
  *   - Kernel symbols are link-time addresses: boot with nokaslr.
  */
 #include "sample.h"
-#include "qmp.h"
+#include "hmp.h"
 #include "profile.h"
 #include "rundir.h"
 
@@ -318,7 +318,7 @@ struct opts {
 	bool callers;          /* --callers: a stack read per kernel sample */
 	bool sync;             /* --sync: wait for each stop, then read */
 	enum { METHOD_AUTO, METHOD_STOP, METHOD_MONITOR } method;
-	const char *qmp;       /* --qmp SPEC: QEMU's QMP monitor */
+	const char *monitor;   /* --monitor SPEC: QEMU's human monitor */
 };
 
 /* One bucket of the top table: samples with the same mode and place. */
@@ -381,7 +381,7 @@ struct sampler {
 	unsigned long monitor_calls;
 
 	bool trace;              /* GDBSTUB_SAMPLE_TRACE: one line per sample */
-	struct gc_qmp qmp;       /* method monitor: the QMP connection */
+	struct gc_hmp mon;       /* method monitor: the human monitor */
 	bool via_monitor;        /* samples read through QMP, guest not stopped */
 	unsigned outstanding;    /* method monitor: commands without a reply */
 	unsigned long halted;    /* method monitor: samples of a halted CPU */
@@ -437,7 +437,7 @@ static void usage(int status)
 		"                             [--kernel FILE] [--hz N] [--duration SEC | --until-exit]\n"
 		"                             [-o FILE.json] [--top N] [--folded FILE|-] [--timeout SEC]\n"
 		"                             [--callers] [--sync]\n"
-		"                             [--method=auto|stop|monitor] [--qmp unix:PATH|HOST:PORT]\n");
+		"                             [--method=auto|stop|monitor] [--monitor unix:PATH|HOST:PORT]\n");
 	exit(status);
 }
 
@@ -499,8 +499,8 @@ static void parse_opts(int argc, char **argv, struct opts *o, int *timeout_s)
 			o->method = METHOD_STOP;
 		else if (!strcmp(a, "--method=monitor"))
 			o->method = METHOD_MONITOR;
-		else if (!strcmp(a, "--qmp") && has)
-			o->qmp = argv[++i];
+		else if (!strcmp(a, "--monitor") && has)
+			o->monitor = argv[++i];
 		else if (!strcmp(a, "--timeout") && has)
 			*timeout_s = (int)parse_num(a, argv[++i], 1);
 		else if (a[0] == '-' && a[1]) {
@@ -1446,27 +1446,30 @@ static int run(struct sampler *s)
 /* Monitor replies in flight at most: more would only queue in QEMU. */
 #define MONITOR_MAX_OUTSTANDING 2
 
-/* Take the monitor's replies read so far.  0, or -1 with err filled. */
+/* Take the monitor's answers read so far.  0, or -1 with err filled. */
 static int monitor_replies(struct sampler *s, struct kit_err *err)
 {
-	json_object *o;
+	char *text;
 	int rc;
 
-	while ((rc = gc_qmp_take(&s->qmp, &o, err)) == 1) {
+	while ((rc = gc_hmp_take(&s->mon, &text, err)) == 1) {
 		struct x86_cpu_state st;
-		const char *desc, *text = gc_qmp_text(o, &desc);
 
 		if (s->outstanding)
 			s->outstanding--;
-		if (!text || x86_parse_cpu_state(text, &st) < 0) {
-			kit_seterr(err, EPROTO, "QEMU monitor %s: %s%s", s->qmp.spec,
-				   desc ? "info registers failed: " :
-					  "info registers gave no CPU state",
-				   desc ? desc : "");
-			json_object_put(o);
+		if (x86_parse_cpu_state(text, &st) < 0) {
+			char *nl, *line = text;
+
+			/* the first line is our command, echoed */
+			if ((nl = strchr(line, '\n')) && nl[1])
+				line = nl + 1;
+			line[strcspn(line, "\r\n")] = '\0';
+			kit_seterr(err, EPROTO, "QEMU monitor %s: info registers gave no "
+				   "CPU state: '%.80s'", s->mon.spec, line);
+			free(text);
 			return -1;
 		}
-		json_object_put(o);
+		free(text);
 		if (attribute_state(s, &st, err) < 0)
 			return -1;
 	}
@@ -1474,8 +1477,9 @@ static int monitor_replies(struct sampler *s, struct kit_err *err)
 }
 
 /*
- * Sample through QEMU's monitor (--method=monitor): at each tick one
- * "info registers", answered by QEMU's main loop while the vCPU runs on.
+ * Sample through QEMU's human monitor (--method=monitor): at each tick
+ * one "info registers", answered by QEMU's main loop while the vCPU runs
+ * on.
  * The gdbstub connection only resumed the guest and says when it ends.
  * Under TCG the state QEMU prints is where the vCPU last left generated
  * code or took a jump it could not chain (docs/gdbstub-client.md).
@@ -1501,7 +1505,7 @@ static int run_monitor(struct sampler *s)
 			left = 0;
 		ts.tv_sec = (time_t)(left / 1000000000);
 		ts.tv_nsec = (long)(left % 1000000000);
-		pf[0].fd = s->qmp.fd;
+		pf[0].fd = s->mon.fd;
 		pf[0].events = POLLIN;
 		pf[1].fd = s->t->c->fd;
 		pf[1].events = POLLIN;
@@ -1517,8 +1521,8 @@ static int run_monitor(struct sampler *s)
 				   got_signal == SIGTERM ? "SIGTERM" : "signal");
 			break;
 		}
-		if (n > 0 && (pf[0].revents || s->qmp.len)) {
-			if (gc_qmp_fill(&s->qmp, &e) < 0 || monitor_replies(s, &e) < 0) {
+		if (n > 0 && (pf[0].revents || s->mon.len)) {
+			if (gc_hmp_fill(&s->mon, &e) < 0 || monitor_replies(s, &e) < 0) {
 				set_reason(s, "error: %s", e.msg);
 				error("while sampling: %s", e.msg);
 				break;
@@ -1542,7 +1546,7 @@ static int run_monitor(struct sampler *s)
 				break;
 			}
 		}
-		if (s->qmp.eof) {
+		if (s->mon.eof) {
 			/* QEMU quit; the stub's W, if any, is read below */
 			if (gc_wait(s->t, 2000, &ev, &e) < 0 || ev.kind == GC_EV_TIMEOUT) {
 				memset(&ev, 0, sizeof ev);
@@ -1566,8 +1570,8 @@ static int run_monitor(struct sampler *s)
 			s->pace.missed++;   /* QEMU is behind: skip this tick */
 			continue;
 		}
-		if (gc_qmp_send_hmp(&s->qmp, "info registers", &e) < 0) {
-			if (s->qmp.eof || e.code == EPIPE || e.code == ECONNRESET)
+		if (gc_hmp_send(&s->mon, "info registers", &e) < 0) {
+			if (s->mon.eof || e.code == EPIPE || e.code == ECONNRESET)
 				continue;   /* QEMU is quitting: the next poll says */
 			set_reason(s, "error: %s", e.msg);
 			error("while sampling: %s", e.msg);
@@ -1672,7 +1676,7 @@ static void print_report(struct sampler *s, const struct bucket *m, size_t nm,
 		       "requests, %llu ticks skipped while QEMU was behind; "
 		       "%lu samples of a halted CPU\n",
 		       (long long)s->nsamples, s->o.hz, (double)s->wall_ns / 1e9,
-		       s->qmp.spec, s->monitor_calls,
+		       s->mon.spec, s->monitor_calls,
 		       (unsigned long long)s->pace.missed, s->halted);
 	} else if (s->pipelined) {
 		printf("sample: %lld samples at %g Hz in %.3f s of guest running time "
@@ -1818,30 +1822,30 @@ static void install_signals(void)
 }
 
 /*
- * --method: monitor when asked, or by default when a QMP monitor is known
- * (--qmp, or the qemu-wrapper session's) and neither --callers nor --sync
- * wants the guest stopped; else interrupt stops.
+ * --method: monitor when asked, or by default when a human monitor is
+ * known (--monitor, or the qemu-wrapper session's) and neither --callers
+ * nor --sync wants the guest stopped; else interrupt stops.
  */
 static void choose_method(struct sampler *s, int timeout_s)
 {
-	const char *spec = s->o.qmp;
+	const char *spec = s->o.monitor;
 	struct kit_err e;
 
-	s->qmp.fd = -1;
-	if (!spec && s->have_sess && s->sess.qmp[0])
-		spec = s->sess.qmp;
+	s->mon.fd = -1;
+	if (!spec && s->have_sess && s->sess.monitor[0])
+		spec = s->sess.monitor;
 	if (s->o.method == METHOD_STOP ||
 	    (s->o.method == METHOD_AUTO && (!spec || s->o.callers || s->o.sync)))
 		return;
 	if (!spec) {
 		set_die_status(2);
-		die("--method=monitor needs QEMU's QMP monitor: --qmp unix:PATH "
-		    "(qemu -qmp unix:PATH,server=on,wait=off), or a qemu-wrapper "
+		die("--method=monitor needs QEMU's human monitor: --monitor unix:PATH "
+		    "(qemu -monitor unix:PATH,server=on,wait=off), or a qemu-wrapper "
 		    "session, which has one");
 	}
-	/* QEMU greets at once; a monitor with another client on it takes the
-	 * connection and says nothing until that one leaves: 2 s at most */
-	if (gc_qmp_open(&s->qmp, spec, timeout_s < 2 ? timeout_s * 1000 : 2000, &e) < 0) {
+	/* QEMU prompts at once; a monitor with another client on it takes
+	 * the connection and says nothing until that one leaves: 2 s at most */
+	if (gc_hmp_open(&s->mon, spec, timeout_s < 2 ? timeout_s * 1000 : 2000, &e) < 0) {
 		if (s->o.method == METHOD_MONITOR)
 			die("%s", e.msg);
 		warning("%s; sampling with interrupt stops instead", e.msg);
@@ -1860,7 +1864,7 @@ int gc_sample_main(int argc, char **argv)
 	size_t nmerged = 0;
 
 	memset(&s, 0, sizeof s);
-	s.qmp.fd = -1;
+	s.mon.fd = -1;
 	parse_opts(argc, argv, &s.o, &timeout_s);
 	if (!s.o.endpoint)
 		find_session(&s, timeout_s);
@@ -1889,7 +1893,7 @@ int gc_sample_main(int argc, char **argv)
 		run_monitor(&s);
 	else
 		run(&s);
-	gc_qmp_close(&s.qmp);
+	gc_hmp_close(&s.mon);
 	gc_target_close(s.t);
 	s.t = NULL;
 

@@ -121,33 +121,37 @@ teardown() { kill_tracked; }
 	[ ! -e "${ep#unix:}" ] || { echo "# socket left behind"; false; }
 }
 
-@test "the clients' QMP monitor: a socket in the private run directory, in the session; QEMU_WRAPPER_QMP=0 leaves it out" {
+@test "the clients' human monitor: a socket in the private run directory, in the session; QEMU_WRAPPER_MONITOR=0 leaves it out" {
 	start_wrapper "${BARE_GUEST[@]}"
 	wait_until 10 have_session "$WPID"
 	local ep sock
-	ep=$(session_get "$WPID" .qmp)
-	sock=$QEMU_WRAPPER_RUNDIR/$WPID.qmp.sock
-	[ "$ep" = "unix:$sock" ] || { echo "# qmp $ep"; false; }
+	ep=$(session_get "$WPID" .monitor)
+	sock=$QEMU_WRAPPER_RUNDIR/$WPID.mon.sock
+	[ "$ep" = "unix:$sock" ] || { echo "# monitor $ep"; false; }
 	[ -S "$sock" ]
-	# a QMP monitor, and the guest is still held there (prelaunch)
+	# QEMU's human monitor, and the guest is still held there (prelaunch)
 	run python3 - "$sock" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile('rwb')
-assert 'QMP' in json.loads(f.readline())
-f.write(b'{"execute":"qmp_capabilities"}\n{"execute":"query-status"}\n'); f.flush()
-f.readline(); print(json.loads(f.readline())['return']['status'])
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
+buf = b''
+while buf.count(b'(qemu) ') < 1: buf += s.recv(4096)
+s.sendall(b'info status\n')
+while buf.count(b'(qemu) ') < 2: buf += s.recv(4096)
+print(buf.decode().split('(qemu) ')[1].splitlines()[1].strip())
 PY
-	[ "$status" -eq 0 ] && [ "$output" = prelaunch ] || { echo "# $output"; false; }
-	jq -r '.argv[]' "$(session_file "$WPID")" | grep -qE '^socket,id=qwrap-cmon,fd=[0-9]+,server=on,wait=off$'
+	[ "$status" -eq 0 ] && [ "$output" = "VM status: paused (prelaunch)" ] || { echo "# $output"; false; }
+	jq -r '.argv[]' "$(session_file "$WPID")" >"$BATS_TEST_TMPDIR/argv"
+	grep -qE '^socket,id=qwrap-cmon,fd=[0-9]+,server=on,wait=off$' "$BATS_TEST_TMPDIR/argv"
+	grep -qx 'chardev=qwrap-cmon,mode=readline' "$BATS_TEST_TMPDIR/argv"
 	run gdb_batch "$(session_get "$WPID" .gdb)" kill
 	wait_until 10 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
 	[ ! -e "$sock" ] || { echo "# socket left behind"; false; }
 
 	rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
-	QEMU_WRAPPER_QMP=0 start_wrapper "${BARE_GUEST[@]}"
+	QEMU_WRAPPER_MONITOR=0 start_wrapper "${BARE_GUEST[@]}"
 	wait_until 10 have_session "$WPID"
-	[ "$(session_get "$WPID" .qmp)" = null ]
-	[ ! -e "$QEMU_WRAPPER_RUNDIR/$WPID.qmp.sock" ]
+	[ "$(session_get "$WPID" .monitor)" = null ]
+	[ ! -e "$QEMU_WRAPPER_RUNDIR/$WPID.mon.sock" ]
 }
 
 @test "QEMU_WRAPPER_GDB=unix:PATH in a directory others can enter is refused" {

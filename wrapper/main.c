@@ -27,7 +27,7 @@
  *   QEMU_WRAPPER_RUNDIR=DIR    where session files go
  *   QEMU_WRAPPER_LOG=FILE      one line per invocation and event
  *   QEMU_WRAPPER_QUIET=1       no notes on stderr
- *   QEMU_WRAPPER_QMP=0         no monitor socket for clients
+ *   QEMU_WRAPPER_MONITOR=0     no monitor socket for clients
  *
  * How it works.  classify.c reads the argv with a table of qemu's
  * argument-less options (checked against QEMU 7.2) and applies the rules in
@@ -35,10 +35,11 @@
  * itself and passes the fd to qemu (-chardev socket,fd=N), so no other
  * process can take the port in between; it also gives qemu a private QMP
  * monitor over a socketpair, and follows STOP/RESUME there to know when the
- * guest is paused for a debugger (supervise.c).  A second QMP monitor, a
+ * guest is paused for a debugger (supervise.c).  A human monitor (HMP), a
  * unix socket next to the session file (private directory, one client at a
  * time), is for gdbstub-client: "sample" reads the CPU state there without
- * stopping the guest.  qemu runs as a child so the
+ * stopping the guest.  Not QMP: QMP requests in flight when the guest
+ * powers off can hang QEMU 7.2 at exit (gdbstub-client/hmp.h).  qemu runs as a child so the
  * wrapper can hold back the manager's SIGTERM during such a pause.
  *
  * Where it breaks.  A signal sent to the whole process group (Ctrl-C on a
@@ -73,7 +74,7 @@ struct launch {
 	char gdb[512];           /* what a client connects to; "" = none */
 	bool gdb_added;
 	bool hold;
-	char qmp[4200];          /* "unix:PATH" of the clients' monitor, or "" */
+	char monitor[4200];      /* "unix:PATH" of the clients' monitor, or "" */
 	char session_path[4200];
 	bool quiet;
 };
@@ -138,7 +139,7 @@ static void write_session(struct wrap_supervisor *sv)
 		.qemu = l->qemu,
 		.gdb = l->gdb[0] ? l->gdb : NULL,
 		.gdb_added = l->gdb_added,
-		.qmp = l->qmp[0] ? l->qmp : NULL,
+		.monitor = l->monitor[0] ? l->monitor : NULL,
 		.hold = l->hold,
 		.argv = l->argv.v,
 		.li = &l->li,
@@ -192,7 +193,7 @@ static void add_append(struct launch *l, int argc, char **argv)
 }
 
 /*
- * The clients' QMP monitor: RUNDIR/PID.qmp.sock, listened on here and
+ * The clients' human monitor: RUNDIR/PID.mon.sock, listened on here and
  * handed to qemu like the gdbstub's socket.  A failure only loses the
  * monitor (logged, and said unless quiet): the guest still launches.
  * Returns the listening fd or -1.
@@ -206,7 +207,7 @@ static int client_monitor(struct launch *l, const char *rundir,
 	memset(ep, 0, sizeof *ep);
 	ep->transport = WRAP_UNIX;
 	ep->what = "monitor";
-	if ((size_t)snprintf(ep->path, sizeof ep->path, "%s/%ld.qmp.sock",
+	if ((size_t)snprintf(ep->path, sizeof ep->path, "%s/%ld.mon.sock",
 			     rundir, (long)getpid()) >= sizeof ep->path) {
 		wrap_log_event(&l->log, "no client monitor: run directory too long");
 		return -1;
@@ -222,10 +223,10 @@ static int client_monitor(struct launch *l, const char *rundir,
 	    strv_pushf(&l->argv, "socket,id=qwrap-cmon,fd=%d,server=on,wait=off",
 		       fd) < 0 ||
 	    strv_push(&l->argv, "-mon") < 0 ||
-	    strv_push(&l->argv, "chardev=qwrap-cmon,mode=control") < 0)
+	    strv_push(&l->argv, "chardev=qwrap-cmon,mode=readline") < 0)
 		die("out of memory");
-	snprintf(l->qmp, sizeof l->qmp, "unix:%s", ep->path);
-	wrap_log_event(&l->log, "client monitor %s", l->qmp);
+	snprintf(l->monitor, sizeof l->monitor, "unix:%s", ep->path);
+	wrap_log_event(&l->log, "client monitor %s", l->monitor);
 	return fd;
 }
 
@@ -235,8 +236,8 @@ static int launch(struct launch *l, int argc, char **argv)
 	struct wrap_endpoint ep;
 	struct kit_err err;
 	char rundir[4096];
-	struct wrap_endpoint qep;
-	int gdb_fd = -1, qmp[2] = { -1, -1 }, cqmp_fd = -1, i, wstatus, nkeep = 0;
+	struct wrap_endpoint mep;
+	int gdb_fd = -1, qmp[2] = { -1, -1 }, cmon_fd = -1, i, wstatus, nkeep = 0;
 	bool rundir_explicit = kit_rundir_is_explicit();
 	enum wrap_shield shield = shield_from_env();
 
@@ -314,8 +315,8 @@ static int launch(struct launch *l, int argc, char **argv)
 		    strv_push(&l->argv, "-mon") < 0 ||
 		    strv_push(&l->argv, "chardev=qwrap-qmp,mode=control") < 0)
 			die("out of memory");
-		if (!l->li.machine_none && env_true("QEMU_WRAPPER_QMP", true))
-			cqmp_fd = client_monitor(l, rundir, &qep);
+		if (!l->li.machine_none && env_true("QEMU_WRAPPER_MONITOR", true))
+			cmon_fd = client_monitor(l, rundir, &mep);
 	}
 
 	if (l->hold && !l->quiet)
@@ -339,8 +340,8 @@ static int launch(struct launch *l, int argc, char **argv)
 	sv.argv = l->argv.v;
 	if (gdb_fd >= 0)
 		sv.keep_fds[nkeep++] = gdb_fd;
-	if (cqmp_fd >= 0)
-		sv.keep_fds[nkeep++] = cqmp_fd;
+	if (cmon_fd >= 0)
+		sv.keep_fds[nkeep++] = cmon_fd;
 	sv.keep_fds[nkeep++] = qmp[1];
 	sv.keep_fds[nkeep] = -1;
 	sv.qmp_fd = qmp[0];
@@ -356,8 +357,8 @@ static int launch(struct launch *l, int argc, char **argv)
 	unlink(l->session_path);
 	if (l->gdb_added && ep.transport == WRAP_UNIX)
 		unlink(ep.path);
-	if (cqmp_fd >= 0)
-		unlink(qep.path);
+	if (cmon_fd >= 0)
+		unlink(mep.path);
 	if (wstatus == -1) {
 		set_die_status(126);
 		die("%s", err.msg);

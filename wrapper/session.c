@@ -40,7 +40,7 @@ static json_object *session_json(const struct wrap_session *s)
 	json_object_object_add(o, "qemu", json_object_new_string(s->qemu));
 	json_object_object_add(o, "gdb", str_or_null(s->gdb));
 	json_object_object_add(o, "gdb_added", json_object_new_boolean(s->gdb_added));
-	json_object_object_add(o, "qmp", str_or_null(s->qmp));
+	json_object_object_add(o, "monitor", str_or_null(s->monitor));
 	json_object_object_add(o, "hold", json_object_new_boolean(s->hold));
 	json_object_object_add(o, "kernel", str_or_null(s->li->kernel));
 	json_object_object_add(o, "initrd", str_or_null(s->li->initrd));

@@ -141,7 +141,7 @@ struct wrap_session {
 	const char *qemu;             /* path of the real qemu */
 	const char *gdb;              /* endpoint a client connects to, or NULL */
 	bool gdb_added;               /* the wrapper added it (else the user's) */
-	const char *qmp;              /* "unix:PATH" of the clients' QMP, or NULL */
+	const char *monitor;          /* "unix:PATH" of the clients' monitor, or NULL */
 	bool hold;                    /* the guest starts paused (-S) */
 	char *const *argv;            /* the full real argv, NULL-terminated */
 	const struct wrap_launch_info *li;
