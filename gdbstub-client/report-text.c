@@ -304,8 +304,10 @@ static int samples_single(const struct prof_profile *p,
 	qsort(v, p->samples.n, sizeof *v, by_count);
 	if (top > p->samples.n)
 		top = p->samples.n;
-	fprintf(out, "\nSamples: %lld at %g Hz (%.2f s of guest time); top %zu\n",
-		(long long)total, rate, (double)total / rate, top);
+	fprintf(out, "\nSamples: %lld at %g Hz (%.2f s of guest time)%s; top %zu\n",
+		(long long)total, rate, (double)total / rate,
+		p->samples.method && !strcmp(p->samples.method, "monitor") ?
+		", read through QEMU's monitor (guest not stopped)" : "", top);
 	fprintf(out, "  %4s %7s %7s %10s  %s\n", "rank", "count", "%",
 		"est. (ms)", "where");
 	for (i = 0; i < top; i++) {

@@ -317,7 +317,7 @@ struct opts {
 	size_t top;
 	bool callers;          /* --callers: a stack read per kernel sample */
 	bool sync;             /* --sync: wait for each stop, then read */
-	enum { METHOD_AUTO, METHOD_STOP, METHOD_MONITOR } method;
+	enum { METHOD_STOP, METHOD_MONITOR } method;
 	const char *monitor;   /* --monitor SPEC: QEMU's human monitor */
 };
 
@@ -383,8 +383,7 @@ struct sampler {
 	bool trace;              /* GDBSTUB_SAMPLE_TRACE: one line per sample */
 	struct gc_hmp mon;       /* method monitor: the human monitor */
 	bool via_monitor;        /* samples read through QMP, guest not stopped */
-	unsigned outstanding;    /* method monitor: commands without a reply */
-	unsigned long halted;    /* method monitor: samples of a halted CPU */
+	struct mon_state *ms;    /* method monitor: answers awaited, CS cache */
 	bool pipelined;          /* one write per sample (see gc_tick_prepare) */
 	bool unread;             /* pipelined: a batch's replies not read yet */
 	bool ending;             /* pipelined: end at the next tick */
@@ -437,7 +436,7 @@ static void usage(int status)
 		"                             [--kernel FILE] [--hz N] [--duration SEC | --until-exit]\n"
 		"                             [-o FILE.json] [--top N] [--folded FILE|-] [--timeout SEC]\n"
 		"                             [--callers] [--sync]\n"
-		"                             [--method=auto|stop|monitor] [--monitor unix:PATH|HOST:PORT]\n");
+		"                             [--method=stop|monitor] [--monitor unix:PATH|HOST:PORT]\n");
 	exit(status);
 }
 
@@ -457,6 +456,7 @@ static double parse_num(const char *opt, const char *v, double min)
 
 static void parse_opts(int argc, char **argv, struct opts *o, int *timeout_s)
 {
+	bool method_set = false;
 	int i;
 
 	memset(o, 0, sizeof *o);
@@ -493,12 +493,10 @@ static void parse_opts(int argc, char **argv, struct opts *o, int *timeout_s)
 			o->callers = true;
 		else if (!strcmp(a, "--sync"))
 			o->sync = true;
-		else if (!strcmp(a, "--method=auto"))
-			o->method = METHOD_AUTO;
 		else if (!strcmp(a, "--method=stop"))
-			o->method = METHOD_STOP;
+			o->method = METHOD_STOP, method_set = true;
 		else if (!strcmp(a, "--method=monitor"))
-			o->method = METHOD_MONITOR;
+			o->method = METHOD_MONITOR, method_set = true;
 		else if (!strcmp(a, "--monitor") && has)
 			o->monitor = argv[++i];
 		else if (!strcmp(a, "--timeout") && has)
@@ -517,6 +515,9 @@ static void parse_opts(int argc, char **argv, struct opts *o, int *timeout_s)
 		set_die_status(2);
 		die("--hz %g is more than 100000", o->hz);
 	}
+	/* naming a monitor asks for it, unless --method=stop says otherwise */
+	if (o->monitor && !method_set)
+		o->method = METHOD_MONITOR;
 	if (o->method == METHOD_MONITOR && (o->callers || o->sync)) {
 		set_die_status(2);
 		die("--method=monitor reads no stack and has no --sync: it never "
@@ -925,22 +926,17 @@ static int attribute(struct sampler *s, const struct regs *r, bool stopped,
 	return 0;
 }
 
-/* A sample read through the monitor: "info registers" has CS's
- * descriptor cache and the CPL, so no lookup is needed. */
-static int attribute_state(struct sampler *s, const struct x86_cpu_state *st,
-			   struct kit_err *err)
+/* A sample read through the monitor: its linear pc ("p $pc" is rip plus
+ * CS base), and the mode, paging and CPL its CS selector had at the last
+ * "info registers". */
+static int attribute_linear(struct sampler *s, uint64_t pc, enum x86_mode mode,
+			    bool paging, unsigned cpl, struct kit_err *err)
 {
-	enum x86_mode mode = x86_mode_derive(st->cr0, st->efer, st->eflags,
-					     &st->segs.cs);
-	uint64_t addr = x86_linear(mode, &st->segs.cs, st->ip);
 	struct gc_where w;
 
-	gc_sample_attribute(&s->layout, s->syms, addr, mode,
-			    (st->cr0 & X86_CR0_PG) != 0, st->cpl, &w);
-	if (add_bucket(s, mode, &w, NULL, addr) < 0)
+	gc_sample_attribute(&s->layout, s->syms, pc, mode, paging, cpl, &w);
+	if (add_bucket(s, mode, &w, NULL, pc) < 0)
 		return kit_seterr(err, ENOMEM, "out of memory");
-	if (st->halted)
-		s->halted++;
 	s->nsamples++;
 	return 0;
 }
@@ -1443,37 +1439,236 @@ static int run(struct sampler *s)
 	return 0;
 }
 
-/* Monitor replies in flight at most: more would only queue in QEMU. */
-#define MONITOR_MAX_OUTSTANDING 2
+/*
+ * The monitor method's bookkeeping.  Each tick asks "p $pc" and "p $cs"
+ * (a few microseconds of QEMU's main loop each); the mode, paging and CPL
+ * come from "info registers", asked only when a CS selector shows up that
+ * the cache does not know, and every MON_REFRESH_EVERY samples (paging or
+ * EFER may change under the same selector).  "info registers" holds QEMU's
+ * big lock ~10x longer (it formats every register, FPU and SSE included):
+ * asked at every tick, the vCPU's port I/O waits for it often enough that
+ * Linux's fast PIT calibration fails (measured: 3 of 3 boots fell back to
+ * the HPET calibration, 0 of 3 with "p $pc").
+ */
+#define MON_MAX_TICKS 2          /* ticks in flight at most */
+#define MON_REFRESH_EVERY 512
+#define MON_CACHE 16
+#define MON_PENDING 64
+
+enum mon_answer { ANS_PC, ANS_CS, ANS_REGS };
+
+struct mon_state {
+	unsigned char expect[256];   /* answers awaited, in order (a ring) */
+	unsigned head, tail;
+	uint64_t pc;                 /* the tick whose "p $cs" is awaited */
+	struct { uint64_t pc; uint16_t cs; } pending[MON_PENDING];
+	size_t npending;             /* samples waiting for "info registers" */
+	bool want_regs, regs_asked;
+	unsigned long since_regs;
+	struct {
+		uint16_t sel;
+		enum x86_mode mode;
+		bool paging;
+	} cache[MON_CACHE];
+	size_t ncache;
+	uint64_t pe_lma;             /* CR0.PE | EFER.LMA of the cache */
+	struct x86_cpu_state last;   /* the last "info registers" */
+	bool have_last;
+	unsigned long regs_reads;
+};
+
+static unsigned mon_ticks_out(const struct mon_state *m)
+{
+	unsigned n = 0, i;
+
+	for (i = m->head; i != m->tail; i = (i + 1) % sizeof m->expect)
+		n += m->expect[i] == ANS_CS;
+	return n;
+}
+
+static int mon_ask(struct sampler *s, const char *cmd, enum mon_answer a,
+		   struct kit_err *err)
+{
+	struct mon_state *m = s->ms;
+
+	if ((m->tail + 1) % sizeof m->expect == m->head)
+		return kit_seterr(err, EOVERFLOW, "QEMU monitor %s: too many "
+				  "questions unanswered", s->mon.spec);
+	if (gc_hmp_send(&s->mon, cmd, err) < 0)
+		return -1;
+	m->expect[m->tail] = (unsigned char)a;
+	m->tail = (m->tail + 1) % sizeof m->expect;
+	s->monitor_calls++;
+	return 0;
+}
+
+/* CPL and mode of selector cs by the cache; false when it is not there. */
+static bool mon_lookup(const struct mon_state *m, uint16_t cs, enum x86_mode *mode,
+		       bool *paging, unsigned *cpl)
+{
+	size_t i;
+
+	for (i = 0; i < m->ncache; i++)
+		if (m->cache[i].sel == cs) {
+			*mode = m->cache[i].mode;
+			*paging = m->cache[i].paging;
+			*cpl = x86_mode_is_segmented(*mode) ?
+			       (*mode == X86_MODE_V86 ? 3 : 0) : (unsigned)(cs & 3);
+			return true;
+		}
+	return false;
+}
+
+/* What "info registers" said: the cache for its CS, then the samples that
+ * waited for it (a selector still unknown: the mode of now, flat). */
+static int mon_regs(struct sampler *s, const struct x86_cpu_state *st,
+		    struct kit_err *err)
+{
+	struct mon_state *m = s->ms;
+	uint64_t pe_lma = (st->cr0 & X86_CR0_PE) | (st->efer & X86_EFER_LMA);
+	enum x86_mode mode = x86_mode_derive(st->cr0, st->efer, st->eflags,
+					     &st->segs.cs);
+	size_t i;
+
+	if (pe_lma != m->pe_lma)
+		m->ncache = 0;   /* a mode switch: the selectors mean other things */
+	m->pe_lma = pe_lma;
+	for (i = 0; i < m->ncache && m->cache[i].sel != st->segs.cs.sel; i++)
+		;
+	if (i == MON_CACHE)
+		i = m->ncache = 0;   /* firmware cycling through selectors */
+	if (i == m->ncache)
+		m->ncache++;
+	m->cache[i].sel = st->segs.cs.sel;
+	m->cache[i].mode = mode;
+	m->cache[i].paging = (st->cr0 & X86_CR0_PG) != 0;
+	m->last = *st;
+	m->have_last = true;
+	m->regs_reads++;
+	for (i = 0; i < m->npending; i++) {
+		enum x86_mode pm;
+		bool paging;
+		unsigned cpl;
+
+		if (!mon_lookup(m, m->pending[i].cs, &pm, &paging, &cpl)) {
+			pm = x86_mode_derive(st->cr0, st->efer, st->eflags, NULL);
+			paging = (st->cr0 & X86_CR0_PG) != 0;
+			cpl = x86_mode_is_segmented(pm) ? 0 : (unsigned)(m->pending[i].cs & 3);
+		}
+		if (attribute_linear(s, m->pending[i].pc, pm, paging, cpl, err) < 0)
+			return -1;
+	}
+	m->npending = 0;
+	return 0;
+}
+
+/* The value an HMP "print" answered: the last line ("0xfffffff0", or "0"),
+ * after the echo of the command. */
+static bool hmp_value(const char *text, uint64_t *v)
+{
+	const char *end = text + strlen(text), *line;
+	char *stop;
+
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	for (line = end; line > text && line[-1] != '\n'; line--)
+		;
+	/* "%#lx": 0 prints as "0" */
+	if (end - line == 1 && line[0] == '0') {
+		*v = 0;
+		return true;
+	}
+	if (end - line < 3 || line[0] != '0' || line[1] != 'x')
+		return false;
+	*v = strtoull(line, &stop, 16);
+	return stop == end;
+}
 
 /* Take the monitor's answers read so far.  0, or -1 with err filled. */
 static int monitor_replies(struct sampler *s, struct kit_err *err)
 {
+	struct mon_state *m = s->ms;
 	char *text;
 	int rc;
 
 	while ((rc = gc_hmp_take(&s->mon, &text, err)) == 1) {
+		enum mon_answer a;
 		struct x86_cpu_state st;
+		uint64_t v = 0;
+		bool good;
 
-		if (s->outstanding)
-			s->outstanding--;
-		if (x86_parse_cpu_state(text, &st) < 0) {
+		if (m->head == m->tail) {
+			free(text);   /* not ours: nothing asked */
+			continue;
+		}
+		a = (enum mon_answer)m->expect[m->head];
+		m->head = (m->head + 1) % sizeof m->expect;
+		good = a == ANS_REGS ? x86_parse_cpu_state(text, &st) == 0
+				     : hmp_value(text, &v);
+		if (!good) {
 			char *nl, *line = text;
 
 			/* the first line is our command, echoed */
 			if ((nl = strchr(line, '\n')) && nl[1])
 				line = nl + 1;
 			line[strcspn(line, "\r\n")] = '\0';
-			kit_seterr(err, EPROTO, "QEMU monitor %s: info registers gave no "
-				   "CPU state: '%.80s'", s->mon.spec, line);
+			kit_seterr(err, EPROTO, "QEMU monitor %s: %s gave no %s: '%.80s'",
+				   s->mon.spec, a == ANS_REGS ? "info registers" :
+				   a == ANS_PC ? "p $pc" : "p $cs",
+				   a == ANS_REGS ? "CPU state" : "value", line);
 			free(text);
 			return -1;
 		}
 		free(text);
-		if (attribute_state(s, &st, err) < 0)
-			return -1;
+		if (a == ANS_PC) {
+			m->pc = v;
+		} else if (a == ANS_CS) {
+			enum x86_mode mode;
+			bool paging;
+			unsigned cpl;
+
+			if (mon_lookup(m, (uint16_t)v, &mode, &paging, &cpl) &&
+			    m->since_regs < MON_REFRESH_EVERY) {
+				m->since_regs++;
+				if (attribute_linear(s, m->pc, mode, paging, cpl, err) < 0)
+					return -1;
+			} else if (m->npending < MON_PENDING) {
+				m->pending[m->npending].pc = m->pc;
+				m->pending[m->npending].cs = (uint16_t)v;
+				m->npending++;
+				m->want_regs = true;
+			} else {
+				s->pace.missed++;   /* cannot happen: regs come first */
+			}
+		} else {
+			m->regs_asked = false;
+			m->since_regs = 0;
+			if (mon_regs(s, &st, err) < 0)
+				return -1;
+		}
 	}
 	return rc;
+}
+
+/* One tick: "p $pc", "p $cs", and "info registers" when wanted. */
+static int monitor_tick(struct sampler *s, struct kit_err *err)
+{
+	struct mon_state *m = s->ms;
+
+	if (mon_ticks_out(m) >= MON_MAX_TICKS) {
+		s->pace.missed++;   /* QEMU is behind: skip this tick */
+		return 0;
+	}
+	if (mon_ask(s, "p $pc", ANS_PC, err) < 0 ||
+	    mon_ask(s, "p $cs", ANS_CS, err) < 0)
+		return -1;
+	if ((m->want_regs || !m->have_last) && !m->regs_asked) {
+		if (mon_ask(s, "info registers", ANS_REGS, err) < 0)
+			return -1;
+		m->regs_asked = true;
+		m->want_regs = false;
+	}
+	return 0;
 }
 
 /*
@@ -1492,6 +1687,8 @@ static int run_monitor(struct sampler *s)
 	bool gone = false;
 
 	gc_pace_init(&s->pace, s->o.hz);
+	if (!(s->ms = calloc(1, sizeof *s->ms)))
+		return error("out of memory");
 	if (gc_continue(s->t, &e) < 0)
 		return error("cannot resume the guest: %s", e.msg);
 	t_start = t_last = now_ns();
@@ -1566,19 +1763,13 @@ static int run_monitor(struct sampler *s)
 			continue;
 		gc_pace_ran(&s->pace, t_now - t_last);
 		t_last = t_now;
-		if (s->outstanding >= MONITOR_MAX_OUTSTANDING) {
-			s->pace.missed++;   /* QEMU is behind: skip this tick */
-			continue;
-		}
-		if (gc_hmp_send(&s->mon, "info registers", &e) < 0) {
+		if (monitor_tick(s, &e) < 0) {
 			if (s->mon.eof || e.code == EPIPE || e.code == ECONNRESET)
 				continue;   /* QEMU is quitting: the next poll says */
 			set_reason(s, "error: %s", e.msg);
 			error("while sampling: %s", e.msg);
 			break;
 		}
-		s->outstanding++;
-		s->monitor_calls++;
 	}
 	t_now = now_ns();
 	s->wall_ns = t_now - t_start;
@@ -1673,11 +1864,11 @@ static void print_report(struct sampler *s, const struct bucket *m, size_t nm,
 	if (s->via_monitor) {
 		printf("sample: %lld samples at %g Hz in %.3f s (wall, the guest "
 		       "never stopped); read through the QEMU monitor %s: %lu "
-		       "requests, %llu ticks skipped while QEMU was behind; "
-		       "%lu samples of a halted CPU\n",
+		       "commands (%lu info registers), %llu ticks skipped while "
+		       "QEMU was behind\n",
 		       (long long)s->nsamples, s->o.hz, (double)s->wall_ns / 1e9,
-		       s->mon.spec, s->monitor_calls,
-		       (unsigned long long)s->pace.missed, s->halted);
+		       s->mon.spec, s->monitor_calls, s->ms ? s->ms->regs_reads : 0,
+		       (unsigned long long)s->pace.missed);
 	} else if (s->pipelined) {
 		printf("sample: %lld samples at %g Hz in %.3f s of guest running time "
 		       "(%.3f s wall); pipelined: one write per sample, the client "
@@ -1822,9 +2013,11 @@ static void install_signals(void)
 }
 
 /*
- * --method: monitor when asked, or by default when a human monitor is
- * known (--monitor, or the qemu-wrapper session's) and neither --callers
- * nor --sync wants the guest stopped; else interrupt stops.
+ * --method=monitor: the human monitor named by --monitor, or the
+ * qemu-wrapper session's.  Interrupt stops stay the default: a stop
+ * freezes the guest's clocks, so the guest cannot tell it was sampled,
+ * while the monitor's answers take QEMU's big lock with the guest's clocks
+ * running (docs/gdbstub-client.md, "sample").
  */
 static void choose_method(struct sampler *s, int timeout_s)
 {
@@ -1832,11 +2025,10 @@ static void choose_method(struct sampler *s, int timeout_s)
 	struct kit_err e;
 
 	s->mon.fd = -1;
+	if (s->o.method != METHOD_MONITOR)
+		return;
 	if (!spec && s->have_sess && s->sess.monitor[0])
 		spec = s->sess.monitor;
-	if (s->o.method == METHOD_STOP ||
-	    (s->o.method == METHOD_AUTO && (!spec || s->o.callers || s->o.sync)))
-		return;
 	if (!spec) {
 		set_die_status(2);
 		die("--method=monitor needs QEMU's human monitor: --monitor unix:PATH "
@@ -1845,12 +2037,8 @@ static void choose_method(struct sampler *s, int timeout_s)
 	}
 	/* QEMU prompts at once; a monitor with another client on it takes
 	 * the connection and says nothing until that one leaves: 2 s at most */
-	if (gc_hmp_open(&s->mon, spec, timeout_s < 2 ? timeout_s * 1000 : 2000, &e) < 0) {
-		if (s->o.method == METHOD_MONITOR)
-			die("%s", e.msg);
-		warning("%s; sampling with interrupt stops instead", e.msg);
-		return;
-	}
+	if (gc_hmp_open(&s->mon, spec, timeout_s < 2 ? timeout_s * 1000 : 2000, &e) < 0)
+		die("%s", e.msg);
 	s->via_monitor = true;
 }
 
@@ -1917,6 +2105,7 @@ int gc_sample_main(int argc, char **argv)
 	free(s.b);
 	free(s.stops);
 	free(s.client_ns);
+	free(s.ms);
 	rsp_buf_free(&s.batch);
 	ksym_free(s.syms);
 	close(sig_pipe[0]);

@@ -131,19 +131,24 @@ frame_count() {
 	[[ "$output" =~ ^true.1000.true.true.[0-9]+.true.true$ ]] || { echo "# json: $output"; false; }
 }
 
-@test "a guest spinning at 0x7c00 (already running): --duration 2 says >= 95 % at 0x7c00, through the monitor (default) and with stops" {
+@test "a guest spinning at 0x7c00 (already running): --duration 2 says >= 95 % at 0x7c00, with stops (default) and through the monitor" {
 	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
 	export QEMU_WRAPPER_HOLD=0
 	start_wrapper "${BARE_GUEST[@]}" \
 		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
 	wait_until 10 sessions_at_least 1
 	local t0 top method
-	for method in auto stop; do
+	for method in default monitor; do
 		t0=$SECONDS
-		sample --latest --duration 2 --method=$method --folded "$BATS_TEST_TMPDIR/f.txt" \
-			-o "$BATS_TEST_TMPDIR/$method.json"
+		if [ "$method" = default ]; then
+			sample --latest --duration 2 --folded "$BATS_TEST_TMPDIR/f.txt" \
+				-o "$BATS_TEST_TMPDIR/$method.json"
+		else
+			sample --latest --duration 2 --method=monitor --folded "$BATS_TEST_TMPDIR/f.txt" \
+				-o "$BATS_TEST_TMPDIR/$method.json"
+		fi
 		[ "$status" -eq 0 ] || { echo "# $method: status $status:"; echo "$output"; false; }
-		if [ "$method" = auto ]; then
+		if [ "$method" = monitor ]; then
 			# the session has the wrapper's human monitor: the CPU state
 			# is read there, the guest never stopped
 			expect_line '^sample: [0-9]+ samples at 1000 Hz in [0-9.]+ s \(wall, the guest never stopped\); read through the QEMU monitor unix:'
@@ -162,7 +167,7 @@ frame_count() {
 		proc_alive "$(session_get "$WPID" .qemu_pid)"
 	done
 	if have_jsonschema; then
-		validate "$BATS_TEST_TMPDIR/auto.json" "$BATS_TEST_TMPDIR/stop.json"
+		validate "$BATS_TEST_TMPDIR/default.json" "$BATS_TEST_TMPDIR/monitor.json"
 	fi
 }
 
@@ -201,7 +206,7 @@ frame_count() {
 	[ "$good" -eq 2 ] || skip "host too loaded: only $good of $run boots kept their ticks"
 }
 
-@test "--monitor for a plain qemu; a monitor that is missing, QMP or silent is an error, or a fallback to stops by default" {
+@test "--monitor for a plain qemu; a monitor that is missing, QMP or silent is an error" {
 	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
 	PORT=$(free_port)
 	local q=$BATS_TEST_TMPDIR/m.sock qmp=$BATS_TEST_TMPDIR/q.sock
@@ -244,10 +249,9 @@ while True:
 	sample "127.0.0.1:$PORT" --method=monitor --monitor "unix:$BATS_TEST_TMPDIR/bad.sock" --duration 1
 	[ "$status" -eq 1 ]
 	expect_line "unix:$BATS_TEST_TMPDIR/bad.sock: no prompt within 2000 ms"
-	# by default a monitor that fails is only a warning: interrupt stops
-	sample "127.0.0.1:$PORT" --monitor "unix:$qmp" --duration 1
+	# --method=stop wins over a --monitor
+	sample "127.0.0.1:$PORT" --monitor "unix:$qmp" --method=stop --duration 1
 	[ "$status" -eq 0 ] || { echo "# status $status:"; echo "$output"; false; }
-	expect_line 'is a QMP monitor: .*; sampling with interrupt stops instead'
 	expect_line 'pipelined: one write per sample'
 }
 
@@ -340,7 +344,7 @@ while True:
 	sample --help
 	[ "$status" -eq 0 ]
 	expect_line '^usage: gdbstub-client sample'
-	expect_line 'method=auto\|stop\|monitor'
+	expect_line 'method=stop\|monitor'
 	sample --method=monitor --callers 127.0.0.1:1
 	[ "$status" -eq 2 ]
 	expect_line 'method=monitor reads no stack'
