@@ -1708,6 +1708,7 @@ static int run_monitor(struct sampler *s)
 		pf[1].events = POLLIN;
 		pf[2].fd = sig_pipe[0];
 		pf[2].events = POLLIN;
+		pf[0].revents = pf[1].revents = pf[2].revents = 0;
 		n = s->t->c->rpos < s->t->c->rlen ? 1 : ppoll(pf, 3, &ts, NULL);
 		if (n < 0 && errno != EINTR) {
 			set_reason(s, "error: poll: %s", strerror(errno));
