@@ -169,6 +169,13 @@ frame_count() {
 	if have_jsonschema; then
 		validate "$BATS_TEST_TMPDIR/default.json" "$BATS_TEST_TMPDIR/monitor.json"
 	fi
+	# the text report says how the samples were read
+	run "$KIT/gdbstub-client/boot-report" report "$BATS_TEST_TMPDIR/monitor.json"
+	[ "$status" -eq 0 ]
+	expect_line "^Samples: [0-9]+ at 1000 Hz \([0-9.]+ s of guest time\), read through QEMU's monitor \(guest not stopped\); top "
+	run "$KIT/gdbstub-client/boot-report" report "$BATS_TEST_TMPDIR/default.json"
+	[ "$status" -eq 0 ]
+	expect_line "^Samples: [0-9]+ at 1000 Hz \([0-9.]+ s of guest time\); top "
 }
 
 @test "--method=monitor: the test guest's 69 ms of spins come out as about 69 samples a boot" {
