@@ -1,7 +1,7 @@
 /*
  * hmp.h: a small client of QEMU's human monitor (HMP), for what the
  * gdbstub cannot do without stopping the guest.  "sample --method=monitor"
- * sends "info registers" at each tick: QEMU answers from its main loop
+ * sends "p $pc" and "p $cs" at each tick: QEMU answers from its main loop
  * while the vCPU runs on (no vm_stop, unlike a gdbstub interrupt).
  *
  * Why HMP and not QMP: with QMP requests flowing when the guest powers

@@ -382,7 +382,7 @@ struct sampler {
 
 	bool trace;              /* GDBSTUB_SAMPLE_TRACE: one line per sample */
 	struct gc_hmp mon;       /* method monitor: the human monitor */
-	bool via_monitor;        /* samples read through QMP, guest not stopped */
+	bool via_monitor;        /* samples read through HMP, guest not stopped */
 	struct mon_state *ms;    /* method monitor: answers awaited, CS cache */
 	bool pipelined;          /* one write per sample (see gc_tick_prepare) */
 	bool unread;             /* pipelined: a batch's replies not read yet */
@@ -627,20 +627,59 @@ static void quickack(struct sampler *s)
 
 static int monitor(struct sampler *s, const char *cmd, struct rsp_buf *out);
 
+/* The CS descriptor cache (both methods): CS selector -> descriptor from
+ * "info registers".  The cached descriptor of sel, or NULL. */
+static const struct x86_seg *cs_cached(const struct sampler *s, uint16_t sel)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncs; i++)
+		if (s->cs_cache[i].sel == sel)
+			return &s->cs_cache[i].seg;
+	return NULL;
+}
+
+static void cs_remember(struct sampler *s, const struct x86_seg *seg)
+{
+	struct cs_cache_ent *c = NULL;
+	size_t i;
+
+	for (i = 0; i < s->ncs && !c; i++)
+		if (s->cs_cache[i].sel == seg->sel)
+			c = &s->cs_cache[i];
+	if (!c) {
+		if (s->ncs == CS_CACHE_MAX)
+			s->ncs = 0;   /* a firmware that cycles through selectors */
+		c = &s->cs_cache[s->ncs++];
+	}
+	c->sel = seg->sel;
+	c->seg = *seg;
+}
+
+/* A change of CR0.PE or EFER.LMA empties the cache: a mode switch, a new
+ * GDT is likely. */
+static void cs_mode(struct sampler *s, uint64_t cr0, uint64_t efer)
+{
+	uint64_t pe_lma = (cr0 & X86_CR0_PE) | (efer & X86_EFER_LMA);
+
+	if (pe_lma != s->last_pe_lma)
+		s->ncs = 0;
+	s->last_pe_lma = pe_lma;
+}
+
 /* The CS descriptor for sel in protected/compatibility mode, from the
  * cache or "info registers".  false when the monitor cannot say. */
 static bool cs_descriptor(struct sampler *s, uint16_t sel, struct x86_seg *out)
 {
+	const struct x86_seg *c = cs_cached(s, sel);
 	struct rsp_buf text = RSP_BUF_INIT;
 	struct x86_segs segs;
-	size_t i;
 	int rc;
 
-	for (i = 0; i < s->ncs; i++)
-		if (s->cs_cache[i].sel == sel) {
-			*out = s->cs_cache[i].seg;
-			return true;
-		}
+	if (c) {
+		*out = *c;
+		return true;
+	}
 	if (!s->t->have_monitor)
 		return false;
 	memset(&segs, 0, sizeof segs);
@@ -653,11 +692,7 @@ static bool cs_descriptor(struct sampler *s, uint16_t sel, struct x86_seg *out)
 	rsp_buf_free(&text);
 	if (!segs.cs.valid || segs.cs.sel != sel)
 		return false;
-	if (s->ncs == CS_CACHE_MAX)
-		s->ncs = 0;   /* a firmware that cycles through selectors */
-	s->cs_cache[s->ncs].sel = sel;
-	s->cs_cache[s->ncs].seg = segs.cs;
-	s->ncs++;
+	cs_remember(s, &segs.cs);
 	*out = segs.cs;
 	return true;
 }
@@ -874,17 +909,13 @@ static const char *stack_caller(struct sampler *s, enum x86_mode mode,
 static bool cs_known(struct sampler *s, const struct regs *r)
 {
 	uint64_t pe_lma = (r->cr0 & X86_CR0_PE) | (r->efer & X86_EFER_LMA);
-	size_t i;
 
 	if (pe_lma != s->last_pe_lma)
 		return !(r->cr0 & X86_CR0_PE);   /* the cache will be emptied */
 	if (!(r->cr0 & X86_CR0_PE) ||
 	    ((r->eflags & X86_EFLAGS_VM) && !(r->efer & X86_EFER_LMA)))
 		return true;
-	for (i = 0; i < s->ncs; i++)
-		if (s->cs_cache[i].sel == (uint16_t)r->cs)
-			return true;
-	return !s->t->have_monitor;
+	return cs_cached(s, (uint16_t)r->cs) || !s->t->have_monitor;
 }
 
 /*
@@ -895,7 +926,7 @@ static bool cs_known(struct sampler *s, const struct regs *r)
 static int attribute(struct sampler *s, const struct regs *r, bool stopped,
 		     struct kit_err *err)
 {
-	uint64_t addr, pe_lma;
+	uint64_t addr;
 	struct x86_seg seg;
 	enum x86_mode mode;
 	struct gc_where w;
@@ -904,10 +935,7 @@ static int attribute(struct sampler *s, const struct regs *r, bool stopped,
 
 	memset(&seg, 0, sizeof seg);
 	seg.sel = (uint16_t)r->cs;
-	pe_lma = (r->cr0 & X86_CR0_PE) | (r->efer & X86_EFER_LMA);
-	if (pe_lma != s->last_pe_lma)
-		s->ncs = 0;   /* a mode switch: a new GDT is likely */
-	s->last_pe_lma = pe_lma;
+	cs_mode(s, r->cr0, r->efer);
 	if ((r->cr0 & X86_CR0_PE) &&
 	    !((r->eflags & X86_EFLAGS_VM) && !(r->efer & X86_EFER_LMA)))
 		(void)cs_descriptor(s, (uint16_t)r->cs, &seg);
@@ -927,14 +955,20 @@ static int attribute(struct sampler *s, const struct regs *r, bool stopped,
 }
 
 /* A sample read through the monitor: its linear pc ("p $pc" is rip plus
- * CS base), and the mode, paging and CPL its CS selector had at the last
- * "info registers". */
-static int attribute_linear(struct sampler *s, uint64_t pc, enum x86_mode mode,
-			    bool paging, unsigned cpl, struct kit_err *err)
+ * CS base) and CS selector; the mode from the control registers of the
+ * last "info registers" (st) and the selector's descriptor (NULL when not
+ * known: flat). */
+static int attribute_linear(struct sampler *s, uint64_t pc, uint16_t cs,
+			    const struct x86_cpu_state *st,
+			    const struct x86_seg *seg, struct kit_err *err)
 {
+	enum x86_mode mode = x86_mode_derive(st->cr0, st->efer, st->eflags, seg);
+	unsigned cpl = x86_mode_is_segmented(mode) ? (mode == X86_MODE_V86 ? 3 : 0)
+						   : (unsigned)(cs & 3);
 	struct gc_where w;
 
-	gc_sample_attribute(&s->layout, s->syms, pc, mode, paging, cpl, &w);
+	gc_sample_attribute(&s->layout, s->syms, pc, mode,
+			    (st->cr0 & X86_CR0_PG) != 0, cpl, &w);
 	if (add_bucket(s, mode, &w, NULL, pc) < 0)
 		return kit_seterr(err, ENOMEM, "out of memory");
 	s->nsamples++;
@@ -1442,17 +1476,18 @@ static int run(struct sampler *s)
 /*
  * The monitor method's bookkeeping.  Each tick asks "p $pc" and "p $cs"
  * (a few microseconds of QEMU's main loop each); the mode, paging and CPL
- * come from "info registers", asked only when a CS selector shows up that
- * the cache does not know, and every MON_REFRESH_EVERY samples (paging or
- * EFER may change under the same selector).  "info registers" holds QEMU's
- * big lock ~10x longer (it formats every register, FPU and SSE included):
- * asked at every tick, the vCPU's port I/O waits for it often enough that
- * Linux's fast PIT calibration fails (measured: 3 of 3 boots fell back to
- * the HPET calibration, 0 of 3 with "p $pc").
+ * come from the control registers of the last "info registers" and the
+ * selector's descriptor in the CS cache (shared with the stop method),
+ * asked only when a CS selector shows up that the cache does not know, and
+ * every MON_REFRESH_EVERY samples (paging or EFER may change under the
+ * same selector).  "info registers" holds QEMU's big lock much longer (it
+ * formats every register, FPU and SSE included): asked at every tick,
+ * Linux's fast PIT calibration failed in 3 of 3 boots (its PIT reads wait
+ * for the lock); with the two "p" per tick in 2 of 10 (Python client) and
+ * 5 of 6 (bench/sample-methods), against 0 without a debugger.
  */
 #define MON_MAX_TICKS 2          /* ticks in flight at most */
 #define MON_REFRESH_EVERY 512
-#define MON_CACHE 16
 #define MON_PENDING 64
 
 enum mon_answer { ANS_PC, ANS_CS, ANS_REGS };
@@ -1465,13 +1500,6 @@ struct mon_state {
 	size_t npending;             /* samples waiting for "info registers" */
 	bool want_regs, regs_asked;
 	unsigned long since_regs;
-	struct {
-		uint16_t sel;
-		enum x86_mode mode;
-		bool paging;
-	} cache[MON_CACHE];
-	size_t ncache;
-	uint64_t pe_lma;             /* CR0.PE | EFER.LMA of the cache */
 	struct x86_cpu_state last;   /* the last "info registers" */
 	bool have_last;
 	unsigned long regs_reads;
@@ -1502,62 +1530,23 @@ static int mon_ask(struct sampler *s, const char *cmd, enum mon_answer a,
 	return 0;
 }
 
-/* CPL and mode of selector cs by the cache; false when it is not there. */
-static bool mon_lookup(const struct mon_state *m, uint16_t cs, enum x86_mode *mode,
-		       bool *paging, unsigned *cpl)
-{
-	size_t i;
-
-	for (i = 0; i < m->ncache; i++)
-		if (m->cache[i].sel == cs) {
-			*mode = m->cache[i].mode;
-			*paging = m->cache[i].paging;
-			*cpl = x86_mode_is_segmented(*mode) ?
-			       (*mode == X86_MODE_V86 ? 3 : 0) : (unsigned)(cs & 3);
-			return true;
-		}
-	return false;
-}
-
-/* What "info registers" said: the cache for its CS, then the samples that
- * waited for it (a selector still unknown: the mode of now, flat). */
+/* What "info registers" said: the CS cache for its selector, then the
+ * samples that waited for it (a selector still unknown: flat). */
 static int mon_regs(struct sampler *s, const struct x86_cpu_state *st,
 		    struct kit_err *err)
 {
 	struct mon_state *m = s->ms;
-	uint64_t pe_lma = (st->cr0 & X86_CR0_PE) | (st->efer & X86_EFER_LMA);
-	enum x86_mode mode = x86_mode_derive(st->cr0, st->efer, st->eflags,
-					     &st->segs.cs);
 	size_t i;
 
-	if (pe_lma != m->pe_lma)
-		m->ncache = 0;   /* a mode switch: the selectors mean other things */
-	m->pe_lma = pe_lma;
-	for (i = 0; i < m->ncache && m->cache[i].sel != st->segs.cs.sel; i++)
-		;
-	if (i == MON_CACHE)
-		i = m->ncache = 0;   /* firmware cycling through selectors */
-	if (i == m->ncache)
-		m->ncache++;
-	m->cache[i].sel = st->segs.cs.sel;
-	m->cache[i].mode = mode;
-	m->cache[i].paging = (st->cr0 & X86_CR0_PG) != 0;
+	cs_mode(s, st->cr0, st->efer);
+	cs_remember(s, &st->segs.cs);
 	m->last = *st;
 	m->have_last = true;
 	m->regs_reads++;
-	for (i = 0; i < m->npending; i++) {
-		enum x86_mode pm;
-		bool paging;
-		unsigned cpl;
-
-		if (!mon_lookup(m, m->pending[i].cs, &pm, &paging, &cpl)) {
-			pm = x86_mode_derive(st->cr0, st->efer, st->eflags, NULL);
-			paging = (st->cr0 & X86_CR0_PG) != 0;
-			cpl = x86_mode_is_segmented(pm) ? 0 : (unsigned)(m->pending[i].cs & 3);
-		}
-		if (attribute_linear(s, m->pending[i].pc, pm, paging, cpl, err) < 0)
+	for (i = 0; i < m->npending; i++)
+		if (attribute_linear(s, m->pending[i].pc, m->pending[i].cs, st,
+				     cs_cached(s, m->pending[i].cs), err) < 0)
 			return -1;
-	}
 	m->npending = 0;
 	return 0;
 }
@@ -1623,14 +1612,13 @@ static int monitor_replies(struct sampler *s, struct kit_err *err)
 		if (a == ANS_PC) {
 			m->pc = v;
 		} else if (a == ANS_CS) {
-			enum x86_mode mode;
-			bool paging;
-			unsigned cpl;
+			const struct x86_seg *seg = m->have_last ?
+						    cs_cached(s, (uint16_t)v) : NULL;
 
-			if (mon_lookup(m, (uint16_t)v, &mode, &paging, &cpl) &&
-			    m->since_regs < MON_REFRESH_EVERY) {
+			if (seg && m->since_regs < MON_REFRESH_EVERY) {
 				m->since_regs++;
-				if (attribute_linear(s, m->pc, mode, paging, cpl, err) < 0)
+				if (attribute_linear(s, m->pc, (uint16_t)v, &m->last,
+						     seg, err) < 0)
 					return -1;
 			} else if (m->npending < MON_PENDING) {
 				m->pending[m->npending].pc = m->pc;
@@ -1673,8 +1661,8 @@ static int monitor_tick(struct sampler *s, struct kit_err *err)
 
 /*
  * Sample through QEMU's human monitor (--method=monitor): at each tick
- * one "info registers", answered by QEMU's main loop while the vCPU runs
- * on.
+ * "p $pc" and "p $cs" (monitor_tick()), answered by QEMU's main loop while
+ * the vCPU runs on.
  * The gdbstub connection only resumed the guest and says when it ends.
  * Under TCG the state QEMU prints is where the vCPU last left generated
  * code or took a jump it could not chain (docs/gdbstub-client.md).
@@ -2025,7 +2013,6 @@ static void choose_method(struct sampler *s, int timeout_s)
 	const char *spec = s->o.monitor;
 	struct kit_err e;
 
-	s->mon.fd = -1;
 	if (s->o.method != METHOD_MONITOR)
 		return;
 	if (!spec && s->have_sess && s->sess.monitor[0])
