@@ -160,8 +160,8 @@ int x86_parse_info_registers(const char *text, struct x86_segs *segs)
 	return found;
 }
 
-/* The hex value after "NAME=" at the start of a word in text, the first
- * one at or after from; false when there is none. */
+/* The hex value after the first "NAME=" that starts a word in text;
+ * false when there is none. */
 static bool reg_value(const char *text, const char *name, uint64_t *v)
 {
 	size_t n = strlen(name);
