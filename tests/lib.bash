@@ -56,7 +56,7 @@ start_wrapper() {
 	# $! is the subshell; the wrapper is its only child
 	local sub=$!
 	track "$sub"
-	wait_until 5 pgrep -P "$sub" >/dev/null
+	wait_until 30 pgrep -P "$sub" >/dev/null
 	WPID=$(pgrep -P "$sub" | head -1)
 	track "$WPID"
 }
@@ -109,6 +109,51 @@ free_port() {
 		p=$((20000 + RANDOM % 40000))
 		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
+}
+
+listening() { ss -Hltn "sport = :$1" | grep -q .; }
+
+# wait_listening PORT PID [SECONDS]: until something listens on PORT; fails
+# at once, with a message, when PID has ended first (default 30 s: a loaded
+# CI machine starts qemu slowly, and a fixed few seconds made tests flaky).
+wait_listening() {
+	local limit=$((${3:-30} * 10)) i=0
+	while ! listening "$1"; do
+		if ! kill -0 "$2" 2>/dev/null; then
+			echo "# process $2 ended before listening on port $1" >&2
+			return 1
+		fi
+		i=$((i + 1))
+		if [ "$i" -ge "$limit" ]; then
+			echo "# timed out waiting for a listener on port $1" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# start_gdb_qemu QEMU-ARGS...: qemu-system-x86_64 with a gdbstub on a free
+# loopback port, started in the background; sets $PORT and $QPID, its output
+# goes to $BATS_TEST_TMPDIR/qemu.out.  A port someone took between our look
+# and qemu's bind is retried on another (three tries); any other failure
+# shows qemu's output.
+start_gdb_qemu() {
+	local try
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		# (started from a subshell: no job of the test's shell)
+		( qemu-system-x86_64 "$@" -gdb "tcp:127.0.0.1:$PORT" \
+			</dev/null >"$BATS_TEST_TMPDIR/qemu.out" 2>&1 &
+		  echo $! >"$BATS_TEST_TMPDIR/qemu.pid" ) 3>&-
+		QPID=$(cat "$BATS_TEST_TMPDIR/qemu.pid")
+		track "$QPID"
+		wait_listening "$PORT" "$QPID" && return 0
+		kill -KILL "$QPID" 2>/dev/null || true
+		grep -q 'in use' "$BATS_TEST_TMPDIR/qemu.out" || break
+	done
+	echo "# qemu-system-x86_64 did not start its gdbstub (try $try):" >&2
+	sed 's/^/#   /' "$BATS_TEST_TMPDIR/qemu.out" >&2
+	return 1
 }
 
 # A boot sector that spins forever at 0x7c00 (jmp $).

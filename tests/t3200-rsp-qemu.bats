@@ -5,31 +5,17 @@
 
 PROBE=$BATS_TEST_DIRNAME/helpers/rsp-probe
 
+load lib
+
 setup() {
 	[ -x "$PROBE" ] || skip "tests/helpers/rsp-probe not built (make check builds it)"
 	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
-	local try
-	# A port is free when bound; another process could take it before QEMU
-	# does, so retry a few times.
-	for try in 1 2 3; do
-		PORT=$("$PROBE" freeport)
-		# started from a subshell so that it is no job of the test's shell
-		( qemu-system-x86_64 -machine accel=tcg -display none -nodefaults -S \
-			-gdb "tcp:127.0.0.1:$PORT" \
-			>"$BATS_TEST_TMPDIR/qemu.out" 2>&1 </dev/null 3>&- &
-		  echo $! >"$BATS_TEST_TMPDIR/qemu.pid" )
-		QEMU_PID=$(cat "$BATS_TEST_TMPDIR/qemu.pid")
-		sleep 0.2
-		kill -0 "$QEMU_PID" 2>/dev/null && break
-	done
+	start_gdb_qemu -machine accel=tcg -display none -nodefaults -S
+	QEMU_PID=$QPID
 	ADDR=127.0.0.1:$PORT
 }
 
-teardown() {
-	if [ -f "$BATS_TEST_TMPDIR/qemu.pid" ]; then
-		kill -KILL "$(cat "$BATS_TEST_TMPDIR/qemu.pid")" 2>/dev/null || true
-	fi
-}
+teardown() { kill_tracked; }
 
 # probe CMD...: run rsp-probe against this test's QEMU, bounded to 60 s.
 probe() {

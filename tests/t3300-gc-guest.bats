@@ -25,24 +25,11 @@ expect_line() {
 	}
 }
 
-listening() { ss -Hltn "sport = :$1" | grep -q .; }
-
 # the guest held at the reset vector on a free port: $PORT, $QPID
 start_guest() {
-	local try
-	for try in 1 2 3; do
-		PORT=$(free_port)
-		( qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none \
-			-no-reboot -m 32 -drive "file=$GUEST_IMG,format=raw,if=ide" \
-			"${EXIT_DEVICE[@]}" -S -gdb "tcp:127.0.0.1:$PORT" \
-			</dev/null >"$BATS_TEST_TMPDIR/qemu.out" 2>&1 &
-		  echo $! >"$BATS_TEST_TMPDIR/qemu.pid" ) 3>&-
-		QPID=$(cat "$BATS_TEST_TMPDIR/qemu.pid")
-		track "$QPID"
-		wait_until 5 listening "$PORT" && return 0
-		kill -KILL "$QPID" 2>/dev/null
-	done
-	return 1
+	start_gdb_qemu -machine pc,accel=tcg -nodefaults -display none \
+		-no-reboot -m 32 -drive "file=$GUEST_IMG,format=raw,if=ide" \
+		"${EXIT_DEVICE[@]}" -S
 }
 
 client() {

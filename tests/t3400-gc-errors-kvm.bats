@@ -30,7 +30,7 @@ start_fake() {
 	( "$FAKE" --listen -f "$1" >"$BATS_TEST_TMPDIR/fake.port" \
 		2>"$BATS_TEST_TMPDIR/fake.err"; echo $? >"$BATS_TEST_TMPDIR/fake.rc" ) 3>&- &
 	track $!
-	wait_until 5 test -s "$BATS_TEST_TMPDIR/fake.port"
+	wait_until 30 test -s "$BATS_TEST_TMPDIR/fake.port"
 	FPORT=$(head -1 "$BATS_TEST_TMPDIR/fake.port")
 }
 
@@ -123,12 +123,8 @@ kvm_opening() { # RIP CR0
 }
 
 @test "unknown symbol, malformed address, unknown command: errors, the REPL goes on" {
-	local port
-	port=$(free_port)
-	( qemu-system-x86_64 "${BARE_GUEST[@]}" -S -gdb "tcp:127.0.0.1:$port" \
-		</dev/null >/dev/null 2>&1 & echo $! >"$BATS_TEST_TMPDIR/q.pid" ) 3>&-
-	track "$(cat "$BATS_TEST_TMPDIR/q.pid")"
-	sleep 0.3
+	start_gdb_qemu "${BARE_GUEST[@]}" -S
+	local port=$PORT
 	# commands on a pipe behave like the REPL: every line runs
 	run timeout 30 "$CLIENT" attach "127.0.0.1:$port" --kernel "$GUEST_ELF" <<-'EOS'
 	break no_such_function
@@ -151,12 +147,8 @@ kvm_opening() { # RIP CR0
 }
 
 @test "-x FILE stops at the first failing command, status 1" {
-	local port
-	port=$(free_port)
-	( qemu-system-x86_64 "${BARE_GUEST[@]}" -S -gdb "tcp:127.0.0.1:$port" \
-		</dev/null >/dev/null 2>&1 & echo $! >"$BATS_TEST_TMPDIR/q.pid" ) 3>&-
-	track "$(cat "$BATS_TEST_TMPDIR/q.pid")"
-	sleep 0.3
+	start_gdb_qemu "${BARE_GUEST[@]}" -S
+	local port=$PORT
 	printf 'mode\nbreak nowhere\nhelp\n' >"$BATS_TEST_TMPDIR/cmds"
 	run timeout 30 "$CLIENT" attach "127.0.0.1:$port" -x "$BATS_TEST_TMPDIR/cmds"
 	[ "$status" -eq 1 ]
@@ -224,12 +216,8 @@ kvm_opening() { # RIP CR0
 }
 
 @test "hbreak: at most 4 hardware breakpoints" {
-	local port
-	port=$(free_port)
-	( qemu-system-x86_64 "${BARE_GUEST[@]}" -S -gdb "tcp:127.0.0.1:$port" \
-		</dev/null >/dev/null 2>&1 & echo $! >"$BATS_TEST_TMPDIR/q.pid" ) 3>&-
-	track "$(cat "$BATS_TEST_TMPDIR/q.pid")"
-	sleep 0.3
+	start_gdb_qemu "${BARE_GUEST[@]}" -S
+	local port=$PORT
 	run timeout 30 "$CLIENT" attach "127.0.0.1:$port" -ex 'hbreak 0x1000' \
 		-ex 'hbreak 0x1001' -ex 'hbreak 0x1002' -ex 'hbreak 0x1003' -ex 'hbreak 0x1004'
 	[ "$status" -eq 1 ]

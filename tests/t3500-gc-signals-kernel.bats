@@ -23,8 +23,6 @@ expect_line() {
 	}
 }
 
-listening() { ss -Hltn "sport = :$1" | grep -q .; }
-
 # run_sigterm HANDLE-CMD...: the target under qemu-x86_64 -g, the client
 # attached with the given commands then "continue"; a SIGTERM goes to
 # qemu once the program said "ready".  Sets $PROG_RC and $output.
@@ -37,7 +35,7 @@ run_sigterm() {
 	( rc=0; qemu-x86_64 -g "$port" "$TARGET" 4000 >"$BATS_TEST_TMPDIR/prog.out" 2>&1 </dev/null || rc=$?
 	  echo $rc >"$BATS_TEST_TMPDIR/prog.rc" ) 3>&- &
 	track $!
-	wait_until 5 listening "$port"
+	wait_listening "$port" $!
 	qp=$(pgrep -f -n "qemu-x86_64 -g $port ")
 	track "$qp"
 	for c in "$@"; do a+=(-ex "$c"); done
@@ -84,14 +82,9 @@ run_sigterm() {
 	[ -r "$VMLINUZ" ] || skip "no $VMLINUZ"
 	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
 	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
-	local port
-	port=$(free_port)
-	( qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -m 512 \
-		-kernel "$VMLINUZ" -append "nokaslr console=ttyS0" -no-reboot \
-		-S -gdb "tcp:127.0.0.1:$port" </dev/null >/dev/null 2>&1 &
-	  echo $! >"$BATS_TEST_TMPDIR/q.pid" ) 3>&-
-	track "$(cat "$BATS_TEST_TMPDIR/q.pid")"
-	wait_until 5 listening "$port"
+	start_gdb_qemu -machine pc,accel=tcg -nodefaults -display none -m 512 \
+		-kernel "$VMLINUZ" -append "nokaslr console=ttyS0" -no-reboot -S
+	local port=$PORT
 	run timeout 120 "$CLIENT" attach "127.0.0.1:$port" --kernel "$VMLINUZ" \
 		-ex 'break start_kernel' -ex continue -ex mode -ex 'symbol $pc'
 	[ "$status" -eq 0 ] || { echo "# status $status: $output"; false; }

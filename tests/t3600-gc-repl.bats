@@ -46,30 +46,30 @@ start_repl() {
 	# a command completed from "disas", then run (at the reset vector:
 	# the read stops at the 4 GiB end and shows what is there)
 	keys 'disas' Tab
-	wait_until 5 prompt_is disassemble || { echo "# no command completion:"; screen; false; }
+	wait_until 30 prompt_is disassemble || { echo "# no command completion:"; screen; false; }
 	keys Enter
 	wait_until 10 prompt_is || { screen; false; }
 	screen_has '=> 0xfffffff0:'
 	# a symbol completed from "start6" (the guest's ELF has start64)
 	keys 'break start6' Tab
-	wait_until 5 prompt_is 'break start64' || { echo "# no symbol completion:"; screen; false; }
+	wait_until 30 prompt_is 'break start64' || { echo "# no symbol completion:"; screen; false; }
 	keys C-u
 	# run the guest: it spins at 0x7c00 forever; Ctrl-C stops it
 	keys 'continue' Enter
 	sleep 2
 	keys C-c
 	wait_until 10 screen_has '0x7c00' || { echo "# Ctrl-C did not stop the guest at 0x7c00:"; screen; false; }
-	wait_until 5 prompt_is || { echo "# no prompt after Ctrl-C:"; screen; false; }
+	wait_until 30 prompt_is || { echo "# no prompt after Ctrl-C:"; screen; false; }
 	! screen_has 'CLIENT-EXIT'
 	# history: Up recalls "continue"; run it and stop again
 	keys Up
-	wait_until 5 prompt_is continue || { echo "# Up did not recall continue:"; screen; false; }
+	wait_until 30 prompt_is continue || { echo "# Up did not recall continue:"; screen; false; }
 	keys Enter
 	sleep 1
 	keys C-c
 	wait_until 10 prompt_is || { screen; false; }
 	keys 'mode' Enter
-	wait_until 5 screen_has 'real' || { screen; false; }
+	wait_until 30 screen_has 'real' || { screen; false; }
 	keys 'quit' Enter
 	wait_until 10 screen_has 'CLIENT-EXIT-0' || { echo "# client did not quit cleanly:"; screen; false; }
 	# the history file was written

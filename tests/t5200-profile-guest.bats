@@ -449,7 +449,7 @@ print(b[0x9160-o:0x9180-o].hex()); print(b[0x80c0-o:0x80f4-o].hex()); print(b[0x
 	( "$FAKE" --listen -f "$BATS_TEST_TMPDIR/s" >"$BATS_TEST_TMPDIR/fake.port" \
 		2>"$BATS_TEST_TMPDIR/fake.err"; echo $? >"$BATS_TEST_TMPDIR/fake.rc" ) 3>&- &
 	track $!
-	wait_until 5 test -s "$BATS_TEST_TMPDIR/fake.port"
+	wait_until 30 test -s "$BATS_TEST_TMPDIR/fake.port"
 	rc=0
 	timeout 30 "$REC" "127.0.0.1:$(head -1 "$BATS_TEST_TMPDIR/fake.port")" --timeout 10 \
 		--kernel "$GUEST_ELF" --milestones start64 -o "$BATS_TEST_TMPDIR/p.json" \

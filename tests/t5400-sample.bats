@@ -215,15 +215,10 @@ frame_count() {
 
 @test "--monitor for a plain qemu; a monitor that is missing, QMP or silent is an error" {
 	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
-	PORT=$(free_port)
 	local q=$BATS_TEST_TMPDIR/m.sock qmp=$BATS_TEST_TMPDIR/q.sock
-	( qemu-system-x86_64 "${BARE_GUEST[@]}" -drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide" \
-		-gdb "tcp:127.0.0.1:$PORT" -monitor "unix:$q,server=on,wait=off" \
-		-qmp "unix:$qmp,server=on,wait=off" </dev/null >/dev/null 2>&1 &
-	  echo $! >"$BATS_TEST_TMPDIR/qemu.pid" ) 3>&-
-	track "$(cat "$BATS_TEST_TMPDIR/qemu.pid")"
-	wait_until 5 eval "ss -Hltn 'sport = :$PORT' | grep -q ."
-	wait_until 5 test -S "$q"
+	start_gdb_qemu "${BARE_GUEST[@]}" -drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide" \
+		-monitor "unix:$q,server=on,wait=off" -qmp "unix:$qmp,server=on,wait=off"
+	wait_until 30 test -S "$q"
 	sample "127.0.0.1:$PORT" --monitor "unix:$q" --duration 1
 	[ "$status" -eq 0 ] || { echo "# status $status:"; echo "$output"; false; }
 	expect_line 'read through the QEMU monitor unix:'
@@ -252,7 +247,7 @@ while True:
 ' "$BATS_TEST_TMPDIR/bad.sock" </dev/null >/dev/null 2>&1 &
 	  echo $! >"$BATS_TEST_TMPDIR/bad.pid" ) 3>&-
 	track "$(cat "$BATS_TEST_TMPDIR/bad.pid")"
-	wait_until 5 test -S "$BATS_TEST_TMPDIR/bad.sock"
+	wait_until 30 test -S "$BATS_TEST_TMPDIR/bad.sock"
 	sample "127.0.0.1:$PORT" --method=monitor --monitor "unix:$BATS_TEST_TMPDIR/bad.sock" --duration 1
 	[ "$status" -eq 1 ]
 	expect_line "unix:$BATS_TEST_TMPDIR/bad.sock: no prompt within 2000 ms"
@@ -312,13 +307,8 @@ while True:
 	  "false	guest exited (qemu ended)" ]
 
 	# a bare endpoint (no session: nobody to ask whether qemu ended)
-	PORT=$(free_port)
-	( qemu-system-x86_64 "${BARE_GUEST[@]}" -drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide" \
-		-gdb "tcp:127.0.0.1:$PORT" </dev/null >/dev/null 2>&1 &
-	  echo $! >"$BATS_TEST_TMPDIR/qemu.pid" ) 3>&-
-	qpid=$(cat "$BATS_TEST_TMPDIR/qemu.pid")
-	track "$qpid"
-	wait_until 5 eval "ss -Hltn 'sport = :$PORT' | grep -q ."
+	start_gdb_qemu "${BARE_GUEST[@]}" -drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
+	qpid=$QPID
 	rc=0
 	"$SAMPLE" "127.0.0.1:$PORT" --until-exit -o "$BATS_TEST_TMPDIR/d.json" \
 		>"$BATS_TEST_TMPDIR/d.out" 2>&1 &
