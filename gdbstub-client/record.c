@@ -733,6 +733,7 @@ struct rec {
 	bool late_pending;             /* some wait for the watch to arm them */
 	bool watching;                 /* ticks read watch_var */
 	uint64_t watch_var, watch_min;
+	const char *watch_name;        /* the symbol watch_var is */
 	unsigned long nwatch;          /* watch ticks */
 	char watch_note[96];           /* for environment.tool */
 	struct gc_sample_layout layout;
@@ -2406,13 +2407,20 @@ static int resolve_stem(struct rec *r, struct rec_ms *m, const struct rec_ms *s6
  * armed while the initcalls run costs them time even far from any code
  * that runs (QEMU 7.2 checks its list at every jump it cannot chain:
  * ~0.1 s of Debian 6.1's 1.7 s), so run_init_process's is armed late: at
- * start_kernel's stop, kernel_init's code says which values it stores into
- * system_state (rec_stores_to()); with two (SYSTEM_FREEING_INITMEM, then
- * SYSTEM_RUNNING just before run_init_process), ticks of interrupt stops
- * (no translation flush; REC_WATCH_HZ a second) read system_state, and
- * once it holds the first value (free_initmem() and mark_readonly() are
- * still ahead: ~160 ms under TCG) the guest is stopped and the breakpoint
- * armed.  With one store, or no code to read, it is armed at once.
+ * start_kernel's stop, the recorder picks a word that changes once the
+ * initcalls are over, and ticks of interrupt stops (no translation flush;
+ * REC_WATCH_HZ a second) read it; once it shows the change the guest is
+ * stopped and the breakpoint armed.  The word:
+ *   - system_state, when kernel_init's code stores two values into it
+ *     (rec_stores_to(): SYSTEM_FREEING_INITMEM before free_initmem(), then
+ *     SYSTEM_RUNNING just before run_init_process; 5.13 and later): armed
+ *     at the first, ~160 ms before run_init_process on Debian's 6.1 under
+ *     TCG;
+ *   - else x86's kernel_set_to_readonly, which mark_rodata_ro() sets to 1
+ *     after free_initmem(), when it still reads 0 (Debian's 5.10; a kernel
+ *     booted with rodata=off never sets it: the user-mode check below then
+ *     arms the breakpoint too late, and says so).
+ * With neither, or no code to read, it is armed at once.
  */
 #define REC_WATCH_HZ 50
 
@@ -2432,33 +2440,62 @@ static int arm_late(struct rec *r)
 	return 0;
 }
 
+static int watch_start(struct rec *r, const char *name, uint64_t var,
+		       uint64_t min, const char *how)
+{
+	struct kit_err e;
+
+	if (gc_tick_prepare(r->c, &r->sbatch, var, 4, &e) < 0) {
+		progress(r, "run_init_process: armed now (%s)", e.msg);
+		return arm_late(r);
+	}
+	r->watch_name = name;
+	r->watch_var = var;
+	r->watch_min = min;
+	r->watching = true;
+	progress(r, "run_init_process: armed once %s, watched at %d Hz with "
+		 "interrupt stops", how, REC_WATCH_HZ);
+	return 0;
+}
+
 static int watch_setup(struct rec *r)
 {
 	uint64_t var = ksym_addr(r->syms, "system_state");
 	uint64_t ki = ksym_addr(r->syms, "kernel_init");
+	uint64_t ro = ksym_addr(r->syms, "kernel_set_to_readonly");
 	const struct ksym_sym *sym = ksym_find(r->syms, "kernel_init");
 	uint64_t vals[8];
 	uint8_t code[1024];
+	uint32_t word;
 	size_t len = sym && sym->size && sym->size < sizeof code ?
 		     (size_t)sym->size : sizeof code;
-	ssize_t got = read_mem(r, ki, code, len);
+	ssize_t got = r->z0_refused ? -1 : read_mem(r, ki, code, len);
 	size_t n = got >= 16 ? rec_stores_to(code, (size_t)got, ki, var, vals, 8) : 0;
-	struct kit_err e;
+	char how[128];
+	/* mark_rodata_ro() does not run: strtobool's false words */
+	bool rodata_off = rec_cmdline_has(r->append, "rodata=off") ||
+			  rec_cmdline_has(r->append, "rodata=0") ||
+			  rec_cmdline_has(r->append, "rodata=n") ||
+			  rec_cmdline_has(r->append, "rodata=N");
 
-	if (n < 2 || vals[0] >= vals[n - 1] || r->z0_refused ||
-	    gc_tick_prepare(r->c, &r->sbatch, var, 4, &e) < 0) {
-		progress(r, "run_init_process: armed now (kernel_init stores %zu "
-			 "value%s into system_state)", n, n == 1 ? "" : "s");
-		return arm_late(r);
+	if (got >= 16 && n >= 2 && vals[0] < vals[n - 1]) {
+		snprintf(how, sizeof how, "system_state = %llu (kernel_init stores "
+			 "%llu, then %llu)", (unsigned long long)vals[0],
+			 (unsigned long long)vals[0], (unsigned long long)vals[n - 1]);
+		return watch_start(r, "system_state", var, vals[0], how);
 	}
-	r->watch_var = var;
-	r->watch_min = vals[0];
-	r->watching = true;
-	progress(r, "run_init_process: armed once system_state = %llu (kernel_init "
-		 "stores %llu, then %llu), watched at %d Hz with interrupt stops",
-		 (unsigned long long)vals[0], (unsigned long long)vals[0],
-		 (unsigned long long)vals[n - 1], REC_WATCH_HZ);
-	return 0;
+	if (got >= 16 && ro && !rodata_off &&
+	    read_mem(r, ro, &word, sizeof word) == sizeof word && word == 0) {
+		snprintf(how, sizeof how, "kernel_set_to_readonly = 1 (kernel_init "
+			 "stores %zu value%s into system_state)", n, n == 1 ? "" : "s");
+		return watch_start(r, "kernel_set_to_readonly", ro, 1, how);
+	}
+	progress(r, "run_init_process: armed now (kernel_init stores %zu "
+		 "value%s into system_state%s)", n, n == 1 ? "" : "s",
+		 !ro ? ", no kernel_set_to_readonly" :
+		 rodata_off ? ", rodata=off: kernel_set_to_readonly is never set" :
+		 ", kernel_set_to_readonly unreadable or set");
+	return arm_late(r);
 }
 
 /* A watch tick's word: when it shows the kernel past its initcalls, stop
@@ -2476,8 +2513,9 @@ static int watch_check(struct rec *r, const struct gc_tick *t)
 	snprintf(r->watch_note, sizeof r->watch_note,
 		 "; run_init_process armed late (%lu watch ticks)", r->nwatch);
 	if (user)
-		warning("the guest reached user mode before system_state showed the "
-			"initcalls' end: run_init_process will not be seen");
+		warning("the guest reached user mode before %s showed the "
+			"initcalls' end: run_init_process will not be seen",
+			r->watch_name);
 	halt_running(r);
 	if (!r->alive)
 		return 1;

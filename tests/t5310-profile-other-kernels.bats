@@ -11,9 +11,9 @@
 #     breakpoint stop per initcall plus the 20 of the milestones and the
 #     calibration;
 #   - --initcalls=off: start_kernel on its first callee, run_init_process
-#     armed late where kernel_init has the SYSTEM_FREEING_INITMEM state
-#     (6.12) and at start_kernel where it does not (5.10), and the boot
-#     split up to userspace.
+#     armed late (system_state = SYSTEM_FREEING_INITMEM on 6.12,
+#     kernel_set_to_readonly = 1 on 5.10, which has no such state) and
+#     still hit, and the boot split up to userspace.
 # About 25 s per kernel; skipped when no image was fetched.
 
 load lib
@@ -39,12 +39,14 @@ setup() {
 teardown() { kill_tracked; }
 
 # record KERNEL TAG [ARGS...]: one boot to poweroff; $D/TAG.json, .err, .rc
+# ($EXTRA_APPEND goes on the kernel command line)
 record() {
 	local k=$1 tag=$2 rc=0
 	shift 2
 	start_wrapper -machine accel=tcg -m 512 -display none -monitor none -nodefaults \
 		-no-reboot -kernel "$k" -initrd "$D/initrd.cpio" \
-		-append "console=ttyS0 nokaslr panic=-1 rdinit=/init" -serial "file:$D/$tag.console"
+		-append "console=ttyS0 nokaslr panic=-1 rdinit=/init${EXTRA_APPEND:+ $EXTRA_APPEND}" \
+		-serial "file:$D/$tag.console"
 	timeout 200 "$REC" --wait --timeout 180 "$@" -o "$D/$tag.json" 2>"$D/$tag.err" || rc=$?
 	echo "$rc" >"$D/$tag.rc"
 	sed 's/^/# /' "$D/$tag.err" | grep -v '/[0-9]* initcalls, at '
@@ -73,7 +75,7 @@ kernels() { ls "$KIT"/tests/helpers/kernels/vmlinuz-* 2>/dev/null; }
 	done
 }
 
-@test "--initcalls=off on every fetched kernel: start_kernel on its first callee, run_init_process armed late where the kernel allows" {
+@test "--initcalls=off on every fetched kernel: start_kernel on its first callee, run_init_process armed late and still hit" {
 	[ -n "$(kernels)" ] || skip "no kernel in tests/helpers/kernels (scripts/fetch-test-kernels)"
 	local k tag
 	for k in $(kernels); do
@@ -84,9 +86,14 @@ kernels() { ls "$KIT"/tests/helpers/kernels/vmlinuz-* 2>/dev/null; }
 		[ "$(cat "$D/$tag.rc")" -eq 0 ] || { echo "# recorder exited $(cat "$D/$tag.rc")"; return 1; }
 		grep -q '^profile: start_kernel: breakpoint at its first call, set_task_stack_end_magic' "$D/$tag.err"
 		case $tag in
-		vmlinuz-5.10*) grep -q '^profile: run_init_process: armed now (kernel_init stores 1 value' "$D/$tag.err" ;;
+		vmlinuz-5.10*) grep -q '^profile: run_init_process: armed once kernel_set_to_readonly = 1 (kernel_init stores 1 value' "$D/$tag.err" ;;
 		*) grep -q '^profile: run_init_process: armed once system_state = 2' "$D/$tag.err" ;;
 		esac
+		# armed in time: run_init_process was hit (the user-mode fallback
+		# would say so and leave the userspace phase's start unseen)
+		! grep -q 'reached user mode before' "$D/$tag.err"
+		jq -r .environment.tool "$D/$tag.json" | grep -q 'run_init_process armed late ([0-9]* watch ticks)'
+		sed -n 's/^profile: .*\(armed late ([0-9]* watch ticks)\).*/# \1/p' "$D/$tag.err"
 		run jq -r '[.phases[].id]|join(",")' "$D/$tag.json"
 		[ "$output" = "qemu,firmware,setup,decompressor,kernel-early,kernel-init,userspace" ] ||
 			{ echo "# phases: $output"; false; }
@@ -94,4 +101,16 @@ kernels() { ls "$KIT"/tests/helpers/kernels/vmlinuz-* 2>/dev/null; }
 		# breakpoint sits in start_kernel's page: under 150 ms
 		[ "$(jq '[.phases[]|select(.id == "kernel-early")][0].duration_ns' "$D/$tag.json")" -lt 150000000 ]
 	done
+}
+
+@test "--initcalls=off with rodata=off on 5.10: kernel_set_to_readonly never changes, so run_init_process is armed at start_kernel" {
+	local k
+	k=$(kernels | grep -m1 '/vmlinuz-5\.10') || skip "no 5.10 kernel in tests/helpers/kernels"
+	EXTRA_APPEND=rodata=off record "$k" ro --initcalls=off
+	[ "$(cat "$D/ro.rc")" -eq 0 ] || { echo "# recorder exited $(cat "$D/ro.rc")"; cat "$D/ro.err"; false; }
+	grep -q '^profile: run_init_process: armed now (kernel_init stores 1 value into system_state, rodata=off: kernel_set_to_readonly is never set)' "$D/ro.err"
+	! grep -q 'reached user mode before' "$D/ro.err"
+	run jq -r '[.phases[].id]|join(",")' "$D/ro.json"
+	[ "$output" = "qemu,firmware,setup,decompressor,kernel-early,kernel-init,userspace" ] ||
+		{ echo "# phases: $output"; false; }
 }
