@@ -55,11 +55,17 @@ start_repl() {
 	wait_until 30 prompt_is 'break start64' || { echo "# no symbol completion:"; screen; false; }
 	keys C-u
 	# run the guest: it spins at 0x7c00 forever; Ctrl-C stops it
-	keys 'continue' Enter
-	sleep 2
-	keys C-c
-	wait_until 10 screen_has '0x7c00' || { echo "# Ctrl-C did not stop the guest at 0x7c00:"; screen; false; }
-	wait_until 30 prompt_is || { echo "# no prompt after Ctrl-C:"; screen; false; }
+	# (SeaBIOS takes ~0.5 s; on a loaded host longer: a stop still in
+	# the BIOS is continued, up to three times)
+	local try
+	for try in 1 2 3; do
+		keys 'continue' Enter
+		sleep 2
+		keys C-c
+		wait_until 30 prompt_is || { echo "# no prompt after Ctrl-C:"; screen; false; }
+		screen_has '0x7c00' && break
+	done
+	screen_has '0x7c00' || { echo "# Ctrl-C did not stop the guest at 0x7c00:"; screen; false; }
 	! screen_has 'CLIENT-EXIT'
 	# history: Up recalls "continue"; run it and stop again
 	keys Up
@@ -93,9 +99,14 @@ start_repl() {
 	QEMU_WRAPPER_HOLD=0 start_wrapper "${BARE_GUEST[@]}" \
 		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
 	wait_until 10 have_session "$WPID"
-	sleep 1
-	run timeout 60 "$CLIENT" attach --latest -ex mode -ex 'info registers rip' -ex detach
-	[ "$status" -eq 0 ] || { echo "# exit $status: $output"; false; }
+	# (attached again while SeaBIOS still runs: a loaded host)
+	local try
+	for try in 1 2 3; do
+		sleep 1
+		run timeout 60 "$CLIENT" attach --latest -ex mode -ex 'info registers rip' -ex detach
+		[ "$status" -eq 0 ] || { echo "# exit $status: $output"; false; }
+		[[ "$output" == *"0000:7c00 = 0x7c00"* ]] && break
+	done
 	[[ "$output" == *"0000:7c00 = 0x7c00"* ]] || { echo "# expected a stop in the spinning boot sector: $output"; false; }
 	# detached: the guest runs on
 	proc_alive "$(session_get "$WPID" .qemu_pid)"

@@ -270,6 +270,7 @@ while True:
 			>"$BATS_TEST_TMPDIR/$sig.out" 2>&1 &
 		pid=$!
 		track "$pid"
+		wait_until 30 grep -q '^sample: attached to' "$BATS_TEST_TMPDIR/$sig.out"
 		sleep 1
 		kill -"$sig" "$pid"
 		wait_until 10 proc_gone "$pid"
@@ -297,6 +298,7 @@ while True:
 		>"$BATS_TEST_TMPDIR/k.out" 2>&1 &
 	pid=$!
 	track "$pid"
+	wait_until 30 grep -q '^sample: attached to' "$BATS_TEST_TMPDIR/k.out"
 	sleep 1
 	kill -KILL "$qpid"
 	wait_until 10 proc_gone "$pid"
@@ -314,6 +316,7 @@ while True:
 		>"$BATS_TEST_TMPDIR/d.out" 2>&1 &
 	pid=$!
 	track "$pid"
+	wait_until 30 grep -q '^sample: attached to' "$BATS_TEST_TMPDIR/d.out"
 	sleep 1
 	kill -KILL "$qpid"
 	wait_until 10 proc_gone "$pid"
