@@ -736,6 +736,8 @@ struct rec {
 	const char *watch_name;        /* the symbol watch_var is */
 	unsigned long nwatch;          /* watch ticks */
 	char watch_note[96];           /* for environment.tool */
+	char early_note[128];          /* qemu exited before a milestone */
+	bool watch_missed;             /* the watch saw user mode first */
 	struct gc_sample_layout layout;
 	struct rec_bucket {
 		enum gc_region region;
@@ -2512,10 +2514,12 @@ static int watch_check(struct rec *r, const struct gc_tick *t)
 	r->watching = false;
 	snprintf(r->watch_note, sizeof r->watch_note,
 		 "; run_init_process armed late (%lu watch ticks)", r->nwatch);
-	if (user)
+	if (user) {
+		r->watch_missed = true;
 		warning("the guest reached user mode before %s showed the "
 			"initcalls' end: run_init_process will not be seen",
 			r->watch_name);
+	}
 	halt_running(r);
 	if (!r->alive)
 		return 1;
@@ -3168,7 +3172,7 @@ static void fill_env(struct rec *r)
 	gmtime_r(&now, &tm);
 	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	prof_set_str(&env->recorded_at, buf, NULL);
-	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (stub latency %lld ns subtracted per resume; initcalls=%s%s%s%s%s%s%s)",
+	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (stub latency %lld ns subtracted per resume; initcalls=%s%s%s%s%s%s%s%s)",
 		 (long long)r->latency,
 		 r->mode == IC_BREAKPOINTS ? "breakpoints" :
 		 r->mode == IC_ENTRIES ? "entries: duration to the next initcall's entry, return values not seen" :
@@ -3177,8 +3181,34 @@ static void fill_env(struct rec *r)
 		 r->z0_refused ? "; hardware breakpoints where software ones were refused" : "",
 		 r->nokaslr ? "" : "; kaslr: kernel phases not split",
 		 r->kaslr_assumed ? "; nokaslr assumed (no session command line)" : "",
-		 r->watch_note);
+		 r->watch_note, r->early_note);
 	prof_set_str(&env->tool, buf, NULL);
+}
+
+/*
+ * With --until-exit the boot ends when qemu does; a milestone still ahead
+ * then means the guest did not get there: a panic or a triple fault (with
+ * -no-reboot qemu exits on the reset), or a power-off from the kernel.
+ * The profile stays complete (the boot did end) but says so.
+ */
+static void check_early_exit(struct rec *r)
+{
+	size_t i;
+
+	/* (a watch that saw user mode first has said why already) */
+	if (!r->complete || strcmp(r->endname, "exit") || r->watch_missed)
+		return;
+	for (i = 0; i < r->nms; i++) {
+		if (r->ms[i].hit)
+			continue;
+		warning("qemu exited in %s, before %s: the guest ended there (a "
+			"panic or triple fault with -no-reboot, or a power-off); "
+			"its console says which", r->cur[0] ? r->cur : "the boot",
+			r->ms[i].name);
+		snprintf(r->early_note, sizeof r->early_note,
+			 "; qemu exited before %s", r->ms[i].name);
+		return;
+	}
 }
 
 static int write_profile(struct rec *r)
@@ -3186,6 +3216,8 @@ static int write_profile(struct rec *r)
 	struct kit_err e;
 	size_t i;
 	int64_t order = 0;
+
+	check_early_exit(r);
 
 	phase_close(r, r->g);
 	if (r->have_session && r->start_mono && r->ready_host > r->start_mono) {
