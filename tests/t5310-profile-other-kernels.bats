@@ -57,7 +57,7 @@ record() {
 # boot KERNEL TAG [ARGS...]: record, and once more if the guest ended
 # before userspace (the recorder's "qemu exited in PHASE, before
 # MILESTONE"): seen once in CI (6.12, --initcalls=off, ~0.7 s into
-# kernel-init; not reproduced in 44 boots here, loaded or not).  That boot's
+# kernel-init; not reproduced in 40 boots here, loaded or not).  That boot's
 # console tail goes into the TAP output, so that it shows even when the
 # second boot passes.
 boot() {
