@@ -2419,10 +2419,11 @@ static int resolve_stem(struct rec *r, struct rec_ms *m, const struct rec_ms *s6
  *     at the first, ~160 ms before run_init_process on Debian's 6.1 under
  *     TCG;
  *   - else x86's kernel_set_to_readonly, which mark_rodata_ro() sets to 1
- *     after free_initmem(), when it still reads 0 (Debian's 5.10; a kernel
- *     booted with rodata=off never sets it: the user-mode check below then
- *     arms the breakpoint too late, and says so).
- * With neither, or no code to read, it is armed at once.
+ *     after free_initmem(), when it still reads 0 and the command line has
+ *     no rodata=off (which never sets it): Debian's 5.10.
+ * With neither, or no code to read, it is armed at once.  Should a tick
+ * find the guest in user mode first, the moment was missed (watch_check()
+ * says so).
  */
 #define REC_WATCH_HZ 50
 
