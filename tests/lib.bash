@@ -116,20 +116,10 @@ listening() { ss -Hltn "sport = :$1" | grep -q .; }
 # wait_listening PORT PID [SECONDS]: until something listens on PORT; fails
 # at once, with a message, when PID has ended first (default 30 s: a loaded
 # CI machine starts qemu slowly, and a fixed few seconds made tests flaky).
+listening_or_ended() { listening "$1" || ! kill -0 "$2" 2>/dev/null; }
 wait_listening() {
-	local limit=$((${3:-30} * 10)) i=0
-	while ! listening "$1"; do
-		if ! kill -0 "$2" 2>/dev/null; then
-			echo "# process $2 ended before listening on port $1" >&2
-			return 1
-		fi
-		i=$((i + 1))
-		if [ "$i" -ge "$limit" ]; then
-			echo "# timed out waiting for a listener on port $1" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
+	wait_until "${3:-30}" listening_or_ended "$1" "$2" || return 1
+	listening "$1" || { echo "# process $2 ended before listening on port $1" >&2; return 1; }
 }
 
 # start_gdb_qemu QEMU-ARGS...: qemu-system-x86_64 with a gdbstub on a free

@@ -11,7 +11,6 @@ setup() {
 	[ -x "$PROBE" ] || skip "tests/helpers/rsp-probe not built (make check builds it)"
 	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
 	start_gdb_qemu -machine accel=tcg -display none -nodefaults -S
-	QEMU_PID=$QPID
 	ADDR=127.0.0.1:$PORT
 }
 
@@ -143,8 +142,8 @@ expect_line() {
 	[ "$status" -eq 0 ] || { echo "# status $status: $output"; false; }
 	local i
 	for i in $(seq 50); do
-		kill -0 "$QEMU_PID" 2>/dev/null || break
+		kill -0 "$QPID" 2>/dev/null || break
 		sleep 0.1
 	done
-	! kill -0 "$QEMU_PID" 2>/dev/null || { echo "# qemu still alive after k"; false; }
+	! kill -0 "$QPID" 2>/dev/null || { echo "# qemu still alive after k"; false; }
 }

@@ -3,7 +3,6 @@
  * through gdbstub-client's library, one command after another, printing
  * key=value lines for tests/t3200-rsp-qemu.bats to check.
  *
- *   rsp-probe freeport               print a free 127.0.0.1 TCP port
  *   rsp-probe [-w MS] ADDR CMD...    connect (retrying up to MS ms while
  *                                    the stub is not listening yet), run
  *
@@ -28,12 +27,9 @@
  */
 #include "../../gdbstub-client/rsp.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,31 +188,12 @@ static void run_cmd(const char *cmd)
 	fflush(stdout);
 }
 
-static int freeport(void)
-{
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) < 0)
-		return 1;
-	printf("%d\n", ntohs(sin.sin_port));
-	close(fd);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	int i = 1, wait_ms = 0;
 	long long deadline;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 2 && !strcmp(argv[1], "freeport"))
-		return freeport();
 	if (i + 1 < argc && !strcmp(argv[i], "-w")) {
 		wait_ms = atoi(argv[i + 1]);
 		i += 2;
