@@ -2,23 +2,49 @@
 #include "rundir.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A default directory we may use: absent (we create it) or safe. */
+static bool usable_or_absent(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0)
+		return errno == ENOENT;
+	return S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+	       !(st.st_mode & 022);
+}
+
 void kit_rundir_path(char *out, size_t len)
 {
 	const char *d = getenv("QEMU_WRAPPER_RUNDIR");
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct passwd *pw;
 
-	if (d && *d)
+	if (d && *d) {
 		snprintf(out, len, "%s", d);
-	else if (xdg && *xdg)
+		return;
+	}
+	if (xdg && *xdg) {
 		snprintf(out, len, "%s/qemu-wrapper", xdg);
-	else
-		snprintf(out, len, "/tmp/qemu-wrapper-%u", (unsigned)getuid());
+		return;
+	}
+	snprintf(out, len, "/tmp/qemu-wrapper-%u", (unsigned)getuid());
+	if (usable_or_absent(out))
+		return;
+	/*
+	 * Anyone can create /tmp/qemu-wrapper-UID first.  Refusing to run
+	 * would let any local user stop ours, so fall back to the home
+	 * directory, which no one else can write.
+	 */
+	pw = getpwuid(getuid());
+	if (pw && pw->pw_dir && *pw->pw_dir)
+		snprintf(out, len, "%s/.cache/qemu-wrapper", pw->pw_dir);
 }
 
 bool kit_rundir_is_explicit(void)
@@ -28,28 +54,56 @@ bool kit_rundir_is_explicit(void)
 	return d && *d;
 }
 
-int kit_rundir_ensure(const char *dir, bool strict, struct kit_err *err)
+int kit_rundir_check(const char *dir, bool follow, struct kit_err *err)
 {
 	struct stat st;
 
-	/* mkdir reports EACCES before EEXIST when the parent is not ours */
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST && access(dir, F_OK) < 0)
-		return kit_seterr_errno(err, errno,
-			"cannot create run directory '%s'", dir);
-	if ((strict ? lstat(dir, &st) : stat(dir, &st)) < 0)
+	if ((follow ? stat(dir, &st) : lstat(dir, &st)) < 0)
 		return kit_seterr_errno(err, errno,
 			"cannot use run directory '%s'", dir);
 	if (!S_ISDIR(st.st_mode))
 		return kit_seterr(err, ENOTDIR,
 			"run directory '%s' is not a directory", dir);
-	if (strict && st.st_uid != getuid())
+	if (st.st_uid != getuid())
 		return kit_seterr(err, EPERM,
-			"run directory '%s' belongs to another user", dir);
-	if (strict && (st.st_mode & 0077))
+			"run directory '%s' belongs to another user (uid %u): "
+			"whoever owns it controls the guests started there",
+			dir, (unsigned)st.st_uid);
+	if (st.st_mode & 022)
 		return kit_seterr(err, EPERM,
-			"run directory '%s' can be entered by other users "
-			"(mode %04o, want 0700)", dir,
+			"run directory '%s' is writable by other users "
+			"(mode %04o): they could replace its session files; "
+			"chmod go-w it or use another", dir,
 			(unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* mkdir -p for the parents of dir, mode 0700; errors are left to the
+ * final mkdir and check. */
+static void make_parents(const char *dir)
+{
+	char buf[4096], *p;
+
+	if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+		return;
+	for (p = buf + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return;
+		*p = '/';
+	}
+}
+
+int kit_rundir_ensure(const char *dir, bool follow, struct kit_err *err)
+{
+	if (mkdir(dir, 0700) < 0 && errno == ENOENT) {
+		make_parents(dir);
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return kit_seterr_errno(err, errno,
+				"cannot create run directory '%s'", dir);
+	}
+	if (kit_rundir_check(dir, follow, err) < 0)
+		return -1;
 	if (access(dir, W_OK | X_OK) < 0)
 		return kit_seterr_errno(err, errno,
 			"run directory '%s' is not writable", dir);

@@ -179,11 +179,15 @@ static int private_dir(const char *path, const char *what, struct kit_err *err)
 					dir);
 	if (!S_ISDIR(st.st_mode))
 		return kit_seterr(err, ENOTDIR, "'%s' is not a directory", dir);
-	if (st.st_uid != getuid() || (st.st_mode & 0077))
+	/* others may enter (the socket itself is 0600), never write: they
+	 * could put their own socket in its place */
+	if (st.st_uid != getuid() || (st.st_mode & 022))
 		return kit_seterr(err, EPERM,
-			"directory '%s' of the %s socket can be entered by other "
-			"users (mode %04o): a %s gives full control of the "
-			"guest, use a private directory", dir, what,
+			"directory '%s' of the %s socket %s (mode %04o): a %s "
+			"gives full control of the guest, use a private "
+			"directory", dir, what,
+			st.st_uid != getuid() ? "belongs to another user"
+					      : "is writable by other users",
 			(unsigned)(st.st_mode & 07777),
 			strcmp(what, "gdb") ? "QEMU monitor" : "gdbstub");
 	return 0;
@@ -192,7 +196,8 @@ static int private_dir(const char *path, const char *what, struct kit_err *err)
 static int listen_unix(struct wrap_endpoint *ep, struct kit_err *err)
 {
 	struct sockaddr_un sa;
-	int fd;
+	mode_t old;
+	int fd, rc;
 
 	if (private_dir(ep->path, what(ep), err) < 0)
 		return -1;
@@ -203,8 +208,12 @@ static int listen_unix(struct wrap_endpoint *ep, struct kit_err *err)
 	if (fd < 0)
 		return kit_seterr_errno(err, errno, "cannot create a unix socket");
 	unlink(ep->path); /* a stale socket from a killed launch */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    listen(fd, 1) < 0) {
+	/* connecting needs write permission on the socket: 0600 from the
+	 * start (no window between bind and a chmod) */
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (rc < 0 || listen(fd, 1) < 0) {
 		int e = errno;
 
 		close(fd);
