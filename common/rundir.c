@@ -1,8 +1,8 @@
 /* rundir.c: see rundir.h. */
 #include "rundir.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +20,41 @@ static bool usable_or_absent(const char *dir)
 	       !(st.st_mode & 022);
 }
 
+/*
+ * Ours among /tmp/qemu-wrapper-UID-*: the one with the smallest name, so
+ * that the wrapper and its clients agree.  No one else can make a
+ * directory that is ours.
+ */
+static bool find_ours(const char *prefix, char *out, size_t len)
+{
+	DIR *d = opendir("/tmp");
+	const char *base = prefix + strlen("/tmp/");
+	char best[256] = "", path[4096];
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return false;
+	while ((de = readdir(d)) && n++ < 1000000) {
+		if (strncmp(de->d_name, base, strlen(base)) ||
+		    strlen(de->d_name) >= sizeof best ||
+		    (best[0] && strcmp(de->d_name, best) >= 0))
+			continue;
+		snprintf(path, sizeof path, "/tmp/%s", de->d_name);
+		if (kit_rundir_check(path, false, NULL) == 0)
+			snprintf(best, sizeof best, "%s", de->d_name);
+	}
+	closedir(d);
+	if (best[0])
+		snprintf(out, len, "/tmp/%s", best);
+	return best[0] != '\0';
+}
+
 void kit_rundir_path(char *out, size_t len)
 {
 	const char *d = getenv("QEMU_WRAPPER_RUNDIR");
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	struct passwd *pw;
+	char prefix[64];
 
 	if (d && *d) {
 		snprintf(out, len, "%s", d);
@@ -39,12 +69,13 @@ void kit_rundir_path(char *out, size_t len)
 		return;
 	/*
 	 * Anyone can create /tmp/qemu-wrapper-UID first.  Refusing to run
-	 * would let any local user stop ours, so fall back to the home
-	 * directory, which no one else can write.
+	 * would let any local user stop ours, so use a directory of a
+	 * name no one can take: made by mkdtemp (kit_rundir_ensure), found
+	 * again by its owner.
 	 */
-	pw = getpwuid(getuid());
-	if (pw && pw->pw_dir && *pw->pw_dir)
-		snprintf(out, len, "%s/.cache/qemu-wrapper", pw->pw_dir);
+	snprintf(prefix, sizeof prefix, "/tmp/qemu-wrapper-%u-", (unsigned)getuid());
+	if (!find_ours(prefix, out, len))
+		snprintf(out, len, "%sXXXXXX", prefix);
 }
 
 bool kit_rundir_is_explicit(void)
@@ -94,8 +125,16 @@ static void make_parents(const char *dir)
 	}
 }
 
-int kit_rundir_ensure(const char *dir, bool follow, struct kit_err *err)
+int kit_rundir_ensure(char *dir, bool follow, struct kit_err *err)
 {
+	size_t n = strlen(dir);
+
+	if (!follow && n > 6 && !strcmp(dir + n - 6, "XXXXXX")) {
+		if (!mkdtemp(dir))
+			return kit_seterr_errno(err, errno,
+				"cannot create a run directory '%s'", dir);
+		return kit_rundir_check(dir, false, err);
+	}
 	if (mkdir(dir, 0700) < 0 && errno == ENOENT) {
 		make_parents(dir);
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST)

@@ -1,8 +1,9 @@
 /*
  * rundir.h: where qemu-wrapper puts its session files and gdbstub-client
  * looks for them: $QEMU_WRAPPER_RUNDIR, else $XDG_RUNTIME_DIR/qemu-wrapper,
- * else /tmp/qemu-wrapper-UID, else (when another user holds that name in
- * the shared /tmp) ~/.cache/qemu-wrapper of the user's passwd entry.
+ * else /tmp/qemu-wrapper-UID, else (when another user took that name in
+ * the shared /tmp) the user's own /tmp/qemu-wrapper-UID-XXXXXX, made by
+ * mkdtemp and found again by its owner.
  *
  * A run directory holds what gives control of a guest (the gdbstub's and
  * the monitor's sockets, the session files that say where to connect), so
@@ -19,7 +20,8 @@
 
 #include "usage.h"
 
-/* The directory's path into out.  Does not create it. */
+/* The directory's path into out.  Does not create it; it may end in
+ * "XXXXXX" (kit_rundir_ensure makes it then). */
 void kit_rundir_path(char *out, size_t len);
 
 /* Whether the run directory was named by $QEMU_WRAPPER_RUNDIR. */
@@ -35,9 +37,10 @@ bool kit_rundir_is_explicit(void);
 int kit_rundir_check(const char *dir, bool follow, struct kit_err *err);
 
 /*
- * Create the run directory with mode 0700 if missing (its parents too,
- * for the home fallback), then kit_rundir_check() it.
+ * Create the run directory with mode 0700 if missing (its parents too),
+ * or with mkdtemp when it ends in XXXXXX (dir is then rewritten), then
+ * kit_rundir_check() it.
  */
-int kit_rundir_ensure(const char *dir, bool follow, struct kit_err *err);
+int kit_rundir_ensure(char *dir, bool follow, struct kit_err *err);
 
 #endif

@@ -193,6 +193,36 @@ static int private_dir(const char *path, const char *what, struct kit_err *err)
 	return 0;
 }
 
+/*
+ * Something at the socket's path: a socket nobody listens on (a killed
+ * launch's) is removed; a live one, or anything that is not a socket, is
+ * someone's and stays.
+ */
+static int stale_socket(const struct wrap_endpoint *ep,
+			const struct sockaddr_un *sa, struct kit_err *err)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(ep->path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return kit_seterr(err, EEXIST,
+			"cannot listen on %s endpoint unix:%s: it exists and "
+			"is not a socket", what(ep), ep->path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0) {
+		close(fd);
+		return kit_seterr_errno(err, EADDRINUSE,
+			"cannot listen on %s endpoint unix:%s", what(ep),
+			ep->path);
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(ep->path);
+	return 0;
+}
+
 static int listen_unix(struct wrap_endpoint *ep, struct kit_err *err)
 {
 	struct sockaddr_un sa;
@@ -207,7 +237,10 @@ static int listen_unix(struct wrap_endpoint *ep, struct kit_err *err)
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0)
 		return kit_seterr_errno(err, errno, "cannot create a unix socket");
-	unlink(ep->path); /* a stale socket from a killed launch */
+	if (stale_socket(ep, &sa, err) < 0) {
+		close(fd);
+		return -1;
+	}
 	/* connecting needs write permission on the socket: 0600 from the
 	 * start (no window between bind and a chmod) */
 	old = umask(0177);
