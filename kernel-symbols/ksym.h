@@ -199,7 +199,20 @@ int ksym_discover(const char *root, const char *version, const char *build_id,
 
 /* ---- lookups ---------------------------------------------------------- */
 
+/*
+ * The symbol's name as the image has it: any bytes but NUL.  Names come
+ * from untrusted files; print them through ksym_printable().
+ */
 const char *ksym_name(const struct ksym_table *t, const struct ksym_sym *s);
+
+/*
+ * S with every byte outside printable ASCII (0x20-0x7e: control
+ * characters, DEL, bytes of 0x80 and above) written as "\xNN", so that no
+ * terminal escape sequence in a symbol name, type or path reaches a
+ * terminal.  Into BUF of BUFSZ bytes (> 0), always terminated; when it does
+ * not fit it ends in "...".  4 * strlen(S) + 1 bytes always fit.  Returns BUF.
+ */
+char *ksym_printable(const char *s, char *buf, size_t bufsz);
 
 /*
  * Every symbol called NAME, in address order, into OUT (up to MAX).
