@@ -53,10 +53,11 @@ struct ksym_image {
 
 /*
  * Parse DATA as ELF64 (libelf, elf_memory).  The buffer must outlive the
- * image; libelf does not write to it for a native-endian ELF.
+ * image; libelf does not write to it for a native-endian ELF.  WHAT names
+ * it in errors ("the decompressed payload is an ELF for ARM, not x86-64").
  */
 int ksym_image_open(struct ksym_image *img, const uint8_t *data, size_t len,
-		    struct kit_err *err);
+		    const char *what, struct kit_err *err);
 void ksym_image_close(struct ksym_image *img);
 /* Pointer to LEN bytes at virtual address VADDR, or NULL. */
 const uint8_t *ksym_image_at(const struct ksym_image *img, uint64_t vaddr,

@@ -128,7 +128,7 @@ flip() {
 	# ELF magic, 32-bit class
 	{ printf '\x7fELF\x01\x01\x01'; head -c 200 /dev/zero; } >"$T/elf32"
 	ks info "$T/elf32"
-	fails 1 "kernel-symbols: '$T/elf32': not a little-endian ELF64 kernel"
+	fails 1 "kernel-symbols: '$T/elf32' is a 32-bit ELF, not x86-64"
 
 	# the cache's magic, then nothing sensible
 	{ printf 'KSYMCACHE'; head -c 300 /dev/zero; } >"$T/damaged.cache"
