@@ -113,7 +113,7 @@ struct ksym_table *ksym_load_bzimage(const uint8_t *data, size_t len,
 	t->bz = bz;
 	t->have_bzimage = 1;
 	short_version(bz.kernel_version, t->version, sizeof t->version);
-	if (ksym_image_open(&img, out, out_len, err))
+	if (ksym_image_open(&img, out, out_len, "the decompressed payload", err))
 		goto fail;
 	have_img = 1;
 	snprintf(t->build_id, sizeof t->build_id, "%s", img.build_id);

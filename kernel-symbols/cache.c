@@ -4,7 +4,11 @@
  * hash of every byte, and its size), not its name or mtime: a rebuilt
  * kernel at the same path gets a new entry.  Files live in
  * $XDG_CACHE_HOME/qemu-boot-debug/ (default ~/.cache/qemu-boot-debug/) as
- * ksym-<hash>-<size>.cache and are written to a temporary name and renamed.
+ * ksym-<hash>-<size>.cache, written through outfile.c: a temporary made by
+ * mkstemp, every write checked, fsync, then renamed.  A full disk leaves no
+ * entry (the caller only loses the time it would have saved), and the
+ * reader checks that the sizes in the header account for every byte of
+ * the file, so a short entry is a miss, never trusted.
  *
  * Format (little-endian, this host's only; a mismatch is a cache miss):
  *   "KSYMCACHE\0\0\0\0\0\0\2"   16-byte magic and format version
@@ -127,11 +131,11 @@ int ksym_cache_save(const struct ksym_table *t, const char *file,
 		    struct kit_err *err)
 {
 	struct wbuf w = { NULL, 0, 0, 0 };
-	char tmp[1100], dir[1024], *slash;
+	char dir[1024], *slash;
 	uint8_t pad[8] = { 0 };
 	uint32_t flags = 0;
 	size_t i;
-	FILE *f;
+	struct ksym_outfile o;
 	int rc = -1;
 
 	flags |= t->have_initcall_data ? 1 : 0;
@@ -174,22 +178,14 @@ int ksym_cache_save(const struct ksym_table *t, const char *file,
 			goto out;
 		}
 	}
-	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", file, (long)getpid());
-	f = fopen(tmp, "wb");
-	if (!f) {
-		kit_seterr_errno(err, errno, "cannot write '%s'", tmp);
+	if (ksym_outfile_open(&o, file, err))
+		goto out;
+	if (ksym_outfile_write(&o, w.p, w.len, err)) {
+		ksym_outfile_abort(&o);
 		goto out;
 	}
-	if (fwrite(w.p, 1, w.len, f) != w.len || fclose(f)) {
-		kit_seterr_errno(err, errno, "cannot write '%s'", tmp);
-		unlink(tmp);
+	if (ksym_outfile_commit(&o, err))
 		goto out;
-	}
-	if (rename(tmp, file)) {
-		kit_seterr_errno(err, errno, "cannot rename '%s'", tmp);
-		unlink(tmp);
-		goto out;
-	}
 	rc = 0;
 out:
 	free(w.p);

@@ -5,6 +5,12 @@
  * ELF_C_READ_MMAP maps it and only the pages of .symtab/.strtab are touched.
  * Without one (the stripped ELF inside a bzImage) the caller decodes the
  * kallsyms tables from the allocated sections, whose headers remain.
+ *
+ * The file is not trusted: an ELF for another machine, class or byte order
+ * is refused by name; a .symtab must have 24-byte entries, lie inside the
+ * file and link to a string table (one that links to itself would yield
+ * its own bytes as names); sections whose data runs past the end of the
+ * file count as having none.
  */
 #include "internal.h"
 
@@ -66,7 +72,62 @@ static void read_build_id(struct ksym_image *img, Elf *e)
 	}
 }
 
-static int image_from_elf(struct ksym_image *img, Elf *e, struct kit_err *err)
+/* The e_machine values a kernel ELF of another architecture has. */
+static const char *machine_name(unsigned m)
+{
+	switch (m) {
+	case EM_386:
+		return "i386";
+	case EM_ARM:
+		return "ARM";
+	case EM_AARCH64:
+		return "AArch64";
+	case EM_RISCV:
+		return "RISC-V";
+	case EM_PPC:
+		return "PowerPC";
+	case EM_PPC64:
+		return "PowerPC64";
+	case EM_S390:
+		return "s390";
+	case EM_MIPS:
+		return "MIPS";
+	case EM_SPARCV9:
+		return "SPARC64";
+	case EM_IA_64:
+		return "IA-64";
+	case 258:   /* EM_LOONGARCH, newer than some elf.h */
+		return "LoongArch";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Only x86-64 kernels: little-endian ELF64, EM_X86_64.  A known other
+ * machine is named first (a 32-bit ARM ELF is "for ARM"); then the class
+ * and byte order, which also explain an e_machine read the wrong way.
+ * WHAT names the ELF ("'vmlinux'", "the decompressed payload").
+ */
+static int check_machine(Elf *e, const GElf_Ehdr *eh, const char *what,
+			 struct kit_err *err)
+{
+	const char *m = machine_name(eh->e_machine);
+
+	if (eh->e_machine != EM_X86_64 && m)
+		return kit_seterr(err, KSYM_EFORMAT, "%s is an ELF for %s, not x86-64", what, m);
+	if (gelf_getclass(e) != ELFCLASS64)
+		return kit_seterr(err, KSYM_EFORMAT, "%s is a 32-bit ELF, not x86-64", what);
+	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
+		return kit_seterr(err, KSYM_EFORMAT, "%s is a big-endian ELF, not x86-64", what);
+	if (eh->e_machine != EM_X86_64)
+		return kit_seterr(err, KSYM_EFORMAT, "%s is an ELF for machine %u, not x86-64",
+				  what, eh->e_machine);
+	return 0;
+}
+
+static int image_from_elf(struct ksym_image *img, Elf *e, const char *what,
+			  struct kit_err *err)
 {
 	GElf_Ehdr eh;
 	size_t shstrndx, nph = 0, i;
@@ -76,8 +137,8 @@ static int image_from_elf(struct ksym_image *img, Elf *e, struct kit_err *err)
 
 	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
 		return kit_seterr(err, KSYM_EFORMAT, "not an ELF file");
-	if (gelf_getclass(e) != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
-		return kit_seterr(err, KSYM_EFORMAT, "not a little-endian ELF64 kernel");
+	if (check_machine(e, &eh, what, err))
+		return -1;
 	raw = elf_rawfile(e, &rawlen);
 	if (!raw)
 		return kit_seterr(err, KSYM_EFORMAT, "cannot read the ELF file");
@@ -122,7 +183,7 @@ static int image_from_elf(struct ksym_image *img, Elf *e, struct kit_err *err)
 }
 
 int ksym_image_open(struct ksym_image *img, const uint8_t *data, size_t len,
-		    struct kit_err *err)
+		    const char *what, struct kit_err *err)
 {
 	Elf *e;
 
@@ -134,7 +195,7 @@ int ksym_image_open(struct ksym_image *img, const uint8_t *data, size_t len,
 	if (!e)
 		return kit_seterr(err, KSYM_EFORMAT, "not an ELF file: %s", elf_errmsg(-1));
 	img->elf = e;
-	if (image_from_elf(img, e, err)) {
+	if (image_from_elf(img, e, what, err)) {
 		ksym_image_close(img);
 		return -1;
 	}
@@ -241,31 +302,85 @@ static int section_letters(Elf *e, char **letters, size_t *nsecs,
 	return 0;
 }
 
+/* Does section SH lie inside the file of LEN bytes (NOBITS: no data)? */
+static int in_file(const GElf_Shdr *sh, size_t len)
+{
+	return sh->sh_type == SHT_NOBITS ||
+	       (sh->sh_offset <= len && sh->sh_size <= len - sh->sh_offset);
+}
+
+/*
+ * The string table a symbol table links to, checked: it exists, is not
+ * the symbol table itself, is SHT_STRTAB and lies inside the file.
+ */
+static Elf_Data *linked_strtab(Elf *e, size_t len, size_t ndx, const char *name,
+			       const GElf_Shdr *sh, size_t nsecs, struct kit_err *err)
+{
+	Elf_Scn *strscn;
+	GElf_Shdr ssh;
+	Elf_Data *sd;
+
+	if (sh->sh_link == 0 || sh->sh_link >= nsecs)
+		return kit_seterr(err, KSYM_EFORMAT,
+				  "%s (section %zu) links to section %u, which does not exist (%zu sections)",
+				  name, ndx, sh->sh_link, nsecs), NULL;
+	if (sh->sh_link == ndx)
+		return kit_seterr(err, KSYM_EFORMAT,
+				  "%s (section %zu) links to section %u, itself, not to a string table",
+				  name, ndx, sh->sh_link), NULL;
+	strscn = elf_getscn(e, sh->sh_link);
+	if (!strscn || !gelf_getshdr(strscn, &ssh) || ssh.sh_type != SHT_STRTAB)
+		return kit_seterr(err, KSYM_EFORMAT,
+				  "%s (section %zu) links to section %u, which is not a string table",
+				  name, ndx, sh->sh_link), NULL;
+	if (!in_file(&ssh, len))
+		return kit_seterr(err, KSYM_EFORMAT,
+				  "%s (section %zu) links to section %u, which runs past the end of the file",
+				  name, ndx, sh->sh_link), NULL;
+	sd = elf_getdata(strscn, NULL);
+	if (!sd || !sd->d_buf || !sd->d_size)
+		return kit_seterr(err, KSYM_EFORMAT, "cannot read the string table of %s: %s",
+				  name, elf_errmsg(-1)), NULL;
+	return sd;
+}
+
 /*
  * One SHT_SYMTAB section into T.  Names are read straight from its string
  * table's data, each checked to end inside it (what elf_strptr checks, at
- * a fraction of the cost per call).
+ * a fraction of the cost per call).  LEN is the file's size.
  */
-static int add_symtab(struct ksym_table *t, Elf *e, Elf_Scn *scn,
+static int add_symtab(struct ksym_table *t, Elf *e, size_t len, Elf_Scn *scn,
 		      const GElf_Shdr *sh, const char *letters, size_t nsecs,
 		      struct kit_err *err)
 {
-	Elf_Scn *strscn = elf_getscn(e, sh->sh_link);
-	Elf_Data *d = elf_getdata(scn, NULL), *sd;
-	const char *str;
-	size_t i, n, strsz;
+	Elf_Data *d, *sd;
+	const char *str, *secname = NULL;
+	size_t i, n, strsz, ndx = elf_ndxscn(scn), shstrndx;
 
+	if (!elf_getshdrstrndx(e, &shstrndx))
+		secname = elf_strptr(e, shstrndx, sh->sh_name);
+	if (!secname || !*secname)
+		secname = "the symbol table";
+	/* gelf_getsym reads Elf64_Sym records whatever sh_entsize claims. */
+	if (sh->sh_entsize != sizeof(Elf64_Sym))
+		return kit_seterr(err, KSYM_EFORMAT, "%s (section %zu) has entries of %llu bytes, not %zu",
+				  secname, ndx, (unsigned long long)sh->sh_entsize, sizeof(Elf64_Sym));
+	if (!in_file(sh, len) || sh->sh_type == SHT_NOBITS)
+		return kit_seterr(err, KSYM_EFORMAT, "%s (section %zu) runs past the end of the file",
+				  secname, ndx);
+	if (sh->sh_size % sizeof(Elf64_Sym))
+		return kit_seterr(err, KSYM_EFORMAT, "%s (section %zu) is %llu bytes, not a multiple of %zu",
+				  secname, ndx, (unsigned long long)sh->sh_size, sizeof(Elf64_Sym));
+	sd = linked_strtab(e, len, ndx, secname, sh, nsecs, err);
+	if (!sd)
+		return -1;
+	d = elf_getdata(scn, NULL);
 	if (!d)
-		return kit_seterr(err, KSYM_EFORMAT, "cannot read .symtab: %s", elf_errmsg(-1));
-	sd = strscn ? elf_getdata(strscn, NULL) : NULL;
-	if (!sd || !sd->d_buf)
-		return kit_seterr(err, KSYM_EFORMAT, "cannot read the string table of .symtab: %s",
-				  elf_errmsg(-1));
+		return kit_seterr(err, KSYM_EFORMAT, "cannot read %s: %s", secname, elf_errmsg(-1));
 	str = sd->d_buf;
 	strsz = sd->d_size;
-	n = d->d_size / sh->sh_entsize;
-	/* gelf_getsym reads Elf64_Sym records whatever sh_entsize claims. */
-	if (ksym_table_reserve(t, d->d_size / sizeof(Elf64_Sym), strsz, err))
+	n = d->d_size / sizeof(Elf64_Sym);
+	if (ksym_table_reserve(t, n, strsz, err))
 		return -1;
 	for (i = 1; i < n; i++) {
 		GElf_Sym s;
@@ -304,9 +419,9 @@ int ksym_elf_symtab(struct ksym_table *t, const struct ksym_image *img,
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
 			continue;
-		if (add_symtab(t, e, scn, &sh, letters, nsecs, err))
+		if (add_symtab(t, e, img->len, scn, &sh, letters, nsecs, err))
 			goto out;
 	}
 	if (!t->nsyms) {
@@ -367,7 +482,7 @@ struct ksym_table *ksym_load_elf(const uint8_t *data, size_t len,
 	struct ksym_image img;
 	struct ksym_table *t;
 
-	if (ksym_image_open(&img, data, len, err))
+	if (ksym_image_open(&img, data, len, "the image", err))
 		return NULL;
 	t = ksym_table_new(err);
 	if (t && load_image(t, &img, err)) {
@@ -385,6 +500,7 @@ struct ksym_table *ksym_load_elf_file(const char *path, struct kit_err *err)
 	int fd;
 	Elf *e;
 	double t0 = ksym_now_ms();
+	char what[1100];
 
 	memset(&img, 0, sizeof img);
 	elf_version(EV_CURRENT);
@@ -400,7 +516,8 @@ struct ksym_table *ksym_load_elf_file(const char *path, struct kit_err *err)
 		return NULL;
 	}
 	img.elf = e;
-	if (image_from_elf(&img, e, err))
+	snprintf(what, sizeof what, "'%s'", path);
+	if (image_from_elf(&img, e, what, err))
 		goto out;
 	t = ksym_table_new(err);
 	if (!t)

@@ -9,27 +9,94 @@
  * are SHN_ABS.  Functions are STT_FUNC with their sizes, so gdb can
  * "break start_kernel" and "info symbol $pc".  Lower-case types are local,
  * W/V weak, the rest global (locals first, as ELF requires).
+ *
+ * Both go to FILE through outfile.c: written in full or not at all.
  */
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+/* Nothing but printable ASCII in S? */
+static int printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
 
 int ksym_export_map(const struct ksym_table *t, FILE *f, struct kit_err *err)
 {
-	size_t i;
+	size_t i, cap = 0;
+	char *q = NULL, type[2] = { 0, 0 }, qtype[8];
 
-	for (i = 0; i < t->nsyms; i++)
-		fprintf(f, "%016llx %c %s\n", (unsigned long long)t->syms[i].addr,
-			t->syms[i].type, ksym_name(t, &t->syms[i]));
+	for (i = 0; i < t->nsyms; i++) {
+		const char *name = ksym_name(t, &t->syms[i]);
+
+		/* A name with a newline would forge a line, one with an
+		   escape sequence drive a terminal: quoted as \xNN. */
+		if (!printable(name)) {
+			size_t need = 4 * strlen(name) + 1;
+
+			if (need > cap) {
+				char *p = realloc(q, need);
+
+				if (!p) {
+					free(q);
+					return kit_seterr(err, ENOMEM, "out of memory");
+				}
+				q = p;
+				cap = need;
+			}
+			name = ksym_printable(name, q, cap);
+		}
+		type[0] = t->syms[i].type;
+		fprintf(f, "%016llx %s %s\n", (unsigned long long)t->syms[i].addr,
+			ksym_printable(type, qtype, sizeof qtype), name);
+	}
+	free(q);
+	errno = 0;
 	if (fflush(f) || ferror(f))
-		return kit_seterr_errno(err, errno, "cannot write the map");
+		return kit_seterr_errno(err, errno ? errno : EIO, "cannot write the map");
 	return 0;
+}
+
+int ksym_export_map_file(const struct ksym_table *t, const char *file,
+			 struct kit_err *err)
+{
+	struct ksym_outfile o;
+	FILE *f;
+	int e;
+
+	if (ksym_outfile_open(&o, file, err))
+		return -1;
+	f = fdopen(o.fd, "w");
+	if (!f) {
+		e = errno;
+		ksym_outfile_abort(&o);
+		return kit_seterr_errno(err, e, "cannot write '%s'", file);
+	}
+	errno = 0;
+	if (ksym_export_map(t, f, err)) {
+		e = err ? err->code : EIO;
+		fclose(f);
+		o.fd = -1;   /* closed with F */
+		ksym_outfile_abort(&o);
+		return kit_seterr_errno(err, e, "cannot write '%s'", file);
+	}
+	/* Flushed: the rest (fsync, close, rename) is the descriptor's. */
+	o.fd = dup(fileno(f));
+	e = errno;
+	fclose(f);
+	if (o.fd < 0) {
+		ksym_outfile_abort(&o);
+		return kit_seterr_errno(err, e, "cannot write '%s'", file);
+	}
+	return ksym_outfile_commit(&o, err);
 }
 
 static int is_text(char c)
@@ -46,8 +113,8 @@ int ksym_export_elf(const struct ksym_table *t, const char *file,
 		    struct kit_err *err)
 {
 	Elf *e = NULL;
-	int fd, rc = -1, regular = 0;
-	struct stat st;
+	int rc = -1, opened = 0;
+	struct ksym_outfile of;
 	GElf_Ehdr eh;
 	struct run *runs = NULL;
 	size_t nruns = 0, i, pass, nsym = 1, nlocal = 1;
@@ -132,15 +199,16 @@ int ksym_export_elf(const struct ksym_table *t, const char *file,
 				nlocal = nsym;
 		}
 
-	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		kit_seterr_errno(err, errno, "cannot create '%s'", file);
+	if (ksym_outfile_open(&of, file, err))
 		goto out;
+	opened = 1;
+	/* libelf sizes the file with ftruncate: a device or FIFO refuses */
+	if (!of.tmp[0]) {
+		kit_seterr(err, KSYM_EFORMAT, "cannot write '%s': not a regular file (an ELF is "
+			   "written to a file)", file);
+		goto out2;
 	}
-	/* Only a half-written regular file is removed on failure, never a
-	   device such as /dev/full (which root could unlink). */
-	regular = !fstat(fd, &st) && S_ISREG(st.st_mode);
-	e = elf_begin(fd, ELF_C_WRITE, NULL);
+	e = elf_begin(of.fd, ELF_C_WRITE, NULL);
 	if (!e || !gelf_newehdr(e, ELFCLASS64) || !gelf_getehdr(e, &eh))
 		goto elferr;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
@@ -210,18 +278,31 @@ int ksym_export_elf(const struct ksym_table *t, const char *file,
 	if (!gelf_update_shdr(scn, &sh))
 		goto elferr;
 	eh.e_shstrndx = (Elf64_Half)shstr_sec;
-	if (!gelf_update_ehdr(e, &eh) || elf_update(e, ELF_C_WRITE) < 0)
+	if (!gelf_update_ehdr(e, &eh))
 		goto elferr;
+	/* libelf writes with pwrite and keeps its errno (ENOSPC ...). */
+	errno = 0;
+	if (elf_update(e, ELF_C_WRITE) < 0) {
+		if (errno)
+			kit_seterr_errno(err, errno, "cannot write '%s'", file);
+		else
+			kit_seterr(err, KSYM_EFORMAT, "cannot write '%s': %s", file, elf_errmsg(-1));
+		goto out2;
+	}
+	elf_end(e);
+	e = NULL;
+	opened = 0;
+	if (ksym_outfile_commit(&of, err))
+		goto out;
 	rc = 0;
-	goto out2;
+	goto out;
 elferr:
 	kit_seterr(err, KSYM_EFORMAT, "cannot build '%s': %s", file, elf_errmsg(-1));
 out2:
 	if (e)
 		elf_end(e);
-	close(fd);
-	if (rc && regular)
-		unlink(file);
+	if (opened)
+		ksym_outfile_abort(&of);
 out:
 	free(secof);
 	free(runs);

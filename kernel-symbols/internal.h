@@ -53,10 +53,11 @@ struct ksym_image {
 
 /*
  * Parse DATA as ELF64 (libelf, elf_memory).  The buffer must outlive the
- * image; libelf does not write to it for a native-endian ELF.
+ * image; libelf does not write to it for a native-endian ELF.  WHAT names
+ * it in errors ("the decompressed payload is an ELF for ARM, not x86-64").
  */
 int ksym_image_open(struct ksym_image *img, const uint8_t *data, size_t len,
-		    struct kit_err *err);
+		    const char *what, struct kit_err *err);
 void ksym_image_close(struct ksym_image *img);
 /* Pointer to LEN bytes at virtual address VADDR, or NULL. */
 const uint8_t *ksym_image_at(const struct ksym_image *img, uint64_t vaddr,
@@ -76,6 +77,27 @@ int ksym_initcalls_read(struct ksym_table *t, const struct ksym_image *img);
 
 /* Prefix err->msg with "'PATH': " (unless it names PATH already). */
 void ksym_err_prefix(struct kit_err *err, const char *path);
+
+/*
+ * A file written in full or not at all (outfile.c): a temporary beside
+ * PATH made by mkstemp, synced and renamed over PATH by commit; abort (and
+ * any failing call) removes it.  A PATH that exists and is not a regular
+ * file is written directly.  Errors name PATH with errno:
+ * "cannot create 'PATH': ...", "cannot write 'PATH': ...".
+ */
+struct ksym_outfile {
+	const char *path;
+	char tmp[4096];   /* "" when writing PATH directly */
+	int fd;
+};
+int ksym_outfile_open(struct ksym_outfile *o, const char *path,
+		      struct kit_err *err);
+int ksym_outfile_write(struct ksym_outfile *o, const void *data, size_t len,
+		       struct kit_err *err);
+/* fsync, close, rename; on failure the temporary is gone. */
+int ksym_outfile_commit(struct ksym_outfile *o, struct kit_err *err);
+/* Close and remove the temporary (keeps errno). */
+void ksym_outfile_abort(struct ksym_outfile *o);
 
 /* Read a whole file; *data malloc'ed. */
 int ksym_read_file(const char *path, uint8_t **data, size_t *len,

@@ -199,7 +199,20 @@ int ksym_discover(const char *root, const char *version, const char *build_id,
 
 /* ---- lookups ---------------------------------------------------------- */
 
+/*
+ * The symbol's name as the image has it: any bytes but NUL.  Names come
+ * from untrusted files; print them through ksym_printable().
+ */
 const char *ksym_name(const struct ksym_table *t, const struct ksym_sym *s);
+
+/*
+ * S with every byte outside printable ASCII (0x20-0x7e: control
+ * characters, DEL, bytes of 0x80 and above) written as "\xNN", so that no
+ * terminal escape sequence in a symbol name, type or path reaches a
+ * terminal.  Into BUF of BUFSZ bytes (> 0), always terminated; when it does
+ * not fit it ends in "...".  4 * strlen(S) + 1 bytes always fit.  Returns BUF.
+ */
+char *ksym_printable(const char *s, char *buf, size_t bufsz);
 
 /*
  * Every symbol called NAME, in address order, into OUT (up to MAX).
@@ -276,9 +289,24 @@ struct ksym_table *ksym_cache_parse(const uint8_t *data, size_t len,
 
 /* ---- export ----------------------------------------------------------- */
 
-/* System.map text: "%016lx %c %s\n" per symbol, address order. */
+/*
+ * System.map text: "%016lx %c %s\n" per symbol, address order.  Types and
+ * names with bytes outside printable ASCII are written as
+ * ksym_printable() quotes them ("\x1b"): a newline in a name would forge a
+ * line, an escape sequence drive the terminal of whoever reads the map.
+ * A write error (checked with fflush and ferror) is errno in err->code.
+ */
 int ksym_export_map(const struct ksym_table *t, FILE *f, struct kit_err *err);
-/* A symbols-only ELF64 that gdb loads with symbol-file. */
+/*
+ * The same into FILE, or a symbols-only ELF64 that gdb loads with
+ * symbol-file.  FILE is written in full or not at all: a temporary beside
+ * it (mkstemp), fsync, rename; on any error the temporary is removed and
+ * an existing FILE is left as it was, err->msg "cannot write 'FILE': ..."
+ * (errno in err->code) or "cannot create 'FILE': ...".  A FILE that
+ * exists and is not a regular file (a device, a FIFO) is written directly.
+ */
+int ksym_export_map_file(const struct ksym_table *t, const char *file,
+			 struct kit_err *err);
 int ksym_export_elf(const struct ksym_table *t, const char *file,
 		    struct kit_err *err);
 

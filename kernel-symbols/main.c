@@ -39,6 +39,14 @@
  * CONFIG_KALLSYMS have nothing to decode.  Layout variants never seen
  * (kernel-symbols/README.md lists the verified ones) end in a clear error,
  * not in wrong symbols, because every table is validated.
+ *
+ * Output.  Every name, type letter and path printed as text goes through
+ * ksym_printable() (control bytes as \xNN): symbol names come from the
+ * image, and a hostile one must not drive the terminal.  JSON carries them
+ * exactly (json-c escapes control characters).  A write error on standard
+ * output (a full disk, /dev/full) is an error and exit 1, checked with
+ * fflush, ferror and fclose before exiting, as git does; export -o FILE
+ * writes FILE in full or not at all (temporary, fsync, rename).
  */
 #include "ksym.h"
 #include "usage.h"
@@ -48,11 +56,13 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int opt_json;
 static unsigned open_flags;
+static int stdout_errno;   /* the first error writing standard output */
 
 static const char usage_text[] =
 	"usage: kernel-symbols [--json] [--no-cache] [--no-discover] COMMAND KERNEL [ARGS]\n"
@@ -63,19 +73,84 @@ static const char usage_text[] =
 	"  info KERNEL                      source, layout, counts, timings\n"
 	"  kaslr KERNEL NAME OBSERVED       the KASLR slide from one observation\n";
 
+/*
+ * S (a name, a type, a path, a message quoting them) safe for a terminal,
+ * in one of eight rotating buffers: up to eight in one printf.
+ */
+static const char *pr(const char *s)
+{
+	static char *ring[8];
+	static size_t cap[8];
+	static unsigned next;
+	unsigned i = next++ % 8;
+	size_t need = 4 * strlen(s) + 1;
+
+	if (need > cap[i]) {
+		char *p = realloc(ring[i], need);
+
+		if (!p)
+			die("out of memory");
+		ring[i] = p;
+		cap[i] = need;
+	}
+	return ksym_printable(s, ring[i], cap[i]);
+}
+
+/* A type letter, as pr() shows it. */
+static const char *prc(char c)
+{
+	char s[2] = { c, 0 };
+
+	return pr(s);
+}
+
+__attribute__((format(printf, 1, 2)))
+static void out(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprintf(fmt, ap);
+	va_end(ap);
+	if (n < 0 && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+}
+
+/*
+ * Everything written reached the file?  Output is buffered, so most
+ * errors show only here: at fflush, or at fclose.
+ */
+static void finish_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	if (ferror(stdout) && !stdout_errno)
+		stdout_errno = EIO;
+	errno = 0;
+	if (fclose(stdout) && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	if (stdout_errno) {
+		errno = stdout_errno;
+		die_errno("cannot write to standard output");
+	}
+}
+
 static struct ksym_table *open_kernel(const char *path)
 {
 	struct kit_err e = { 0, "" };
 	struct ksym_table *t = ksym_open(path, open_flags, &e);
 
 	if (!t)
-		die("%s", e.msg);
+		die("%s", pr(e.msg));
 	return t;
 }
 
 static void print_json(json_object *o)
 {
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	out("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -126,18 +201,19 @@ static int cmd_lookup(struct ksym_table *t, int argc, char **argv)
 		uint64_t a, off;
 
 		if (is_hex_prefixed(q) && parse_addr(q, &a)) {
-			rc = error("'%s' is not an address (0x and 1 to 16 hex digits)", q);
+			rc = error("'%s' is not an address (0x and 1 to 16 hex digits)", pr(q));
 			continue;
 		}
 		if (q[strspn(q, "0123456789")] == 0) {
-			rc = error("'%s' is neither a symbol name nor an address (write addresses as 0x...)", q);
+			rc = error("'%s' is neither a symbol name nor an address (write addresses as 0x...)",
+				   pr(q));
 			continue;
 		}
 		if (!parse_addr(q, &a)) {
 			const struct ksym_sym *s = ksym_lookup_addr(t, a, &off);
 
 			if (!s) {
-				rc = error("no symbol in '%s' holds address '%s'", t->path, q);
+				rc = error("no symbol in '%s' holds address '%s'", pr(t->path), pr(q));
 				continue;
 			}
 			if (arr) {
@@ -147,15 +223,16 @@ static int cmd_lookup(struct ksym_table *t, int argc, char **argv)
 				json_object_object_add(o, "offset", json_object_new_int64((int64_t)off));
 				json_object_array_add(arr, o);
 			} else {
-				printf("%s\t%c %s+0x%" PRIx64 "/0x%" PRIx64 "\n", q, s->type,
-				       ksym_name(t, s), off, s->size);
+				out("%s\t%s %s+0x%" PRIx64 "/0x%" PRIx64 "\n", pr(q), prc(s->type),
+				    pr(ksym_name(t, s)), off, s->size);
 			}
 		} else {
 			const struct ksym_sym *m[64];
-			char name[512], *at;
+			char *name = strdup(q), *at;
 			size_t n, j, want = 0;
 
-			snprintf(name, sizeof name, "%s", q);
+			if (!name)
+				die("out of memory");
 			at = strrchr(name, '@');
 			if (at && at[1]) {
 				want = strtoul(at + 1, NULL, 10);
@@ -163,12 +240,14 @@ static int cmd_lookup(struct ksym_table *t, int argc, char **argv)
 			}
 			n = ksym_lookup_name(t, name, m, 64);
 			if (!n) {
-				rc = error("no symbol '%s' in '%s'", q, t->path);
+				rc = error("no symbol '%s' in '%s'", pr(q), pr(t->path));
+				free(name);
 				continue;
 			}
 			if (want && want > (n < 64 ? n : 64)) {
-				rc = error("no symbol '%s' in '%s': %zu called '%s'%s", q, t->path, n,
-					   name, n > 64 ? ", the first 64 numbered" : "");
+				rc = error("no symbol '%s' in '%s': %zu called '%s'%s", pr(q), pr(t->path), n,
+					   pr(name), n > 64 ? ", the first 64 numbered" : "");
+				free(name);
 				continue;
 			}
 			for (j = 0; j < n && j < 64; j++) {
@@ -182,12 +261,13 @@ static int cmd_lookup(struct ksym_table *t, int argc, char **argv)
 					json_object_object_add(o, "duplicates", json_object_new_int((int)n));
 					json_object_array_add(arr, o);
 				} else if (n > 1) {
-					printf("%016" PRIx64 " %c %s@%zu\t(%zu of %zu)\n", m[j]->addr, m[j]->type,
-					       name, j + 1, j + 1, n);
+					out("%016" PRIx64 " %s %s@%zu\t(%zu of %zu)\n", m[j]->addr,
+					    prc(m[j]->type), pr(name), j + 1, j + 1, n);
 				} else {
-					printf("%016" PRIx64 " %c %s\n", m[j]->addr, m[j]->type, name);
+					out("%016" PRIx64 " %s %s\n", m[j]->addr, prc(m[j]->type), pr(name));
 				}
 			}
+			free(name);
 		}
 	}
 	if (arr)
@@ -205,7 +285,7 @@ static int cmd_initcalls(struct ksym_table *t)
 		: "the __initcall_* labels";
 
 	if (ksym_initcalls(t, &ic, &n, &e))
-		die("%s", e.msg);
+		die("%s", pr(e.msg));
 	if (opt_json) {
 		json_object *o = json_object_new_object(), *arr = json_object_new_array();
 
@@ -228,14 +308,14 @@ static int cmd_initcalls(struct ksym_table *t)
 		json_object_object_add(o, "initcalls", arr);
 		print_json(o);
 	} else {
-		printf("%zu initcalls, from %s\n", n, from);
-		printf("%-10s %5s  %-18s %-44s %s\n", "LEVEL", "ORDER", "ADDRESS", "FUNCTION", "MODULE");
+		out("%zu initcalls, from %s\n", n, from);
+		out("%-10s %5s  %-18s %-44s %s\n", "LEVEL", "ORDER", "ADDRESS", "FUNCTION", "MODULE");
 		for (i = 0; i < n; i++) {
 			char lv[sizeof ic[i].level + 5];   /* level and "_sync" */
 
 			snprintf(lv, sizeof lv, "%s%s", ic[i].level, ic[i].sync ? "_sync" : "");
-			printf("%-10s %5zu  %016" PRIx64 "   %-44s %s\n", lv, i + 1, ic[i].fn,
-			       ic[i].func ? ic[i].func : "?", ic[i].module);
+			out("%-10s %5zu  %016" PRIx64 "   %-44s %s\n", lv, i + 1, ic[i].fn,
+			    ic[i].func ? pr(ic[i].func) : "?", pr(ic[i].module));
 		}
 	}
 	free(ic);
@@ -264,40 +344,39 @@ static int cmd_milestones(struct ksym_table *t)
 		print_json(arr);
 		return 0;
 	}
-	printf("%zu milestones (nokaslr; %s)\n", n, t->have_bzimage ? "bzImage header known"
-	       : "no bzImage header: no pre-kernel milestones");
-	printf("%-24s %-9s %-18s %s\n", "MILESTONE", "KIND", "ADDRESS", "DERIVED FROM");
+	out("%zu milestones (nokaslr; %s)\n", n, t->have_bzimage ? "bzImage header known"
+	    : "no bzImage header: no pre-kernel milestones");
+	out("%-24s %-9s %-18s %s\n", "MILESTONE", "KIND", "ADDRESS", "DERIVED FROM");
 	for (i = 0; i < n; i++)
-		printf("%-24s %-9s %016" PRIx64 "   %s\n", m[i].name, ksym_addr_kind_name(m[i].kind),
-		       m[i].addr, m[i].how);
+		out("%-24s %-9s %016" PRIx64 "   %s\n", m[i].name, ksym_addr_kind_name(m[i].kind),
+		    m[i].addr, m[i].how);
 	return 0;
 }
 
-static int cmd_export(struct ksym_table *t, const char *format, const char *out)
+static int cmd_export(struct ksym_table *t, const char *format, const char *file)
 {
 	struct kit_err e = { 0, "" };
 
-	if (!out)
+	if (!file)
 		die("export needs -o FILE");
-	if (!strcmp(format, "map")) {
-		FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
-
-		if (!f)
-			die_errno("cannot create '%s'", out);
-		if (ksym_export_map(t, f, &e))
-			die("'%s': %s", out, e.msg);
-		if (f != stdout && fclose(f))
-			die_errno("cannot write '%s'", out);
-	} else if (!strcmp(format, "elf")) {
-		if (ksym_export_elf(t, out, &e))
-			die("%s", e.msg);
+	if (strcmp(format, "map") && strcmp(format, "elf"))
+		die("unknown format '%s' (map or elf)", pr(format));
+	if (!strcmp(format, "map") && !strcmp(file, "-")) {
+		if (ksym_export_map(t, stdout, &e)) {
+			errno = e.code;
+			die_errno("cannot write to standard output");
+		}
+	} else if (!strcmp(format, "map")) {
+		if (ksym_export_map_file(t, file, &e))
+			die("%s", pr(e.msg));
 	} else {
-		die("unknown format '%s' (map or elf)", format);
+		if (ksym_export_elf(t, file, &e))
+			die("%s", pr(e.msg));
 	}
 	if (opt_json) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "file", json_object_new_string(out));
+		json_object_object_add(o, "file", json_object_new_string(file));
 		json_object_object_add(o, "format", json_object_new_string(format));
 		json_object_object_add(o, "symbols", json_object_new_int64((int64_t)t->nsyms));
 		print_json(o);
@@ -359,16 +438,16 @@ static int cmd_info(struct ksym_table *t)
 		print_json(o);
 		return 0;
 	}
-	printf("%zu symbols from %s (%s)\n", t->nsyms, t->origin, source_name(t->source));
-	printf("version:    %s\n", t->version[0] ? t->version : "?");
-	printf("build-id:   %s\n", t->build_id[0] ? t->build_id : "?");
-	printf("_text:      0x%016" PRIx64 "\n", t->text_start);
+	out("%zu symbols from %s (%s)\n", t->nsyms, pr(t->origin), source_name(t->source));
+	out("version:    %s\n", t->version[0] ? pr(t->version) : "?");
+	out("build-id:   %s\n", t->build_id[0] ? pr(t->build_id) : "?");
+	out("_text:      0x%016" PRIx64 "\n", t->text_start);
 	if (t->have_bzimage)
-		printf("bzImage:    protocol %u.%02u, %u setup sectors, payload %s %u bytes, init_size 0x%x\n",
-		       t->bz.version >> 8, t->bz.version & 0xff, t->bz.setup_sects, t->bz.compressor,
-		       t->bz.payload_length, t->bz.init_size);
+		out("bzImage:    protocol %u.%02u, %u setup sectors, payload %s %u bytes, init_size 0x%x\n",
+		    t->bz.version >> 8, t->bz.version & 0xff, t->bz.setup_sects, pr(t->bz.compressor),
+		    t->bz.payload_length, t->bz.init_size);
 	if (t->have_layout)
-		printf("kallsyms:   %u symbols; %s%s; %s-byte markers; %s lengths; offsets %s token_index; "
+		out("kallsyms:   %u symbols; %s%s; %s-byte markers; %s lengths; offsets %s token_index; "
 		       "seqs_of_names %s\n"
 		       "            names 0x%" PRIx64 " markers 0x%" PRIx64 " token_table 0x%" PRIx64
 		       " offsets 0x%" PRIx64 " relative_base 0x%" PRIx64 "\n",
@@ -378,8 +457,8 @@ static int cmd_info(struct ksym_table *t)
 		       l->seqs_of_names ? "present" : "absent", l->names_at, l->markers_at,
 		       l->token_table_at, l->offsets_at, l->relative_base);
 	if (t->modules_skipped)
-		printf("skipped:    %zu module symbols\n", t->modules_skipped);
-	printf("timing ms:  read %.1f, decompress %.1f, decode %.1f, index %.1f\n",
+		out("skipped:    %zu module symbols\n", t->modules_skipped);
+	out("timing ms:  read %.1f, decompress %.1f, decode %.1f, index %.1f\n",
 	       t->ms_read, t->ms_decompress, t->ms_decode, t->ms_index);
 	return 0;
 }
@@ -391,9 +470,9 @@ static int cmd_kaslr(struct ksym_table *t, const char *name, const char *obs)
 	int64_t slide;
 
 	if (parse_addr(obs, &a))
-		die("'%s' is not a 0x-prefixed address", obs);
+		die("'%s' is not a 0x-prefixed address", pr(obs));
 	if (ksym_kaslr_slide(t, name, a, &slide, &e))
-		die("%s", e.msg);
+		die("%s", pr(e.msg));
 	if (opt_json) {
 		json_object *o = json_object_new_object();
 
@@ -401,7 +480,7 @@ static int cmd_kaslr(struct ksym_table *t, const char *name, const char *obs)
 		json_object_object_add(o, "slide_hex", jhex((uint64_t)slide));
 		print_json(o);
 	} else {
-		printf("slide %s0x%" PRIx64 "\n", slide < 0 ? "-" : "",
+		out("slide %s0x%" PRIx64 "\n", slide < 0 ? "-" : "",
 		       slide < 0 ? (uint64_t)-slide : (uint64_t)slide);
 	}
 	return 0;
@@ -418,7 +497,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *format = "map", *out = NULL, *cmd;
+	const char *format = "map", *ofile = NULL, *cmd;
 	struct ksym_table *t;
 	int c, rc;
 
@@ -439,34 +518,35 @@ int main(int argc, char **argv)
 			format = optarg;
 			break;
 		case 'o':
-			out = optarg;
+			ofile = optarg;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			out("%s", usage_text);
+			finish_stdout();
 			return 0;
 		case ':':
-			error("option '%s' needs a value", argv[optind - 1]);
+			error("option '%s' needs a value", pr(argv[optind - 1]));
 			fputs(usage_text, stderr);
 			return 2;
 		default:
 			if (optopt)
-				error("unknown option '-%c'", optopt);
+				error("unknown option '-%s'", prc((char)optopt));
 			else
-				error("unknown option '%s'", argv[optind - 1]);
+				error("unknown option '%s'", pr(argv[optind - 1]));
 			fputs(usage_text, stderr);
 			return 2;
 		}
 	}
 	if (argc - optind < 2) {
 		if (argc - optind == 1)
-			error("'%s' needs a KERNEL", argv[optind]);
+			error("'%s' needs a KERNEL", pr(argv[optind]));
 		fputs(usage_text, stderr);
 		return 2;
 	}
 	cmd = argv[optind];
 	if (strcmp(cmd, "lookup") && strcmp(cmd, "initcalls") && strcmp(cmd, "milestones") &&
 	    strcmp(cmd, "export") && strcmp(cmd, "info") && strcmp(cmd, "kaslr")) {
-		error("unknown command '%s'", cmd);
+		error("unknown command '%s'", pr(cmd));
 		fputs(usage_text, stderr);
 		return 2;
 	}
@@ -475,7 +555,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "lookup") && argc - optind < 3)
 		die("usage: kernel-symbols lookup KERNEL NAME[@N]|0xADDR...");
 	if (strcmp(cmd, "lookup") && strcmp(cmd, "kaslr") && argc - optind > 2)
-		die("unexpected argument '%s' after KERNEL for '%s'", argv[optind + 2], cmd);
+		die("unexpected argument '%s' after KERNEL for '%s'", pr(argv[optind + 2]), cmd);
 	t = open_kernel(argv[optind + 1]);
 	if (!strcmp(cmd, "lookup"))
 		rc = cmd_lookup(t, argc - optind - 2, argv + optind + 2);
@@ -484,11 +564,12 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "milestones"))
 		rc = cmd_milestones(t);
 	else if (!strcmp(cmd, "export"))
-		rc = cmd_export(t, format, out);
+		rc = cmd_export(t, format, ofile);
 	else if (!strcmp(cmd, "info"))
 		rc = cmd_info(t);
 	else
 		rc = cmd_kaslr(t, argv[optind + 2], argv[optind + 3]);
 	ksym_free(t);
+	finish_stdout();
 	return rc;
 }

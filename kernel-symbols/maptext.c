@@ -79,9 +79,14 @@ struct ksym_table *ksym_load_map(const char *text, size_t len,
 			}
 			/* Words after the name: prose, not a symbol. */
 			if (t->nsyms == 0 && memmem(text, len, "System.map", 10)) {
+				char words[121], quoted[4 * sizeof words];
+
+				/* the file's words, quoted: they may hold escapes */
+				snprintf(words, sizeof words, "%.*s", (int)(e - ns > 120 ? 120 : e - ns),
+					 text + ns);
 				kit_seterr(err, KSYM_ENOSYMS,
-					   "no symbols here: this System.map is a stub (\"%.*s\")",
-					   (int)(e - ns > 120 ? 120 : e - ns), text + ns);
+					   "no symbols here: this System.map is a stub (\"%s\")",
+					   ksym_printable(words, quoted, sizeof quoted));
 				goto fail;
 			}
 			goto bad;

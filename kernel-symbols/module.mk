@@ -6,7 +6,8 @@ KSYM_OBJS = kernel-symbols/symtab.o kernel-symbols/bzimage.o \
 	kernel-symbols/decompress.o kernel-symbols/kallsyms.o \
 	kernel-symbols/elfsyms.o kernel-symbols/maptext.o \
 	kernel-symbols/initcalls.o kernel-symbols/milestones.o \
-	kernel-symbols/cache.o kernel-symbols/export.o kernel-symbols/discover.o
+	kernel-symbols/cache.o kernel-symbols/export.o kernel-symbols/discover.o \
+	kernel-symbols/outfile.o
 KSYM_MAIN = kernel-symbols/main.o
 KSYM_PC = libelf liblzma zlib libzstd liblz4 json-c
 KSYM_BZ2_LIBS := $(shell $(PKG_CONFIG) --libs bzip2 2>/dev/null || echo -lbz2)

@@ -127,6 +127,42 @@ const char *ksym_name(const struct ksym_table *t, const struct ksym_sym *s)
 	return t->strtab + s->name;
 }
 
+static size_t printable_width(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f ? 1 : 4;
+}
+
+char *ksym_printable(const char *s, char *buf, size_t bufsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t o = 0, total = 0, room = bufsz - 1;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		total += printable_width(*p);
+	/* cut short: keep room for "..." */
+	if (total > room)
+		room = room >= 3 ? room - 3 : 0;
+	for (p = (const unsigned char *)s; *p && o + printable_width(*p) <= room; p++) {
+		if (printable_width(*p) == 1) {
+			buf[o++] = (char)*p;
+			continue;
+		}
+		buf[o++] = '\\';
+		buf[o++] = 'x';
+		buf[o++] = hex[*p >> 4];
+		buf[o++] = hex[*p & 15];
+	}
+	if (total > bufsz - 1) {
+		size_t end = o + 3;
+
+		while (o < end && o + 1 < bufsz)
+			buf[o++] = '.';
+	}
+	buf[o] = 0;
+	return buf;
+}
+
 /*
  * Sort by address, then by seq, as cmp_sym orders them: an LSD radix sort
  * of the symbols themselves, 11 bits a pass, stable, so equal keys keep

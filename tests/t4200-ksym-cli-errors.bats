@@ -128,7 +128,7 @@ flip() {
 	# ELF magic, 32-bit class
 	{ printf '\x7fELF\x01\x01\x01'; head -c 200 /dev/zero; } >"$T/elf32"
 	ks info "$T/elf32"
-	fails 1 "kernel-symbols: '$T/elf32': not a little-endian ELF64 kernel"
+	fails 1 "kernel-symbols: '$T/elf32' is a 32-bit ELF, not x86-64"
 
 	# the cache's magic, then nothing sensible
 	{ printf 'KSYMCACHE'; head -c 300 /dev/zero; } >"$T/damaged.cache"
@@ -234,7 +234,10 @@ flip() {
 	fails 1 "kernel-symbols: cannot create '$MAP/out.elf': Not a directory"
 	[ -c /dev/full ] || skip "no /dev/full"
 	ks export "$MAP" --format=map -o /dev/full
-	fails 1 "kernel-symbols: '/dev/full': cannot write the map: No space left on device"
+	fails 1 "kernel-symbols: cannot write '/dev/full': No space left on device"
+	ks export "$MAP" --format=elf -o /dev/full
+	fails 1 "kernel-symbols: cannot write '/dev/full': not a regular file (an ELF is written to a file)"
+	[ -c /dev/full ] || { echo "# /dev/full was replaced"; return 1; }
 	if [ "$(id -u)" -ne 0 ]; then
 		mkdir "$T/ro" && chmod 555 "$T/ro"
 		ks export "$MAP" --format=elf -o "$T/ro/out.elf"

@@ -1,0 +1,117 @@
+/*
+ * outfile.c: files written in full or not at all (exports, cache entries).
+ *
+ * The data goes to a temporary beside FILE, created by mkstemp (O_EXCL: a
+ * name planted by someone else is never opened), is synced, and renamed
+ * over FILE only when every write, the fsync and the close succeeded.  On
+ * any failure the temporary is removed, so a full disk leaves FILE as it
+ * was (or absent), never truncated.  A FILE that exists and is not a
+ * regular file (/dev/full, a FIFO, /dev/stdout) has nothing to rename
+ * over: it is written directly.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int ksym_outfile_open(struct ksym_outfile *o, const char *path,
+		      struct kit_err *err)
+{
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+	mode_t mask;
+	int n;
+
+	memset(o, 0, sizeof *o);
+	o->fd = -1;
+	o->path = path;
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		o->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (o->fd < 0)
+			return kit_seterr_errno(err, errno, "cannot create '%s'", path);
+		return 0;
+	}
+	n = slash ? snprintf(o->tmp, sizeof o->tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path,
+			     slash + 1)
+		  : snprintf(o->tmp, sizeof o->tmp, ".%s.XXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof o->tmp) {
+		o->tmp[0] = 0;
+		return kit_seterr(err, ENAMETOOLONG, "cannot create '%s': name too long", path);
+	}
+	o->fd = mkstemp(o->tmp);
+	if (o->fd < 0) {
+		o->tmp[0] = 0;
+		return kit_seterr_errno(err, errno, "cannot create '%s'", path);
+	}
+	/* mkstemp makes it 0600; a new file gets 0666 less the umask. */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(o->fd, 0666 & ~mask)) {
+		int e = errno;
+
+		ksym_outfile_abort(o);
+		return kit_seterr_errno(err, e, "cannot create '%s'", path);
+	}
+	return 0;
+}
+
+int ksym_outfile_write(struct ksym_outfile *o, const void *data, size_t len,
+		       struct kit_err *err)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(o->fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kit_seterr_errno(err, n < 0 ? errno : EIO, "cannot write '%s'", o->path);
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ksym_outfile_commit(struct ksym_outfile *o, struct kit_err *err)
+{
+	int fd = o->fd;
+
+	o->fd = -1;
+	/* Before the rename: a crash must not leave FILE naming lost blocks.
+	   A device or FIFO written directly may not support fsync (EINVAL). */
+	if (fsync(fd) && (o->tmp[0] || (errno != EINVAL && errno != EROFS))) {
+		kit_seterr_errno(err, errno, "cannot write '%s'", o->path);
+		close(fd);
+		goto fail;
+	}
+	if (close(fd)) {
+		kit_seterr_errno(err, errno, "cannot write '%s'", o->path);
+		goto fail;
+	}
+	if (o->tmp[0] && rename(o->tmp, o->path)) {
+		kit_seterr_errno(err, errno, "cannot rename '%s' to '%s'", o->tmp, o->path);
+		goto fail;
+	}
+	o->tmp[0] = 0;
+	return 0;
+fail:
+	ksym_outfile_abort(o);
+	return -1;
+}
+
+void ksym_outfile_abort(struct ksym_outfile *o)
+{
+	int e = errno;
+
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	if (o->tmp[0])
+		unlink(o->tmp);
+	o->tmp[0] = 0;
+	errno = e;
+}
