@@ -1,13 +1,16 @@
 /* Unit tests of qemu-wrapper's pure parts: argv reading, classification,
  * endpoints, qemu discovery, quoting, exit status. */
 #include "tap.h"
+#include "rundir.h"
 #include "wrap.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -295,6 +298,69 @@ static void test_misc(void)
 	is_int(wrap_exit_status(SIGKILL), 137, "exit status: killed is 128+9");
 }
 
+/* The gdbstub's accepted connections, as the wrapper counts them. */
+static void test_gdb_connections(void)
+{
+	char dir[] = "/tmp/test-wrapper.XXXXXX";
+	struct wrap_endpoint ep = { .transport = WRAP_UNIX };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct kit_err err;
+	int l, c, a;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(ep.path, sizeof ep.path, "%s/g.sock", dir);
+	l = wrap_endpoint_listen(&ep, &err);
+	ok(l >= 0, "listen on a unix endpoint in a private directory");
+	is_int(wrap_gdb_connections(&ep), 0, "connections: none while only listening");
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", ep.path);
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	ok(connect(c, (struct sockaddr *)&sa, sizeof sa) == 0, "client connects");
+	a = accept(l, NULL, NULL);
+	is_int(wrap_gdb_connections(&ep), 1, "connections: one accepted");
+	close(c);
+	close(a);
+	is_int(wrap_gdb_connections(&ep), 0, "connections: none once both ends closed");
+	/* a second listen on a live socket is refused, the socket kept */
+	ok(wrap_endpoint_listen(&ep, &err) < 0 && err.code == EADDRINUSE,
+	   "listen on a live socket's path: EADDRINUSE");
+	close(l);
+	ok(wrap_endpoint_listen(&ep, &err) >= 0, "a dead socket's path is reused");
+	unlink(ep.path);
+	rmdir(dir);
+}
+
+static void test_rundir(void)
+{
+	char dir[] = "/tmp/test-wrapper.XXXXXX";
+	struct kit_err err;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	is_int(kit_rundir_check(dir, false, &err), 0, "rundir: a 0700 directory of ours");
+	chmod(dir, 0755);
+	is_int(kit_rundir_check(dir, false, &err), 0, "rundir: 0755 is fine (files are 0600)");
+	chmod(dir, 0775);
+	ok(kit_rundir_check(dir, false, &err) < 0 && err.code == EPERM &&
+	   strstr(err.msg, "writable by other users (mode 0775)"),
+	   "rundir: group-writable refused");
+	chmod(dir, 01777);
+	ok(kit_rundir_check(dir, false, &err) < 0 && err.code == EPERM,
+	   "rundir: a sticky world-writable directory refused");
+	chmod(dir, 0700);
+	if (getuid() == 0 && chown(dir, 65534, 65534) == 0)
+		ok(kit_rundir_check(dir, false, &err) < 0 &&
+		   strstr(err.msg, "belongs to another user (uid 65534)"),
+		   "rundir: another user's refused");
+	rmdir(dir);
+	ok(kit_rundir_check(dir, false, &err) < 0 && err.code == ENOENT,
+	   "rundir: missing is ENOENT");
+}
+
 int main(void)
 {
 	test_classify_libguestfs();
@@ -305,5 +371,7 @@ int main(void)
 	test_endpoint();
 	test_find_qemu();
 	test_misc();
+	test_gdb_connections();
+	test_rundir();
 	return tap_done();
 }
