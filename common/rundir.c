@@ -135,10 +135,20 @@ int kit_rundir_ensure(char *dir, bool follow, struct kit_err *err)
 				"cannot create a run directory '%s'", dir);
 		return kit_rundir_check(dir, false, err);
 	}
-	if (mkdir(dir, 0700) < 0 && errno == ENOENT) {
+	if (mkdir(dir, 0700) == 0) {
+		/* made: checked below like any other */
+	} else if (errno == ENOENT) {
 		make_parents(dir);
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 			return kit_seterr_errno(err, errno,
+				"cannot create run directory '%s'", dir);
+	} else if (errno != EEXIST) {
+		int e = errno;
+
+		/* mkdir says EACCES before EEXIST when the parent is not
+		 * ours: an existing directory is left to the check */
+		if (access(dir, F_OK) < 0)
+			return kit_seterr_errno(err, e,
 				"cannot create run directory '%s'", dir);
 	}
 	if (kit_rundir_check(dir, follow, err) < 0)

@@ -192,7 +192,8 @@ PY
 
 @test "stale session files of dead wrappers are removed by the next launch" {
 	mkdir -m 0700 -p "$QEMU_WRAPPER_RUNDIR"
-	echo '{}' >"$QEMU_WRAPPER_RUNDIR/999999999.json"
+	# a session file of a gone wrapper names its own pid
+	printf '{"version":1,"wrapper_pid":999999999}\n' >"$QEMU_WRAPPER_RUNDIR/999999999.json"
 	start_wrapper "${BARE_GUEST[@]}"
 	wait_until 10 have_session "$WPID"
 	[ ! -e "$QEMU_WRAPPER_RUNDIR/999999999.json" ]

@@ -91,8 +91,7 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "${mon#unix:}"
 	# the subshell's pid is the wrapper's after exec: plant what the old
 	# wrapper opened, RUNDIR/PID.json.tmp, and a regular file too
 	( mkfifo "$QEMU_WRAPPER_RUNDIR/$BASHPID.json.tmp"
-	  exec timeout 60 "$WRAPPER" "${GUEST[@]}" ) \
-		>"$BATS_TEST_TMPDIR/w.out" 2>&1 &
+	  exec "$WRAPPER" "${GUEST[@]}" ) >"$BATS_TEST_TMPDIR/w.out" 2>&1 &
 	local sub=$!
 	track "$sub"
 	wait_until 30 sessions_at_least 1 || {
@@ -142,10 +141,17 @@ for p in sys.argv[1:]:
 @test "a SIGKILLed wrapper's sockets are removed by the next launch" {
 	start_wrapper "${BARE_GUEST[@]}"
 	wait_until 10 have_session "$WPID"
-	local dead=$WPID
+	local dead=$WPID qpid
+	qpid=$(session_get "$WPID" .qemu_pid)
+	# both killed (as by kill -KILL of the process group), the wrapper
+	# stopped first so it cannot tidy up, nor qemu on the SIGTERM the
+	# wrapper's death sends it (a qemu that exits removes its sockets)
+	kill -STOP "$WPID"
+	kill -KILL "$qpid"
 	kill -KILL "$WPID"
 	wait_until 10 proc_gone "$dead"
-	[ -S "$QEMU_WRAPPER_RUNDIR/$dead.mon.sock" ]
+	wait_until 10 proc_gone "$qpid"
+	[ -S "$QEMU_WRAPPER_RUNDIR/$dead.mon.sock" ] || { ls -l "$QEMU_WRAPPER_RUNDIR"; cat "$QEMU_WRAPPER_LOG"; false; }
 	QEMU_WRAPPER_HOLD=0 run timeout 60 "$WRAPPER" "${GUEST[@]}"
 	[ ! -e "$QEMU_WRAPPER_RUNDIR/$dead.mon.sock" ] && [ ! -e "$QEMU_WRAPPER_RUNDIR/$dead.gdb.sock" ] &&
 		[ ! -e "$QEMU_WRAPPER_RUNDIR/$dead.json" ] || { echo "# left:"; ls -l "$QEMU_WRAPPER_RUNDIR"; false; }
