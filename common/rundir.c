@@ -1,6 +1,7 @@
 /* rundir.c: see rundir.h. */
 #include "rundir.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,17 +9,73 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A default directory we may use: absent (we create it) or safe. */
+static bool usable_or_absent(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0)
+		return errno == ENOENT;
+	return S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+	       !(st.st_mode & 022);
+}
+
+/*
+ * Ours among /tmp/qemu-wrapper-UID-*: the one with the smallest name, so
+ * that the wrapper and its clients agree.  No one else can make a
+ * directory that is ours.
+ */
+static bool find_ours(const char *prefix, char *out, size_t len)
+{
+	DIR *d = opendir("/tmp");
+	const char *base = prefix + strlen("/tmp/");
+	char best[256] = "", path[4096];
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return false;
+	while ((de = readdir(d)) && n++ < 1000000) {
+		if (strncmp(de->d_name, base, strlen(base)) ||
+		    strlen(de->d_name) >= sizeof best ||
+		    (best[0] && strcmp(de->d_name, best) >= 0))
+			continue;
+		snprintf(path, sizeof path, "/tmp/%s", de->d_name);
+		if (kit_rundir_check(path, false, NULL) == 0)
+			snprintf(best, sizeof best, "%s", de->d_name);
+	}
+	closedir(d);
+	if (best[0])
+		snprintf(out, len, "/tmp/%s", best);
+	return best[0] != '\0';
+}
+
 void kit_rundir_path(char *out, size_t len)
 {
 	const char *d = getenv("QEMU_WRAPPER_RUNDIR");
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char prefix[64];
 
-	if (d && *d)
+	if (d && *d) {
 		snprintf(out, len, "%s", d);
-	else if (xdg && *xdg)
+		return;
+	}
+	if (xdg && *xdg) {
 		snprintf(out, len, "%s/qemu-wrapper", xdg);
-	else
-		snprintf(out, len, "/tmp/qemu-wrapper-%u", (unsigned)getuid());
+		return;
+	}
+	snprintf(out, len, "/tmp/qemu-wrapper-%u", (unsigned)getuid());
+	if (usable_or_absent(out))
+		return;
+	/*
+	 * Anyone can create /tmp/qemu-wrapper-UID first.  Refusing to run
+	 * would let any local user stop ours, so use a directory of a
+	 * name no one can take: made by mkdtemp (kit_rundir_ensure), found
+	 * again by its owner.
+	 */
+	snprintf(prefix, sizeof prefix, "/tmp/qemu-wrapper-%u-", (unsigned)getuid());
+	if (!find_ours(prefix, out, len))
+		snprintf(out, len, "%sXXXXXX", prefix);
 }
 
 bool kit_rundir_is_explicit(void)
@@ -28,28 +85,64 @@ bool kit_rundir_is_explicit(void)
 	return d && *d;
 }
 
-int kit_rundir_ensure(const char *dir, bool strict, struct kit_err *err)
+int kit_rundir_check(const char *dir, bool follow, struct kit_err *err)
 {
 	struct stat st;
 
-	/* mkdir reports EACCES before EEXIST when the parent is not ours */
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST && access(dir, F_OK) < 0)
-		return kit_seterr_errno(err, errno,
-			"cannot create run directory '%s'", dir);
-	if ((strict ? lstat(dir, &st) : stat(dir, &st)) < 0)
+	if ((follow ? stat(dir, &st) : lstat(dir, &st)) < 0)
 		return kit_seterr_errno(err, errno,
 			"cannot use run directory '%s'", dir);
 	if (!S_ISDIR(st.st_mode))
 		return kit_seterr(err, ENOTDIR,
 			"run directory '%s' is not a directory", dir);
-	if (strict && st.st_uid != getuid())
+	if (st.st_uid != getuid())
 		return kit_seterr(err, EPERM,
-			"run directory '%s' belongs to another user", dir);
-	if (strict && (st.st_mode & 0077))
+			"run directory '%s' belongs to another user (uid %u): "
+			"whoever owns it controls the guests started there",
+			dir, (unsigned)st.st_uid);
+	if (st.st_mode & 022)
 		return kit_seterr(err, EPERM,
-			"run directory '%s' can be entered by other users "
-			"(mode %04o, want 0700)", dir,
+			"run directory '%s' is writable by other users "
+			"(mode %04o): they could replace its session files; "
+			"chmod go-w it or use another", dir,
 			(unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* mkdir -p for the parents of dir, mode 0700; errors are left to the
+ * final mkdir and check. */
+static void make_parents(const char *dir)
+{
+	char buf[4096], *p;
+
+	if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+		return;
+	for (p = buf + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return;
+		*p = '/';
+	}
+}
+
+int kit_rundir_ensure(char *dir, bool follow, struct kit_err *err)
+{
+	size_t n = strlen(dir);
+
+	if (!follow && n > 6 && !strcmp(dir + n - 6, "XXXXXX")) {
+		if (!mkdtemp(dir))
+			return kit_seterr_errno(err, errno,
+				"cannot create a run directory '%s'", dir);
+		return kit_rundir_check(dir, false, err);
+	}
+	if (mkdir(dir, 0700) < 0 && errno == ENOENT) {
+		make_parents(dir);
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return kit_seterr_errno(err, errno,
+				"cannot create run directory '%s'", dir);
+	}
+	if (kit_rundir_check(dir, follow, err) < 0)
+		return -1;
 	if (access(dir, W_OK | X_OK) < 0)
 		return kit_seterr_errno(err, errno,
 			"run directory '%s' is not writable", dir);

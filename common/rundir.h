@@ -1,7 +1,16 @@
 /*
  * rundir.h: where qemu-wrapper puts its session files and gdbstub-client
  * looks for them: $QEMU_WRAPPER_RUNDIR, else $XDG_RUNTIME_DIR/qemu-wrapper,
- * else /tmp/qemu-wrapper-UID.
+ * else /tmp/qemu-wrapper-UID, else (when another user took that name in
+ * the shared /tmp) the user's own /tmp/qemu-wrapper-UID-XXXXXX, made by
+ * mkdtemp and found again by its owner.
+ *
+ * A run directory holds what gives control of a guest (the gdbstub's and
+ * the monitor's sockets, the session files that say where to connect), so
+ * whichever directory is used must be a directory owned by the user and
+ * not writable by group or others; the wrapper refuses any other, and
+ * gdbstub-client refuses to read session files from one.  A directory
+ * others may enter (0755) is allowed: every file and socket in it is 0600.
  */
 #ifndef KIT_RUNDIR_H
 #define KIT_RUNDIR_H
@@ -11,19 +20,27 @@
 
 #include "usage.h"
 
-/* The directory's path into out.  Does not create it. */
+/* The directory's path into out.  Does not create it; it may end in
+ * "XXXXXX" (kit_rundir_ensure makes it then). */
 void kit_rundir_path(char *out, size_t len);
 
 /* Whether the run directory was named by $QEMU_WRAPPER_RUNDIR. */
 bool kit_rundir_is_explicit(void);
 
 /*
- * Create the run directory with mode 0700 if missing, and check it is a
- * writable directory.  With strict (the defaults, which may sit in a
- * shared /tmp that invites a planted directory), an existing one must also
- * be ours and closed to other users.  A directory the user named is taken
- * as it is: session files are 0600 whatever the directory.
+ * Check an existing run directory: a directory (a symbolic link is
+ * followed only when follow is set: the user named it), owned by the
+ * calling user, not writable by group or others.  Fails with ENOENT when
+ * it does not exist, EPERM (message naming the owner or the mode) when it
+ * is not safe.
  */
-int kit_rundir_ensure(const char *dir, bool strict, struct kit_err *err);
+int kit_rundir_check(const char *dir, bool follow, struct kit_err *err);
+
+/*
+ * Create the run directory with mode 0700 if missing (its parents too),
+ * or with mkdtemp when it ends in XXXXXX (dir is then rewritten), then
+ * kit_rundir_check() it.
+ */
+int kit_rundir_ensure(char *dir, bool follow, struct kit_err *err);
 
 #endif

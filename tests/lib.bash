@@ -62,7 +62,8 @@ start_wrapper() {
 }
 
 session_file() { echo "$QEMU_WRAPPER_RUNDIR/$1.json"; }
-session_count() { ls "$QEMU_WRAPPER_RUNDIR"/*.json 2>/dev/null | wc -l; }
+# session files only: PID.json, not PID.exit.json
+session_count() { ls "$QEMU_WRAPPER_RUNDIR"/*[0-9].json 2>/dev/null | wc -l; }
 have_session() { [ -s "$(session_file "$1")" ]; }
 # session_get PID JQ-EXPR
 session_get() { jq -r "$2" "$(session_file "$1")"; }

@@ -128,7 +128,7 @@ last_log_is_probe() {
 		QEMU_WRAPPER_MODE=launch QEMU_WRAPPER_HOLD=0 timeout 20 "$WRAPPER" \
 		-display none -machine accel=tcg -nodefaults -qmp stdio >/dev/null
 	grep -q 'launch rule="QEMU_WRAPPER_MODE=launch"' "$QEMU_WRAPPER_LOG"
-	grep -q 'event: gdbstub tcp:127.0.0.1:[0-9]* (added), hold off' "$QEMU_WRAPPER_LOG"
+	grep -q 'event: gdbstub unix:.*/[0-9]*\.gdb\.sock (added), hold off' "$QEMU_WRAPPER_LOG"
 	# ... but not on a machine without CPUs, where qemu refuses one
 	echo '{"execute":"qmp_capabilities"}{"execute":"quit"}' |
 		QEMU_WRAPPER_MODE=launch timeout 20 "$WRAPPER" \

@@ -18,7 +18,9 @@ teardown() { kill_tracked; }
 	local ep qpid
 	ep=$(session_get "$WPID" .gdb)
 	qpid=$(session_get "$WPID" .qemu_pid)
-	[[ "$ep" =~ ^tcp:127\.0\.0\.1:[0-9]+$ ]] || { echo "# endpoint: $ep"; false; }
+	# by default a unix socket only this user can connect to
+	[ "$ep" = "unix:$QEMU_WRAPPER_RUNDIR/$WPID.gdb.sock" ] || { echo "# endpoint: $ep"; false; }
+	[ "$(stat -c %a "${ep#unix:}")" = 600 ] || { echo "# socket mode $(stat -c %a "${ep#unix:}")"; false; }
 	# nothing has run: still held after a moment
 	sleep 1
 	[ ! -e "$BATS_TEST_TMPDIR/wrapper.rc" ]
@@ -89,7 +91,7 @@ teardown() { kill_tracked; }
 @test "QEMU_WRAPPER_HOLD=0: no -S, the guest runs at once, the gdbstub is still there" {
 	QEMU_WRAPPER_HOLD=0 run timeout 60 "$WRAPPER" "${GUEST[@]}"
 	[ "$status" -eq 33 ] || { echo "# expected 33, saw $status: $output"; false; }
-	grep -q 'event: gdbstub tcp:127.0.0.1:[0-9]* (added), hold off' "$QEMU_WRAPPER_LOG"
+	grep -q 'event: gdbstub unix:.*/[0-9]*\.gdb\.sock (added), hold off' "$QEMU_WRAPPER_LOG"
 	! grep -q "launch rule=.*'-S'" "$QEMU_WRAPPER_LOG"
 	# no note about a paused guest on stderr
 	[[ "$output" != *"paused at its reset vector"* ]]
@@ -154,12 +156,29 @@ PY
 	[ ! -e "$QEMU_WRAPPER_RUNDIR/$WPID.mon.sock" ]
 }
 
-@test "QEMU_WRAPPER_GDB=unix:PATH in a directory others can enter is refused" {
-	mkdir -m 0755 "$BATS_TEST_TMPDIR/open"
+@test "QEMU_WRAPPER_GDB=unix:PATH in a directory others can write is refused; one they can enter gets a 0600 socket" {
+	mkdir -m 0777 "$BATS_TEST_TMPDIR/open"
 	QEMU_WRAPPER_GDB=unix:$BATS_TEST_TMPDIR/open/g.sock run "$WRAPPER" "${BARE_GUEST[@]}"
 	[ "$status" -ne 0 ]
-	[[ "$output" == "qemu-wrapper: directory '$BATS_TEST_TMPDIR/open' of the gdb socket can be entered by other users"* ]] ||
+	[[ "$output" == "qemu-wrapper: directory '$BATS_TEST_TMPDIR/open' of the gdb socket is writable by other users (mode 0777)"* ]] ||
 		{ echo "# saw: $output"; false; }
+	mkdir -m 0755 "$BATS_TEST_TMPDIR/enter"
+	QEMU_WRAPPER_GDB=unix:$BATS_TEST_TMPDIR/enter/g.sock start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 test -S "$BATS_TEST_TMPDIR/enter/g.sock"
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/enter/g.sock")" = 600 ]
+}
+
+@test "QEMU_WRAPPER_GDB=tcp: on loopback, with a first line that says every local user can connect" {
+	QEMU_WRAPPER_GDB=tcp:127.0.0.1:0 start_wrapper "${BARE_GUEST[@]}"
+	wait_until 10 have_session "$WPID"
+	local ep
+	ep=$(session_get "$WPID" .gdb)
+	[[ "$ep" =~ ^tcp:127\.0\.0\.1:[0-9]+$ ]] || { echo "# endpoint: $ep"; false; }
+	wait_until 10 grep -q 'paused at its reset vector' "$BATS_TEST_TMPDIR/wrapper.err"
+	grep -q "warning: the gdbstub listens on $ep: every local user can connect" "$BATS_TEST_TMPDIR/wrapper.err"
+	grep -q "gdbstub on $ep, every local user can connect" "$BATS_TEST_TMPDIR/wrapper.err"
+	run gdb_batch "$ep" 'p/x $pc' kill
+	[[ "$output" == *'$1 = 0xfff0'* ]]
 }
 
 @test "a qemu killed by a signal is reported the way a shell would (128+N)" {

@@ -53,7 +53,7 @@ one_line() {
 }
 
 @test "QEMU_WRAPPER_GDB on a port already taken" {
-	start_wrapper "${BARE_GUEST[@]}"
+	QEMU_WRAPPER_GDB=tcp:127.0.0.1:0 start_wrapper "${BARE_GUEST[@]}"
 	wait_until 10 have_session "$WPID"
 	local taken
 	taken=$(session_get "$WPID" .gdb)
@@ -127,5 +127,5 @@ one_line() {
 	QEMU_WRAPPER_QEMU=$BATS_TEST_TMPDIR/badqemu run "$WRAPPER" "${BARE_GUEST[@]}"
 	[ "$status" -eq 126 ] || { echo "# expected 126, saw $status: $output"; false; }
 	[[ "$output" == *"qemu-wrapper: cannot run '$BATS_TEST_TMPDIR/badqemu': No such file or directory" ]]
-	[ ! -e "$QEMU_WRAPPER_RUNDIR/"*.json ]
+	[ ! -e "$QEMU_WRAPPER_RUNDIR/"*[0-9].json ]
 }

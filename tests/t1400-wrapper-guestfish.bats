@@ -30,7 +30,7 @@ teardown() { kill_tracked; }
 	sed -n 1p "$BATS_TEST_TMPDIR/probes" | grep -q "'-help'$"
 	sed -n 2p "$BATS_TEST_TMPDIR/probes" | grep -q "'-device' '?'$"
 	sed -n 3p "$BATS_TEST_TMPDIR/probes" | grep -q "'-qmp' 'stdio'$"
-	grep -q 'event: gdbstub tcp:127.0.0.1:[0-9]* (added), hold off' "$QEMU_WRAPPER_LOG"
+	grep -q 'event: gdbstub unix:.*/[0-9]*\.gdb\.sock (added), hold off' "$QEMU_WRAPPER_LOG"
 	grep -q 'event: qemu exited with status 0' "$QEMU_WRAPPER_LOG"
 }
 
@@ -43,7 +43,7 @@ teardown() { kill_tracked; }
 		echo "# no session file; guestfish said:"; cat "$BATS_TEST_TMPDIR/gf.out"
 		echo "# wrapper log:"; cut -c1-200 "$QEMU_WRAPPER_LOG"; false; }
 	local f ep
-	f=$(ls "$QEMU_WRAPPER_RUNDIR"/*.json | head -1)
+	f=$(ls "$QEMU_WRAPPER_RUNDIR"/*[0-9].json | head -1)
 	wait_until 10 test -s "$f"
 	ep=$(jq -r .gdb "$f")
 	# the appliance's kernel and command line are in the session file

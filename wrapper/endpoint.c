@@ -179,20 +179,55 @@ static int private_dir(const char *path, const char *what, struct kit_err *err)
 					dir);
 	if (!S_ISDIR(st.st_mode))
 		return kit_seterr(err, ENOTDIR, "'%s' is not a directory", dir);
-	if (st.st_uid != getuid() || (st.st_mode & 0077))
+	/* others may enter (the socket itself is 0600), never write: they
+	 * could put their own socket in its place */
+	if (st.st_uid != getuid() || (st.st_mode & 022))
 		return kit_seterr(err, EPERM,
-			"directory '%s' of the %s socket can be entered by other "
-			"users (mode %04o): a %s gives full control of the "
-			"guest, use a private directory", dir, what,
+			"directory '%s' of the %s socket %s (mode %04o): a %s "
+			"gives full control of the guest, use a private "
+			"directory", dir, what,
+			st.st_uid != getuid() ? "belongs to another user"
+					      : "is writable by other users",
 			(unsigned)(st.st_mode & 07777),
 			strcmp(what, "gdb") ? "QEMU monitor" : "gdbstub");
+	return 0;
+}
+
+/*
+ * Something at the socket's path: a socket nobody listens on (a killed
+ * launch's) is removed; a live one, or anything that is not a socket, is
+ * someone's and stays.
+ */
+static int stale_socket(const struct wrap_endpoint *ep,
+			const struct sockaddr_un *sa, struct kit_err *err)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(ep->path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return kit_seterr(err, EEXIST,
+			"cannot listen on %s endpoint unix:%s: it exists and "
+			"is not a socket", what(ep), ep->path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0) {
+		close(fd);
+		return kit_seterr_errno(err, EADDRINUSE,
+			"cannot listen on %s endpoint unix:%s", what(ep),
+			ep->path);
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(ep->path);
 	return 0;
 }
 
 static int listen_unix(struct wrap_endpoint *ep, struct kit_err *err)
 {
 	struct sockaddr_un sa;
-	int fd;
+	mode_t old;
+	int fd, rc;
 
 	if (private_dir(ep->path, what(ep), err) < 0)
 		return -1;
@@ -202,9 +237,16 @@ static int listen_unix(struct wrap_endpoint *ep, struct kit_err *err)
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0)
 		return kit_seterr_errno(err, errno, "cannot create a unix socket");
-	unlink(ep->path); /* a stale socket from a killed launch */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    listen(fd, 1) < 0) {
+	if (stale_socket(ep, &sa, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* connecting needs write permission on the socket: 0600 from the
+	 * start (no window between bind and a chmod) */
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (rc < 0 || listen(fd, 1) < 0) {
 		int e = errno;
 
 		close(fd);

@@ -21,7 +21,11 @@
  *   QEMU_WRAPPER_MODE=probe|launch   override the classification
  *   QEMU_WRAPPER_HOLD=0        do not add -S (the guest runs at once)
  *   QEMU_WRAPPER_GDB=tcp:HOST:PORT|unix:PATH|unix   gdbstub endpoint
- *                              (default tcp:127.0.0.1:0, a free port)
+ *                              (default unix: RUNDIR/PID.gdb.sock, mode
+ *                              0600, only this user can connect; TCP,
+ *                              even on loopback, lets every local user in)
+ *   QEMU_WRAPPER_RELEASE=0     keep a guest stopped when its debugger goes
+ *                              away without detaching (default: released)
  *   QEMU_WRAPPER_APPEND=WORDS  added to the launch's -append
  *   QEMU_WRAPPER_SHIELD=auto|1|0   when to hold back SIGINT/TERM/HUP/QUIT
  *   QEMU_WRAPPER_RUNDIR=DIR    where session files go
@@ -65,6 +69,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct launch {
@@ -77,6 +82,8 @@ struct launch {
 	bool hold;
 	char monitor[4200];      /* "unix:PATH" of the clients' monitor, or "" */
 	char session_path[4200];
+	char events_path[4200];
+	char exit_path[4200];
 	bool quiet;
 };
 
@@ -147,6 +154,8 @@ static void write_session(struct wrap_supervisor *sv)
 		.accel_active = sv->accel_active,
 		.start_realtime_ns = sv->start_realtime_ns,
 		.start_monotonic_ns = sv->start_monotonic_ns,
+		.events = sv->events_fd >= 0 ? l->events_path : NULL,
+		.exit_file = l->exit_path,
 	};
 	struct kit_err err;
 
@@ -160,11 +169,54 @@ static void notify_held(struct wrap_supervisor *sv, int sig)
 {
 	struct launch *l = sv->user;
 
-	if (!l->quiet)
+	if (l->quiet)
+		return;
+	if (!sig)
+		fprintf(stderr, "qemu-wrapper: the debugger left the guest stopped "
+			"and is gone: breakpoints removed, guest resumed\n");
+	else
 		fprintf(stderr,
 			"qemu-wrapper: holding %s until the debugger resumes the "
-			"guest (send it three times to deliver it now)\n",
-			strsignal(sig));
+			"guest (send it three times, or SIGUSR1 to pid %ld, to "
+			"deliver it now)\n", strsignal(sig), (long)getpid());
+}
+
+/* RUNDIR/PID.events: QEMU's STOP/RESUME times for profilers.  The
+ * directory is ours and closed to writers, so a file of that name is a
+ * dead wrapper's (same pid): replaced. */
+static int open_events(struct launch *l, const char *rundir)
+{
+	int fd;
+
+	snprintf(l->events_path, sizeof l->events_path, "%s/%ld.events",
+		 rundir, (long)getpid());
+	unlink(l->events_path);
+	fd = open(l->events_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		  O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		wrap_log_event(&l->log, "no events file '%s': %s",
+			       l->events_path, strerror(errno));
+	return fd;
+}
+
+static void write_exit(struct launch *l, const struct wrap_supervisor *sv,
+		       int wstatus)
+{
+	struct wrap_exit x = {
+		.wrapper_pid = getpid(),
+		.qemu_pid = sv->qemu_pid,
+		.wstatus = wstatus,
+		.guest_panicked = sv->guest_panicked,
+	};
+	struct timespec ts;
+	struct kit_err err;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x.realtime_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	snprintf(x.shutdown_reason, sizeof x.shutdown_reason, "%s",
+		 sv->shutdown_reason);
+	if (wrap_exit_write(l->exit_path, &x, &err) < 0)
+		wrap_log_event(&l->log, "%s", err.msg);
 }
 
 static void add_append(struct launch *l, int argc, char **argv)
@@ -234,11 +286,13 @@ static int client_monitor(struct launch *l, const char *rundir,
 static int launch(struct launch *l, int argc, char **argv)
 {
 	struct wrap_supervisor sv;
-	struct wrap_endpoint ep;
+	struct wrap_endpoint ep = { .transport = WRAP_TCP };
 	struct kit_err err;
 	char rundir[4096];
 	struct wrap_endpoint mep;
 	int gdb_fd = -1, qmp[2] = { -1, -1 }, cmon_fd = -1, i, wstatus, nkeep = 0;
+	int events_fd = -1;
+	struct timespec now;
 	bool rundir_explicit = kit_rundir_is_explicit();
 	enum wrap_shield shield = shield_from_env();
 
@@ -248,11 +302,16 @@ static int launch(struct launch *l, int argc, char **argv)
 
 	kit_rundir_path(rundir, sizeof rundir);
 	if (!l->li.daemonize) {
-		if (kit_rundir_ensure(rundir, !rundir_explicit, &err) < 0)
+		if (kit_rundir_ensure(rundir, rundir_explicit, &err) < 0)
 			die("%s", err.msg);
-		wrap_session_prune(rundir);
+		clock_gettime(CLOCK_REALTIME, &now);
+		wrap_session_prune(rundir, (int64_t)now.tv_sec * 1000000000 +
+				   now.tv_nsec);
 		wrap_session_path(rundir, getpid(), l->session_path,
 				  sizeof l->session_path);
+		snprintf(l->exit_path, sizeof l->exit_path, "%s/%ld.exit.json",
+			 rundir, (long)getpid());
+		events_fd = open_events(l, rundir);
 	}
 
 	for (i = 0; i < argc; i++)
@@ -278,8 +337,10 @@ static int launch(struct launch *l, int argc, char **argv)
 	} else {
 		const char *spec = getenv("QEMU_WRAPPER_GDB");
 
+		/* a unix socket in the private run directory: only this user
+		 * can connect (TCP loopback is open to every local user) */
 		if (!spec || !*spec)
-			spec = "tcp:127.0.0.1:0";
+			spec = "unix";
 		if (wrap_endpoint_parse(spec, &ep, &err) < 0) {
 			set_die_status(2);
 			die("QEMU_WRAPPER_GDB: %s", err.msg);
@@ -296,6 +357,11 @@ static int launch(struct launch *l, int argc, char **argv)
 		if (!wrap_endpoint_is_loopback(&ep))
 			warning("the gdbstub listens on %s, beyond loopback: anyone "
 				"who can reach it controls the guest", l->gdb);
+		else if (ep.transport == WRAP_TCP && !l->quiet)
+			warning("the gdbstub listens on %s: every local user can "
+				"connect and control the guest (unset "
+				"QEMU_WRAPPER_GDB for a socket only you can reach)",
+				l->gdb);
 		l->gdb_added = true;
 		if (strv_pushf(&l->argv, "socket,id=qwrap-gdb,fd=%d,server=on,wait=off,nodelay=on",
 			       gdb_fd) < 0 ||
@@ -322,8 +388,11 @@ static int launch(struct launch *l, int argc, char **argv)
 
 	if (l->hold && !l->quiet)
 		fprintf(stderr, "qemu-wrapper: guest paused at its reset vector; "
-			"gdbstub on %s (attach: gdbstub-client attach --latest)\n",
-			l->gdb[0] ? l->gdb : "none");
+			"gdbstub on %s, %s (attach: gdbstub-client attach --latest)\n",
+			l->gdb[0] ? l->gdb : "none",
+			!l->gdb_added ? "as you gave it" :
+			ep.transport == WRAP_UNIX ? "only you can connect" :
+			"every local user can connect");
 	wrap_log_event(&l->log, "gdbstub %s%s, hold %s", l->gdb[0] ? l->gdb : "none",
 		       l->gdb_added ? " (added)" : " (the user's)",
 		       l->hold ? "on" : "off");
@@ -352,8 +421,14 @@ static int launch(struct launch *l, int argc, char **argv)
 	sv.on_started = write_session;
 	sv.notify = notify_held;
 	sv.user = l;
+	sv.events_fd = events_fd;
+	sv.gdb = l->gdb_added && env_true("QEMU_WRAPPER_RELEASE", true) ? &ep : NULL;
 
 	wstatus = wrap_supervise(&sv, &err);
+	if (wstatus != -1)
+		write_exit(l, &sv, wstatus);
+	if (events_fd >= 0)
+		close(events_fd);
 	close(qmp[0]);
 	unlink(l->session_path);
 	if (l->gdb_added && ep.transport == WRAP_UNIX)

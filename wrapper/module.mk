@@ -1,5 +1,6 @@
 WRAPPER_OBJS = wrapper/classify.o wrapper/findqemu.o wrapper/endpoint.o \
-	wrapper/session.o wrapper/supervise.o wrapper/wlog.o
+	wrapper/session.o wrapper/supervise.o wrapper/wlog.o \
+	wrapper/gdbwatch.o
 WRAPPER_MAIN = wrapper/main.o
 KIT_CFLAGS += $(call pc_cflags,json-c)
 # json-c is linked statically: every probe runs the wrapper, and loading one

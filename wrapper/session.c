@@ -4,11 +4,17 @@
  */
 #include "wrap.h"
 
+/* exit records and event logs of gone wrappers are kept this long */
+#define PRUNE_KEEP_NS (600LL * 1000000000)
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <signal.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,49 +58,153 @@ static json_object *session_json(const struct wrap_session *s)
 	json_object_object_add(start, "monotonic_ns",
 			       json_object_new_int64(s->start_monotonic_ns));
 	json_object_object_add(o, "start", start);
+	json_object_object_add(o, "events", str_or_null(s->events));
+	json_object_object_add(o, "exit_file", str_or_null(s->exit_file));
 	json_object_object_add(o, "argv", argv);
 	return o;
+}
+
+int wrap_write_atomic(const char *path, const char *text, size_t len,
+		      struct kit_err *err)
+{
+	char tmp[4200], *slash;
+	size_t dirlen;
+	int fd, e;
+
+	/*
+	 * The temporary file is hidden (".NAME.XXXXXX": readers look for
+	 * "PID.json") and made by mkostemp, O_CREAT|O_EXCL, 0600: a file
+	 * or FIFO planted under its name cannot make us open it.
+	 */
+	slash = strrchr(path, '/');
+	dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	if ((size_t)snprintf(tmp, sizeof tmp, "%.*s.%s.XXXXXX", (int)dirlen,
+			     path, path + dirlen) >= sizeof tmp)
+		return kit_seterr(err, ENAMETOOLONG, "path '%s' is too long",
+				  path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return kit_seterr_errno(err, errno, "cannot create '%s'", tmp);
+	while (len > 0) {
+		ssize_t w = write(fd, text, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			e = w < 0 ? errno : EIO;
+			close(fd);
+			unlink(tmp);
+			return kit_seterr_errno(err, e, "cannot write '%s'", tmp);
+		}
+		text += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		e = errno;
+		unlink(tmp);
+		return kit_seterr_errno(err, e, "cannot write '%s'", path);
+	}
+	return 0;
 }
 
 int wrap_session_write(const char *path, const struct wrap_session *s,
 		       struct kit_err *err)
 {
-	char tmp[4200];
-	json_object *o;
-	const char *text;
-	size_t len;
-	int fd, ret = -1;
+	json_object *o = session_json(s);
+	char *text;
+	int ret;
 
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-		return kit_seterr(err, ENAMETOOLONG,
-				  "session file path '%s' is too long", path);
-	o = session_json(s);
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						 JSON_C_TO_STRING_NOSLASHESCAPE);
-	len = strlen(text);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		kit_seterr_errno(err, errno, "cannot write session file '%s'", tmp);
-		goto out;
+	if (asprintf(&text, "%s\n", json_object_to_json_string_ext(o,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0) {
+		json_object_put(o);
+		return kit_seterr(err, ENOMEM, "out of memory");
 	}
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
-		kit_seterr_errno(err, errno, "cannot write session file '%s'", tmp);
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		kit_seterr_errno(err, errno, "cannot write session file '%s'", path);
-		unlink(tmp);
-		goto out;
-	}
-	ret = 0;
-out:
+	ret = wrap_write_atomic(path, text, strlen(text), err);
+	free(text);
 	json_object_put(o);
 	return ret;
 }
 
-int wrap_session_prune(const char *rundir)
+int wrap_exit_write(const char *path, const struct wrap_exit *x,
+		    struct kit_err *err)
+{
+	json_object *o = json_object_new_object();
+	char *text;
+	int ret, sig = WIFSIGNALED(x->wstatus) ? WTERMSIG(x->wstatus) : 0;
+
+	json_object_object_add(o, "version", json_object_new_int(1));
+	json_object_object_add(o, "wrapper_pid", json_object_new_int(x->wrapper_pid));
+	json_object_object_add(o, "qemu_pid", json_object_new_int(x->qemu_pid));
+	json_object_object_add(o, "status", json_object_new_string(
+		sig ? "signaled" : "exited"));
+	json_object_object_add(o, "code", sig ? NULL :
+		json_object_new_int(WEXITSTATUS(x->wstatus)));
+	json_object_object_add(o, "signal", sig ? json_object_new_int(sig) : NULL);
+	if (sig) {
+		char name[32];
+
+		snprintf(name, sizeof name, "SIG%s",
+			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+		json_object_object_add(o, "signal_name",
+				       json_object_new_string(name));
+	} else {
+		json_object_object_add(o, "signal_name", NULL);
+	}
+	json_object_object_add(o, "shutdown_reason", x->shutdown_reason[0] ?
+		json_object_new_string(x->shutdown_reason) : NULL);
+	json_object_object_add(o, "guest_panicked",
+			       json_object_new_boolean(x->guest_panicked));
+	json_object_object_add(o, "realtime_ns",
+			       json_object_new_int64(x->realtime_ns));
+	if (asprintf(&text, "%s\n", json_object_to_json_string_ext(o,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0) {
+		json_object_put(o);
+		return kit_seterr(err, ENOMEM, "out of memory");
+	}
+	ret = wrap_write_atomic(path, text, strlen(text), err);
+	free(text);
+	json_object_put(o);
+	return ret;
+}
+
+static bool pid_gone(long pid)
+{
+	return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* The session file NAME names its own wrapper pid: it is a session file
+ * of ours, not some other file that happens to be called N.json. */
+static bool is_our_session(int dirfd, const char *name, long pid)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	char buf[65536];
+	json_object *o = NULL, *v;
+	bool ours = false;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid() ||
+	    st.st_size >= (off_t)sizeof buf)
+		goto out;
+	n = read(fd, buf, sizeof buf - 1);
+	if (n <= 0)
+		goto out;
+	buf[n] = '\0';
+	o = json_tokener_parse(buf);
+	ours = o && json_object_object_get_ex(o, "version", &v) &&
+	       json_object_get_int(v) == 1 &&
+	       json_object_object_get_ex(o, "wrapper_pid", &v) &&
+	       json_object_is_type(v, json_type_int) &&
+	       json_object_get_int64(v) == pid;
+out:
+	json_object_put(o);
+	close(fd);
+	return ours;
+}
+
+int wrap_session_prune(const char *rundir, int64_t now_realtime_ns)
 {
 	DIR *d = opendir(rundir);
 	struct dirent *de;
@@ -103,16 +213,36 @@ int wrap_session_prune(const char *rundir)
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
+		const char *name = de->d_name;
+		bool hidden = name[0] == '.';
 		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		char path[4200];
+		long pid = strtol(name + hidden, &end, 10);
+		struct stat st;
+		bool stale = false;
 
-		if (end == de->d_name || strcmp(end, ".json") != 0 || pid <= 0)
+		if (end == name + hidden || pid <= 0 || !pid_gone(pid) ||
+		    fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    st.st_uid != getuid())
 			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno == EPERM)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", rundir, de->d_name);
-		if (unlink(path) == 0)
+		/*
+		 * Only what a wrapper of ours leaves, and only once its
+		 * wrapper is gone: the session file (checked by its
+		 * content), a temporary file of one, its sockets, and exit
+		 * records and event logs older than PRUNE_KEEP_NS (a
+		 * profiler reads them just after qemu exits).
+		 */
+		if (hidden)
+			stale = S_ISREG(st.st_mode) && !strncmp(end, ".json.", 6);
+		else if (!strcmp(end, ".json"))
+			stale = S_ISREG(st.st_mode) &&
+				is_our_session(dirfd(d), name, pid);
+		else if (!strcmp(end, ".gdb.sock") || !strcmp(end, ".mon.sock"))
+			stale = S_ISSOCK(st.st_mode);
+		else if (!strcmp(end, ".exit.json") || !strcmp(end, ".events"))
+			stale = S_ISREG(st.st_mode) &&
+				now_realtime_ns - (int64_t)st.st_mtim.tv_sec *
+				1000000000 > PRUNE_KEEP_NS;
+		if (stale && unlinkat(dirfd(d), name, 0) == 0)
 			n++;
 	}
 	closedir(d);

@@ -41,6 +41,8 @@
 #include <unistd.h>
 
 #define MAX_PENDING 64
+#define WATCH_MS 500          /* a stopped guest's debugger is looked for this often */
+#define RELEASE_MS 2000       /* releasing a guest a debugger left, at most */
 #define QMP_DRAIN_MS 100      /* events read this often when nothing waits */
 #define QMP_ANSWER_MS 1000    /* query-status's answer, at most */
 
@@ -55,6 +57,12 @@ struct sup_state {
 	int same_count[_NSIG];         /* arrivals per signal in this hold */
 	char qbuf[65536];              /* QMP bytes not yet a whole line */
 	size_t qlen;
+	char evbuf[8192];              /* STOP/RESUME lines not yet written */
+	size_t evlen;
+	bool resumed;                  /* a RESUME came since qemu started */
+	int64_t stopped_at;            /* CLOCK_MONOTONIC ns we learnt of the stop */
+	int64_t next_watch;            /* next look for the debugger */
+	bool conn_seen;                /* a debugger was connected in this stop */
 };
 
 static int64_t now_ns(clockid_t clk)
@@ -173,6 +181,37 @@ static const char *jstr(json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+static void events_flush(struct sup_state *st)
+{
+	if (st->evlen && st->sv->events_fd >= 0 &&
+	    write(st->sv->events_fd, st->evbuf, st->evlen) != (ssize_t)st->evlen)
+		wrap_log_event(st->sv->log, "cannot write the events file: %s",
+			       strerror(errno));
+	st->evlen = 0;
+}
+
+/* "STOP 1733312345123456000": QEMU's own time of the event (realtime,
+ * microseconds), so a profiler's guest time does not depend on when it
+ * got to read its stop reply. */
+static void event_record(struct sup_state *st, const char *ev, json_object *o)
+{
+	json_object *ts, *sec, *usec;
+	int64_t ns;
+
+	if (st->sv->events_fd < 0 ||
+	    !json_object_object_get_ex(o, "timestamp", &ts) ||
+	    !json_object_object_get_ex(ts, "seconds", &sec) ||
+	    !json_object_object_get_ex(ts, "microseconds", &usec))
+		return;
+	ns = json_object_get_int64(sec) * 1000000000 +
+	     json_object_get_int64(usec) * 1000;
+	if (st->evlen + 64 > sizeof st->evbuf)
+		events_flush(st);
+	st->evlen += (size_t)snprintf(st->evbuf + st->evlen,
+				      sizeof st->evbuf - st->evlen,
+				      "%s %lld\n", ev, (long long)ns);
+}
+
 static void on_qmp_message(struct sup_state *st, json_object *o)
 {
 	struct wrap_supervisor *sv = st->sv;
@@ -186,14 +225,39 @@ static void on_qmp_message(struct sup_state *st, json_object *o)
 			    "{\"execute\":\"query-kvm\",\"id\":\"wrap-kvm\"}\n", 2);
 		return;
 	}
+	if (ev && (!strcmp(ev, "RESUME") || !strcmp(ev, "STOP")))
+		event_record(st, ev, o);
+	if (ev && strcmp(ev, "SHUTDOWN") == 0) {
+		json_object *data;
+		const char *reason = NULL;
+
+		if (json_object_object_get_ex(o, "data", &data))
+			reason = jstr(data, "reason");
+		snprintf(sv->shutdown_reason, sizeof sv->shutdown_reason, "%s",
+			 reason ? reason : "unknown");
+		wrap_log_event(sv->log, "qemu shutting down: %s",
+			       sv->shutdown_reason);
+		return;
+	}
+	if (ev && strcmp(ev, "GUEST_PANICKED") == 0) {
+		sv->guest_panicked = true;
+		wrap_log_event(sv->log, "the guest panicked");
+		return;
+	}
 	if (ev && strcmp(ev, "RESUME") == 0) {
 		st->stopped = false;
+		st->resumed = true;
+		st->next_watch = 0;
+		st->conn_seen = false;
 		if (sv->shield != WRAP_SHIELD_ALWAYS)
 			end_hold(st, "the guest resumed");
 		return;
 	}
 	if (ev && strcmp(ev, "STOP") == 0) {
 		st->stopped = true;
+		st->stopped_at = now_ns(CLOCK_MONOTONIC);
+		st->next_watch = st->stopped_at + (int64_t)WATCH_MS * 1000000;
+		st->conn_seen = false;
 		return;
 	}
 	if (!id || strncmp(id, "wrap-", 5))
@@ -248,6 +312,7 @@ static int qmp_read(struct sup_state *st)
 		memmove(st->qbuf, st->qbuf + linelen, st->qlen - linelen);
 		st->qlen -= linelen;
 	}
+	events_flush(st);
 	return 1;
 }
 
@@ -261,20 +326,13 @@ static bool qmp_drain(struct sup_state *st)
 	return rc == 0;
 }
 
-/*
- * A signal came while the guest is not held: is it paused by a debugger
- * right now?  The events so far are read; if the last was a STOP,
- * query-status answers (QMP_ANSWER_MS at most).  False when the monitor
- * closed (*open then false).
- */
-static bool paused_for_debugger(struct sup_state *st, bool *open)
+/* Ask query-status and wait for its answer (QMP_ANSWER_MS at most):
+ * whether the guest is stopped by the gdbstub (a breakpoint, watchpoint or
+ * step stop: "debug").  *open goes false when the monitor closed. */
+static bool status_debug(struct sup_state *st, bool *open)
 {
 	int64_t end;
 
-	if (!(*open = qmp_drain(st)))
-		return false;
-	if (!st->stopped || st->sv->shield != WRAP_SHIELD_AUTO)
-		return false;
 	st->status_debug = false;
 	qmp_ask(st, "{\"execute\":\"query-status\",\"id\":\"wrap-status\"}\n", 1);
 	end = now_ns(CLOCK_MONOTONIC) + (int64_t)QMP_ANSWER_MS * 1000000;
@@ -290,6 +348,81 @@ static bool paused_for_debugger(struct sup_state *st, bool *open)
 		}
 	}
 	return st->status_debug && st->stopped;
+}
+
+/*
+ * A signal came while the guest is not held: is it paused by a debugger
+ * right now?  The events so far are read; if the last was a STOP,
+ * query-status decides.  False when the monitor closed (*open then false).
+ */
+static bool paused_for_debugger(struct sup_state *st, bool *open)
+{
+	if (!(*open = qmp_drain(st)))
+		return false;
+	if (!st->stopped || st->sv->shield != WRAP_SHIELD_AUTO)
+		return false;
+	return status_debug(st, open);
+}
+
+/* Whether the guest is stopped (the last event was a STOP, or a -S start
+ * not yet resumed). */
+static bool guest_stopped(const struct sup_state *st)
+{
+	return st->stopped || (st->sv->held_at_start && !st->resumed);
+}
+
+/*
+ * A debugger that dies leaves the guest stopped for good (QEMU does
+ * nothing when its client goes).  While the guest is stopped, every
+ * WATCH_MS: if the gdbstub has no connection and either one was there
+ * during this stop (the debugger that stopped it is gone) or the stop is a
+ * breakpoint's with nobody to see it (a debugger died while the guest ran
+ * and left its breakpoints in), release the guest.  A -S start that no
+ * debugger has attached to yet waits for one.
+ */
+static void watch_debugger(struct sup_state *st, bool *qmp_open)
+{
+	struct wrap_supervisor *sv = st->sv;
+	int64_t now = now_ns(CLOCK_MONOTONIC);
+	struct kit_err err;
+	int n;
+
+	if (!sv->gdb || !guest_stopped(st) || now < st->next_watch)
+		return;
+	st->next_watch = now + (int64_t)WATCH_MS * 1000000;
+	n = wrap_gdb_connections(sv->gdb);
+	if (n > 0)
+		st->conn_seen = true;
+	if (n != 0)
+		return;
+	if (!st->conn_seen && (!st->stopped || !*qmp_open ||
+			       !status_debug(st, qmp_open)))
+		return;
+	wrap_log_event(sv->log, "debugger gone: the guest is stopped and no "
+		       "debugger is connected to the gdbstub; releasing it "
+		       "(breakpoints removed, guest resumed)");
+	st->conn_seen = false;
+	if (wrap_gdb_release(sv->gdb, RELEASE_MS, &err) < 0)
+		wrap_log_event(sv->log, "cannot release the guest: %s", err.msg);
+	else if (sv->notify)
+		sv->notify(sv, 0);
+}
+
+/* Milliseconds poll may sleep: the next look for a debugger, or the
+ * lazy drain of the monitor, or forever. */
+static int poll_timeout(const struct sup_state *st, bool qmp_open, bool eager)
+{
+	int ms = qmp_open && !eager ? QMP_DRAIN_MS : -1;
+
+	if (st->sv->gdb && guest_stopped(st)) {
+		int64_t left = (st->next_watch - now_ns(CLOCK_MONOTONIC)) / 1000000;
+
+		if (left < 0)
+			left = 0;
+		if (ms < 0 || left < ms)
+			ms = (int)left + 1;
+	}
+	return ms;
 }
 
 static void child_exec(struct wrap_supervisor *sv, const sigset_t *oldmask,
@@ -312,7 +445,8 @@ static void child_exec(struct wrap_supervisor *sv, const sigset_t *oldmask,
 
 int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD,
+				    SIGUSR1 };
 	struct sup_state *st;
 	sigset_t mask, oldmask;
 	int sfd = -1, errpipe[2] = { -1, -1 }, wstatus = -1, e = 0;
@@ -325,6 +459,7 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 	if (!st)
 		return kit_seterr(err, ENOMEM, "out of memory");
 	st->sv = sv;
+	st->next_watch = now_ns(CLOCK_MONOTONIC) + (int64_t)WATCH_MS * 1000000;
 	st->hold = sv->shield == WRAP_SHIELD_ALWAYS ||
 		   (sv->shield == WRAP_SHIELD_AUTO && sv->held_at_start);
 
@@ -385,7 +520,7 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 			{ .fd = eager ? sv->qmp_fd : -1, .events = POLLIN },
 		};
 		struct signalfd_siginfo si;
-		int prc = poll(pfd, 2, qmp_open && !eager ? QMP_DRAIN_MS : -1);
+		int prc = poll(pfd, 2, poll_timeout(st, qmp_open, eager));
 
 		if (prc < 0) {
 			if (errno == EINTR)
@@ -402,10 +537,18 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 				end_hold(st, "qemu closed its monitor");
 			}
 		}
+		watch_debugger(st, &qmp_open);
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
 			continue;
+		if (si.ssi_signo == SIGUSR1) {
+			if (st->hold)
+				end_hold(st, "SIGUSR1: released by the user");
+			else
+				wrap_log_event(sv->log, "SIGUSR1: no hold to end");
+			continue;
+		}
 		if (si.ssi_signo != SIGCHLD) {
 			if (qmp_open && !st->hold && paused_for_debugger(st, &qmp_open))
 				st->hold = true;
@@ -417,6 +560,10 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 		if (waitpid(pid, &wstatus, WNOHANG) == pid)
 			break;
 	}
+	/* the last events (SHUTDOWN among them) may still be unread */
+	if (qmp_open)
+		qmp_drain(st);
+	events_flush(st);
 	if (st->npending)
 		wrap_log_event(sv->log,
 			"%d held signal(s) not delivered: qemu exited first",

@@ -1,5 +1,6 @@
 /* wlog.c: QEMU_WRAPPER_LOG, one line per invocation and per event. */
 #include "wrap.h"
+#include "usage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,12 +11,26 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * O_NONBLOCK: a FIFO with no reader fails at once (ENXIO) instead of
+ * blocking every qemu invocation, and a reader that stops reading loses
+ * lines rather than stalling the guest.  A log that cannot be opened or
+ * written is said once on stderr; the wrapper carries on without it.
+ */
 void wrap_log_open(struct wrap_log *log, const char *path)
 {
 	log->fd = -1;
-	if (path && *path)
-		log->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-			       0600);
+	log->path = path;
+	log->failed = false;
+	if (!path || !*path)
+		return;
+	log->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+		       O_NONBLOCK | O_NOCTTY, 0600);
+	if (log->fd < 0) {
+		log->failed = true;
+		warning("cannot open QEMU_WRAPPER_LOG '%s': %s; not logging",
+			path, strerror(errno));
+	}
 }
 
 void wrap_log_close(struct wrap_log *log)
@@ -69,8 +84,11 @@ static void emit(struct wrap_log *log, char *buf, size_t n, size_t cap)
 		n = cap - 2;
 	buf[n++] = '\n';
 	/* One write, O_APPEND: lines of parallel wrappers never mix. */
-	if (write(log->fd, buf, n) < 0)
-		return;
+	if (write(log->fd, buf, n) != (ssize_t)n && !log->failed) {
+		log->failed = true;
+		warning("cannot write QEMU_WRAPPER_LOG '%s': %s; lines are lost",
+			log->path, errno ? strerror(errno) : "short write");
+	}
 }
 
 void wrap_log_decision(struct wrap_log *log, const struct wrap_decision *d,

@@ -148,16 +148,61 @@ struct wrap_session {
 	const char *accel_active;     /* "kvm"/"tcg" once qemu said, or NULL */
 	int64_t start_realtime_ns;    /* CLOCK_REALTIME just before fork */
 	int64_t start_monotonic_ns;   /* CLOCK_MONOTONIC just before fork */
+	const char *events;           /* RUNDIR/PID.events, or NULL */
+	const char *exit_file;        /* RUNDIR/PID.exit.json, or NULL */
 };
 
 /* "RUNDIR/PID.json" into out. */
 void wrap_session_path(const char *rundir, pid_t wrapper_pid, char *out,
 		       size_t len);
-/* Write (atomically: temporary file, then rename) with mode 0600. */
+/*
+ * Write text to path atomically: a hidden temporary file beside it
+ * (".NAME.XXXXXX", mkostemp: O_EXCL, mode 0600, so nothing planted under
+ * that name is opened), then rename.  Nothing is left on failure.
+ */
+int wrap_write_atomic(const char *path, const char *text, size_t len,
+		      struct kit_err *err);
+/* Write the session file (wrap_write_atomic, mode 0600). */
 int wrap_session_write(const char *path, const struct wrap_session *s,
 		       struct kit_err *err);
-/* Remove session files whose wrapper is gone.  Returns how many. */
-int wrap_session_prune(const char *rundir);
+
+/* How qemu ended, for RUNDIR/PID.exit.json (docs/session-file.md). */
+struct wrap_exit {
+	pid_t wrapper_pid;
+	pid_t qemu_pid;
+	int wstatus;                  /* from waitpid */
+	char shutdown_reason[32];     /* QMP SHUTDOWN's "reason", or "" */
+	bool guest_panicked;          /* a GUEST_PANICKED event came */
+	int64_t realtime_ns;          /* when the wrapper saw qemu exit */
+};
+int wrap_exit_write(const char *path, const struct wrap_exit *x,
+		    struct kit_err *err);
+
+/*
+ * Remove what gone wrappers of this user left in rundir, and only that:
+ * PID.json whose content names PID as its wrapper, their hidden temporary
+ * files, PID.gdb.sock and PID.mon.sock sockets, and PID.exit.json and
+ * PID.events older than ten minutes; each owned by the user, PID not a
+ * running process.  Returns how many.
+ */
+int wrap_session_prune(const char *rundir, int64_t now_realtime_ns);
+
+/* ---- the debugger's connection ------------------------------------- */
+
+/*
+ * How many connections qemu's gdbstub has accepted on ep and still holds
+ * (read from /proc/net/unix, or /proc/net/tcp and tcp6: the server-side
+ * sockets bound to the endpoint's path or port).  -1 if it cannot tell.
+ */
+int wrap_gdb_connections(const struct wrap_endpoint *ep);
+
+/*
+ * Release a guest a debugger left stopped: connect to the gdbstub, send
+ * '?' (QEMU removes every breakpoint and watchpoint) and 'c', and close.
+ * Bounded by timeout_ms.  0 on success.
+ */
+int wrap_gdb_release(const struct wrap_endpoint *ep, int timeout_ms,
+		     struct kit_err *err);
 
 /* ---- the log --------------------------------------------------------- */
 
@@ -170,6 +215,8 @@ int wrap_session_prune(const char *rundir);
  */
 struct wrap_log {
 	int fd;          /* -1: no log */
+	const char *path;
+	bool failed;     /* an error was said already (once is enough) */
 };
 
 void wrap_log_open(struct wrap_log *log, const char *path);
@@ -206,6 +253,10 @@ struct wrap_supervisor {
 	/* called when a signal is held back; may be NULL */
 	void (*notify)(struct wrap_supervisor *sv, int sig);
 	void *user;
+	int events_fd;             /* append STOP/RESUME lines here, or -1 */
+	/* the gdbstub the wrapper added (a dead debugger is noticed and its
+	 * guest released), or NULL */
+	const struct wrap_endpoint *gdb;
 	/* out */
 	pid_t qemu_pid;
 	const char *accel_active;  /* "kvm" or "tcg" once known */
@@ -213,6 +264,8 @@ struct wrap_supervisor {
 	int64_t start_monotonic_ns;
 	int held_count;            /* signals held back during holds */
 	int delivered_count;       /* of those, delivered later */
+	char shutdown_reason[32];  /* QMP SHUTDOWN's "reason", or "" */
+	bool guest_panicked;
 };
 
 /*
@@ -220,8 +273,10 @@ struct wrap_supervisor {
  * SIGTERM, SIGHUP and SIGQUIT (read through a signalfd): outside a hold
  * they are forwarded to qemu at once; inside one they are logged and kept,
  * and delivered in arrival order when the hold ends.  The third arrival of
- * the same signal during one hold is delivered at once (the way out for a
- * user who really means it).  The child gets PR_SET_PDEATHSIG(SIGTERM), so
+ * the same signal during one hold is delivered at once, and SIGUSR1 ends
+ * the hold and delivers what it kept (the ways out for a user who really
+ * means it; SIGUSR1 works even when the three signals merged while
+ * pending).  A hold also ends when the debugger that made it goes away.  The child gets PR_SET_PDEATHSIG(SIGTERM), so
  * a SIGKILL of the wrapper makes the kernel send qemu SIGTERM.
  * Returns the wait status of qemu (as from waitpid), or -1 if it could not
  * be started.
