@@ -16,12 +16,25 @@
  * The session file supplies the kernel, its command line, QEMU's start
  * time and the accelerator; ENDPOINT plus --kernel works without one.
  *
- * How it measures.  Guest running time is the sum of the intervals from
- * each resume sent to the stop reply received, host CLOCK_MONOTONIC; the
- * guest's clock starts at the first resume from the reset vector.  The
- * qemu phase runs from the session's start.monotonic_ns to the first reply
- * of the stub (QEMU is up and holding the guest); the time the recorder
- * then takes to prepare is left out like every other stop.
+ * How it measures.  Guest running time is the sum of the intervals in
+ * which QEMU ran the guest: from each RESUME to the next STOP, QEMU's own
+ * event times, which qemu-wrapper appends to its events file (the
+ * session's "events"), less QEMU's own stop/resume latency (the median
+ * of the calibration resumes); the guest's clock starts at the first
+ * resume from the reset vector.  While it records, the recorder keeps its
+ * own clock (resume written to stop reply read, host CLOCK_MONOTONIC)
+ * and a mark for every resume and stop; at the end (qemu_clock()) the
+ * marks are matched one for one to QEMU's events, each event checked to
+ * lie in its mark's window (CLOCK_REALTIME converted with an offset taken
+ * at start), and every time in the profile is mapped onto QEMU's clock.
+ * So a recorder that is not scheduled (stopped, a loaded host) shows as
+ * time it held the guest, not as guest time.  Without an events file
+ * (plain qemu, an older wrapper) or when the events do not match, the
+ * recorder's clock stays and environment.tool says "guest time
+ * client-clocked" and why.  The qemu phase runs from the session's
+ * start.monotonic_ns to the first reply of the stub (QEMU is up and
+ * holding the guest); the time the recorder then takes to prepare is left
+ * out like every other stop.
  *
  * Initcalls, the expensive part.  Under TCG every breakpoint or step stop
  * flushes QEMU's translation cache: ~4-5 ms of extra guest time each,
@@ -95,15 +108,24 @@
  * that starts at a milestone is named after it.  A table without levels
  * (the test guest's) is reported as level "device".
  *
- * The end.  --until-exit (the default): QEMU's W/X reply or the
- * connection closing ends a complete profile.  --until NAME: a milestone
+ * The end.  --until-exit (the default): the profile is complete when
+ * the boot ended by itself (decide_end()).  When the connection ends (W,
+ * X, EOF) the wrapper's exit record (the session's "exit_file", waited
+ * for up to 3 s) says how qemu exited: a guest power-off, a -no-reboot
+ * reset, a panic, or an exit without a shutdown event (isa-debug-exit)
+ * is the boot's end; qemu killed by a signal, or shut down by the host
+ * (host-signal: QEMU 7.2 then still sends W00), is not.  Without a
+ * session W is taken as the guest's end; X ("killed") and a connection
+ * that closes without W or X are not.  --until NAME: a milestone
  * name (setup, startup_32, startup_64, start_kernel, run_init_process or
  * userspace) or a symbol; there the recorder saves --save-memory if asked,
  * removes its breakpoints and detaches, and the guest runs on.
  *
  * Where it breaks.  Ctrl-C, SIGTERM, --timeout, the guest dying before the
- * end asked for, or the connection dropping: the profile is still written,
- * "complete": false with the reason, and the exit status is 1.  Under KVM
+ * end asked for, qemu killed or stopped from the host, a stub that says X
+ * or closes: the profile is still written, "complete": false with the
+ * reason ("qemu was killed by SIGKILL", "the gdbstub closed the
+ * connection without an exit reply"), and the exit status is 1.  Under KVM
  * QEMU refuses software breakpoints it cannot write (a kernel virtual
  * address before paging is on: 'E22'): the milestones and the call and
  * return sites are then hardware breakpoints (Z1, at most 4), said in the

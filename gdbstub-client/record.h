@@ -6,8 +6,9 @@
  * writes a profile (profile.h, docs/profile-schema.md).  It prints progress
  * and errors on stderr and returns the exit status: 0 for a complete
  * profile, 1 when the profile was written but is incomplete (Ctrl-C,
- * SIGTERM, timeout, guest died, connection dropped) or nothing could be
- * written, 2 on a usage error.
+ * SIGTERM, timeout, guest died before the end asked for, qemu killed or
+ * stopped from the host, a stub that said X or closed the connection) or
+ * nothing could be written, 2 on a usage error.
  *
  * The rec_* functions below are the recorder's pure parts, exposed for the
  * unit test (tests/helpers/test-record.c).  They never print or exit.
