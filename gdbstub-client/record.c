@@ -116,7 +116,9 @@
  * is the boot's end; qemu killed by a signal, or shut down by the host
  * (host-signal: QEMU 7.2 then still sends W00), is not.  Without a
  * session W is taken as the guest's end; X ("killed") and a connection
- * that closes without W or X are not.  --until NAME: a milestone
+ * that closes without W or X are not.  qemu killed or shut down by the
+ * host once every milestone was reached (libguestfs ends its appliance
+ * with SIGTERM) is a complete boot, and says so.  --until NAME: a milestone
  * name (setup, startup_32, startup_64, start_kernel, run_init_process or
  * userspace) or a symbol; there the recorder saves --save-memory if asked,
  * removes its breakpoints and detaches, and the guest runs on.
@@ -3720,7 +3722,8 @@ static bool wait_exit(struct rec *r)
  */
 static void decide_end(struct rec *r)
 {
-	bool ok;
+	size_t i, n;
+	bool ok, all = r->nms > 0;
 
 	if (!r->conn_end)
 		return;
@@ -3728,9 +3731,20 @@ static void decide_end(struct rec *r)
 		r->have_exit = wait_exit(r);
 	ok = rec_end_cause(r->conn_end, r->conn_num, r->have_exit ? &r->exit : NULL,
 			   r->end_cause, sizeof r->end_cause);
+	for (i = 0; i < r->nms; i++)
+		all &= r->ms[i].hit;
+	if (!ok && r->have_exit && r->conn_end != 'X' && all) {
+		/* the host ended qemu after the boot's last milestone
+		 * (libguestfs sends SIGTERM once it is done with its
+		 * appliance): the boot is complete, its last phase ends
+		 * there */
+		n = strlen(r->end_cause);
+		snprintf(r->end_cause + n, sizeof r->end_cause - n,
+			 ", after the last milestone (%s)", r->ms[r->nms - 1].name);
+		ok = true;
+	}
 	if (r->exit_path[0] && !r->have_exit) {
-		size_t n = strlen(r->end_cause);
-
+		n = strlen(r->end_cause);
 		snprintf(r->end_cause + n, sizeof r->end_cause - n,
 			 "; qemu-wrapper wrote no exit record within 3 s");
 	}

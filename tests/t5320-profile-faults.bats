@@ -40,13 +40,14 @@ start_guest() {
 # $BATS_TEST_TMPDIR/OUT.json, the recorder's stderr in OUT.err; $rc.  With
 # ACTION, 5 ms after the recorder prints "4/8 initcalls": "stop" stops
 # the recorder (SIGSTOP) for 3 s, a signal name sends it to TARGET.
+# $MS: the milestones (default $MILESTONES).
 record() {
 	local out=$BATS_TEST_TMPDIR/$1 fifo=$BATS_TEST_TMPDIR/$1.fifo sub pid
 	rm -f "$fifo" "$out.rc"
 	mkfifo "$fifo"
 	# no `timeout` in front: SIGSTOP must reach the recorder itself; its
 	# --timeout and the bounded wait below bound it
-	( rc=0; "$REC" --wait --timeout 30 --kernel "$GUEST_ELF" --milestones "$MILESTONES" \
+	( rc=0; "$REC" --wait --timeout 30 --kernel "$GUEST_ELF" --milestones "${MS:-$MILESTONES}" \
 		--progress 1 -o "$out.json" 2>"$fifo" || rc=$?
 	  echo "$rc" >"$out.rc" ) 3>&- &
 	sub=$!
@@ -112,6 +113,16 @@ pj() { jq -r "$2" "$BATS_TEST_TMPDIR/$1.json"; }
 	run pj t '[.complete, .incomplete_reason]|@tsv'
 	echo "# $output"
 	[ "$output" = "$(printf 'false\tqemu exited on a signal from the host (shutdown reason host-signal)')" ]
+}
+
+@test "SIGTERM once every milestone was reached (how libguestfs ends its appliance): complete, and said" {
+	start_guest
+	MS=start16,start32,start64 record t2 SIGTERM "$(session_get "$WPID" .qemu_pid)"
+	[ "$rc" = 0 ] || { echo "# recorder exited $rc, expected 0"; false; }
+	run pj t2 '[.complete, .end]|@tsv'
+	echo "# $output"
+	[ "$output" = "$(printf 'true\texit')" ]
+	pj t2 .environment.tool | grep -q '; ended: qemu exited on a signal from the host (shutdown reason host-signal), after the last milestone (start64)'
 }
 
 @test "the recorder stopped for 3 s mid-run: complete, the guest time as undisturbed, the delay held" {
