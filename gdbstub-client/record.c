@@ -1134,7 +1134,16 @@ struct rec {
 };
 
 static volatile sig_atomic_t rec_signal;
+static volatile sig_atomic_t rec_continued;   /* SIGCONTs seen */
 static int rec_sigfd = -1;
+
+/* The recorder was stopped (SIGSTOP, Ctrl-Z) and continued: on the
+ * client's clock that time would be guest time (qemu_clock()). */
+static void on_sigcont(int sig)
+{
+	(void)sig;
+	rec_continued = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -3871,8 +3880,14 @@ static void qemu_clock(struct rec *r)
 	if (why[0]) {
 		snprintf(r->clock_note, sizeof r->clock_note,
 			 "; guest time client-clocked (%s): a recorder not "
-			 "scheduled in time counts as guest time", why);
+			 "scheduled in time counts as guest time%s", why,
+			 rec_continued ? ", and this one was stopped (SIGCONT "
+			 "seen) during the recording" : "");
 		progress(r, "guest time measured with the recorder's clock: %s", why);
+		if (rec_continued)
+			warning("the recorder was stopped and continued during the "
+				"recording: without QEMU's events its stop counts as "
+				"guest time (the numbers are too large)");
 		goto out;
 	}
 	for (i = 0; i < r->nmarks; i++)
@@ -4188,6 +4203,11 @@ static void setup_signals(struct rec *r)
 	rec_sigfd = r->sigpipe[1];
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	rec_continued = 0;
+	sa.sa_handler = on_sigcont;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGCONT, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -4390,6 +4410,7 @@ out:
 	rec_sigfd = -1;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGCONT, SIG_DFL);
 	free(r);
 	return status;
 }
