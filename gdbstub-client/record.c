@@ -140,7 +140,8 @@
  * attributed like `sample` does (CS taken as flat: no monitor call) and
  * counted into the profile's samples.  Each tick's hold, from half way
  * between the write and the stop reply to the resume's '+', is taken out
- * of the guest's time; its spread makes initcall durations less exact
+ * of the guest's time (on QEMU's clock a tick is a STOP and a RESUME
+ * like any other stop); its spread makes initcall durations less exact
  * (2-6 % at 1 kHz on the test guest, within the test's tolerance at
  * 250 Hz).  A tick can meet a breakpoint stop: QEMU then ignores the
  * 0x03, answers the 'p's and resumes from the breakpoint, which stops
@@ -697,7 +698,8 @@ size_t rec_events_needed(const struct rec_mark *m, size_t nm)
 
 int rec_match_events(const struct rec_mark *m, size_t nm,
 		     const struct rec_qevent *ev, size_t nev, int64_t off,
-		     int64_t tol, int64_t *qt, char *why, size_t len)
+		     int64_t tol, int64_t stop_lag, int64_t *qt, char *why,
+		     size_t len)
 {
 	size_t i, e = 0, need = rec_events_needed(m, nm), used = 0;
 	int64_t resumed = 0;
@@ -733,7 +735,7 @@ int rec_match_events(const struct rec_mark *m, size_t nm,
 				 (double)(m[i].lo - t) / 1e6);
 			return -1;
 		}
-		if (m[i].stop && (t > m[i].host + tol || t < resumed)) {
+		if (m[i].stop && (t > m[i].host + stop_lag || t < resumed)) {
 			snprintf(why, len, "QEMU's STOP %zu is %.3f ms %s", used + 1,
 				 t > m[i].host ? (double)(t - m[i].host) / 1e6 :
 				 (double)(resumed - t) / 1e6, t > m[i].host ?
@@ -767,7 +769,8 @@ void rec_qemu_guest_time(const struct rec_mark *m, size_t nm, const int64_t *qt,
 	for (i = 1; cal && i < nm; i++)
 		if (m[i].stop && m[i].cal && !m[i - 1].stop && qt[i] >= 0 &&
 		    qt[i - 1] >= 0)
-			cal[ncal++] = qt[i] - qt[i - 1];
+			cal[ncal++] = (qt[i] < m[i].host ? qt[i] : m[i].host) -
+				      qt[i - 1];
 	if (ncal) {
 		qsort(cal, ncal, sizeof *cal, cmp_i64);
 		lat = cal[ncal / 2];
@@ -786,7 +789,7 @@ void rec_qemu_guest_time(const struct rec_mark *m, size_t nm, const int64_t *qt,
 		q[i] = g;
 		if (m[i].cal || rs < 0)
 			continue;
-		stop = m[i].end ? end_host : qt[i];
+		stop = m[i].end ? end_host : qt[i] < m[i].host ? qt[i] : m[i].host;
 		d = stop - rs - lat;
 		g += d > 0 ? d : 0;
 		q[i] = g;
@@ -3804,7 +3807,8 @@ static char *read_text(const char *path, size_t *len)
 	return buf;
 }
 
-#define REC_CLOCK_TOL 2000000  /* ns of slack on every event check */
+#define REC_CLOCK_TOL 2000000     /* ns of slack on the clocks' offset */
+#define REC_STOP_LAG 100000000    /* ns a STOP may come after its reply */
 
 /*
  * The events the marks need, waited for: the wrapper writes them in
@@ -3832,7 +3836,7 @@ static int load_events(struct rec *r, int64_t *qt, char *why, size_t len)
 			last = true;
 		} else {
 			rc = rec_match_events(r->marks, r->nmarks, ev, n, r->rt_off,
-					      REC_CLOCK_TOL, qt, why, len);
+					      REC_CLOCK_TOL, REC_STOP_LAG, qt, why, len);
 		}
 		free(text);
 		free(ev);
@@ -3917,7 +3921,8 @@ static void qemu_clock(struct rec *r)
 		    (size_t)m->rec >= r->p->stops.nlist)
 			continue;
 		s = &r->p->stops.list[m->rec];
-		s->reported_ns = qt[i];
+		/* (the guest had stopped by the earlier of the two) */
+		s->reported_ns = qt[i] < m->host ? qt[i] : m->host;
 		if (i + 1 < r->nmarks && !r->marks[i + 1].stop && qt[i + 1] >= 0)
 			s->resumed_ns = qt[i + 1];
 		if (s->resumed_ns < s->reported_ns)

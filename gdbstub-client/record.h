@@ -202,20 +202,24 @@ size_t rec_events_needed(const struct rec_mark *m, size_t nm);
  * mark's lo left out (a STOP from a debugger's attach, an earlier
  * session); events after the last one needed are ignored (the detach's
  * RESUME, a STOP at shutdown).  off is CLOCK_REALTIME - CLOCK_MONOTONIC, in
- * ns; tol the slack allowed on every check.  Every RESUME must come after
- * its resume was written (lo - tol), every STOP after its RESUME and before
- * its stop reply was read (host + tol).  Fills qt[i] with each mark's event
+ * ns.  Every RESUME must come after its resume was written (lo - tol),
+ * every STOP after its RESUME and at most stop_lag after its stop reply
+ * was read: QEMU 7.2 sends the stop reply first (the gdbstub's state
+ * change handler) and times its STOP event after the other handlers ran,
+ * 2 ms later and more on a loaded host.  Fills qt[i] with each mark's event
  * on CLOCK_MONOTONIC (an end mark: -1).  0, or -1 with why (a sentence
  * without subject: "the events file has 31 events, the recorder needs 33").
  */
 int rec_match_events(const struct rec_mark *m, size_t nm,
 		     const struct rec_qevent *ev, size_t nev, int64_t off,
-		     int64_t tol, int64_t *qt, char *why, size_t len);
+		     int64_t tol, int64_t stop_lag, int64_t *qt, char *why,
+		     size_t len);
 
 /*
  * The guest time on QEMU's clock: q[i] for each stop mark i, the guest ns
  * at it (running time from the first resume that is not calibration, each
- * RESUME -> STOP interval less lat).  An end mark's interval ends at
+ * RESUME -> STOP interval less lat; a STOP later than its stop reply was
+ * read is taken at the read: the guest had stopped by then).  An end mark's interval ends at
  * end_host (the earlier of its reply and qemu's exit), a calibration
  * interval adds nothing.  *lat_out: the median of the calibration
  * intervals on QEMU's clock (0 when there are none); subtract is false
