@@ -6,7 +6,11 @@
  *     "gdb": "tcp:127.0.0.1:PORT" | "unix:PATH" | null, "gdb_added": B,
  *     "hold": B, "kernel": S|null, "initrd": S|null, "append": S|null,
  *     "accel": S|null, "accel_active": "tcg"|"kvm"|null,
- *     "start": { "realtime_ns": N, "monotonic_ns": N }, "argv": [...] }
+ *     "start": { "realtime_ns": N, "monotonic_ns": N }, "argv": [...],
+ *     "exit_file": "RUNDIR/PID.exit.json", "events": "RUNDIR/PID.events" }
+ *
+ * (the last two in newer files only: where the wrapper writes how qemu
+ * exited, and QEMU's STOP/RESUME times; `profile` reads both)
  *
  * A file whose wrapper or QEMU is gone is stale (the wrapper was killed
  * before it could remove it) and is skipped, not removed: that is the
@@ -124,6 +128,8 @@ int gc_session_read(const char *path, struct gc_session *s,
 	get_str(o, "monitor", s->monitor, sizeof s->monitor);
 	get_str(o, "kernel", s->kernel, sizeof s->kernel);
 	get_str(o, "accel_active", s->accel_active, sizeof s->accel_active);
+	get_str(o, "exit_file", s->exit_file, sizeof s->exit_file);
+	get_str(o, "events", s->events, sizeof s->events);
 	s->hold = json_object_object_get_ex(o, "hold", &v) && json_object_get_boolean(v);
 	if (json_object_object_get_ex(o, "start", &start))
 		s->start_realtime_ns = json_object_object_get_ex(start, "realtime_ns", &v)

@@ -242,6 +242,10 @@ struct gc_session {
 	char accel_active[32];/* "kvm", "tcg", "" unknown */
 	bool hold;
 	int64_t start_realtime_ns;
+	char exit_file[4200]; /* RUNDIR/PID.exit.json, written when qemu has
+			       * exited; "" when the wrapper names none */
+	char events[4200];    /* RUNDIR/PID.events, QEMU's STOP/RESUME times;
+			       * "" none */
 };
 
 /* Parse one session file.  Errors: cannot read, not JSON, no version 1. */

@@ -16,12 +16,25 @@
  * The session file supplies the kernel, its command line, QEMU's start
  * time and the accelerator; ENDPOINT plus --kernel works without one.
  *
- * How it measures.  Guest running time is the sum of the intervals from
- * each resume sent to the stop reply received, host CLOCK_MONOTONIC; the
- * guest's clock starts at the first resume from the reset vector.  The
- * qemu phase runs from the session's start.monotonic_ns to the first reply
- * of the stub (QEMU is up and holding the guest); the time the recorder
- * then takes to prepare is left out like every other stop.
+ * How it measures.  Guest running time is the sum of the intervals in
+ * which QEMU ran the guest: from each RESUME to the next STOP, QEMU's own
+ * event times, which qemu-wrapper appends to its events file (the
+ * session's "events"), less QEMU's own stop/resume latency (the median
+ * of the calibration resumes); the guest's clock starts at the first
+ * resume from the reset vector.  While it records, the recorder keeps its
+ * own clock (resume written to stop reply read, host CLOCK_MONOTONIC)
+ * and a mark for every resume and stop; at the end (qemu_clock()) the
+ * marks are matched one for one to QEMU's events, each event checked to
+ * lie in its mark's window (CLOCK_REALTIME converted with an offset taken
+ * at start), and every time in the profile is mapped onto QEMU's clock.
+ * So a recorder that is not scheduled (stopped, a loaded host) shows as
+ * time it held the guest, not as guest time.  Without an events file
+ * (plain qemu, an older wrapper) or when the events do not match, the
+ * recorder's clock stays and environment.tool says "guest time
+ * client-clocked" and why.  The qemu phase runs from the session's
+ * start.monotonic_ns to the first reply of the stub (QEMU is up and
+ * holding the guest); the time the recorder then takes to prepare is left
+ * out like every other stop.
  *
  * Initcalls, the expensive part.  Under TCG every breakpoint or step stop
  * flushes QEMU's translation cache: ~4-5 ms of extra guest time each,
@@ -95,15 +108,26 @@
  * that starts at a milestone is named after it.  A table without levels
  * (the test guest's) is reported as level "device".
  *
- * The end.  --until-exit (the default): QEMU's W/X reply or the
- * connection closing ends a complete profile.  --until NAME: a milestone
+ * The end.  --until-exit (the default): the profile is complete when
+ * the boot ended by itself (decide_end()).  When the connection ends (W,
+ * X, EOF) the wrapper's exit record (the session's "exit_file", waited
+ * for up to 3 s) says how qemu exited: a guest power-off, a -no-reboot
+ * reset, a panic, or an exit without a shutdown event (isa-debug-exit)
+ * is the boot's end; qemu killed by a signal, or shut down by the host
+ * (host-signal: QEMU 7.2 then still sends W00), is not.  Without a
+ * session W is taken as the guest's end; X ("killed") and a connection
+ * that closes without W or X are not.  qemu killed or shut down by the
+ * host once every milestone was reached (libguestfs ends its appliance
+ * with SIGTERM) is a complete boot, and says so.  --until NAME: a milestone
  * name (setup, startup_32, startup_64, start_kernel, run_init_process or
  * userspace) or a symbol; there the recorder saves --save-memory if asked,
  * removes its breakpoints and detaches, and the guest runs on.
  *
  * Where it breaks.  Ctrl-C, SIGTERM, --timeout, the guest dying before the
- * end asked for, or the connection dropping: the profile is still written,
- * "complete": false with the reason, and the exit status is 1.  Under KVM
+ * end asked for, qemu killed or stopped from the host, a stub that says X
+ * or closes: the profile is still written, "complete": false with the
+ * reason ("qemu was killed by SIGKILL", "the gdbstub closed the
+ * connection without an exit reply"), and the exit status is 1.  Under KVM
  * QEMU refuses software breakpoints it cannot write (a kernel virtual
  * address before paging is on: 'E22'): the milestones and the call and
  * return sites are then hardware breakpoints (Z1, at most 4), said in the
@@ -116,7 +140,8 @@
  * attributed like `sample` does (CS taken as flat: no monitor call) and
  * counted into the profile's samples.  Each tick's hold, from half way
  * between the write and the stop reply to the resume's '+', is taken out
- * of the guest's time; its spread makes initcall durations less exact
+ * of the guest's time (on QEMU's clock a tick is a STOP and a RESUME
+ * like any other stop); its spread makes initcall durations less exact
  * (2-6 % at 1 kHz on the test guest, within the test's tolerance at
  * 250 Hz).  A tick can meet a breakpoint stop: QEMU then ignores the
  * 0x03, answers the 'p's and resumes from the breakpoint, which stops
@@ -134,6 +159,7 @@
 #include "rundir.h"
 
 #include <capstone/capstone.h>
+#include <dirent.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -589,6 +615,334 @@ int rec_find_end_nop(const uint8_t *code, size_t len, uint64_t addr,
 	return ret;
 }
 
+/* ---- QEMU's clock of record, and how a recording ended ---- */
+
+int rec_parse_events(const char *text, size_t len, struct rec_qevent **ev,
+		     size_t *n, struct kit_err *err)
+{
+	struct rec_qevent *v = NULL;
+	size_t cap = 0, k = 0, line = 0;
+	const char *p = text, *end = text + len;
+
+	*ev = NULL;
+	*n = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char buf[64], *num, *stop;
+		size_t l;
+		long long t;
+
+		if (!nl)
+			break;         /* a line being written */
+		line++;
+		l = (size_t)(nl - p);
+		if (l == 0 || l >= sizeof buf) {
+			if (l == 0) {
+				p = nl + 1;
+				continue;
+			}
+			goto bad;
+		}
+		memcpy(buf, p, l);
+		buf[l] = '\0';
+		p = nl + 1;
+		if (!strncmp(buf, "STOP ", 5))
+			num = buf + 5;
+		else if (!strncmp(buf, "RESUME ", 7))
+			num = buf + 7;
+		else
+			goto bad;
+		errno = 0;
+		t = strtoll(num, &stop, 10);
+		if (errno || stop == num || *stop || t <= 0)
+			goto bad;
+		if (k == cap) {
+			size_t c = cap ? 2 * cap : 256;
+			struct rec_qevent *nv = realloc(v, c * sizeof *nv);
+
+			if (!nv) {
+				free(v);
+				return kit_seterr(err, ENOMEM, "out of memory");
+			}
+			v = nv;
+			cap = c;
+		}
+		v[k].stop = buf[0] == 'S';
+		v[k].rt = t;
+		k++;
+	}
+	*ev = v;
+	*n = k;
+	return 0;
+bad:
+	free(v);
+	return kit_seterr(err, EINVAL, "line %zu is not 'STOP NS' or 'RESUME NS'", line);
+}
+
+/* Whether mark i needs an event (see rec_events_needed()). */
+static bool mark_needs_event(const struct rec_mark *m, size_t nm, size_t i)
+{
+	if (m[i].stop)
+		return !m[i].end;
+	return i + 1 < nm;
+}
+
+size_t rec_events_needed(const struct rec_mark *m, size_t nm)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < nm; i++)
+		k += mark_needs_event(m, nm, i);
+	return k;
+}
+
+int rec_match_events(const struct rec_mark *m, size_t nm,
+		     const struct rec_qevent *ev, size_t nev, int64_t off,
+		     int64_t tol, int64_t stop_lag, int64_t *qt, char *why,
+		     size_t len)
+{
+	size_t i, e = 0, need = rec_events_needed(m, nm), used = 0;
+	int64_t resumed = 0;
+
+	if (!nm)
+		return 0;
+	/* events from before the recording: an attach's STOP, older runs */
+	while (e < nev && ev[e].rt - off < m[0].lo - tol)
+		e++;
+	if (nev - e < need) {
+		snprintf(why, len, "the events file has %zu events from the "
+			 "recording, the recorder made %zu stops and resumes",
+			 nev - e, need);
+		return -1;
+	}
+	for (i = 0; i < nm; i++) {
+		int64_t t;
+
+		qt[i] = -1;
+		if (!mark_needs_event(m, nm, i))
+			continue;
+		t = ev[e].rt - off;
+		if (ev[e].stop != m[i].stop) {
+			snprintf(why, len, "QEMU's event %zu of the recording is a "
+				 "%s where the recorder %s", used + 1,
+				 ev[e].stop ? "STOP" : "RESUME",
+				 m[i].stop ? "read a stop" : "resumed");
+			return -1;
+		}
+		if (!m[i].stop && t < m[i].lo - tol) {
+			snprintf(why, len, "QEMU's RESUME %zu is %.3f ms before the "
+				 "recorder resumed", used + 1,
+				 (double)(m[i].lo - t) / 1e6);
+			return -1;
+		}
+		if (m[i].stop && (t > m[i].host + stop_lag || t < resumed)) {
+			snprintf(why, len, "QEMU's STOP %zu is %.3f ms %s", used + 1,
+				 t > m[i].host ? (double)(t - m[i].host) / 1e6 :
+				 (double)(resumed - t) / 1e6, t > m[i].host ?
+				 "after the recorder read its stop reply" :
+				 "before its RESUME");
+			return -1;
+		}
+		if (!m[i].stop)
+			resumed = t;
+		qt[i] = t;
+		e++;
+		used++;
+	}
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void rec_qemu_guest_time(const struct rec_mark *m, size_t nm, const int64_t *qt,
+			 int64_t end_host, bool subtract, int64_t *q,
+			 int64_t *lat_out)
+{
+	int64_t *cal = malloc((nm + 1) * sizeof *cal), lat = 0, g = 0, rs = -1;
+	size_t i, ncal = 0;
+
+	for (i = 1; cal && i < nm; i++)
+		if (m[i].stop && m[i].cal && !m[i - 1].stop && qt[i] >= 0 &&
+		    qt[i - 1] >= 0)
+			cal[ncal++] = (qt[i] < m[i].host ? qt[i] : m[i].host) -
+				      qt[i - 1];
+	if (ncal) {
+		qsort(cal, ncal, sizeof *cal, cmp_i64);
+		lat = cal[ncal / 2];
+	}
+	free(cal);
+	*lat_out = lat;
+	if (!subtract)
+		lat = 0;
+	for (i = 0; i < nm; i++) {
+		int64_t stop, d;
+
+		if (!m[i].stop) {
+			rs = qt[i];
+			continue;
+		}
+		q[i] = g;
+		if (m[i].cal || rs < 0)
+			continue;
+		stop = m[i].end ? end_host : qt[i] < m[i].host ? qt[i] : m[i].host;
+		d = stop - rs - lat;
+		g += d > 0 ? d : 0;
+		q[i] = g;
+		rs = -1;
+	}
+}
+
+int64_t rec_map_time(const int64_t *g, const int64_t *q, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n;
+	int64_t g0 = 0, q0 = 0;
+
+	if (!n)
+		return t;
+	/* the first k with g[k] >= t */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (g[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n)
+		return q[n - 1] + (t - g[n - 1]);
+	if (g[lo] == t)
+		return q[lo];
+	if (lo > 0) {
+		g0 = g[lo - 1];
+		q0 = q[lo - 1];
+	}
+	if (g[lo] <= g0)
+		return q[lo];
+	return q0 + (int64_t)((double)(t - g0) * (double)(q[lo] - q0) /
+			      (double)(g[lo] - g0));
+}
+
+int rec_exit_read(const char *path, struct rec_exit *x, struct kit_err *err)
+{
+	json_object *o = json_object_from_file(path), *v;
+	int ret = -1;
+
+	memset(x, 0, sizeof *x);
+	if (!o)
+		return kit_seterr(err, EINVAL, "cannot read '%s': %s", path,
+				  json_util_get_last_err());
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "version", &v) ||
+	    json_object_get_int(v) != 1) {
+		kit_seterr(err, EINVAL, "'%s' is not a version 1 exit record", path);
+		goto out;
+	}
+	if (json_object_object_get_ex(o, "status", &v) &&
+	    json_object_is_type(v, json_type_string))
+		x->signaled = !strcmp(json_object_get_string(v), "signaled");
+	if (json_object_object_get_ex(o, "code", &v) &&
+	    json_object_is_type(v, json_type_int))
+		x->code = json_object_get_int(v);
+	if (json_object_object_get_ex(o, "signal", &v) &&
+	    json_object_is_type(v, json_type_int))
+		x->signal = json_object_get_int(v);
+	if (json_object_object_get_ex(o, "signal_name", &v) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(x->signal_name, sizeof x->signal_name, "%s",
+			 json_object_get_string(v));
+	else if (x->signaled)
+		snprintf(x->signal_name, sizeof x->signal_name, "signal %d",
+			 x->signal);
+	if (json_object_object_get_ex(o, "shutdown_reason", &v) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(x->shutdown_reason, sizeof x->shutdown_reason, "%s",
+			 json_object_get_string(v));
+	if (json_object_object_get_ex(o, "guest_panicked", &v))
+		x->guest_panicked = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "realtime_ns", &v) &&
+	    json_object_is_type(v, json_type_int))
+		x->realtime_ns = json_object_get_int64(v);
+	ret = 0;
+out:
+	json_object_put(o);
+	return ret;
+}
+
+/* What the wrapper's exit record says; true when the boot ended itself. */
+static bool exit_cause(const struct rec_exit *x, char *buf, size_t len)
+{
+	const char *r = x->shutdown_reason;
+
+	if (x->signaled) {
+		snprintf(buf, len, "qemu was killed by %s", x->signal_name);
+		return false;
+	}
+	if (x->guest_panicked || !strcmp(r, "guest-panic")) {
+		snprintf(buf, len, "the guest panicked (shutdown reason %s)",
+			 r[0] ? r : "none, a GUEST_PANICKED event");
+		return true;
+	}
+	if (!strcmp(r, "guest-shutdown")) {
+		snprintf(buf, len, "the guest powered off (shutdown reason "
+			 "guest-shutdown)");
+		return true;
+	}
+	if (!strcmp(r, "guest-reset")) {
+		snprintf(buf, len, "the guest reset with -no-reboot (shutdown "
+			 "reason guest-reset: a triple fault or a reboot)");
+		return true;
+	}
+	if (!strncmp(r, "guest-", 6)) {
+		snprintf(buf, len, "the guest ended it (shutdown reason %s)", r);
+		return true;
+	}
+	if (!strcmp(r, "host-signal")) {
+		snprintf(buf, len, "qemu exited on a signal from the host "
+			 "(shutdown reason host-signal)");
+		return false;
+	}
+	if (r[0]) {
+		snprintf(buf, len, "qemu was told to exit by the host (shutdown "
+			 "reason %s)", r);
+		return false;
+	}
+	/* no SHUTDOWN event: the guest's own exit device (isa-debug-exit
+	 * exits at once), or an error of qemu's */
+	snprintf(buf, len, "qemu exited with status %d without a shutdown event "
+		 "(an exit device such as isa-debug-exit, or a qemu error)", x->code);
+	return true;
+}
+
+bool rec_end_cause(char how, int num, const struct rec_exit *x, char *buf,
+		   size_t len)
+{
+	bool ok = x ? exit_cause(x, buf, len) : false;
+
+	if (how == 'X') {
+		/* the stub says the target was killed: never a boot's end,
+		 * whatever the wrapper saw; its cause first when it has one */
+		if (!x || ok)
+			snprintf(buf, len, "the stub reported the target killed by "
+				 "signal %d (X%02x)", num, (unsigned)num & 0xff);
+		return false;
+	}
+	if (x)
+		return ok;
+	if (how == 'W') {
+		/* QEMU 7.2 sends W00 on any orderly exit, SIGTERM's too */
+		snprintf(buf, len, "qemu exited (W%02x; no exit record to say why)",
+			 (unsigned)num & 0xff);
+		return true;
+	}
+	snprintf(buf, len, "the gdbstub closed the connection without an exit reply");
+	return false;
+}
+
 /* ------------------------------------------------------------------ */
 /* The recorder                                                        */
 
@@ -748,8 +1102,32 @@ struct rec {
 	size_t nsb, sbcap;
 	unsigned long nsamples, nraced;
 
+	/* QEMU's clock of record (record.h: rec_mark): every resume
+	 * written and stop read, matched at the end to the wrapper's
+	 * STOP/RESUME events (qemu_clock()) */
+	struct rec_mark *marks;
+	size_t nmarks, capmarks;
+	bool marks_lost;               /* out of memory: no QEMU clock */
+	long last_stop_mark;           /* its index, -1 none */
+	char events_path[4200];        /* RUNDIR/PID.events; "" none */
+	char exit_path[4200];          /* RUNDIR/PID.exit.json; "" none */
+	long wrapper_pid;              /* the session's; 0 none */
+	int64_t rt_off;                /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+	int64_t *map_g, *map_q;        /* client-clocked -> QEMU's guest ns,
+					* at every stop; n 0: not mapped */
+	size_t nmap;
+	char clock_note[240];          /* for environment.tool */
+
+	/* how the connection ended ('W', 'X', 'E' closed; 0 it did not) */
+	char conn_end;
+	int conn_num;                  /* W: the status; X: the signal */
+	bool have_exit;
+	struct rec_exit exit;          /* the wrapper's record of it */
+	char end_cause[200];           /* rec_end_cause() */
+	bool end_by_guest;
+
 	bool complete;
-	char reason[160];
+	char reason[200];
 	char endname[64];
 	int sigpipe[2];
 	int signo;
@@ -759,7 +1137,16 @@ struct rec {
 };
 
 static volatile sig_atomic_t rec_signal;
+static volatile sig_atomic_t rec_continued;   /* SIGCONTs seen */
 static int rec_sigfd = -1;
+
+/* The recorder was stopped (SIGSTOP, Ctrl-Z) and continued: on the
+ * client's clock that time would be guest time (qemu_clock()). */
+static void on_sigcont(int sig)
+{
+	(void)sig;
+	rec_continued = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -815,6 +1202,79 @@ static void set_incomplete(struct rec *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The connection ended while the guest ran or at a stop reply: its cause
+ * is decided at the end (decide_end()), with the wrapper's exit record. */
+static void conn_ended(struct rec *r, char how, int num)
+{
+	r->alive = false;
+	if (!r->conn_end) {
+		r->conn_end = how;
+		r->conn_num = num;
+	}
+}
+
+/* ---- marks: QEMU's clock (record.h, qemu_clock()) ---- */
+
+static struct rec_mark *new_mark(struct rec *r)
+{
+	if (r->marks_lost)
+		return NULL;
+	if (r->nmarks == r->capmarks) {
+		size_t cap = r->capmarks ? 2 * r->capmarks : 1024;
+		struct rec_mark *m = realloc(r->marks, cap * sizeof *m);
+
+		if (!m) {
+			r->marks_lost = true;
+			return NULL;
+		}
+		r->marks = m;
+		r->capmarks = cap;
+	}
+	memset(&r->marks[r->nmarks], 0, sizeof r->marks[0]);
+	r->marks[r->nmarks].rec = -1;
+	return &r->marks[r->nmarks++];
+}
+
+/* A resume about to be written at t. */
+static void mark_resume(struct rec *r, int64_t t, bool cal)
+{
+	struct rec_mark *m = new_mark(r);
+
+	if (m) {
+		m->cal = cal;
+		m->lo = m->host = t;
+	}
+}
+
+/* A stop whose reply was read at t; g: the guest ns at it. */
+static void mark_stop(struct rec *r, int64_t t, bool cal, int64_t g)
+{
+	struct rec_mark *m = new_mark(r);
+
+	if (m) {
+		m->stop = true;
+		m->cal = cal;
+		m->host = t;
+		m->g = g;
+		r->last_stop_mark = (long)(m - r->marks);
+	}
+}
+
+/* The last stop read was the connection's end (W, X, EOF): no STOP. */
+static void mark_end(struct rec *r)
+{
+	if (r->nmarks && r->marks[r->nmarks - 1].stop)
+		r->marks[r->nmarks - 1].end = true;
+}
+
+/* The last stop's record in the profile: reported then, resumed at t. */
+static void record_stop(struct rec *r, int64_t t)
+{
+	if (prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL) == 0 &&
+	    r->last_stop_mark >= 0 && r->marks[r->last_stop_mark].rec < 0)
+		r->marks[r->last_stop_mark].rec = (long)r->p->stops.nlist - 1;
+}
+
 /* ---- phases ---- */
 
 static void phase_close(struct rec *r, int64_t t)
@@ -865,6 +1325,10 @@ static int read_session(struct rec *r, const char *path)
 	if (!r->accel[0])
 		jstr(o, "accel", r->accel, sizeof r->accel, NULL);
 	jstr(o, "qemu", r->qemu, sizeof r->qemu, NULL);
+	jstr(o, "exit_file", r->exit_path, sizeof r->exit_path, NULL);
+	jstr(o, "events", r->events_path, sizeof r->events_path, NULL);
+	if (json_object_object_get_ex(o, "wrapper_pid", &v))
+		r->wrapper_pid = (long)json_object_get_int64(v);
 	if (json_object_object_get_ex(o, "start", &start) &&
 	    json_object_object_get_ex(start, "monotonic_ns", &v))
 		r->start_mono = json_object_get_int64(v);
@@ -898,6 +1362,56 @@ static int find_session(struct rec *r)
 			return error("interrupted while waiting for a session");
 		usleep(20 * 1000);
 	}
+}
+
+/* "tcp:localhost:N", "localhost:N" -> "127.0.0.1:N"; "unix:P" stays. */
+static void norm_endpoint(const char *ep, char *out, size_t len)
+{
+	if (!strncmp(ep, "tcp:", 4))
+		ep += 4;
+	if (!strncmp(ep, "localhost:", 10))
+		snprintf(out, len, "127.0.0.1:%s", ep + 10);
+	else
+		snprintf(out, len, "%s", ep);
+}
+
+/*
+ * An ENDPOINT that a live session of the wrapper serves: its exit record
+ * and events file are read as with --latest (the rest of the session is
+ * not: the command line says what to record).
+ */
+static void match_endpoint(struct rec *r)
+{
+	char rundir[4096], want[4200], have[4200], path[4400];
+	struct gc_session s;
+	struct dirent *de;
+	DIR *d;
+
+	kit_rundir_path(rundir, sizeof rundir);
+	if (!(d = opendir(rundir)))
+		return;
+	norm_endpoint(r->endpoint, want, sizeof want);
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json") ||
+		    strstr(de->d_name, ".exit.json"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", rundir, de->d_name);
+		if (gc_session_read(path, &s, NULL) < 0 || !s.gdb[0] ||
+		    !gc_session_alive(&s))
+			continue;
+		norm_endpoint(s.gdb, have, sizeof have);
+		if (strcmp(want, have))
+			continue;
+		snprintf(r->exit_path, sizeof r->exit_path, "%s", s.exit_file);
+		snprintf(r->events_path, sizeof r->events_path, "%s", s.events);
+		r->wrapper_pid = s.wrapper_pid;
+		progress(r, "%s is qemu-wrapper %ld's (%s)", r->endpoint,
+			 s.wrapper_pid, path);
+		break;
+	}
+	closedir(d);
 }
 
 /*
@@ -1293,9 +1807,10 @@ static int resume(struct rec *r)
 		return error("cannot resume the guest: it runs");
 	t = mono();
 	if (r->resumed_once)
-		prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
+		record_stop(r, t);
 	r->resume_host = t;
 	r->resumed_once = true;
+	mark_resume(r, t, false);
 	if (tick_hz(r) > 0)
 		r->next_tick = t + (int64_t)(1e9 / tick_hz(r));
 	/* the stop's queued packets and the resume in one write */
@@ -1309,9 +1824,9 @@ static int resume(struct rec *r)
  * (the guest's TSC does not count it either). */
 static void stopped(struct rec *r, enum prof_stop_kind kind)
 {
-	int64_t d;
+	int64_t d, now = mono();
 
-	r->stop_host = mono();
+	r->stop_host = now;
 	if (r->raced_stop) {
 		/* the guest stopped here first; a tick then resumed it and it
 		 * stopped again at once (sample_tick()) */
@@ -1323,6 +1838,7 @@ static void stopped(struct rec *r, enum prof_stop_kind kind)
 	r->g += d > 0 ? d : 0;
 	r->running = false;
 	r->last_kind = kind;
+	mark_stop(r, now, false, r->g);
 }
 
 /* Single-step over the breakpoint at pc (a debug stop, counted). */
@@ -1336,8 +1852,9 @@ static int step_over(struct rec *r)
 	if (flush(r, false) < 0)
 		return -1;
 	t = mono();
-	prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
+	record_stop(r, t);
 	r->resume_host = t;
+	mark_resume(r, t, false);
 	quickack(r);
 	rc = rsp_step(r->c, &st, &e);
 	if (rc < 0)
@@ -1345,7 +1862,8 @@ static int step_over(struct rec *r)
 	stopped(r, PROF_STOP_DEBUG);
 	r->nsteps++;
 	if (st.kind == 'W' || st.kind == 'X') {
-		r->alive = false;
+		mark_end(r);
+		conn_ended(r, st.kind, st.kind == 'W' ? st.exit_status : st.signo);
 		return 1;
 	}
 	return 0;
@@ -1433,8 +1951,9 @@ static void latency_from(struct rec *r, int64_t *lat, const char *how)
 static void cal_resuming(struct rec *r, int64_t t)
 {
 	if (r->resumed_once)
-		prof_add_stop(r->p, r->last_kind, r->stop_host, t, NULL);
+		record_stop(r, t);
 	r->resume_host = t;
+	mark_resume(r, t, true);
 }
 
 /* Its stop: recorded like stopped() would; the latency of this resume. */
@@ -1443,6 +1962,7 @@ static int64_t cal_stopped(struct rec *r, int64_t t)
 	r->stop_host = mono();
 	r->resumed_once = true;
 	r->last_kind = PROF_STOP_DEBUG;
+	mark_stop(r, r->stop_host, true, 0);
 	return r->stop_host - t;
 }
 
@@ -2767,7 +3287,8 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 	int rc;
 
 	if (st->kind == 'W' || st->kind == 'X') {
-		r->alive = false;
+		mark_end(r);
+		conn_ended(r, st->kind, st->kind == 'W' ? st->exit_status : st->signo);
 		return 1;
 	}
 	if (r->fast && r->fast_live && r->fast_site != FAST_NONE && st->signo == 5) {
@@ -2865,8 +3386,10 @@ static void halt_running(struct rec *r)
 		return;
 	}
 	stopped(r, PROF_STOP_INTERRUPT);
-	if (st.kind == 'W' || st.kind == 'X')
+	if (st.kind == 'W' || st.kind == 'X') {
+		mark_end(r);
 		r->alive = false;
+	}
 }
 
 /* ---- --sample: interrupt stops between the breakpoint stops ---- */
@@ -2937,18 +3460,30 @@ static int sample_tick(struct rec *r)
 	struct kit_err e;
 	int rc;
 
+	int64_t dt;
+
 	quickack(r);
 	if (rsp_write_batch(r->c, r->sbatch.data, r->sbatch.len, &e) < 0) {
-		r->alive = false;
+		conn_ended(r, 'E', 0);
 		return 1;
 	}
 	rc = gc_tick_read(r->c, &t, r->watching ? 4 : 0, &e);
 	if (rc == 1) {
-		r->alive = false;
+		bool wx = t.stop.kind == 'W' || t.stop.kind == 'X';
+
+		conn_ended(r, wx ? t.stop.kind : 'E', !wx ? 0 : t.stop.kind == 'W' ?
+			   t.stop.exit_status : t.stop.signo);
 		return 1;
 	}
 	if (rc < 0)
 		return error("--sample: %s", e.msg);
+	/* QEMU stopped (the tick, or a breakpoint or watchpoint that came
+	 * first) and resumed (the tick's resume): a stop and a resume for
+	 * QEMU's clock, the guest's time at the stop estimated the way
+	 * stopped() counts */
+	dt = t.stop_ns - r->resume_host - r->latency - r->sample_hold;
+	mark_stop(r, t.stop_ns, false, r->g + (dt > 0 ? dt : 0));
+	mark_resume(r, t0, false);
 	if (t.stop.signo != 2 && r->ws && is_watch(&t.stop)) {
 		/* a watch stop came first (an initcall's start): the tick's
 		 * resume let the guest go on, no repeat comes.  Its guest
@@ -2977,19 +3512,23 @@ static int sample_tick(struct rec *r)
 	return r->watching ? watch_check(r, &t) : 0;
 }
 
+/* A recorder error, or the connection's end when the stub has gone. */
+static void rec_failed(struct rec *r)
+{
+	if (conn_closed(r))
+		conn_ended(r, 'E', 0);
+	set_incomplete(r, "recorder error (see the messages above)");
+}
+
 /* The guest ended while it ran (the connection closed, or an exit came
- * instead of a tick's replies): the end asked for with --until-exit. */
-static void ended_running(struct rec *r)
+ * instead of a tick's replies; how: 'E', 'W', 'X'); decide_end() says
+ * whether that was the end asked for. */
+static void ended_running(struct rec *r, char how, int num)
 {
 	stopped(r, PROF_STOP_DEBUG);
+	mark_end(r);
 	r->resumed_once = false;   /* no stop to record */
-	r->alive = false;
-	if (r->until_exit) {
-		r->complete = true;
-		snprintf(r->endname, sizeof r->endname, "exit");
-	} else {
-		set_incomplete(r, "connection dropped (guest died?)");
-	}
+	conn_ended(r, how, num);
 }
 
 static int record(struct rec *r)
@@ -3027,11 +3566,12 @@ static int record(struct rec *r)
 			rc = sample_tick(r);
 			if (rc < 0) {
 				halt_running(r);
-				set_incomplete(r, "recorder error (see the messages above)");
+				rec_failed(r);
 				return 0;
 			}
 			if (rc == 1) {
-				ended_running(r);
+				/* (sample_tick() set how) */
+				ended_running(r, r->conn_end, r->conn_num);
 				return 0;
 			}
 			continue;
@@ -3048,8 +3588,9 @@ static int record(struct rec *r)
 			set_incomplete(r, "timeout after %g s", r->timeout_s);
 			return 0;
 		}
-		if (rc == -RSP_ERR_CLOSED || rc == -RSP_ERR_TRUNCATED) {
-			ended_running(r);
+		if (rc == -RSP_ERR_CLOSED || rc == -RSP_ERR_TRUNCATED ||
+		    (rc == -RSP_ERR_SYS && conn_closed(r))) {
+			ended_running(r, 'E', 0);
 			return 0;
 		}
 		if (rc < 0) {
@@ -3064,23 +3605,17 @@ static int record(struct rec *r)
 		rc = handle_stop(r, &st);
 		if (rc < 0) {
 			if (conn_closed(r)) {
-				r->alive = false;
-				set_incomplete(r, "connection dropped (guest died?)");
+				/* qemu went away during the stop */
+				conn_ended(r, 'E', 0);
+				set_incomplete(r, "connection dropped");
 			} else {
-				set_incomplete(r, "recorder error (see the messages above)");
+				rec_failed(r);
 			}
 			return 0;
 		}
 		if (rc == 1 && !r->alive) {
+			/* W or X: decide_end() says what it means */
 			r->resumed_once = false;
-			if (r->until_exit) {
-				r->complete = true;
-				snprintf(r->endname, sizeof r->endname, "exit");
-			} else {
-				set_incomplete(r, "guest died (%s)", st.kind == 'W' ?
-					       "exited" : st.kind == 'X' ? "killed" :
-					       "during a step");
-			}
 			return 0;
 		}
 		if (rc == 1)
@@ -3096,6 +3631,8 @@ static int record(struct rec *r)
 			return 0;
 		}
 		if (resume(r) < 0) {
+			if (conn_closed(r))
+				conn_ended(r, 'E', 0);
 			r->alive = false;
 			set_incomplete(r, "connection dropped (cannot resume)");
 			return 0;
@@ -3108,7 +3645,7 @@ static int record(struct rec *r)
 			r->ws_pending = false;
 			if (ws_data(r) < 0) {
 				halt_running(r);
-				set_incomplete(r, "recorder error (see the messages above)");
+				rec_failed(r);
 				return 0;
 			}
 		}
@@ -3118,7 +3655,7 @@ static int record(struct rec *r)
 			r->fast_pending = FAST_NONE;
 			if (fast_data(r, site) < 0) {
 				halt_running(r);
-				set_incomplete(r, "recorder error (see the messages above)");
+				rec_failed(r);
 				return 0;
 			}
 		}
@@ -3133,7 +3670,7 @@ static void detach(struct rec *r)
 	if (!r->alive || r->running)
 		return;
 	if (r->resumed_once)
-		prof_add_stop(r->p, r->last_kind, r->stop_host, mono(), NULL);
+		record_stop(r, mono());
 	r->resumed_once = false;
 	if (flush(r, false) < 0)
 		return;
@@ -3148,10 +3685,271 @@ static void detach(struct rec *r)
 	rsp_detach(r->c, &e);
 }
 
+/* ---- how it ended, and QEMU's clock ---- */
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, read between two monotonic reads (the
+ * closest pair of five). */
+static int64_t rt_offset(void)
+{
+	int64_t best = INT64_MAX, off = 0;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		struct timespec ts;
+		int64_t a = mono(), rt, b;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		rt = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+		b = mono();
+		if (b - a < best) {
+			best = b - a;
+			off = rt - a - (b - a) / 2;
+		}
+	}
+	return off;
+}
+
+/* The wrapper's exit record: it writes it right after qemu's waitpid; up
+ * to 3 s for it to appear (qemu may still be cleaning up). */
+static bool wait_exit(struct rec *r)
+{
+	int64_t until = mono() + 3000000000LL;
+
+	for (;;) {
+		if (access(r->exit_path, F_OK) == 0 &&
+		    rec_exit_read(r->exit_path, &r->exit, NULL) == 0)
+			return true;
+		if (mono() > until || rec_signal)
+			return false;
+		usleep(20 * 1000);
+	}
+}
+
+/*
+ * The connection ended (W, X, EOF): complete only when the boot ended by
+ * itself and that is the end asked for (--until-exit).  With a session,
+ * the wrapper's exit record says why qemu exited (QEMU 7.2 sends W00 on
+ * any orderly exit, SIGTERM's too, and nothing when it is killed); without
+ * one, W is taken as the guest's end, X and EOF are not.
+ */
+static void decide_end(struct rec *r)
+{
+	size_t i, n;
+	bool ok, all = r->nms > 0;
+
+	if (!r->conn_end)
+		return;
+	if (r->exit_path[0])
+		r->have_exit = wait_exit(r);
+	ok = rec_end_cause(r->conn_end, r->conn_num, r->have_exit ? &r->exit : NULL,
+			   r->end_cause, sizeof r->end_cause);
+	for (i = 0; i < r->nms; i++)
+		all &= r->ms[i].hit;
+	if (!ok && r->have_exit && r->conn_end != 'X' && all) {
+		/* the host ended qemu after the boot's last milestone
+		 * (libguestfs sends SIGTERM once it is done with its
+		 * appliance): the boot is complete, its last phase ends
+		 * there */
+		n = strlen(r->end_cause);
+		snprintf(r->end_cause + n, sizeof r->end_cause - n,
+			 ", after the last milestone (%s)", r->ms[r->nms - 1].name);
+		ok = true;
+	}
+	if (r->exit_path[0] && !r->have_exit) {
+		n = strlen(r->end_cause);
+		snprintf(r->end_cause + n, sizeof r->end_cause - n,
+			 "; qemu-wrapper wrote no exit record within 3 s");
+	}
+	r->end_by_guest = ok;
+	progress(r, "the connection ended: %s", r->end_cause);
+	if (!ok) {
+		/* the cause, not the symptom ("connection dropped") */
+		r->complete = false;
+		snprintf(r->reason, sizeof r->reason, "%s", r->end_cause);
+	} else if (!r->complete && r->reason[0]) {
+		/* a recorder error came first: it stands */
+	} else if (r->until_exit) {
+		r->complete = true;
+		snprintf(r->endname, sizeof r->endname, "exit");
+	} else {
+		set_incomplete(r, "the guest ended before '%s': %s", r->until,
+			       r->end_cause);
+	}
+}
+
+/* The events file's text, up to 64 MiB; NULL when it cannot be read. */
+static char *read_text(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t got;
+
+		if (n == cap) {
+			char *nb;
+
+			cap = cap ? 2 * cap : 65536;
+			if (cap > 64u << 20 || !(nb = realloc(buf, cap + 1)))
+				break;
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+#define REC_CLOCK_TOL 2000000     /* ns of slack on the clocks' offset */
+#define REC_STOP_LAG 100000000    /* ns a STOP may come after its reply */
+
+/*
+ * The events the marks need, waited for: the wrapper writes them in
+ * batches within ~100 ms; up to 2 s, less once the wrapper has exited
+ * (its file is then final; its exit record alone does not say that: it
+ * may hold the last batch until it exits).  0 with the matched times in
+ * qt; -1 with why.
+ */
+static int load_events(struct rec *r, int64_t *qt, char *why, size_t len)
+{
+	int64_t until = mono() + 2000000000LL;
+	bool last = false;
+
+	for (;;) {
+		struct rec_qevent *ev = NULL;
+		struct kit_err e;
+		size_t n = 0, tlen = 0;
+		char *text = read_text(r->events_path, &tlen);
+		int rc = -1;
+
+		if (!text) {
+			snprintf(why, len, "cannot read '%.120s'", r->events_path);
+		} else if (rec_parse_events(text, tlen, &ev, &n, &e) < 0) {
+			snprintf(why, len, "'%.60s': %.100s", r->events_path, e.msg);
+			last = true;
+		} else {
+			rc = rec_match_events(r->marks, r->nmarks, ev, n, r->rt_off,
+					      REC_CLOCK_TOL, REC_STOP_LAG, qt, why, len);
+		}
+		free(text);
+		free(ev);
+		if (rc == 0)
+			why[0] = '\0';
+		if (rc == 0 || last || mono() > until || rec_signal)
+			return rc;
+		/* once the wrapper is gone its file is final: one more read */
+		if (r->wrapper_pid > 0 && kill((pid_t)r->wrapper_pid, 0) < 0 &&
+		    errno == ESRCH)
+			last = true;
+		usleep(20 * 1000);
+	}
+}
+
+/*
+ * Guest time on QEMU's clock: every stop's guest time from QEMU's STOP and
+ * RESUME events, the recorder's client-clocked times mapped onto it at
+ * write_profile() (gmap()), the stops' records re-timed so that a recorder
+ * that was late shows as time it held the guest.  Without an events file,
+ * or when the events do not match the recorder's stops one for one, the
+ * client's clock stays, and the profile says so.
+ */
+static void qemu_clock(struct rec *r)
+{
+	char why[200] = "";
+	int64_t *qt = NULL, *q = NULL, lat = 0, end_host = 0;
+	size_t i, k = 0;
+
+	if (!r->nmarks)
+		return;
+	if (r->marks_lost)
+		snprintf(why, sizeof why, "out of memory for its stops");
+	else if (!r->events_path[0])
+		snprintf(why, sizeof why, "%s", r->have_session ?
+			 "the session names no events file (an older qemu-wrapper)" :
+			 "no qemu-wrapper session, so no QEMU STOP/RESUME events");
+	else if (!(qt = calloc(r->nmarks, sizeof *qt)) ||
+		 !(q = calloc(r->nmarks, sizeof *q)) ||
+		 !(r->map_g = calloc(r->nmarks, sizeof *r->map_g)) ||
+		 !(r->map_q = calloc(r->nmarks, sizeof *r->map_q)))
+		snprintf(why, sizeof why, "out of memory");
+	else
+		load_events(r, qt, why, sizeof why);   /* why says when not */
+	if (why[0]) {
+		snprintf(r->clock_note, sizeof r->clock_note,
+			 "; guest time client-clocked (%s): a recorder not "
+			 "scheduled in time counts as guest time%s", why,
+			 rec_continued ? ", and this one was stopped (SIGCONT "
+			 "seen) during the recording" : "");
+		progress(r, "guest time measured with the recorder's clock: %s", why);
+		if (rec_continued)
+			warning("the recorder was stopped and continued during the "
+				"recording: without QEMU's events its stop counts as "
+				"guest time (the numbers are too large)");
+		goto out;
+	}
+	for (i = 0; i < r->nmarks; i++)
+		if (r->marks[i].end) {
+			end_host = r->marks[i].host;
+			if (r->have_exit && r->exit.realtime_ns &&
+			    r->exit.realtime_ns - r->rt_off < end_host)
+				end_host = r->exit.realtime_ns - r->rt_off;
+		}
+	rec_qemu_guest_time(r->marks, r->nmarks, qt, end_host, !r->raw, q, &lat);
+	for (i = 0; i < r->nmarks; i++) {
+		const struct rec_mark *m = &r->marks[i];
+
+		if (!m->stop || m->cal)
+			continue;
+		r->map_g[k] = k && m->g < r->map_g[k - 1] ? r->map_g[k - 1] : m->g;
+		r->map_q[k] = q[i];
+		k++;
+	}
+	r->nmap = k;
+	/* the stops' records: from QEMU's STOP to its RESUME */
+	for (i = 0; i < r->nmarks; i++) {
+		const struct rec_mark *m = &r->marks[i];
+		struct prof_stop *s;
+
+		if (!m->stop || m->rec < 0 || qt[i] < 0 ||
+		    (size_t)m->rec >= r->p->stops.nlist)
+			continue;
+		s = &r->p->stops.list[m->rec];
+		/* (the guest had stopped by the earlier of the two) */
+		s->reported_ns = qt[i] < m->host ? qt[i] : m->host;
+		if (i + 1 < r->nmarks && !r->marks[i + 1].stop && qt[i + 1] >= 0)
+			s->resumed_ns = qt[i + 1];
+		if (s->resumed_ns < s->reported_ns)
+			s->resumed_ns = s->reported_ns;
+	}
+	snprintf(r->clock_note, sizeof r->clock_note,
+		 "; guest time on QEMU's clock: its STOP/RESUME events, %zu "
+		 "stops, QEMU's own latency %lld ns %s per resume", k,
+		 (long long)lat, r->raw ? "not subtracted" : "subtracted");
+	progress(r, "guest time from QEMU's STOP/RESUME events (%zu stops; "
+		 "recorder's clock %.1f ms, QEMU's %.1f ms)", k, ms_of(r->g),
+		 ms_of(k ? rec_map_time(r->map_g, r->map_q, k, r->g) : r->g));
+out:
+	free(qt);
+	free(q);
+}
+
+/* A client-clocked guest time on the clock of record. */
+static int64_t gmap(const struct rec *r, int64_t t)
+{
+	return r->nmap ? rec_map_time(r->map_g, r->map_q, r->nmap, t) : t;
+}
+
 static void fill_env(struct rec *r)
 {
 	struct prof_env *env = &r->p->env;
-	char buf[768];
+	char buf[1600], end_note[240] = "";
 	struct utsname u;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -3173,7 +3971,9 @@ static void fill_env(struct rec *r)
 	gmtime_r(&now, &tm);
 	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	prof_set_str(&env->recorded_at, buf, NULL);
-	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (stub latency %lld ns subtracted per resume; initcalls=%s%s%s%s%s%s%s%s)",
+	if (r->end_cause[0])
+		snprintf(end_note, sizeof end_note, "; ended: %s", r->end_cause);
+	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (stub latency %lld ns subtracted per resume; initcalls=%s%s%s%s%s%s%s%s%s%s)",
 		 (long long)r->latency,
 		 r->mode == IC_BREAKPOINTS ? "breakpoints" :
 		 r->mode == IC_ENTRIES ? "entries: duration to the next initcall's entry, return values not seen" :
@@ -3182,7 +3982,7 @@ static void fill_env(struct rec *r)
 		 r->z0_refused ? "; hardware breakpoints where software ones were refused" : "",
 		 r->nokaslr ? "" : "; kaslr: kernel phases not split",
 		 r->kaslr_assumed ? "; nokaslr assumed (no session command line)" : "",
-		 r->watch_note, r->early_note);
+		 r->watch_note, r->clock_note, end_note, r->early_note);
 	prof_set_str(&env->tool, buf, NULL);
 }
 
@@ -3190,22 +3990,35 @@ static void fill_env(struct rec *r)
  * With --until-exit the boot ends when qemu does; a milestone still ahead
  * then means the guest did not get there: a panic or a triple fault (with
  * -no-reboot qemu exits on the reset), or a power-off from the kernel.
- * The profile stays complete (the boot did end) but says so.
+ * The profile stays complete (the boot did end) but says so.  When qemu
+ * was killed or stopped from the host, the profile is incomplete and the
+ * warning says that instead (decide_end()).
  */
 static void check_early_exit(struct rec *r)
 {
+	const char *where = r->cur[0] ? r->cur : "the boot";
 	size_t i;
 
 	/* (a watch that saw user mode first has said why already) */
-	if (!r->complete || strcmp(r->endname, "exit") || r->watch_missed)
+	if (!r->conn_end || r->watch_missed)
 		return;
 	for (i = 0; i < r->nms; i++) {
 		if (r->ms[i].hit)
 			continue;
-		warning("qemu exited in %s, before %s: the guest ended there (a "
-			"panic or triple fault with -no-reboot, or a power-off); "
-			"its console says which", r->cur[0] ? r->cur : "the boot",
-			r->ms[i].name);
+		if (!r->end_by_guest)
+			warning("qemu exited in %s, before %s: %s", where,
+				r->ms[i].name, r->end_cause);
+		else if (r->have_exit)
+			warning("qemu exited in %s, before %s: the guest ended "
+				"there: %s; its console says more", where,
+				r->ms[i].name, r->end_cause);
+		else
+			warning("qemu exited in %s, before %s: the guest ended "
+				"there (a panic or triple fault with -no-reboot, or "
+				"a power-off), or the host stopped qemu (without "
+				"qemu-wrapper's exit record the stub's exit reply "
+				"cannot tell); its console says which", where,
+				r->ms[i].name);
 		snprintf(r->early_note, sizeof r->early_note,
 			 "; qemu exited before %s", r->ms[i].name);
 		return;
@@ -3221,6 +4034,14 @@ static int write_profile(struct rec *r)
 	check_early_exit(r);
 
 	phase_close(r, r->g);
+	for (i = 0; i < r->p->nphases; i++) {
+		/* onto the clock of record (qemu_clock()) */
+		struct prof_phase *ph = &r->p->phases[i];
+		int64_t a = gmap(r, ph->start_ns), b = gmap(r, ph->start_ns + ph->duration_ns);
+
+		ph->start_ns = a;
+		ph->duration_ns = b > a ? b - a : 0;
+	}
 	if (r->have_session && r->start_mono && r->ready_host > r->start_mono) {
 		int64_t q = r->ready_host - r->start_mono;
 
@@ -3256,8 +4077,10 @@ static int write_profile(struct rec *r)
 		pi.order = order++;
 		pi.ret = ic->ret;
 		pi.has_ret = ic->has_ret;
-		pi.start_ns = ic->start;
-		pi.duration_ns = ic->end > ic->start ? ic->end - ic->start : 0;
+		pi.start_ns = gmap(r, ic->start);
+		pi.duration_ns = gmap(r, ic->end) - pi.start_ns;
+		if (pi.duration_ns < 0 || ic->end <= ic->start)
+			pi.duration_ns = 0;
 		if (prof_add_initcall(r->p, &pi, &e) < 0)
 			return error("%s", e.msg);
 	}
@@ -3266,6 +4089,7 @@ static int write_profile(struct rec *r)
 		prof_set_incomplete(r->p, r->reason[0] ? r->reason : "unknown", NULL);
 	prof_set_str(&r->p->end, r->endname[0] ? r->endname :
 		     r->until ? r->until : "exit", NULL);
+	r->g = gmap(r, r->g);
 	r->p->end_ns = r->g;
 	if (r->sample_hz > 0) {
 		r->p->samples.rate_hz = r->sample_hz;
@@ -3384,6 +4208,11 @@ static void setup_signals(struct rec *r)
 	rec_sigfd = r->sigpipe[1];
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	rec_continued = 0;
+	sa.sa_handler = on_sigcont;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGCONT, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -3423,9 +4252,13 @@ int gc_profile_main(int argc, char **argv)
 	}
 	setup_signals(r);
 	r->t0 = mono();
+	r->rt_off = rt_offset();
+	r->last_stop_mark = -1;
 
 	if (!r->endpoint && find_session(r) < 0)
 		goto out;
+	if (r->endpoint)
+		match_endpoint(r);
 	kpath = r->kernel_opt ? r->kernel_opt : r->kernel[0] ? r->kernel : NULL;
 	if (!kpath) {
 		error("no kernel: the session names none; give --kernel FILE");
@@ -3533,11 +4366,13 @@ int gc_profile_main(int argc, char **argv)
 	phase_open(r, "firmware", 0);
 	if (record(r) < 0)
 		set_incomplete(r, "connection dropped");
+	decide_end(r);
 	if (!r->complete && !r->reason[0])
 		set_incomplete(r, "unknown");
 	if (!r->nokaslr && r->open && !strcmp(r->cur, "decompressor"))
 		snprintf(r->cur, sizeof r->cur, "decompressor+kernel");
 	detach(r);
+	qemu_clock(r);
 	if (write_profile(r) < 0)
 		goto out;
 	prof_stops_summarize(&r->p->stops);
@@ -3570,6 +4405,9 @@ out:
 	rsp_buf_free(&r->sbatch);
 	free(r->sb);
 	free(r->ics);
+	free(r->marks);
+	free(r->map_g);
+	free(r->map_q);
 	if (r->sigpipe[0] >= 0)
 		close(r->sigpipe[0]);
 	if (r->sigpipe[1] >= 0)
@@ -3577,6 +4415,7 @@ out:
 	rec_sigfd = -1;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGCONT, SIG_DFL);
 	free(r);
 	return status;
 }

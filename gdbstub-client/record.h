@@ -6,8 +6,9 @@
  * writes a profile (profile.h, docs/profile-schema.md).  It prints progress
  * and errors on stderr and returns the exit status: 0 for a complete
  * profile, 1 when the profile was written but is incomplete (Ctrl-C,
- * SIGTERM, timeout, guest died, connection dropped) or nothing could be
- * written, 2 on a usage error.
+ * SIGTERM, timeout, guest died before the end asked for, qemu killed or
+ * stopped from the host, a stub that said X or closed the connection) or
+ * nothing could be written, 2 on a usage error.
  *
  * The rec_* functions below are the recorder's pure parts, exposed for the
  * unit test (tests/helpers/test-record.c).  They never print or exit.
@@ -150,6 +151,117 @@ size_t rec_stores_to(const uint8_t *code, size_t len, uint64_t addr,
  */
 int rec_find_end_nop(const uint8_t *code, size_t len, uint64_t addr,
 		     const char *fn_reg, uint64_t *nop, unsigned *nop_len);
+
+/*
+ * QEMU's clock of record.  The guest's running time is taken from QEMU's
+ * own STOP and RESUME events (qemu-wrapper appends each to RUNDIR/PID.events
+ * as "STOP <realtime_ns>" / "RESUME <realtime_ns>", QEMU's timestamps,
+ * microsecond resolution), not from when the recorder happened to read a
+ * stop reply: a recorder that is not scheduled then shows as held time.
+ *
+ * The recorder keeps a mark for every resume it writes and every stop it
+ * reads, in order (a resume, then its stop; an interrupt stop of --sample
+ * is a stop and a resume of its own).  Host times are CLOCK_MONOTONIC ns.
+ */
+struct rec_mark {
+	bool stop;             /* a stop; else a resume */
+	bool cal;              /* a calibration interval: not guest time */
+	bool end;              /* the connection ended here (W, X, EOF): no
+				* STOP event comes for it */
+	int64_t lo;            /* resume: just before it was written; QEMU's
+				* RESUME cannot be earlier */
+	int64_t host;          /* stop: when its reply was read (QEMU's STOP
+				* cannot be later); resume: lo */
+	int64_t g;             /* stop: client-clocked guest ns after it */
+	long rec;              /* stop: its record in the profile's
+				* stops.list, -1 none */
+};
+
+struct rec_qevent {
+	bool stop;             /* STOP; else RESUME */
+	int64_t rt;            /* QEMU's timestamp, CLOCK_REALTIME ns */
+};
+
+/*
+ * Parse an events file's text: one "STOP N" or "RESUME N" per line; a last
+ * line without its newline (being written) is left out.  0 with *ev (to
+ * free) and *n; -1 with err on a malformed line or no memory.
+ */
+int rec_parse_events(const char *text, size_t len, struct rec_qevent **ev,
+		     size_t *n, struct kit_err *err);
+
+/*
+ * How many events the marks need: one RESUME per resume mark, one STOP per
+ * stop mark that is not an end; a last resume mark without its stop (the
+ * recording ended while a resume failed) needs none.
+ */
+size_t rec_events_needed(const struct rec_mark *m, size_t nm);
+
+/*
+ * Match the marks to the events in order, events before the first resume
+ * mark's lo left out (a STOP from a debugger's attach, an earlier
+ * session); events after the last one needed are ignored (the detach's
+ * RESUME, a STOP at shutdown).  off is CLOCK_REALTIME - CLOCK_MONOTONIC, in
+ * ns.  Every RESUME must come after its resume was written (lo - tol),
+ * every STOP after its RESUME and at most stop_lag after its stop reply
+ * was read: QEMU 7.2 sends the stop reply first (the gdbstub's state
+ * change handler) and times its STOP event after the other handlers ran,
+ * 2 ms later and more on a loaded host.  Fills qt[i] with each mark's event
+ * on CLOCK_MONOTONIC (an end mark: -1).  0, or -1 with why (a sentence
+ * without subject: "the events file has 31 events, the recorder needs 33").
+ */
+int rec_match_events(const struct rec_mark *m, size_t nm,
+		     const struct rec_qevent *ev, size_t nev, int64_t off,
+		     int64_t tol, int64_t stop_lag, int64_t *qt, char *why,
+		     size_t len);
+
+/*
+ * The guest time on QEMU's clock: q[i] for each stop mark i, the guest ns
+ * at it (running time from the first resume that is not calibration, each
+ * RESUME -> STOP interval less lat; a STOP later than its stop reply was
+ * read is taken at the read: the guest had stopped by then).  An end mark's interval ends at
+ * end_host (the earlier of its reply and qemu's exit), a calibration
+ * interval adds nothing.  *lat_out: the median of the calibration
+ * intervals on QEMU's clock (0 when there are none); subtract is false
+ * with --raw.
+ */
+void rec_qemu_guest_time(const struct rec_mark *m, size_t nm, const int64_t *qt,
+			 int64_t end_host, bool subtract, int64_t *q,
+			 int64_t *lat_out);
+
+/*
+ * A client-clocked guest time t mapped onto QEMU's clock: between the two
+ * stops whose client-clocked times bracket it, linearly; past the last,
+ * shifted with it.  g and q are the stop marks' times (ascending g).
+ */
+int64_t rec_map_time(const int64_t *g, const int64_t *q, size_t n, int64_t t);
+
+/* qemu-wrapper's RUNDIR/PID.exit.json, written when qemu has exited. */
+struct rec_exit {
+	bool signaled;         /* qemu died of a signal */
+	int code;              /* exited: its status */
+	int signal;
+	char signal_name[32];  /* "SIGKILL" */
+	char shutdown_reason[48]; /* QMP SHUTDOWN's reason; "" none came */
+	bool guest_panicked;
+	int64_t realtime_ns;   /* when the wrapper saw qemu gone */
+};
+
+/* Parse one.  0, or -1 with err (cannot read, not version 1). */
+int rec_exit_read(const char *path, struct rec_exit *x, struct kit_err *err);
+
+/*
+ * How a recording's connection ended, and whether that is the boot ending
+ * by itself (true: the guest powered off, reset with -no-reboot, panicked,
+ * or qemu exited without being asked) or not (qemu killed, stopped from
+ * the host, the stub gone or reporting the target killed).  how: 'W' (num
+ * the exit status), 'X' (num the signal) or 'E' (the connection closed
+ * without either); x: the wrapper's exit record, NULL when there is none.
+ * The cause, a lower-case phrase, goes to buf: "qemu was killed by
+ * SIGKILL", "the gdbstub closed the connection without an exit reply".
+ */
+bool rec_end_cause(char how, int num, const struct rec_exit *x, char *buf,
+		   size_t len);
 
 const char *rec_gpr64(const char *name, int *bytes);
 
