@@ -59,7 +59,7 @@ static long get_long(json_object *o, const char *key)
  * read any file.  So: a regular file (no FIFO to block on, no link
  * followed) owned by us, read whole through one descriptor.
  */
-static json_object *read_own_json(const char *path, struct kit_err *err)
+json_object *gc_read_own_json(const char *path, struct kit_err *err)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	json_object *o = NULL;
@@ -115,7 +115,7 @@ int gc_session_read(const char *path, struct gc_session *s,
 
 	memset(s, 0, sizeof *s);
 	snprintf(s->path, sizeof s->path, "%s", path);
-	o = read_own_json(path, err);
+	o = gc_read_own_json(path, err);
 	if (!o)
 		return -1;
 	if (!json_object_is_type(o, json_type_object) || get_long(o, "version") != 1) {

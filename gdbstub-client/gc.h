@@ -249,6 +249,12 @@ struct gc_session {
 };
 
 /* Parse one session file.  Errors: cannot read, not JSON, no version 1. */
+/*
+ * A file of the run directory (session, exit record) as JSON: only a
+ * regular file owned by the caller, at most 1 MiB, no link followed, no
+ * FIFO waited on.  NULL with *err filled otherwise.
+ */
+struct json_object *gc_read_own_json(const char *path, struct kit_err *err);
 int gc_session_read(const char *path, struct gc_session *s,
 		    struct kit_err *err);
 /* Whether both its wrapper and its QEMU are alive. */

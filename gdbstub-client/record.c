@@ -829,13 +829,12 @@ int64_t rec_map_time(const int64_t *g, const int64_t *q, size_t n, int64_t t)
 
 int rec_exit_read(const char *path, struct rec_exit *x, struct kit_err *err)
 {
-	json_object *o = json_object_from_file(path), *v;
+	json_object *o = gc_read_own_json(path, err), *v;
 	int ret = -1;
 
 	memset(x, 0, sizeof *x);
 	if (!o)
-		return kit_seterr(err, EINVAL, "cannot read '%s': %s", path,
-				  json_util_get_last_err());
+		return -1;
 	if (!json_object_is_type(o, json_type_object) ||
 	    !json_object_object_get_ex(o, "version", &v) ||
 	    json_object_get_int(v) != 1) {
@@ -1313,10 +1312,12 @@ static void jstr(json_object *o, const char *key, char *out, size_t len,
 
 static int read_session(struct rec *r, const char *path)
 {
-	json_object *o = json_object_from_file(path), *v, *start;
+	json_object *o, *v, *start;
+	struct kit_err e;
 
+	o = gc_read_own_json(path, &e);
 	if (!o)
-		return error("cannot read session file '%s'", path);
+		return error("%s", e.msg);
 	snprintf(r->session_path, sizeof r->session_path, "%s", path);
 	jstr(o, "gdb", r->gdb, sizeof r->gdb, NULL);
 	jstr(o, "kernel", r->kernel, sizeof r->kernel, NULL);
