@@ -106,6 +106,19 @@ pj() { jq -r "$2" "$BATS_TEST_TMPDIR/$1.json"; }
 	! grep -q 'the guest ended there' "$BATS_TEST_TMPDIR/k.err"
 }
 
+@test "the recorder killed with SIGKILL mid-run: the wrapper releases the guest, which boots to its end" {
+	start_guest
+	record kk SIGKILL
+	[ "$rc" = 137 ] || [ "$rc" = timeout ] || true
+	# nothing can be written by a SIGKILLed process; the guest must not
+	# stay stopped at the recorder's next breakpoint or watchpoint
+	wait_until 30 test -e "$BATS_TEST_TMPDIR/wrapper.rc" || {
+		echo "# the guest is still held; wrapper log:"; cut -c25-220 "$QEMU_WRAPPER_LOG"; false; }
+	grep -q 'event: debugger gone' "$QEMU_WRAPPER_LOG"
+	grep -q 'event: qemu exited with status' "$QEMU_WRAPPER_LOG"
+	! grep -q 'killed by signal' "$QEMU_WRAPPER_LOG"
+}
+
 @test "qemu stopped with SIGTERM mid-profile: W00 came, but the host ended it: incomplete" {
 	start_guest
 	record t SIGTERM "$(session_get "$WPID" .qemu_pid)"
