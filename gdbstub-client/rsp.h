@@ -158,7 +158,8 @@ struct rsp_parser {
 	int bad;              /* malformed content seen in this packet */
 	int toolong;          /* payload over max or out of memory */
 	struct rsp_buf buf;   /* payload, raw but run-length expanded */
-	size_t max;           /* bytes; payloads longer are dropped; 0 = 16 MiB */
+	size_t max;           /* bytes; payloads longer are dropped; 0 =
+	                         RSP_MAX_PACKET */
 	size_t received;      /* bytes of the current packet seen so far */
 };
 
@@ -190,10 +191,41 @@ void rsp_u64_to_le(void *bytes, size_t n, uint64_t v);
 /* A register value as sent by the stub (hex of little-endian bytes) to an
  * integer: 0; 1 when it is all 'x' (unavailable, *v = 0); -1 if malformed. */
 int rsp_hex_le_to_u64(const char *hex, size_t hexlen, uint64_t *v);
-/* Append to out a printable rendering of p[0..n): \xNN for bytes outside
- * ' '..'~' and for '\\'.  At most max input bytes, then "...[N more]".
- * 0, or -1 on ENOMEM. */
+/*
+ * Escaping: every byte that came from the stub and is shown to a user (an
+ * error message, the trace, monitor output) goes through rsp_escape() or
+ * rsp_quote(), so a stub cannot drive the user's terminal (ESC, CSI 0x9b,
+ * BEL...).  Bytes outside ' '..'~', and '\\', become \xNN.
+ * RSP_ESC_TEXT is for text the user asked for (monitor output): '\n' and
+ * '\t' are kept, "\r\n" becomes "\n", '\\' stays; every other control byte
+ * and every byte above '~' is still \xNN.
+ */
+#define RSP_ESC_TEXT 0x1
+/* Append the rendering of p[0..n) to out: at most max input bytes, then
+ * "...[N more]".  0, or -1 on ENOMEM. */
+int rsp_escape(struct rsp_buf *out, const void *p, size_t n, size_t max,
+	       unsigned flags);
+/* rsp_escape(out, p, n, max, 0). */
 int rsp_escape_for_trace(struct rsp_buf *out, const void *p, size_t n, size_t max);
+/* The same into buf (bufsz bytes, always NUL-terminated, cut with
+ * "...[N more]" when it does not fit), for a "'%s'" in a message; returns
+ * buf.  No allocation. */
+const char *rsp_quote(char *buf, size_t bufsz, const void *p, size_t n,
+		      size_t max);
+
+/*
+ * Limits on what a stub can make the client hold.  A reply is refused
+ * (-RSP_ERR_PROTOCOL) rather than buffered when it is over them; QEMU 7.2's
+ * packets are at most 4 KiB (PacketSize=1000), its target.xml with includes
+ * about 20 KiB.
+ */
+#define RSP_MAX_PACKET   (64u << 10)  /* bytes of one decoded payload: the
+                                         parser's default max; requests are
+                                         sized so that replies fit (PacketSize
+                                         is used up to this) */
+#define RSP_MAX_XFER     (1u << 20)   /* bytes of one qXfer object */
+#define RSP_MAX_MONITOR  (16u << 20)  /* bytes of one monitor command's output */
+#define RSP_MAX_THREADS  65536        /* thread ids in one qfThreadInfo list */
 
 /* ------------------------------------------------------------------ */
 /* responses.c: reply parsers.                                         */
