@@ -292,10 +292,21 @@ struct rsp_stop {
 		unsigned size;     /* bytes */
 	} regs[RSP_STOP_MAX_REGS];
 };
-/* Parse a stop reply.  -RSP_ERR_PROTOCOL when it is not one or is
- * malformed (the message quotes it). */
+/*
+ * Parse a stop reply.  -RSP_ERR_PROTOCOL when it is not one or is
+ * malformed (the message quotes it).  The end of the target:
+ *   "W" AA [";process:" PID]   exited: exit_status = AA (hex, at most 8
+ *                              digits), kind 'W'
+ *   "X" AA [";process:" PID]   killed: signo = AA (GDB's numbering, 9 =
+ *                              SIGKILL, at most 0xff), kind 'X'
+ * pid is -1 without ";process:".
+ */
 int rsp_parse_stop(const char *reply, size_t len, struct rsp_stop *st,
 		   struct kit_err *err);
+/* A short description into buf: "the target exited with status 0", "the
+ * target was killed by signal 9", "the target stopped with signal 5".
+ * Returns buf. */
+const char *rsp_stop_describe(const struct rsp_stop *st, char *buf, size_t n);
 
 /* 1 when reply is "E NN" (*nn = NN) or "E.text" (*nn = -1); else 0. */
 int rsp_parse_error(const char *reply, size_t len, int *nn);
@@ -340,6 +351,56 @@ int rsp_handle_qXfer_features(struct rsp_tdesc *td, const char *xml, size_t len,
 void rsp_tdesc_free(struct rsp_tdesc *td);
 const struct rsp_reg *rsp_tdesc_find(const struct rsp_tdesc *td,
 				     const char *name);
+
+/* ------------------------------------------------------------------ */
+/* responses.c: register, memory and qXfer replies, checked against   */
+/* what was asked.  Pure functions; the caller has already turned     */
+/* empty and "E NN" replies into errors.                              */
+
+/*
+ * A 'g' reply: exactly 2 * td->g_size hex digits, "xx" for a byte the stub
+ * cannot read, never more or fewer (QEMU 7.2 x86-64: 1216 digits, 608
+ * bytes; a stub whose description lists more registers than its 'g' sends
+ * is not supported).  td NULL or without registers: any even length (each
+ * byte still hex or "xx").  bytes and avail are reset and get one byte per
+ * register byte (avail: 1 = valid, 0 = "xx").  -RSP_ERR_PROTOCOL, message
+ * "stub's 'g' reply is 10 hex digits, expected 1216 (608 bytes of
+ * registers, i386:x86-64)", "... has an odd length ...", "... is not hex at
+ * offset N ..."; -RSP_ERR_NOMEM.
+ */
+int rsp_parse_g_reply(const char *reply, size_t len, const struct rsp_tdesc *td,
+		      struct rsp_buf *bytes, struct rsp_buf *avail,
+		      struct kit_err *err);
+/*
+ * A 'p' reply for register r: exactly r->bitsize / 4 hex digits, decoded
+ * into buf (bufsz bytes at least r->bitsize / 8).  Returns the byte count;
+ * -RSP_ERR_STATE when it is all 'x' (unavailable); -RSP_ERR_PROTOCOL for
+ * any other length or a non-hex digit ("stub's 'p10' reply for 'rip' is 2
+ * hex digits, expected 16"); -RSP_ERR_INVAL when buf is too small.
+ */
+ssize_t rsp_parse_p_reply(const char *reply, size_t len, const struct rsp_reg *r,
+			  void *buf, size_t bufsz, struct kit_err *err);
+/*
+ * An 'm' reply to a request for want bytes: an even number of hex digits,
+ * at most 2 * want.  Returns the bytes decoded into buf: fewer than want
+ * is a partial read (the stub could read only that far; QEMU does not
+ * send those, gdbserver does), which the caller must handle, never a
+ * success for the whole range.  -RSP_ERR_PROTOCOL for longer, odd or
+ * non-hex.
+ */
+ssize_t rsp_parse_m_reply(const char *reply, size_t len, void *buf, size_t want,
+			  struct kit_err *err);
+/*
+ * A qXfer read reply to a request for want bytes: 'm' DATA (more to come)
+ * or 'l' DATA (the last part), DATA at most want bytes (escapes already
+ * removed by the framing).  *data and *dlen point into reply.  Returns 1
+ * for 'l', 0 for 'm'; -RSP_ERR_PROTOCOL for any other reply, DATA longer
+ * than asked, or an empty 'm' (it would never end).  what names the
+ * request in messages ("qXfer:features:read:target.xml").
+ */
+int rsp_parse_qXfer_reply(const char *reply, size_t len, size_t want,
+			  const char *what, const char **data, size_t *dlen,
+			  struct kit_err *err);
 
 /* ------------------------------------------------------------------ */
 /* conn.c: one connection to a stub.                                   */
