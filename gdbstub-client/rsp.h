@@ -80,16 +80,25 @@
 
 #include "usage.h"
 
-/* Failure codes: functions return -code, and set err->code = code. */
+/*
+ * Failure codes: functions return -code, and set err->code = code.  They
+ * start at 2001 so that they never equal an errno value or another
+ * library's codes (kernel-symbols' KSYM_E* are 1001..): a caller holding a
+ * struct kit_err from either can compare err->code with both.
+ */
 enum rsp_error {
-	RSP_ERR_SYS = 1000,   /* a system call failed; msg ends in strerror */
+	RSP_ERR_SYS = 2001,   /* a system call failed; msg ends in strerror,
+	                         the errno value is in conn->sys_errno */
 	RSP_ERR_NOMEM,        /* out of memory */
 	RSP_ERR_INVAL,        /* bad argument (address spec, register name) */
 	RSP_ERR_TIMEOUT,      /* no answer within the timeout */
-	RSP_ERR_CLOSED,       /* the stub closed the connection between packets */
-	RSP_ERR_TRUNCATED,    /* the stub closed the connection mid-packet */
+	RSP_ERR_CLOSED,       /* the stub closed the connection between packets
+	                         (conn->closed is set) */
+	RSP_ERR_TRUNCATED,    /* the stub closed the connection mid-packet
+	                         (conn->closed is set) */
 	RSP_ERR_PROTOCOL,     /* malformed or unexpected reply, too many bad
-	                         checksums, not a gdb stub at all, reply too long */
+	                         checksums, not a gdb stub at all, reply too long,
+	                         a register or memory reply of the wrong size */
 	RSP_ERR_NAK,          /* the stub kept answering '-' to our packet */
 	RSP_ERR_UNSUPPORTED,  /* the stub answered empty: it lacks the feature */
 	RSP_ERR_TARGET,       /* the stub answered "E NN"; NN in conn->last_errno */
@@ -467,7 +476,29 @@ struct rsp_conn {
 	size_t nbps;
 	struct rsp_stop last_stop;
 	bool have_stop;
+	bool closed;               /* the stub closed (or reset) the connection */
+	int sys_errno;             /* errno of the last RSP_ERR_SYS, 0 = none */
 };
+
+/*
+ * How a session ended, for callers that must tell the cases apart (a
+ * profiler marking a run incomplete, a debugger printing why it stopped).
+ * Any operation may end with -RSP_ERR_EXITED (the stub answered 'W' or 'X'
+ * instead, or had before) or -RSP_ERR_CLOSED / -RSP_ERR_TRUNCATED; then:
+ */
+enum rsp_end {
+	RSP_END_NONE = 0,    /* still attached (stopped or running) */
+	RSP_END_EXITED,      /* 'W': c->last_stop.exit_status */
+	RSP_END_KILLED,      /* 'X': killed by signal c->last_stop.signo */
+	RSP_END_CLOSED,      /* the stub closed the connection without a W/X
+	                        (QEMU exiting, the stub crashing) */
+};
+/* A W/X stop seen counts before a close (QEMU sends X, then exits). */
+enum rsp_end rsp_end_state(const struct rsp_conn *c);
+/* "the target exited with status 0", "the target was killed by signal
+ * 9", "the stub closed the connection"; "" for RSP_END_NONE.  Returns
+ * buf. */
+const char *rsp_end_describe(const struct rsp_conn *c, char *buf, size_t n);
 
 /*
  * Connect to "host:port", "tcp:host:port", "[v6addr]:port" or "unix:PATH",
