@@ -542,10 +542,14 @@ again:
 
 		rc = next_event(c, deadline, &ev, err);
 		if (rc < 0) {
-			if (rc == -RSP_ERR_TIMEOUT)
+			if (rc == -RSP_ERR_TIMEOUT) {
+				char tmp[200];
+
 				kit_seterr(err, RSP_ERR_TIMEOUT,
-					   "timed out waiting for the stub to acknowledge '%.40s'",
-					   c->out.data);
+					   "timed out waiting for the stub to acknowledge '%s'",
+					   rsp_quote(tmp, sizeof tmp, c->out.data,
+						     c->out.len, 40));
+			}
 			return rc;
 		}
 		switch (ev.kind) {
@@ -557,9 +561,12 @@ again:
 			trace_bytes(c, "<- ", "-", 1);
 			clear_garbage(c);
 			if (++tries > c->retries) {
+				char tmp[200];
+
 				kit_seterr(err, RSP_ERR_NAK,
-					   "the stub refused '%.40s' %d times", c->out.data,
-					   tries);
+					   "the stub refused '%s' %d times",
+					   rsp_quote(tmp, sizeof tmp, c->out.data,
+						     c->out.len, 40), tries);
 				return -RSP_ERR_NAK;
 			}
 			goto again;
@@ -669,8 +676,9 @@ int rsp_recv(struct rsp_conn *c, int timeout_ms, struct kit_err *err)
 			if (!c->noack && !c->running)
 				send_raw(c, "+", 1, NULL);
 			kit_seterr(err, RSP_ERR_PROTOCOL,
-				   "reply from the stub longer than %zu bytes",
-				   c->parser.max ? c->parser.max : (size_t)16 << 20);
+				   "the stub sent a %zu-byte packet, longer than %zu bytes: "
+				   "refused", c->parser.received,
+				   c->parser.max ? c->parser.max : (size_t)RSP_MAX_PACKET);
 			return -RSP_ERR_PROTOCOL;
 		case RSP_EV_INTERRUPT:
 			trace_bytes(c, "<- ", "\x03", 1);
@@ -689,10 +697,13 @@ int rsp_exchange(struct rsp_conn *c, const char *payload, size_t len,
 	if (rc < 0)
 		return rc;
 	rc = rsp_recv(c, c->timeout_ms, err);
-	if (rc == -RSP_ERR_TIMEOUT)
+	if (rc == -RSP_ERR_TIMEOUT) {
+		char tmp[200];
+
 		kit_seterr(err, RSP_ERR_TIMEOUT,
-			   "timed out waiting for the reply to '%.*s'",
-			   (int)(len > 40 ? 40 : len), payload);
+			   "timed out waiting for the reply to '%s'",
+			   rsp_quote(tmp, sizeof tmp, payload, len, 40));
+	}
 	return rc;
 }
 

@@ -107,7 +107,10 @@ enum rsp_error {
 	RSP_ERR_STATE,        /* refused in this state ('?' with breakpoints,
 	                         register read before the description...) */
 	RSP_ERR_INTERRUPTED,  /* the wake fd became readable during a wait */
-	RSP_ERR_EXITED,       /* refused: the target exited (last stop W/X) */
+	RSP_ERR_EXITED,       /* the target exited ('W') or was killed ('X'):
+	                         the stub said so instead of answering, or an
+	                         earlier stop did; conn->last_stop holds it and
+	                         rsp_end_state() tells which (see below) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -564,7 +567,9 @@ void rsp_trace_stderr(void *ctx, const char *line);
 
 /* ------------------------------------------------------------------ */
 /* core.c: operations.  Each needs the target stopped (else            */
-/* -RSP_ERR_RUNNING) and may fail with any rsp_exchange() error.        */
+/* -RSP_ERR_RUNNING) and may fail with any rsp_exchange() error, and    */
+/* with -RSP_ERR_EXITED when the stub answers 'W' or 'X' instead (the   */
+/* target is gone: rsp_end_state()).  Messages quote the stub escaped.  */
 
 /* qSupported; fills c->features; sends QStartNoAckMode when offered. */
 int rsp_qSupported(struct rsp_conn *c, struct kit_err *err);
@@ -574,15 +579,16 @@ int rsp_qSupported(struct rsp_conn *c, struct kit_err *err);
 int rsp_start(struct rsp_conn *c, struct kit_err *err);
 /* qXfer:OBJECT:read:ANNEX:OFF,LEN in PacketSize chunks until an 'l' reply;
  * appends to out.  -RSP_ERR_UNSUPPORTED (empty), -RSP_ERR_TARGET (E NN),
- * -RSP_ERR_PROTOCOL (reply not m/l). */
+ * -RSP_ERR_PROTOCOL (reply not m/l, a chunk longer than asked, an empty
+ * 'm', the object over RSP_MAX_XFER bytes). */
 int rsp_qXfer_read(struct rsp_conn *c, const char *object, const char *annex,
 		   struct rsp_buf *out, struct kit_err *err);
 /* Read target.xml and its includes into c->tdesc. */
 int rsp_read_tdesc(struct rsp_conn *c, struct kit_err *err);
 
-/* g: read all registers into c->g (the tdesc's layout).  A reply shorter
- * than the description leaves the later registers "not in g" (read them
- * with p).  -RSP_ERR_PROTOCOL for odd length or non-hex. */
+/* g: read all registers into c->g (the tdesc's layout), checked by
+ * rsp_parse_g_reply(): a reply of any other size than the description's
+ * is -RSP_ERR_PROTOCOL and leaves c->g empty. */
 int rsp_read_registers(struct rsp_conn *c, struct kit_err *err);
 /* The same for a 'g' reply already in c->reply (a 'g' sent in a batch of
  * packets whose replies are read later). */
@@ -599,7 +605,9 @@ int rsp_reg_set(struct rsp_conn *c, const char *name, uint64_t v,
 int rsp_write_registers(struct rsp_conn *c, struct kit_err *err);
 /* p: one register by name into buf (its bitsize/8 bytes); returns the byte
  * count.  -RSP_ERR_STATE when no description was read (QEMU answers p with
- * empty until then); -RSP_ERR_UNSUPPORTED on an empty reply. */
+ * empty until then) or the value is unavailable; -RSP_ERR_UNSUPPORTED on an
+ * empty reply; -RSP_ERR_PROTOCOL when the reply is not exactly the
+ * register's size (rsp_parse_p_reply). */
 ssize_t rsp_read_register(struct rsp_conn *c, const char *name, void *buf,
 			  size_t bufsz, struct kit_err *err);
 int rsp_read_register_u64(struct rsp_conn *c, const char *name, uint64_t *v,
@@ -610,7 +618,8 @@ int rsp_write_register_u64(struct rsp_conn *c, const char *name, uint64_t v,
 
 /* m: read len bytes at addr, split so that each reply fits PacketSize.
  * -RSP_ERR_TARGET (E NN: unmapped), -RSP_ERR_PROTOCOL (reply longer than
- * asked, odd, non-hex); a short reply ends the read: returns bytes read.
+ * asked, odd, non-hex: rsp_parse_m_reply); a short reply ends the read:
+ * returns the bytes read, fewer than len (callers must check the count).
  * QEMU answers E NN for a whole request that touches any unreadable byte,
  * so after an error on a request crossing a page end the read is retried
  * up to that page end: a read that starts readable returns its readable
@@ -651,9 +660,13 @@ int rsp_resume(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err);
 int rsp_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err);
 /*
  * Wait for the stop reply of a running target, up to timeout_ms (-1 =
- * forever).  'O' packets go to c->console.  -RSP_ERR_TIMEOUT leaves the
- * target running (send rsp_interrupt() and wait again);
- * -RSP_ERR_INTERRUPTED when c->wake_fd became readable (still running).
+ * forever).  'O' packets go to c->console (the stub's bytes: escape them
+ * before printing).  0 with st->kind 'W' (exited) or 'X' (killed) is the
+ * end of the target, not an error (see rsp_end_state()); the stub closing
+ * the connection is -RSP_ERR_CLOSED or -RSP_ERR_TRUNCATED.
+ * -RSP_ERR_TIMEOUT leaves the target running (send rsp_interrupt() and wait
+ * again); -RSP_ERR_INTERRUPTED when c->wake_fd became readable (still
+ * running).
  */
 int rsp_wait_stop(struct rsp_conn *c, int timeout_ms, struct rsp_stop *st,
 		  struct kit_err *err);
@@ -665,7 +678,9 @@ int rsp_get_pc(struct rsp_conn *c, uint64_t *linear, uint64_t *pc,
 	       struct kit_err *err);
 
 /* qRcmd,HEX: run a monitor command, appending its output ('O' packets, or
- * a hex reply) to out until "OK".  -RSP_ERR_UNSUPPORTED, -RSP_ERR_TARGET. */
+ * a hex reply) to out until "OK".  The output is the stub's bytes as sent:
+ * print it through rsp_escape(..., RSP_ESC_TEXT).  -RSP_ERR_UNSUPPORTED,
+ * -RSP_ERR_TARGET, -RSP_ERR_PROTOCOL (output over RSP_MAX_MONITOR). */
 int rsp_monitor(struct rsp_conn *c, const char *cmd, struct rsp_buf *out,
 		struct kit_err *err);
 
@@ -673,7 +688,8 @@ struct rsp_thread {
 	long pid;    /* -1 without multiprocess ids */
 	long tid;
 };
-/* qfThreadInfo / qsThreadInfo until 'l'.  *list is malloc'ed. */
+/* qfThreadInfo / qsThreadInfo until 'l'.  *list is malloc'ed.
+ * -RSP_ERR_PROTOCOL past RSP_MAX_THREADS ids. */
 int rsp_thread_list(struct rsp_conn *c, struct rsp_thread **list, size_t *n,
 		    struct kit_err *err);
 /* '?': why the target is stopped.  QEMU removes all breakpoints on '?', so
