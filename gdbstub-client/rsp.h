@@ -219,9 +219,9 @@ int rsp_escape(struct rsp_buf *out, const void *p, size_t n, size_t max,
 	       unsigned flags);
 /* rsp_escape(out, p, n, max, 0). */
 int rsp_escape_for_trace(struct rsp_buf *out, const void *p, size_t n, size_t max);
-/* The same into buf (bufsz bytes, always NUL-terminated, cut with
- * "...[N more]" when it does not fit), for a "'%s'" in a message; returns
- * buf.  No allocation. */
+/* The same into buf (bufsz bytes, always NUL-terminated; a cut ends in
+ * "...[N more]", or "..." when that does not fit), for a "'%s'" in a
+ * message; returns buf.  No allocation. */
 const char *rsp_quote(char *buf, size_t bufsz, const void *p, size_t n,
 		      size_t max);
 
