@@ -45,6 +45,7 @@ include common/module.mk
 include wrapper/module.mk
 -include gdbstub-client/module.mk
 -include kernel-symbols/module.mk
+include gdbstub-client/fuzz/module.mk
 # after kernel-symbols: the CLI's link rule names $(KSYM_OBJS)
 -include gdbstub-client/report.mk
 -include gdbstub-client/cli.mk

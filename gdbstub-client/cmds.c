@@ -25,6 +25,11 @@ static const char *skip_ws(const char *s)
 
 static int need_target(struct cli *cli)
 {
+	char why[96];
+
+	if (cli->t && cli->t->exited && rsp_end_state(cli->t->c) != RSP_END_NONE)
+		return error("the target is gone: %s",
+			     rsp_end_describe(cli->t->c, why, sizeof why));
 	if (!cli->t || cli->t->exited)
 		return error("the target is gone (exited, detached or the connection closed)");
 	return 0;
@@ -459,7 +464,7 @@ static int info_registers(struct cli *cli, const char *args)
 			if (!rsp_tdesc_find(&cli->t->c->tdesc, dflt[i]))
 				continue;
 			if (gc_reg(cli->t, dflt[i], &v, &e) < 0)
-				return error("%s", e.msg);
+				return error("cannot read the registers: %s", e.msg);
 			printf("%-8s 0x%-18llx %lld\n", dflt[i], (unsigned long long)v,
 			       (long long)v);
 		}
@@ -471,11 +476,22 @@ static int info_registers(struct cli *cli, const char *args)
 		struct gc_addr_ctx x;
 		char expr[64];
 
-		gc_target_addr_ctx(cli->t, &x);
-		snprintf(expr, sizeof expr, "$%s", name);
-		if (gc_parse_addr(expr, &x, &v, &e) < 0) {
-			rc = error("%s", e.msg);
-			continue;
+		if (cli->t->c->have_tdesc && rsp_tdesc_find(&cli->t->c->tdesc, name)) {
+			/* a register of the description: its own error (a bad
+			 * reply, the target gone), not "unknown register" */
+			if (gc_reg(cli->t, name, &v, &e) < 0) {
+				rc = error("cannot read register '%s': %s", name, e.msg);
+				if (cli->t->exited)
+					break;
+				continue;
+			}
+		} else {
+			gc_target_addr_ctx(cli->t, &x);
+			snprintf(expr, sizeof expr, "$%s", name);
+			if (gc_parse_addr(expr, &x, &v, &e) < 0) {
+				rc = error("%s", e.msg);
+				continue;
+			}
 		}
 		printf("%-8s 0x%-18llx %lld\n", name, (unsigned long long)v, (long long)v);
 	}
@@ -765,8 +781,15 @@ static int cmd_monitor(struct cli *cli, const char *args)
 	if (need_target(cli) < 0)
 		return -1;
 	rc = rsp_monitor(cli->t->c, skip_ws(args), &out, &e);
-	if (out.len)
-		fwrite(out.data, 1, out.len, stdout);
+	if (out.len) {
+		/* The stub's text: lines and tabs kept, any other control
+		 * byte (an ESC sequence...) shown as \xNN */
+		struct rsp_buf shown = RSP_BUF_INIT;
+
+		if (rsp_escape(&shown, out.data, out.len, out.len, RSP_ESC_TEXT) == 0)
+			fwrite(shown.data, 1, shown.len, stdout);
+		rsp_buf_free(&shown);
+	}
 	rsp_buf_free(&out);
 	if (rc < 0)
 		return error("monitor command failed: %s", e.msg);

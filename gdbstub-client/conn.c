@@ -285,6 +285,16 @@ struct rsp_conn *rsp_connect(const char *spec, int timeout_ms,
 	return fd < 0 ? NULL : rsp_conn_from_fd(fd, err);
 }
 
+/* RSP_ERR_SYS with errno kept in c->sys_errno and the message. */
+static int sys_fail(struct rsp_conn *c, const char *what, struct kit_err *err)
+{
+	int e = errno;
+
+	c->sys_errno = e;
+	kit_seterr(err, RSP_ERR_SYS, "%s: %s", what, strerror(e));
+	return -RSP_ERR_SYS;
+}
+
 /* Write all of p, waiting for the socket at most c->timeout_ms. */
 static int write_all(struct rsp_conn *c, const void *p, size_t n,
 		     struct kit_err *err)
@@ -308,12 +318,12 @@ static int write_all(struct rsp_conn *c, const void *p, size_t n,
 			continue;
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
 			if (errno == EPIPE || errno == ECONNRESET) {
+				c->closed = true;
 				kit_seterr(err, RSP_ERR_CLOSED,
 					   "connection closed by the stub");
 				return -RSP_ERR_CLOSED;
 			}
-			kit_seterr(err, RSP_ERR_SYS, "cannot send to the stub: %s", strerror(errno));
-			return -RSP_ERR_SYS;
+			return sys_fail(c, "cannot send to the stub", err);
 		}
 		pfd.fd = c->fd;
 		pfd.events = POLLOUT;
@@ -346,6 +356,7 @@ static int fill(struct rsp_conn *c, long long deadline, struct kit_err *err)
 			return 0;
 		}
 		if (r == 0 || (r < 0 && errno == ECONNRESET)) {
+			c->closed = true;
 			if (rsp_parser_midpacket(&c->parser)) {
 				kit_seterr(err, RSP_ERR_TRUNCATED,
 					   "connection closed in the middle of a packet "
@@ -363,10 +374,8 @@ static int fill(struct rsp_conn *c, long long deadline, struct kit_err *err)
 		}
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			kit_seterr(err, RSP_ERR_SYS, "cannot read from the stub: %s", strerror(errno));
-			return -RSP_ERR_SYS;
-		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return sys_fail(c, "cannot read from the stub", err);
 		pfd[0].fd = c->fd;
 		pfd[0].events = POLLIN;
 		/* Only a wait for a stop can be abandoned: an ack or reply
@@ -377,10 +386,8 @@ static int fill(struct rsp_conn *c, long long deadline, struct kit_err *err)
 			nfd = 2;
 		}
 		rc = poll(pfd, (nfds_t)nfd, left_ms(deadline));
-		if (rc < 0 && errno != EINTR) {
-			kit_seterr(err, RSP_ERR_SYS, "cannot poll the stub: %s", strerror(errno));
-			return -RSP_ERR_SYS;
-		}
+		if (rc < 0 && errno != EINTR)
+			return sys_fail(c, "cannot poll the stub", err);
 		if (rc == 0) {
 			if (rsp_parser_midpacket(&c->parser))
 				kit_seterr(err, RSP_ERR_TIMEOUT,
@@ -493,7 +500,16 @@ int rsp_interrupt(struct rsp_conn *c, struct kit_err *err)
 			break;
 		if (w < 0 && errno == EINTR)
 			continue;
-		kit_seterr(err, RSP_ERR_SYS, "cannot send the interrupt: %s", strerror(errno));
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			c->closed = true;
+			kit_seterr(err, RSP_ERR_CLOSED, "connection closed by the stub");
+			return -RSP_ERR_CLOSED;
+		}
+		/* Async-signal-safe: no strerror (kit_seterr formats); the
+		 * errno is kept for the caller. */
+		c->sys_errno = w < 0 ? errno : EAGAIN;
+		if (err)
+			return sys_fail(c, "cannot send the interrupt", err);
 		return -RSP_ERR_SYS;
 	}
 	c->interrupt_sent = 1;
@@ -526,10 +542,14 @@ again:
 
 		rc = next_event(c, deadline, &ev, err);
 		if (rc < 0) {
-			if (rc == -RSP_ERR_TIMEOUT)
+			if (rc == -RSP_ERR_TIMEOUT) {
+				char tmp[200];
+
 				kit_seterr(err, RSP_ERR_TIMEOUT,
-					   "timed out waiting for the stub to acknowledge '%.40s'",
-					   c->out.data);
+					   "timed out waiting for the stub to acknowledge '%s'",
+					   rsp_quote(tmp, sizeof tmp, c->out.data,
+						     c->out.len, 40));
+			}
 			return rc;
 		}
 		switch (ev.kind) {
@@ -541,9 +561,12 @@ again:
 			trace_bytes(c, "<- ", "-", 1);
 			clear_garbage(c);
 			if (++tries > c->retries) {
+				char tmp[200];
+
 				kit_seterr(err, RSP_ERR_NAK,
-					   "the stub refused '%.40s' %d times", c->out.data,
-					   tries);
+					   "the stub refused '%s' %d times",
+					   rsp_quote(tmp, sizeof tmp, c->out.data,
+						     c->out.len, 40), tries);
 				return -RSP_ERR_NAK;
 			}
 			goto again;
@@ -653,8 +676,9 @@ int rsp_recv(struct rsp_conn *c, int timeout_ms, struct kit_err *err)
 			if (!c->noack && !c->running)
 				send_raw(c, "+", 1, NULL);
 			kit_seterr(err, RSP_ERR_PROTOCOL,
-				   "reply from the stub longer than %zu bytes",
-				   c->parser.max ? c->parser.max : (size_t)16 << 20);
+				   "the stub sent a %zu-byte packet, longer than %zu bytes: "
+				   "refused", c->parser.received,
+				   c->parser.max ? c->parser.max : (size_t)RSP_MAX_PACKET);
 			return -RSP_ERR_PROTOCOL;
 		case RSP_EV_INTERRUPT:
 			trace_bytes(c, "<- ", "\x03", 1);
@@ -673,10 +697,13 @@ int rsp_exchange(struct rsp_conn *c, const char *payload, size_t len,
 	if (rc < 0)
 		return rc;
 	rc = rsp_recv(c, c->timeout_ms, err);
-	if (rc == -RSP_ERR_TIMEOUT)
+	if (rc == -RSP_ERR_TIMEOUT) {
+		char tmp[200];
+
 		kit_seterr(err, RSP_ERR_TIMEOUT,
-			   "timed out waiting for the reply to '%.*s'",
-			   (int)(len > 40 ? 40 : len), payload);
+			   "timed out waiting for the reply to '%s'",
+			   rsp_quote(tmp, sizeof tmp, payload, len, 40));
+	}
 	return rc;
 }
 

@@ -16,6 +16,10 @@
 #include <time.h>
 
 #define TDESC_MAX_DEPTH 8
+/* More than any real description has (x86-64 with AVX-512: ~150); past
+ * them a description is refused, not grown without end. */
+#define TDESC_MAX_REGS 4096
+#define TDESC_MAX_INCLUDES 64
 /* Packet size assumed when qSupported does not say (gdb's default). */
 #define DEFAULT_PACKET_SIZE 400
 
@@ -37,18 +41,44 @@ static size_t packet_size(const struct rsp_conn *c)
 {
 	size_t n = c->features.PacketSize ? c->features.PacketSize :
 					    DEFAULT_PACKET_SIZE;
+
+	/* Replies to requests sized by this must pass the parser's limit. */
+	if (n > RSP_MAX_PACKET - 64)
+		n = RSP_MAX_PACKET - 64;
 	return n < 64 ? 64 : n;
+}
+
+/* A 'W' or 'X' stop reply: the target is gone.  Kept in c->last_stop. */
+static int ended(struct rsp_conn *c, const char *what, struct kit_err *err)
+{
+	struct rsp_stop st;
+	char desc[80];
+
+	if (!c->reply.len || (c->reply.data[0] != 'W' && c->reply.data[0] != 'X') ||
+	    rsp_parse_stop(c->reply.data, c->reply.len, &st, NULL) < 0)
+		return 0;
+	c->last_stop = st;
+	c->have_stop = true;
+	c->running = false;
+	kit_seterr(err, RSP_ERR_EXITED, "no reply to '%s': %s", what,
+		   rsp_stop_describe(&st, desc, sizeof desc));
+	return -RSP_ERR_EXITED;
 }
 
 /*
  * Classify c->reply after an operation named what: 0 when it is neither
- * empty nor "E NN"; else the error.
+ * empty, "E NN" nor the target's end ('W'/'X' sent instead of an answer);
+ * else the error.
  */
 static int reply_status(struct rsp_conn *c, const char *what,
 			struct kit_err *err)
 {
-	int nn;
+	char tmp[160];
+	int nn, rc;
 
+	rc = ended(c, what, err);
+	if (rc < 0)
+		return rc;
 	if (c->reply.len == 0) {
 		kit_seterr(err, RSP_ERR_UNSUPPORTED, "the stub does not support '%s'",
 			   what);
@@ -57,8 +87,9 @@ static int reply_status(struct rsp_conn *c, const char *what,
 	if (rsp_parse_error(c->reply.data, c->reply.len, &nn)) {
 		c->last_errno = nn;
 		if (nn < 0)
-			kit_seterr(err, RSP_ERR_TARGET, "'%s' failed: %s", what,
-				   c->reply.data + 2);
+			kit_seterr(err, RSP_ERR_TARGET, "'%s' failed: '%s'", what,
+				   rsp_quote(tmp, sizeof tmp, c->reply.data + 2,
+					     c->reply.len - 2, 80));
 		else
 			kit_seterr(err, RSP_ERR_TARGET, "'%s' failed: error %02x",
 				   what, nn);
@@ -67,18 +98,26 @@ static int reply_status(struct rsp_conn *c, const char *what,
 	return 0;
 }
 
+/* "unexpected reply to 'WHAT': 'QUOTED'SUFFIX". */
+static int unexpected(struct rsp_conn *c, const char *what, const char *suffix,
+		      struct kit_err *err)
+{
+	char tmp[160];
+
+	kit_seterr(err, RSP_ERR_PROTOCOL, "unexpected reply to '%s': '%s'%s", what,
+		   rsp_quote(tmp, sizeof tmp, c->reply.data, c->reply.len, 60),
+		   suffix);
+	return -RSP_ERR_PROTOCOL;
+}
+
 static int expect_ok(struct rsp_conn *c, const char *what, struct kit_err *err)
 {
 	int rc = reply_status(c, what, err);
 
 	if (rc < 0)
 		return rc;
-	if (strcmp(c->reply.data, "OK") != 0) {
-		kit_seterr(err, RSP_ERR_PROTOCOL,
-			   "unexpected reply to '%s': '%.60s' (expected OK)", what,
-			   c->reply.data);
-		return -RSP_ERR_PROTOCOL;
-	}
+	if (c->reply.len != 2 || memcmp(c->reply.data, "OK", 2) != 0)
+		return unexpected(c, what, " (expected OK)", err);
 	return 0;
 }
 
@@ -92,6 +131,7 @@ struct tdesc_ctx {
 	struct kit_err *err;
 	int rc;                 /* first failure, 0 = none */
 	int depth;
+	int includes;           /* fetched so far */
 	int next_regnum;
 	size_t alloc;
 	char feature[64];
@@ -101,6 +141,12 @@ struct tdesc_ctx {
 
 static int parse_xml(struct tdesc_ctx *x, const char *xml, size_t len,
 		     const char *annex);
+
+/* A string from the description, escaped, for a message or a field. */
+static const char *q(char *buf, size_t n, const char *s)
+{
+	return rsp_quote(buf, n, s, strlen(s), 60);
+}
 
 static const char *attr(const char **atts, const char *name)
 {
@@ -130,7 +176,9 @@ static void add_reg(struct tdesc_ctx *x, const char **atts)
 	const char *name = attr(atts, "name"), *bits = attr(atts, "bitsize");
 	const char *type = attr(atts, "type"), *group = attr(atts, "group");
 	const char *regnum = attr(atts, "regnum");
+	char q1[128];
 	struct rsp_reg *r;
+	const char *c;
 	char *end;
 	long v;
 
@@ -138,6 +186,21 @@ static void add_reg(struct tdesc_ctx *x, const char **atts)
 		tdesc_fail(x, RSP_ERR_PROTOCOL,
 			   "target description: <reg> without %s",
 			   name ? "bitsize" : "name");
+		return;
+	}
+	/* Names are typed by the user and printed: no control bytes, no
+	 * blanks, and no cutting to fit. */
+	for (c = name; *c > ' ' && *c <= '~'; c++)
+		;
+	if (*c || !*name || strlen(name) >= sizeof r->name) {
+		tdesc_fail(x, RSP_ERR_PROTOCOL,
+			   "target description: bad register name '%s'",
+			   q(q1, sizeof q1, name));
+		return;
+	}
+	if (x->td->nregs == TDESC_MAX_REGS) {
+		tdesc_fail(x, RSP_ERR_PROTOCOL,
+			   "target description: over %d registers", TDESC_MAX_REGS);
 		return;
 	}
 	if (x->td->nregs == x->alloc) {
@@ -158,7 +221,8 @@ static void add_reg(struct tdesc_ctx *x, const char **atts)
 	v = strtol(bits, &end, 10);
 	if (*end || v <= 0 || v > 4096 || v % 8) {
 		tdesc_fail(x, RSP_ERR_PROTOCOL,
-			   "target description: bad bitsize '%s' for '%s'", bits, name);
+			   "target description: bad bitsize '%s' for '%s'",
+			   q(q1, sizeof q1, bits), name);
 		return;
 	}
 	r->bitsize = (int)v;
@@ -167,14 +231,14 @@ static void add_reg(struct tdesc_ctx *x, const char **atts)
 		if (*end || v < 0 || v > 100000) {
 			tdesc_fail(x, RSP_ERR_PROTOCOL,
 				   "target description: bad regnum '%s' for '%s'",
-				   regnum, name);
+				   q(q1, sizeof q1, regnum), name);
 			return;
 		}
 		x->next_regnum = (int)v;
 	}
 	r->regnum = x->next_regnum++;
-	snprintf(r->type, sizeof r->type, "%s", type ? type : "int");
-	snprintf(r->group, sizeof r->group, "%s", group ? group : "");
+	q(r->type, sizeof r->type, type ? type : "int");
+	q(r->group, sizeof r->group, group ? group : "");
 	snprintf(r->feature, sizeof r->feature, "%s", x->feature);
 	r->offset = -1;
 	x->td->nregs++;
@@ -185,6 +249,7 @@ static void include(struct tdesc_ctx *x, const char **atts)
 	const char *href = attr(atts, "href");
 	struct rsp_buf doc = RSP_BUF_INIT;
 	struct kit_err *err = x->err;
+	char qh[128];
 	int rc;
 
 	if (!href) {
@@ -194,13 +259,20 @@ static void include(struct tdesc_ctx *x, const char **atts)
 	}
 	if (!x->fetch) {
 		tdesc_fail(x, RSP_ERR_PROTOCOL,
-			   "target description: cannot follow include '%s'", href);
+			   "target description: cannot follow include '%s'",
+			   q(qh, sizeof qh, href));
 		return;
 	}
 	if (x->depth >= TDESC_MAX_DEPTH) {
 		tdesc_fail(x, RSP_ERR_PROTOCOL,
 			   "target description: includes nested too deep at '%s'",
-			   href);
+			   q(qh, sizeof qh, href));
+		return;
+	}
+	if (++x->includes > TDESC_MAX_INCLUDES) {
+		tdesc_fail(x, RSP_ERR_PROTOCOL,
+			   "target description: over %d includes at '%s'",
+			   TDESC_MAX_INCLUDES, q(qh, sizeof qh, href));
 		return;
 	}
 	rc = x->fetch(x->fetch_ctx, href, &doc, err);
@@ -210,7 +282,7 @@ static void include(struct tdesc_ctx *x, const char **atts)
 		return;
 	}
 	x->depth++;
-	parse_xml(x, doc.data ? doc.data : "", doc.len, href);
+	parse_xml(x, doc.data ? doc.data : "", doc.len, q(qh, sizeof qh, href));
 	x->depth--;
 	rsp_buf_free(&doc);
 }
@@ -228,7 +300,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name,
 	} else if (!strcmp(name, "feature")) {
 		const char *fn = attr(atts, "name");
 
-		snprintf(x->feature, sizeof x->feature, "%s", fn ? fn : "");
+		q(x->feature, sizeof x->feature, fn ? fn : "");
 	} else if (!strcmp(name, "architecture")) {
 		x->in_arch = 1;
 		rsp_buf_reset(&x->arch);
@@ -243,8 +315,8 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
 
 	if (!strcmp(name, "architecture") && x->in_arch) {
 		x->in_arch = 0;
-		snprintf(x->td->architecture, sizeof x->td->architecture, "%s",
-			 x->arch.data ? x->arch.data : "");
+		q(x->td->architecture, sizeof x->td->architecture,
+		  x->arch.data ? x->arch.data : "");
 	}
 }
 
@@ -267,6 +339,12 @@ static int parse_xml(struct tdesc_ctx *x, const char *xml, size_t len,
 	XML_SetUserData(p, x);
 	XML_SetElementHandler(p, on_start, on_end);
 	XML_SetCharacterDataHandler(p, on_text);
+	if (len > RSP_MAX_XFER) {
+		XML_ParserFree(p);
+		tdesc_fail(x, RSP_ERR_PROTOCOL, "target description '%s' is over %u bytes",
+			   annex, (unsigned)RSP_MAX_XFER);
+		return x->rc;
+	}
 	if (XML_Parse(p, xml, (int)len, 1) == XML_STATUS_ERROR && !x->rc) {
 		snprintf(line, sizeof line, "%lu",
 			 (unsigned long)XML_GetCurrentLineNumber(p));
@@ -322,6 +400,14 @@ int rsp_handle_qXfer_features(struct rsp_tdesc *td, const char *xml, size_t len,
 		off += td->regs[i].bitsize / 8;
 	}
 	td->g_size = (size_t)off;
+	if (2 * td->g_size > RSP_MAX_PACKET) {
+		x.rc = -RSP_ERR_PROTOCOL;
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "target description: its registers take %zu bytes, over "
+			   "what a 'g' reply may hold (%u)", td->g_size,
+			   (unsigned)RSP_MAX_PACKET / 2);
+		goto out;
+	}
 out:
 	rsp_buf_free(&x.arch);
 	if (x.rc)
@@ -392,11 +478,16 @@ int rsp_qXfer_read(struct rsp_conn *c, const char *object, const char *annex,
 		   struct rsp_buf *out, struct kit_err *err)
 {
 	size_t off = 0, chunk = packet_size(c) - 16;
-	char what[160];
+	char what[160], q[160];
 	int rc;
 
-	snprintf(what, sizeof what, "qXfer:%s:read:%s", object, annex);
+	/* The annex comes from the stub (an xi:include href). */
+	snprintf(what, sizeof what, "qXfer:%s:read:%s", object,
+		 rsp_quote(q, sizeof q, annex, strlen(annex), 100));
 	for (;;) {
+		const char *data;
+		size_t dlen;
+
 		rc = rsp_exchangef(c, err, "qXfer:%s:read:%s:%zx,%zx", object, annex,
 				   off, chunk);
 		if (rc < 0)
@@ -404,21 +495,21 @@ int rsp_qXfer_read(struct rsp_conn *c, const char *object, const char *annex,
 		rc = reply_status(c, what, err);
 		if (rc < 0)
 			return rc;
-		if (c->reply.data[0] != 'm' && c->reply.data[0] != 'l') {
+		rc = rsp_parse_qXfer_reply(c->reply.data, c->reply.len, chunk, what,
+					   &data, &dlen, err);
+		if (rc < 0)
+			return rc;
+		if (off + dlen > RSP_MAX_XFER) {
 			kit_seterr(err, RSP_ERR_PROTOCOL,
-				   "unexpected reply to '%s': '%.60s'", what, c->reply.data);
+				   "'%s' is over %u bytes: refused", what,
+				   (unsigned)RSP_MAX_XFER);
 			return -RSP_ERR_PROTOCOL;
 		}
-		if (rsp_buf_append(out, c->reply.data + 1, c->reply.len - 1) < 0)
+		if (rsp_buf_append(out, data, dlen) < 0)
 			return nomem(err);
-		if (c->reply.data[0] == 'l')
+		if (rc == 1)
 			return 0;
-		if (c->reply.len == 1) {
-			kit_seterr(err, RSP_ERR_PROTOCOL,
-				   "'%s' returned an empty 'm' chunk", what);
-			return -RSP_ERR_PROTOCOL;
-		}
-		off += c->reply.len - 1;
+		off += dlen;
 	}
 }
 
@@ -528,43 +619,17 @@ int rsp_read_registers(struct rsp_conn *c, struct kit_err *err)
 
 int rsp_take_registers(struct rsp_conn *c, struct kit_err *err)
 {
-	size_t i, n;
 	int rc;
 
 	rc = reply_status(c, "g", err);
-	if (rc < 0)
+	if (rc < 0) {
+		rsp_buf_reset(&c->g);
+		rsp_buf_reset(&c->g_avail);
 		return rc;
-	if (c->reply.len % 2) {
-		kit_seterr(err, RSP_ERR_PROTOCOL,
-			   "'g' reply has an odd length (%zu)", c->reply.len);
-		return -RSP_ERR_PROTOCOL;
 	}
-	n = c->reply.len / 2;
-	rsp_buf_reset(&c->g);
-	rsp_buf_reset(&c->g_avail);
-	if (rsp_buf_reserve(&c->g, n) < 0 || rsp_buf_reserve(&c->g_avail, n) < 0)
-		return nomem(err);
-	for (i = 0; i < n; i++) {
-		const char *h = c->reply.data + 2 * i;
-		int hi = rsp_hexval((unsigned char)h[0]);
-		int lo = rsp_hexval((unsigned char)h[1]);
-
-		if (h[0] == 'x' && h[1] == 'x') {
-			c->g.data[i] = 0;
-			c->g_avail.data[i] = 0;
-			continue;
-		}
-		if (hi < 0 || lo < 0) {
-			kit_seterr(err, RSP_ERR_PROTOCOL,
-				   "'g' reply is not hex at offset %zu", 2 * i);
-			rsp_buf_reset(&c->g);
-			return -RSP_ERR_PROTOCOL;
-		}
-		c->g.data[i] = (char)(hi << 4 | lo);
-		c->g_avail.data[i] = 1;
-	}
-	c->g.len = c->g_avail.len = n;
-	return 0;
+	return rsp_parse_g_reply(c->reply.data, c->reply.len,
+				 c->have_tdesc ? &c->tdesc : NULL, &c->g,
+				 &c->g_avail, err);
 }
 
 static int find_reg(struct rsp_conn *c, const char *name,
@@ -667,16 +732,7 @@ ssize_t rsp_read_register(struct rsp_conn *c, const char *name, void *buf,
 	rc = reply_status(c, what, err);
 	if (rc < 0)
 		return rc;
-	if (c->reply.data[0] == 'x') {
-		kit_seterr(err, RSP_ERR_STATE, "register '%s' is unavailable", name);
-		return -RSP_ERR_STATE;
-	}
-	n = rsp_hex_decode(buf, bufsz, c->reply.data, c->reply.len);
-	if (n < 0) {
-		kit_seterr(err, RSP_ERR_PROTOCOL, "bad reply to '%s': '%.60s'", what,
-			   c->reply.data);
-		return -RSP_ERR_PROTOCOL;
-	}
+	n = rsp_parse_p_reply(c->reply.data, c->reply.len, r, buf, bufsz, err);
 	return n;
 }
 
@@ -748,24 +804,24 @@ ssize_t rsp_read_memory(struct rsp_conn *c, uint64_t addr, void *buf,
 		if (rc == -RSP_ERR_TARGET && done > 0)
 			break;   /* a short read: the rest is not readable */
 		if (rc < 0) {
-			if (rc == -RSP_ERR_TARGET)
+			char tmp[160];
+
+			if (rc == -RSP_ERR_TARGET && c->last_errno >= 0)
 				kit_seterr(err, RSP_ERR_TARGET,
 					   "cannot read memory at 0x%llx: error %02x",
 					   (unsigned long long)(addr + done), c->last_errno);
+			else if (rc == -RSP_ERR_TARGET)
+				kit_seterr(err, RSP_ERR_TARGET,
+					   "cannot read memory at 0x%llx: '%s'",
+					   (unsigned long long)(addr + done),
+					   rsp_quote(tmp, sizeof tmp, c->reply.data + 2,
+						     c->reply.len - 2, 80));
 			return rc;
 		}
-		if (c->reply.len > 2 * want) {
-			kit_seterr(err, RSP_ERR_PROTOCOL,
-				   "reply to 'm' longer than asked (%zu hex digits for %zu bytes)",
-				   c->reply.len, want);
-			return -RSP_ERR_PROTOCOL;
-		}
-		got = rsp_hex_decode(d + done, want, c->reply.data, c->reply.len);
-		if (got < 0) {
-			kit_seterr(err, RSP_ERR_PROTOCOL, "bad reply to 'm': '%.60s'",
-				   c->reply.data);
-			return -RSP_ERR_PROTOCOL;
-		}
+		got = rsp_parse_m_reply(c->reply.data, c->reply.len, d + done, want,
+					err);
+		if (got < 0)
+			return got;
 		done += (size_t)got;
 		if ((size_t)got < want)
 			break;   /* a short read: the rest is not readable */
@@ -826,7 +882,7 @@ static const char *const bp_names[] = {
 static int bp_op(struct rsp_conn *c, char op, enum rsp_bp_type type,
 		 uint64_t addr, unsigned kind, struct kit_err *err)
 {
-	char what[64];
+	char what[64], tmp[160];
 	int rc;
 
 	if ((unsigned)type > RSP_WP_ACCESS) {
@@ -845,10 +901,16 @@ static int bp_op(struct rsp_conn *c, char op, enum rsp_bp_type type,
 		return -RSP_ERR_UNSUPPORTED;
 	}
 	rc = expect_ok(c, what, err);
-	if (rc == -RSP_ERR_TARGET)
+	if (rc == -RSP_ERR_TARGET && c->last_errno >= 0)
 		kit_seterr(err, RSP_ERR_TARGET, "cannot %s %s at 0x%llx: error %02x",
 			   op == 'Z' ? "insert" : "remove", bp_names[type],
 			   (unsigned long long)addr, c->last_errno);
+	else if (rc == -RSP_ERR_TARGET)
+		kit_seterr(err, RSP_ERR_TARGET, "cannot %s %s at 0x%llx: '%s'",
+			   op == 'Z' ? "insert" : "remove", bp_names[type],
+			   (unsigned long long)addr,
+			   rsp_quote(tmp, sizeof tmp, c->reply.data + 2,
+				     c->reply.len - 2, 80));
 	return rc;
 }
 
@@ -950,9 +1012,12 @@ int rsp_wait_stop(struct rsp_conn *c, int timeout_ms, struct rsp_stop *st,
 			continue;
 		}
 		c->running = false;
-		rc = reply_status(c, "continue", err);
-		if (rc < 0)
-			return rc;
+		/* W and X are stops here (the end of the target), not errors */
+		if (!c->reply.len || (c->reply.data[0] != 'W' && c->reply.data[0] != 'X')) {
+			rc = reply_status(c, "continue", err);
+			if (rc < 0)
+				return rc;
+		}
 		rc = rsp_parse_stop(c->reply.data, c->reply.len, st, err);
 		if (rc < 0)
 			return rc;
@@ -1111,7 +1176,7 @@ int rsp_resume(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
 int rsp_monitor(struct rsp_conn *c, const char *cmd, struct rsp_buf *out,
 		struct kit_err *err)
 {
-	size_t n = strlen(cmd);
+	size_t n = strlen(cmd), base = out->len;
 	char *pkt = malloc(6 + 2 * n + 1);
 	int rc;
 
@@ -1122,6 +1187,12 @@ int rsp_monitor(struct rsp_conn *c, const char *cmd, struct rsp_buf *out,
 	rc = rsp_exchange(c, pkt, 6 + 2 * n, err);
 	free(pkt);
 	while (rc == 0) {
+		if (out->len + c->reply.len / 2 > base + RSP_MAX_MONITOR) {
+			kit_seterr(err, RSP_ERR_PROTOCOL,
+				   "monitor output over %u bytes: refused",
+				   (unsigned)RSP_MAX_MONITOR);
+			return -RSP_ERR_PROTOCOL;
+		}
 		if (rsp_is_console(c->reply.data, c->reply.len)) {
 			if (rsp_parse_console(c->reply.data, c->reply.len, out) < 0)
 				return nomem(err);
@@ -1129,17 +1200,15 @@ int rsp_monitor(struct rsp_conn *c, const char *cmd, struct rsp_buf *out,
 			continue;
 		}
 		rc = reply_status(c, "qRcmd", err);
-		if (rc < 0 || !strcmp(c->reply.data, "OK"))
+		if (rc < 0 || (c->reply.len == 2 && !memcmp(c->reply.data, "OK", 2)))
 			return rc;
 		/* A final hex-encoded output instead of O packets. */
 		if (rsp_buf_reserve(out, c->reply.len / 2) < 0)
 			return nomem(err);
 		if (rsp_hex_decode(out->data + out->len, c->reply.len / 2,
-				   c->reply.data, c->reply.len) < 0) {
-			kit_seterr(err, RSP_ERR_PROTOCOL, "bad reply to 'qRcmd': '%.60s'",
-				   c->reply.data);
-			return -RSP_ERR_PROTOCOL;
-		}
+				   c->reply.data, c->reply.len) < 0)
+			return unexpected(c, "qRcmd", " (expected O packets, hex or OK)",
+					  err);
 		out->len += c->reply.len / 2;
 		out->data[out->len] = '\0';
 		return 0;
@@ -1190,9 +1259,7 @@ int rsp_thread_list(struct rsp_conn *c, struct rsp_thread **list, size_t *n,
 		if (c->reply.data[0] == 'l')
 			break;
 		if (c->reply.data[0] != 'm') {
-			kit_seterr(err, RSP_ERR_PROTOCOL, "bad reply to '%s': '%.60s'", q,
-				   c->reply.data);
-			rc = -RSP_ERR_PROTOCOL;
+			rc = unexpected(c, q, " (expected m or l)", err);
 			goto fail;
 		}
 		p = c->reply.data + 1;
@@ -1202,6 +1269,13 @@ int rsp_thread_list(struct rsp_conn *c, struct rsp_thread **list, size_t *n,
 
 			if (!comma)
 				comma = end;
+			if (nv == RSP_MAX_THREADS) {
+				kit_seterr(err, RSP_ERR_PROTOCOL,
+					   "the stub lists over %d threads: refused",
+					   RSP_MAX_THREADS);
+				rc = -RSP_ERR_PROTOCOL;
+				goto fail;
+			}
 			if (nv == alloc) {
 				struct rsp_thread *nw;
 
@@ -1214,9 +1288,7 @@ int rsp_thread_list(struct rsp_conn *c, struct rsp_thread **list, size_t *n,
 				v = nw;
 			}
 			if (parse_tid(p, (size_t)(comma - p), &v[nv]) < 0) {
-				kit_seterr(err, RSP_ERR_PROTOCOL,
-					   "bad thread id in '%.60s'", c->reply.data);
-				rc = -RSP_ERR_PROTOCOL;
+				rc = unexpected(c, q, " (a bad thread id)", err);
 				goto fail;
 			}
 			nv++;
@@ -1254,4 +1326,29 @@ int rsp_kill(struct rsp_conn *c, struct kit_err *err)
 	if (rc == 0)
 		c->nbps = 0;
 	return rc;
+}
+
+enum rsp_end rsp_end_state(const struct rsp_conn *c)
+{
+	if (c->have_stop && c->last_stop.kind == 'W')
+		return RSP_END_EXITED;
+	if (c->have_stop && c->last_stop.kind == 'X')
+		return RSP_END_KILLED;
+	return c->closed ? RSP_END_CLOSED : RSP_END_NONE;
+}
+
+const char *rsp_end_describe(const struct rsp_conn *c, char *buf, size_t n)
+{
+	switch (rsp_end_state(c)) {
+	case RSP_END_EXITED:
+	case RSP_END_KILLED:
+		return rsp_stop_describe(&c->last_stop, buf, n);
+	case RSP_END_CLOSED:
+		snprintf(buf, n, "the stub closed the connection");
+		return buf;
+	default:
+		if (n)
+			buf[0] = '\0';
+		return buf;
+	}
 }

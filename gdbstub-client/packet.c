@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RSP_PARSER_DEFAULT_MAX (16u << 20)
 
 enum { PS_OUT, PS_DATA, PS_CSUM1, PS_CSUM2 };
 
@@ -137,7 +136,7 @@ static void start_packet(struct rsp_parser *p)
 
 static void add_payload(struct rsp_parser *p, const char *s, size_t n)
 {
-	size_t max = p->max ? p->max : RSP_PARSER_DEFAULT_MAX;
+	size_t max = p->max ? p->max : RSP_MAX_PACKET;
 
 	if (p->toolong)
 		return;
@@ -255,6 +254,7 @@ size_t rsp_parser_feed(struct rsp_parser *p, const void *buf, size_t n,
 			continue;
 		case PS_CSUM2:
 			i++;
+			p->received++;
 			p->state = PS_OUT;
 			v = rsp_hexval((unsigned char)ch);
 			if (p->toolong) {
@@ -396,22 +396,45 @@ int rsp_hex_le_to_u64(const char *hex, size_t hexlen, uint64_t *v)
 	return 0;
 }
 
-int rsp_escape_for_trace(struct rsp_buf *out, const void *p, size_t n, size_t max)
+/*
+ * One byte as rsp_escape() shows it: into out (at least 5 bytes, not
+ * NUL-terminated); returns the length.  ESC, CSI (0x9b) and every other
+ * byte a terminal could act on become \xNN.
+ */
+static size_t escape_byte(unsigned char ch, unsigned flags, char *out)
+{
+	if ((ch >= ' ' && ch <= '~' && (ch != '\\' || (flags & RSP_ESC_TEXT))) ||
+	    ((flags & RSP_ESC_TEXT) && (ch == '\n' || ch == '\t'))) {
+		out[0] = (char)ch;
+		return 1;
+	}
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = hexdig[ch >> 4];
+	out[3] = hexdig[ch & 0xf];
+	return 4;
+}
+
+/* Whether p[i] is the '\r' of a "\r\n" that RSP_ESC_TEXT shows as "\n". */
+static int crlf_at(const unsigned char *s, size_t i, size_t n, unsigned flags)
+{
+	return (flags & RSP_ESC_TEXT) && s[i] == '\r' && i + 1 < n &&
+	       s[i + 1] == '\n';
+}
+
+int rsp_escape(struct rsp_buf *out, const void *p, size_t n, size_t max,
+	       unsigned flags)
 {
 	const unsigned char *s = p;
 	char tmp[32];
 	size_t i, shown = n > max ? max : n;
 
-	if (rsp_buf_reserve(out, shown * 4 + 32) < 0)
+	if (shown > (SIZE_MAX - 64) / 4 || rsp_buf_reserve(out, shown * 4 + 32) < 0)
 		return -1;
 	for (i = 0; i < shown; i++) {
-		if (s[i] >= ' ' && s[i] <= '~' && s[i] != '\\') {
-			out->data[out->len++] = (char)s[i];
-		} else {
-			snprintf(tmp, sizeof tmp, "\\x%02x", s[i]);
-			memcpy(out->data + out->len, tmp, 4);
-			out->len += 4;
-		}
+		if (crlf_at(s, i, shown, flags))
+			continue;
+		out->len += escape_byte(s[i], flags, out->data + out->len);
 	}
 	out->data[out->len] = '\0';
 	if (shown < n) {
@@ -419,4 +442,41 @@ int rsp_escape_for_trace(struct rsp_buf *out, const void *p, size_t n, size_t ma
 		return rsp_buf_append(out, tmp, strlen(tmp));
 	}
 	return 0;
+}
+
+int rsp_escape_for_trace(struct rsp_buf *out, const void *p, size_t n, size_t max)
+{
+	return rsp_escape(out, p, n, max, 0);
+}
+
+const char *rsp_quote(char *buf, size_t bufsz, const void *p, size_t n,
+		      size_t max)
+{
+	const unsigned char *s = p;
+	char one[8], more[32];
+	size_t i, len = 0, shown = n > max ? max : n;
+
+	if (bufsz < 5) {
+		if (bufsz)
+			buf[0] = '\0';
+		return buf;
+	}
+	/* Room is kept for "..." and the NUL: a cut always says so. */
+	for (i = 0; i < shown; i++) {
+		size_t k = escape_byte(s[i], 0, one);
+
+		if (len + k + 4 > bufsz)
+			break;
+		memcpy(buf + len, one, k);
+		len += k;
+	}
+	if (i < n) {
+		snprintf(more, sizeof more, "...[%zu more]", n - i);
+		if (len + strlen(more) + 1 > bufsz)
+			strcpy(more, "...");
+		memcpy(buf + len, more, strlen(more));
+		len += strlen(more);
+	}
+	buf[len] = '\0';
+	return buf;
 }

@@ -1,26 +1,15 @@
 /*
  * responses.c: one parser per kind of reply a stub sends (stop replies,
- * errors, console output, qSupported).  Pure functions, no I/O.
+ * errors, console output, qSupported, registers, memory, qXfer chunks).
+ * Pure functions, no I/O; every one checks the reply against what was
+ * asked and quotes the stub's bytes escaped (rsp_quote) in its messages.
+ * gdbstub-client/fuzz/fuzz-replies.c feeds them arbitrary bytes.
  */
 #include "rsp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A short quoted copy of a reply for error messages. */
-static const char *quote(const char *s, size_t len, char *tmp, size_t tmpsz)
-{
-	struct rsp_buf b = RSP_BUF_INIT;
-
-	if (rsp_escape_for_trace(&b, s, len, 60) < 0 || !b.data) {
-		snprintf(tmp, tmpsz, "?");
-	} else {
-		snprintf(tmp, tmpsz, "%s", b.data);
-	}
-	rsp_buf_free(&b);
-	return tmp;
-}
 
 int rsp_parse_error(const char *reply, size_t len, int *nn)
 {
@@ -105,10 +94,10 @@ static int parse_thread_id(const char *s, size_t len, long *pid, long *tid)
 static int stop_fail(struct kit_err *err, const char *reply, size_t len,
 		     const char *why)
 {
-	char tmp[80];
+	char tmp[160];
 
 	kit_seterr(err, RSP_ERR_PROTOCOL, "bad stop reply '%s': %s",
-		   quote(reply, len, tmp, sizeof tmp), why);
+		   rsp_quote(tmp, sizeof tmp, reply, len, 60), why);
 	return -RSP_ERR_PROTOCOL;
 }
 
@@ -195,6 +184,10 @@ int rsp_parse_stop(const char *reply, size_t len, struct rsp_stop *st,
 		n = rsp_parse_hex_u64(reply + 1, len - 1, &v);
 		if (n < 0)
 			return stop_fail(err, reply, len, "no status");
+		if (reply[0] == 'W' ? v > 0x7fffffff : v > 0xff)
+			return stop_fail(err, reply, len, reply[0] == 'W' ?
+					 "exit status out of range" :
+					 "signal number out of range");
 		if (reply[0] == 'W')
 			st->exit_status = (int)v;
 		else
@@ -204,7 +197,8 @@ int rsp_parse_stop(const char *reply, size_t len, struct rsp_stop *st,
 			size_t rest = len - 1 - (size_t)n;
 
 			if (rest < 9 || strncmp(p, ";process:", 9) ||
-			    rsp_parse_hex_u64(p + 9, rest - 9, &v) != (int)(rest - 9))
+			    rsp_parse_hex_u64(p + 9, rest - 9, &v) != (int)(rest - 9) ||
+			    v > 0x7fffffff)
 				return stop_fail(err, reply, len, "bad process id");
 			st->pid = (long)v;
 		}
@@ -212,6 +206,26 @@ int rsp_parse_stop(const char *reply, size_t len, struct rsp_stop *st,
 	default:
 		return stop_fail(err, reply, len, "not a stop reply");
 	}
+}
+
+const char *rsp_stop_describe(const struct rsp_stop *st, char *buf, size_t n)
+{
+	switch (st->kind) {
+	case 'W':
+		snprintf(buf, n, "the target exited with status %d", st->exit_status);
+		break;
+	case 'X':
+		snprintf(buf, n, "the target was killed by signal %d", st->signo);
+		break;
+	case 'S':
+	case 'T':
+		snprintf(buf, n, "the target stopped with signal %d", st->signo);
+		break;
+	default:
+		snprintf(buf, n, "no stop");
+		break;
+	}
+	return buf;
 }
 
 /* Token names as the manual spells them, and where each goes. */
@@ -273,10 +287,12 @@ int rsp_parse_qSupported(const char *reply, size_t len,
 				size_t vlen = (size_t)(semi - eq - 1);
 
 				if (rsp_parse_hex_u64(eq + 1, vlen, &v) != (int)vlen ||
-				    v == 0) {
+				    v == 0 || v > 0x7fffffff) {
+					char tmp[200];
+
 					kit_seterr(err, RSP_ERR_PROTOCOL,
-						   "bad PacketSize in qSupported reply '%.*s'",
-						   (int)(tlen > 80 ? 80 : tlen), p);
+						   "bad PacketSize in qSupported reply '%s'",
+						   rsp_quote(tmp, sizeof tmp, p, tlen, 40));
 					return -RSP_ERR_PROTOCOL;
 				}
 				q->PacketSize = (unsigned long)v;
@@ -303,4 +319,170 @@ int rsp_parse_qSupported(const char *reply, size_t len,
 		p = semi + 1;
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Register, memory and qXfer replies.                                 */
+
+/* The first non-hex digit of hex[0..len) (len if none). */
+static size_t first_nonhex(const char *hex, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (rsp_hexval((unsigned char)hex[i]) < 0)
+			break;
+	return i;
+}
+
+int rsp_parse_g_reply(const char *reply, size_t len, const struct rsp_tdesc *td,
+		      struct rsp_buf *bytes, struct rsp_buf *avail,
+		      struct kit_err *err)
+{
+	bool sized = td && td->nregs > 0;
+	char tmp[160];
+	size_t i, n;
+
+	rsp_buf_reset(bytes);
+	rsp_buf_reset(avail);
+	if (sized && len != 2 * td->g_size) {
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "stub's 'g' reply is %zu hex digits, expected %zu (%zu bytes "
+			   "of registers, %s)", len, 2 * td->g_size, td->g_size,
+			   td->architecture[0] ? td->architecture : "the target description");
+		return -RSP_ERR_PROTOCOL;
+	}
+	if (len % 2) {
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "stub's 'g' reply has an odd length (%zu hex digits): '%s'",
+			   len, rsp_quote(tmp, sizeof tmp, reply, len, 40));
+		return -RSP_ERR_PROTOCOL;
+	}
+	n = len / 2;
+	if (rsp_buf_reserve(bytes, n) < 0 || rsp_buf_reserve(avail, n) < 0) {
+		kit_seterr(err, RSP_ERR_NOMEM, "out of memory");
+		return -RSP_ERR_NOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const char *h = reply + 2 * i;
+		int hi = rsp_hexval((unsigned char)h[0]);
+		int lo = rsp_hexval((unsigned char)h[1]);
+
+		if (h[0] == 'x' && h[1] == 'x') {
+			bytes->data[i] = 0;
+			avail->data[i] = 0;
+			continue;
+		}
+		if (hi < 0 || lo < 0) {
+			size_t at = 2 * i + (hi < 0 ? 0 : 1);
+
+			kit_seterr(err, RSP_ERR_PROTOCOL,
+				   "stub's 'g' reply is not hex at offset %zu: '%s'", at,
+				   rsp_quote(tmp, sizeof tmp, reply + at, len - at, 16));
+			rsp_buf_reset(bytes);
+			rsp_buf_reset(avail);
+			return -RSP_ERR_PROTOCOL;
+		}
+		bytes->data[i] = (char)(hi << 4 | lo);
+		avail->data[i] = 1;
+	}
+	bytes->len = avail->len = n;
+	bytes->data[n] = avail->data[n] = '\0';
+	return 0;
+}
+
+ssize_t rsp_parse_p_reply(const char *reply, size_t len, const struct rsp_reg *r,
+			  void *buf, size_t bufsz, struct kit_err *err)
+{
+	size_t want = (size_t)r->bitsize / 4, i;
+	char tmp[160];
+	ssize_t n;
+
+	if ((size_t)r->bitsize / 8 > bufsz) {
+		kit_seterr(err, RSP_ERR_INVAL, "register '%s' has %d bits: buffer too small",
+			   r->name, r->bitsize);
+		return -RSP_ERR_INVAL;
+	}
+	if (len != want) {
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "stub's 'p%x' reply for '%s' is %zu hex digits, expected %zu",
+			   r->regnum, r->name, len, want);
+		return -RSP_ERR_PROTOCOL;
+	}
+	for (i = 0; i < len && reply[i] == 'x'; i++)
+		;
+	if (len && i == len) {
+		kit_seterr(err, RSP_ERR_STATE, "register '%s' is unavailable", r->name);
+		return -RSP_ERR_STATE;
+	}
+	n = rsp_hex_decode(buf, bufsz, reply, len);
+	if (n < 0) {
+		i = first_nonhex(reply, len);
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "stub's 'p%x' reply for '%s' is not hex at offset %zu: '%s'",
+			   r->regnum, r->name, i,
+			   rsp_quote(tmp, sizeof tmp, reply, len, 40));
+		return -RSP_ERR_PROTOCOL;
+	}
+	return n;
+}
+
+ssize_t rsp_parse_m_reply(const char *reply, size_t len, void *buf, size_t want,
+			  struct kit_err *err)
+{
+	char tmp[160];
+	ssize_t n;
+
+	if (len / 2 > want) {
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "stub's 'm' reply is longer than asked (%zu hex digits for "
+			   "%zu bytes)", len, want);
+		return -RSP_ERR_PROTOCOL;
+	}
+	if (len % 2) {
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "stub's 'm' reply has an odd length (%zu hex digits): '%s'",
+			   len, rsp_quote(tmp, sizeof tmp, reply, len, 40));
+		return -RSP_ERR_PROTOCOL;
+	}
+	n = rsp_hex_decode(buf, want, reply, len);
+	if (n < 0) {
+		size_t at = first_nonhex(reply, len);
+
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "stub's 'm' reply is not hex at offset %zu: '%s'", at,
+			   rsp_quote(tmp, sizeof tmp, reply, len, 40));
+		return -RSP_ERR_PROTOCOL;
+	}
+	return n;
+}
+
+int rsp_parse_qXfer_reply(const char *reply, size_t len, size_t want,
+			  const char *what, const char **data, size_t *dlen,
+			  struct kit_err *err)
+{
+	char tmp[160];
+
+	*data = NULL;
+	*dlen = 0;
+	if (len == 0 || (reply[0] != 'm' && reply[0] != 'l')) {
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "unexpected reply to '%s': '%s' (expected m or l)", what,
+			   rsp_quote(tmp, sizeof tmp, reply, len, 40));
+		return -RSP_ERR_PROTOCOL;
+	}
+	if (len - 1 > want) {
+		kit_seterr(err, RSP_ERR_PROTOCOL,
+			   "stub's reply to '%s' is longer than asked (%zu bytes for %zu)",
+			   what, len - 1, want);
+		return -RSP_ERR_PROTOCOL;
+	}
+	if (reply[0] == 'm' && len == 1) {
+		kit_seterr(err, RSP_ERR_PROTOCOL, "'%s' returned an empty 'm' chunk",
+			   what);
+		return -RSP_ERR_PROTOCOL;
+	}
+	*data = reply + 1;
+	*dlen = len - 1;
+	return reply[0] == 'l';
 }

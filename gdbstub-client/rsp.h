@@ -80,16 +80,25 @@
 
 #include "usage.h"
 
-/* Failure codes: functions return -code, and set err->code = code. */
+/*
+ * Failure codes: functions return -code, and set err->code = code.  They
+ * start at 2001 so that they never equal an errno value or another
+ * library's codes (kernel-symbols' KSYM_E* are 1001..): a caller holding a
+ * struct kit_err from either can compare err->code with both.
+ */
 enum rsp_error {
-	RSP_ERR_SYS = 1000,   /* a system call failed; msg ends in strerror */
+	RSP_ERR_SYS = 2001,   /* a system call failed; msg ends in strerror,
+	                         the errno value is in conn->sys_errno */
 	RSP_ERR_NOMEM,        /* out of memory */
 	RSP_ERR_INVAL,        /* bad argument (address spec, register name) */
 	RSP_ERR_TIMEOUT,      /* no answer within the timeout */
-	RSP_ERR_CLOSED,       /* the stub closed the connection between packets */
-	RSP_ERR_TRUNCATED,    /* the stub closed the connection mid-packet */
+	RSP_ERR_CLOSED,       /* the stub closed the connection between packets
+	                         (conn->closed is set) */
+	RSP_ERR_TRUNCATED,    /* the stub closed the connection mid-packet
+	                         (conn->closed is set) */
 	RSP_ERR_PROTOCOL,     /* malformed or unexpected reply, too many bad
-	                         checksums, not a gdb stub at all, reply too long */
+	                         checksums, not a gdb stub at all, reply too long,
+	                         a register or memory reply of the wrong size */
 	RSP_ERR_NAK,          /* the stub kept answering '-' to our packet */
 	RSP_ERR_UNSUPPORTED,  /* the stub answered empty: it lacks the feature */
 	RSP_ERR_TARGET,       /* the stub answered "E NN"; NN in conn->last_errno */
@@ -98,7 +107,10 @@ enum rsp_error {
 	RSP_ERR_STATE,        /* refused in this state ('?' with breakpoints,
 	                         register read before the description...) */
 	RSP_ERR_INTERRUPTED,  /* the wake fd became readable during a wait */
-	RSP_ERR_EXITED,       /* refused: the target exited (last stop W/X) */
+	RSP_ERR_EXITED,       /* the target exited ('W') or was killed ('X'):
+	                         the stub said so instead of answering, or an
+	                         earlier stop did; conn->last_stop holds it and
+	                         rsp_end_state() tells which (see below) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -158,7 +170,8 @@ struct rsp_parser {
 	int bad;              /* malformed content seen in this packet */
 	int toolong;          /* payload over max or out of memory */
 	struct rsp_buf buf;   /* payload, raw but run-length expanded */
-	size_t max;           /* bytes; payloads longer are dropped; 0 = 16 MiB */
+	size_t max;           /* bytes; payloads longer are dropped; 0 =
+	                         RSP_MAX_PACKET */
 	size_t received;      /* bytes of the current packet seen so far */
 };
 
@@ -190,10 +203,41 @@ void rsp_u64_to_le(void *bytes, size_t n, uint64_t v);
 /* A register value as sent by the stub (hex of little-endian bytes) to an
  * integer: 0; 1 when it is all 'x' (unavailable, *v = 0); -1 if malformed. */
 int rsp_hex_le_to_u64(const char *hex, size_t hexlen, uint64_t *v);
-/* Append to out a printable rendering of p[0..n): \xNN for bytes outside
- * ' '..'~' and for '\\'.  At most max input bytes, then "...[N more]".
- * 0, or -1 on ENOMEM. */
+/*
+ * Escaping: every byte that came from the stub and is shown to a user (an
+ * error message, the trace, monitor output) goes through rsp_escape() or
+ * rsp_quote(), so a stub cannot drive the user's terminal (ESC, CSI 0x9b,
+ * BEL...).  Bytes outside ' '..'~', and '\\', become \xNN.
+ * RSP_ESC_TEXT is for text the user asked for (monitor output): '\n' and
+ * '\t' are kept, "\r\n" becomes "\n", '\\' stays; every other control byte
+ * and every byte above '~' is still \xNN.
+ */
+#define RSP_ESC_TEXT 0x1
+/* Append the rendering of p[0..n) to out: at most max input bytes, then
+ * "...[N more]".  0, or -1 on ENOMEM. */
+int rsp_escape(struct rsp_buf *out, const void *p, size_t n, size_t max,
+	       unsigned flags);
+/* rsp_escape(out, p, n, max, 0). */
 int rsp_escape_for_trace(struct rsp_buf *out, const void *p, size_t n, size_t max);
+/* The same into buf (bufsz bytes, always NUL-terminated; a cut ends in
+ * "...[N more]", or "..." when that does not fit), for a "'%s'" in a
+ * message; returns buf.  No allocation. */
+const char *rsp_quote(char *buf, size_t bufsz, const void *p, size_t n,
+		      size_t max);
+
+/*
+ * Limits on what a stub can make the client hold.  A reply is refused
+ * (-RSP_ERR_PROTOCOL) rather than buffered when it is over them; QEMU 7.2's
+ * packets are at most 4 KiB (PacketSize=1000), its target.xml with includes
+ * about 20 KiB.
+ */
+#define RSP_MAX_PACKET   (64u << 10)  /* bytes of one decoded payload: the
+                                         parser's default max; requests are
+                                         sized so that replies fit (PacketSize
+                                         is used up to this) */
+#define RSP_MAX_XFER     (1u << 20)   /* bytes of one qXfer object */
+#define RSP_MAX_MONITOR  (16u << 20)  /* bytes of one monitor command's output */
+#define RSP_MAX_THREADS  65536        /* thread ids in one qfThreadInfo list */
 
 /* ------------------------------------------------------------------ */
 /* responses.c: reply parsers.                                         */
@@ -260,10 +304,21 @@ struct rsp_stop {
 		unsigned size;     /* bytes */
 	} regs[RSP_STOP_MAX_REGS];
 };
-/* Parse a stop reply.  -RSP_ERR_PROTOCOL when it is not one or is
- * malformed (the message quotes it). */
+/*
+ * Parse a stop reply.  -RSP_ERR_PROTOCOL when it is not one or is
+ * malformed (the message quotes it).  The end of the target:
+ *   "W" AA [";process:" PID]   exited: exit_status = AA (hex, at most 8
+ *                              digits), kind 'W'
+ *   "X" AA [";process:" PID]   killed: signo = AA (GDB's numbering, 9 =
+ *                              SIGKILL, at most 0xff), kind 'X'
+ * pid is -1 without ";process:".
+ */
 int rsp_parse_stop(const char *reply, size_t len, struct rsp_stop *st,
 		   struct kit_err *err);
+/* A short description into buf: "the target exited with status 0", "the
+ * target was killed by signal 9", "the target stopped with signal 5".
+ * Returns buf. */
+const char *rsp_stop_describe(const struct rsp_stop *st, char *buf, size_t n);
 
 /* 1 when reply is "E NN" (*nn = NN) or "E.text" (*nn = -1); else 0. */
 int rsp_parse_error(const char *reply, size_t len, int *nn);
@@ -308,6 +363,56 @@ int rsp_handle_qXfer_features(struct rsp_tdesc *td, const char *xml, size_t len,
 void rsp_tdesc_free(struct rsp_tdesc *td);
 const struct rsp_reg *rsp_tdesc_find(const struct rsp_tdesc *td,
 				     const char *name);
+
+/* ------------------------------------------------------------------ */
+/* responses.c: register, memory and qXfer replies, checked against   */
+/* what was asked.  Pure functions; the caller has already turned     */
+/* empty and "E NN" replies into errors.                              */
+
+/*
+ * A 'g' reply: exactly 2 * td->g_size hex digits, "xx" for a byte the stub
+ * cannot read, never more or fewer (QEMU 7.2 x86-64: 1216 digits, 608
+ * bytes; a stub whose description lists more registers than its 'g' sends
+ * is not supported).  td NULL or without registers: any even length (each
+ * byte still hex or "xx").  bytes and avail are reset and get one byte per
+ * register byte (avail: 1 = valid, 0 = "xx").  -RSP_ERR_PROTOCOL, message
+ * "stub's 'g' reply is 10 hex digits, expected 1216 (608 bytes of
+ * registers, i386:x86-64)", "... has an odd length ...", "... is not hex at
+ * offset N ..."; -RSP_ERR_NOMEM.
+ */
+int rsp_parse_g_reply(const char *reply, size_t len, const struct rsp_tdesc *td,
+		      struct rsp_buf *bytes, struct rsp_buf *avail,
+		      struct kit_err *err);
+/*
+ * A 'p' reply for register r: exactly r->bitsize / 4 hex digits, decoded
+ * into buf (bufsz bytes at least r->bitsize / 8).  Returns the byte count;
+ * -RSP_ERR_STATE when it is all 'x' (unavailable); -RSP_ERR_PROTOCOL for
+ * any other length or a non-hex digit ("stub's 'p10' reply for 'rip' is 2
+ * hex digits, expected 16"); -RSP_ERR_INVAL when buf is too small.
+ */
+ssize_t rsp_parse_p_reply(const char *reply, size_t len, const struct rsp_reg *r,
+			  void *buf, size_t bufsz, struct kit_err *err);
+/*
+ * An 'm' reply to a request for want bytes: an even number of hex digits,
+ * at most 2 * want.  Returns the bytes decoded into buf: fewer than want
+ * is a partial read (the stub could read only that far; QEMU does not
+ * send those, gdbserver does), which the caller must handle, never a
+ * success for the whole range.  -RSP_ERR_PROTOCOL for longer, odd or
+ * non-hex.
+ */
+ssize_t rsp_parse_m_reply(const char *reply, size_t len, void *buf, size_t want,
+			  struct kit_err *err);
+/*
+ * A qXfer read reply to a request for want bytes: 'm' DATA (more to come)
+ * or 'l' DATA (the last part), DATA at most want bytes (escapes already
+ * removed by the framing).  *data and *dlen point into reply.  Returns 1
+ * for 'l', 0 for 'm'; -RSP_ERR_PROTOCOL for any other reply, DATA longer
+ * than asked, or an empty 'm' (it would never end).  what names the
+ * request in messages ("qXfer:features:read:target.xml").
+ */
+int rsp_parse_qXfer_reply(const char *reply, size_t len, size_t want,
+			  const char *what, const char **data, size_t *dlen,
+			  struct kit_err *err);
 
 /* ------------------------------------------------------------------ */
 /* conn.c: one connection to a stub.                                   */
@@ -374,7 +479,29 @@ struct rsp_conn {
 	size_t nbps;
 	struct rsp_stop last_stop;
 	bool have_stop;
+	bool closed;               /* the stub closed (or reset) the connection */
+	int sys_errno;             /* errno of the last RSP_ERR_SYS, 0 = none */
 };
+
+/*
+ * How a session ended, for callers that must tell the cases apart (a
+ * profiler marking a run incomplete, a debugger printing why it stopped).
+ * Any operation may end with -RSP_ERR_EXITED (the stub answered 'W' or 'X'
+ * instead, or had before) or -RSP_ERR_CLOSED / -RSP_ERR_TRUNCATED; then:
+ */
+enum rsp_end {
+	RSP_END_NONE = 0,    /* still attached (stopped or running) */
+	RSP_END_EXITED,      /* 'W': c->last_stop.exit_status */
+	RSP_END_KILLED,      /* 'X': killed by signal c->last_stop.signo */
+	RSP_END_CLOSED,      /* the stub closed the connection without a W/X
+	                        (QEMU exiting, the stub crashing) */
+};
+/* A W/X stop seen counts before a close (QEMU sends X, then exits). */
+enum rsp_end rsp_end_state(const struct rsp_conn *c);
+/* "the target exited with status 0", "the target was killed by signal
+ * 9", "the stub closed the connection"; "" for RSP_END_NONE.  Returns
+ * buf. */
+const char *rsp_end_describe(const struct rsp_conn *c, char *buf, size_t n);
 
 /*
  * Connect to "host:port", "tcp:host:port", "[v6addr]:port" or "unix:PATH",
@@ -440,7 +567,9 @@ void rsp_trace_stderr(void *ctx, const char *line);
 
 /* ------------------------------------------------------------------ */
 /* core.c: operations.  Each needs the target stopped (else            */
-/* -RSP_ERR_RUNNING) and may fail with any rsp_exchange() error.        */
+/* -RSP_ERR_RUNNING) and may fail with any rsp_exchange() error, and    */
+/* with -RSP_ERR_EXITED when the stub answers 'W' or 'X' instead (the   */
+/* target is gone: rsp_end_state()).  Messages quote the stub escaped.  */
 
 /* qSupported; fills c->features; sends QStartNoAckMode when offered. */
 int rsp_qSupported(struct rsp_conn *c, struct kit_err *err);
@@ -450,15 +579,16 @@ int rsp_qSupported(struct rsp_conn *c, struct kit_err *err);
 int rsp_start(struct rsp_conn *c, struct kit_err *err);
 /* qXfer:OBJECT:read:ANNEX:OFF,LEN in PacketSize chunks until an 'l' reply;
  * appends to out.  -RSP_ERR_UNSUPPORTED (empty), -RSP_ERR_TARGET (E NN),
- * -RSP_ERR_PROTOCOL (reply not m/l). */
+ * -RSP_ERR_PROTOCOL (reply not m/l, a chunk longer than asked, an empty
+ * 'm', the object over RSP_MAX_XFER bytes). */
 int rsp_qXfer_read(struct rsp_conn *c, const char *object, const char *annex,
 		   struct rsp_buf *out, struct kit_err *err);
 /* Read target.xml and its includes into c->tdesc. */
 int rsp_read_tdesc(struct rsp_conn *c, struct kit_err *err);
 
-/* g: read all registers into c->g (the tdesc's layout).  A reply shorter
- * than the description leaves the later registers "not in g" (read them
- * with p).  -RSP_ERR_PROTOCOL for odd length or non-hex. */
+/* g: read all registers into c->g (the tdesc's layout), checked by
+ * rsp_parse_g_reply(): a reply of any other size than the description's
+ * is -RSP_ERR_PROTOCOL and leaves c->g empty. */
 int rsp_read_registers(struct rsp_conn *c, struct kit_err *err);
 /* The same for a 'g' reply already in c->reply (a 'g' sent in a batch of
  * packets whose replies are read later). */
@@ -475,7 +605,9 @@ int rsp_reg_set(struct rsp_conn *c, const char *name, uint64_t v,
 int rsp_write_registers(struct rsp_conn *c, struct kit_err *err);
 /* p: one register by name into buf (its bitsize/8 bytes); returns the byte
  * count.  -RSP_ERR_STATE when no description was read (QEMU answers p with
- * empty until then); -RSP_ERR_UNSUPPORTED on an empty reply. */
+ * empty until then) or the value is unavailable; -RSP_ERR_UNSUPPORTED on an
+ * empty reply; -RSP_ERR_PROTOCOL when the reply is not exactly the
+ * register's size (rsp_parse_p_reply). */
 ssize_t rsp_read_register(struct rsp_conn *c, const char *name, void *buf,
 			  size_t bufsz, struct kit_err *err);
 int rsp_read_register_u64(struct rsp_conn *c, const char *name, uint64_t *v,
@@ -486,7 +618,8 @@ int rsp_write_register_u64(struct rsp_conn *c, const char *name, uint64_t v,
 
 /* m: read len bytes at addr, split so that each reply fits PacketSize.
  * -RSP_ERR_TARGET (E NN: unmapped), -RSP_ERR_PROTOCOL (reply longer than
- * asked, odd, non-hex); a short reply ends the read: returns bytes read.
+ * asked, odd, non-hex: rsp_parse_m_reply); a short reply ends the read:
+ * returns the bytes read, fewer than len (callers must check the count).
  * QEMU answers E NN for a whole request that touches any unreadable byte,
  * so after an error on a request crossing a page end the read is retried
  * up to that page end: a read that starts readable returns its readable
@@ -527,9 +660,13 @@ int rsp_resume(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err);
 int rsp_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err);
 /*
  * Wait for the stop reply of a running target, up to timeout_ms (-1 =
- * forever).  'O' packets go to c->console.  -RSP_ERR_TIMEOUT leaves the
- * target running (send rsp_interrupt() and wait again);
- * -RSP_ERR_INTERRUPTED when c->wake_fd became readable (still running).
+ * forever).  'O' packets go to c->console (the stub's bytes: escape them
+ * before printing).  0 with st->kind 'W' (exited) or 'X' (killed) is the
+ * end of the target, not an error (see rsp_end_state()); the stub closing
+ * the connection is -RSP_ERR_CLOSED or -RSP_ERR_TRUNCATED.
+ * -RSP_ERR_TIMEOUT leaves the target running (send rsp_interrupt() and wait
+ * again); -RSP_ERR_INTERRUPTED when c->wake_fd became readable (still
+ * running).
  */
 int rsp_wait_stop(struct rsp_conn *c, int timeout_ms, struct rsp_stop *st,
 		  struct kit_err *err);
@@ -541,7 +678,9 @@ int rsp_get_pc(struct rsp_conn *c, uint64_t *linear, uint64_t *pc,
 	       struct kit_err *err);
 
 /* qRcmd,HEX: run a monitor command, appending its output ('O' packets, or
- * a hex reply) to out until "OK".  -RSP_ERR_UNSUPPORTED, -RSP_ERR_TARGET. */
+ * a hex reply) to out until "OK".  The output is the stub's bytes as sent:
+ * print it through rsp_escape(..., RSP_ESC_TEXT).  -RSP_ERR_UNSUPPORTED,
+ * -RSP_ERR_TARGET, -RSP_ERR_PROTOCOL (output over RSP_MAX_MONITOR). */
 int rsp_monitor(struct rsp_conn *c, const char *cmd, struct rsp_buf *out,
 		struct kit_err *err);
 
@@ -549,7 +688,8 @@ struct rsp_thread {
 	long pid;    /* -1 without multiprocess ids */
 	long tid;
 };
-/* qfThreadInfo / qsThreadInfo until 'l'.  *list is malloc'ed. */
+/* qfThreadInfo / qsThreadInfo until 'l'.  *list is malloc'ed.
+ * -RSP_ERR_PROTOCOL past RSP_MAX_THREADS ids. */
 int rsp_thread_list(struct rsp_conn *c, struct rsp_thread **list, size_t *n,
 		    struct kit_err *err);
 /* '?': why the target is stopped.  QEMU removes all breakpoints on '?', so

@@ -51,6 +51,15 @@ static void invalidate(struct gc_target *t)
 	t->mode_valid = false;
 }
 
+/* After a failed operation: whether the target is gone (the stub sent
+ * W/X instead of an answer, or closed the connection); then nothing more
+ * is asked of it. */
+static void note_end(struct gc_target *t)
+{
+	if (rsp_end_state(t->c) != RSP_END_NONE)
+		t->exited = true;
+}
+
 struct gc_target *gc_target_open(const char *spec, int timeout_ms,
 				 struct kit_err *err)
 {
@@ -96,6 +105,8 @@ void gc_target_probe_accel(struct gc_target *t)
 	rc = rsp_monitor(t->c, "info kvm", &out, NULL);
 	if (rc == -RSP_ERR_UNSUPPORTED)
 		t->have_monitor = false;
+	if (rc < 0)
+		note_end(t);
 	t->kvm = rc == 0 && out.data && strstr(out.data, "kvm support: enabled") ? 1 : 0;
 	rsp_buf_free(&out);
 }
@@ -109,8 +120,10 @@ static int ensure_regs(struct gc_target *t, struct kit_err *err)
 	if (t->exited)
 		return kit_seterr(err, RSP_ERR_EXITED, "the target is gone");
 	rc = rsp_read_registers(t->c, err);
-	if (rc < 0)
+	if (rc < 0) {
+		note_end(t);
 		return -1;
+	}
 	t->regs_valid = true;
 	return 0;
 }
@@ -123,8 +136,11 @@ int gc_reg(struct gc_target *t, const char *name, uint64_t *v,
 	if (ensure_regs(t, err) < 0)
 		return -1;
 	rc = rsp_reg_get(t->c, name, v, err);
-	if (rc == -RSP_ERR_STATE) /* not in 'g': ask for it alone */
+	if (rc == -RSP_ERR_STATE) { /* not in 'g': ask for it alone */
 		rc = rsp_read_register_u64(t->c, name, v, err);
+		if (rc < 0)
+			note_end(t);
+	}
 	return rc < 0 ? -1 : 0;
 }
 
@@ -189,6 +205,8 @@ int gc_mode(struct gc_target *t, bool want_segs,
 					 mi->segs.cs.valid;
 		else if (rc == -RSP_ERR_UNSUPPORTED)
 			t->have_monitor = false;
+		if (rc < 0)
+			note_end(t);
 		rsp_buf_free(&text);
 	}
 	memset(&cs, 0, sizeof cs);
@@ -309,6 +327,8 @@ ssize_t gc_read_mem(struct gc_target *t, uint64_t addr, void *buf, size_t len,
 	if (t->exited)
 		return kit_seterr(err, RSP_ERR_EXITED, "the target is gone");
 	n = rsp_read_memory(t->c, addr, buf, len, err);
+	if (n < 0)
+		note_end(t);
 	if (n == -RSP_ERR_TARGET)
 		return kit_seterr(err, RSP_ERR_TARGET,
 				  "cannot read memory at 0x%llx", (unsigned long long)addr);

@@ -14,6 +14,7 @@
 #include "gc.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,9 +112,14 @@ uint64_t x86_linear(enum x86_mode m, const struct x86_seg *seg, uint64_t off)
 	return (base + off) & 0xffffffffull;
 }
 
-/* "CS =f000 ffff0000 0000ffff 00009b00 DPL=0 CS16 [-RA]": one line. */
+/* "CS =f000 ffff0000 0000ffff 00009b00 DPL=0 CS16 [-RA]": one line.
+ * The text comes from the stub: a field too wide for what it holds
+ * (a selector past 16 bits, 20 hex digits of base) makes the line
+ * invalid, not a value cut or saturated. */
 static bool parse_seg_line(const char *p, struct x86_seg *s)
 {
+	static const unsigned long long lim[4] = {
+		0xffff, ~0ull, 0xffffffff, 0xffffffff };
 	unsigned long long v[4];
 	char *end;
 	int i;
@@ -123,7 +129,10 @@ static bool parse_seg_line(const char *p, struct x86_seg *s)
 			p++;
 		if (!isxdigit((unsigned char)*p))
 			return false;
+		errno = 0;
 		v[i] = strtoull(p, &end, 16);
+		if (errno == ERANGE || v[i] > lim[i])
+			return false;
 		if (*end != ' ' && *end != '\n' && *end != '\r' && *end != '\0')
 			return false;
 		p = end;
@@ -161,7 +170,7 @@ int x86_parse_info_registers(const char *text, struct x86_segs *segs)
 }
 
 /* The hex value after the first "NAME=" that starts a word in text;
- * false when there is none. */
+ * false when there is none or it does not fit 64 bits. */
 static bool reg_value(const char *text, const char *name, uint64_t *v)
 {
 	size_t n = strlen(name);
@@ -172,8 +181,9 @@ static bool reg_value(const char *text, const char *name, uint64_t *v)
 
 		if ((p == text || p[-1] == ' ' || p[-1] == '\n') && p[n] == '=' &&
 		    isxdigit((unsigned char)p[n + 1])) {
+			errno = 0;
 			*v = strtoull(p + n + 1, &end, 16);
-			return true;
+			return errno != ERANGE;   /* past 64 bits: not a value */
 		}
 		p += n;
 	}

@@ -224,3 +224,149 @@ kvm_opening() { # RIP CR0
 	expect_line '^Hardware breakpoint 4 at 0x1003$'
 	expect_line 'all 4 hardware breakpoint slots are in use'
 }
+
+# A hostile or broken stub (issue 12: never report broken results).  Each
+# answer the client must refuse ends in a clear error naming the packet,
+# a non-zero status, and no byte from the stub reaches the terminal raw.
+
+# no_raw_control: $output holds no ESC, BEL or CSI byte
+no_raw_control() {
+	! LC_ALL=C grep -q $'[\x1b\x07\x9b]' <<<"$output" || {
+		echo "# raw control bytes in the output:"
+		cat -v <<<"$output" | sed 's/^/#   /'
+		false
+	}
+}
+
+# the opening up to the first 'g' (attach reads the registers next)
+opening_to_g() { kvm_opening 0 0 | head -12; }
+
+@test "hostile stub: a 5-byte 'g' reply is refused, not read as registers" {
+	{
+		opening_to_g
+		echo 'reply 0000000000'
+		echo 'expect g'
+		echo 'reply 0000000000'
+		echo 'expect D*'
+		echo 'reply OK'
+	} >"$BATS_TEST_TMPDIR/s"
+	start_fake "$BATS_TEST_TMPDIR/s"
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'info registers rip'
+	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	expect_line "^gdbstub-client: cannot read register 'rip': stub's 'g' reply is 10 hex digits, expected 472 \(236 bytes of registers, i386:x86-64\)$"
+	! grep -Eq '^rip +0x' <<<"$output" || { echo "# a value was printed: $output"; false; }
+	fake_result
+}
+
+@test "hostile stub: a 4 MB reply is refused with an error, the session goes on" {
+	{
+		opening_to_g
+		echo 'big 4194304 00'
+		echo 'expect g'
+		echo 'big 4194304 00'
+		echo 'expect D*'
+		echo 'reply OK'
+	} >"$BATS_TEST_TMPDIR/s"
+	start_fake "$BATS_TEST_TMPDIR/s"
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'info registers rip'
+	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	expect_line "^gdbstub-client: cannot read register 'rip': the stub sent a 4194308-byte packet, longer than 65536 bytes: refused$"
+	! grep -Eq '^rip +0x' <<<"$output" || { echo "# a value was printed: $output"; false; }
+	fake_result
+}
+
+@test "hostile stub: ESC bytes in monitor output, an error reply and the trace are escaped" {
+	local text
+	text=$(printf '\033]0;pwned\007QEMU 7.2\r\n' | od -An -tx1 | tr -d ' \n')
+	{
+		kvm_opening 0x1000000 0x80000011
+		cat <<-EOS
+		expect qRcmd,*
+		reply O$text
+		reply OK
+		expect Z0,2000,1
+		reply E.\\x1b[31mboom
+		expect Z1,2000,1
+		reply E.\\x1b[2J\\x9b
+		expect D*
+		reply OK
+		EOS
+	} >"$BATS_TEST_TMPDIR/s"
+	start_fake "$BATS_TEST_TMPDIR/s"
+	GDBSTUB_TRACE=1 run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 \
+		-ex 'monitor info version' -ex 'break 0x2000'
+	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; cat -v <<<"$output"; false; }
+	no_raw_control
+	# monitor text keeps its line, the escape sequence shown as text
+	expect_line '^\\x1b\]0;pwned\\x07QEMU 7\.2$'
+	expect_line "^gdbstub-client: .*cannot insert hardware breakpoint at 0x2000: '\\\\x1b\[2J\\\\x9b'"
+	expect_line '^rsp: <- \$E\.\\x1b\[31mboom#[0-9a-f]{2}$'
+	fake_result
+}
+
+@test "hostile stub: X09 instead of the registers: killed by signal 9, status 1" {
+	{
+		opening_to_g
+		echo 'reply X09'
+		echo 'drain 5000'
+	} >"$BATS_TEST_TMPDIR/s"
+	start_fake "$BATS_TEST_TMPDIR/s"
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'info registers rip'
+	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	expect_line "^gdbstub-client: cannot read the registers: no reply to 'g': the target was killed by signal 9$"
+	expect_line '^gdbstub-client: the target is gone: the target was killed by signal 9$'
+	fake_result
+}
+
+@test "hostile stub: W00 instead of a memory reply: exited, status 1" {
+	{
+		kvm_opening 0x1000000 0x80000011
+		echo 'expect m1000,*'
+		echo 'reply W00;process:1'
+		echo 'drain 5000'
+	} >"$BATS_TEST_TMPDIR/s"
+	start_fake "$BATS_TEST_TMPDIR/s"
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'x/4x 0x1000'
+	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	expect_line "^gdbstub-client: no reply to 'm': the target exited with status 0$"
+	fake_result
+}
+
+@test "hostile stub: the stub closes mid-session, between and inside packets" {
+	{
+		kvm_opening 0x1000000 0x80000011
+		echo 'expect m1000,*'
+		echo 'close'
+	} >"$BATS_TEST_TMPDIR/s"
+	start_fake "$BATS_TEST_TMPDIR/s"
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'x/4x 0x1000'
+	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	expect_line '^gdbstub-client: connection closed by the stub$'
+	fake_result
+
+	rm -f "$BATS_TEST_TMPDIR/fake.port" "$BATS_TEST_TMPDIR/fake.rc"
+	{
+		kvm_opening 0x1000000 0x80000011
+		echo 'expect m1000,*'
+		echo 'raw $0011'
+		echo 'close'
+	} >"$BATS_TEST_TMPDIR/s"
+	start_fake "$BATS_TEST_TMPDIR/s"
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'x/4x 0x1000'
+	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	expect_line '^gdbstub-client: connection closed in the middle of a packet'
+}
+
+@test "hostile stub: X09 while running is reported as the target killed" {
+	{
+		kvm_opening 0x1000000 0x80000011
+		echo 'expect vCont;c'
+		echo 'reply X09'
+		echo 'drain 5000'
+	} >"$BATS_TEST_TMPDIR/s"
+	start_fake "$BATS_TEST_TMPDIR/s"
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex continue -ex 'info registers rip'
+	expect_line '^\[target terminated by signal SIGKILL, Killed\]$'
+	! grep -Eq '^rip +0x' <<<"$output" || { echo "# registers read after the end: $output"; false; }
+	fake_result
+}

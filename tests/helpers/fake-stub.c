@@ -19,6 +19,8 @@
  *   reply TEXT       send a packet (C escapes \xNN \n \\ \s for space);
  *                    in ack mode wait for '+' and resend on '-'
  *   send TEXT        send a packet without waiting for an ack
+ *   big N TEXT       like reply, with TEXT repeated to N bytes of payload
+ *                    (a 4 MB 'g' reply: "big 4194304 00")
  *   raw TEXT         write bytes as they are (C escapes)
  *   expect-ack       wait for '+'
  *   expect-nak       wait for '-'
@@ -243,6 +245,21 @@ static void run_line(struct stub *s, char *line)
 	} else if (!strcmp(line, "reply") || !strcmp(line, "send")) {
 		n = unescape(arg);
 		send_packet(s, arg, n, line[0] == 'r');
+	} else if (!strcmp(line, "big")) {
+		char *text = strchr(arg, ' ');
+		size_t want = strtoul(arg, NULL, 10), tl, i;
+		char *big;
+
+		if (!text || !*++text)
+			fail(s, 1, "usage: big N TEXT%s%s", "", "");
+		tl = unescape(text);
+		big = malloc(want + 1);
+		if (!big)
+			fail(s, 1, "out of memory%s%s", "", "");
+		for (i = 0; i < want; i++)
+			big[i] = text[i % tl];
+		send_packet(s, big, want, 1);
+		free(big);
 	} else if (!strcmp(line, "raw")) {
 		n = unescape(arg);
 		write_all(s, arg, n);

@@ -150,8 +150,29 @@ static void test_signals(void)
 	ok(!t.a[11].pass && !t.a[2].pass && t.a[5].stop, "all: but not INT and TRAP");
 }
 
+/* QEMU's "info registers" comes from the stub: fields too wide for what
+ * they hold make the line invalid instead of a cut or saturated value. */
+static void test_hostile_monitor_text(void)
+{
+	struct x86_cpu_state st;
+	struct x86_segs s;
+
+	is_int(x86_parse_info_registers("CS =10000 00000000 ffffffff 00cf9b00\n", &s), 0,
+	       "selector past 16 bits: not a segment");
+	is_int(x86_parse_info_registers("CS =0008 100000000000000000 ffffffff 00cf9b00\n",
+					&s), 0, "base past 64 bits: not a segment");
+	is_int(x86_parse_info_registers("CS =0008 0 1ffffffff 00cf9b00\n", &s), 0,
+	       "limit past 32 bits: not a segment");
+	is_int(x86_parse_info_registers("CS =0008 0 ffffffff 00cf9b00\n", &s), 1,
+	       "the same line with sane fields parses");
+	is_int(x86_parse_cpu_state("RIP=1ffffffffffffffff CR0=11\n"
+				   "CS =0008 0 ffffffff 00cf9b00\n", &st), -1,
+	       "RIP past 64 bits: refused, not saturated");
+}
+
 int main(void)
 {
+	test_hostile_monitor_text();
 	test_addr();
 	test_cond();
 	test_signals();

@@ -562,6 +562,100 @@ static void test_noack(void)
 	stub_ok(pid, "no-ack (no '+' sent)");
 }
 
+/* A hostile or broken stub: wrong sizes, a huge reply, escape bytes, and
+ * the target's end (X09, W00;process:1a, a close) sent instead of an
+ * answer. */
+static void test_hostile(void)
+{
+	char esc_o[80];
+	const char *const script[] = {
+		HANDSHAKE,
+		"expect g", "reply 0000000000",
+		"expect p0", "reply 00",
+		"expect g", "big 4194304 00",
+		"expect g", "reply " G_RESET,
+		"expect qXfer:features:read:target.xml:0,*", "big 5000 m<",
+		"expect qRcmd,*", esc_o, "reply OK",
+		"expect m1000,4", "reply E.\\x1b[31mno",
+		"expect m1000,4", "reply X09;process:1a",
+		"expect m1000,4", "close",
+		NULL };
+	const char *const wexit[] = {
+		"expect qSupported:*", "reply PacketSize=100",
+		"expect g", "reply W00",
+		NULL };
+	const char *const closes[] = {
+		"expect qSupported:*", "reply PacketSize=100",
+		"expect g", "close", NULL };
+	struct kit_err e = { 0, "" };
+	struct rsp_buf out = RSP_BUF_INIT, xml = RSP_BUF_INIT;
+	struct rsp_conn *c;
+	unsigned char b[8];
+	char why[80];
+	uint64_t v;
+	pid_t pid;
+
+	snprintf(esc_o, sizeof esc_o, "reply O%s", "1b5d303b70776e6564076869");
+	c = spawn(&pid, script);
+	is_int(rsp_start(c, &e), 0, "hostile: start");
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_PROTOCOL, "hostile: 5-byte 'g' refused");
+	ok(strstr(e.msg, "'g' reply is 10 hex digits, expected 48"), "hostile: 'g' message");
+	printf("#   %s\n", e.msg);
+	is_int(rsp_read_register_u64(c, "rip", &v, &e), -RSP_ERR_PROTOCOL,
+	       "hostile: 1-byte 'p' for rip refused");
+	printf("#   %s\n", e.msg);
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_PROTOCOL, "hostile: 4 MB reply refused");
+	ok(strstr(e.msg, "4194308-byte packet") && strstr(e.msg, "65536"),
+	   "hostile: 4 MB message");
+	printf("#   %s\n", e.msg);
+	ok(c->parser.buf.alloc <= 2 * RSP_MAX_PACKET, "hostile: not buffered past the limit");
+	is_int(rsp_read_registers(c, &e), 0, "hostile: the session goes on after it");
+	is_int(rsp_qXfer_read(c, "features", "target.xml", &xml, &e), -RSP_ERR_PROTOCOL,
+	       "hostile: qXfer chunk longer than asked refused");
+	printf("#   %s\n", e.msg);
+	rsp_buf_free(&xml);
+	is_int(rsp_monitor(c, "info version", &out, &e), 0, "hostile: monitor with ESC");
+	rsp_buf_reset(&xml);
+	rsp_escape(&xml, out.data, out.len, out.len, RSP_ESC_TEXT);
+	is_str(xml.data, "\\x1b]0;pwned\\x07hi", "hostile: monitor text escaped for printing");
+	rsp_buf_free(&xml);
+	rsp_buf_free(&out);
+	is_int(rsp_read_memory(c, 0x1000, b, 4, &e), -RSP_ERR_TARGET, "hostile: E.text");
+	ok(strstr(e.msg, "\\x1b[31mno") && !strchr(e.msg, 0x1b),
+	   "hostile: E.text quoted escaped");
+	printf("#   %s\n", e.msg);
+	is_int(rsp_read_memory(c, 0x1000, b, 4, &e), -RSP_ERR_EXITED,
+	       "hostile: X09 instead of an 'm' reply: exited");
+	is_int(rsp_end_state(c), RSP_END_KILLED, "hostile: end state killed");
+	ok(c->last_stop.signo == 9 && c->last_stop.pid == 0x1a, "hostile: signal 9, process 1a");
+	is_str(e.msg, "no reply to 'm': the target was killed by signal 9", "hostile: X09 message");
+	is_str(rsp_end_describe(c, why, sizeof why), "the target was killed by signal 9",
+	       "hostile: described");
+	is_int(rsp_continue(c, &e), -RSP_ERR_EXITED, "hostile: no resume after X09");
+	is_int(rsp_read_memory(c, 0x1000, b, 4, &e), -RSP_ERR_CLOSED, "hostile: then closed");
+	is_int(rsp_end_state(c), RSP_END_KILLED, "hostile: a close after X09 stays killed");
+	rsp_close(c);
+	stub_ok(pid, "hostile");
+
+	c = spawn(&pid, wexit);
+	rsp_qSupported(c, &e);
+	is_int(rsp_end_state(c), RSP_END_NONE, "W00: attached before");
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_EXITED, "W00 instead of 'g': exited");
+	is_int(rsp_end_state(c), RSP_END_EXITED, "W00: end state exited");
+	is_str(e.msg, "no reply to 'g': the target exited with status 0", "W00: message");
+	rsp_close(c);
+	stub_ok(pid, "W00");
+
+	c = spawn(&pid, closes);
+	rsp_qSupported(c, &e);
+	is_int(rsp_read_registers(c, &e), -RSP_ERR_CLOSED, "close instead of 'g'");
+	is_int(rsp_end_state(c), RSP_END_CLOSED, "close: end state closed");
+	is_str(rsp_end_describe(c, why, sizeof why), "the stub closed the connection",
+	       "close: described");
+	rsp_close(c);
+	stub_ok(pid, "close");
+}
+
 static struct rsp_buf trace_log;
 
 static void capture(void *ctx, const char *line)
@@ -649,6 +743,7 @@ int main(int argc, char **argv)
 	test_run_control();
 	test_noack();
 	test_misc();
+	test_hostile();
 	test_tcp_and_trace();
 	return tap_done();
 }

@@ -2,9 +2,12 @@
  * test-rsp-packet.c: the pure layers of gdbstub-client on byte strings:
  * framing (checksum, escapes, run-length, glued and split packets, acks,
  * 0x03, bad checksums), hex helpers, reply parsers (stop replies,
- * qSupported, errors, console output) and the target description parser.
+ * qSupported, errors, console output, 'g', 'p', 'm' and qXfer replies
+ * checked against what was asked), escaping and the target description
+ * parser.
  */
 #include "../../gdbstub-client/rsp.h"
+#include "../../kernel-symbols/ksym.h"
 #include "tap.h"
 
 #include <stdlib.h>
@@ -58,6 +61,15 @@ static char *ev1(const char *s)
 	snprintf(copy, sizeof copy, "%s", events(&p, s, strlen(s)));
 	rsp_parser_free(&p);
 	return copy;
+}
+
+/* No byte a terminal could act on: only ' '..'~'. */
+static int printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || (unsigned char)*s > '~')
+			return 0;
+	return 1;
 }
 
 static void test_encode(void)
@@ -416,10 +428,196 @@ static void test_tdesc(void)
 	is_int(rsp_handle_qXfer_features(&td, bad, strlen(bad), NULL, NULL, &e),
 	       -RSP_ERR_PROTOCOL, "include without a fetch function refused");
 	ok(td.regs == NULL && td.nregs == 0, "nothing left after a failure");
+	bad = "<target><feature><reg name=\"r\x1b[2J\" bitsize=\"64\"/></feature></target>";
+	is_int(rsp_handle_qXfer_features(&td, bad, strlen(bad), NULL, NULL, &e),
+	       -RSP_ERR_PROTOCOL, "register name with ESC refused");
+	ok(printable(e.msg), "its message escaped");
+	bad = "<target><architecture>\xc2\x9b" "31m</architecture><feature>"
+	      "<reg name=\"a\" bitsize=\"64\"/></feature></target>";
+	is_int(rsp_handle_qXfer_features(&td, bad, strlen(bad), NULL, NULL, &e), 0,
+	       "architecture with a C1 control parses");
+	ok(printable(td.architecture), "architecture kept escaped");
+	rsp_tdesc_free(&td);
+	bad = "<target><feature><reg name=\"a\" bitsize=\"4096\" regnum=\"0\"/>"
+	      "<reg name=\"b\" bitsize=\"4096\"/></feature></target>";
+	is_int(rsp_handle_qXfer_features(&td, bad, strlen(bad), NULL, NULL, &e), 0,
+	       "1 KiB of registers parses");
+	rsp_tdesc_free(&td);
+}
+
+static void test_escape(void)
+{
+	struct rsp_buf b = RSP_BUF_INIT;
+	char q[64], small[12];
+
+	rsp_escape(&b, "\x1b]0;pwned\x07ok\r\n\ta\\b\x9b", 19, 100, RSP_ESC_TEXT);
+	is_str(b.data, "\\x1b]0;pwned\\x07ok\n\ta\\b\\x9b",
+	       "monitor text: newline and tab kept, CRLF -> LF, ESC BEL CSI escaped");
+	rsp_buf_reset(&b);
+	rsp_escape(&b, "a\rb\n", 4, 100, RSP_ESC_TEXT);
+	is_str(b.data, "a\\x0db\n", "monitor text: a lone CR escaped");
+	rsp_buf_reset(&b);
+	rsp_escape(&b, "\x1b[31m\n", 6, 100, 0);
+	is_str(b.data, "\\x1b[31m\\x0a", "trace and messages: newline escaped too");
+	rsp_buf_free(&b);
+	is_str(rsp_quote(q, sizeof q, "E\x1b[2J", 5, 60), "E\\x1b[2J",
+	       "rsp_quote escapes ESC");
+	is_str(rsp_quote(q, sizeof q, "abcdef", 6, 3), "abc...[3 more]",
+	       "rsp_quote cuts at max");
+	rsp_quote(small, sizeof small, "\x1b\x1b\x1b\x1b\x1b\x1b", 6, 60);
+	ok(strlen(small) < sizeof small && printable(small) &&
+	   strstr(small, "...") != NULL,
+	   "rsp_quote into a small buffer: cut, still escaped, says so");
+	printf("#   %s\n", small);
+}
+
+static void test_errcodes(void)
+{
+	/* kernel-symbols' codes start at 1001: a kit_err from either must
+	 * be told apart by its code. */
+	ok((int)RSP_ERR_SYS > (int)KSYM_ENOTFOUND && RSP_ERR_SYS > 2000,
+	   "RSP_ERR_* above KSYM_E* (2001+)");
+	ok(RSP_ERR_EXITED - RSP_ERR_SYS == 13, "RSP_ERR_* contiguous from RSP_ERR_SYS");
+	is_str(rsp_strerror(-RSP_ERR_EXITED), "target exited", "rsp_strerror knows the codes");
+}
+
+/* The x86-64 core layout the tests use: rip 8, eflags 4, cs 4, cr0 8. */
+static const char g_xml[] =
+	"<target><architecture>i386:x86-64</architecture><feature name=\"c\">"
+	"<reg name=\"rip\" bitsize=\"64\"/><reg name=\"eflags\" bitsize=\"32\"/>"
+	"<reg name=\"cs\" bitsize=\"32\"/><reg name=\"cr0\" bitsize=\"64\"/>"
+	"</feature></target>";
+
+static void test_register_replies(void)
+{
+	struct rsp_buf g = RSP_BUF_INIT, av = RSP_BUF_INIT;
+	struct kit_err e = { 0, "" };
+	struct rsp_tdesc td;
+	const struct rsp_reg *rip, *efl;
+	unsigned char buf[16];
+	const char *full = "f0ff000000000000" "02000000" "00f00000" "1000006000000000";
+	char big[200];
+
+	memset(&td, 0, sizeof td);
+	if (rsp_handle_qXfer_features(&td, g_xml, strlen(g_xml), NULL, NULL, &e) < 0) {
+		ok(0, e.msg);
+		return;
+	}
+	is_int(rsp_parse_g_reply(full, strlen(full), &td, &g, &av, &e), 0,
+	       "'g' of the description's size accepted");
+	is_int(g.len, 24, "24 register bytes");
+	is_int(rsp_parse_g_reply("0000000000", 10, &td, &g, &av, &e), -RSP_ERR_PROTOCOL,
+	       "'g' of 5 bytes refused");
+	is_str(e.msg, "stub's 'g' reply is 10 hex digits, expected 48 (24 bytes of "
+	       "registers, i386:x86-64)", "short 'g': the message names sizes and layout");
+	ok(g.len == 0, "nothing kept from a refused 'g'");
+	is_int(rsp_parse_g_reply("00000", 5, &td, &g, &av, &e), -RSP_ERR_PROTOCOL,
+	       "'g' of odd length refused");
+	snprintf(big, sizeof big, "%s00", full);
+	is_int(rsp_parse_g_reply(big, strlen(big), &td, &g, &av, &e), -RSP_ERR_PROTOCOL,
+	       "'g' longer than the description refused");
+	snprintf(big, sizeof big, "%s", full);
+	big[20] = '\x1b';
+	is_int(rsp_parse_g_reply(big, strlen(big), &td, &g, &av, &e), -RSP_ERR_PROTOCOL,
+	       "'g' with a non-hex byte refused");
+	ok(strstr(e.msg, "offset 20") && printable(e.msg),
+	   "non-hex 'g': offset named, byte escaped");
+	printf("#   %s\n", e.msg);
+	memcpy(big, "xxxxxxxxxxxxxxxx", 16);
+	big[20] = '0';
+	is_int(rsp_parse_g_reply(big, strlen(big), &td, &g, &av, &e), 0,
+	       "'xx' bytes (unavailable) accepted");
+	ok(av.data[0] == 0 && av.data[8] == 1, "unavailable bytes marked");
+	is_int(rsp_parse_g_reply("0011", 4, NULL, &g, &av, &e), 0,
+	       "no description: any even length");
+
+	rip = rsp_tdesc_find(&td, "rip");
+	efl = rsp_tdesc_find(&td, "eflags");
+	is_int(rsp_parse_p_reply("f0ff000000000000", 16, rip, buf, sizeof buf, &e), 8,
+	       "'p' of rip: 8 bytes");
+	is_int(rsp_parse_p_reply("00", 2, rip, buf, sizeof buf, &e), -RSP_ERR_PROTOCOL,
+	       "'p' of rip with 1 byte refused");
+	is_str(e.msg, "stub's 'p0' reply for 'rip' is 2 hex digits, expected 16",
+	       "short 'p': the message");
+	is_int(rsp_parse_p_reply("0200000000", 10, efl, buf, sizeof buf, &e),
+	       -RSP_ERR_PROTOCOL, "'p' of eflags too long refused");
+	is_int(rsp_parse_p_reply("xxxxxxxx", 8, efl, buf, sizeof buf, &e), -RSP_ERR_STATE,
+	       "'p' all x: unavailable");
+	is_int(rsp_parse_p_reply("0200000g", 8, efl, buf, sizeof buf, &e),
+	       -RSP_ERR_PROTOCOL, "'p' not hex refused");
+	is_int(rsp_parse_p_reply("f0ff000000000000", 16, rip, buf, 4, &e), -RSP_ERR_INVAL,
+	       "'p' into a small buffer refused");
+
+	is_int(rsp_parse_m_reply("0f1f4400", 8, buf, 4, &e), 4, "'m' of the size asked");
+	is_int(rsp_parse_m_reply("0f1f", 4, buf, 4, &e), 2, "short 'm': a partial count");
+	is_int(rsp_parse_m_reply("0f1f440000", 10, buf, 4, &e), -RSP_ERR_PROTOCOL,
+	       "'m' longer than asked refused");
+	is_int(rsp_parse_m_reply("0f1f4", 5, buf, 4, &e), -RSP_ERR_PROTOCOL,
+	       "'m' of odd length refused");
+	is_int(rsp_parse_m_reply("0f\x1b[", 4, buf, 4, &e), -RSP_ERR_PROTOCOL,
+	       "'m' not hex refused");
+	ok(printable(e.msg), "'m' message escaped");
+	rsp_buf_free(&g);
+	rsp_buf_free(&av);
+	rsp_tdesc_free(&td);
+}
+
+static void test_qXfer_reply(void)
+{
+	struct kit_err e = { 0, "" };
+	const char *d;
+	size_t n;
+
+	is_int(rsp_parse_qXfer_reply("mabc", 4, 3, "x", &d, &n, &e), 0, "'m' chunk: more");
+	ok(n == 3 && !memcmp(d, "abc", 3), "chunk data");
+	is_int(rsp_parse_qXfer_reply("l", 1, 3, "x", &d, &n, &e), 1, "'l': last, may be empty");
+	is_int(rsp_parse_qXfer_reply("mabcd", 5, 3, "x", &d, &n, &e), -RSP_ERR_PROTOCOL,
+	       "chunk longer than asked refused");
+	is_int(rsp_parse_qXfer_reply("m", 1, 3, "x", &d, &n, &e), -RSP_ERR_PROTOCOL,
+	       "empty 'm' refused (it would loop)");
+	is_int(rsp_parse_qXfer_reply("OK", 2, 3, "x", &d, &n, &e), -RSP_ERR_PROTOCOL,
+	       "neither m nor l refused");
+}
+
+static void test_end_stops(void)
+{
+	struct kit_err e = { 0, "" };
+	struct rsp_stop st;
+	char d[80];
+	const char *t;
+
+	is_int(rsp_parse_stop("X09", 3, &st, &e), 0, "X09 parses");
+	is_str(rsp_stop_describe(&st, d, sizeof d), "the target was killed by signal 9",
+	       "X09 described");
+	t = "X09;process:1f";
+	is_int(rsp_parse_stop(t, strlen(t), &st, &e), 0, "X09;process:1f parses");
+	ok(st.kind == 'X' && st.signo == 9 && st.pid == 0x1f, "X with process id");
+	is_int(rsp_parse_stop("W00", 3, &st, &e), 0, "W00 parses");
+	is_str(rsp_stop_describe(&st, d, sizeof d), "the target exited with status 0",
+	       "W00 described");
+	is_int(rsp_parse_stop("X100", 4, &st, &e), -RSP_ERR_PROTOCOL,
+	       "X with a signal over 0xff refused");
+	is_int(rsp_parse_stop("W100000000", 10, &st, &e), -RSP_ERR_PROTOCOL,
+	       "W with a status over INT_MAX refused");
+	t = "W00;process:";
+	is_int(rsp_parse_stop(t, strlen(t), &st, &e), -RSP_ERR_PROTOCOL,
+	       "W with an empty process id refused");
+	t = "X09;thread:1";
+	is_int(rsp_parse_stop(t, strlen(t), &st, &e), -RSP_ERR_PROTOCOL,
+	       "X with something else than process refused");
+	is_int(rsp_parse_stop("X", 1, &st, &e), -RSP_ERR_PROTOCOL, "X without a signal refused");
+	t = "T05thread:\x1b[2J;";
+	rsp_parse_stop(t, strlen(t), &st, &e);
+	ok(printable(e.msg) && strstr(e.msg, "\\x1b[2J"), "bad stop reply quoted escaped");
 }
 
 int main(void)
 {
+	test_escape();
+	test_errcodes();
+	test_register_replies();
+	test_qXfer_reply();
+	test_end_stops();
 	test_encode();
 	test_decode();
 	test_rle();
