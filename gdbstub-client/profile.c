@@ -8,11 +8,13 @@
 #include "profile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *const prof_levels[10] = {
@@ -948,57 +950,251 @@ int prof_write_json(const struct prof_profile *p, FILE *out,
 	if (!s)
 		rc = nomem(err);
 	else if (fputs(s, out) == EOF || fputc('\n', out) == EOF)
-		rc = kit_seterr(err, EIO, "cannot write the profile");
+		rc = kit_seterr_errno(err, errno ? errno : EIO,
+				      "cannot write the profile");
 	json_object_put(root);
 	return rc;
+}
+
+static int write_profile(FILE *out, const void *arg, struct kit_err *err)
+{
+	return prof_write_json(arg, out, err);
 }
 
 int prof_save(const struct prof_profile *p, const char *path,
 	      struct kit_err *err)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	FILE *f;
+	char *kept = NULL;
+	int rc = prof_write_file(path, write_profile, p, &kept, err);
+
+	free(kept);
+	return rc;
+}
+
+/* ---- output files ---- */
+
+/* An error fn returned that came from out going bad, as an errno. */
+static int io_errno(FILE *out, const struct kit_err *e)
+{
+	if (!ferror(out))
+		return 0;
+	return e->code > 0 && e->code < PROF_EJSON && e->code != ENOMEM ?
+	       e->code : EIO;
+}
+
+/*
+ * Write fn's content to fd (closed here).  Returns 0, or -1 with *io the
+ * errno of a failed write, flush, fsync or close, or *io 0 and e filled
+ * when fn itself failed for another reason.
+ */
+static int write_fd(int fd, int sync, prof_write_fn *fn, const void *arg,
+		    int *io, struct kit_err *e)
+{
+	FILE *f = fdopen(fd, "w");
+
+	*io = 0;
+	if (!f) {
+		*io = errno;
+		close(fd);
+		return -1;
+	}
+	errno = 0;
+	if (fn(f, arg, e)) {
+		*io = io_errno(f, e);
+		fclose(f);
+		return -1;
+	}
+	if (fflush(f) || ferror(f) || (sync && fsync(fd))) {
+		*io = errno ? errno : EIO;
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f)) {
+		*io = errno;
+		return -1;
+	}
+	return 0;
+}
+
+/* A new file beside target, O_EXCL, named into tmp (len >= strlen + 8). */
+static int open_beside(const char *target, mode_t mode, char *tmp, size_t len)
+{
+	static const char abc[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	struct timespec ts;
+	uint64_t r;
+	int i, k, fd;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	r = (uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)getpid() << 32 ^
+	    (uint64_t)(uintptr_t)tmp;
+	for (i = 0; i < 100; i++) {
+		char *x;
+
+		snprintf(tmp, len, "%s.XXXXXX", target);
+		x = tmp + strlen(tmp) - 6;
+		for (k = 0; k < 6; k++) {
+			r = r * 6364136223846793005u + 1442695040888963407u;
+			x[k] = abc[(r >> 33) % (sizeof abc - 1)];
+		}
+		/* open applies the umask to a new file's mode, as fopen does */
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+/* Write path in place (an existing non-regular file) or by a temporary
+ * file and rename.  Returns 0 or -1 as write_fd. */
+static int write_path(const char *path, prof_write_fn *fn, const void *arg,
+		      int *io, struct kit_err *e)
+{
+	char *real = NULL, *tmp = NULL;
+	const char *target = path;
+	mode_t mode = 0666;
+	struct stat st;
+	size_t len;
 	int fd, rc = -1;
 
-	if (!tmp)
-		return nomem(err);
-	snprintf(tmp, n, "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0) {
-		kit_seterr_errno(err, errno, "cannot write '%s'", path);
+	*io = 0;
+	if (!stat(path, &st)) {
+		if (!S_ISREG(st.st_mode)) {
+			if (S_ISDIR(st.st_mode)) {
+				*io = EISDIR;
+				return -1;
+			}
+			fd = open(path, O_WRONLY | O_TRUNC | O_NOCTTY | O_CLOEXEC);
+			if (fd < 0) {
+				*io = errno;
+				return -1;
+			}
+			return write_fd(fd, 0, fn, arg, io, e);
+		}
+		/* replace the file a symbolic link names, not the link */
+		if (!lstat(path, &st) && S_ISLNK(st.st_mode) &&
+		    (real = realpath(path, NULL)))
+			target = real;
+		if (!stat(target, &st))
+			mode = st.st_mode & 07777;
+	}
+	len = strlen(target) + 8;
+	if (!(tmp = malloc(len))) {
+		*io = ENOMEM;
 		goto out;
 	}
-	/* mkstemp makes it 0600; a profile is not a secret */
-	(void)fchmod(fd, 0644);
-	if (!(f = fdopen(fd, "w"))) {
-		kit_seterr_errno(err, errno, "cannot write '%s'", path);
+	if ((fd = open_beside(target, mode, tmp, len)) < 0) {
+		*io = errno;
+		goto out;
+	}
+	if (mode != 0666 && fchmod(fd, mode)) {
+		*io = errno;
 		close(fd);
 		unlink(tmp);
 		goto out;
 	}
-	if (prof_write_json(p, f, err)) {
-		fclose(f);
+	if (write_fd(fd, 1, fn, arg, io, e)) {
 		unlink(tmp);
 		goto out;
 	}
-	if (fflush(f) || fsync(fileno(f))) {
-		kit_seterr_errno(err, errno, "cannot write '%s'", path);
-		fclose(f);
-		unlink(tmp);
-		goto out;
-	}
-	if (fclose(f)) {
-		kit_seterr_errno(err, errno, "cannot write '%s'", path);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path)) {
-		kit_seterr_errno(err, errno, "cannot rename to '%s'", path);
+	if (rename(tmp, target)) {
+		*io = errno;
 		unlink(tmp);
 		goto out;
 	}
 	rc = 0;
 out:
 	free(tmp);
+	free(real);
 	return rc;
+}
+
+/* The fallback copy: DIR/BASENAME.XXXXXX in the first directory that takes
+ * it.  Returns the malloc'd name, or NULL with *io the last errno. */
+static char *write_fallback(const char *path, prof_write_fn *fn,
+			    const void *arg, int *io)
+{
+	const char *dirs[3] = { getenv("TMPDIR"), "/tmp", "/var/tmp" };
+	const char *base = strrchr(path, '/');
+	struct kit_err e = { 0 };
+	size_t i, j;
+
+	base = base ? base + 1 : path;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		base = "profile";
+	*io = ENOENT;
+	for (i = 0; i < 3; i++) {
+		char *name;
+		size_t len;
+		int fd, dup = 0;
+
+		if (!dirs[i] || dirs[i][0] != '/')
+			continue;
+		for (j = 0; j < i; j++)
+			dup |= dirs[j] && !strcmp(dirs[j], dirs[i]);
+		if (dup)
+			continue;
+		len = strlen(dirs[i]) + strlen(base) + 9;
+		if (!(name = malloc(len))) {
+			*io = ENOMEM;
+			return NULL;
+		}
+		snprintf(name, len, "%s/%s.XXXXXX", dirs[i], base);
+		/* mkstemp: O_CREAT | O_EXCL, mode 0600 */
+		if ((fd = mkstemp(name)) < 0) {
+			*io = errno;
+			free(name);
+			continue;
+		}
+		if (write_fd(fd, 1, fn, arg, io, &e)) {
+			if (!*io)
+				*io = e.code;
+			unlink(name);
+			free(name);
+			continue;
+		}
+		return name;
+	}
+	return NULL;
+}
+
+int prof_write_file(const char *path, prof_write_fn *fn, const void *arg,
+		    char **kept, struct kit_err *err)
+{
+	struct kit_err e = { 0 };
+	const char *shown = strcmp(path, "-") ? path : NULL;
+	char *copy;
+	int io = 0, io2;
+
+	if (kept)
+		*kept = NULL;
+	if (!shown) {
+		errno = 0;
+		if (fn(stdout, arg, &e)) {
+			if (!(io = io_errno(stdout, &e)))
+				return kit_seterr(err, e.code, "%s", e.msg);
+		} else if (fflush(stdout) || ferror(stdout)) {
+			io = errno ? errno : EIO;
+		}
+		if (!io)
+			return 0;
+		/* do not leave the error for a later flush to report again */
+		clearerr(stdout);
+		return kit_seterr(err, io, "cannot write to standard output: %s",
+				  strerror(io));
+	}
+	if (!write_path(path, fn, arg, &io, &e))
+		return 0;
+	if (!io)
+		return kit_seterr(err, e.code, "%s", e.msg);
+	if (!kept)
+		return kit_seterr(err, io, "cannot write '%s': %s", path,
+				  strerror(io));
+	if (!(copy = write_fallback(path, fn, arg, &io2)))
+		return kit_seterr(err, io,
+				  "cannot write '%s': %s; no copy kept either ($TMPDIR, /tmp, /var/tmp: %s)",
+				  path, strerror(io), strerror(io2));
+	*kept = copy;
+	return kit_seterr(err, io, "cannot write '%s': %s; kept in '%s' instead",
+			  path, strerror(io), copy);
 }

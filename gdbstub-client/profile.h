@@ -214,9 +214,38 @@ struct prof_profile *prof_parse(const char *buf, size_t len, const char *name,
 /* Write the profile as JSON (pretty-printed, stable key order). */
 int prof_write_json(const struct prof_profile *p, FILE *out,
 		    struct kit_err *err);
-/* Write to a file atomically (temporary file and rename). */
+/* Write to a file with prof_write_file(), keeping the profile in a fallback
+ * file when it cannot go where asked (err->msg then names that file). */
 int prof_save(const struct prof_profile *p, const char *path,
 	      struct kit_err *err);
+
+/* ---- output files (profile.c) ---- */
+
+/* Writes the content to out; returns 0, or -1 with err filled. */
+typedef int prof_write_fn(FILE *out, const void *arg, struct kit_err *err);
+
+/*
+ * Write a file so that it is whole or not there: fn writes into a new file
+ * beside path (PATH.XXXXXX, created O_EXCL with path's mode, or 0666 less
+ * the umask), which is flushed, fsync'd, closed and renamed over path; on
+ * any failure it is removed and path is left as it was.  A symbolic link is
+ * followed.  A path that exists and is not a regular file (/dev/null, a
+ * FIFO, /dev/full) is written in place, every write checked.  "-" is
+ * standard output: flushed and checked, not closed.
+ *
+ * kept: NULL, or where to return (malloc'd) the name of a fallback copy.
+ * With kept, when path cannot be written the content is written again to
+ * $TMPDIR, /tmp or /var/tmp (the first that takes it) as BASENAME.XXXXXX,
+ * created O_EXCL 0600, fsync'd; the call still fails, and err->msg says
+ * where the copy is ("...; kept in '/tmp/x.json.Ab12Cd' instead").
+ *
+ * Errors: err->code is the errno of the failing open, write, flush, fsync,
+ * close or rename, and err->msg "cannot write 'PATH': STRERROR" ('-' reads
+ * "standard output"); or fn's own error, passed through (no fallback then:
+ * fn would fail again).
+ */
+int prof_write_file(const char *path, prof_write_fn *fn, const void *arg,
+		    char **kept, struct kit_err *err);
 
 /* ---- statistics (stats.c) ---- */
 
