@@ -374,11 +374,18 @@ static json_object *member(json_object *o, const char *key)
 	return v; /* NULL also for an explicit JSON null */
 }
 
+/*
+ * An integer field in [min, max].  The messages name the bound a profile
+ * can break: "must not be negative", or "is out of range (more than 2^53,
+ * PROF_NS_MAX: 104 days in ns)".
+ */
 static int get_i64(struct loader *l, json_object *o, const char *key,
-		   const char *path, int required, int64_t min, int64_t *out)
+		   const char *path, int required, int64_t min, int64_t max,
+		   int64_t *out)
 {
 	json_object *v = member(o, key);
 	char full[256];
+	int64_t x;
 
 	snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
 	if (!v) {
@@ -389,12 +396,46 @@ static int get_i64(struct loader *l, json_object *o, const char *key,
 	if (!json_object_is_type(v, json_type_int))
 		return bad(l, full, "must be an integer");
 	errno = 0;
-	*out = json_object_get_int64(v);
+	x = json_object_get_int64(v);
 	if (errno == ERANGE)
 		return bad(l, full, "is out of range");
-	if (*out < min)
-		return bad(l, full, min == 0 ? "must not be negative"
-					      : "is out of range");
+	if (x < min)
+		return bad(l, full, min == 0 ? "must not be negative" :
+			   min == -PROF_NS_MAX ?
+			   "is out of range (less than -2^53 ns, 104 days)" :
+			   "is out of range");
+	if (x > max)
+		return bad(l, full, max == PROF_NS_MAX ?
+			   "is out of range (more than 2^53 ns, 104 days)" :
+			   max == PROF_COUNT_MAX ?
+			   "is out of range (more than 2^53)" :
+			   "is out of range");
+	*out = x;
+	return 0;
+}
+
+/* A time on the boot timeline or a duration (min 0 or -PROF_NS_MAX). */
+static int get_ns(struct loader *l, json_object *o, const char *key,
+		  const char *path, int required, int64_t min, int64_t *out)
+{
+	return get_i64(l, o, key, path, required, min, PROF_NS_MAX, out);
+}
+
+static int get_count(struct loader *l, json_object *o, const char *key,
+		     const char *path, int required, int64_t *out)
+{
+	return get_i64(l, o, key, path, required, 0, PROF_COUNT_MAX, out);
+}
+
+/* *sum += v, refused past max (every v is in [0, max] already). */
+static int add_sum(struct loader *l, int64_t *sum, int64_t v, int64_t max,
+		   const char *what)
+{
+	if (v > max - *sum)
+		return kit_seterr(l->err, PROF_ESCHEMA,
+				  "%s: '%s' add up to more than 2^53%s", l->name,
+				  what, max == PROF_NS_MAX ? " ns (104 days)" : "");
+	*sum += v;
 	return 0;
 }
 
@@ -463,6 +504,7 @@ static int load_phases(struct loader *l, json_object *root,
 		       struct prof_profile *p)
 {
 	json_object *arr;
+	int64_t sum = 0;
 	size_t i, n;
 
 	if (get_array(l, root, "phases", 1, &arr))
@@ -481,9 +523,11 @@ static int load_phases(struct loader *l, json_object *root,
 			return bad(l, path, "must be an object");
 		if (get_str(l, o, "id", path, 1, &ph->id) ||
 		    get_str(l, o, "label", path, 0, &ph->label) ||
-		    get_i64(l, o, "start_ns", path, 1, INT64_MIN,
-			    &ph->start_ns) ||
-		    get_i64(l, o, "duration_ns", path, 1, 0, &ph->duration_ns))
+		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
+			   &ph->start_ns) ||
+		    get_ns(l, o, "duration_ns", path, 1, 0, &ph->duration_ns) ||
+		    add_sum(l, &sum, ph->duration_ns, PROF_NS_MAX,
+			    "phases[].duration_ns"))
 			return -1;
 		if (!ph->label && !(ph->label = strdup(prof_phase_label(ph->id))))
 			return nomem(l->err);
@@ -495,6 +539,7 @@ static int load_initcalls(struct loader *l, json_object *root,
 			  struct prof_profile *p)
 {
 	json_object *arr;
+	int64_t sum = 0;
 	size_t i, n;
 
 	if (get_array(l, root, "initcalls", 1, &arr))
@@ -515,13 +560,16 @@ static int load_initcalls(struct loader *l, json_object *root,
 		if (get_str(l, o, "fn", path, 1, &ic->fn) ||
 		    get_str(l, o, "level", path, 1, &ic->level) ||
 		    get_str(l, o, "module", path, 0, &ic->module) ||
-		    get_i64(l, o, "order", path, 0, 0, &ic->order) ||
-		    get_i64(l, o, "start_ns", path, 1, INT64_MIN,
-			    &ic->start_ns) ||
-		    get_i64(l, o, "duration_ns", path, 1, 0, &ic->duration_ns))
+		    get_i64(l, o, "order", path, 0, 0, INT64_MAX, &ic->order) ||
+		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
+			   &ic->start_ns) ||
+		    get_ns(l, o, "duration_ns", path, 1, 0, &ic->duration_ns) ||
+		    add_sum(l, &sum, ic->duration_ns, PROF_NS_MAX,
+			    "initcalls[].duration_ns"))
 			return -1;
 		if ((v = member(o, "ret"))) {
-			if (get_i64(l, o, "ret", path, 1, INT64_MIN, &ic->ret))
+			if (get_i64(l, o, "ret", path, 1, INT64_MIN, INT64_MAX,
+				    &ic->ret))
 				return -1;
 			ic->has_ret = 1;
 		}
@@ -548,16 +596,16 @@ static int load_stops(struct loader *l, json_object *root,
 		return 0;
 	if (!json_object_is_type(o, json_type_object))
 		return bad(l, "stops", "must be an object");
-	if (get_i64(l, o, "count", "stops", 1, 0, &s->count) ||
-	    get_i64(l, o, "debug_stops", "stops", 1, 0, &s->debug_stops) ||
-	    get_i64(l, o, "interrupt_stops", "stops", 1, 0,
-		    &s->interrupt_stops) ||
-	    get_i64(l, o, "watch_stops", "stops", 0, 0, &s->watch_stops) ||
-	    get_i64(l, o, "client_ns", "stops", 1, 0, &s->client_ns) ||
-	    get_i64(l, o, "median_ns", "stops", 0, 0, &s->median_ns) ||
-	    get_i64(l, o, "p95_ns", "stops", 0, 0, &s->p95_ns) ||
-	    get_i64(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
-		    &s->cost_per_debug_stop_ns))
+	if (get_count(l, o, "count", "stops", 1, &s->count) ||
+	    get_count(l, o, "debug_stops", "stops", 1, &s->debug_stops) ||
+	    get_count(l, o, "interrupt_stops", "stops", 1,
+		      &s->interrupt_stops) ||
+	    get_count(l, o, "watch_stops", "stops", 0, &s->watch_stops) ||
+	    get_ns(l, o, "client_ns", "stops", 1, 0, &s->client_ns) ||
+	    get_ns(l, o, "median_ns", "stops", 0, 0, &s->median_ns) ||
+	    get_ns(l, o, "p95_ns", "stops", 0, 0, &s->p95_ns) ||
+	    get_ns(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
+		   &s->cost_per_debug_stop_ns))
 		return -1;
 	if (get_array(l, o, "list", 0, &arr))
 		return -1;
@@ -595,8 +643,11 @@ static int load_stops(struct loader *l, json_object *root,
 			    json_object_get_boolean(w))
 				st->kind = PROF_STOP_WATCH;
 		}
-		if (get_i64(l, e, "reported_ns", path, 1, 0, &st->reported_ns) ||
-		    get_i64(l, e, "resumed_ns", path, 1, 0, &st->resumed_ns))
+		/* host CLOCK_MONOTONIC: any non-negative value */
+		if (get_i64(l, e, "reported_ns", path, 1, 0, INT64_MAX,
+			    &st->reported_ns) ||
+		    get_i64(l, e, "resumed_ns", path, 1, 0, INT64_MAX,
+			    &st->resumed_ns))
 			return -1;
 		if (st->resumed_ns < st->reported_ns)
 			return bad(l, path, "is resumed before it was reported");
@@ -608,6 +659,7 @@ static int load_samples(struct loader *l, json_object *root,
 			struct prof_samples *s)
 {
 	json_object *o = member(root, "samples"), *arr, *v;
+	int64_t sum = 0;
 	size_t i, n;
 
 	if (!o)
@@ -615,10 +667,13 @@ static int load_samples(struct loader *l, json_object *root,
 	if (!json_object_is_type(o, json_type_object))
 		return bad(l, "samples", "must be an object");
 	v = member(o, "rate_hz");
+	/* json-c reads NaN and Infinity too */
 	if (!v || !(json_object_is_type(v, json_type_int) ||
 		    json_object_is_type(v, json_type_double)) ||
-	    json_object_get_double(v) <= 0)
-		return bad(l, "samples.rate_hz", "must be a positive number");
+	    !(json_object_get_double(v) > 0) ||
+	    !(json_object_get_double(v) <= PROF_RATE_MAX))
+		return bad(l, "samples.rate_hz",
+			   "must be a positive number, at most 1e9");
 	s->rate_hz = json_object_get_double(v);
 	if (get_str(l, o, "method", "samples", 0, &s->method))
 		return -1;
@@ -638,7 +693,9 @@ static int load_samples(struct loader *l, json_object *root,
 			return bad(l, path, "must be an object");
 		if (get_str(l, e, "region", path, 1, &sm->region) ||
 		    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
-		    get_i64(l, e, "count", path, 1, 0, &sm->count) ||
+		    get_count(l, e, "count", path, 1, &sm->count) ||
+		    add_sum(l, &sum, sm->count, PROF_COUNT_MAX,
+			    "samples.entries[].count") ||
 		    get_str(l, e, "mode", path, 0, &sm->mode))
 			return -1;
 	}
@@ -673,7 +730,7 @@ static int load_root(struct loader *l, json_object *root,
 	p->complete = json_object_get_boolean(v);
 	if (get_str(l, root, "incomplete_reason", "", 0, &p->incomplete_reason) ||
 	    get_str(l, root, "end", "", 0, &p->end) ||
-	    get_i64(l, root, "end_ns", "", 0, INT64_MIN, &p->end_ns) ||
+	    get_ns(l, root, "end_ns", "", 0, -PROF_NS_MAX, &p->end_ns) ||
 	    load_env(l, root, &p->env) ||
 	    load_phases(l, root, p) ||
 	    load_initcalls(l, root, p) ||
@@ -912,7 +969,7 @@ static json_object *profile_json(const struct prof_profile *p)
 		double r = p->samples.rate_hz;
 
 		if (add(root, "samples", s = json_object_new_object()) ||
-		    add(s, "rate_hz", r == (double)(int64_t)r ?
+		    add(s, "rate_hz", r < 9e15 && r == (double)(int64_t)r ?
 				      json_object_new_int64((int64_t)r) :
 				      json_object_new_double(r)) ||
 		    add_str(s, "method", p->samples.method) ||

@@ -28,7 +28,17 @@
  *   PROF_EUSAGE         a caller passed arguments that make no sense
  *                       (no profiles, runs of different boots ...)
  *   ENOMEM              out of memory
- *   EIO                 writing the output failed
+ *   ENOSPC, EIO, EPIPE ...  writing the output failed (the errno of the
+ *                       failing write, flush, fsync or close)
+ *
+ * Limits.  A loaded profile holds no time beyond PROF_NS_MAX (either
+ * sign) and no count beyond PROF_COUNT_MAX, and the durations of its phases,
+ * of its initcalls and its sample counts each add up to no more than that:
+ * a file that breaks these is refused (PROF_ESCHEMA, naming the field), not
+ * clamped, so the reports can add and subtract any few of them in int64_t
+ * without overflow and print them through a double without rounding.  (The
+ * stop records' host clock readings may be any value >= 0: only their
+ * differences are used.)  samples.rate_hz is finite, in (0, PROF_RATE_MAX].
  *
  * The library never prints (except to the FILE * a report function is given)
  * and never exits.  prof_report_main() and prof_compare_main() are the
@@ -45,6 +55,12 @@
 #include "usage.h"
 
 #define PROF_SCHEMA_VERSION 1
+
+/* 2^53 ns = 104 days; also the largest integer a double holds exactly */
+#define PROF_NS_MAX ((int64_t)1 << 53)
+#define PROF_COUNT_MAX ((int64_t)1 << 53)
+/* samples.rate_hz above this is refused */
+#define PROF_RATE_MAX 1e9
 
 enum {
 	PROF_EJSON = 2001,
