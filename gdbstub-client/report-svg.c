@@ -149,7 +149,9 @@ static void ic_title(FILE *out, const struct prof_initcall *ic, double lo)
 		prof_xml_puts(out, ic->module);
 		fputc(']', out);
 	}
-	fprintf(out, " (%s%s): %s ms", ic->level, ic->sync ? ", sync" : "",
+	fputs(" (", out);
+	prof_xml_puts(out, ic->level);
+	fprintf(out, "%s): %s ms", ic->sync ? ", sync" : "",
 		prof_fmt_ms(b, sizeof b, (double)ic->duration_ns, 3));
 	if (ic->has_ret)
 		fprintf(out, ", ret %lld", (long long)ic->ret);
@@ -398,7 +400,9 @@ int prof_report_svg(const struct prof_profile *p,
 				ML, y + 10, level_color(slow[i]->level),
 				prof_fmt_ms(b, sizeof b, (double)slow[i]->duration_ns, 3));
 			prof_xml_puts(out, slow[i]->fn);
-			fprintf(out, " (%s)</text>\n", slow[i]->level);
+			fputs(" (", out);
+			prof_xml_puts(out, slow[i]->level);
+			fputs(")</text>\n", out);
 			y += 14;
 		}
 	}
