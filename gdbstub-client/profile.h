@@ -301,6 +301,7 @@ struct prof_series {
 	int64_t order;          /* sort key: first run's order/start */
 	double *v;              /* ns, one per run that has it */
 	size_t n;
+	size_t seen;            /* 1 + the last run that gave a value */
 	struct prof_stat st;
 };
 
