@@ -51,6 +51,8 @@ include wrapper/module.mk
 -include gdbstub-client/sample.mk
 -include gdbstub-client/record.mk
 -include gdbstub-client/link.mk
+# after report.mk and module.mk: the fuzz targets link their objects' sources
+-include gdbstub-client/fuzz/module.mk
 -include tests/module.mk
 -include tests/guests/module.mk
 -include bench/module.mk
