@@ -203,8 +203,8 @@ static int compare_json(const struct prof_runs *a, const struct prof_runs *b,
 			json_object_put(e);
 			goto nomem;
 		}
-		json_object_object_add(e, "key", json_object_new_string(sr->key));
-		json_object_object_add(e, "label", json_object_new_string(sr->label));
+		json_object_object_add(e, "key", prof_json_string(sr->key));
+		json_object_object_add(e, "label", prof_json_string(sr->label));
 		json_object_object_add(e, "kind", json_object_new_string(
 			sr->kind == PROF_SERIES_TOTAL ? "total" :
 			sr->kind == PROF_SERIES_PHASE ? "phase" :

@@ -6,6 +6,7 @@
  * older report.
  */
 #include "profile.h"
+#include "report-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -855,7 +856,7 @@ static int add(json_object *o, const char *key, json_object *v)
 
 static int add_str(json_object *o, const char *key, const char *s)
 {
-	return s ? add(o, key, json_object_new_string(s)) : 0;
+	return s ? add(o, key, prof_json_string(s)) : 0;
 }
 
 static int add_i64(json_object *o, const char *key, int64_t v)

@@ -5,6 +5,8 @@
 #ifndef PROF_REPORT_INTERNAL_H
 #define PROF_REPORT_INTERNAL_H
 
+#include <json.h>
+
 #include "profile.h"
 
 /* ANSI SGR sequences; "" when colour is off. */
@@ -37,6 +39,13 @@ char *prof_fmt_msd(char *buf, size_t len, double mean, double sd, int d);
  * what a terminal shows.  Each byte it refuses is written as "\xNN".
  */
 size_t prof_safe_char(const char *s);
+/* Length of the valid UTF-8 character at s (1 for any ASCII byte), 0 when
+ * s does not start one. */
+size_t prof_utf8_len(const char *s);
+/* A JSON string of s: json-c escapes '"', '\\' and C0 controls, but passes
+ * other bytes as they are, and JSON text must be UTF-8; so bytes of s that
+ * are not UTF-8 become U+FFFD.  NULL when out of memory. */
+json_object *prof_json_string(const char *s);
 /* Write s escaped so. */
 void prof_esc_puts(FILE *out, const char *s);
 /* s escaped so into buf (len >= 8), cut short with "..." when it does not

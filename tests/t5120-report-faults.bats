@@ -154,3 +154,17 @@ no_sanitizer_report() {
 		"$CLIENT" report --format=svg "$j" | xmllint --noout -
 	fi
 }
+
+@test "JSON and trace output stay UTF-8 when a profile's names are not" {
+	command -v python3 >/dev/null || skip "no python3 to parse JSON strictly"
+	local f j=$BATS_TEST_TMPDIR/bytes.json
+	printf '{"version": 1, "complete": true, "end_ns": 40000000,
+	 "phases": [{"id": "firmware", "start_ns": 0, "duration_ns": 20000000}],
+	 "initcalls": [{"fn": "bad\xff\xc0_init", "level": "core", "start_ns": 20000000, "duration_ns": 5000000}]}' >"$j"
+	for f in json trace; do
+		run bash -c '"$0" report --format='$f' "$1" "$1" |
+			python3 -c "import json, sys; json.loads(sys.stdin.buffer.read().decode())"' "$CLIENT" "$j"
+		[ "$status" -eq 0 ] || { echo "# --format=$f is not UTF-8 JSON: $output"; false; }
+	done
+	"$CLIENT" report --format=json "$j" | grep -qF $'bad\xef\xbf\xbd\xef\xbf\xbd_init'
+}

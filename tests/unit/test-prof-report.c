@@ -232,6 +232,7 @@ static void test_files(const struct prof_profile *p)
 /* Control characters from a profile never reach a terminal. */
 static void test_escape(void)
 {
+	json_object *j;
 	char b[64];
 
 	is_str(prof_esc(b, sizeof b, "evil\x1b[2J\x1b]0;x\x07_init"),
@@ -248,6 +249,11 @@ static void test_escape(void)
 	is_str(prof_esc(b, 12, "\x1b\x1b\x1b"), "\\x1b\\x1b...",
 	       "cut short with ... , never inside an escape");
 	is_str(prof_esc(b, 12, "abcdefghijk"), "abcdefghijk", "exactly fits");
+	j = prof_json_string("a\xff\xed\xa0\x80 \xc3\xa9\x1b");
+	is_str(j ? json_object_get_string(j) : NULL,
+	       "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xc3\xa9\x1b",
+	       "JSON strings: bytes that are not UTF-8 become U+FFFD");
+	json_object_put(j);
 }
 
 /* Limits: times and sums that would overflow int64_t are refused. */
