@@ -1216,43 +1216,48 @@ static char *write_fallback(const char *path, prof_write_fn *fn,
 	return NULL;
 }
 
+/* Write to standard output: 0, or -1 with *io as write_fd. */
+static int write_stdout(prof_write_fn *fn, const void *arg, int *io,
+			struct kit_err *e)
+{
+	*io = 0;
+	errno = 0;
+	if (fn(stdout, arg, e))
+		*io = io_errno(stdout, e);
+	else if (fflush(stdout) || ferror(stdout))
+		*io = errno ? errno : EIO;
+	else
+		return 0;
+	/* do not leave the error for a later flush to report again */
+	clearerr(stdout);
+	return -1;
+}
+
 int prof_write_file(const char *path, prof_write_fn *fn, const void *arg,
 		    char **kept, struct kit_err *err)
 {
 	struct kit_err e = { 0 };
-	const char *shown = strcmp(path, "-") ? path : NULL;
-	char *copy;
-	int io = 0, io2;
+	int to_stdout = !strcmp(path, "-"), io, io2;
+	char where[600], *copy;
 
 	if (kept)
 		*kept = NULL;
-	if (!shown) {
-		errno = 0;
-		if (fn(stdout, arg, &e)) {
-			if (!(io = io_errno(stdout, &e)))
-				return kit_seterr(err, e.code, "%s", e.msg);
-		} else if (fflush(stdout) || ferror(stdout)) {
-			io = errno ? errno : EIO;
-		}
-		if (!io)
-			return 0;
-		/* do not leave the error for a later flush to report again */
-		clearerr(stdout);
-		return kit_seterr(err, io, "cannot write to standard output: %s",
-				  strerror(io));
-	}
-	if (!write_path(path, fn, arg, &io, &e))
+	if (!(to_stdout ? write_stdout(fn, arg, &io, &e) :
+			  write_path(path, fn, arg, &io, &e)))
 		return 0;
 	if (!io)
 		return kit_seterr(err, e.code, "%s", e.msg);
+	if (to_stdout)
+		snprintf(where, sizeof where, "cannot write to standard output");
+	else
+		snprintf(where, sizeof where, "cannot write '%.500s'", path);
 	if (!kept)
-		return kit_seterr(err, io, "cannot write '%s': %s", path,
-				  strerror(io));
-	if (!(copy = write_fallback(path, fn, arg, &io2)))
+		return kit_seterr(err, io, "%s: %s", where, strerror(io));
+	if (!(copy = write_fallback(to_stdout ? "stdout" : path, fn, arg, &io2)))
 		return kit_seterr(err, io,
-				  "cannot write '%s': %s; no copy kept either ($TMPDIR, /tmp, /var/tmp: %s)",
-				  path, strerror(io), strerror(io2));
+				  "%s: %s; no copy kept either ($TMPDIR, /tmp, /var/tmp: %s)",
+				  where, strerror(io), strerror(io2));
 	*kept = copy;
-	return kit_seterr(err, io, "cannot write '%s': %s; kept in '%s' instead",
-			  path, strerror(io), copy);
+	return kit_seterr(err, io, "%s: %s; kept in '%s' instead", where,
+			  strerror(io), copy);
 }

@@ -251,9 +251,10 @@ typedef int prof_write_fn(FILE *out, const void *arg, struct kit_err *err);
  *
  * kept: NULL, or where to return (malloc'd) the name of a fallback copy.
  * With kept, when path cannot be written the content is written again to
- * $TMPDIR, /tmp or /var/tmp (the first that takes it) as BASENAME.XXXXXX,
- * created O_EXCL 0600, fsync'd; the call still fails, and err->msg says
- * where the copy is ("...; kept in '/tmp/x.json.Ab12Cd' instead").
+ * $TMPDIR, /tmp or /var/tmp (the first that takes it) as BASENAME.XXXXXX
+ * ("stdout.XXXXXX" for "-"), created O_EXCL 0600, fsync'd; the call still
+ * fails, and err->msg says where the copy is ("...; kept in
+ * '/tmp/x.json.Ab12Cd' instead").
  *
  * Errors: err->code is the errno of the failing open, write, flush, fsync,
  * close or rename, and err->msg "cannot write 'PATH': STRERROR" ('-' reads

@@ -6,6 +6,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio_ext.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +175,7 @@ static void test_files(const struct prof_profile *p)
 {
 	char dir[] = "/tmp/test-prof-files.XXXXXX", path[600], sub[600];
 	const char *old_tmpdir = getenv("TMPDIR");
+	struct prof_profile *q = NULL;
 	struct kit_err err = { 0 };
 	struct stat st;
 	char *s, *kept = NULL;
@@ -189,6 +192,29 @@ static void test_files(const struct prof_profile *p)
 	snprintf(path, sizeof path, "%s/no/such/dir/run.json", dir);
 	check_fallback(p, path, ENOENT, dir,
 		       "a profile whose directory is missing");
+	/* standard output that cannot be written: kept all the same */
+	{
+		int fd = open("/dev/full", O_WRONLY), saved = dup(1);
+		char want[600];
+
+		fflush(stdout);
+		dup2(fd, 1);
+		ok(prof_save(p, "-", &err) == -1, "a profile to a full stdout");
+		__fpurge(stdout);
+		dup2(saved, 1);
+		close(saved);
+		close(fd);
+		snprintf(want, sizeof want,
+			 "cannot write to standard output: No space left on device; kept in '%s/stdout.",
+			 dir);
+		if (!ok(!strncmp(err.msg, want, strlen(want)), "its message names the copy"))
+			printf("#   expected '%s...', saw '%s'\n", want, err.msg);
+		ok(kept_in(err.msg) && (q = prof_load(kept_in(err.msg), &err)),
+		   "the copy of a full stdout is a whole profile");
+		prof_free(q);
+		if (kept_in(err.msg))
+			unlink(kept_in(err.msg));
+	}
 	/* $TMPDIR unusable: the next fallback takes it */
 	setenv("TMPDIR", "/nonexistent-tmpdir", 1);
 	check_fallback(p, "/dev/full", ENOSPC, "/tmp/full.",
