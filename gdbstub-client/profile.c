@@ -376,13 +376,13 @@ static json_object *member(json_object *o, const char *key)
 }
 
 /*
- * An integer field in [min, max].  The messages name the bound a profile
- * can break: "must not be negative", or "is out of range (more than 2^53,
- * PROF_NS_MAX: 104 days in ns)".
+ * An integer field in [min, max]; ns says it is a time, for the message:
+ * "must not be negative", "is out of range (more than 2^53 ns, 104 days)"
+ * (PROF_NS_MAX), "... (more than 2^53)" (PROF_COUNT_MAX).
  */
 static int get_i64(struct loader *l, json_object *o, const char *key,
 		   const char *path, int required, int64_t min, int64_t max,
-		   int64_t *out)
+		   int ns, int64_t *out)
 {
 	json_object *v = member(o, key);
 	char full[256];
@@ -402,40 +402,40 @@ static int get_i64(struct loader *l, json_object *o, const char *key,
 		return bad(l, full, "is out of range");
 	if (x < min)
 		return bad(l, full, min == 0 ? "must not be negative" :
-			   min == -PROF_NS_MAX ?
-			   "is out of range (less than -2^53 ns, 104 days)" :
+			   ns ? "is out of range (less than -2^53 ns, 104 days)" :
 			   "is out of range");
 	if (x > max)
-		return bad(l, full, max == PROF_NS_MAX ?
-			   "is out of range (more than 2^53 ns, 104 days)" :
-			   max == PROF_COUNT_MAX ?
-			   "is out of range (more than 2^53)" :
-			   "is out of range");
+		return bad(l, full,
+			   ns ? "is out of range (more than 2^53 ns, 104 days)" :
+			   "is out of range (more than 2^53)");
 	*out = x;
 	return 0;
 }
 
-/* A time on the boot timeline or a duration (min 0 or -PROF_NS_MAX). */
+/* A time on the boot timeline (min -PROF_NS_MAX) or a duration (min 0). */
 static int get_ns(struct loader *l, json_object *o, const char *key,
 		  const char *path, int required, int64_t min, int64_t *out)
 {
-	return get_i64(l, o, key, path, required, min, PROF_NS_MAX, out);
+	return get_i64(l, o, key, path, required, min, PROF_NS_MAX, 1, out);
 }
 
 static int get_count(struct loader *l, json_object *o, const char *key,
 		     const char *path, int required, int64_t *out)
 {
-	return get_i64(l, o, key, path, required, 0, PROF_COUNT_MAX, out);
+	return get_i64(l, o, key, path, required, 0, PROF_COUNT_MAX, 0, out);
 }
 
-/* *sum += v, refused past max (every v is in [0, max] already). */
-static int add_sum(struct loader *l, int64_t *sum, int64_t v, int64_t max,
+/* *sum += v, refused past PROF_NS_MAX (ns) or PROF_COUNT_MAX; every v is
+ * in [0, that] already. */
+static int add_sum(struct loader *l, int64_t *sum, int64_t v, int ns,
 		   const char *what)
 {
+	int64_t max = ns ? PROF_NS_MAX : PROF_COUNT_MAX;
+
 	if (v > max - *sum)
 		return kit_seterr(l->err, PROF_ESCHEMA,
 				  "%s: '%s' add up to more than 2^53%s", l->name,
-				  what, max == PROF_NS_MAX ? " ns (104 days)" : "");
+				  what, ns ? " ns (104 days)" : "");
 	*sum += v;
 	return 0;
 }
@@ -527,7 +527,7 @@ static int load_phases(struct loader *l, json_object *root,
 		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
 			   &ph->start_ns) ||
 		    get_ns(l, o, "duration_ns", path, 1, 0, &ph->duration_ns) ||
-		    add_sum(l, &sum, ph->duration_ns, PROF_NS_MAX,
+		    add_sum(l, &sum, ph->duration_ns, 1,
 			    "phases[].duration_ns"))
 			return -1;
 		if (!ph->label && !(ph->label = strdup(prof_phase_label(ph->id))))
@@ -561,16 +561,16 @@ static int load_initcalls(struct loader *l, json_object *root,
 		if (get_str(l, o, "fn", path, 1, &ic->fn) ||
 		    get_str(l, o, "level", path, 1, &ic->level) ||
 		    get_str(l, o, "module", path, 0, &ic->module) ||
-		    get_i64(l, o, "order", path, 0, 0, INT64_MAX, &ic->order) ||
+		    get_i64(l, o, "order", path, 0, 0, INT64_MAX, 0, &ic->order) ||
 		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
 			   &ic->start_ns) ||
 		    get_ns(l, o, "duration_ns", path, 1, 0, &ic->duration_ns) ||
-		    add_sum(l, &sum, ic->duration_ns, PROF_NS_MAX,
+		    add_sum(l, &sum, ic->duration_ns, 1,
 			    "initcalls[].duration_ns"))
 			return -1;
 		if ((v = member(o, "ret"))) {
 			if (get_i64(l, o, "ret", path, 1, INT64_MIN, INT64_MAX,
-				    &ic->ret))
+				    0, &ic->ret))
 				return -1;
 			ic->has_ret = 1;
 		}
@@ -645,9 +645,9 @@ static int load_stops(struct loader *l, json_object *root,
 				st->kind = PROF_STOP_WATCH;
 		}
 		/* host CLOCK_MONOTONIC: any non-negative value */
-		if (get_i64(l, e, "reported_ns", path, 1, 0, INT64_MAX,
+		if (get_i64(l, e, "reported_ns", path, 1, 0, INT64_MAX, 1,
 			    &st->reported_ns) ||
-		    get_i64(l, e, "resumed_ns", path, 1, 0, INT64_MAX,
+		    get_i64(l, e, "resumed_ns", path, 1, 0, INT64_MAX, 1,
 			    &st->resumed_ns))
 			return -1;
 		if (st->resumed_ns < st->reported_ns)
@@ -695,7 +695,7 @@ static int load_samples(struct loader *l, json_object *root,
 		if (get_str(l, e, "region", path, 1, &sm->region) ||
 		    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
 		    get_count(l, e, "count", path, 1, &sm->count) ||
-		    add_sum(l, &sum, sm->count, PROF_COUNT_MAX,
+		    add_sum(l, &sum, sm->count, 0,
 			    "samples.entries[].count") ||
 		    get_str(l, e, "mode", path, 0, &sm->mode))
 			return -1;

@@ -315,6 +315,19 @@ static void test_limits(void)
 		     "x.json: 'phases[].duration_ns' add up to more than 2^53 ns (104 days)",
 		     "phase durations adding up past 2^53 refused");
 	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [], \"initcalls\": [],"
+		     "\"samples\": {\"rate_hz\": 100, \"entries\": ["
+		     "{\"region\": \"kernel\", \"count\": 9007199254740993}]}}",
+		     PROF_ESCHEMA,
+		     "x.json: 'samples.entries[0].count' is out of range (more than 2^53)",
+		     "a count past 2^53 refused (no unit)");
+	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [], \"initcalls\": [],"
+		     "\"samples\": {\"rate_hz\": 100, \"entries\": ["
+		     "{\"region\": \"kernel\", \"count\": 9007199254740992},"
+		     "{\"region\": \"bios-rom\", \"count\": 1}]}}",
+		     PROF_ESCHEMA,
+		     "x.json: 'samples.entries[].count' add up to more than 2^53",
+		     "sample counts adding up past 2^53 refused");
+	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [], \"initcalls\": [],"
 		     "\"samples\": {\"rate_hz\": NaN, \"entries\": []}}",
 		     PROF_ESCHEMA,
 		     "x.json: 'samples.rate_hz' must be a positive number, at most 1e9",
