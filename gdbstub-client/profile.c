@@ -1113,7 +1113,7 @@ static int write_path(const char *path, prof_write_fn *fn, const void *arg,
 	mode_t mode = 0666;
 	struct stat st;
 	size_t len;
-	int fd, rc = -1;
+	int fd, rc = -1, existed = 0;
 
 	*io = 0;
 	if (!stat(path, &st)) {
@@ -1133,8 +1133,10 @@ static int write_path(const char *path, prof_write_fn *fn, const void *arg,
 		if (!lstat(path, &st) && S_ISLNK(st.st_mode) &&
 		    (real = realpath(path, NULL)))
 			target = real;
-		if (!stat(target, &st))
-			mode = st.st_mode & 07777;
+		if (!stat(target, &st)) {
+			mode = st.st_mode & 0777;
+			existed = 1;
+		}
 	}
 	len = strlen(target) + 8;
 	if (!(tmp = malloc(len))) {
@@ -1145,7 +1147,8 @@ static int write_path(const char *path, prof_write_fn *fn, const void *arg,
 		*io = errno;
 		goto out;
 	}
-	if (mode != 0666 && fchmod(fd, mode)) {
+	/* open applied the umask; a file replaced keeps its mode */
+	if (existed && fchmod(fd, mode)) {
 		*io = errno;
 		close(fd);
 		unlink(tmp);

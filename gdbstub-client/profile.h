@@ -242,10 +242,10 @@ typedef int prof_write_fn(FILE *out, const void *arg, struct kit_err *err);
 
 /*
  * Write a file so that it is whole or not there: fn writes into a new file
- * beside path (PATH.XXXXXX, created O_EXCL with path's mode, or 0666 less
- * the umask), which is flushed, fsync'd, closed and renamed over path; on
- * any failure it is removed and path is left as it was.  A symbolic link is
- * followed.  A path that exists and is not a regular file (/dev/null, a
+ * beside path (PATH.XXXXXX, created O_EXCL; 0666 less the umask, or the
+ * permissions of the file it replaces), which is flushed, fsync'd, closed
+ * and renamed over path (the directory is not fsync'd); on any failure it
+ * is removed and path is left as it was.  A symbolic link is followed.  A path that exists and is not a regular file (/dev/null, a
  * FIFO, /dev/full) is written in place, every write checked.  "-" is
  * standard output: flushed and checked, not closed.
  *

@@ -241,6 +241,10 @@ static void test_files(const struct prof_profile *p)
 	free(s);
 	ok(!stat(path, &st) && (st.st_mode & 0777) == 0640,
 	   "the replaced file keeps its mode");
+	chmod(path, 0666);
+	ok(!prof_write_file(path, write_new, "newer\n", NULL, &err) &&
+	   !stat(path, &st) && (st.st_mode & 0777) == 0666,
+	   "even one the umask would not give");
 	/* a directory is no file: a report fails, nothing is kept */
 	snprintf(sub, sizeof sub, "%s/adir", dir);
 	mkdir(sub, 0755);
