@@ -16,6 +16,7 @@ setup() {
 }
 
 teardown() {
+	kill_tracked
 	if [ -n "$M" ] && mountpoint -q "$M"; then
 		umount "$M"
 	fi
@@ -167,4 +168,29 @@ no_sanitizer_report() {
 		[ "$status" -eq 0 ] || { echo "# --format=$f is not UTF-8 JSON: $output"; false; }
 	done
 	"$CLIENT" report --format=json "$j" | grep -qF $'bad\xef\xbf\xbd\xef\xbf\xbd_init'
+}
+
+@test "gdbstub-client profile -o into a full filesystem keeps the recording in \$TMPDIR and says where" {
+	local g=$KIT/tests/guests/build
+	[ -f "$g/guest.img" ] || skip "test guest not built (make guest)"
+	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
+	full_fs
+	wrapper_env
+	export QEMU_WRAPPER_QUIET=1
+	start_wrapper -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 \
+		-drive "file=$g/guest.img,format=raw,if=ide,cache=unsafe" "${EXIT_DEVICE[@]}"
+	mkdir -p "$BATS_TEST_TMPDIR/tmp"
+	run env TMPDIR="$BATS_TEST_TMPDIR/tmp" timeout 60 "$CLIENT" profile --wait \
+		--timeout 30 --kernel "$g/guest.elf" \
+		--milestones start16,start32,start64,initcalls_done -o "$M/p.json"
+	[ "$status" -eq 1 ] || { echo "# status $status: $output"; false; }
+	local kept
+	kept=$(sed -nE "s/.*cannot write '[^']*\/p\.json': No space left on device; kept in '([^']*)' instead.*/\1/p" <<<"$output")
+	[ -n "$kept" ] || { echo "# no 'kept in' with the path and errno in: $output"; false; }
+	[[ "$kept" == "$BATS_TEST_TMPDIR/tmp/p.json."* ]] || { echo "# kept in $kept"; false; }
+	[ "$(stat -c %a "$kept")" = 600 ]
+	run "$CLIENT" report --color=never "$kept"
+	[ "$status" -eq 0 ] || { echo "# the copy kept does not read back: $output"; false; }
+	[[ "$output" == *"fake_init"* ]] || { echo "# no initcalls in the copy: $output"; false; }
+	[ "$(ls -A "$M")" = "$(printf 'filler\nfiller2\nold.svg')" ]
 }
