@@ -397,9 +397,11 @@ int prof_report_compare(const struct prof_runs *a, const struct prof_runs *b,
  * gdbstub-client compare A.json... -- B.json... [--threshold PCT]
  *        [--alpha P] [--min-delta-us N] [--warmup N] [--top N]
  *        [--format=text|json] [--color=auto|always|never]
- * argv[0] is the subcommand's name.  They print to stdout, errors to stderr
- * through usage.h, and return the exit status: 0, 1 on an error, 2 on a
- * usage error.
+ * argv[0] is the subcommand's name.  They print to stdout (report: or to
+ * -o FILE, written whole or not at all by prof_write_file(); -o - is
+ * stdout), errors to stderr through usage.h, and return the exit status:
+ * 0, 1 on an error (a write that failed, stdout included), 2 on a usage
+ * error.
  */
 int prof_report_main(int argc, char **argv);
 int prof_compare_main(int argc, char **argv);

@@ -5,8 +5,13 @@
  * one line.  `gdbstub-client report|compare` and tests' boot-report call
  * them with argv[0] set to the subcommand.
  *
+ * Output goes through prof_write_file(): -o FILE is replaced whole or not
+ * at all, and standard output (no -o, or -o -) is flushed and checked, so
+ * a full disk or a closed pipe is an error, never a silently short report.
+ *
  * Exit status: 0 done, 1 an error (a file missing, not JSON, a schema
- * version this build does not read ...), 2 a usage error.
+ * version this build does not read, the output cannot be written ...), 2 a
+ * usage error.
  */
 #include "profile.h"
 
