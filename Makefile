@@ -45,13 +45,14 @@ include common/module.mk
 include wrapper/module.mk
 -include gdbstub-client/module.mk
 -include kernel-symbols/module.mk
-include gdbstub-client/fuzz/module.mk
 # after kernel-symbols: the CLI's link rule names $(KSYM_OBJS)
 -include gdbstub-client/report.mk
 -include gdbstub-client/cli.mk
 -include gdbstub-client/sample.mk
 -include gdbstub-client/record.mk
 -include gdbstub-client/link.mk
+# after report.mk and module.mk: the fuzz targets link their objects' sources
+-include gdbstub-client/fuzz/module.mk
 -include tests/module.mk
 -include tests/guests/module.mk
 -include bench/module.mk

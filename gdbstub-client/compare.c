@@ -101,19 +101,22 @@ void prof_comparison_free(struct prof_comparison *cmp)
 
 static void what(const struct prof_series *s, char *b, size_t len)
 {
+	char l[256], v[64];
+
+	prof_esc(l, sizeof l, s->label);
 	switch (s->kind) {
 	case PROF_SERIES_TOTAL:
-		snprintf(b, len, "%s", s->label);
+		snprintf(b, len, "%s", l);
 		break;
 	case PROF_SERIES_PHASE:
-		snprintf(b, len, "phase %s", s->label);
+		snprintf(b, len, "phase %s", l);
 		break;
 	case PROF_SERIES_LEVEL:
-		snprintf(b, len, "level %s (in calls)", s->label);
+		snprintf(b, len, "level %s (in calls)", l);
 		break;
 	default:
-		snprintf(b, len, "initcall %s (%s)", s->label,
-			 s->level ? s->level : "?");
+		snprintf(b, len, "initcall %s (%s)", l,
+			 s->level ? prof_esc(v, sizeof v, s->level) : "?");
 	}
 }
 
@@ -138,8 +141,10 @@ static void group_line(FILE *out, const char *name,
 	if (r->incomplete)
 		fprintf(out, " (%d incomplete left out)", r->incomplete);
 	fputs(":", out);
-	for (i = 0; i < r->n; i++)
-		fprintf(out, " %s", r->p[i]->source ? r->p[i]->source : "-");
+	for (i = 0; i < r->n; i++) {
+		fputc(' ', out);
+		prof_esc_puts(out, r->p[i]->source ? r->p[i]->source : "-");
+	}
 	fputc('\n', out);
 }
 
@@ -198,8 +203,8 @@ static int compare_json(const struct prof_runs *a, const struct prof_runs *b,
 			json_object_put(e);
 			goto nomem;
 		}
-		json_object_object_add(e, "key", json_object_new_string(sr->key));
-		json_object_object_add(e, "label", json_object_new_string(sr->label));
+		json_object_object_add(e, "key", prof_json_string(sr->key));
+		json_object_object_add(e, "label", prof_json_string(sr->label));
 		json_object_object_add(e, "kind", json_object_new_string(
 			sr->kind == PROF_SERIES_TOTAL ? "total" :
 			sr->kind == PROF_SERIES_PHASE ? "phase" :

@@ -6,13 +6,16 @@
  * older report.
  */
 #include "profile.h"
+#include "report-internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *const prof_levels[10] = {
@@ -372,11 +375,18 @@ static json_object *member(json_object *o, const char *key)
 	return v; /* NULL also for an explicit JSON null */
 }
 
+/*
+ * An integer field in [min, max]; ns says it is a time, for the message:
+ * "must not be negative", "is out of range (more than 2^53 ns, 104 days)"
+ * (PROF_NS_MAX), "... (more than 2^53)" (PROF_COUNT_MAX).
+ */
 static int get_i64(struct loader *l, json_object *o, const char *key,
-		   const char *path, int required, int64_t min, int64_t *out)
+		   const char *path, int required, int64_t min, int64_t max,
+		   int ns, int64_t *out)
 {
 	json_object *v = member(o, key);
 	char full[256];
+	int64_t x;
 
 	snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
 	if (!v) {
@@ -387,12 +397,46 @@ static int get_i64(struct loader *l, json_object *o, const char *key,
 	if (!json_object_is_type(v, json_type_int))
 		return bad(l, full, "must be an integer");
 	errno = 0;
-	*out = json_object_get_int64(v);
+	x = json_object_get_int64(v);
 	if (errno == ERANGE)
 		return bad(l, full, "is out of range");
-	if (*out < min)
-		return bad(l, full, min == 0 ? "must not be negative"
-					      : "is out of range");
+	if (x < min)
+		return bad(l, full, min == 0 ? "must not be negative" :
+			   ns ? "is out of range (less than -2^53 ns, 104 days)" :
+			   "is out of range");
+	if (x > max)
+		return bad(l, full,
+			   ns ? "is out of range (more than 2^53 ns, 104 days)" :
+			   "is out of range (more than 2^53)");
+	*out = x;
+	return 0;
+}
+
+/* A time on the boot timeline (min -PROF_NS_MAX) or a duration (min 0). */
+static int get_ns(struct loader *l, json_object *o, const char *key,
+		  const char *path, int required, int64_t min, int64_t *out)
+{
+	return get_i64(l, o, key, path, required, min, PROF_NS_MAX, 1, out);
+}
+
+static int get_count(struct loader *l, json_object *o, const char *key,
+		     const char *path, int required, int64_t *out)
+{
+	return get_i64(l, o, key, path, required, 0, PROF_COUNT_MAX, 0, out);
+}
+
+/* *sum += v, refused past PROF_NS_MAX (ns) or PROF_COUNT_MAX; every v is
+ * in [0, that] already. */
+static int add_sum(struct loader *l, int64_t *sum, int64_t v, int ns,
+		   const char *what)
+{
+	int64_t max = ns ? PROF_NS_MAX : PROF_COUNT_MAX;
+
+	if (v > max - *sum)
+		return kit_seterr(l->err, PROF_ESCHEMA,
+				  "%s: '%s' add up to more than 2^53%s", l->name,
+				  what, ns ? " ns (104 days)" : "");
+	*sum += v;
 	return 0;
 }
 
@@ -461,6 +505,7 @@ static int load_phases(struct loader *l, json_object *root,
 		       struct prof_profile *p)
 {
 	json_object *arr;
+	int64_t sum = 0;
 	size_t i, n;
 
 	if (get_array(l, root, "phases", 1, &arr))
@@ -479,9 +524,11 @@ static int load_phases(struct loader *l, json_object *root,
 			return bad(l, path, "must be an object");
 		if (get_str(l, o, "id", path, 1, &ph->id) ||
 		    get_str(l, o, "label", path, 0, &ph->label) ||
-		    get_i64(l, o, "start_ns", path, 1, INT64_MIN,
-			    &ph->start_ns) ||
-		    get_i64(l, o, "duration_ns", path, 1, 0, &ph->duration_ns))
+		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
+			   &ph->start_ns) ||
+		    get_ns(l, o, "duration_ns", path, 1, 0, &ph->duration_ns) ||
+		    add_sum(l, &sum, ph->duration_ns, 1,
+			    "phases[].duration_ns"))
 			return -1;
 		if (!ph->label && !(ph->label = strdup(prof_phase_label(ph->id))))
 			return nomem(l->err);
@@ -493,6 +540,7 @@ static int load_initcalls(struct loader *l, json_object *root,
 			  struct prof_profile *p)
 {
 	json_object *arr;
+	int64_t sum = 0;
 	size_t i, n;
 
 	if (get_array(l, root, "initcalls", 1, &arr))
@@ -513,13 +561,16 @@ static int load_initcalls(struct loader *l, json_object *root,
 		if (get_str(l, o, "fn", path, 1, &ic->fn) ||
 		    get_str(l, o, "level", path, 1, &ic->level) ||
 		    get_str(l, o, "module", path, 0, &ic->module) ||
-		    get_i64(l, o, "order", path, 0, 0, &ic->order) ||
-		    get_i64(l, o, "start_ns", path, 1, INT64_MIN,
-			    &ic->start_ns) ||
-		    get_i64(l, o, "duration_ns", path, 1, 0, &ic->duration_ns))
+		    get_i64(l, o, "order", path, 0, 0, INT64_MAX, 0, &ic->order) ||
+		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
+			   &ic->start_ns) ||
+		    get_ns(l, o, "duration_ns", path, 1, 0, &ic->duration_ns) ||
+		    add_sum(l, &sum, ic->duration_ns, 1,
+			    "initcalls[].duration_ns"))
 			return -1;
 		if ((v = member(o, "ret"))) {
-			if (get_i64(l, o, "ret", path, 1, INT64_MIN, &ic->ret))
+			if (get_i64(l, o, "ret", path, 1, INT64_MIN, INT64_MAX,
+				    0, &ic->ret))
 				return -1;
 			ic->has_ret = 1;
 		}
@@ -546,16 +597,16 @@ static int load_stops(struct loader *l, json_object *root,
 		return 0;
 	if (!json_object_is_type(o, json_type_object))
 		return bad(l, "stops", "must be an object");
-	if (get_i64(l, o, "count", "stops", 1, 0, &s->count) ||
-	    get_i64(l, o, "debug_stops", "stops", 1, 0, &s->debug_stops) ||
-	    get_i64(l, o, "interrupt_stops", "stops", 1, 0,
-		    &s->interrupt_stops) ||
-	    get_i64(l, o, "watch_stops", "stops", 0, 0, &s->watch_stops) ||
-	    get_i64(l, o, "client_ns", "stops", 1, 0, &s->client_ns) ||
-	    get_i64(l, o, "median_ns", "stops", 0, 0, &s->median_ns) ||
-	    get_i64(l, o, "p95_ns", "stops", 0, 0, &s->p95_ns) ||
-	    get_i64(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
-		    &s->cost_per_debug_stop_ns))
+	if (get_count(l, o, "count", "stops", 1, &s->count) ||
+	    get_count(l, o, "debug_stops", "stops", 1, &s->debug_stops) ||
+	    get_count(l, o, "interrupt_stops", "stops", 1,
+		      &s->interrupt_stops) ||
+	    get_count(l, o, "watch_stops", "stops", 0, &s->watch_stops) ||
+	    get_ns(l, o, "client_ns", "stops", 1, 0, &s->client_ns) ||
+	    get_ns(l, o, "median_ns", "stops", 0, 0, &s->median_ns) ||
+	    get_ns(l, o, "p95_ns", "stops", 0, 0, &s->p95_ns) ||
+	    get_ns(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
+		   &s->cost_per_debug_stop_ns))
 		return -1;
 	if (get_array(l, o, "list", 0, &arr))
 		return -1;
@@ -593,8 +644,11 @@ static int load_stops(struct loader *l, json_object *root,
 			    json_object_get_boolean(w))
 				st->kind = PROF_STOP_WATCH;
 		}
-		if (get_i64(l, e, "reported_ns", path, 1, 0, &st->reported_ns) ||
-		    get_i64(l, e, "resumed_ns", path, 1, 0, &st->resumed_ns))
+		/* host CLOCK_MONOTONIC: any non-negative value */
+		if (get_i64(l, e, "reported_ns", path, 1, 0, INT64_MAX, 1,
+			    &st->reported_ns) ||
+		    get_i64(l, e, "resumed_ns", path, 1, 0, INT64_MAX, 1,
+			    &st->resumed_ns))
 			return -1;
 		if (st->resumed_ns < st->reported_ns)
 			return bad(l, path, "is resumed before it was reported");
@@ -606,6 +660,7 @@ static int load_samples(struct loader *l, json_object *root,
 			struct prof_samples *s)
 {
 	json_object *o = member(root, "samples"), *arr, *v;
+	int64_t sum = 0;
 	size_t i, n;
 
 	if (!o)
@@ -613,10 +668,13 @@ static int load_samples(struct loader *l, json_object *root,
 	if (!json_object_is_type(o, json_type_object))
 		return bad(l, "samples", "must be an object");
 	v = member(o, "rate_hz");
+	/* json-c reads NaN and Infinity too */
 	if (!v || !(json_object_is_type(v, json_type_int) ||
 		    json_object_is_type(v, json_type_double)) ||
-	    json_object_get_double(v) <= 0)
-		return bad(l, "samples.rate_hz", "must be a positive number");
+	    !(json_object_get_double(v) > 0) ||
+	    !(json_object_get_double(v) <= PROF_RATE_MAX))
+		return bad(l, "samples.rate_hz",
+			   "must be a positive number, at most 1e9");
 	s->rate_hz = json_object_get_double(v);
 	if (get_str(l, o, "method", "samples", 0, &s->method))
 		return -1;
@@ -636,7 +694,9 @@ static int load_samples(struct loader *l, json_object *root,
 			return bad(l, path, "must be an object");
 		if (get_str(l, e, "region", path, 1, &sm->region) ||
 		    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
-		    get_i64(l, e, "count", path, 1, 0, &sm->count) ||
+		    get_count(l, e, "count", path, 1, &sm->count) ||
+		    add_sum(l, &sum, sm->count, 0,
+			    "samples.entries[].count") ||
 		    get_str(l, e, "mode", path, 0, &sm->mode))
 			return -1;
 	}
@@ -671,7 +731,7 @@ static int load_root(struct loader *l, json_object *root,
 	p->complete = json_object_get_boolean(v);
 	if (get_str(l, root, "incomplete_reason", "", 0, &p->incomplete_reason) ||
 	    get_str(l, root, "end", "", 0, &p->end) ||
-	    get_i64(l, root, "end_ns", "", 0, INT64_MIN, &p->end_ns) ||
+	    get_ns(l, root, "end_ns", "", 0, -PROF_NS_MAX, &p->end_ns) ||
 	    load_env(l, root, &p->env) ||
 	    load_phases(l, root, p) ||
 	    load_initcalls(l, root, p) ||
@@ -796,7 +856,7 @@ static int add(json_object *o, const char *key, json_object *v)
 
 static int add_str(json_object *o, const char *key, const char *s)
 {
-	return s ? add(o, key, json_object_new_string(s)) : 0;
+	return s ? add(o, key, prof_json_string(s)) : 0;
 }
 
 static int add_i64(json_object *o, const char *key, int64_t v)
@@ -910,7 +970,7 @@ static json_object *profile_json(const struct prof_profile *p)
 		double r = p->samples.rate_hz;
 
 		if (add(root, "samples", s = json_object_new_object()) ||
-		    add(s, "rate_hz", r == (double)(int64_t)r ?
+		    add(s, "rate_hz", r < 9e15 && r == (double)(int64_t)r ?
 				      json_object_new_int64((int64_t)r) :
 				      json_object_new_double(r)) ||
 		    add_str(s, "method", p->samples.method) ||
@@ -948,57 +1008,259 @@ int prof_write_json(const struct prof_profile *p, FILE *out,
 	if (!s)
 		rc = nomem(err);
 	else if (fputs(s, out) == EOF || fputc('\n', out) == EOF)
-		rc = kit_seterr(err, EIO, "cannot write the profile");
+		rc = kit_seterr_errno(err, errno ? errno : EIO,
+				      "cannot write the profile");
 	json_object_put(root);
 	return rc;
+}
+
+static int write_profile(FILE *out, const void *arg, struct kit_err *err)
+{
+	return prof_write_json(arg, out, err);
 }
 
 int prof_save(const struct prof_profile *p, const char *path,
 	      struct kit_err *err)
 {
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	FILE *f;
-	int fd, rc = -1;
+	char *kept = NULL;
+	int rc = prof_write_file(path, write_profile, p, &kept, err);
 
-	if (!tmp)
-		return nomem(err);
-	snprintf(tmp, n, "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0) {
-		kit_seterr_errno(err, errno, "cannot write '%s'", path);
+	free(kept);
+	return rc;
+}
+
+/* ---- output files ---- */
+
+/* An error fn returned that came from out going bad, as an errno. */
+static int io_errno(FILE *out, const struct kit_err *e)
+{
+	if (!ferror(out))
+		return 0;
+	return e->code > 0 && e->code < PROF_EJSON && e->code != ENOMEM ?
+	       e->code : EIO;
+}
+
+/*
+ * Write fn's content to fd (closed here).  Returns 0, or -1 with *io the
+ * errno of a failed write, flush, fsync or close, or *io 0 and e filled
+ * when fn itself failed for another reason.
+ */
+static int write_fd(int fd, int sync, prof_write_fn *fn, const void *arg,
+		    int *io, struct kit_err *e)
+{
+	FILE *f = fdopen(fd, "w");
+
+	*io = 0;
+	if (!f) {
+		*io = errno;
+		close(fd);
+		return -1;
+	}
+	errno = 0;
+	if (fn(f, arg, e)) {
+		*io = io_errno(f, e);
+		fclose(f);
+		return -1;
+	}
+	if (fflush(f) || ferror(f) || (sync && fsync(fd))) {
+		*io = errno ? errno : EIO;
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f)) {
+		*io = errno;
+		return -1;
+	}
+	return 0;
+}
+
+/* A new file beside target, O_EXCL, named into tmp (len >= strlen + 8). */
+static int open_beside(const char *target, mode_t mode, char *tmp, size_t len)
+{
+	static const char abc[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	struct timespec ts;
+	uint64_t r;
+	int i, k, fd;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	r = (uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)getpid() << 32 ^
+	    (uint64_t)(uintptr_t)tmp;
+	for (i = 0; i < 100; i++) {
+		char *x;
+
+		snprintf(tmp, len, "%s.XXXXXX", target);
+		x = tmp + strlen(tmp) - 6;
+		for (k = 0; k < 6; k++) {
+			r = r * 6364136223846793005u + 1442695040888963407u;
+			x[k] = abc[(r >> 33) % (sizeof abc - 1)];
+		}
+		/* open applies the umask to a new file's mode, as fopen does */
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+/* Write path in place (an existing non-regular file) or by a temporary
+ * file and rename.  Returns 0 or -1 as write_fd. */
+static int write_path(const char *path, prof_write_fn *fn, const void *arg,
+		      int *io, struct kit_err *e)
+{
+	char *real = NULL, *tmp = NULL;
+	const char *target = path;
+	mode_t mode = 0666;
+	struct stat st;
+	size_t len;
+	int fd, rc = -1, existed = 0;
+
+	*io = 0;
+	if (!stat(path, &st)) {
+		if (!S_ISREG(st.st_mode)) {
+			if (S_ISDIR(st.st_mode)) {
+				*io = EISDIR;
+				return -1;
+			}
+			fd = open(path, O_WRONLY | O_TRUNC | O_NOCTTY | O_CLOEXEC);
+			if (fd < 0) {
+				*io = errno;
+				return -1;
+			}
+			return write_fd(fd, 0, fn, arg, io, e);
+		}
+		/* replace the file a symbolic link names, not the link */
+		if (!lstat(path, &st) && S_ISLNK(st.st_mode) &&
+		    (real = realpath(path, NULL)))
+			target = real;
+		if (!stat(target, &st)) {
+			mode = st.st_mode & 0777;
+			existed = 1;
+		}
+	}
+	len = strlen(target) + 8;
+	if (!(tmp = malloc(len))) {
+		*io = ENOMEM;
 		goto out;
 	}
-	/* mkstemp makes it 0600; a profile is not a secret */
-	(void)fchmod(fd, 0644);
-	if (!(f = fdopen(fd, "w"))) {
-		kit_seterr_errno(err, errno, "cannot write '%s'", path);
+	if ((fd = open_beside(target, mode, tmp, len)) < 0) {
+		*io = errno;
+		goto out;
+	}
+	/* open applied the umask; a file replaced keeps its mode */
+	if (existed && fchmod(fd, mode)) {
+		*io = errno;
 		close(fd);
 		unlink(tmp);
 		goto out;
 	}
-	if (prof_write_json(p, f, err)) {
-		fclose(f);
+	if (write_fd(fd, 1, fn, arg, io, e)) {
 		unlink(tmp);
 		goto out;
 	}
-	if (fflush(f) || fsync(fileno(f))) {
-		kit_seterr_errno(err, errno, "cannot write '%s'", path);
-		fclose(f);
-		unlink(tmp);
-		goto out;
-	}
-	if (fclose(f)) {
-		kit_seterr_errno(err, errno, "cannot write '%s'", path);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path)) {
-		kit_seterr_errno(err, errno, "cannot rename to '%s'", path);
+	if (rename(tmp, target)) {
+		*io = errno;
 		unlink(tmp);
 		goto out;
 	}
 	rc = 0;
 out:
 	free(tmp);
+	free(real);
 	return rc;
+}
+
+/* The fallback copy: DIR/BASENAME.XXXXXX in the first directory that takes
+ * it.  Returns the malloc'd name, or NULL with *io the last errno. */
+static char *write_fallback(const char *path, prof_write_fn *fn,
+			    const void *arg, int *io)
+{
+	const char *dirs[3] = { getenv("TMPDIR"), "/tmp", "/var/tmp" };
+	const char *base = strrchr(path, '/');
+	struct kit_err e = { 0 };
+	size_t i, j;
+
+	base = base ? base + 1 : path;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		base = "profile";
+	*io = ENOENT;
+	for (i = 0; i < 3; i++) {
+		char *name;
+		size_t len;
+		int fd, dup = 0;
+
+		if (!dirs[i] || dirs[i][0] != '/')
+			continue;
+		for (j = 0; j < i; j++)
+			dup |= dirs[j] && !strcmp(dirs[j], dirs[i]);
+		if (dup)
+			continue;
+		len = strlen(dirs[i]) + strlen(base) + 9;
+		if (!(name = malloc(len))) {
+			*io = ENOMEM;
+			return NULL;
+		}
+		snprintf(name, len, "%s/%s.XXXXXX", dirs[i], base);
+		/* mkstemp: O_CREAT | O_EXCL, mode 0600 */
+		if ((fd = mkstemp(name)) < 0) {
+			*io = errno;
+			free(name);
+			continue;
+		}
+		if (write_fd(fd, 1, fn, arg, io, &e)) {
+			if (!*io)
+				*io = e.code;
+			unlink(name);
+			free(name);
+			continue;
+		}
+		return name;
+	}
+	return NULL;
+}
+
+/* Write to standard output: 0, or -1 with *io as write_fd. */
+static int write_stdout(prof_write_fn *fn, const void *arg, int *io,
+			struct kit_err *e)
+{
+	*io = 0;
+	errno = 0;
+	if (fn(stdout, arg, e))
+		*io = io_errno(stdout, e);
+	else if (fflush(stdout) || ferror(stdout))
+		*io = errno ? errno : EIO;
+	else
+		return 0;
+	/* do not leave the error for a later flush to report again */
+	clearerr(stdout);
+	return -1;
+}
+
+int prof_write_file(const char *path, prof_write_fn *fn, const void *arg,
+		    char **kept, struct kit_err *err)
+{
+	struct kit_err e = { 0 };
+	int to_stdout = !strcmp(path, "-"), io, io2;
+	char where[600], *copy;
+
+	if (kept)
+		*kept = NULL;
+	if (!(to_stdout ? write_stdout(fn, arg, &io, &e) :
+			  write_path(path, fn, arg, &io, &e)))
+		return 0;
+	if (!io)
+		return kit_seterr(err, e.code, "%s", e.msg);
+	if (to_stdout)
+		snprintf(where, sizeof where, "cannot write to standard output");
+	else
+		snprintf(where, sizeof where, "cannot write '%.500s'", path);
+	if (!kept)
+		return kit_seterr(err, io, "%s: %s", where, strerror(io));
+	if (!(copy = write_fallback(to_stdout ? "stdout" : path, fn, arg, &io2)))
+		return kit_seterr(err, io,
+				  "%s: %s; no copy kept either ($TMPDIR, /tmp, /var/tmp: %s)",
+				  where, strerror(io), strerror(io2));
+	*kept = copy;
+	return kit_seterr(err, io, "%s: %s; kept in '%s' instead", where,
+			  strerror(io), copy);
 }

@@ -28,7 +28,17 @@
  *   PROF_EUSAGE         a caller passed arguments that make no sense
  *                       (no profiles, runs of different boots ...)
  *   ENOMEM              out of memory
- *   EIO                 writing the output failed
+ *   ENOSPC, EIO, EPIPE ...  writing the output failed (the errno of the
+ *                       failing write, flush, fsync or close)
+ *
+ * Limits.  A loaded profile holds no time beyond PROF_NS_MAX (either
+ * sign) and no count beyond PROF_COUNT_MAX, and the durations of its phases,
+ * of its initcalls and its sample counts each add up to no more than that:
+ * a file that breaks these is refused (PROF_ESCHEMA, naming the field), not
+ * clamped, so the reports can add and subtract any few of them in int64_t
+ * without overflow and print them through a double without rounding.  (The
+ * stop records' host clock readings may be any value >= 0: only their
+ * differences are used.)  samples.rate_hz is finite, in (0, PROF_RATE_MAX].
  *
  * The library never prints (except to the FILE * a report function is given)
  * and never exits.  prof_report_main() and prof_compare_main() are the
@@ -45,6 +55,12 @@
 #include "usage.h"
 
 #define PROF_SCHEMA_VERSION 1
+
+/* 2^53 ns = 104 days; also the largest integer a double holds exactly */
+#define PROF_NS_MAX ((int64_t)1 << 53)
+#define PROF_COUNT_MAX ((int64_t)1 << 53)
+/* samples.rate_hz above this is refused */
+#define PROF_RATE_MAX 1e9
 
 enum {
 	PROF_EJSON = 2001,
@@ -214,9 +230,39 @@ struct prof_profile *prof_parse(const char *buf, size_t len, const char *name,
 /* Write the profile as JSON (pretty-printed, stable key order). */
 int prof_write_json(const struct prof_profile *p, FILE *out,
 		    struct kit_err *err);
-/* Write to a file atomically (temporary file and rename). */
+/* Write to a file with prof_write_file(), keeping the profile in a fallback
+ * file when it cannot go where asked (err->msg then names that file). */
 int prof_save(const struct prof_profile *p, const char *path,
 	      struct kit_err *err);
+
+/* ---- output files (profile.c) ---- */
+
+/* Writes the content to out; returns 0, or -1 with err filled. */
+typedef int prof_write_fn(FILE *out, const void *arg, struct kit_err *err);
+
+/*
+ * Write a file so that it is whole or not there: fn writes into a new file
+ * beside path (PATH.XXXXXX, created O_EXCL; 0666 less the umask, or the
+ * permissions of the file it replaces), which is flushed, fsync'd, closed
+ * and renamed over path (the directory is not fsync'd); on any failure it
+ * is removed and path is left as it was.  A symbolic link is followed.  A path that exists and is not a regular file (/dev/null, a
+ * FIFO, /dev/full) is written in place, every write checked.  "-" is
+ * standard output: flushed and checked, not closed.
+ *
+ * kept: NULL, or where to return (malloc'd) the name of a fallback copy.
+ * With kept, when path cannot be written the content is written again to
+ * $TMPDIR, /tmp or /var/tmp (the first that takes it) as BASENAME.XXXXXX
+ * ("stdout.XXXXXX" for "-"), created O_EXCL 0600, fsync'd; the call still
+ * fails, and err->msg says where the copy is ("...; kept in
+ * '/tmp/x.json.Ab12Cd' instead").
+ *
+ * Errors: err->code is the errno of the failing open, write, flush, fsync,
+ * close or rename, and err->msg "cannot write 'PATH': STRERROR" ('-' reads
+ * "standard output"); or fn's own error, passed through (no fallback then:
+ * fn would fail again).
+ */
+int prof_write_file(const char *path, prof_write_fn *fn, const void *arg,
+		    char **kept, struct kit_err *err);
 
 /* ---- statistics (stats.c) ---- */
 
@@ -256,6 +302,7 @@ struct prof_series {
 	int64_t order;          /* sort key: first run's order/start */
 	double *v;              /* ns, one per run that has it */
 	size_t n;
+	size_t seen;            /* 1 + the last run that gave a value */
 	struct prof_stat st;
 };
 
@@ -350,9 +397,11 @@ int prof_report_compare(const struct prof_runs *a, const struct prof_runs *b,
  * gdbstub-client compare A.json... -- B.json... [--threshold PCT]
  *        [--alpha P] [--min-delta-us N] [--warmup N] [--top N]
  *        [--format=text|json] [--color=auto|always|never]
- * argv[0] is the subcommand's name.  They print to stdout, errors to stderr
- * through usage.h, and return the exit status: 0, 1 on an error, 2 on a
- * usage error.
+ * argv[0] is the subcommand's name.  They print to stdout (report: or to
+ * -o FILE, written whole or not at all by prof_write_file(); -o - is
+ * stdout), errors to stderr through usage.h, and return the exit status:
+ * 0, 1 on an error (a write that failed, stdout included), 2 on a usage
+ * error.
  */
 int prof_report_main(int argc, char **argv);
 int prof_compare_main(int argc, char **argv);

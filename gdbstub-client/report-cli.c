@@ -5,8 +5,13 @@
  * one line.  `gdbstub-client report|compare` and tests' boot-report call
  * them with argv[0] set to the subcommand.
  *
+ * Output goes through prof_write_file(): -o FILE is replaced whole or not
+ * at all, and standard output (no -o, or -o -) is flushed and checked, so
+ * a full disk or a closed pipe is an error, never a silently short report.
+ *
  * Exit status: 0 done, 1 an error (a file missing, not JSON, a schema
- * version this build does not read ...), 2 a usage error.
+ * version this build does not read, the output cannot be written ...), 2 a
+ * usage error.
  */
 #include "profile.h"
 
@@ -231,6 +236,37 @@ static void cli_free(struct cli *c)
 	free(c->b);
 }
 
+/* What the writer callback of prof_write_file() writes. */
+struct job {
+	enum fmt fmt;
+	struct prof_profile **p;      /* the profiles kept (after warm-up) */
+	size_t n;
+	const struct prof_runs *runs; /* text and json of several runs */
+	const struct prof_report_opts *o;
+	const char *first;            /* file name of p[0] */
+};
+
+static int write_report(FILE *out, const void *arg, struct kit_err *err)
+{
+	const struct job *j = arg;
+
+	switch (j->fmt) {
+	case F_TEXT:
+		return j->runs ? prof_report_text_runs(j->runs, j->o, out, err) :
+				 prof_report_text(j->p[0], j->o, out, err);
+	case F_JSON:
+		return j->runs ? prof_report_json_runs(j->runs, out, err) :
+				 prof_write_json(j->p[0], out, err);
+	case F_SVG:
+		return prof_report_svg(j->p[0], j->o, out, err);
+	case F_FOLDED:
+		return prof_report_folded(j->p[0], j->o, out, err);
+	case F_TRACE:
+		return prof_report_trace(j->p, j->n, out, err);
+	}
+	return 0;
+}
+
 int prof_report_main(int argc, char **argv)
 {
 	struct cli c = { .usage = REPORT_USAGE, .allow_fmt_mask = 0x1f };
@@ -238,8 +274,8 @@ int prof_report_main(int argc, char **argv)
 	struct prof_runs runs = { 0 };
 	struct prof_profile **p = NULL;
 	struct kit_err err = { 0 };
-	FILE *out = stdout;
-	size_t kept;
+	struct job j = { 0 };
+	const char *output;
 	int rc;
 
 	if ((rc = parse(&c, argc, argv, 0)))
@@ -264,54 +300,51 @@ int prof_report_main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (c.output && !(out = fopen(c.output, "w"))) {
-		rc = (error_errno("cannot write '%s'", c.output), 1);
-		out = stdout;
-		goto out;
-	}
-	o.color = want_color(c.color, out);
+	/* "-o -" is standard output, as no -o */
+	output = c.output ? c.output : "-";
+	/* colour only on a terminal: a file never is one */
+	o.color = strcmp(output, "-") ? !strcmp(c.color, "always") :
+		  want_color(c.color, stdout);
 	o.top = c.top;
 	o.samples = c.samples;
-	kept = c.na - c.warmup;
-	rc = 0;
-	switch (c.fmt) {
-	case F_TEXT:
-	case F_JSON:
-		if (kept == 1) {
-			rc = c.fmt == F_TEXT ?
-			     prof_report_text(p[c.warmup], &o, out, &err) :
-			     prof_write_json(p[c.warmup], out, &err);
-			break;
+	j.fmt = c.fmt;
+	j.p = p + c.warmup;
+	j.n = c.na - c.warmup;
+	j.o = &o;
+	j.first = c.a[c.warmup];
+	if ((c.fmt == F_TEXT || c.fmt == F_JSON) && j.n > 1) {
+		/* before the output is created: a failure leaves none */
+		if (prof_runs_build(&runs, p, c.na, c.warmup, &err)) {
+			rc = (error("%s", err.msg), 1);
+			goto out;
 		}
-		if ((rc = prof_runs_build(&runs, p, c.na, c.warmup, &err)))
-			break;
-		rc = c.fmt == F_TEXT ?
-		     prof_report_text_runs(&runs, &o, out, &err) :
-		     prof_report_json_runs(&runs, out, &err);
-		break;
-	case F_SVG:
-	case F_FOLDED:
-		if (kept > 1)
-			warning("--format=%s shows one profile: '%s' (--format=trace shows all)",
-				c.fmt == F_SVG ? "svg" : "folded", c.a[c.warmup]);
-		rc = c.fmt == F_SVG ? prof_report_svg(p[c.warmup], &o, out, &err) :
-				      prof_report_folded(p[c.warmup], &o, out, &err);
-		break;
-	case F_TRACE:
-		rc = prof_report_trace(p + c.warmup, kept, out, &err);
-		break;
+		j.runs = &runs;
 	}
-	if (rc) {
-		rc = 1;
-		error("%s", err.msg);
-	}
+	if ((c.fmt == F_SVG || c.fmt == F_FOLDED) && j.n > 1)
+		warning("--format=%s shows one profile: '%s' (--format=trace shows all)",
+			c.fmt == F_SVG ? "svg" : "folded", j.first);
+	/* a report can be made again from its profiles: no fallback copy */
+	if (prof_write_file(output, write_report, &j, NULL, &err))
+		rc = (error("%s", err.msg), 1);
 out:
-	if (out != stdout && fclose(out) && !rc)
-		rc = (error_errno("cannot write '%s'", c.output), 1);
 	prof_runs_free(&runs);
 	free_all(p, c.na);
 	cli_free(&c);
 	return rc;
+}
+
+/* What compare's writer callback writes. */
+struct cmp_job {
+	const struct prof_runs *a, *b;
+	const struct prof_comparison *cmp;
+	const struct prof_compare_opts *o;
+};
+
+static int write_compare(FILE *out, const void *arg, struct kit_err *err)
+{
+	const struct cmp_job *j = arg;
+
+	return prof_report_compare(j->a, j->b, j->cmp, j->o, out, err);
 }
 
 int prof_compare_main(int argc, char **argv)
@@ -351,7 +384,8 @@ int prof_compare_main(int argc, char **argv)
 	if (prof_runs_build(&ra, pa, c.na, c.warmup, &err) ||
 	    prof_runs_build(&rb, pb, c.nb, c.warmup, &err) ||
 	    prof_compare(&ra, &rb, &o, &cmp, &err) ||
-	    prof_report_compare(&ra, &rb, &cmp, &o, stdout, &err)) {
+	    prof_write_file("-", write_compare,
+			    &(struct cmp_job){ &ra, &rb, &cmp, &o }, NULL, &err)) {
 		rc = 1;
 		error("%s", err.msg);
 	}

@@ -9,8 +9,9 @@
  * Samples (--samples), counts in samples:
  *   kernel;memset 120
  *   decompressor 80                   a region without a symbol
- * Frames never hold ';', spaces or newlines (they become '_'); lines with
- * a zero count are left out.
+ * Frames never hold ';', spaces, tabs or newlines (they become '_'), nor
+ * other control characters or bytes that are not UTF-8 ("\xNN", see
+ * prof_safe_char); lines with a zero count are left out.
  */
 #include "report-internal.h"
 
@@ -19,9 +20,19 @@
 
 static void frame(FILE *out, const char *s)
 {
-	for (; *s; s++)
-		fputc(*s == ';' || *s == ' ' || *s == '\n' || *s == '\t' ?
-		      '_' : *s, out);
+	size_t n;
+
+	while (*s) {
+		if (*s == ';' || *s == ' ' || *s == '\n' || *s == '\t') {
+			fputc('_', out);
+			s++;
+		} else if ((n = prof_safe_char(s))) {
+			fwrite(s, 1, n, out);
+			s += n;
+		} else {
+			fprintf(out, "\\x%02x", (unsigned char)*s++);
+		}
+	}
 }
 
 static long long to_us(int64_t ns)

@@ -5,6 +5,8 @@
 #ifndef PROF_REPORT_INTERNAL_H
 #define PROF_REPORT_INTERNAL_H
 
+#include <json.h>
+
 #include "profile.h"
 
 /* ANSI SGR sequences; "" when colour is off. */
@@ -27,7 +29,31 @@ char *prof_fmt_ms(char *buf, size_t len, double ns, int d);
 char *prof_fmt_s(char *buf, size_t len, double ns);
 /* "mean ± sd ms" with d decimals. */
 char *prof_fmt_msd(char *buf, size_t len, double mean, double sd, int d);
-/* Write s with XML's special characters escaped. */
+/*
+ * Names and strings in a profile come from the guest, the kernel image and
+ * whoever wrote the file: text outputs never pass their control characters
+ * to a terminal.  prof_safe_char() is the length of the UTF-8 character at
+ * s when it is safe to print as it is, 0 when it is not: a C0 or C1 control
+ * character, DEL, a byte that does not start valid UTF-8 (overlong forms
+ * and surrogates included), or a bidirectional override, which reorders
+ * what a terminal shows.  Each byte it refuses is written as "\xNN".
+ */
+size_t prof_safe_char(const char *s);
+/* Length of the valid UTF-8 character at s (1 for any ASCII byte), 0 when
+ * s does not start one. */
+size_t prof_utf8_len(const char *s);
+/* A JSON string of s: json-c escapes '"', '\\' and C0 controls, but passes
+ * other bytes as they are, and JSON text must be UTF-8; so bytes of s that
+ * are not UTF-8 become U+FFFD.  NULL when out of memory. */
+json_object *prof_json_string(const char *s);
+/* Write s escaped so. */
+void prof_esc_puts(FILE *out, const char *s);
+/* s escaped so into buf (len >= 8), cut short with "..." when it does not
+ * fit; returns buf, for printf's "%-20.20s". */
+const char *prof_esc(char *buf, size_t len, const char *s);
+/* Write s for XML text or an attribute: its special characters as
+ * entities, and what prof_safe_char() refuses as "\xNN" (XML 1.0 allows
+ * neither most control characters nor bytes that are not UTF-8). */
 void prof_xml_puts(FILE *out, const char *s);
 /* The error a writer returns when out went bad. */
 int prof_out_check(FILE *out, struct kit_err *err);

@@ -42,7 +42,7 @@ int prof_report_json_runs(const struct prof_runs *r, FILE *out,
 		goto nomem;
 	for (i = 0; i < r->n; i++)
 		bad |= json_object_array_add(arr, r->p[i]->source ?
-			json_object_new_string(r->p[i]->source) : NULL);
+			prof_json_string(r->p[i]->source) : NULL);
 	if (!(arr = json_object_new_array()) ||
 	    json_object_object_add(root, "series", arr))
 		goto nomem;
@@ -53,11 +53,11 @@ int prof_report_json_runs(const struct prof_runs *r, FILE *out,
 			json_object_put(e);
 			goto nomem;
 		}
-		bad |= json_object_object_add(e, "key", json_object_new_string(sr->key));
+		bad |= json_object_object_add(e, "key", prof_json_string(sr->key));
 		bad |= json_object_object_add(e, "kind", json_object_new_string(kind_name(sr->kind)));
-		bad |= json_object_object_add(e, "label", json_object_new_string(sr->label));
+		bad |= json_object_object_add(e, "label", prof_json_string(sr->label));
 		if (sr->level)
-			bad |= json_object_object_add(e, "level", json_object_new_string(sr->level));
+			bad |= json_object_object_add(e, "level", prof_json_string(sr->level));
 		bad |= json_object_object_add(e, "n", json_object_new_int64((int64_t)sr->st.n));
 		bad |= json_object_object_add(e, "mean_ns", ns(sr->st.mean));
 		bad |= json_object_object_add(e, "sd_ns", ns(sr->st.sd));

@@ -93,13 +93,20 @@ static void tick_label(char *b, size_t len, double t, double step)
 /* An axis for [t0, t1] (ns since QEMU start) at y. */
 static void axis(FILE *out, double y, double t0, double t1, double h)
 {
-	double step = nice_step(t1 - t0, 10), t, x, scale = PW / (t1 - t0);
+	double span = t1 - t0 >= 1 ? t1 - t0 : 1;
+	double step = nice_step(span, 10), t, x, scale = PW / span, first;
 	char b[32];
+	int i;
 
 	fprintf(out, "<g class=\"axis\" font-size=\"10\" fill=\"#444\">\n");
 	fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>\n",
 		ML, y, ML + PW, y);
-	for (t = ceil(t0 / step) * step; t <= t1 + step * 1e-9; t += step) {
+	/* counted, not t += step: far from 0 a small step need not move t */
+	first = ceil(t0 / step) * step;
+	for (i = 0; i <= 20; i++) {
+		t = first + i * step;
+		if (t > t1 + step * 1e-9)
+			break;
 		x = ML + (t - t0) * scale;
 		tick_label(b, sizeof b, t, step);
 		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
@@ -142,7 +149,9 @@ static void ic_title(FILE *out, const struct prof_initcall *ic, double lo)
 		prof_xml_puts(out, ic->module);
 		fputc(']', out);
 	}
-	fprintf(out, " (%s%s): %s ms", ic->level, ic->sync ? ", sync" : "",
+	fputs(" (", out);
+	prof_xml_puts(out, ic->level);
+	fprintf(out, "%s): %s ms", ic->sync ? ", sync" : "",
 		prof_fmt_ms(b, sizeof b, (double)ic->duration_ns, 3));
 	if (ic->has_ret)
 		fprintf(out, ", ret %lld", (long long)ic->ret);
@@ -280,10 +289,10 @@ int prof_report_svg(const struct prof_profile *p,
 		if (s + (double)ph->duration_ns > z1)
 			z1 = s + (double)ph->duration_ns;
 	}
-	if (has_zoom && z1 <= z0)
+	if (has_zoom && z1 - z0 < 1)
 		z1 = z0 + 1;
 	if (has_zoom)
-		zscale = PW / (z1 - z0);
+		zscale = PW / (z1 - z0 >= 1 ? z1 - z0 : 1);
 	for (k = 0; k < 10; k++)
 		nlanes += lanes[k];
 	nslow = p->ninitcalls < 10 ? p->ninitcalls : 10;
@@ -391,7 +400,9 @@ int prof_report_svg(const struct prof_profile *p,
 				ML, y + 10, level_color(slow[i]->level),
 				prof_fmt_ms(b, sizeof b, (double)slow[i]->duration_ns, 3));
 			prof_xml_puts(out, slow[i]->fn);
-			fprintf(out, " (%s)</text>\n", slow[i]->level);
+			fputs(" (", out);
+			prof_xml_puts(out, slow[i]->level);
+			fputs(")</text>\n", out);
 			y += 14;
 		}
 	}

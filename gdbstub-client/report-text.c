@@ -27,33 +27,49 @@
  * 4.9 s and 1332 added 6.6 s to a 5.1 s boot; 5 ms is the low end. */
 #define TCG_DEBUG_STOP_NS 5000000LL
 
+/* One line of the environment header: "TAG A (B)TAIL", A and B (may be
+ * NULL) escaped. */
+static void env_line(FILE *out, const char *tag, const char *a,
+		     const char *b, const char *tail)
+{
+	fputs(tag, out);
+	prof_esc_puts(out, a);
+	if (b) {
+		fputs(" (", out);
+		prof_esc_puts(out, b);
+		fputc(')', out);
+	}
+	fputs(tail, out);
+}
+
 static void env_header(const struct prof_env *e, FILE *out)
 {
 	if (e->qemu)
-		fprintf(out, "qemu:     %s%s%s%s  [to change set QEMU_WRAPPER_QEMU]\n",
-			e->qemu, e->qemu_version ? " (" : "",
-			e->qemu_version ? e->qemu_version : "",
-			e->qemu_version ? ")" : "");
+		env_line(out, "qemu:     ", e->qemu, e->qemu_version,
+			 "  [to change set QEMU_WRAPPER_QEMU]\n");
 	if (e->accel)
-		fprintf(out, "accel:    %s  [to change pass -machine accel=...]\n",
-			e->accel);
+		env_line(out, "accel:    ", e->accel, NULL,
+			 "  [to change pass -machine accel=...]\n");
 	if (e->kernel)
-		fprintf(out, "kernel:   %s%s%s%s  [to change pass -kernel]\n",
-			e->kernel, e->kernel_version ? " (" : "",
-			e->kernel_version ? e->kernel_version : "",
-			e->kernel_version ? ")" : "");
+		env_line(out, "kernel:   ", e->kernel, e->kernel_version,
+			 "  [to change pass -kernel]\n");
 	else if (e->kernel_version)
-		fprintf(out, "kernel:   %s\n", e->kernel_version);
+		env_line(out, "kernel:   ", e->kernel_version, NULL, "\n");
 	if (e->cmdline)
-		fprintf(out, "cmdline:  %s  [to add set QEMU_WRAPPER_APPEND]\n",
-			e->cmdline);
+		env_line(out, "cmdline:  ", e->cmdline, NULL,
+			 "  [to add set QEMU_WRAPPER_APPEND]\n");
 	if (e->host)
-		fprintf(out, "host:     %s\n", e->host);
-	if (e->recorded_at || e->tool)
-		fprintf(out, "recorded: %s%s%s\n",
-			e->recorded_at ? e->recorded_at : "",
-			e->recorded_at && e->tool ? " by " : "",
-			e->tool ? e->tool : "");
+		env_line(out, "host:     ", e->host, NULL, "\n");
+	if (e->recorded_at || e->tool) {
+		fputs("recorded: ", out);
+		if (e->recorded_at)
+			prof_esc_puts(out, e->recorded_at);
+		if (e->recorded_at && e->tool)
+			fputs(" by ", out);
+		if (e->tool)
+			prof_esc_puts(out, e->tool);
+		fputc('\n', out);
+	}
 }
 
 /* The systemd-analyze-shaped line: "TITLE: TOTAL = a (qemu) + b (...)". */
@@ -88,12 +104,16 @@ static void incomplete_marker(const struct prof_profile *p, int color,
 	for (i = 0; i < p->nphases; i++)
 		if (!last || p->phases[i].start_ns >= last->start_ns)
 			last = &p->phases[i];
-	fprintf(out, "%sINCOMPLETE: %s; the profile stops at %s",
-		sgr(color, C_LOUD),
-		p->incomplete_reason ? p->incomplete_reason : "reason unknown",
+	fprintf(out, "%sINCOMPLETE: ", sgr(color, C_LOUD));
+	prof_esc_puts(out, p->incomplete_reason ? p->incomplete_reason
+						: "reason unknown");
+	fprintf(out, "; the profile stops at %s",
 		prof_fmt_s(b, sizeof b, (double)p->end_ns));
-	if (last)
-		fprintf(out, ", in '%s'", last->label);
+	if (last) {
+		fputs(", in '", out);
+		prof_esc_puts(out, last->label);
+		fputc('\'', out);
+	}
 	fprintf(out, "%s\n", sgr(color, C_OFF));
 }
 
@@ -131,8 +151,11 @@ static void summary_single(const struct prof_profile *p, int color, FILE *out)
 		if (u && u->duration_ns > 0) {
 			fprintf(out, "; then %s in userspace",
 				prof_fmt_s(b, sizeof b, (double)u->duration_ns));
-			if (p->end)
-				fprintf(out, " to '%s'", p->end);
+			if (p->end) {
+				fputs(" to '", out);
+				prof_esc_puts(out, p->end);
+				fputc('\'', out);
+			}
 		}
 	} else {
 		total = (double)(qemu + p->end_ns);
@@ -147,7 +170,7 @@ static void phases_single(const struct prof_profile *p, FILE *out)
 {
 	int64_t lo, hi, sum = 0;
 	double total, pct;
-	char b[32];
+	char b[32], lb[64];
 	size_t i;
 
 	if (!p->nphases)
@@ -159,7 +182,8 @@ static void phases_single(const struct prof_profile *p, FILE *out)
 		const struct prof_phase *ph = &p->phases[i];
 
 		pct = total > 0 ? 100.0 * (double)ph->duration_ns / total : 0;
-		fprintf(out, "  %-34.34s%12s %6.1f%%  ", ph->label,
+		fprintf(out, "  %-34.34s%12s %6.1f%%  ",
+			prof_esc(lb, sizeof lb, ph->label),
 			prof_fmt_ms(b, sizeof b, (double)ph->duration_ns, 1), pct);
 		bar(out, pct);
 		fputc('\n', out);
@@ -178,9 +202,12 @@ static void phases_single(const struct prof_profile *p, FILE *out)
 
 static void initcall_name(const struct prof_initcall *ic, FILE *out)
 {
-	fputs(ic->fn, out);
-	if (ic->module)
-		fprintf(out, " [%s]", ic->module);
+	prof_esc_puts(out, ic->fn);
+	if (ic->module) {
+		fputs(" [", out);
+		prof_esc_puts(out, ic->module);
+		fputc(']', out);
+	}
 	if (ic->sync)
 		fputs(" (sync)", out);
 }
@@ -191,7 +218,7 @@ static int slowest_single(const struct prof_profile *p,
 {
 	const struct prof_initcall **v;
 	size_t top = o->top ? o->top : DEFAULT_TOP, i;
-	char b[32];
+	char b[32], lb[64];
 
 	if (!p->ninitcalls)
 		return 0;
@@ -207,7 +234,7 @@ static int slowest_single(const struct prof_profile *p,
 
 		fprintf(out, "  %4zu %12s  %-9s ", i + 1,
 			prof_fmt_ms(b, sizeof b, (double)ic->duration_ns, 3),
-			ic->level);
+			prof_esc(lb, sizeof lb, ic->level));
 		if (!ic->has_ret)
 			fprintf(out, "%6s  ", "?");
 		else
@@ -311,54 +338,78 @@ static int samples_single(const struct prof_profile *p,
 	fprintf(out, "  %4s %7s %7s %10s  %s\n", "rank", "count", "%",
 		"est. (ms)", "where");
 	for (i = 0; i < top; i++) {
-		fprintf(out, "  %4zu %7lld %6.1f%% %10.1f  %s%s%s\n", i + 1,
+		fprintf(out, "  %4zu %7lld %6.1f%% %10.1f  ", i + 1,
 			(long long)v[i]->count,
 			total ? 100.0 * (double)v[i]->count / (double)total : 0,
-			(double)v[i]->count * 1e3 / rate, v[i]->region,
-			v[i]->symbol ? ": " : "",
-			v[i]->symbol ? v[i]->symbol : "");
+			(double)v[i]->count * 1e3 / rate);
+		prof_esc_puts(out, v[i]->region);
+		if (v[i]->symbol) {
+			fputs(": ", out);
+			prof_esc_puts(out, v[i]->symbol);
+		}
+		fputc('\n', out);
 	}
 	free(v);
 	return 0;
 }
 
+/* The stops of one run, or their means over several runs (in double:
+ * summed over any number of runs, counts and times cannot overflow). */
+struct stops_mean {
+	double count, debug, interrupt, watch;
+	double client_ns, median_ns, p95_ns;
+	double per_debug_ns;    /* 0 = not measured */
+};
+
+static void stops_add(struct stops_mean *m, const struct prof_stops *s,
+		      double runs)
+{
+	m->count += (double)s->count / runs;
+	m->debug += (double)s->debug_stops / runs;
+	m->interrupt += (double)s->interrupt_stops / runs;
+	m->watch += (double)s->watch_stops / runs;
+	m->client_ns += (double)s->client_ns / runs;
+	m->median_ns += (double)s->median_ns / runs;
+	m->p95_ns += (double)s->p95_ns / runs;
+	m->per_debug_ns += (double)s->cost_per_debug_stop_ns / runs;
+}
+
 /* Debug stops cost guest time on TCG: each one flushes the translation
  * cache, and the re-translation counts as guest running time. */
-static void observer(const struct prof_stops *s, const char *accel,
-		     double runs, FILE *out)
+static void observer(const struct stops_mean *s, const char *accel,
+		     int several, FILE *out)
 {
-	char b1[32], b2[32], b3[32];
-	int64_t per = s->cost_per_debug_stop_ns;
+	char b1[32], b2[32], b3[32], ab[64];
+	double per = s->per_debug_ns;
 	int tcg = !accel || !strcmp(accel, "tcg");
 
 	char wbuf[64] = "";
 
-	if (s->watch_stops)
+	if (s->watch)
 		snprintf(wbuf, sizeof wbuf, ", %.0f watchpoint stops (no flush)",
-			 (double)s->watch_stops / runs);
+			 s->watch);
 	fprintf(out, "\nObserver effect: %s%.0f debug stops%s, %.0f interrupt stops; the client held the guest %s ms\n"
 		"  (median %s ms, p95 %s ms per stop), left out of the times above\n",
-		runs > 1 ? "mean " : "",
-		(double)s->debug_stops / runs, wbuf, (double)s->interrupt_stops / runs,
-		prof_fmt_ms(b1, sizeof b1, (double)s->client_ns / runs, 1),
-		prof_fmt_ms(b2, sizeof b2, (double)s->median_ns, 3),
-		prof_fmt_ms(b3, sizeof b3, (double)s->p95_ns, 3));
-	if (!s->debug_stops)
+		several ? "mean " : "",
+		s->debug, wbuf, s->interrupt,
+		prof_fmt_ms(b1, sizeof b1, s->client_ns, 1),
+		prof_fmt_ms(b2, sizeof b2, s->median_ns, 3),
+		prof_fmt_ms(b3, sizeof b3, s->p95_ns, 3));
+	if (!s->debug)
 		return;
 	if (!tcg && !per) {
 		fprintf(out, "  on %s a debug stop costs the guest little beyond that\n",
-			accel);
+			prof_esc(ab, sizeof ab, accel));
 		return;
 	}
 	if (!per)
 		per = TCG_DEBUG_STOP_NS;
 	fprintf(out, "  estimated cost: %s of the guest time above is re-translation after debug stops\n"
 		"  (%.0f x %s ms, %s; TCG flushes its translation cache at each debug stop)\n",
-		prof_fmt_s(b1, sizeof b1, (double)s->debug_stops / runs *
-				       (double)per),
-		(double)s->debug_stops / runs,
-		prof_fmt_ms(b2, sizeof b2, (double)per, 1),
-		s->cost_per_debug_stop_ns ? "measured" : "typical");
+		prof_fmt_s(b1, sizeof b1, s->debug * per),
+		s->debug,
+		prof_fmt_ms(b2, sizeof b2, per, 1),
+		s->per_debug_ns ? "measured" : "typical");
 }
 
 int prof_report_text(const struct prof_profile *p,
@@ -375,8 +426,12 @@ int prof_report_text(const struct prof_profile *p,
 	levels_single(p, out);
 	if (samples_single(p, o, out, err))
 		return -1;
-	if (p->stops.count)
-		observer(&p->stops, p->env.accel, 1, out);
+	if (p->stops.count) {
+		struct stops_mean m = { 0 };
+
+		stops_add(&m, &p->stops, 1);
+		observer(&m, p->env.accel, 0, out);
+	}
 	if (!p->complete)
 		incomplete_marker(p, o->color, out);
 	return prof_out_check(out, err);
@@ -439,8 +494,11 @@ static void summary_runs(const struct prof_runs *r, int color, FILE *out)
 		if (u && u->st.mean > 0) {
 			fprintf(out, "; then %s in userspace",
 				prof_fmt_s(b, sizeof b, u->st.mean));
-			if (r->p[0]->end)
-				fprintf(out, " to '%s'", r->p[0]->end);
+			if (r->p[0]->end) {
+				fputs(" to '", out);
+				prof_esc_puts(out, r->p[0]->end);
+				fputc('\'', out);
+			}
 		}
 	} else if (e) {
 		fprintf(out, "Boot to end: %.2f \xc2\xb1 %.2f s (%.2f..%.2f, n=%zu)",
@@ -458,7 +516,8 @@ int prof_report_text_runs(const struct prof_runs *r,
 {
 	const struct prof_series **v;
 	size_t top = o->top ? o->top : DEFAULT_TOP, i, nv = 0, nic = 0;
-	struct prof_stops st = { 0 };
+	struct stops_mean st = { 0 };
+	char lb[64], fb[64];
 	int k;
 
 	fprintf(out, "%zu runs of one boot", r->n);
@@ -483,7 +542,7 @@ int prof_report_text_runs(const struct prof_runs *r,
 	for (i = 0; i < r->ns; i++) {
 		if (r->s[i].kind != PROF_SERIES_PHASE)
 			continue;
-		fprintf(out, "  %-34.34s", r->s[i].label);
+		fprintf(out, "  %-34.34s", prof_esc(lb, sizeof lb, r->s[i].label));
 		stat_cols(out, &r->s[i].st, 1);
 		fputc('\n', out);
 	}
@@ -501,8 +560,9 @@ int prof_report_text_runs(const struct prof_runs *r,
 		fprintf(out, "%11s %9s %11s %11s %3s\n", "mean (ms)", "sd",
 			"min", "max", "n");
 		for (i = 0; i < top; i++) {
-			fprintf(out, "  %4zu %-9s %-24.24s", i + 1, v[i]->level,
-				v[i]->label);
+			fprintf(out, "  %4zu %-9s %-24.24s", i + 1,
+				prof_esc(lb, sizeof lb, v[i]->level),
+				prof_esc(fb, sizeof fb, v[i]->label));
 			stat_cols(out, &v[i]->st, 3);
 			fputc('\n', out);
 		}
@@ -528,23 +588,10 @@ int prof_report_text_runs(const struct prof_runs *r,
 	}
 	free(v);
 
-	/* observer effect: totals summed over runs, per-stop medians averaged */
-	for (i = 0; i < r->n; i++) {
-		const struct prof_stops *s = &r->p[i]->stops;
-
-		st.count += s->count;
-		st.debug_stops += s->debug_stops;
-		st.interrupt_stops += s->interrupt_stops;
-		st.watch_stops += s->watch_stops;
-		st.client_ns += s->client_ns;
-		st.median_ns += s->median_ns;
-		st.p95_ns += s->p95_ns;
-		st.cost_per_debug_stop_ns += s->cost_per_debug_stop_ns;
-	}
-	st.median_ns /= (int64_t)r->n;
-	st.p95_ns /= (int64_t)r->n;
-	st.cost_per_debug_stop_ns /= (int64_t)r->n;
+	/* observer effect: means over the runs */
+	for (i = 0; i < r->n; i++)
+		stops_add(&st, &r->p[i]->stops, (double)r->n);
 	if (st.count)
-		observer(&st, r->p[0]->env.accel, (double)r->n, out);
+		observer(&st, r->p[0]->env.accel, r->n > 1, out);
 	return prof_out_check(out, err);
 }

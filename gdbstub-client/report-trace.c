@@ -43,7 +43,7 @@ static json_object *event(json_object *arr, const char *ph, const char *name,
 		json_object_put(e);
 		return NULL;
 	}
-	if (add(e, "name", json_object_new_string(name)) ||
+	if (add(e, "name", prof_json_string(name)) ||
 	    add(e, "ph", json_object_new_string(ph)) ||
 	    add(e, "ts", us(ts_ns)) ||
 	    add(e, "pid", json_object_new_int(pid)) ||
@@ -58,7 +58,7 @@ static int meta(json_object *arr, const char *what, int pid, int tid,
 	json_object *e = event(arr, "M", what, pid, tid, 0), *a;
 
 	if (!e || add(e, "args", a = json_object_new_object()) ||
-	    add(a, "name", json_object_new_string(name)))
+	    add(a, "name", prof_json_string(name)))
 		return -1;
 	return 0;
 }
@@ -86,7 +86,7 @@ static int one(json_object *arr, const struct prof_profile *p, int pid)
 		if (!e || add(e, "dur", us((double)ph->duration_ns)) ||
 		    add(e, "cat", json_object_new_string("phase")) ||
 		    add(e, "args", a = json_object_new_object()) ||
-		    add(a, "id", json_object_new_string(ph->id)))
+		    add(a, "id", prof_json_string(ph->id)))
 			return -1;
 	}
 	for (i = 0; i < p->ninitcalls; i++) {
@@ -97,13 +97,13 @@ static int one(json_object *arr, const struct prof_profile *p, int pid)
 		e = event(arr, "X", ic->fn, pid, 2,
 			  (double)(ic->start_ns - lo));
 		if (!e || add(e, "dur", us((double)ic->duration_ns)) ||
-		    add(e, "cat", json_object_new_string(cat)) ||
+		    add(e, "cat", prof_json_string(cat)) ||
 		    add(e, "args", a = json_object_new_object()) ||
-		    add(a, "level", json_object_new_string(ic->level)) ||
+		    add(a, "level", prof_json_string(ic->level)) ||
 		    add(a, "order", json_object_new_int64(ic->order)) ||
 		    (ic->has_ret && add(a, "ret", json_object_new_int64(ic->ret))) ||
 		    (ic->module && add(a, "module",
-				       json_object_new_string(ic->module))))
+				       prof_json_string(ic->module))))
 			return -1;
 	}
 	if (!p->complete) {

@@ -2079,7 +2079,10 @@ int gc_sample_main(int argc, char **argv)
 		p95 = gc_sample_percentile(tmp, s.nstops, 95);
 		free(tmp);
 	}
-	qsort(s.b, s.nb, sizeof *s.b, cmp_bucket);
+	/* no sample at all (an early error) leaves s.b NULL: qsort's
+	 * arguments must not be NULL, whatever the count */
+	if (s.nb)
+		qsort(s.b, s.nb, sizeof *s.b, cmp_bucket);
 	if (merge_callers(&s, &merged, &nmerged) < 0)
 		die("out of memory");
 	print_report(&s, merged, nmerged, med, p95);

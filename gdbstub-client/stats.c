@@ -205,15 +205,29 @@ static struct prof_series *series_get(struct prof_runs *r, const char *key,
 	return s;
 }
 
-static int series_add(struct prof_runs *r, const char *key, const char *label,
-		      const char *level, int kind, int64_t order, double v,
-		      struct kit_err *err)
+/*
+ * Add run's value v to the series key.  A series takes one value per run
+ * (v holds r->n): when a run has key twice (two phases of one id, or an
+ * initcall "f#2" beside the second "f"), the later ones go to "KEY#2",
+ * "KEY#3" ..., as the k-th initcall of a name does.
+ */
+static int series_add(struct prof_runs *r, size_t run, const char *key,
+		      const char *label, const char *level, int kind,
+		      int64_t order, double v, struct kit_err *err)
 {
-	struct prof_series *s = series_get(r, key, label, level, kind, order,
-					   r->n, err);
+	struct prof_series *s;
+	char k[700];
+	size_t nth = 1;
 
-	if (!s)
-		return -1;
+	snprintf(k, sizeof k, "%s", key);
+	for (;;) {
+		if (!(s = series_get(r, k, label, level, kind, order, r->n, err)))
+			return -1;
+		if (s->seen != run + 1)
+			break;
+		snprintf(k, sizeof k, "%.600s#%zu", key, ++nth);
+	}
+	s->seen = run + 1;
 	s->v[s->n++] = v;
 	return 0;
 }
@@ -223,8 +237,8 @@ static int same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-static int add_run(struct prof_runs *r, const struct prof_profile *p,
-		   struct kit_err *err)
+static int add_run(struct prof_runs *r, size_t run,
+		   const struct prof_profile *p, struct kit_err *err)
 {
 	int64_t us = prof_userspace_ns(p), qemu = prof_qemu_ns(p);
 	double level_sum[10] = { 0 };
@@ -233,18 +247,18 @@ static int add_run(struct prof_runs *r, const struct prof_profile *p,
 	size_t i, j;
 	int k;
 
-	if (us >= 0 && series_add(r, "total:userspace", "boot to userspace",
+	if (us >= 0 && series_add(r, run, "total:userspace", "boot to userspace",
 				  NULL, PROF_SERIES_TOTAL, 0,
 				  (double)(qemu + us), err))
 		return -1;
-	if (p->end_ns > 0 && series_add(r, "total:end", "boot to end", NULL,
+	if (p->end_ns > 0 && series_add(r, run, "total:end", "boot to end", NULL,
 					PROF_SERIES_TOTAL, 1,
 					(double)(qemu + p->end_ns), err))
 		return -1;
 	for (i = 0; i < p->nphases; i++) {
 		const struct prof_phase *ph = &p->phases[i];
 
-		if (series_add(r, ph->id, ph->label, NULL, PROF_SERIES_PHASE,
+		if (series_add(r, run, ph->id, ph->label, NULL, PROF_SERIES_PHASE,
 			       ph->start_ns, (double)ph->duration_ns, err))
 			return -1;
 	}
@@ -260,7 +274,7 @@ static int add_run(struct prof_runs *r, const struct prof_profile *p,
 			snprintf(key, sizeof key, "fn:%.500s#%zu", ic->fn, nth);
 		else
 			snprintf(key, sizeof key, "fn:%.500s", ic->fn);
-		if (series_add(r, key, ic->fn, ic->level, PROF_SERIES_INITCALL,
+		if (series_add(r, run, key, ic->fn, ic->level, PROF_SERIES_INITCALL,
 			       ic->order, (double)ic->duration_ns, err))
 			return -1;
 		k = prof_level_index(ic->level);
@@ -273,7 +287,7 @@ static int add_run(struct prof_runs *r, const struct prof_profile *p,
 		if (!level_n[k])
 			continue;
 		snprintf(key, sizeof key, "level:%s", prof_levels[k]);
-		if (series_add(r, key, prof_levels[k], prof_levels[k],
+		if (series_add(r, run, key, prof_levels[k], prof_levels[k],
 			       PROF_SERIES_LEVEL, k, level_sum[k], err))
 			return -1;
 	}
@@ -314,7 +328,7 @@ int prof_runs_build(struct prof_runs *r, struct prof_profile **p, size_t n,
 		if (!same_str(r->p[i]->env.kernel_version,
 			      r->p[0]->env.kernel_version))
 			r->mixed_kernels = 1;
-		if (add_run(r, r->p[i], err)) {
+		if (add_run(r, i, r->p[i], err)) {
 			prof_runs_free(r);
 			return -1;
 		}

@@ -4,13 +4,19 @@
  * warm-up, and compare's marking.  The reports' text is checked by the
  * golden files of tests/t5100-report.bats.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio_ext.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "profile.h"
+#include "report-internal.h"
 #include "tap.h"
 
 #define MS 1000000LL
@@ -66,6 +72,295 @@ static void expect_error(const char *json, int code, const char *msg,
 	prof_free(p);
 	is_int(err.code, code, name);
 	is_str(err.msg, msg, name);
+}
+
+/* Files in dir whose name starts with prefix. */
+static int count_files(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += !strncmp(e->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return n;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The file a "...; kept in 'PATH' instead" message names (static). */
+static const char *kept_in(const char *msg)
+{
+	static char path[512];
+	const char *a = strstr(msg, "; kept in '"), *b;
+
+	if (!a || !(b = strchr(a + 11, '\'')) || b - (a + 11) >= 512)
+		return NULL;
+	memcpy(path, a + 11, (size_t)(b - (a + 11)));
+	path[b - (a + 11)] = '\0';
+	return path;
+}
+
+/* prof_save where it cannot write: the profile is kept in $TMPDIR, whole,
+ * and the message names the path, its errno and the copy. */
+static void check_fallback(const struct prof_profile *p, const char *path,
+			   int code, const char *want_prefix, const char *name)
+{
+	struct kit_err err = { 0 };
+	const char *kept;
+	struct prof_profile *q;
+	char want[512], *j1, *j2;
+
+	ok(prof_save(p, path, &err) == -1, name);
+	is_int(err.code, code, name);
+	snprintf(want, sizeof want, "cannot write '%s': %s; kept in '%s", path,
+		 strerror(code), want_prefix);
+	if (!ok(!strncmp(err.msg, want, strlen(want)), name))
+		printf("#   expected '%s...', saw '%s'\n", want, err.msg);
+	kept = kept_in(err.msg);
+	q = kept ? prof_load(kept, &err) : NULL;
+	if (!ok(q != NULL, "the copy kept is a whole profile"))
+		printf("#   %s\n", kept ? err.msg : "no copy named");
+	j1 = to_json(p);
+	j2 = q ? to_json(q) : NULL;
+	ok(j1 && j2 && !strcmp(j1, j2), "the copy is the profile");
+	if (kept) {
+		struct stat st;
+
+		ok(!stat(kept, &st) && (st.st_mode & 0777) == 0600,
+		   "the copy is private (0600)");
+		unlink(kept);
+	}
+	free(j1);
+	free(j2);
+	prof_free(q);
+}
+
+/* A writer that writes half a file and fails as a report can. */
+static int half_then_fail(FILE *out, const void *arg, struct kit_err *err)
+{
+	fputs("half of a ", out);
+	fflush(out);
+	return kit_seterr(err, PROF_EUSAGE, "%s", (const char *)arg);
+}
+
+static int write_new(FILE *out, const void *arg, struct kit_err *err)
+{
+	fputs(arg, out);
+	return 0;
+}
+
+static void test_files(const struct prof_profile *p)
+{
+	char dir[] = "/tmp/test-prof-files.XXXXXX", path[600], sub[600];
+	const char *old_tmpdir = getenv("TMPDIR");
+	struct prof_profile *q = NULL;
+	struct kit_err err = { 0 };
+	struct stat st;
+	char *s, *kept = NULL;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	setenv("TMPDIR", dir, 1);
+
+	/* ENOSPC: /dev/full is written in place and refuses every byte */
+	check_fallback(p, "/dev/full", ENOSPC, dir,
+		       "a profile that cannot be written (/dev/full)");
+	snprintf(path, sizeof path, "%s/no/such/dir/run.json", dir);
+	check_fallback(p, path, ENOENT, dir,
+		       "a profile whose directory is missing");
+	/* standard output that cannot be written: kept all the same */
+	{
+		int fd = open("/dev/full", O_WRONLY), saved = dup(1);
+		char want[600];
+
+		fflush(stdout);
+		dup2(fd, 1);
+		ok(prof_save(p, "-", &err) == -1, "a profile to a full stdout");
+		__fpurge(stdout);
+		dup2(saved, 1);
+		close(saved);
+		close(fd);
+		snprintf(want, sizeof want,
+			 "cannot write to standard output: No space left on device; kept in '%s/stdout.",
+			 dir);
+		if (!ok(!strncmp(err.msg, want, strlen(want)), "its message names the copy"))
+			printf("#   expected '%s...', saw '%s'\n", want, err.msg);
+		ok(kept_in(err.msg) && (q = prof_load(kept_in(err.msg), &err)),
+		   "the copy of a full stdout is a whole profile");
+		prof_free(q);
+		if (kept_in(err.msg))
+			unlink(kept_in(err.msg));
+	}
+	/* $TMPDIR unusable: the next fallback takes it */
+	setenv("TMPDIR", "/nonexistent-tmpdir", 1);
+	check_fallback(p, "/dev/full", ENOSPC, "/tmp/full.",
+		       "an unusable $TMPDIR falls back to /tmp");
+	setenv("TMPDIR", dir, 1);
+
+	/* whole or not at all: a failing writer leaves the old file alone */
+	snprintf(path, sizeof path, "%s/report.txt", dir);
+	ok(!prof_write_file(path, write_new, "old report\n", NULL, &err),
+	   "a report written");
+	chmod(path, 0640);
+	ok(prof_write_file(path, half_then_fail, "no samples", NULL, &err) == -1,
+	   "a writer that fails half-way fails");
+	is_str(err.msg, "no samples", "its own error passes through");
+	s = slurp(path);
+	is_str(s, "old report\n", "the old file is untouched");
+	free(s);
+	is_int(count_files(dir, "report.txt."), 0, "no temporary file left");
+	ok(!prof_write_file(path, write_new, "new report\n", &kept, &err),
+	   "written over");
+	ok(kept == NULL, "nothing kept when it went where asked");
+	s = slurp(path);
+	is_str(s, "new report\n", "the new content replaced the old");
+	free(s);
+	ok(!stat(path, &st) && (st.st_mode & 0777) == 0640,
+	   "the replaced file keeps its mode");
+	chmod(path, 0666);
+	ok(!prof_write_file(path, write_new, "newer\n", NULL, &err) &&
+	   !stat(path, &st) && (st.st_mode & 0777) == 0666,
+	   "even one the umask would not give");
+	/* a directory is no file: a report fails, nothing is kept */
+	snprintf(sub, sizeof sub, "%s/adir", dir);
+	mkdir(sub, 0755);
+	ok(prof_write_file(sub, write_new, "x", NULL, &err) == -1 &&
+	   err.code == EISDIR, "a directory as the output: EISDIR");
+	rmdir(sub);
+	unlink(path);
+	if (old_tmpdir)
+		setenv("TMPDIR", old_tmpdir, 1);
+	else
+		unsetenv("TMPDIR");
+	ok(!rmdir(dir), "every copy and temporary file removed");
+}
+
+/* Control characters from a profile never reach a terminal. */
+static void test_escape(void)
+{
+	json_object *j;
+	char b[64];
+
+	is_str(prof_esc(b, sizeof b, "evil\x1b[2J\x1b]0;x\x07_init"),
+	       "evil\\x1b[2J\\x1b]0;x\\x07_init", "C0 controls escaped");
+	is_str(prof_esc(b, sizeof b, "csi\xc2\x9b" "31m del\x7f"),
+	       "csi\\xc2\\x9b31m del\\x7f", "C1 control and DEL escaped");
+	is_str(prof_esc(b, sizeof b, "bad\xff\xc0\xaf end\xe2\x82"),
+	       "bad\\xff\\xc0\\xaf end\\xe2\\x82",
+	       "bytes that are not UTF-8 (stray, overlong, cut short)");
+	is_str(prof_esc(b, sizeof b, "rtl\xe2\x80\xae" "cba"),
+	       "rtl\\xe2\\x80\\xaecba", "a bidi override escaped");
+	is_str(prof_esc(b, sizeof b, "caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x90\xa7"),
+	       "caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x90\xa7", "printable UTF-8 kept");
+	is_str(prof_esc(b, 12, "\x1b\x1b\x1b"), "\\x1b\\x1b...",
+	       "cut short with ... , never inside an escape");
+	is_str(prof_esc(b, 12, "abcdefghijk"), "abcdefghijk", "exactly fits");
+	j = prof_json_string("a\xff\xed\xa0\x80 \xc3\xa9\x1b");
+	is_str(j ? json_object_get_string(j) : NULL,
+	       "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xc3\xa9\x1b",
+	       "JSON strings: bytes that are not UTF-8 become U+FFFD");
+	json_object_put(j);
+}
+
+/* Limits: times and sums that would overflow int64_t are refused. */
+static void test_limits(void)
+{
+	struct kit_err err = { 0 };
+	struct prof_profile *q, *two[2];
+	struct prof_runs r;
+	const struct prof_series *s;
+	const char *j;
+
+	expect_error("{\"version\": 1, \"complete\": true, \"end_ns\": 1000,"
+		     "\"phases\": [{\"id\": \"firmware\", \"start_ns\": 4611686018427387904,"
+		     "\"duration_ns\": 9223372036854775807}], \"initcalls\": []}",
+		     PROF_ESCHEMA,
+		     "x.json: 'phases[0].start_ns' is out of range (more than 2^53 ns, 104 days)",
+		     "start_ns 2^62 refused");
+	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [], \"initcalls\": ["
+		     "{\"fn\": \"a\", \"level\": \"core\", \"start_ns\": 0,"
+		     "\"duration_ns\": 9223372036854775807}]}",
+		     PROF_ESCHEMA,
+		     "x.json: 'initcalls[0].duration_ns' is out of range (more than 2^53 ns, 104 days)",
+		     "duration_ns 2^63-1 refused");
+	expect_error("{\"version\": 1, \"complete\": true, \"end_ns\": -9007199254740993,"
+		     "\"phases\": [], \"initcalls\": []}",
+		     PROF_ESCHEMA,
+		     "x.json: 'end_ns' is out of range (less than -2^53 ns, 104 days)",
+		     "end_ns below -2^53 refused");
+	expect_error("{\"version\": 1, \"complete\": true, \"initcalls\": [], \"phases\": ["
+		     "{\"id\": \"a\", \"start_ns\": 0, \"duration_ns\": 9007199254740992},"
+		     "{\"id\": \"b\", \"start_ns\": 0, \"duration_ns\": 1}]}",
+		     PROF_ESCHEMA,
+		     "x.json: 'phases[].duration_ns' add up to more than 2^53 ns (104 days)",
+		     "phase durations adding up past 2^53 refused");
+	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [], \"initcalls\": [],"
+		     "\"samples\": {\"rate_hz\": 100, \"entries\": ["
+		     "{\"region\": \"kernel\", \"count\": 9007199254740993}]}}",
+		     PROF_ESCHEMA,
+		     "x.json: 'samples.entries[0].count' is out of range (more than 2^53)",
+		     "a count past 2^53 refused (no unit)");
+	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [], \"initcalls\": [],"
+		     "\"samples\": {\"rate_hz\": 100, \"entries\": ["
+		     "{\"region\": \"kernel\", \"count\": 9007199254740992},"
+		     "{\"region\": \"bios-rom\", \"count\": 1}]}}",
+		     PROF_ESCHEMA,
+		     "x.json: 'samples.entries[].count' add up to more than 2^53",
+		     "sample counts adding up past 2^53 refused");
+	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [], \"initcalls\": [],"
+		     "\"samples\": {\"rate_hz\": NaN, \"entries\": []}}",
+		     PROF_ESCHEMA,
+		     "x.json: 'samples.rate_hz' must be a positive number, at most 1e9",
+		     "a NaN sample rate refused");
+	j = "{\"version\": 1, \"complete\": true, \"end_ns\": 9007199254740992,"
+	    "\"phases\": [{\"id\": \"qemu\", \"start_ns\": -9007199254740992,"
+	    "\"duration_ns\": 9007199254740992}], \"initcalls\": []}";
+	q = prof_parse(j, strlen(j), "x.json", &err);
+	ok(q != NULL, "2^53 itself is accepted");
+	prof_free(q);
+
+	/* two phases of one id in a run: each series holds one value a run
+	 * (found by fuzz-profile-json: the second overflowed the array) */
+	j = "{\"version\": 1, \"complete\": true, \"phases\": ["
+	    "{\"id\": \"firmware\", \"start_ns\": 0, \"duration_ns\": 5},"
+	    "{\"id\": \"firmware\", \"start_ns\": 5, \"duration_ns\": 7}],"
+	    "\"initcalls\": [{\"fn\": \"f\", \"level\": \"core\", \"start_ns\": 0, \"duration_ns\": 1},"
+	    "{\"fn\": \"f#2\", \"level\": \"core\", \"start_ns\": 1, \"duration_ns\": 2},"
+	    "{\"fn\": \"f\", \"level\": \"core\", \"start_ns\": 3, \"duration_ns\": 3}]}";
+	q = prof_parse(j, strlen(j), "x.json", &err);
+	two[0] = two[1] = q;
+	ok(q && !prof_runs_build(&r, two, 2, 0, &err), "runs of a profile with a phase twice");
+	s = q ? prof_runs_find(&r, "firmware#2") : NULL;
+	ok(s && s->n == 2 && s->v[0] == 7, "the second phase of the id is a series of its own");
+	s = q ? prof_runs_find(&r, "fn:f#2#2") : NULL;
+	ok(s && s->n == 2 && s->v[0] == 3, "an initcall key taken twice goes on to #2");
+	if (q)
+		prof_runs_free(&r);
+	prof_free(q);
 }
 
 int main(void)
@@ -262,5 +557,11 @@ int main(void)
 		prof_free(ga[i]);
 		prof_free(gb[i]);
 	}
+
+	p = boot(1000, 5000);
+	test_files(p);
+	prof_free(p);
+	test_escape();
+	test_limits();
 	return tap_done();
 }
