@@ -9,7 +9,8 @@ load lib
 SAMPLE=$KIT/gdbstub-client/boot-sample
 GUEST_ELF=$KIT/tests/guests/build/guest.elf
 GUEST_IMG=$KIT/tests/guests/build/guest.img
-VMLINUZ=/boot/vmlinuz-6.1.0-56-amd64
+# the installed Debian kernel, whatever its version (security updates replace it)
+VMLINUZ=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
 GUEST_ARGS=(-machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32
 	-drive "file=$GUEST_IMG,format=raw,if=ide")
 
