@@ -1,2 +1,2 @@
-COMMON_OBJS = common/usage.o common/strv.o common/rundir.o
+COMMON_OBJS = common/usage.o common/strv.o common/rundir.o common/outfile.o
 OBJS += $(COMMON_OBJS)

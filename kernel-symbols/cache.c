@@ -4,7 +4,7 @@
  * hash of every byte, and its size), not its name or mtime: a rebuilt
  * kernel at the same path gets a new entry.  Files live in
  * $XDG_CACHE_HOME/qemu-boot-debug/ (default ~/.cache/qemu-boot-debug/) as
- * ksym-<hash>-<size>.cache, written through outfile.c: a temporary made by
+ * ksym-<hash>-<size>.cache, written through common/outfile.c: a temporary made by
  * mkstemp, every write checked, fsync, then renamed.  A full disk leaves no
  * entry (the caller only loses the time it would have saved), and the
  * reader checks that the sizes in the header account for every byte of
@@ -135,7 +135,7 @@ int ksym_cache_save(const struct ksym_table *t, const char *file,
 	uint8_t pad[8] = { 0 };
 	uint32_t flags = 0;
 	size_t i;
-	struct ksym_outfile o;
+	struct kit_outfile o;
 	int rc = -1;
 
 	flags |= t->have_initcall_data ? 1 : 0;
@@ -178,13 +178,13 @@ int ksym_cache_save(const struct ksym_table *t, const char *file,
 			goto out;
 		}
 	}
-	if (ksym_outfile_open(&o, file, err))
+	if (kit_outfile_open(&o, file, 0, 0, err))
 		goto out;
-	if (ksym_outfile_write(&o, w.p, w.len, err)) {
-		ksym_outfile_abort(&o);
+	if (kit_outfile_write(&o, w.p, w.len, err)) {
+		kit_outfile_abort(&o);
 		goto out;
 	}
-	if (ksym_outfile_commit(&o, err))
+	if (kit_outfile_commit(&o, err))
 		goto out;
 	rc = 0;
 out:

@@ -10,7 +10,7 @@
  * "break start_kernel" and "info symbol $pc".  Lower-case types are local,
  * W/V weak, the rest global (locals first, as ELF requires).
  *
- * Both go to FILE through outfile.c: written in full or not at all.
+ * Both go to FILE through common/outfile.c: written in full or not at all.
  */
 #include "internal.h"
 
@@ -68,16 +68,16 @@ int ksym_export_map(const struct ksym_table *t, FILE *f, struct kit_err *err)
 int ksym_export_map_file(const struct ksym_table *t, const char *file,
 			 struct kit_err *err)
 {
-	struct ksym_outfile o;
+	struct kit_outfile o;
 	FILE *f;
 	int e;
 
-	if (ksym_outfile_open(&o, file, err))
+	if (kit_outfile_open(&o, file, 0, KIT_OUTFILE_DIRECT, err))
 		return -1;
 	f = fdopen(o.fd, "w");
 	if (!f) {
 		e = errno;
-		ksym_outfile_abort(&o);
+		kit_outfile_abort(&o);
 		return kit_seterr_errno(err, e, "cannot write '%s'", file);
 	}
 	errno = 0;
@@ -85,7 +85,7 @@ int ksym_export_map_file(const struct ksym_table *t, const char *file,
 		e = err ? err->code : EIO;
 		fclose(f);
 		o.fd = -1;   /* closed with F */
-		ksym_outfile_abort(&o);
+		kit_outfile_abort(&o);
 		return kit_seterr_errno(err, e, "cannot write '%s'", file);
 	}
 	/* Flushed: the rest (fsync, close, rename) is the descriptor's. */
@@ -93,10 +93,10 @@ int ksym_export_map_file(const struct ksym_table *t, const char *file,
 	e = errno;
 	fclose(f);
 	if (o.fd < 0) {
-		ksym_outfile_abort(&o);
+		kit_outfile_abort(&o);
 		return kit_seterr_errno(err, e, "cannot write '%s'", file);
 	}
-	return ksym_outfile_commit(&o, err);
+	return kit_outfile_commit(&o, err);
 }
 
 static int is_text(char c)
@@ -114,7 +114,7 @@ int ksym_export_elf(const struct ksym_table *t, const char *file,
 {
 	Elf *e = NULL;
 	int rc = -1, opened = 0;
-	struct ksym_outfile of;
+	struct kit_outfile of;
 	GElf_Ehdr eh;
 	struct run *runs = NULL;
 	size_t nruns = 0, i, pass, nsym = 1, nlocal = 1;
@@ -199,7 +199,7 @@ int ksym_export_elf(const struct ksym_table *t, const char *file,
 				nlocal = nsym;
 		}
 
-	if (ksym_outfile_open(&of, file, err))
+	if (kit_outfile_open(&of, file, 0, KIT_OUTFILE_DIRECT, err))
 		goto out;
 	opened = 1;
 	/* libelf sizes the file with ftruncate: a device or FIFO refuses */
@@ -292,7 +292,7 @@ int ksym_export_elf(const struct ksym_table *t, const char *file,
 	elf_end(e);
 	e = NULL;
 	opened = 0;
-	if (ksym_outfile_commit(&of, err))
+	if (kit_outfile_commit(&of, err))
 		goto out;
 	rc = 0;
 	goto out;
@@ -302,7 +302,7 @@ out2:
 	if (e)
 		elf_end(e);
 	if (opened)
-		ksym_outfile_abort(&of);
+		kit_outfile_abort(&of);
 out:
 	free(secof);
 	free(runs);

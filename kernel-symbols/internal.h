@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ksym.h"
+#include "outfile.h"
 
 static inline uint16_t ksym_le16(const uint8_t *p)
 {
@@ -77,27 +78,6 @@ int ksym_initcalls_read(struct ksym_table *t, const struct ksym_image *img);
 
 /* Prefix err->msg with "'PATH': " (unless it names PATH already). */
 void ksym_err_prefix(struct kit_err *err, const char *path);
-
-/*
- * A file written in full or not at all (outfile.c): a temporary beside
- * PATH made by mkstemp, synced and renamed over PATH by commit; abort (and
- * any failing call) removes it.  A PATH that exists and is not a regular
- * file is written directly.  Errors name PATH with errno:
- * "cannot create 'PATH': ...", "cannot write 'PATH': ...".
- */
-struct ksym_outfile {
-	const char *path;
-	char tmp[4096];   /* "" when writing PATH directly */
-	int fd;
-};
-int ksym_outfile_open(struct ksym_outfile *o, const char *path,
-		      struct kit_err *err);
-int ksym_outfile_write(struct ksym_outfile *o, const void *data, size_t len,
-		       struct kit_err *err);
-/* fsync, close, rename; on failure the temporary is gone. */
-int ksym_outfile_commit(struct ksym_outfile *o, struct kit_err *err);
-/* Close and remove the temporary (keeps errno). */
-void ksym_outfile_abort(struct ksym_outfile *o);
 
 /* Read a whole file; *data malloc'ed. */
 int ksym_read_file(const char *path, uint8_t **data, size_t *len,

@@ -6,8 +6,7 @@ KSYM_OBJS = kernel-symbols/symtab.o kernel-symbols/bzimage.o \
 	kernel-symbols/decompress.o kernel-symbols/kallsyms.o \
 	kernel-symbols/elfsyms.o kernel-symbols/maptext.o \
 	kernel-symbols/initcalls.o kernel-symbols/milestones.o \
-	kernel-symbols/cache.o kernel-symbols/export.o kernel-symbols/discover.o \
-	kernel-symbols/outfile.o
+	kernel-symbols/cache.o kernel-symbols/export.o kernel-symbols/discover.o
 KSYM_MAIN = kernel-symbols/main.o
 KSYM_PC = libelf liblzma zlib libzstd liblz4 json-c
 KSYM_BZ2_LIBS := $(shell $(PKG_CONFIG) --libs bzip2 2>/dev/null || echo -lbz2)
@@ -33,7 +32,7 @@ $(KSYM_UNIT): %: %.o $(KSYM_OBJS) $(COMMON_OBJS)
 FUZZ_SECONDS ?= 5
 FUZZ_CC ?= clang
 KSYM_FUZZ = bzimage map elf cache kallsyms
-KSYM_FUZZ_SRCS = $(KSYM_OBJS:.o=.c) common/usage.c
+KSYM_FUZZ_SRCS = $(KSYM_OBJS:.o=.c) common/usage.c common/outfile.c
 KSYM_FUZZ_BINS = $(patsubst %,kernel-symbols/fuzz/build/fuzz-%,$(KSYM_FUZZ))
 CLEAN += $(KSYM_FUZZ_BINS)
 

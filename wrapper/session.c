@@ -2,6 +2,7 @@
  * session.c: the session file, how gdbstub-client finds a guest to attach
  * to.  Format (version 1) documented in docs/session-file.md.
  */
+#include "outfile.h"
 #include "wrap.h"
 
 /* exit records and event logs of gone wrappers are kept this long */
@@ -67,44 +68,15 @@ static json_object *session_json(const struct wrap_session *s)
 int wrap_write_atomic(const char *path, const char *text, size_t len,
 		      struct kit_err *err)
 {
-	char tmp[4200], *slash;
-	size_t dirlen;
-	int fd, e;
+	struct kit_outfile o;
 
-	/*
-	 * The temporary file is hidden (".NAME.XXXXXX": readers look for
-	 * "PID.json") and made by mkostemp, O_CREAT|O_EXCL, 0600: a file
-	 * or FIFO planted under its name cannot make us open it.
-	 */
-	slash = strrchr(path, '/');
-	dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	if ((size_t)snprintf(tmp, sizeof tmp, "%.*s.%s.XXXXXX", (int)dirlen,
-			     path, path + dirlen) >= sizeof tmp)
-		return kit_seterr(err, ENAMETOOLONG, "path '%s' is too long",
-				  path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return kit_seterr_errno(err, errno, "cannot create '%s'", tmp);
-	while (len > 0) {
-		ssize_t w = write(fd, text, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			e = w < 0 ? errno : EIO;
-			close(fd);
-			unlink(tmp);
-			return kit_seterr_errno(err, e, "cannot write '%s'", tmp);
-		}
-		text += w;
-		len -= (size_t)w;
+	if (kit_outfile_open(&o, path, 0600, KIT_OUTFILE_NOSYNC, err) < 0)
+		return -1;
+	if (kit_outfile_write(&o, text, len, err) < 0) {
+		kit_outfile_abort(&o);
+		return -1;
 	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		e = errno;
-		unlink(tmp);
-		return kit_seterr_errno(err, e, "cannot write '%s'", path);
-	}
-	return 0;
+	return kit_outfile_commit(&o, err);
 }
 
 int wrap_session_write(const char *path, const struct wrap_session *s,

@@ -1,24 +1,16 @@
-/*
- * outfile.c: files written in full or not at all (exports, cache entries).
- *
- * The data goes to a temporary beside FILE, created by mkstemp (O_EXCL: a
- * name planted by someone else is never opened), is synced, and renamed
- * over FILE only when every write, the fsync and the close succeeded.  On
- * any failure the temporary is removed, so a full disk leaves FILE as it
- * was (or absent), never truncated.  A FILE that exists and is not a
- * regular file (/dev/full, a FIFO, /dev/stdout) has nothing to rename
- * over: it is written directly.
- */
-#include "internal.h"
+/* outfile.c: see outfile.h. */
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-int ksym_outfile_open(struct ksym_outfile *o, const char *path,
-		      struct kit_err *err)
+int kit_outfile_open(struct kit_outfile *o, const char *path, mode_t mode,
+		     int flags, struct kit_err *err)
 {
 	struct stat st;
 	const char *slash = strrchr(path, '/');
@@ -28,7 +20,9 @@ int ksym_outfile_open(struct ksym_outfile *o, const char *path,
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
 	o->path = path;
-	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+	o->flags = flags;
+	if ((flags & KIT_OUTFILE_DIRECT) && !stat(path, &st) &&
+	    !S_ISREG(st.st_mode)) {
 		o->fd = open(path, O_WRONLY | O_CLOEXEC);
 		if (o->fd < 0)
 			return kit_seterr_errno(err, errno, "cannot create '%s'", path);
@@ -41,24 +35,27 @@ int ksym_outfile_open(struct ksym_outfile *o, const char *path,
 		o->tmp[0] = 0;
 		return kit_seterr(err, ENAMETOOLONG, "cannot create '%s': name too long", path);
 	}
-	o->fd = mkstemp(o->tmp);
+	o->fd = mkostemp(o->tmp, O_CLOEXEC);
 	if (o->fd < 0) {
 		o->tmp[0] = 0;
 		return kit_seterr_errno(err, errno, "cannot create '%s'", path);
 	}
 	/* mkstemp makes it 0600; a new file gets 0666 less the umask. */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(o->fd, 0666 & ~mask)) {
+	if (!mode) {
+		mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	if (mode != 0600 && fchmod(o->fd, mode)) {
 		int e = errno;
 
-		ksym_outfile_abort(o);
+		kit_outfile_abort(o);
 		return kit_seterr_errno(err, e, "cannot create '%s'", path);
 	}
 	return 0;
 }
 
-int ksym_outfile_write(struct ksym_outfile *o, const void *data, size_t len,
+int kit_outfile_write(struct kit_outfile *o, const void *data, size_t len,
 		       struct kit_err *err)
 {
 	const char *p = data;
@@ -76,14 +73,15 @@ int ksym_outfile_write(struct ksym_outfile *o, const void *data, size_t len,
 	return 0;
 }
 
-int ksym_outfile_commit(struct ksym_outfile *o, struct kit_err *err)
+int kit_outfile_commit(struct kit_outfile *o, struct kit_err *err)
 {
 	int fd = o->fd;
 
 	o->fd = -1;
 	/* Before the rename: a crash must not leave FILE naming lost blocks.
 	   A device or FIFO written directly may not support fsync (EINVAL). */
-	if (fsync(fd) && (o->tmp[0] || (errno != EINVAL && errno != EROFS))) {
+	if (!(o->flags & KIT_OUTFILE_NOSYNC) && fsync(fd) &&
+	    (o->tmp[0] || (errno != EINVAL && errno != EROFS))) {
 		kit_seterr_errno(err, errno, "cannot write '%s'", o->path);
 		close(fd);
 		goto fail;
@@ -99,11 +97,11 @@ int ksym_outfile_commit(struct ksym_outfile *o, struct kit_err *err)
 	o->tmp[0] = 0;
 	return 0;
 fail:
-	ksym_outfile_abort(o);
+	kit_outfile_abort(o);
 	return -1;
 }
 
-void ksym_outfile_abort(struct ksym_outfile *o)
+void kit_outfile_abort(struct kit_outfile *o)
 {
 	int e = errno;
 
