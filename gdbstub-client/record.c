@@ -1540,14 +1540,28 @@ static int flush(struct rec *r, bool cont)
 		if ((long)i == r->qg) {
 			/* the registers at the stop, read before the rest */
 			if (rsp_take_registers(c, &e) < 0) {
+				if (e.code == RSP_ERR_EXITED &&
+				    (c->last_stop.kind == 'W' || c->last_stop.kind == 'X')) {
+					/* the target ended instead of answering:
+					 * the end's cause is decided later */
+					conn_ended(r, c->last_stop.kind,
+						   c->last_stop.kind == 'W' ?
+						   c->last_stop.exit_status :
+						   c->last_stop.signo);
+					break;
+				}
 				rc = error("%s: %s", r->qwhat[i], e.msg);
 				break;
 			}
 			continue;
 		}
 		if (c->reply.len != 2 || memcmp(c->reply.data, "OK", 2)) {
-			rc = error("%s: the stub answered '%.40s'", r->qwhat[i],
-				   c->reply.len ? c->reply.data : "(empty: unsupported)");
+			char q[80];
+
+			rc = error("%s: the stub answered '%s'", r->qwhat[i],
+				   c->reply.len ? rsp_quote(q, sizeof q, c->reply.data,
+							    c->reply.len, 40)
+						: "(empty: unsupported)");
 			break;
 		}
 	}

@@ -828,8 +828,13 @@ static int regs_from_reply(struct sampler *s, struct regs *r, struct kit_err *er
 	}
 	if (c->reply.len < 2 * (size_t)(s->r_rip.offset + s->r_rip.bytes) ||
 	    c->reply.data[0] == 'E')
-		return kit_seterr(err, RSP_ERR_PROTOCOL, "bad 'g' reply '%.40s'",
-				  c->reply.data);
+	{
+		char q[80];
+
+		return kit_seterr(err, RSP_ERR_PROTOCOL, "bad 'g' reply '%s'",
+				  rsp_quote(q, sizeof q, c->reply.data,
+					    c->reply.len, 40));
+	}
 	r->ip = slot_value(c, &s->r_rip);
 	r->cs = slot_value(c, &s->r_cs);
 	r->eflags = slot_value(c, &s->r_eflags);
@@ -1201,9 +1206,12 @@ int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, unsigned mem_len,
 		}
 		if (i == 0) {
 			if (rsp_parse_stop(c->reply.data, c->reply.len, &t->stop, NULL) < 0) {
+				char q[80];
+
 				rc = kit_seterr(err, RSP_ERR_PROTOCOL,
-						"expected a stop reply, got '%.40s'",
-						c->reply.data);
+						"expected a stop reply, got '%s'",
+						rsp_quote(q, sizeof q, c->reply.data,
+							  c->reply.len, 40));
 				goto out;
 			}
 			continue;
@@ -1219,8 +1227,11 @@ int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, unsigned mem_len,
 		if (!c->reply.len || c->reply.data[0] == 'E' ||
 		    rsp_hex_le_to_u64(c->reply.data, c->reply.len > 16 ? 16 : c->reply.len,
 				      &t->regs[i - 1]) < 0) {
-			rc = kit_seterr(err, RSP_ERR_PROTOCOL, "bad 'p' reply '%.40s'",
-					c->reply.data);
+			char q[80];
+
+			rc = kit_seterr(err, RSP_ERR_PROTOCOL, "bad 'p' reply '%s'",
+					rsp_quote(q, sizeof q, c->reply.data,
+						  c->reply.len, 40));
 			goto out;
 		}
 	}
@@ -1595,16 +1606,18 @@ static int monitor_replies(struct sampler *s, struct kit_err *err)
 		good = a == ANS_REGS ? x86_parse_cpu_state(text, &st) == 0
 				     : hmp_value(text, &v);
 		if (!good) {
-			char *nl, *line = text;
+			char *nl, *line = text, q[120];
 
 			/* the first line is our command, echoed */
 			if ((nl = strchr(line, '\n')) && nl[1])
 				line = nl + 1;
 			line[strcspn(line, "\r\n")] = '\0';
-			kit_seterr(err, EPROTO, "QEMU monitor %s: %s gave no %s: '%.80s'",
+
+			kit_seterr(err, EPROTO, "QEMU monitor %s: %s gave no %s: '%s'",
 				   s->mon.spec, a == ANS_REGS ? "info registers" :
 				   a == ANS_PC ? "p $pc" : "p $cs",
-				   a == ANS_REGS ? "CPU state" : "value", line);
+				   a == ANS_REGS ? "CPU state" : "value",
+				   rsp_quote(q, sizeof q, line, strlen(line), 80));
 			free(text);
 			return -1;
 		}
