@@ -39,7 +39,7 @@ CLEAN += $(KSYM_FUZZ_BINS)
 kernel-symbols/fuzz/build/fuzz-%: kernel-symbols/fuzz/fuzz-%.c kernel-symbols/fuzz/fuzz-common.h $(KSYM_FUZZ_SRCS) kernel-symbols/ksym.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Ikernel-symbols \
-		$(call pc_cflags,$(KSYM_PC)) -fsanitize=fuzzer,address,undefined \
+		$(call pc_cflags,$(KSYM_PC)) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $< $(KSYM_FUZZ_SRCS) $(KSYM_LIBS)
 
 fuzz: $(KSYM_FUZZ_BINS)
