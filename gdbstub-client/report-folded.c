@@ -18,7 +18,7 @@
 #include <math.h>
 #include <string.h>
 
-static void frame(FILE *out, const char *s)
+void prof_folded_frame(FILE *out, const char *s)
 {
 	size_t n;
 
@@ -52,7 +52,7 @@ static void time_folded(const struct prof_profile *p, FILE *out)
 
 		if (strncmp(ph->id, "initcalls:", 10)) {
 			if (to_us(ph->duration_ns) > 0) {
-				frame(out, ph->id);
+				prof_folded_frame(out, ph->id);
 				fprintf(out, " %lld\n", to_us(ph->duration_ns));
 			}
 			continue;
@@ -66,15 +66,15 @@ static void time_folded(const struct prof_profile *p, FILE *out)
 			in_calls += ic->duration_ns;
 			if (to_us(ic->duration_ns) > 0) {
 				fputs("initcalls;", out);
-				frame(out, level);
+				prof_folded_frame(out, level);
 				fputc(';', out);
-				frame(out, ic->fn);
+				prof_folded_frame(out, ic->fn);
 				fprintf(out, " %lld\n", to_us(ic->duration_ns));
 			}
 		}
 		if (to_us(ph->duration_ns - in_calls) > 0) {
 			fputs("initcalls;", out);
-			frame(out, level);
+			prof_folded_frame(out, level);
 			fprintf(out, " %lld\n", to_us(ph->duration_ns - in_calls));
 		}
 	}
@@ -88,9 +88,9 @@ static void time_folded(const struct prof_profile *p, FILE *out)
 			continue;
 		k = prof_level_index(ic->level);
 		fputs("initcalls;", out);
-		frame(out, k >= 0 ? ic->level : "other");
+		prof_folded_frame(out, k >= 0 ? ic->level : "other");
 		fputc(';', out);
-		frame(out, ic->fn);
+		prof_folded_frame(out, ic->fn);
 		fprintf(out, " %lld\n", to_us(ic->duration_ns));
 	}
 }
@@ -113,10 +113,10 @@ int prof_report_folded(const struct prof_profile *p,
 
 		if (!s->count)
 			continue;
-		frame(out, s->region);
+		prof_folded_frame(out, s->region);
 		if (s->symbol) {
 			fputc(';', out);
-			frame(out, s->symbol);
+			prof_folded_frame(out, s->symbol);
 		}
 		fprintf(out, " %lld\n", (long long)s->count);
 	}

@@ -39,6 +39,9 @@ char *prof_fmt_msd(char *buf, size_t len, double mean, double sd, int d);
  * what a terminal shows.  Each byte it refuses is written as "\xNN".
  */
 size_t prof_safe_char(const char *s);
+/* One frame of a folded stack: ';', spaces, tabs and newlines become '_',
+ * what prof_safe_char() refuses "\xNN". */
+void prof_folded_frame(FILE *out, const char *s);
 /* Length of the valid UTF-8 character at s (1 for any ASCII byte), 0 when
  * s does not start one. */
 size_t prof_utf8_len(const char *s);

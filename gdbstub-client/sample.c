@@ -86,6 +86,7 @@
 #include "sample.h"
 #include "hmp.h"
 #include "profile.h"
+#include "report-internal.h"
 #include "rundir.h"
 
 #include <errno.h>
@@ -1909,38 +1910,42 @@ static void print_report(struct sampler *s, const struct bucket *m, size_t nm,
 		printf("INCOMPLETE: %s\n", s->reason);
 }
 
-static int write_folded(struct sampler *s, const char *path)
+/* The folded stacks (flamegraph.pl); names come from the kernel image and
+ * are written as report-folded.c writes frames. */
+static int folded_to(FILE *f, const void *arg, struct kit_err *err)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	const struct sampler *s = arg;
 	size_t i;
 
-	if (!f)
-		return error_errno("cannot write '%s'", path);
+	(void)err;
 	for (i = 0; i < s->nb; i++) {
 		const struct bucket *b = &s->b[i];
 
-		if (b->symbol && b->caller)
-			fprintf(f, "%s;%s;%s;%s %lld\n", gc_sample_mode_id(b->mode),
-				gc_region_name(b->region), b->caller, b->symbol,
-				(long long)b->count);
-		else if (b->symbol)
-			fprintf(f, "%s;%s;%s %lld\n", gc_sample_mode_id(b->mode),
-				gc_region_name(b->region), b->symbol, (long long)b->count);
-		else if (b->lo == b->hi)
-			fprintf(f, "%s;%s;0x%llx %lld\n", gc_sample_mode_id(b->mode),
-				gc_region_name(b->region), (unsigned long long)b->lo,
-				(long long)b->count);
-		else
-			fprintf(f, "%s;%s;%s %lld\n", gc_sample_mode_id(b->mode),
-				gc_region_name(b->region), gc_region_name(b->region),
-				(long long)b->count);
+		fprintf(f, "%s;%s;", gc_sample_mode_id(b->mode),
+			gc_region_name(b->region));
+		if (b->symbol && b->caller) {
+			prof_folded_frame(f, b->caller);
+			fputc(';', f);
+			prof_folded_frame(f, b->symbol);
+		} else if (b->symbol) {
+			prof_folded_frame(f, b->symbol);
+		} else if (b->lo == b->hi) {
+			fprintf(f, "0x%llx", (unsigned long long)b->lo);
+		} else {
+			fputs(gc_region_name(b->region), f);
+		}
+		fprintf(f, " %lld\n", (long long)b->count);
 	}
-	if (f != stdout) {
-		if (fclose(f))
-			return error_errno("cannot write '%s'", path);
-	} else {
-		fflush(f);
-	}
+	return 0;
+}
+
+/* Whole or not at all, every write checked (prof_write_file). */
+static int write_folded(struct sampler *s, const char *path)
+{
+	struct kit_err e;
+
+	if (prof_write_file(path, folded_to, s, NULL, &e) < 0)
+		return error("%s", e.msg);
 	return 0;
 }
 
