@@ -79,10 +79,9 @@ int wrap_write_atomic(const char *path, const char *text, size_t len,
 	return kit_outfile_commit(&o, err);
 }
 
-int wrap_session_write(const char *path, const struct wrap_session *s,
-		       struct kit_err *err)
+/* o as pretty JSON through wrap_write_atomic(); o is released. */
+static int write_json(const char *path, json_object *o, struct kit_err *err)
 {
-	json_object *o = session_json(s);
 	char *text;
 	int ret;
 
@@ -97,12 +96,17 @@ int wrap_session_write(const char *path, const struct wrap_session *s,
 	return ret;
 }
 
+int wrap_session_write(const char *path, const struct wrap_session *s,
+		       struct kit_err *err)
+{
+	return write_json(path, session_json(s), err);
+}
+
 int wrap_exit_write(const char *path, const struct wrap_exit *x,
 		    struct kit_err *err)
 {
 	json_object *o = json_object_new_object();
-	char *text;
-	int ret, sig = WIFSIGNALED(x->wstatus) ? WTERMSIG(x->wstatus) : 0;
+	int sig = WIFSIGNALED(x->wstatus) ? WTERMSIG(x->wstatus) : 0;
 
 	json_object_object_add(o, "version", json_object_new_int(1));
 	json_object_object_add(o, "wrapper_pid", json_object_new_int(x->wrapper_pid));
@@ -128,15 +132,7 @@ int wrap_exit_write(const char *path, const struct wrap_exit *x,
 			       json_object_new_boolean(x->guest_panicked));
 	json_object_object_add(o, "realtime_ns",
 			       json_object_new_int64(x->realtime_ns));
-	if (asprintf(&text, "%s\n", json_object_to_json_string_ext(o,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0) {
-		json_object_put(o);
-		return kit_seterr(err, ENOMEM, "out of memory");
-	}
-	ret = wrap_write_atomic(path, text, strlen(text), err);
-	free(text);
-	json_object_put(o);
-	return ret;
+	return write_json(path, o, err);
 }
 
 static bool pid_gone(long pid)
