@@ -605,6 +605,7 @@ static int load_stops(struct loader *l, json_object *root,
 	    get_ns(l, o, "client_ns", "stops", 1, 0, &s->client_ns) ||
 	    get_ns(l, o, "median_ns", "stops", 0, 0, &s->median_ns) ||
 	    get_ns(l, o, "p95_ns", "stops", 0, 0, &s->p95_ns) ||
+	    get_ns(l, o, "self_median_ns", "stops", 0, 0, &s->self_median_ns) ||
 	    get_ns(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
 		   &s->cost_per_debug_stop_ns))
 		return -1;
@@ -945,6 +946,8 @@ static json_object *profile_json(const struct prof_profile *p)
 	    add_i64(s, "client_ns", p->stops.client_ns) ||
 	    add_i64(s, "median_ns", p->stops.median_ns) ||
 	    add_i64(s, "p95_ns", p->stops.p95_ns) ||
+	    (p->stops.self_median_ns &&
+	     add_i64(s, "self_median_ns", p->stops.self_median_ns)) ||
 	    (p->stops.cost_per_debug_stop_ns &&
 	     add_i64(s, "cost_per_debug_stop_ns",
 		     p->stops.cost_per_debug_stop_ns)))

@@ -125,6 +125,10 @@ struct prof_stops {
 	int64_t client_ns;        /* host ns the guest was held, all stops */
 	int64_t median_ns;        /* per stop */
 	int64_t p95_ns;           /* per stop */
+	int64_t self_median_ns;   /* the client's own time per stop, median:
+	                             stop reply read to resume written, its
+	                             clock; 0 = not measured apart (then it
+	                             is median_ns) */
 	int64_t cost_per_debug_stop_ns; /* guest ns one debug stop adds
 	                                   (re-translation); 0 = not measured */
 	struct prof_stop *list;   /* may be empty even when count > 0 */

@@ -3875,6 +3875,30 @@ static int load_events(struct rec *r, int64_t *qt, char *why, size_t len)
  * or when the events do not match the recorder's stops one for one, the
  * client's clock stays, and the profile says so.
  */
+static int cmp_ns(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median of the stops' reply-read to resume-written times (nearest rank),
+ * on the recorder's clock: what the client itself adds to a stop. */
+static int64_t self_median(const struct prof_stops *s)
+{
+	int64_t *d, m;
+	size_t i;
+
+	if (!s->nlist || !(d = malloc(s->nlist * sizeof *d)))
+		return 0;
+	for (i = 0; i < s->nlist; i++)
+		d[i] = s->list[i].resumed_ns - s->list[i].reported_ns;
+	qsort(d, s->nlist, sizeof *d, cmp_ns);
+	m = d[(s->nlist + 1) / 2 - 1];
+	free(d);
+	return m > 0 ? m : 1;
+}
+
 static void qemu_clock(struct rec *r)
 {
 	char why[200] = "";
@@ -3927,6 +3951,8 @@ static void qemu_clock(struct rec *r)
 		k++;
 	}
 	r->nmap = k;
+	/* the client's own share, before the records move to QEMU's clock */
+	r->p->stops.self_median_ns = self_median(&r->p->stops);
 	/* the stops' records: from QEMU's STOP to its RESUME */
 	for (i = 0; i < r->nmarks; i++) {
 		const struct rec_mark *m = &r->marks[i];
