@@ -13,7 +13,7 @@ int kit_outfile_open(struct kit_outfile *o, const char *path, mode_t mode,
 		     int flags, struct kit_err *err)
 {
 	struct stat st;
-	const char *slash = strrchr(path, '/');
+	const char *slash;
 	mode_t mask;
 	int n;
 
@@ -21,13 +21,24 @@ int kit_outfile_open(struct kit_outfile *o, const char *path, mode_t mode,
 	o->fd = -1;
 	o->path = path;
 	o->flags = flags;
-	if ((flags & KIT_OUTFILE_DIRECT) && !stat(path, &st) &&
-	    !S_ISREG(st.st_mode)) {
-		o->fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (o->fd < 0)
-			return kit_seterr_errno(err, errno, "cannot create '%s'", path);
-		return 0;
+	if ((flags & KIT_OUTFILE_DIRECT) && !stat(path, &st)) {
+		if (!S_ISREG(st.st_mode)) {
+			/* a directory fails here with EISDIR */
+			o->fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+			if (o->fd < 0)
+				return kit_seterr_errno(err, errno,
+					"cannot create '%s'", path);
+			return 0;
+		}
+		/* replace the file a symbolic link names, not the link */
+		if (!lstat(path, &st) && S_ISLNK(st.st_mode) &&
+		    realpath(path, o->real))
+			o->path = path = o->real;
+		/* a file replaced keeps its mode */
+		if (!mode && !stat(path, &st))
+			mode = st.st_mode & 0777;
 	}
+	slash = strrchr(path, '/');
 	n = slash ? snprintf(o->tmp, sizeof o->tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path,
 			     slash + 1)
 		  : snprintf(o->tmp, sizeof o->tmp, ".%s.XXXXXX", path);

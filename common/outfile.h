@@ -23,18 +23,23 @@
 
 #include "usage.h"
 
-#define KIT_OUTFILE_DIRECT 1   /* write a non-regular PATH in place */
+#define KIT_OUTFILE_DIRECT 1   /* what a user named: write a non-regular
+				  PATH in place, replace the file a link
+				  names (not the link), keep a replaced
+				  file's mode (with mode 0) */
 #define KIT_OUTFILE_NOSYNC 2   /* no fsync: a file that does not outlive a
 				  crash anyway (the wrapper's run files) */
 
 struct kit_outfile {
-	const char *path;
+	const char *path;    /* PATH, or real when PATH is a link */
+	char real[4096];
 	int flags;
 	char tmp[4096];   /* "" when writing PATH directly */
 	int fd;
 };
 
-/* mode: the file's mode, or 0 for 0666 less the umask. */
+/* mode: the file's mode, or 0 for 0666 less the umask (a replaced file's
+ * own mode with KIT_OUTFILE_DIRECT). */
 int kit_outfile_open(struct kit_outfile *o, const char *path, mode_t mode,
 		     int flags, struct kit_err *err);
 int kit_outfile_write(struct kit_outfile *o, const void *data, size_t len,

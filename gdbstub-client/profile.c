@@ -5,6 +5,7 @@
  * does not know are ignored, so a newer recorder's extras do not break an
  * older report.
  */
+#include "outfile.h"
 #include "profile.h"
 #include "report-internal.h"
 
@@ -1077,100 +1078,37 @@ static int write_fd(int fd, int sync, prof_write_fn *fn, const void *arg,
 	return 0;
 }
 
-/* A new file beside target, O_EXCL, named into tmp (len >= strlen + 8). */
-static int open_beside(const char *target, mode_t mode, char *tmp, size_t len)
-{
-	static const char abc[] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	struct timespec ts;
-	uint64_t r;
-	int i, k, fd;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	r = (uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)getpid() << 32 ^
-	    (uint64_t)(uintptr_t)tmp;
-	for (i = 0; i < 100; i++) {
-		char *x;
-
-		snprintf(tmp, len, "%s.XXXXXX", target);
-		x = tmp + strlen(tmp) - 6;
-		for (k = 0; k < 6; k++) {
-			r = r * 6364136223846793005u + 1442695040888963407u;
-			x[k] = abc[(r >> 33) % (sizeof abc - 1)];
-		}
-		/* open applies the umask to a new file's mode, as fopen does */
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-		if (fd >= 0 || errno != EEXIST)
-			return fd;
-	}
-	return -1;
-}
-
-/* Write path in place (an existing non-regular file) or by a temporary
- * file and rename.  Returns 0 or -1 as write_fd. */
+/* Write path whole or not at all (common/outfile.h, as kernel-symbols'
+ * exports: a temporary beside it, renamed over it; in place when it is a
+ * device or FIFO; a link's file replaced; a replaced file's mode kept).
+ * Returns 0 or -1 as write_fd. */
 static int write_path(const char *path, prof_write_fn *fn, const void *arg,
 		      int *io, struct kit_err *e)
 {
-	char *real = NULL, *tmp = NULL;
-	const char *target = path;
-	mode_t mode = 0666;
-	struct stat st;
-	size_t len;
-	int fd, rc = -1, existed = 0;
+	struct kit_outfile o;
+	struct kit_err oe;
+	int fd;
 
 	*io = 0;
-	if (!stat(path, &st)) {
-		if (!S_ISREG(st.st_mode)) {
-			if (S_ISDIR(st.st_mode)) {
-				*io = EISDIR;
-				return -1;
-			}
-			fd = open(path, O_WRONLY | O_TRUNC | O_NOCTTY | O_CLOEXEC);
-			if (fd < 0) {
-				*io = errno;
-				return -1;
-			}
-			return write_fd(fd, 0, fn, arg, io, e);
-		}
-		/* replace the file a symbolic link names, not the link */
-		if (!lstat(path, &st) && S_ISLNK(st.st_mode) &&
-		    (real = realpath(path, NULL)))
-			target = real;
-		if (!stat(target, &st)) {
-			mode = st.st_mode & 0777;
-			existed = 1;
-		}
+	if (kit_outfile_open(&o, path, 0, KIT_OUTFILE_DIRECT, &oe) < 0) {
+		*io = oe.code;
+		return -1;
 	}
-	len = strlen(target) + 8;
-	if (!(tmp = malloc(len))) {
-		*io = ENOMEM;
-		goto out;
-	}
-	if ((fd = open_beside(target, mode, tmp, len)) < 0) {
+	/* the stream gets its own descriptor: commit syncs and closes o's */
+	if ((fd = dup(o.fd)) < 0) {
 		*io = errno;
-		goto out;
+		kit_outfile_abort(&o);
+		return -1;
 	}
-	/* open applied the umask; a file replaced keeps its mode */
-	if (existed && fchmod(fd, mode)) {
-		*io = errno;
-		close(fd);
-		unlink(tmp);
-		goto out;
+	if (write_fd(fd, 0, fn, arg, io, e)) {
+		kit_outfile_abort(&o);
+		return -1;
 	}
-	if (write_fd(fd, 1, fn, arg, io, e)) {
-		unlink(tmp);
-		goto out;
+	if (kit_outfile_commit(&o, &oe) < 0) {
+		*io = oe.code;
+		return -1;
 	}
-	if (rename(tmp, target)) {
-		*io = errno;
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(tmp);
-	free(real);
-	return rc;
+	return 0;
 }
 
 /* The fallback copy: DIR/BASENAME.XXXXXX in the first directory that takes

@@ -245,11 +245,13 @@ int prof_save(const struct prof_profile *p, const char *path,
 typedef int prof_write_fn(FILE *out, const void *arg, struct kit_err *err);
 
 /*
- * Write a file so that it is whole or not there: fn writes into a new file
- * beside path (PATH.XXXXXX, created O_EXCL; 0666 less the umask, or the
- * permissions of the file it replaces), which is flushed, fsync'd, closed
- * and renamed over path (the directory is not fsync'd); on any failure it
- * is removed and path is left as it was.  A symbolic link is followed.  A path that exists and is not a regular file (/dev/null, a
+ * Write a file so that it is whole or not there, through the kit's one
+ * writer (common/outfile.h, KIT_OUTFILE_DIRECT): fn writes into a new
+ * file beside path (.NAME.XXXXXX, created O_EXCL; 0666 less the umask, or
+ * the permissions of the file it replaces), which is flushed, fsync'd,
+ * closed and renamed over path (the directory is not fsync'd); on any
+ * failure it is removed and path is left as it was.  A symbolic link is
+ * followed.  A path that exists and is not a regular file (/dev/null, a
  * FIFO, /dev/full) is written in place, every write checked.  "-" is
  * standard output: flushed and checked, not closed.
  *
