@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +14,9 @@
 /* A default directory we may use: absent (we create it) or safe. */
 static bool usable_or_absent(const char *dir)
 {
-	struct stat st;
+	struct kit_err e;
 
-	if (lstat(dir, &st) < 0)
-		return errno == ENOENT;
-	return S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
-	       !(st.st_mode & 022);
+	return kit_rundir_check(dir, false, &e) == 0 || e.code == ENOENT;
 }
 
 /*
@@ -107,6 +106,66 @@ int kit_rundir_check(const char *dir, bool follow, struct kit_err *err)
 			"chmod go-w it or use another", dir,
 			(unsigned)(st.st_mode & 07777));
 	return 0;
+}
+
+int kit_read_own_file(const char *what, const char *path, size_t max,
+		      char **text, size_t *len, struct kit_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0;
+	int ret = -1;
+
+	*text = NULL;
+	if (fd < 0)
+		return kit_seterr_errno(err, errno, "cannot read %s '%s'", what,
+					path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		kit_seterr(err, EINVAL, "%s '%s' is not a regular file", what,
+			   path);
+		goto out;
+	}
+	if (st.st_uid != getuid()) {
+		kit_seterr(err, EPERM, "%s '%s' belongs to another user "
+			   "(uid %u): not trusted", what, path,
+			   (unsigned)st.st_uid);
+		goto out;
+	}
+	if ((uintmax_t)st.st_size > max) {
+		kit_seterr(err, EFBIG, "%s '%s' is larger than %zu bytes", what,
+			   path, max);
+		goto out;
+	}
+	if (!(buf = malloc((size_t)st.st_size + 1))) {
+		kit_seterr(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	/* the size at open: what is appended meanwhile is left for later */
+	while (n < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			kit_seterr_errno(err, errno, "cannot read %s '%s'", what,
+					 path);
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	buf = NULL;
+	if (len)
+		*len = n;
+	ret = 0;
+out:
+	free(buf);
+	close(fd);
+	return ret;
 }
 
 /* mkdir -p for the parents of dir, mode 0700; errors are left to the

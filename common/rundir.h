@@ -43,4 +43,17 @@ int kit_rundir_check(const char *dir, bool follow, struct kit_err *err);
  */
 int kit_rundir_ensure(char *dir, bool follow, struct kit_err *err);
 
+/*
+ * Read a file of a run directory (a session file, an exit record, an
+ * events file) whole: what it says decides where a client connects and
+ * which files it opens, so only a regular file owned by the caller is
+ * read (O_NOFOLLOW: no link followed; O_NONBLOCK: no FIFO waited on), at
+ * most max bytes.  *text is malloc'd and NUL-terminated, *len its length
+ * (may be NULL).  Errors name the file as "WHAT 'PATH'": ENOENT and
+ * other open errors with strerror, EINVAL not a regular file, EPERM
+ * another user's, EFBIG larger than max, ENOMEM.
+ */
+int kit_read_own_file(const char *what, const char *path, size_t max,
+		      char **text, size_t *len, struct kit_err *err);
+
 #endif

@@ -22,13 +22,11 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define SESSION_MAX (1 << 20)   /* bytes; the wrapper's are ~1-10 KiB */
@@ -56,54 +54,20 @@ static long get_long(json_object *o, const char *key)
 /*
  * A session file says where to connect and which kernel to open: one
  * that another user wrote could send us to their endpoint and make us
- * read any file.  So: a regular file (no FIFO to block on, no link
- * followed) owned by us, read whole through one descriptor.
+ * read any file.  So it is read as kit_read_own_file() reads.
  */
 json_object *gc_read_own_json(const char *path, struct kit_err *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	json_object *o = NULL;
-	struct stat st;
-	char *buf = NULL;
-	ssize_t n;
+	json_object *o;
+	char *text;
 
-	if (fd < 0) {
-		kit_seterr_errno(err, errno, "cannot read session file '%s'", path);
+	if (kit_read_own_file("session file", path, SESSION_MAX, &text, NULL,
+			      err) < 0)
 		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		kit_seterr(err, EINVAL, "session file '%s' is not a regular file",
-			   path);
-		goto out;
-	}
-	if (st.st_uid != getuid()) {
-		kit_seterr(err, EPERM, "session file '%s' belongs to another "
-			   "user (uid %u): not trusted", path,
-			   (unsigned)st.st_uid);
-		goto out;
-	}
-	if (st.st_size > SESSION_MAX) {
-		kit_seterr(err, EFBIG, "session file '%s' is larger than %d bytes",
-			   path, SESSION_MAX);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		kit_seterr(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	n = read(fd, buf, (size_t)st.st_size);
-	if (n < 0) {
-		kit_seterr_errno(err, errno, "cannot read session file '%s'", path);
-		goto out;
-	}
-	buf[n] = '\0';
-	o = json_tokener_parse(buf);
+	o = json_tokener_parse(text);
 	if (!o)
 		kit_seterr(err, EINVAL, "session file '%s' is not JSON", path);
-out:
-	free(buf);
-	close(fd);
+	free(text);
 	return o;
 }
 
@@ -150,9 +114,27 @@ bool gc_session_alive(const struct gc_session *s)
 	return pid_alive(s->wrapper_pid) && pid_alive(s->qemu_pid);
 }
 
+/* "tcp:localhost:N", "localhost:N" -> "127.0.0.1:N"; "unix:P" stays. */
+static void norm_endpoint(const char *ep, char *out, size_t len)
+{
+	if (!strncmp(ep, "tcp:", 4))
+		ep += 4;
+	if (!strncmp(ep, "localhost:", 10))
+		snprintf(out, len, "127.0.0.1:%s", ep + 10);
+	else
+		snprintf(out, len, "%s", ep);
+}
+
 int gc_session_latest(const char *rundir, struct gc_session *s,
 		      struct kit_err *err)
 {
+	return gc_session_find(rundir, NULL, s, err);
+}
+
+int gc_session_find(const char *rundir, const char *gdb,
+		    struct gc_session *s, struct kit_err *err)
+{
+	char want[sizeof s->gdb + 16], have[sizeof s->gdb + 16];
 	struct gc_session cur;
 	struct dirent *de;
 	DIR *d;
@@ -167,6 +149,8 @@ int gc_session_latest(const char *rundir, struct gc_session *s,
 			return 0;
 		return kit_seterr_errno(err, errno, "cannot read '%s'", rundir);
 	}
+	if (gdb)
+		norm_endpoint(gdb, want, sizeof want);
 	while ((de = readdir(d))) {
 		char path[4200], *end;
 		long pid = strtol(de->d_name, &end, 10);
@@ -177,6 +161,11 @@ int gc_session_latest(const char *rundir, struct gc_session *s,
 		if (gc_session_read(path, &cur, NULL) < 0 || !cur.gdb[0] ||
 		    !gc_session_alive(&cur))
 			continue;
+		if (gdb) {
+			norm_endpoint(cur.gdb, have, sizeof have);
+			if (strcmp(want, have))
+				continue;
+		}
 		if (!found || cur.start_realtime_ns > s->start_realtime_ns ||
 		    (cur.start_realtime_ns == s->start_realtime_ns &&
 		     cur.wrapper_pid > s->wrapper_pid)) {

@@ -265,6 +265,10 @@ bool gc_session_alive(const struct gc_session *s);
  */
 int gc_session_latest(const char *rundir, struct gc_session *s,
 		      struct kit_err *err);
+/* The same among the sessions whose endpoint is gdb ("tcp:" and
+ * "localhost" read as "127.0.0.1"); gdb NULL: any. */
+int gc_session_find(const char *rundir, const char *gdb,
+		    struct gc_session *s, struct kit_err *err);
 
 /* ------------------------------------------------------------------ */
 /* target.c                                                            */

@@ -159,7 +159,6 @@
 #include "rundir.h"
 
 #include <capstone/capstone.h>
-#include <dirent.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1365,17 +1364,6 @@ static int find_session(struct rec *r)
 	}
 }
 
-/* "tcp:localhost:N", "localhost:N" -> "127.0.0.1:N"; "unix:P" stays. */
-static void norm_endpoint(const char *ep, char *out, size_t len)
-{
-	if (!strncmp(ep, "tcp:", 4))
-		ep += 4;
-	if (!strncmp(ep, "localhost:", 10))
-		snprintf(out, len, "127.0.0.1:%s", ep + 10);
-	else
-		snprintf(out, len, "%s", ep);
-}
-
 /*
  * An ENDPOINT that a live session of the wrapper serves: its exit record
  * and events file are read as with --latest (the rest of the session is
@@ -1383,36 +1371,17 @@ static void norm_endpoint(const char *ep, char *out, size_t len)
  */
 static void match_endpoint(struct rec *r)
 {
-	char rundir[4096], want[4200], have[4200], path[4400];
+	char rundir[4096];
 	struct gc_session s;
-	struct dirent *de;
-	DIR *d;
 
 	kit_rundir_path(rundir, sizeof rundir);
-	if (!(d = opendir(rundir)))
+	if (gc_session_find(rundir, r->endpoint, &s, NULL) != 1)
 		return;
-	norm_endpoint(r->endpoint, want, sizeof want);
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		if (n < 6 || strcmp(de->d_name + n - 5, ".json") ||
-		    strstr(de->d_name, ".exit.json"))
-			continue;
-		snprintf(path, sizeof path, "%s/%s", rundir, de->d_name);
-		if (gc_session_read(path, &s, NULL) < 0 || !s.gdb[0] ||
-		    !gc_session_alive(&s))
-			continue;
-		norm_endpoint(s.gdb, have, sizeof have);
-		if (strcmp(want, have))
-			continue;
-		snprintf(r->exit_path, sizeof r->exit_path, "%s", s.exit_file);
-		snprintf(r->events_path, sizeof r->events_path, "%s", s.events);
-		r->wrapper_pid = s.wrapper_pid;
-		progress(r, "%s is qemu-wrapper %ld's (%s)", r->endpoint,
-			 s.wrapper_pid, path);
-		break;
-	}
-	closedir(d);
+	snprintf(r->exit_path, sizeof r->exit_path, "%s", s.exit_file);
+	snprintf(r->events_path, sizeof r->events_path, "%s", s.events);
+	r->wrapper_pid = s.wrapper_pid;
+	progress(r, "%s is qemu-wrapper %ld's (%s)", r->endpoint,
+		 s.wrapper_pid, s.path);
 }
 
 /*
@@ -3731,8 +3700,7 @@ static bool wait_exit(struct rec *r)
 	int64_t until = mono() + 3000000000LL;
 
 	for (;;) {
-		if (access(r->exit_path, F_OK) == 0 &&
-		    rec_exit_read(r->exit_path, &r->exit, NULL) == 0)
+		if (rec_exit_read(r->exit_path, &r->exit, NULL) == 0)
 			return true;
 		if (mono() > until || rec_signal)
 			return false;
@@ -3792,36 +3760,6 @@ static void decide_end(struct rec *r)
 	}
 }
 
-/* The events file's text, up to 64 MiB; NULL when it cannot be read. */
-static char *read_text(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t got;
-
-		if (n == cap) {
-			char *nb;
-
-			cap = cap ? 2 * cap : 65536;
-			if (cap > 64u << 20 || !(nb = realloc(buf, cap + 1)))
-				break;
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 #define REC_CLOCK_TOL 2000000     /* ns of slack on the clocks' offset */
 #define REC_STOP_LAG 100000000    /* ns a STOP may come after its reply */
 
@@ -3841,11 +3779,13 @@ static int load_events(struct rec *r, int64_t *qt, char *why, size_t len)
 		struct rec_qevent *ev = NULL;
 		struct kit_err e;
 		size_t n = 0, tlen = 0;
-		char *text = read_text(r->events_path, &tlen);
+		char *text;
 		int rc = -1;
 
-		if (!text) {
-			snprintf(why, len, "cannot read '%.120s'", r->events_path);
+		/* a run file: read only if regular and ours, as the session */
+		if (kit_read_own_file("events file", r->events_path, 64u << 20,
+				      &text, &tlen, &e) < 0) {
+			snprintf(why, len, "%.190s", e.msg);
 		} else if (rec_parse_events(text, tlen, &ev, &n, &e) < 0) {
 			snprintf(why, len, "'%.60s': %.100s", r->events_path, e.msg);
 			last = true;
@@ -3875,30 +3815,6 @@ static int load_events(struct rec *r, int64_t *qt, char *why, size_t len)
  * or when the events do not match the recorder's stops one for one, the
  * client's clock stays, and the profile says so.
  */
-static int cmp_ns(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Median of the stops' reply-read to resume-written times (nearest rank),
- * on the recorder's clock: what the client itself adds to a stop. */
-static int64_t self_median(const struct prof_stops *s)
-{
-	int64_t *d, m;
-	size_t i;
-
-	if (!s->nlist || !(d = malloc(s->nlist * sizeof *d)))
-		return 0;
-	for (i = 0; i < s->nlist; i++)
-		d[i] = s->list[i].resumed_ns - s->list[i].reported_ns;
-	qsort(d, s->nlist, sizeof *d, cmp_ns);
-	m = d[(s->nlist + 1) / 2 - 1];
-	free(d);
-	return m > 0 ? m : 1;
-}
-
 static void qemu_clock(struct rec *r)
 {
 	char why[200] = "";
@@ -3951,8 +3867,14 @@ static void qemu_clock(struct rec *r)
 		k++;
 	}
 	r->nmap = k;
-	/* the client's own share, before the records move to QEMU's clock */
-	r->p->stops.self_median_ns = self_median(&r->p->stops);
+	/* the client's own share (reply read to resume written), before the
+	 * records move to QEMU's clock; 1 when under a nanosecond (0 would
+	 * read "not measured") */
+	if (r->p->stops.nlist) {
+		prof_stops_summarize(&r->p->stops);
+		r->p->stops.self_median_ns = r->p->stops.median_ns > 0 ?
+					     r->p->stops.median_ns : 1;
+	}
 	/* the stops' records: from QEMU's STOP to its RESUME */
 	for (i = 0; i < r->nmarks; i++) {
 		const struct rec_mark *m = &r->marks[i];

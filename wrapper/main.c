@@ -292,7 +292,6 @@ static int launch(struct launch *l, int argc, char **argv)
 	struct wrap_endpoint mep;
 	int gdb_fd = -1, qmp[2] = { -1, -1 }, cmon_fd = -1, i, wstatus, nkeep = 0;
 	int events_fd = -1;
-	struct timespec now;
 	bool rundir_explicit = kit_rundir_is_explicit();
 	enum wrap_shield shield = shield_from_env();
 
@@ -304,9 +303,7 @@ static int launch(struct launch *l, int argc, char **argv)
 	if (!l->li.daemonize) {
 		if (kit_rundir_ensure(rundir, rundir_explicit, &err) < 0)
 			die("%s", err.msg);
-		clock_gettime(CLOCK_REALTIME, &now);
-		wrap_session_prune(rundir, (int64_t)now.tv_sec * 1000000000 +
-				   now.tv_nsec);
+		wrap_session_prune(rundir);
 		wrap_session_path(rundir, getpid(), l->session_path,
 				  sizeof l->session_path);
 		snprintf(l->exit_path, sizeof l->exit_path, "%s/%ld.exit.json",

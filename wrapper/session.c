@@ -3,10 +3,11 @@
  * to.  Format (version 1) documented in docs/session-file.md.
  */
 #include "outfile.h"
+#include "rundir.h"
 #include "wrap.h"
 
 /* exit records and event logs of gone wrappers are kept this long */
-#define PRUNE_KEEP_NS (600LL * 1000000000)
+#define PRUNE_KEEP_S 600
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,33 +67,28 @@ static json_object *session_json(const struct wrap_session *s)
 	return o;
 }
 
-int wrap_write_atomic(const char *path, const char *text, size_t len,
-		      struct kit_err *err)
-{
-	struct kit_outfile o;
-
-	if (kit_outfile_open(&o, path, 0600, KIT_OUTFILE_NOSYNC, err) < 0)
-		return -1;
-	if (kit_outfile_write(&o, text, len, err) < 0) {
-		kit_outfile_abort(&o);
-		return -1;
-	}
-	return kit_outfile_commit(&o, err);
-}
-
-/* o as pretty JSON through wrap_write_atomic(); o is released. */
+/*
+ * o as pretty JSON, whole or not at all (kit_outfile: a hidden mkostemp
+ * temporary beside path, O_EXCL, 0600, so nothing planted under that name
+ * is opened; then rename); o is released.  No fsync: run files do not
+ * outlive a crash.
+ */
 static int write_json(const char *path, json_object *o, struct kit_err *err)
 {
-	char *text;
-	int ret;
+	const char *text = json_object_to_json_string_ext(o,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct kit_outfile f;
+	int ret = -1;
 
-	if (asprintf(&text, "%s\n", json_object_to_json_string_ext(o,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0) {
-		json_object_put(o);
-		return kit_seterr(err, ENOMEM, "out of memory");
+	if (kit_outfile_open(&f, path, 0600, KIT_OUTFILE_NOSYNC, err) < 0)
+		goto out;
+	if (kit_outfile_write(&f, text, strlen(text), err) < 0 ||
+	    kit_outfile_write(&f, "\n", 1, err) < 0) {
+		kit_outfile_abort(&f);
+		goto out;
 	}
-	ret = wrap_write_atomic(path, text, strlen(text), err);
-	free(text);
+	ret = kit_outfile_commit(&f, err);
+out:
 	json_object_put(o);
 	return ret;
 }
@@ -141,45 +138,40 @@ static bool pid_gone(long pid)
 }
 
 /* The session file NAME names its own wrapper pid: it is a session file
- * of ours, not some other file that happens to be called N.json. */
-static bool is_our_session(int dirfd, const char *name, long pid)
+ * of ours, not some other file that happens to be called N.json.  Read
+ * as clients read one (kit_read_own_file: regular, ours, no link, no
+ * FIFO waited on). */
+static bool is_our_session(const char *rundir, const char *name, long pid)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	char buf[65536];
-	json_object *o = NULL, *v;
-	bool ours = false;
-	struct stat st;
-	ssize_t n;
+	char path[4200], *text;
+	json_object *o, *v;
+	bool ours;
 
-	if (fd < 0)
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", rundir, name) >=
+	    sizeof path ||
+	    kit_read_own_file("session file", path, 65535, &text, NULL, NULL) < 0)
 		return false;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid() ||
-	    st.st_size >= (off_t)sizeof buf)
-		goto out;
-	n = read(fd, buf, sizeof buf - 1);
-	if (n <= 0)
-		goto out;
-	buf[n] = '\0';
-	o = json_tokener_parse(buf);
+	o = json_tokener_parse(text);
+	free(text);
 	ours = o && json_object_object_get_ex(o, "version", &v) &&
 	       json_object_get_int(v) == 1 &&
 	       json_object_object_get_ex(o, "wrapper_pid", &v) &&
 	       json_object_is_type(v, json_type_int) &&
 	       json_object_get_int64(v) == pid;
-out:
 	json_object_put(o);
-	close(fd);
 	return ours;
 }
 
-int wrap_session_prune(const char *rundir, int64_t now_realtime_ns)
+int wrap_session_prune(const char *rundir)
 {
+	struct timespec now;
 	DIR *d = opendir(rundir);
 	struct dirent *de;
 	int n = 0;
 
 	if (!d)
 		return 0;
+	clock_gettime(CLOCK_REALTIME, &now);
 	while ((de = readdir(d))) {
 		const char *name = de->d_name;
 		bool hidden = name[0] == '.';
@@ -196,20 +188,19 @@ int wrap_session_prune(const char *rundir, int64_t now_realtime_ns)
 		 * Only what a wrapper of ours leaves, and only once its
 		 * wrapper is gone: the session file (checked by its
 		 * content), a temporary file of one, its sockets, and exit
-		 * records and event logs older than PRUNE_KEEP_NS (a
+		 * records and event logs older than PRUNE_KEEP_S (a
 		 * profiler reads them just after qemu exits).
 		 */
 		if (hidden)
 			stale = S_ISREG(st.st_mode) && !strncmp(end, ".json.", 6);
 		else if (!strcmp(end, ".json"))
 			stale = S_ISREG(st.st_mode) &&
-				is_our_session(dirfd(d), name, pid);
+				is_our_session(rundir, name, pid);
 		else if (!strcmp(end, ".gdb.sock") || !strcmp(end, ".mon.sock"))
 			stale = S_ISSOCK(st.st_mode);
 		else if (!strcmp(end, ".exit.json") || !strcmp(end, ".events"))
 			stale = S_ISREG(st.st_mode) &&
-				now_realtime_ns - (int64_t)st.st_mtim.tv_sec *
-				1000000000 > PRUNE_KEEP_NS;
+				now.tv_sec - st.st_mtim.tv_sec > PRUNE_KEEP_S;
 		if (stale && unlinkat(dirfd(d), name, 0) == 0)
 			n++;
 	}

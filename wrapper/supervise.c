@@ -42,6 +42,7 @@
 
 #define MAX_PENDING 64
 #define WATCH_MS 500          /* a stopped guest's debugger is looked for this often */
+#define WATCH_NS ((int64_t)WATCH_MS * 1000000)
 #define RELEASE_MS 2000       /* releasing a guest a debugger left, at most */
 #define QMP_DRAIN_MS 100      /* events read this often when nothing waits */
 #define QMP_ANSWER_MS 1000    /* query-status's answer, at most */
@@ -60,7 +61,6 @@ struct sup_state {
 	char evbuf[8192];              /* STOP/RESUME lines not yet written */
 	size_t evlen;
 	bool resumed;                  /* a RESUME came since qemu started */
-	int64_t stopped_at;            /* CLOCK_MONOTONIC ns we learnt of the stop */
 	int64_t next_watch;            /* next look for the debugger */
 	bool conn_seen;                /* a debugger was connected in this stop */
 };
@@ -255,8 +255,7 @@ static void on_qmp_message(struct sup_state *st, json_object *o)
 	}
 	if (ev && strcmp(ev, "STOP") == 0) {
 		st->stopped = true;
-		st->stopped_at = now_ns(CLOCK_MONOTONIC);
-		st->next_watch = st->stopped_at + (int64_t)WATCH_MS * 1000000;
+		st->next_watch = now_ns(CLOCK_MONOTONIC) + WATCH_NS;
 		st->conn_seen = false;
 		return;
 	}
@@ -389,7 +388,7 @@ static void watch_debugger(struct sup_state *st, bool *qmp_open)
 
 	if (!sv->gdb || !guest_stopped(st) || now < st->next_watch)
 		return;
-	st->next_watch = now + (int64_t)WATCH_MS * 1000000;
+	st->next_watch = now + WATCH_NS;
 	n = wrap_gdb_connections(sv->gdb);
 	if (n > 0)
 		st->conn_seen = true;
@@ -459,7 +458,7 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 	if (!st)
 		return kit_seterr(err, ENOMEM, "out of memory");
 	st->sv = sv;
-	st->next_watch = now_ns(CLOCK_MONOTONIC) + (int64_t)WATCH_MS * 1000000;
+	st->next_watch = now_ns(CLOCK_MONOTONIC) + WATCH_NS;
 	st->hold = sv->shield == WRAP_SHIELD_ALWAYS ||
 		   (sv->shield == WRAP_SHIELD_AUTO && sv->held_at_start);
 
@@ -560,10 +559,10 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 		if (waitpid(pid, &wstatus, WNOHANG) == pid)
 			break;
 	}
-	/* the last events (SHUTDOWN among them) may still be unread */
+	/* the last events (SHUTDOWN among them) may still be unread; each
+	 * read writes its STOP/RESUME lines out (qmp_read) */
 	if (qmp_open)
 		qmp_drain(st);
-	events_flush(st);
 	if (st->npending)
 		wrap_log_event(sv->log,
 			"%d held signal(s) not delivered: qemu exited first",

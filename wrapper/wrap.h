@@ -155,14 +155,7 @@ struct wrap_session {
 /* "RUNDIR/PID.json" into out. */
 void wrap_session_path(const char *rundir, pid_t wrapper_pid, char *out,
 		       size_t len);
-/*
- * Write text to path atomically: a hidden temporary file beside it
- * (".NAME.XXXXXX", mkostemp: O_EXCL, mode 0600, so nothing planted under
- * that name is opened), then rename.  Nothing is left on failure.
- */
-int wrap_write_atomic(const char *path, const char *text, size_t len,
-		      struct kit_err *err);
-/* Write the session file (wrap_write_atomic, mode 0600). */
+/* Write the session file: whole or not at all, mode 0600 (common/outfile.h). */
 int wrap_session_write(const char *path, const struct wrap_session *s,
 		       struct kit_err *err);
 
@@ -185,7 +178,7 @@ int wrap_exit_write(const char *path, const struct wrap_exit *x,
  * PID.events older than ten minutes; each owned by the user, PID not a
  * running process.  Returns how many.
  */
-int wrap_session_prune(const char *rundir, int64_t now_realtime_ns);
+int wrap_session_prune(const char *rundir);
 
 /* ---- the debugger's connection ------------------------------------- */
 
