@@ -1,17 +1,24 @@
-# qemu-boot-debug kit: non-recursive make.  Each folder adds itself through
-# its module.mk.  CFLAGS/LDFLAGS belong to the user; the project's own flags
-# live in KIT_CFLAGS.
+# qemu-boot-debug kit: non-recursive make.  Each folder describes itself in
+# its module.mk, included below in plain order (a missing one is an error).
+# CFLAGS/LDFLAGS belong to the user; the project's own flags live in
+# KIT_CFLAGS.  Libraries are static archives, one a layer (docs/ARCHITECTURE.md).
 #
 #   make                       build the programs
 #   make check                 build and run all unit and bats tests
-#   make bench                 build the benchmarks (run them from bench/)
+#   make test-programs         build what make check runs, run nothing
+#   make bench                 build the benchmarks (run them from the top)
+#   make fuzz                  build and briefly run the fuzz targets (clang)
 #   make install PREFIX=... DESTDIR=...
 #   make DEVELOPER=1           strict warnings, -Werror
 #   make SANITIZE=address,undefined
+#
+# Changing DEVELOPER, SANITIZE, CC, CFLAGS or LDFLAGS rebuilds everything:
+# the flags are kept in .build-flags and every object depends on it.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 CC ?= cc
+AR ?= ar
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 LDFLAGS ?=
@@ -29,48 +36,76 @@ KIT_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit
 KIT_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
-pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
-pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
+# pkg-config runs once per library (and kind) when this file is read;
+# $(call pc_cflags,a b) and $(call pc_libs,a b) only look the answers up.
+# bzip2 and lzo ship no .pc file on Debian 12: -lbz2 / -llzo2 then.
+PKGS = json-c expat capstone readline libelf liblzma zlib libzstd liblz4
+$(foreach p,$(PKGS),\
+	$(eval PC_CFLAGS_$(p) := $$(shell $(PKG_CONFIG) --cflags $(p)))\
+	$(eval PC_LIBS_$(p) := $$(shell $(PKG_CONFIG) --libs $(p))))
+PC_LIBS_bzip2 := $(shell $(PKG_CONFIG) --libs bzip2 2>/dev/null || echo -lbz2)
+PC_LIBS_lzo2 := $(shell $(PKG_CONFIG) --libs lzo2 2>/dev/null || echo -llzo2)
+pc_cflags = $(foreach p,$(1),$(PC_CFLAGS_$(p)))
+pc_libs = $(foreach p,$(1),$(PC_LIBS_$(p)))
+
+# The static libraries, lowest layer first (a layer links only what is
+# to its right): see docs/ARCHITECTURE.md.
+LIB_COMMON = common/libcommon.a
+LIB_KSYM = kernel-symbols/libksym.a
+LIB_RSP = gdbstub-client/rsp/librsp.a
+LIB_REPORT = gdbstub-client/report/libreport.a
+LIB_TARGET = gdbstub-client/target/libtarget.a
+LIB_PROFILE = gdbstub-client/profile/libprofile.a
 
 PROGRAMS =
 UNIT_TESTS =
 TEST_HELPERS =
 BENCHES =
 CLEAN =
-OBJS =
+LIBS_BUILT =
 
 all:
 
 include common/module.mk
+include kernel-symbols/module.mk
+include gdbstub-client/rsp/module.mk
+include gdbstub-client/report/module.mk
+include gdbstub-client/target/module.mk
+include gdbstub-client/profile/module.mk
+include gdbstub-client/cli/module.mk
+include gdbstub-client/fuzz/module.mk
 include wrapper/module.mk
--include gdbstub-client/module.mk
--include kernel-symbols/module.mk
-# after kernel-symbols: the CLI's link rule names $(KSYM_OBJS)
--include gdbstub-client/report.mk
--include gdbstub-client/cli.mk
--include gdbstub-client/sample.mk
--include gdbstub-client/record.mk
--include gdbstub-client/link.mk
-# after report.mk and module.mk: the fuzz targets link their objects' sources
--include gdbstub-client/fuzz/module.mk
--include tests/module.mk
--include tests/guests/module.mk
--include bench/module.mk
+include tests/module.mk
+include tests/guests/module.mk
+include bench/module.mk
 
 all: $(PROGRAMS)
 
-%.o: %.c
+# The flags every object is built with; rewritten only when they change.
+BUILD_FLAGS = $(CC) $(KIT_CFLAGS) $(CFLAGS) | $(KIT_LDFLAGS) $(LDFLAGS)
+.build-flags: FORCE
+	@flags='$(subst ','\'',$(BUILD_FLAGS))'; \
+	if [ "$$flags" != "$$(cat $@ 2>/dev/null)" ]; then \
+		[ -f $@ ] && echo "    * new build flags"; \
+		echo "$$flags" >$@; fi
+
+%.o: %.c .build-flags
 	$(CC) $(KIT_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-check: all $(UNIT_TESTS) $(TEST_HELPERS)
+$(LIBS_BUILT):
+	rm -f $@
+	$(AR) rcs $@ $^
+
+test-programs: all $(UNIT_TESTS) $(TEST_HELPERS)
+
+check: test-programs
 	@tests/run-all $(UNIT_TESTS)
 
-bench: all $(BENCHES)
+bench: all $(BENCHES) $(TEST_HELPERS)
 
 demo: all
 	scripts/boot-profile
 
-# Only the user-facing programs; the rest of PROGRAMS are test drivers.
 INSTALL_PROGRAMS = wrapper/qemu-wrapper gdbstub-client/gdbstub-client \
 	kernel-symbols/kernel-symbols
 
@@ -79,8 +114,10 @@ install: all
 	install -m 0755 $(INSTALL_PROGRAMS) $(DESTDIR)$(BINDIR)/
 
 clean:
-	rm -f $(PROGRAMS) $(UNIT_TESTS) $(TEST_HELPERS) $(BENCHES) $(CLEAN)
+	rm -f $(PROGRAMS) $(UNIT_TESTS) $(TEST_HELPERS) $(BENCHES) $(CLEAN) \
+		$(LIBS_BUILT) .build-flags
 	find . -name '*.o' -o -name '*.d' | xargs rm -f
 
-.PHONY: all check bench demo install clean
+FORCE:
+.PHONY: all test-programs check bench demo install clean FORCE
 -include $(shell find . -name '*.d' 2>/dev/null)

@@ -22,7 +22,7 @@
  * Output: one summary line, then one line per run (medians of each run's
  * stops).  Everything listens on 127.0.0.1 only; no shell is involved.
  */
-#include "../gdbstub-client/rsp.h"
+#include "rsp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

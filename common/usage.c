@@ -42,7 +42,29 @@ static void vreport(const char *prefix, const char *fmt, va_list ap, int errnum)
 	n = strlen(buf);
 	if (errnum && n < sizeof buf)
 		snprintf(buf + n, sizeof buf - n, ": %s", strerror(errnum));
-	fprintf(stderr, "%s\n", buf);
+	kit_fputs_safe(buf, stderr);
+	fputc('\n', stderr);
+}
+
+/*
+ * Messages quote what others wrote (a stub's reply, a file name, a guest's
+ * string): a control character in it could move the cursor, clear the
+ * screen or hide the rest of the line.  ASCII controls, DEL and the C1
+ * controls in their UTF-8 form (C2 80-9F, e.g. CSI) become "\xNN".
+ */
+void kit_fputs_safe(const char *s, FILE *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			fprintf(out, "\\x%02x\\x%02x", p[0], p[1]);
+			p++;
+		} else
+			fputc(*p, out);
+	}
 }
 
 void die(const char *fmt, ...)

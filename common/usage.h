@@ -12,6 +12,8 @@
  *
  * Messages are lower case, no full stop, the subject in quotes:
  *   cannot read 'vmlinuz': permission denied
+ * Control characters in a message are written as "\xNN" (kit_fputs_safe):
+ * messages quote file names and bytes that others chose.
  *
  * Only CLI code calls these; library code returns error codes and fills a
  * struct kit_err instead.
@@ -21,6 +23,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define KIT_ERR_MAX 512
 
@@ -41,6 +44,10 @@ __attribute__((noreturn, format(printf, 1, 2))) void die_errno(const char *fmt, 
 __attribute__((format(printf, 1, 2))) int error(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) int error_errno(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void warning(const char *fmt, ...);
+
+/* Write s with control characters as "\xNN" (every message above goes
+ * through it). */
+void kit_fputs_safe(const char *s, FILE *out);
 
 /* Fill *e (may be NULL) and return -1. */
 __attribute__((format(printf, 3, 4)))

@@ -1,7 +1,5 @@
-# kernel-symbols: the ksym_ library (linked by gdbstub-client too) and its CLI.
-#
-# bzip2 and lzo ship no .pc file on Debian 12, so when pkg-config does not
-# know them they are linked as -lbz2 / -llzo2 directly.
+# kernel-symbols: the ksym_ library (libksym.a, linked by gdbstub-client
+# too) and its CLI.
 KSYM_OBJS = kernel-symbols/symtab.o kernel-symbols/bzimage.o \
 	kernel-symbols/decompress.o kernel-symbols/kallsyms.o \
 	kernel-symbols/elfsyms.o kernel-symbols/maptext.o \
@@ -9,22 +7,21 @@ KSYM_OBJS = kernel-symbols/symtab.o kernel-symbols/bzimage.o \
 	kernel-symbols/cache.o kernel-symbols/export.o kernel-symbols/discover.o
 KSYM_MAIN = kernel-symbols/main.o
 KSYM_PC = libelf liblzma zlib libzstd liblz4 json-c
-KSYM_BZ2_LIBS := $(shell $(PKG_CONFIG) --libs bzip2 2>/dev/null || echo -lbz2)
-KSYM_LZO_LIBS := $(shell $(PKG_CONFIG) --libs lzo2 2>/dev/null || echo -llzo2)
-KIT_CFLAGS += -Ikernel-symbols $(call pc_cflags,$(KSYM_PC))
-KSYM_LIBS = $(call pc_libs,libelf liblzma zlib libzstd liblz4) \
-	$(KSYM_BZ2_LIBS) $(KSYM_LZO_LIBS)
-KSYM_CLI_LIBS = $(KSYM_LIBS) $(call pc_libs,json-c)
+KSYM_CFLAGS = -Ikernel-symbols $(call pc_cflags,$(KSYM_PC))
+KSYM_LIBS = $(call pc_libs,libelf liblzma zlib libzstd liblz4 bzip2 lzo2)
+kernel-symbols/%.o: KIT_CFLAGS += $(KSYM_CFLAGS)
+
+LIBS_BUILT += $(LIB_KSYM)
+$(LIB_KSYM): $(KSYM_OBJS)
 
 PROGRAMS += kernel-symbols/kernel-symbols
-OBJS += $(KSYM_OBJS) $(KSYM_MAIN)
-
-kernel-symbols/kernel-symbols: $(KSYM_MAIN) $(KSYM_OBJS) $(COMMON_OBJS)
-	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(KSYM_CLI_LIBS)
+kernel-symbols/kernel-symbols: $(KSYM_MAIN) $(LIB_KSYM) $(LIB_COMMON)
+	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(KSYM_LIBS) $(call pc_libs,json-c)
 
 KSYM_UNIT = tests/unit/test-ksym-kallsyms tests/unit/test-ksym-inputs
 UNIT_TESTS += $(KSYM_UNIT)
-$(KSYM_UNIT): %: %.o $(KSYM_OBJS) $(COMMON_OBJS)
+$(KSYM_UNIT:=.o): KIT_CFLAGS += $(KSYM_CFLAGS)
+$(KSYM_UNIT): %: %.o $(LIB_KSYM) $(LIB_COMMON)
 	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(KSYM_LIBS)
 
 # Fuzz targets (clang libFuzzer), one per parser; "make fuzz" runs each
@@ -38,8 +35,7 @@ CLEAN += $(KSYM_FUZZ_BINS)
 
 kernel-symbols/fuzz/build/fuzz-%: kernel-symbols/fuzz/fuzz-%.c kernel-symbols/fuzz/fuzz-common.h $(KSYM_FUZZ_SRCS) kernel-symbols/ksym.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Ikernel-symbols \
-		$(call pc_cflags,$(KSYM_PC)) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Icommon $(KSYM_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $< $(KSYM_FUZZ_SRCS) $(KSYM_LIBS)
 
 fuzz: $(KSYM_FUZZ_BINS)

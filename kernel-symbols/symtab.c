@@ -4,6 +4,7 @@
  * hash of their names (name -> address).  Names share one string pool.
  */
 #include "internal.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,10 +12,7 @@
 
 double ksym_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)kit_mono_ns() / 1e6;
 }
 
 struct ksym_table *ksym_table_new(struct kit_err *err)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# Reports from boot profiles (gdbstub-client report / compare, run here
-# through the boot-report driver): text golden files, JSON against
+# Reports from boot profiles (gdbstub-client report / compare): text
+# golden files, JSON against
 # docs/profile-schema.json, SVG parsed and rendered, trace-event JSON,
 # folded stacks, multi-run statistics, compare, bad input.
 #
@@ -10,7 +10,7 @@
 load lib
 bats_require_minimum_version 1.5.0
 
-BR=$KIT/gdbstub-client/boot-report
+BR=$CLIENT
 D=tests/data/profiles
 G=tests/data/golden
 
@@ -25,7 +25,7 @@ golden() {
 		cp "$out" "$G/$name"
 	fi
 	diff -u "$G/$name" "$out" || {
-		echo "# output of: boot-report $* differs from $G/$name (diff above)"
+		echo "# output of: gdbstub-client $* differs from $G/$name (diff above)"
 		false
 	}
 }
@@ -177,7 +177,7 @@ one_line() {
 	run "$BR" report --format=folded --samples $D/small.json
 	[ "$status" -eq 1 ]
 	one_line
-	[ "$output" = "boot-report: $D/small.json: the profile holds no samples" ]
+	[ "$output" = "gdbstub-client: $D/small.json: the profile holds no samples" ]
 }
 
 @test "compare: a clearly slower initcall is marked, an unchanged one is not (golden)" {
@@ -202,26 +202,26 @@ one_line() {
 	printf '{"version": 1,\n  "complete": true,\n  "phases": [\n' >"$BATS_TEST_TMPDIR/trunc.json"
 	run "$BR" report "$BATS_TEST_TMPDIR/trunc.json"
 	[ "$status" -eq 1 ]; one_line
-	[ "$output" = "boot-report: $BATS_TEST_TMPDIR/trunc.json: not valid JSON at line 4: unexpected end of file" ]
+	[ "$output" = "gdbstub-client: $BATS_TEST_TMPDIR/trunc.json: not valid JSON at line 4: unexpected end of file" ]
 
 	printf '{"version": 1, "complete": yes}' >"$BATS_TEST_TMPDIR/bad.json"
 	run "$BR" report "$BATS_TEST_TMPDIR/bad.json"
 	[ "$status" -eq 1 ]; one_line
-	[[ "$output" == "boot-report: $BATS_TEST_TMPDIR/bad.json: not valid JSON at line 1: "* ]]
+	[[ "$output" == "gdbstub-client: $BATS_TEST_TMPDIR/bad.json: not valid JSON at line 1: "* ]]
 
 	jq '.version = 2' $D/small.json >"$BATS_TEST_TMPDIR/v2.json"
 	run "$BR" report "$BATS_TEST_TMPDIR/v2.json"
 	[ "$status" -eq 1 ]; one_line
-	[ "$output" = "boot-report: $BATS_TEST_TMPDIR/v2.json: profile schema version 2 is not supported (this build reads version 1)" ]
+	[ "$output" = "gdbstub-client: $BATS_TEST_TMPDIR/v2.json: profile schema version 2 is not supported (this build reads version 1)" ]
 
 	run "$BR" report $D/small.json "$BATS_TEST_TMPDIR/missing.json"
 	[ "$status" -eq 1 ]; one_line
-	[ "$output" = "boot-report: cannot read '$BATS_TEST_TMPDIR/missing.json': No such file or directory" ]
+	[ "$output" = "gdbstub-client: cannot read '$BATS_TEST_TMPDIR/missing.json': No such file or directory" ]
 
 	jq '.initcalls[1].start_ns = "soon"' $D/small.json >"$BATS_TEST_TMPDIR/type.json"
 	run "$BR" report "$BATS_TEST_TMPDIR/type.json"
 	[ "$status" -eq 1 ]; one_line
-	[ "$output" = "boot-report: $BATS_TEST_TMPDIR/type.json: 'initcalls[1].start_ns' must be an integer" ]
+	[ "$output" = "gdbstub-client: $BATS_TEST_TMPDIR/type.json: 'initcalls[1].start_ns' must be an integer" ]
 
 	run "$BR" compare $D/small.json -- "$BATS_TEST_TMPDIR/v2.json"
 	[ "$status" -eq 1 ]; one_line
@@ -230,15 +230,15 @@ one_line() {
 @test "usage errors exit 2" {
 	run "$BR" report
 	[ "$status" -eq 2 ]
-	[ "${lines[0]}" = "boot-report: no profile given" ]
+	[ "${lines[0]}" = "gdbstub-client: no profile given" ]
 	run "$BR" report --format=pdf $D/small.json
 	[ "$status" -eq 2 ]
-	[ "${lines[0]}" = "boot-report: unknown format 'pdf'" ]
+	[ "${lines[0]}" = "gdbstub-client: unknown format 'pdf'" ]
 	run "$BR" report --bogus $D/small.json
 	[ "$status" -eq 2 ]
 	run "$BR" compare $D/small.json $D/small.json
 	[ "$status" -eq 2 ]
-	[ "${lines[0]}" = "boot-report: no '--' between the two groups of profiles" ]
+	[ "${lines[0]}" = "gdbstub-client: no '--' between the two groups of profiles" ]
 	run "$BR" compare --format=svg $D/small.json -- $D/small.json
 	[ "$status" -eq 2 ]
 	run "$BR" report --help

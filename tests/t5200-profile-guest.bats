@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The boot recorder (gdbstub-client profile, for now the boot-record driver)
+# The boot recorder (gdbstub-client profile)
 # against the test guest, whose timings are known: it logs a TSC stamp at
 # every milestone and around every initcall (tests/guests/README.md).  The
 # guest runs through qemu-wrapper (so there is a session file) with its disk
@@ -23,13 +23,12 @@
 
 load lib
 
-REC=$KIT/gdbstub-client/boot-record
+REC=$CLIENT
 GUEST_ELF=$KIT/tests/guests/build/guest.elf
 GUEST_IMG=$KIT/tests/guests/build/guest.img
 MILESTONES=start16,start32,start64,initcalls_done
 
 setup() {
-	[ -x "$REC" ] || skip "boot-record not built"
 	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
 	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
 	wrapper_env
@@ -46,7 +45,7 @@ start_guest() {
 # record [ARGS...]: run the recorder on the guest; $rc, $BATS_TEST_TMPDIR/p.json
 record() {
 	rc=0
-	timeout 60 "$REC" --wait --timeout 30 --kernel "$GUEST_ELF" \
+	timeout 60 "$REC" profile --wait --timeout 30 --kernel "$GUEST_ELF" \
 		--milestones "$MILESTONES" -o "$BATS_TEST_TMPDIR/p.json" "$@" \
 		2>"$BATS_TEST_TMPDIR/rec.err" || rc=$?
 	cat "$BATS_TEST_TMPDIR/rec.err" | sed 's/^/# /'
@@ -256,7 +255,7 @@ PY
 	start_guest
 	record --until guest_exit
 	[ "$rc" -eq 0 ]
-	run "$KIT/gdbstub-client/boot-report" report "$BATS_TEST_TMPDIR/p.json"
+	run "$CLIENT" report "$BATS_TEST_TMPDIR/p.json"
 	echo "$output" | head -5 | sed 's/^/# /'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *fake_init_delta* ]]
@@ -304,7 +303,7 @@ PY
 
 @test "SIGINT mid-boot: the profile is written, incomplete, with what was seen" {
 	start_guest
-	GC_PROFILE_TEST_STALL=3 "$REC" --wait --timeout 30 --kernel "$GUEST_ELF" \
+	GC_PROFILE_TEST_STALL=3 "$REC" profile --wait --timeout 30 --kernel "$GUEST_ELF" \
 		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
 		2>"$BATS_TEST_TMPDIR/rec.err" &
 	local pid=$!
@@ -322,7 +321,7 @@ PY
 
 @test "qemu killed mid-boot: the profile is written, incomplete" {
 	start_guest
-	GC_PROFILE_TEST_STALL=2 "$REC" --wait --timeout 30 --kernel "$GUEST_ELF" \
+	GC_PROFILE_TEST_STALL=2 "$REC" profile --wait --timeout 30 --kernel "$GUEST_ELF" \
 		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
 		2>"$BATS_TEST_TMPDIR/rec.err" &
 	local pid=$!
@@ -453,7 +452,7 @@ print(b[0x9160-o:0x9180-o].hex()); print(b[0x80c0-o:0x80f4-o].hex()); print(b[0x
 	track $!
 	wait_until 30 test -s "$BATS_TEST_TMPDIR/fake.port"
 	rc=0
-	timeout 30 "$REC" "127.0.0.1:$(head -1 "$BATS_TEST_TMPDIR/fake.port")" --timeout 10 \
+	timeout 30 "$REC" profile "127.0.0.1:$(head -1 "$BATS_TEST_TMPDIR/fake.port")" --timeout 10 \
 		--kernel "$GUEST_ELF" --milestones start64 -o "$BATS_TEST_TMPDIR/p.json" \
 		2>"$BATS_TEST_TMPDIR/rec.err" || rc=$?
 	sed 's/^/# /' "$BATS_TEST_TMPDIR/rec.err"
@@ -471,13 +470,13 @@ print(b[0x9160-o:0x9180-o].hex()); print(b[0x80c0-o:0x80f4-o].hex()); print(b[0x
 }
 
 @test "usage errors" {
-	run "$REC" --kernel "$GUEST_ELF"
+	run "$REC" profile --kernel "$GUEST_ELF"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"no output file"* ]]
-	run "$REC" --initcalls=maybe -o x.json
+	run "$REC" profile --initcalls=maybe -o x.json
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"unknown initcalls mode 'maybe'"* ]]
-	run "$REC" "127.0.0.1:$(free_port)" --kernel "$GUEST_ELF" -o "$BATS_TEST_TMPDIR/x.json"
+	run "$REC" profile "127.0.0.1:$(free_port)" --kernel "$GUEST_ELF" -o "$BATS_TEST_TMPDIR/x.json"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot connect to '127.0.0.1:"* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/x.json" ]

@@ -23,7 +23,7 @@
 
 load lib
 
-REC=$KIT/gdbstub-client/boot-record
+REC=$CLIENT
 CMP=$KIT/tests/helpers/profile-vs-initcall-debug.py
 
 setup_file() {
@@ -47,7 +47,7 @@ setup_file() {
 	  echo "$rc" >"$D/qemu.rc" ) 3>&- &
 	local rc=0 t0 t1
 	t0=$(date +%s%N)
-	timeout 200 "$REC" --wait --timeout 180 -o "$D/profile.json" \
+	timeout 200 "$REC" profile --wait --timeout 180 -o "$D/profile.json" \
 		2>"$D/rec.err" || rc=$?
 	echo "$rc" >"$D/rec.rc"
 	wait
@@ -57,7 +57,6 @@ setup_file() {
 }
 
 setup() {
-	[ -x "$REC" ] || skip "boot-record not built"
 	[ -n "${KERNEL:-}" ] && [ -r "$KERNEL" ] || skip "no readable kernel in /boot"
 	[ -n "${BUSYBOX:-}" ] || skip "no busybox (busybox-static)"
 	[ -f "$D/rec.rc" ] || skip "no qemu-system-x86_64 or cpio"

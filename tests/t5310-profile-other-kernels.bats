@@ -19,7 +19,7 @@
 
 load lib
 
-REC=$KIT/gdbstub-client/boot-record
+REC=$CLIENT
 
 setup_file() {
 	BUSYBOX=$(command -v busybox || true)
@@ -48,7 +48,7 @@ record() {
 		-no-reboot -kernel "$k" -initrd "$D/initrd.cpio" \
 		-append "console=ttyS0 nokaslr panic=-1 rdinit=/init${EXTRA_APPEND:+ $EXTRA_APPEND}" \
 		-serial "file:$D/$tag.console"
-	timeout 200 "$REC" --wait --timeout 180 "$@" -o "$D/$tag.json" 2>"$D/$tag.err" || rc=$?
+	timeout 200 "$REC" profile --wait --timeout 180 "$@" -o "$D/$tag.json" 2>"$D/$tag.err" || rc=$?
 	echo "$rc" >"$D/$tag.rc"
 	sed 's/^/# /' "$D/$tag.err" | grep -v '/[0-9]* initcalls, at '
 	wait_until 30 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
@@ -144,7 +144,7 @@ kernels() { ls "$KIT"/tests/helpers/kernels/vmlinuz-* 2>/dev/null; }
 	EXTRA_APPEND=rdinit=/nonexistent record "$k" panic --initcalls=off
 	[ "$(cat "$D/panic.rc")" -eq 0 ] || { echo "# recorder exited $(cat "$D/panic.rc")"; false; }
 	grep -q 'Kernel panic' "$D/panic.console"
-	grep -q '^profile: warning: qemu exited in kernel-init, before run_init_process: the guest ended there' "$D/panic.err"
+	grep -q '^gdbstub-client: warning: qemu exited in kernel-init, before run_init_process: the guest ended there' "$D/panic.err"
 	[ "$(jq -r '[.complete, .end]|@tsv' "$D/panic.json")" = "$(printf 'true\texit')" ]
 	jq -r .environment.tool "$D/panic.json" | grep -q '; qemu exited before run_init_process)$'
 	run jq -r '[.phases[].id]|join(",")' "$D/panic.json"

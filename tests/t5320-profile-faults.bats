@@ -14,14 +14,13 @@
 
 load lib
 
-REC=$KIT/gdbstub-client/boot-record
+REC=$CLIENT
 GUEST_ELF=$KIT/tests/guests/build/guest.elf
 GUEST_IMG=$KIT/tests/guests/build/guest.img
 MILESTONES=start16,start32,start64,initcalls_done
 FAKE=$BATS_TEST_DIRNAME/helpers/fake-stub
 
 setup() {
-	[ -x "$REC" ] || skip "boot-record not built"
 	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
 	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
 	wrapper_env
@@ -47,7 +46,7 @@ record() {
 	mkfifo "$fifo"
 	# no `timeout` in front: SIGSTOP must reach the recorder itself; its
 	# --timeout and the bounded wait below bound it
-	( rc=0; "$REC" --wait --timeout 30 --kernel "$GUEST_ELF" --milestones "${MS:-$MILESTONES}" \
+	( rc=0; "$REC" profile --wait --timeout 30 --kernel "$GUEST_ELF" --milestones "${MS:-$MILESTONES}" \
 		--progress 1 -o "$out.json" 2>"$fifo" || rc=$?
 	  echo "$rc" >"$out.rc" ) 3>&- &
 	sub=$!
@@ -83,7 +82,7 @@ PY
 	track $!
 	wait_until 90 test -s "$out.rc" || kill -KILL "$pid"
 	rc=$(cat "$out.rc" 2>/dev/null || echo timeout)
-	wait_until 10 grep -q '^profile: wrote \|^profile: error' "$out.err" || true
+	wait_until 10 grep -q '^profile: wrote \|^gdbstub-client: ' "$out.err" || true
 	sed 's/^/# /' "$out.err"
 }
 
@@ -101,7 +100,7 @@ pj() { jq -r "$2" "$BATS_TEST_TMPDIR/$1.json"; }
 	pj k .environment.tool | grep -q '; ended: qemu was killed by SIGKILL'
 	# what was seen is kept; the early-end warning does not blame the guest
 	[ "$(pj k '.initcalls|length')" -ge 4 ]
-	grep -q '^profile: warning: qemu exited in .*, before initcalls_done: qemu was killed by SIGKILL$' \
+	grep -q '^gdbstub-client: warning: qemu exited in .*, before initcalls_done: qemu was killed by SIGKILL$' \
 		"$BATS_TEST_TMPDIR/k.err"
 	! grep -q 'the guest ended there' "$BATS_TEST_TMPDIR/k.err"
 }
@@ -261,7 +260,7 @@ print(b[0x9160-o:0x9180-o].hex()); print(b[0x80c0-o:0x80f4-o].hex()); print(b[0x
 		track $!
 		wait_until 30 test -s "$BATS_TEST_TMPDIR/fake.port"
 		rc=0
-		timeout 30 "$REC" "127.0.0.1:$(head -1 "$BATS_TEST_TMPDIR/fake.port")" --timeout 10 \
+		timeout 30 "$REC" profile "127.0.0.1:$(head -1 "$BATS_TEST_TMPDIR/fake.port")" --timeout 10 \
 			--kernel "$GUEST_ELF" --milestones start64 -o "$BATS_TEST_TMPDIR/f.json" \
 			2>"$BATS_TEST_TMPDIR/rec.err" || rc=$?
 		sed "s/^/# [$end] /" "$BATS_TEST_TMPDIR/rec.err"

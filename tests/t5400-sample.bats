@@ -1,12 +1,11 @@
 #!/usr/bin/env bats
-# gdbstub-client sample (driver: gdbstub-client/boot-sample) against QEMU
-# 7.2 under TCG: the test guest's fake initcalls in the ratio of their spin
+# gdbstub-client sample against QEMU 7.2 under TCG: the test guest's fake initcalls in the ratio of their spin
 # times, a guest spinning at 0x7c00, interrupted and dead guests, and the
 # Debian kernel from the reset vector to its no-root panic.
 
 load lib
 
-SAMPLE=$KIT/gdbstub-client/boot-sample
+SAMPLE=$CLIENT
 GUEST_ELF=$KIT/tests/guests/build/guest.elf
 GUEST_IMG=$KIT/tests/guests/build/guest.img
 # the installed Debian kernel, whatever its version (security updates replace it)
@@ -15,7 +14,6 @@ GUEST_ARGS=(-machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32
 	-drive "file=$GUEST_IMG,format=raw,if=ide")
 
 setup() {
-	[ -x "$SAMPLE" ] || skip "boot-sample not built"
 	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
 	wrapper_env
 }
@@ -32,7 +30,7 @@ expect_line() {
 
 # Run the sampler in the foreground, bounded; output in $output.
 sample() {
-	run timeout 120 "$SAMPLE" "$@"
+	run timeout 120 "$SAMPLE" sample "$@"
 }
 
 # The top table's rows, the folded file and the summary must agree.
@@ -171,10 +169,10 @@ frame_count() {
 		validate "$BATS_TEST_TMPDIR/default.json" "$BATS_TEST_TMPDIR/monitor.json"
 	fi
 	# the text report says how the samples were read
-	run "$KIT/gdbstub-client/boot-report" report "$BATS_TEST_TMPDIR/monitor.json"
+	run "$CLIENT" report "$BATS_TEST_TMPDIR/monitor.json"
 	[ "$status" -eq 0 ]
 	expect_line "^Samples: [0-9]+ at 1000 Hz \([0-9.]+ s of guest time\), read through QEMU's monitor \(guest not stopped\); top "
-	run "$KIT/gdbstub-client/boot-report" report "$BATS_TEST_TMPDIR/default.json"
+	run "$CLIENT" report "$BATS_TEST_TMPDIR/default.json"
 	[ "$status" -eq 0 ]
 	expect_line "^Samples: [0-9]+ at 1000 Hz \([0-9.]+ s of guest time\); top "
 }
@@ -267,7 +265,7 @@ while True:
 	local sig pid rc
 	for sig in INT TERM; do
 		rc=0
-		"$SAMPLE" --latest --duration 30 -o "$BATS_TEST_TMPDIR/$sig.json" \
+		"$SAMPLE" sample --latest --duration 30 -o "$BATS_TEST_TMPDIR/$sig.json" \
 			>"$BATS_TEST_TMPDIR/$sig.out" 2>&1 &
 		pid=$!
 		track "$pid"
@@ -295,7 +293,7 @@ while True:
 	wait_until 10 sessions_at_least 1
 	local qpid ep pid rc=0
 	qpid=$(session_get "$WPID" .qemu_pid)
-	"$SAMPLE" --latest --duration 30 -o "$BATS_TEST_TMPDIR/k.json" \
+	"$SAMPLE" sample --latest --duration 30 -o "$BATS_TEST_TMPDIR/k.json" \
 		>"$BATS_TEST_TMPDIR/k.out" 2>&1 &
 	pid=$!
 	track "$pid"
@@ -313,7 +311,7 @@ while True:
 	start_gdb_qemu "${BARE_GUEST[@]}" -drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
 	qpid=$QPID
 	rc=0
-	"$SAMPLE" "127.0.0.1:$PORT" --until-exit -o "$BATS_TEST_TMPDIR/d.json" \
+	"$SAMPLE" sample "127.0.0.1:$PORT" --until-exit -o "$BATS_TEST_TMPDIR/d.json" \
 		>"$BATS_TEST_TMPDIR/d.out" 2>&1 &
 	pid=$!
 	track "$pid"

@@ -12,6 +12,7 @@
  * watchpoints) and 'c'.
  */
 #include "wrap.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -131,10 +132,7 @@ static int gdb_connect(const struct wrap_endpoint *ep, struct kit_err *err)
 
 static int64_t mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return kit_mono_ns() / 1000000;
 }
 
 /* Read until "#XX" of a packet (want_packet) or a '+' has come. */

@@ -43,7 +43,7 @@
  * unix socket next to the session file (private directory, one client at a
  * time), is for gdbstub-client: "sample" reads the CPU state there without
  * stopping the guest.  Not QMP: QMP requests in flight when the guest
- * powers off can hang QEMU 7.2 at exit (gdbstub-client/hmp.h).  qemu runs
+ * powers off can hang QEMU 7.2 at exit (gdbstub-client/rsp/hmp.h).  qemu runs
  * as a child so the wrapper can hold back the manager's SIGTERM during such
  * a pause.
  *

@@ -24,6 +24,7 @@
  * otherwise every QMP_DRAIN_MS, and before a signal is decided.
  */
 #include "wrap.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,10 +68,7 @@ struct sup_state {
 
 static int64_t now_ns(clockid_t clk)
 {
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return kit_clock_ns(clk);
 }
 
 int wrap_exit_status(int wstatus)

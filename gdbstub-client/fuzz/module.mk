@@ -1,27 +1,25 @@
 # gdbstub-client fuzz targets (clang libFuzzer), one fuzz-NAME.c per parser,
 # built and run by "make fuzz" as kernel-symbols' are (FUZZ_SECONDS=N runs
 # each longer).  Every target links the client's protocol and report
-# libraries, so adding one is adding its NAME to GC_FUZZ.  A target's seeds
-# are gdbstub-client/fuzz/seeds/NAME, or GC_FUZZ_SEEDS_NAME when set; what
-# libFuzzer finds goes to gdbstub-client/fuzz/build/corpus-NAME.  Included
-# after report.mk and module.mk (PROF_OBJS, RSP_OBJS).
+# libraries' sources, so adding one is adding its NAME to GC_FUZZ.  A
+# target's seeds are gdbstub-client/fuzz/seeds/NAME, or GC_FUZZ_SEEDS_NAME
+# when set; what libFuzzer finds goes to gdbstub-client/fuzz/build/corpus-NAME.
 FUZZ_SECONDS ?= 5
 FUZZ_CC ?= clang
 GC_FUZZ = profile-json replies
 GC_FUZZ_SEEDS_profile-json = tests/data/profiles
-GC_FUZZ_SRCS = $(PROF_OBJS:.o=.c) $(RSP_OBJS:.o=.c) $(COMMON_OBJS:.o=.c)
-GC_FUZZ_LIBS = $(PROF_LIBS) $(RSP_LIBS)
+GC_FUZZ_SRCS = $(REPORT_OBJS:.o=.c) $(RSP_OBJS:.o=.c) $(COMMON_OBJS:.o=.c)
+GC_FUZZ_LIBS = $(REPORT_LIBS) $(RSP_LIBS)
 GC_FUZZ_BINS = $(patsubst %,gdbstub-client/fuzz/build/fuzz-%,$(GC_FUZZ))
 CLEAN += $(GC_FUZZ_BINS)
 
 # -fno-sanitize-recover: undefined behaviour is a crash libFuzzer keeps
 gdbstub-client/fuzz/build/fuzz-%: gdbstub-client/fuzz/fuzz-%.c $(GC_FUZZ_SRCS) \
-		$(wildcard gdbstub-client/*.h common/*.h)
+		$(wildcard gdbstub-client/*/*.h common/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Igdbstub-client \
-		$(call pc_cflags,json-c expat) -fsanitize=fuzzer,address,undefined \
+	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Icommon $(RSP_CFLAGS) $(REPORT_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -o $@ $< $(GC_FUZZ_SRCS) $(GC_FUZZ_LIBS)
-
 # gc_fuzz_run NAME: run one target FUZZ_SECONDS on its corpus and seeds
 gc_fuzz_run = mkdir -p gdbstub-client/fuzz/build/corpus-$(1) && \
 	echo "\# fuzz-$(1) for $(FUZZ_SECONDS)s" && \

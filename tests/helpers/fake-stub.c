@@ -34,7 +34,7 @@
  *   drain MS         wait up to MS ms for the client to close (EOF)
  * Lines starting with '#' and empty lines are ignored.
  */
-#include "../../gdbstub-client/rsp.h"
+#include "rsp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

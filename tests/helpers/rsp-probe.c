@@ -25,7 +25,7 @@
  *   kill             k
  * Any failure prints "error: MESSAGE" and exits 1.
  */
-#include "../../gdbstub-client/rsp.h"
+#include "rsp.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * test-gc-mode: x86 mode derivation, linear addresses and the parsing of
  * QEMU's "info registers", on values seen with QEMU 7.2 and the test guest.
  */
-#include "gc.h"
+#include "target.h"
 #include "tap.h"
 
 /* From QEMU 7.2 "info registers" right after reset (real mode). */

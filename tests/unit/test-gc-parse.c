@@ -2,7 +2,7 @@
  * test-gc-parse: address expressions (numbers, seg:off, $reg, sym+off),
  * conditions, and the signal table of "handle".
  */
-#include "gc.h"
+#include "target.h"
 #include "tap.h"
 
 #include <string.h>

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "profile.h"
-#include "report-internal.h"
+#include "model.h"
+#include "internal.h"
 #include "tap.h"
 
 #define MS 1000000LL

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "profile.h"
+#include "model.h"
 #include "tap.h"
 
 static int near(double got, double want, double tol, const char *name)

@@ -5,7 +5,7 @@
  * checks that the stub saw exactly the conversation it expected (its exit
  * status and stderr).
  */
-#include "../../gdbstub-client/rsp.h"
+#include "rsp.h"
 #include "tap.h"
 
 #include <errno.h>

@@ -6,8 +6,8 @@
  * checked against what was asked), escaping and the target description
  * parser.
  */
-#include "../../gdbstub-client/rsp.h"
-#include "../../kernel-symbols/ksym.h"
+#include "rsp.h"
+#include "ksym.h"
 #include "tap.h"
 
 #include <stdlib.h>

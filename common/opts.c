@@ -1,0 +1,77 @@
+/* opts.c: see opts.h. */
+#include "opts.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+static int bad_start(const char *s)
+{
+	return !s || !*s || isspace((unsigned char)*s);
+}
+
+int kit_opt_long(const char *opt, const char *s, long min, long max,
+		 long *out, struct kit_err *err)
+{
+	char *end;
+	long v;
+
+	if (bad_start(s))
+		return kit_seterr(err, EINVAL, "%s: '%s' is not a whole number", opt, s ? s : "");
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end || end == s)
+		return kit_seterr(err, EINVAL, "%s: '%s' is not a whole number", opt, s);
+	if (errno == ERANGE || v < min || v > max)
+		return kit_seterr(err, ERANGE, "%s: %s is out of range (%ld to %ld)",
+				  opt, s, min, max);
+	*out = v;
+	return 0;
+}
+
+int kit_opt_int(const char *opt, const char *s, int min, int max, int *out,
+		struct kit_err *err)
+{
+	long v;
+
+	if (kit_opt_long(opt, s, min, max, &v, err) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int kit_opt_double(const char *opt, const char *s, double min, double max,
+		   double *out, struct kit_err *err)
+{
+	char *end;
+	double v;
+
+	if (bad_start(s))
+		return kit_seterr(err, EINVAL, "%s: '%s' is not a number", opt, s ? s : "");
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || end == s || !isfinite(v) ||
+	    /* hex floats and "infinity" are not what anyone types here */
+	    (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+		return kit_seterr(err, EINVAL, "%s: '%s' is not a number", opt, s);
+	if (errno == ERANGE || v < min || v > max)
+		return kit_seterr(err, ERANGE, "%s: %s is out of range (%g to %g)",
+				  opt, s, min, max);
+	*out = v;
+	return 0;
+}
+
+void die_usage(const char *fmt, ...)
+{
+	char buf[KIT_ERR_MAX * 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	set_die_status(KIT_EXIT_USAGE);
+	die("%s", buf);
+}

@@ -1,0 +1,31 @@
+/*
+ * opts.h: strict numbers for command-line options, shared by every
+ * program's getopt_long loop.  A value is taken whole or refused: "5x",
+ * "", " 5", "0x", a number out of [min, max] (negatives included where min
+ * is 0 or more), an overflow, "nan" and "inf" all fail, with a one-line
+ * message naming the option and the value ("--timeout: '5x' is not a
+ * number"), which the caller prints and then exits with status 2 (the one
+ * usage status of the kit: KIT_EXIT_USAGE).
+ */
+#ifndef KIT_OPTS_H
+#define KIT_OPTS_H
+
+#include "usage.h"
+
+#define KIT_EXIT_USAGE 2
+
+/* A whole number in base 10 in [min, max].  0, or -1 with err set. */
+int kit_opt_long(const char *opt, const char *s, long min, long max,
+		 long *out, struct kit_err *err);
+/* The same for an int. */
+int kit_opt_int(const char *opt, const char *s, int min, int max, int *out,
+		struct kit_err *err);
+/* A finite decimal number ("2.5", "1e3") in [min, max]. */
+int kit_opt_double(const char *opt, const char *s, double min, double max,
+		   double *out, struct kit_err *err);
+
+/* die() with KIT_EXIT_USAGE: a usage error, one line. */
+__attribute__((noreturn, format(printf, 1, 2)))
+void die_usage(const char *fmt, ...);
+
+#endif

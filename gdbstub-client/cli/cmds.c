@@ -1,0 +1,996 @@
+/*
+ * cmds.c: the command table, which drives dispatch, "help" and TAB
+ * completion alike, and one function per command.  Commands are named as
+ * gdb users expect; addresses are linear everywhere (target.h, addr.c).
+ */
+#include "cli.h"
+#include "ksym.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* Helpers.                                                            */
+
+static const char *skip_ws(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+static int need_target(struct cli *cli)
+{
+	char why[96];
+
+	if (cli->t && cli->t->exited && rsp_end_state(cli->t->c) != RSP_END_NONE)
+		return error("the target is gone: %s",
+			     rsp_end_describe(cli->t->c, why, sizeof why));
+	if (!cli->t || cli->t->exited)
+		return error("the target is gone (exited, detached or the connection closed)");
+	return 0;
+}
+
+static int parse(struct cli *cli, const char *s, uint64_t *v)
+{
+	struct gc_addr_ctx x;
+	struct kit_err e;
+
+	gc_target_addr_ctx(cli->t, &x);
+	if (gc_parse_addr(s, &x, v, &e) < 0)
+		return error("%s", e.msg);
+	return 0;
+}
+
+/* "f000:fff0 = 0xfffffff0" in real mode, else "0x7e00"; with <sym>. */
+static void format_pc(struct cli *cli, const struct gc_mode_info *mi,
+		      char *buf, size_t len)
+{
+	char sym[160];
+
+	gc_symbolize(cli->t, mi->pc, sym, sizeof sym);
+	if (x86_mode_is_segmented(mi->mode))
+		snprintf(buf, len, "%04x:%04llx = 0x%llx%s%s%s", mi->cs,
+			 (unsigned long long)(mi->ip & 0xffff),
+			 (unsigned long long)mi->pc, sym[0] ? " <" : "", sym,
+			 sym[0] ? ">" : "");
+	else
+		snprintf(buf, len, "0x%llx%s%s%s", (unsigned long long)mi->pc,
+			 sym[0] ? " <" : "", sym, sym[0] ? ">" : "");
+}
+
+static void print_insn(const struct gc_insn *in, const char *prefix,
+		       const char *where)
+{
+	printf("%s%s:\t%s%s%s\n", prefix, where, in->mnemonic,
+	       in->op_str[0] ? " " : "", in->op_str);
+}
+
+void cli_show_location(struct cli *cli)
+{
+	const struct gc_mode_info *mi;
+	struct gc_insn in;
+	struct kit_err e;
+	uint8_t code[16];
+	char where[256];
+	ssize_t n;
+
+	if (!cli->t || cli->t->exited)
+		return;
+	if (gc_mode(cli->t, false, &mi, &e) < 0) {
+		error("cannot read the registers: %s", e.msg);
+		return;
+	}
+	format_pc(cli, mi, where, sizeof where);
+	n = gc_read_mem(cli->t, mi->pc, code, sizeof code, &e);
+	if (n > 0 && gc_disasm(code, (size_t)n, mi->pc, mi->bits, cli->intel,
+			       &in, 1, &e) == 1)
+		print_insn(&in, "=> ", where);
+	else
+		printf("=> %s:\t(cannot read or decode the instruction)\n", where);
+}
+
+/* Report an event; 0, or -1 when it is a failure for batch mode. */
+static int report(struct cli *cli, const struct gc_event *ev)
+{
+	char nb[16];
+
+	switch (ev->kind) {
+	case GC_EV_BREAK:
+		printf("\n%s %d, ", ev->temp ? "Temporary breakpoint" :
+		       "Breakpoint", ev->bp_num);
+		{
+			const struct gc_mode_info *mi;
+			char where[256];
+			struct kit_err e;
+
+			if (gc_mode(cli->t, false, &mi, &e) == 0) {
+				format_pc(cli, mi, where, sizeof where);
+				printf("%s in %s mode\n", where, x86_mode_name(mi->mode));
+			} else {
+				printf("\n");
+			}
+		}
+		cli_show_location(cli);
+		return 0;
+	case GC_EV_FINISH: {
+		uint64_t rax = 0;
+
+		(void)gc_reg(cli->t, "rax", &rax, NULL);
+		printf("Run till exit: returned, rax = 0x%llx (%lld as int)\n",
+		       (unsigned long long)rax, (long long)(int32_t)rax);
+		cli_show_location(cli);
+		return 0;
+	}
+	case GC_EV_STEP:
+		cli_show_location(cli);
+		return 0;
+	case GC_EV_SIGNAL:
+		printf("\nProgram received signal %s, %s.\n",
+		       gc_signal_name(ev->signo, nb), gc_signal_desc(ev->signo));
+		cli_show_location(cli);
+		return 0;
+	case GC_EV_EXITED:
+		printf("[target exited with status %d]\n", ev->exit_status);
+		cli->quit = true;
+		return 0;
+	case GC_EV_KILLED:
+		printf("[target terminated by signal %s, %s]\n",
+		       gc_signal_name(ev->signo, nb), gc_signal_desc(ev->signo));
+		cli->quit = true;
+		return 0;
+	case GC_EV_CLOSED:
+		printf("[connection closed by the stub: the target is gone]\n");
+		cli->quit = true;
+		return 0;
+	case GC_EV_TIMEOUT:
+		break;
+	}
+	return -1;
+}
+
+/* Wait for the running target's next event and report it. */
+static int wait_report(struct cli *cli)
+{
+	struct gc_event ev;
+	struct kit_err e;
+
+	if (gc_wait(cli->t, cli->run_timeout_ms, &ev, &e) < 0)
+		return error("%s", e.msg);
+	if (ev.kind == GC_EV_TIMEOUT) {
+		gc_interrupt(cli->t);
+		if (gc_wait(cli->t, 5000, &ev, &e) == 0 && ev.kind != GC_EV_TIMEOUT)
+			report(cli, &ev);
+		return error("target still running after %d ms: interrupted",
+			     cli->run_timeout_ms);
+	}
+	return report(cli, &ev);
+}
+
+static long count_arg(const char *args, long dflt)
+{
+	char *end;
+	long n;
+
+	args = skip_ws(args);
+	if (!*args)
+		return dflt;
+	n = strtol(args, &end, 0);
+	if (*skip_ws(end) || n <= 0)
+		return -1;
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Run control.                                                         */
+
+static int cmd_continue(struct cli *cli, const char *args)
+{
+	struct kit_err e;
+
+	if (need_target(cli) < 0)
+		return -1;
+	if (*skip_ws(args))
+		return error("'continue' takes no argument");
+	if (gc_continue(cli->t, &e) < 0)
+		return error("cannot continue: %s", e.msg);
+	return wait_report(cli);
+}
+
+static int step_n(struct cli *cli, const char *args, bool over)
+{
+	long i, n = count_arg(args, 1);
+	struct gc_event ev;
+	struct kit_err e;
+
+	if (need_target(cli) < 0)
+		return -1;
+	if (n < 0)
+		return error("malformed count '%s'", skip_ws(args));
+	for (i = 0; i < n; i++) {
+		const struct gc_mode_info *mi;
+		struct gc_insn in;
+		uint8_t code[16];
+		ssize_t got;
+
+		if (over && gc_mode(cli->t, false, &mi, &e) == 0 &&
+		    (got = gc_read_mem(cli->t, mi->pc, code, sizeof code, &e)) > 0 &&
+		    gc_disasm(code, (size_t)got, mi->pc, mi->bits, false, &in, 1, &e) == 1 &&
+		    in.is_call) {
+			uint64_t sp = 0;
+			struct gc_bp *b;
+
+			(void)gc_reg(cli->t, "rsp", &sp, NULL);
+			b = gc_break_add(cli->t, mi->pc + in.size, GC_BP_FINISH,
+					 "nexti", NULL, &e);
+			if (!b)
+				return error("cannot step over the call: %s", e.msg);
+			b->frame_sp = sp - 1;  /* back at this depth: sp >= now */
+			if (gc_continue(cli->t, &e) < 0)
+				return error("cannot continue: %s", e.msg);
+			if (gc_wait(cli->t, cli->run_timeout_ms, &ev, &e) < 0)
+				return error("%s", e.msg);
+			if (ev.kind == GC_EV_FINISH)
+				ev.kind = GC_EV_STEP;
+		} else if (gc_stepi(cli->t, &ev, &e) < 0) {
+			return error("cannot step: %s", e.msg);
+		}
+		if (ev.kind != GC_EV_STEP || i + 1 == n)
+			return report(cli, &ev);
+	}
+	return 0;
+}
+
+static int cmd_stepi(struct cli *cli, const char *args)
+{
+	return step_n(cli, args, false);
+}
+
+static int cmd_nexti(struct cli *cli, const char *args)
+{
+	return step_n(cli, args, true);
+}
+
+/*
+ * finish: a one-shot breakpoint at the return address, which is at the
+ * top of the stack at a function's entry (where a breakpoint on a symbol
+ * stops).  It fires only in this frame or an outer one (sp above ours),
+ * so recursion does not end it early.
+ */
+static int cmd_finish(struct cli *cli, const char *args)
+{
+	const struct gc_mode_info *mi;
+	struct kit_err e;
+	uint8_t buf[8] = { 0 };
+	uint64_t sp, ret, stack;
+	struct gc_bp *b;
+	unsigned width;
+	char sym[160];
+
+	if (need_target(cli) < 0)
+		return -1;
+	if (gc_mode(cli->t, true, &mi, &e) < 0)
+		return error("%s", e.msg);
+	if (gc_reg(cli->t, "rsp", &sp, &e) < 0)
+		return error("%s", e.msg);
+	width = mi->bits == 64 ? 8 : mi->bits == 32 ? 4 : 2;
+	stack = mi->bits == 64 ? sp : x86_linear(mi->mode, &mi->segs.ss,
+						   mi->bits == 16 ? (sp & 0xffff) : sp);
+	if (gc_read_mem(cli->t, stack, buf, width, &e) != (ssize_t)width)
+		return error("cannot read the return address at 0x%llx",
+			     (unsigned long long)stack);
+	ret = rsp_le_to_u64(buf, width);
+	if (mi->bits == 16) {   /* a near return: same code segment */
+		struct x86_seg cs = mi->segs.cs;
+
+		cs.sel = mi->cs;
+		ret = x86_linear(mi->mode, &cs, ret);
+	}
+	gc_symbolize(cli->t, ret, sym, sizeof sym);
+	printf("Run till exit to 0x%llx%s%s%s\n", (unsigned long long)ret,
+	       sym[0] ? " <" : "", sym, sym[0] ? ">" : "");
+	if (!(b = gc_break_add(cli->t, ret, GC_BP_FINISH, "finish", NULL, &e)))
+		return error("cannot set the return breakpoint: %s", e.msg);
+	b->frame_sp = sp;
+	if (*skip_ws(args))
+		return error("'finish' takes no argument");
+	if (gc_continue(cli->t, &e) < 0)
+		return error("cannot continue: %s", e.msg);
+	return wait_report(cli);
+}
+
+/* ------------------------------------------------------------------ */
+/* Breakpoints.                                                         */
+
+static int add_break(struct cli *cli, const char *args, unsigned flags)
+{
+	char spec[256];
+	const char *cond = NULL, *p;
+	struct gc_cond c;
+	struct gc_addr_ctx x;
+	struct kit_err e;
+	struct gc_bp *b;
+	uint64_t addr;
+	size_t n;
+
+	if (need_target(cli) < 0)
+		return -1;
+	args = skip_ws(args);
+	if (!*args) {
+		const struct gc_mode_info *mi;
+
+		if (gc_mode(cli->t, false, &mi, &e) < 0)
+			return error("%s", e.msg);
+		snprintf(spec, sizeof spec, "0x%llx", (unsigned long long)mi->pc);
+	} else {
+		/* "SPEC if COND" */
+		for (p = args; *p; p++)
+			if ((p == args || isspace((unsigned char)p[-1])) &&
+			    !strncmp(p, "if", 2) && (isspace((unsigned char)p[2]) || !p[2]))
+				break;
+		n = (size_t)(p - args);
+		while (n && isspace((unsigned char)args[n - 1]))
+			n--;
+		if (n == 0)
+			return error("no location given before 'if'");
+		if (n >= sizeof spec)
+			return error("location too long");
+		memcpy(spec, args, n);
+		spec[n] = '\0';
+		if (*p)
+			cond = skip_ws(p + 2);
+	}
+	if (parse(cli, spec, &addr) < 0)
+		return -1;
+	gc_target_addr_ctx(cli->t, &x);
+	if (cond && gc_cond_parse(cond, &x, &c, &e) < 0)
+		return error("%s", e.msg);
+	b = gc_break_add(cli->t, addr, flags, spec, cond ? &c : NULL, &e);
+	if (!b)
+		return error("cannot insert a breakpoint at 0x%llx: %s",
+			     (unsigned long long)addr, e.msg);
+	{
+		char sym[160];
+
+		gc_symbolize(cli->t, addr, sym, sizeof sym);
+		printf("%s %d at 0x%llx%s%s%s%s%s\n",
+		       (flags & GC_BP_TEMP) ? "Temporary breakpoint" :
+		       (flags & GC_BP_HW) ? "Hardware breakpoint" : "Breakpoint",
+		       b->num, (unsigned long long)addr, sym[0] ? " <" : "", sym,
+		       sym[0] ? ">" : "",
+		       b->want_sw ? ": hardware for now" : "", b->want_sw ? b->why : "");
+	}
+	return 0;
+}
+
+static int cmd_break(struct cli *cli, const char *args)
+{
+	return add_break(cli, args, 0);
+}
+
+static int cmd_hbreak(struct cli *cli, const char *args)
+{
+	return add_break(cli, args, GC_BP_HW);
+}
+
+static int cmd_tbreak(struct cli *cli, const char *args)
+{
+	return add_break(cli, args, GC_BP_TEMP);
+}
+
+static int cmd_delete(struct cli *cli, const char *args)
+{
+	char buf[256], *save = NULL, *w;
+	struct kit_err e;
+	int rc = 0;
+
+	if (need_target(cli) < 0)
+		return -1;
+	args = skip_ws(args);
+	if (!*args) {
+		if (gc_break_delete_all(cli->t, &e) < 0)
+			return error("%s", e.msg);
+		return 0;
+	}
+	snprintf(buf, sizeof buf, "%s", args);
+	for (w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		char *end;
+		long n = strtol(w, &end, 10);
+
+		if (*end || n <= 0)
+			rc = error("malformed breakpoint number '%s'", w);
+		else if (gc_break_delete(cli->t, (int)n, &e) < 0)
+			rc = error("%s", e.msg);
+	}
+	return rc;
+}
+
+static int info_breakpoints(struct cli *cli)
+{
+	size_t i, shown = 0;
+
+	for (i = 0; i < cli->t->nbps; i++) {
+		const struct gc_bp *b = &cli->t->bps[i];
+		char sym[160];
+
+		if (b->num <= 0)
+			continue;
+		if (!shown++)
+			printf("Num  Type        Disp  How       Address             What\n");
+		gc_symbolize(cli->t, b->addr, sym, sizeof sym);
+		printf("%-4d %-11s %-5s %-9s 0x%016llx  %s%s%s\n", b->num,
+		       (b->flags & GC_BP_HW) ? "hw breakpoint" : "breakpoint",
+		       (b->flags & GC_BP_TEMP) ? "del" : "keep",
+		       b->as == RSP_BP_HW ? "hardware" : "software",
+		       (unsigned long long)b->addr, sym[0] ? sym : b->spec,
+		       b->want_sw ? "  [software when possible" : "",
+		       b->want_sw ? "]" : "");
+		if (b->want_sw && b->why[0])
+			printf("\tfallback:%s\n", b->why);
+		if (b->has_cond)
+			printf("\tstop only if %s\n", b->cond.text);
+		if (b->hits)
+			printf("\tbreakpoint already hit %lu time%s\n", b->hits,
+			       b->hits == 1 ? "" : "s");
+	}
+	if (!shown)
+		printf("No breakpoints.\n");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Registers, memory, modes.                                            */
+
+static int info_registers(struct cli *cli, const char *args)
+{
+	static const char *const dflt[] = {
+		"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9",
+		"r10", "r11", "r12", "r13", "r14", "r15", "rip", "eflags", "cs",
+		"ss", "ds", "es", "fs", "gs", "fs_base", "gs_base", "cr0", "cr2",
+		"cr3", "cr4", "efer", NULL };
+	char buf[512], *save = NULL, *w;
+	struct kit_err e;
+	uint64_t v;
+	size_t i;
+	int rc = 0;
+
+	args = skip_ws(args);
+	if (!*args) {
+		for (i = 0; dflt[i]; i++) {
+			if (!rsp_tdesc_find(&cli->t->c->tdesc, dflt[i]))
+				continue;
+			if (gc_reg(cli->t, dflt[i], &v, &e) < 0)
+				return error("cannot read the registers: %s", e.msg);
+			printf("%-8s 0x%-18llx %lld\n", dflt[i], (unsigned long long)v,
+			       (long long)v);
+		}
+		return 0;
+	}
+	snprintf(buf, sizeof buf, "%s", args);
+	for (w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		const char *name = w[0] == '$' ? w + 1 : w;
+		struct gc_addr_ctx x;
+		char expr[64];
+
+		if (cli->t->c->have_tdesc && rsp_tdesc_find(&cli->t->c->tdesc, name)) {
+			/* a register of the description: its own error (a bad
+			 * reply, the target gone), not "unknown register" */
+			if (gc_reg(cli->t, name, &v, &e) < 0) {
+				rc = error("cannot read register '%s': %s", name, e.msg);
+				if (cli->t->exited)
+					break;
+				continue;
+			}
+		} else {
+			gc_target_addr_ctx(cli->t, &x);
+			snprintf(expr, sizeof expr, "$%s", name);
+			if (gc_parse_addr(expr, &x, &v, &e) < 0) {
+				rc = error("%s", e.msg);
+				continue;
+			}
+		}
+		printf("%-8s 0x%-18llx %lld\n", name, (unsigned long long)v, (long long)v);
+	}
+	return rc;
+}
+
+static int cmd_mode(struct cli *cli, const char *args)
+{
+	const struct gc_mode_info *mi;
+	struct kit_err e;
+	char where[256];
+
+	if (need_target(cli) < 0)
+		return -1;
+	if (gc_mode(cli->t, true, &mi, &e) < 0)
+		return error("%s", e.msg);
+	format_pc(cli, mi, where, sizeof where);
+	printf("mode: %s (%d-bit code)\n", x86_mode_name(mi->mode), mi->bits);
+	printf("  cr0 0x%llx (PE=%d PG=%d)  efer 0x%llx (LME=%d LMA=%d)  eflags 0x%llx (VM=%d)\n",
+	       (unsigned long long)mi->cr0, !!(mi->cr0 & X86_CR0_PE),
+	       !!(mi->cr0 & X86_CR0_PG), (unsigned long long)mi->efer,
+	       !!(mi->efer & X86_EFER_LME), !!(mi->efer & X86_EFER_LMA),
+	       (unsigned long long)mi->eflags, !!(mi->eflags & X86_EFLAGS_VM));
+	if (mi->segs_valid)
+		printf("  cs %04x base 0x%llx limit 0x%x (D=%d L=%d)\n", mi->segs.cs.sel,
+		       (unsigned long long)mi->segs.cs.base, mi->segs.cs.limit,
+		       !!(mi->segs.cs.flags & X86_DESC_B), !!(mi->segs.cs.flags & X86_DESC_L));
+	else
+		printf("  cs %04x (descriptor unknown: no monitor; flat assumed)\n", mi->cs);
+	printf("  pc %s\n", where);
+	if (cli->t->kvm >= 0)
+		printf("  accelerator: %s\n", cli->t->kvm ? "kvm" : "not kvm (tcg)");
+	return 0;
+}
+
+/* x/NFU ADDR, gdb's examine. */
+static int cmd_x(struct cli *cli, const char *args)
+{
+	const char *p = args;
+	long count = 1;
+	char fmt = 'x';
+	unsigned size = 4, per_line, i;
+	uint64_t addr;
+	struct kit_err e;
+
+	if (need_target(cli) < 0)
+		return -1;
+	if (*p == '/') {
+		char *end;
+
+		p++;
+		if (isdigit((unsigned char)*p)) {
+			count = strtol(p, &end, 10);
+			p = end;
+		}
+		for (; *p && !isspace((unsigned char)*p); p++) {
+			switch (*p) {
+			case 'x': case 'd': case 'u': case 'c': case 's': case 'i':
+			case 'a':
+				fmt = *p;
+				break;
+			case 'b': size = 1; break;
+			case 'h': size = 2; break;
+			case 'w': size = 4; break;
+			case 'g': size = 8; break;
+			default:
+				return error("unknown format letter '%c' in 'x/' (use x d u c s i a with b h w g)",
+					     *p);
+			}
+		}
+		if (count <= 0 || count > 4096)
+			return error("bad count in 'x/' (1..4096)");
+	}
+	p = skip_ws(p);
+	if (!*p)
+		return error("'x' needs an address");
+	if (parse(cli, p, &addr) < 0)
+		return -1;
+	if (fmt == 'c')
+		size = 1;
+	if (fmt == 'a')
+		size = 8;
+	if (fmt == 'i') {
+		const struct gc_mode_info *mi;
+		struct gc_insn *in = calloc((size_t)count, sizeof *in);
+		uint8_t *code = malloc((size_t)count * 15);
+		ssize_t n;
+		int k, j;
+
+		if (!in || !code || gc_mode(cli->t, false, &mi, &e) < 0) {
+			free(in);
+			free(code);
+			return error("cannot disassemble: %s", in && code ? e.msg : "out of memory");
+		}
+		n = gc_read_mem(cli->t, addr, code, (size_t)count * 15, &e);
+		k = n > 0 ? gc_disasm(code, (size_t)n, addr, mi->bits, cli->intel, in,
+				      (size_t)count, &e) : 0;
+		for (j = 0; j < k; j++) {
+			char where[200], sym[160];
+
+			gc_symbolize(cli->t, in[j].addr, sym, sizeof sym);
+			snprintf(where, sizeof where, "0x%llx%s%s%s",
+				 (unsigned long long)in[j].addr, sym[0] ? " <" : "", sym,
+				 sym[0] ? ">" : "");
+			print_insn(&in[j], in[j].addr == mi->pc ? "=> " : "   ", where);
+		}
+		free(in);
+		free(code);
+		if (n < 0)
+			return error("%s", e.msg);
+		return k > 0 ? 0 : error("cannot decode an instruction at 0x%llx",
+					 (unsigned long long)addr);
+	}
+	if (fmt == 's') {
+		for (i = 0; i < (unsigned)count; i++) {
+			char s[257];
+			ssize_t n = gc_read_mem(cli->t, addr, s, 256, &e);
+			size_t len;
+
+			if (n <= 0)
+				return error("%s", n < 0 ? e.msg : "cannot read memory");
+			s[n] = '\0';
+			len = strlen(s);
+			printf("0x%llx:\t\"", (unsigned long long)addr);
+			for (size_t k = 0; k < len; k++)
+				printf(isprint((unsigned char)s[k]) ? "%c" : "\\x%02x",
+				       (unsigned char)s[k]);
+			printf("\"\n");
+			addr += len + 1;
+		}
+		return 0;
+	}
+	{
+		size_t total = (size_t)count * size;
+		uint8_t *buf = malloc(total);
+		ssize_t n;
+
+		if (!buf)
+			return error("out of memory");
+		n = gc_read_mem(cli->t, addr, buf, total, &e);
+		if (n < 0) {
+			free(buf);
+			return error("%s", e.msg);
+		}
+		per_line = fmt == 'c' ? 8 : size == 8 ? 2 : size == 4 ? 4 : 8;
+		for (i = 0; i * size + size <= (size_t)n; i++) {
+			uint64_t v = rsp_le_to_u64(buf + i * size, size);
+
+			if (i % per_line == 0) {
+				char sym[160];
+
+				gc_symbolize(cli->t, addr + i * size, sym, sizeof sym);
+				printf("%s0x%llx%s%s%s:", i ? "\n" : "",
+				       (unsigned long long)(addr + i * size), sym[0] ? " <" : "",
+				       sym, sym[0] ? ">" : "");
+			}
+			switch (fmt) {
+			case 'd': {
+				int64_t sv = size == 1 ? (int8_t)v : size == 2 ? (int16_t)v :
+					     size == 4 ? (int32_t)v : (int64_t)v;
+
+				printf("\t%lld", (long long)sv);
+				break;
+			}
+			case 'u':
+				printf("\t%llu", (unsigned long long)v);
+				break;
+			case 'c':
+				printf(isprint((int)v) ? "\t%u '%c'" : "\t%u '\\x%02x'",
+				       (unsigned)v, (unsigned)v);
+				break;
+			default:
+				printf("\t0x%0*llx", (int)size * 2, (unsigned long long)v);
+			}
+		}
+		printf("\n");
+		free(buf);
+		if ((size_t)n < total)
+			return error("cannot read memory at 0x%llx",
+				     (unsigned long long)(addr + (uint64_t)n));
+	}
+	return 0;
+}
+
+/* disassemble [ADDR [COUNT]] */
+static int cmd_disassemble(struct cli *cli, const char *args)
+{
+	char buf[300], cmd[320], *sp;
+	long count = 10;
+
+	if (need_target(cli) < 0)
+		return -1;
+	snprintf(buf, sizeof buf, "%s", skip_ws(args));
+	sp = strrchr(buf, ' ');
+	if (sp && count_arg(sp + 1, -1) > 0 && strpbrk(buf, " ") == sp) {
+		count = count_arg(sp + 1, 10);
+		*sp = '\0';
+	}
+	if (!buf[0])
+		strcpy(buf, "$pc");
+	snprintf(cmd, sizeof cmd, "/%ldi %s", count, buf);
+	return cmd_x(cli, cmd);
+}
+
+static int cmd_print(struct cli *cli, const char *args)
+{
+	uint64_t v;
+	char sym[160];
+
+	if (need_target(cli) < 0)
+		return -1;
+	if (!*skip_ws(args))
+		return error("'print' needs an expression");
+	if (parse(cli, skip_ws(args), &v) < 0)
+		return -1;
+	gc_symbolize(cli->t, v, sym, sizeof sym);
+	printf("0x%llx  %llu%s%s%s\n", (unsigned long long)v, (unsigned long long)v,
+	       sym[0] ? "  <" : "", sym, sym[0] ? ">" : "");
+	return 0;
+}
+
+static int cmd_symbol(struct cli *cli, const char *args)
+{
+	const struct ksym_sym *s;
+	uint64_t v;
+	char sym[160];
+
+	args = skip_ws(args);
+	if (!*args)
+		return error("'symbol' needs an address or a name");
+	if (!cli->syms)
+		return error("no symbols loaded (use --kernel FILE)");
+	if ((s = ksym_find(cli->syms, args))) {
+		printf("%s = 0x%llx (%c, %llu bytes)\n", args, (unsigned long long)s->addr,
+		       s->type, (unsigned long long)s->size);
+		return 0;
+	}
+	if (need_target(cli) < 0 || parse(cli, args, &v) < 0)
+		return -1;
+	gc_symbolize(cli->t, v, sym, sizeof sym);
+	if (!sym[0])
+		return error("no symbol matches 0x%llx", (unsigned long long)v);
+	printf("0x%llx = %s\n", (unsigned long long)v, sym);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Signals, monitor, session.                                           */
+
+static void sig_row(struct cli *cli, int s)
+{
+	const struct gc_sigaction *a = &cli->t->sigs.a[s];
+	char nb[16];
+
+	printf("%-12s %-5s %-6s %-5s %s\n", gc_signal_name(s, nb), a->stop ? "Yes" : "No",
+	       a->print ? "Yes" : "No", a->pass ? "Yes" : "No", gc_signal_desc(s));
+}
+
+static int cmd_handle(struct cli *cli, const char *args)
+{
+	int sigs[GC_NSIG];
+	size_t n, i;
+	struct kit_err e;
+
+	if (!cli->t)
+		return error("not attached");
+	args = skip_ws(args);
+	printf("Signal       Stop  Print  Pass  Description\n");
+	if (!*args) {
+		for (i = 1; i <= 33; i++)
+			sig_row(cli, (int)i);
+		return 0;
+	}
+	if (gc_sigtab_handle(&cli->t->sigs, args, sigs, GC_NSIG, &n, &e) < 0)
+		return error("%s", e.msg);
+	for (i = 0; i < n; i++)
+		sig_row(cli, sigs[i]);
+	return 0;
+}
+
+static int cmd_monitor(struct cli *cli, const char *args)
+{
+	struct rsp_buf out = RSP_BUF_INIT;
+	struct kit_err e;
+	int rc;
+
+	if (need_target(cli) < 0)
+		return -1;
+	rc = rsp_monitor(cli->t->c, skip_ws(args), &out, &e);
+	if (out.len) {
+		/* The stub's text: lines and tabs kept, any other control
+		 * byte (an ESC sequence...) shown as \xNN */
+		struct rsp_buf shown = RSP_BUF_INIT;
+
+		if (rsp_escape(&shown, out.data, out.len, out.len, RSP_ESC_TEXT) == 0)
+			fwrite(shown.data, 1, shown.len, stdout);
+		rsp_buf_free(&shown);
+	}
+	rsp_buf_free(&out);
+	if (rc < 0)
+		return error("monitor command failed: %s", e.msg);
+	return 0;
+}
+
+static int cmd_detach(struct cli *cli, const char *args)
+{
+	struct kit_err e;
+
+	if (need_target(cli) < 0)
+		return -1;
+	if (gc_detach(cli->t, &e) < 0)
+		return error("cannot detach: %s", e.msg);
+	printf("Detached; the guest runs on.\n");
+	cli->quit = true;
+	return 0;
+}
+
+static int cmd_quit(struct cli *cli, const char *args)
+{
+	struct kit_err e;
+
+	if (cli->t && !cli->t->exited && gc_detach(cli->t, &e) < 0)
+		warning("cannot detach: %s", e.msg);
+	cli->quit = true;
+	return 0;
+}
+
+static const char *const info_subs[] = { "breakpoints", "registers", "signals",
+					 "mode", NULL };
+
+static int cmd_info(struct cli *cli, const char *args)
+{
+	char sub[32];
+	size_t n = 0, i, len;
+	const char *rest;
+
+	args = skip_ws(args);
+	while (args[n] && !isspace((unsigned char)args[n]) && n < sizeof sub - 1)
+		n++;
+	memcpy(sub, args, n);
+	sub[n] = '\0';
+	rest = args + n;
+	len = strlen(sub);
+	if (!len)
+		return error("'info' needs one of: breakpoints registers signals mode");
+	for (i = 0; info_subs[i]; i++)
+		if (!strncmp(info_subs[i], sub, len))
+			break;
+	if (!info_subs[i])
+		return error("unknown 'info' subcommand '%s' (breakpoints registers signals mode)",
+			     sub);
+	if (i == 2)
+		return cmd_handle(cli, "");
+	if (need_target(cli) < 0)
+		return -1;
+	switch (i) {
+	case 0: return info_breakpoints(cli);
+	case 1: return info_registers(cli, rest);
+	default: return cmd_mode(cli, rest);
+	}
+}
+
+static int cmd_help(struct cli *cli, const char *args);
+
+const struct cli_cmd cli_cmds[] = {
+	{ "continue", "c", cmd_continue, "", "resume until a breakpoint, a signal or Ctrl-C", 0 },
+	{ "stepi", "si", cmd_stepi, "[N]", "execute N instructions (default 1)", 0 },
+	{ "nexti", "ni", cmd_nexti, "[N]", "like stepi, but run calls through to their return", 0 },
+	{ "finish", NULL, cmd_finish, "", "run until the current function returns (at its entry: the return address is on top of the stack)", 0 },
+	{ "break", "b", cmd_break, "[LOC] [if COND]", "breakpoint at a symbol, linear address or seg:off; sw, hw when sw is refused", CLI_COMPLETE_SYMBOL },
+	{ "hbreak", NULL, cmd_hbreak, "LOC [if COND]", "hardware breakpoint (at most 4)", CLI_COMPLETE_SYMBOL },
+	{ "tbreak", NULL, cmd_tbreak, "LOC [if COND]", "breakpoint deleted when hit", CLI_COMPLETE_SYMBOL },
+	{ "delete", "d", cmd_delete, "[N...]", "delete breakpoints (all without N)", 0 },
+	{ "info", "i", cmd_info, "breakpoints|registers [REG...]|signals|mode", "show state", CLI_COMPLETE_INFO },
+	{ "x", NULL, cmd_x, "/NFU ADDR", "examine memory: N units, F in x d u c s i a, U in b h w g", CLI_COMPLETE_SYMBOL },
+	{ "disassemble", "disas", cmd_disassemble, "[ADDR [N]]", "N instructions (10) at ADDR (pc) in the current mode's width", CLI_COMPLETE_SYMBOL },
+	{ "mode", NULL, cmd_mode, "", "CPU mode, control registers, CS descriptor, pc", 0 },
+	{ "print", "p", cmd_print, "EXPR", "value of an address expression ($reg, sym+off, seg:off)", CLI_COMPLETE_SYMBOL },
+	{ "symbol", NULL, cmd_symbol, "ADDR|NAME", "the symbol holding ADDR, or NAME's address", CLI_COMPLETE_SYMBOL },
+	{ "handle", NULL, cmd_handle, "SIG [no]stop [no]print [no]pass", "what a stop for a signal does; no argument lists the table", CLI_COMPLETE_SIGNAL },
+	{ "monitor", NULL, cmd_monitor, "CMD", "a QEMU monitor command (info registers, info mtree...)", 0 },
+	{ "detach", NULL, cmd_detach, "", "remove breakpoints, let the guest run, end the session", 0 },
+	{ "quit", "q", cmd_quit, "", "detach (the guest runs on) and leave", 0 },
+	{ "help", "h", cmd_help, "[COMMAND]", "this list, or one command's", CLI_COMPLETE_COMMAND },
+	{ NULL, NULL, NULL, NULL, NULL, 0 },
+};
+
+static const struct cli_cmd *find_cmd(const char *name, size_t len)
+{
+	const struct cli_cmd *c, *prefix = NULL;
+	int nprefix = 0;
+
+	for (c = cli_cmds; c->name; c++) {
+		if ((strlen(c->name) == len && !strncmp(c->name, name, len)) ||
+		    (c->alias && strlen(c->alias) == len && !strncmp(c->alias, name, len)))
+			return c;
+		if (!strncmp(c->name, name, len)) {
+			prefix = c;
+			nprefix++;
+		}
+	}
+	return nprefix == 1 ? prefix : NULL;
+}
+
+static int cmd_help(struct cli *cli, const char *args)
+{
+	const struct cli_cmd *c;
+
+	args = skip_ws(args);
+	if (*args) {
+		if (!(c = find_cmd(args, strlen(args))))
+			return error("no command '%s' (try 'help')", args);
+		printf("%s %s\n  %s%s%s%s\n", c->name, c->usage, c->help,
+		       c->alias ? " (short: " : "", c->alias ? c->alias : "",
+		       c->alias ? ")" : "");
+		return 0;
+	}
+	printf("Commands (unique prefixes work; addresses are linear: 0x7c00, 0000:7c00, start64+4, $rsp):\n");
+	for (c = cli_cmds; c->name; c++) {
+		char head[64];
+
+		snprintf(head, sizeof head, "%s%s%s%s", c->name, c->alias ? " (" : "",
+			 c->alias ? c->alias : "", c->alias ? ")" : "");
+		printf("  %-18s %-34s %s\n", head, c->usage, c->help);
+	}
+	return 0;
+}
+
+int cli_exec(struct cli *cli, const char *line)
+{
+	const struct cli_cmd *c;
+	const char *p = skip_ws(line), *args;
+	size_t n = 0;
+
+	if (!*p || *p == '#')
+		return 0;
+	/* "x/4gx" glues its format to the name */
+	while (p[n] && !isspace((unsigned char)p[n]) && p[n] != '/')
+		n++;
+	args = p + n;
+	if (!(c = find_cmd(p, n)))
+		return error("unknown command '%.*s' (try 'help')", (int)n, p);
+	if (*args != '/' || c->fn != cmd_x)
+		args = skip_ws(args);
+	fflush(stdout);
+	n = (size_t)c->fn(cli, args);
+	fflush(stdout);
+	return (int)n;
+}
+
+void cli_interrupt(struct cli *cli)
+{
+	if (cli->t && cli->t->c && cli->t->c->running)
+		gc_interrupt(cli->t);
+}
+
+char *cli_complete(struct cli *cli, int what, const char *text, int state)
+{
+	static size_t idx;   /* readline's generator protocol keeps state */
+	size_t len = strlen(text);
+
+	if (!state)
+		idx = 0;
+	switch (what) {
+	case CLI_COMPLETE_COMMAND:
+		while (cli_cmds[idx].name) {
+			const char *name = cli_cmds[idx++].name;
+
+			if (!strncmp(name, text, len))
+				return strdup(name);
+		}
+		return NULL;
+	case CLI_COMPLETE_INFO:
+		while (info_subs[idx]) {
+			const char *name = info_subs[idx++];
+
+			if (!strncmp(name, text, len))
+				return strdup(name);
+		}
+		return NULL;
+	case CLI_COMPLETE_SIGNAL:
+		while (idx < 34) {
+			char nb[16];
+			const char *name = gc_signal_name((int)idx++, nb);
+
+			if (idx > 1 && !strncasecmp(name, text, len))
+				return strdup(name);
+		}
+		return NULL;
+	case CLI_COMPLETE_SYMBOL:
+		if (!cli->syms || text[0] == '$' || isdigit((unsigned char)text[0]))
+			return NULL;
+		while (idx < cli->syms->nsyms) {
+			const char *name = ksym_name(cli->syms, &cli->syms->syms[idx++]);
+
+			if (!strncmp(name, text, len))
+				return strdup(name);
+		}
+		return NULL;
+	}
+	return NULL;
+}

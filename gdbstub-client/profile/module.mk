@@ -1,0 +1,17 @@
+# gdbstub-client/profile: the boot recorder (`profile`) and the sampler
+# (`sample`).  Uses target/, report/, rsp/, kernel-symbols and common/.
+PROFILE_OBJS = $(addprefix gdbstub-client/profile/,recorder.o sample.o)
+PROFILE_CFLAGS = -Igdbstub-client/profile $(TARGET_CFLAGS) $(REPORT_CFLAGS)
+PROFILE_LIBS = $(TARGET_LIBS) $(REPORT_LIBS)
+PROFILE_DEPS = $(LIB_PROFILE) $(LIB_TARGET) $(LIB_REPORT) $(LIB_RSP) \
+	$(LIB_KSYM) $(LIB_COMMON)
+gdbstub-client/profile/%.o: KIT_CFLAGS += $(PROFILE_CFLAGS)
+
+LIBS_BUILT += $(LIB_PROFILE)
+$(LIB_PROFILE): $(PROFILE_OBJS)
+
+PROFILE_UNIT = tests/unit/test-gc-sample tests/unit/test-gc-record
+UNIT_TESTS += $(PROFILE_UNIT)
+$(PROFILE_UNIT:=.o): KIT_CFLAGS += $(PROFILE_CFLAGS)
+$(PROFILE_UNIT): %: %.o $(PROFILE_DEPS)
+	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PROFILE_LIBS)

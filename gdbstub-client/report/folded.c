@@ -1,0 +1,124 @@
+/*
+ * folded.c: folded stacks for flamegraph.pl (and speedscope,
+ * inferno): one "frame;frame;frame count" line per stack.
+ *
+ * Time (the default), counts in microseconds of guest time:
+ *   firmware 2310000                  a phase without initcalls
+ *   initcalls;core;fn 1234            an initcall, under its level
+ *   initcalls;core 56                 the level's time outside its calls
+ * Samples (--samples), counts in samples:
+ *   kernel;memset 120
+ *   decompressor 80                   a region without a symbol
+ * Frames never hold ';', spaces, tabs or newlines (they become '_'), nor
+ * other control characters or bytes that are not UTF-8 ("\xNN", see
+ * prof_safe_char); lines with a zero count are left out.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+void prof_folded_frame(FILE *out, const char *s)
+{
+	size_t n;
+
+	while (*s) {
+		if (*s == ';' || *s == ' ' || *s == '\n' || *s == '\t') {
+			fputc('_', out);
+			s++;
+		} else if ((n = prof_safe_char(s))) {
+			fwrite(s, 1, n, out);
+			s += n;
+		} else {
+			fprintf(out, "\\x%02x", (unsigned char)*s++);
+		}
+	}
+}
+
+static long long to_us(int64_t ns)
+{
+	return llround((double)ns / 1e3);
+}
+
+static void time_folded(const struct prof_profile *p, FILE *out)
+{
+	size_t i, j;
+	int k;
+
+	for (i = 0; i < p->nphases; i++) {
+		const struct prof_phase *ph = &p->phases[i];
+		int64_t in_calls = 0;
+		const char *level;
+
+		if (strncmp(ph->id, "initcalls:", 10)) {
+			if (to_us(ph->duration_ns) > 0) {
+				prof_folded_frame(out, ph->id);
+				fprintf(out, " %lld\n", to_us(ph->duration_ns));
+			}
+			continue;
+		}
+		level = ph->id + 10;
+		for (j = 0; j < p->ninitcalls; j++) {
+			const struct prof_initcall *ic = &p->initcalls[j];
+
+			if (strcmp(ic->level, level))
+				continue;
+			in_calls += ic->duration_ns;
+			if (to_us(ic->duration_ns) > 0) {
+				fputs("initcalls;", out);
+				prof_folded_frame(out, level);
+				fputc(';', out);
+				prof_folded_frame(out, ic->fn);
+				fprintf(out, " %lld\n", to_us(ic->duration_ns));
+			}
+		}
+		if (to_us(ph->duration_ns - in_calls) > 0) {
+			fputs("initcalls;", out);
+			prof_folded_frame(out, level);
+			fprintf(out, " %lld\n", to_us(ph->duration_ns - in_calls));
+		}
+	}
+	/* initcalls of levels the profile has no phase for */
+	for (j = 0; j < p->ninitcalls; j++) {
+		const struct prof_initcall *ic = &p->initcalls[j];
+		char id[64];
+
+		snprintf(id, sizeof id, "initcalls:%.50s", ic->level);
+		if (prof_find_phase(p, id) || to_us(ic->duration_ns) <= 0)
+			continue;
+		k = prof_level_index(ic->level);
+		fputs("initcalls;", out);
+		prof_folded_frame(out, k >= 0 ? ic->level : "other");
+		fputc(';', out);
+		prof_folded_frame(out, ic->fn);
+		fprintf(out, " %lld\n", to_us(ic->duration_ns));
+	}
+}
+
+int prof_report_folded(const struct prof_profile *p,
+		       const struct prof_report_opts *o, FILE *out,
+		       struct kit_err *err)
+{
+	size_t i;
+
+	if (!o->samples) {
+		time_folded(p, out);
+		return prof_out_check(out, err);
+	}
+	if (p->samples.rate_hz <= 0)
+		return kit_seterr(err, PROF_EUSAGE, "%s: the profile holds no samples",
+				  p->source ? p->source : "profile");
+	for (i = 0; i < p->samples.n; i++) {
+		const struct prof_sample *s = &p->samples.list[i];
+
+		if (!s->count)
+			continue;
+		prof_folded_frame(out, s->region);
+		if (s->symbol) {
+			fputc(';', out);
+			prof_folded_frame(out, s->symbol);
+		}
+		fprintf(out, " %lld\n", (long long)s->count);
+	}
+	return prof_out_check(out, err);
+}

@@ -1,0 +1,68 @@
+/*
+ * internal.h: helpers the report writers share (util.c).
+ * Not part of the library's interface.
+ */
+#ifndef PROF_REPORT_INTERNAL_H
+#define PROF_REPORT_INTERNAL_H
+
+#include <json.h>
+
+#include "model.h"
+
+/* ANSI SGR sequences; "" when colour is off. */
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_DIM "\033[2m"
+#define C_LOUD "\033[1;37;41m"
+#define C_OFF "\033[0m"
+
+static inline const char *sgr(int color, const char *seq)
+{
+	return color ? seq : "";
+}
+
+/* Milliseconds with d decimals, no unit: "310.2". */
+char *prof_fmt_ms(char *buf, size_t len, double ns, int d);
+/* Seconds with two decimals and the unit: "4.91 s". */
+char *prof_fmt_s(char *buf, size_t len, double ns);
+/* "mean ± sd ms" with d decimals. */
+char *prof_fmt_msd(char *buf, size_t len, double mean, double sd, int d);
+/*
+ * Names and strings in a profile come from the guest, the kernel image and
+ * whoever wrote the file: text outputs never pass their control characters
+ * to a terminal.  prof_safe_char() is the length of the UTF-8 character at
+ * s when it is safe to print as it is, 0 when it is not: a C0 or C1 control
+ * character, DEL, a byte that does not start valid UTF-8 (overlong forms
+ * and surrogates included), or a bidirectional override, which reorders
+ * what a terminal shows.  Each byte it refuses is written as "\xNN".
+ */
+size_t prof_safe_char(const char *s);
+/* Length of the valid UTF-8 character at s (1 for any ASCII byte), 0 when
+ * s does not start one. */
+size_t prof_utf8_len(const char *s);
+/* A JSON string of s: json-c escapes '"', '\\' and C0 controls, but passes
+ * other bytes as they are, and JSON text must be UTF-8; so bytes of s that
+ * are not UTF-8 become U+FFFD.  NULL when out of memory. */
+json_object *prof_json_string(const char *s);
+/* Write s escaped so. */
+void prof_esc_puts(FILE *out, const char *s);
+/* s escaped so into buf (len >= 8), cut short with "..." when it does not
+ * fit; returns buf, for printf's "%-20.20s". */
+const char *prof_esc(char *buf, size_t len, const char *s);
+/* Write s for XML text or an attribute: its special characters as
+ * entities, and what prof_safe_char() refuses as "\xNN" (XML 1.0 allows
+ * neither most control characters nor bytes that are not UTF-8). */
+void prof_xml_puts(FILE *out, const char *s);
+/* The error a writer returns when out went bad. */
+int prof_out_check(FILE *out, struct kit_err *err);
+/* The group of the summary line a phase belongs to: 0 qemu,
+ * 1 firmware+loader, 2 kernel, 3 initcalls, 4 userspace, -1 other. */
+int prof_phase_group(const char *id);
+extern const char *const prof_group_names[5];
+/* Initcalls of p in order of duration, longest first (ties: call order).
+ * Returns a malloc'd array of pointers into p, or NULL (ENOMEM, or none). */
+const struct prof_initcall **prof_by_duration(const struct prof_profile *p);
+
+#endif

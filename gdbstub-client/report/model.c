@@ -1,0 +1,1207 @@
+/*
+ * model.c: the profile data model, its builders, and its JSON form
+ * (docs/profile-schema.md).  Loading checks every field the reports use and
+ * names the first bad one as a path ("initcalls[3].duration_ns"); fields it
+ * does not know are ignored, so a newer recorder's extras do not break an
+ * older report.
+ */
+#include "outfile.h"
+#include "model.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *const prof_levels[10] = {
+	"early", "pure", "core", "postcore", "arch",
+	"subsys", "fs", "rootfs", "device", "late",
+};
+
+static const struct {
+	const char *id, *label;
+} phase_labels[] = {
+	{ "qemu", "qemu start to first instruction" },
+	{ "firmware", "firmware (SeaBIOS)" },
+	{ "setup", "real-mode setup" },
+	{ "decompressor", "decompressor" },
+	{ "kernel-early", "kernel early boot" },
+	{ "kernel-init", "start_kernel to initcalls" },
+	{ "initcalls:early", "initcalls: early" },
+	{ "initcalls:pure", "initcalls: pure" },
+	{ "initcalls:core", "initcalls: core" },
+	{ "initcalls:postcore", "initcalls: postcore" },
+	{ "initcalls:arch", "initcalls: arch" },
+	{ "initcalls:subsys", "initcalls: subsys" },
+	{ "initcalls:fs", "initcalls: fs" },
+	{ "initcalls:rootfs", "initcalls: rootfs" },
+	{ "initcalls:device", "initcalls: device" },
+	{ "initcalls:late", "initcalls: late" },
+	{ "userspace-start", "initcalls to userspace" },
+	{ "userspace", "userspace" },
+};
+
+const char *prof_phase_label(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof phase_labels / sizeof phase_labels[0]; i++)
+		if (!strcmp(phase_labels[i].id, id))
+			return phase_labels[i].label;
+	return id;
+}
+
+int prof_level_index(const char *level)
+{
+	int i;
+
+	if (!level)
+		return -1;
+	for (i = 0; i < 10; i++)
+		if (!strcmp(prof_levels[i], level))
+			return i;
+	return -1;
+}
+
+struct prof_profile *prof_new(void)
+{
+	struct prof_profile *p = calloc(1, sizeof *p);
+
+	if (p) {
+		p->version = PROF_SCHEMA_VERSION;
+		p->complete = 1;
+	}
+	return p;
+}
+
+static void env_free(struct prof_env *e)
+{
+	free(e->qemu);
+	free(e->qemu_version);
+	free(e->accel);
+	free(e->kernel);
+	free(e->kernel_version);
+	free(e->cmdline);
+	free(e->host);
+	free(e->recorded_at);
+	free(e->tool);
+}
+
+void prof_free(struct prof_profile *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nphases; i++) {
+		free(p->phases[i].id);
+		free(p->phases[i].label);
+	}
+	free(p->phases);
+	for (i = 0; i < p->ninitcalls; i++) {
+		free(p->initcalls[i].fn);
+		free(p->initcalls[i].level);
+		free(p->initcalls[i].module);
+	}
+	free(p->initcalls);
+	free(p->stops.list);
+	for (i = 0; i < p->samples.n; i++) {
+		free(p->samples.list[i].region);
+		free(p->samples.list[i].symbol);
+		free(p->samples.list[i].mode);
+	}
+	free(p->samples.list);
+	free(p->samples.method);
+	env_free(&p->env);
+	free(p->incomplete_reason);
+	free(p->end);
+	free(p->source);
+	free(p);
+}
+
+static int nomem(struct kit_err *err)
+{
+	return kit_seterr(err, ENOMEM, "out of memory");
+}
+
+/* Grow *arr (of *n elements of size sz) by one zeroed element. */
+static void *grow(void *arr, size_t *n, size_t sz)
+{
+	char *q;
+
+	if (*n >= SIZE_MAX / sz / 2)
+		return NULL;
+	q = realloc(arr, (*n + 1) * sz);
+	if (!q)
+		return NULL;
+	memset(q + *n * sz, 0, sz);
+	return q;
+}
+
+int prof_set_str(char **field, const char *value, struct kit_err *err)
+{
+	char *s = NULL;
+
+	if (value && !(s = strdup(value)))
+		return nomem(err);
+	free(*field);
+	*field = s;
+	return 0;
+}
+
+int prof_add_phase(struct prof_profile *p, const char *id, int64_t start_ns,
+		   int64_t duration_ns, struct kit_err *err)
+{
+	struct prof_phase *a, *ph;
+
+	if (!id || !*id || duration_ns < 0)
+		return kit_seterr(err, PROF_EUSAGE, "bad phase '%s'",
+				  id ? id : "(null)");
+	if (!(a = grow(p->phases, &p->nphases, sizeof *a)))
+		return nomem(err);
+	p->phases = a;
+	ph = &a[p->nphases];
+	ph->id = strdup(id);
+	ph->label = strdup(prof_phase_label(id));
+	if (!ph->id || !ph->label) {
+		free(ph->id);
+		free(ph->label);
+		return nomem(err);
+	}
+	ph->start_ns = start_ns;
+	ph->duration_ns = duration_ns;
+	p->nphases++;
+	return 0;
+}
+
+int prof_add_initcall(struct prof_profile *p, const struct prof_initcall *ic,
+		      struct kit_err *err)
+{
+	struct prof_initcall *a, *n;
+
+	if (!ic->fn || !*ic->fn || !ic->level || ic->duration_ns < 0)
+		return kit_seterr(err, PROF_EUSAGE, "bad initcall '%s'",
+				  ic->fn ? ic->fn : "(null)");
+	if (!(a = grow(p->initcalls, &p->ninitcalls, sizeof *a)))
+		return nomem(err);
+	p->initcalls = a;
+	n = &a[p->ninitcalls];
+	*n = *ic;
+	n->fn = strdup(ic->fn);
+	n->level = strdup(ic->level);
+	n->module = ic->module ? strdup(ic->module) : NULL;
+	if (!n->fn || !n->level || (ic->module && !n->module)) {
+		free(n->fn);
+		free(n->level);
+		free(n->module);
+		return nomem(err);
+	}
+	p->ninitcalls++;
+	return 0;
+}
+
+int prof_add_stop(struct prof_profile *p, enum prof_stop_kind kind,
+		  int64_t reported_ns, int64_t resumed_ns, struct kit_err *err)
+{
+	struct prof_stop *a;
+
+	if (resumed_ns < reported_ns)
+		return kit_seterr(err, PROF_EUSAGE,
+				  "stop resumed before it was reported");
+	if (!(a = grow(p->stops.list, &p->stops.nlist, sizeof *a)))
+		return nomem(err);
+	p->stops.list = a;
+	a[p->stops.nlist].kind = kind;
+	a[p->stops.nlist].reported_ns = reported_ns;
+	a[p->stops.nlist].resumed_ns = resumed_ns;
+	p->stops.nlist++;
+	return 0;
+}
+
+int prof_add_sample(struct prof_profile *p, const char *region,
+		    const char *symbol, int64_t count, struct kit_err *err)
+{
+	return prof_add_sample_mode(p, region, symbol, NULL, count, err);
+}
+
+int prof_add_sample_mode(struct prof_profile *p, const char *region,
+			 const char *symbol, const char *mode, int64_t count,
+			 struct kit_err *err)
+{
+	struct prof_sample *a, *s;
+
+	if (!region || !*region || count < 0)
+		return kit_seterr(err, PROF_EUSAGE, "bad sample");
+	if (!(a = grow(p->samples.list, &p->samples.n, sizeof *a)))
+		return nomem(err);
+	p->samples.list = a;
+	s = &a[p->samples.n];
+	s->region = strdup(region);
+	s->symbol = symbol ? strdup(symbol) : NULL;
+	s->mode = mode ? strdup(mode) : NULL;
+	if (!s->region || (symbol && !s->symbol) || (mode && !s->mode)) {
+		free(s->region);
+		free(s->symbol);
+		free(s->mode);
+		return nomem(err);
+	}
+	s->count = count;
+	p->samples.n++;
+	return 0;
+}
+
+int prof_set_incomplete(struct prof_profile *p, const char *reason,
+			struct kit_err *err)
+{
+	p->complete = 0;
+	return prof_set_str(&p->incomplete_reason, reason ? reason : "unknown",
+			    err);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void prof_stops_summarize(struct prof_stops *s)
+{
+	int64_t *d;
+	size_t i;
+
+	if (!s->nlist)
+		return;
+	s->count = (int64_t)s->nlist;
+	s->debug_stops = s->interrupt_stops = s->watch_stops = s->client_ns = 0;
+	for (i = 0; i < s->nlist; i++) {
+		if (s->list[i].kind == PROF_STOP_DEBUG)
+			s->debug_stops++;
+		else if (s->list[i].kind == PROF_STOP_WATCH)
+			s->watch_stops++;
+		else
+			s->interrupt_stops++;
+		s->client_ns += s->list[i].resumed_ns - s->list[i].reported_ns;
+	}
+	d = malloc(s->nlist * sizeof *d);
+	if (!d)
+		return; /* the counts stand; median and p95 stay as they were */
+	for (i = 0; i < s->nlist; i++)
+		d[i] = s->list[i].resumed_ns - s->list[i].reported_ns;
+	qsort(d, s->nlist, sizeof *d, cmp_i64);
+	/* nearest-rank definitions: median = ceil(n/2)th, p95 = ceil(.95n)th */
+	s->median_ns = d[(s->nlist + 1) / 2 - 1];
+	s->p95_ns = d[(s->nlist * 95 + 99) / 100 - 1];
+	free(d);
+}
+
+const struct prof_phase *prof_find_phase(const struct prof_profile *p,
+					  const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->nphases; i++)
+		if (!strcmp(p->phases[i].id, id))
+			return &p->phases[i];
+	return NULL;
+}
+
+int64_t prof_qemu_ns(const struct prof_profile *p)
+{
+	const struct prof_phase *q = prof_find_phase(p, "qemu");
+
+	return q ? q->duration_ns : 0;
+}
+
+int64_t prof_userspace_ns(const struct prof_profile *p)
+{
+	const struct prof_phase *u = prof_find_phase(p, "userspace");
+
+	if (u)
+		return u->start_ns;
+	u = prof_find_phase(p, "userspace-start");
+	if (u && p->complete)
+		return u->start_ns + u->duration_ns;
+	return -1;
+}
+
+void prof_span(const struct prof_profile *p, int64_t *lo, int64_t *hi)
+{
+	int64_t l = 0, h = p->end_ns > 0 ? p->end_ns : 0;
+	size_t i;
+
+	for (i = 0; i < p->nphases; i++) {
+		const struct prof_phase *ph = &p->phases[i];
+
+		if (ph->start_ns < l)
+			l = ph->start_ns;
+		if (ph->start_ns + ph->duration_ns > h)
+			h = ph->start_ns + ph->duration_ns;
+	}
+	for (i = 0; i < p->ninitcalls; i++) {
+		const struct prof_initcall *ic = &p->initcalls[i];
+
+		if (ic->start_ns + ic->duration_ns > h)
+			h = ic->start_ns + ic->duration_ns;
+	}
+	*lo = l;
+	*hi = h;
+}
+
+/* ---- loading ---- */
+
+struct loader {
+	const char *name;
+	struct kit_err *err;
+};
+
+static int bad(struct loader *l, const char *path, const char *what)
+{
+	return kit_seterr(l->err, PROF_ESCHEMA, "%s: '%s' %s", l->name, path,
+			  what);
+}
+
+static json_object *member(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v; /* NULL also for an explicit JSON null */
+}
+
+/*
+ * An integer field in [min, max]; ns says it is a time, for the message:
+ * "must not be negative", "is out of range (more than 2^53 ns, 104 days)"
+ * (PROF_NS_MAX), "... (more than 2^53)" (PROF_COUNT_MAX).
+ */
+static int get_i64(struct loader *l, json_object *o, const char *key,
+		   const char *path, int required, int64_t min, int64_t max,
+		   int ns, int64_t *out)
+{
+	json_object *v = member(o, key);
+	char full[256];
+	int64_t x;
+
+	snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
+	if (!v) {
+		if (required)
+			return bad(l, full, "is missing");
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return bad(l, full, "must be an integer");
+	errno = 0;
+	x = json_object_get_int64(v);
+	if (errno == ERANGE)
+		return bad(l, full, "is out of range");
+	if (x < min)
+		return bad(l, full, min == 0 ? "must not be negative" :
+			   ns ? "is out of range (less than -2^53 ns, 104 days)" :
+			   "is out of range");
+	if (x > max)
+		return bad(l, full,
+			   ns ? "is out of range (more than 2^53 ns, 104 days)" :
+			   "is out of range (more than 2^53)");
+	*out = x;
+	return 0;
+}
+
+/* A time on the boot timeline (min -PROF_NS_MAX) or a duration (min 0). */
+static int get_ns(struct loader *l, json_object *o, const char *key,
+		  const char *path, int required, int64_t min, int64_t *out)
+{
+	return get_i64(l, o, key, path, required, min, PROF_NS_MAX, 1, out);
+}
+
+static int get_count(struct loader *l, json_object *o, const char *key,
+		     const char *path, int required, int64_t *out)
+{
+	return get_i64(l, o, key, path, required, 0, PROF_COUNT_MAX, 0, out);
+}
+
+/* *sum += v, refused past PROF_NS_MAX (ns) or PROF_COUNT_MAX; every v is
+ * in [0, that] already. */
+static int add_sum(struct loader *l, int64_t *sum, int64_t v, int ns,
+		   const char *what)
+{
+	int64_t max = ns ? PROF_NS_MAX : PROF_COUNT_MAX;
+
+	if (v > max - *sum)
+		return kit_seterr(l->err, PROF_ESCHEMA,
+				  "%s: '%s' add up to more than 2^53%s", l->name,
+				  what, ns ? " ns (104 days)" : "");
+	*sum += v;
+	return 0;
+}
+
+static int get_str(struct loader *l, json_object *o, const char *key,
+		   const char *path, int required, char **out)
+{
+	json_object *v = member(o, key);
+	char full[256];
+
+	snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
+	if (!v) {
+		if (required)
+			return bad(l, full, "is missing");
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return bad(l, full, "must be a string");
+	if (required && !json_object_get_string_len(v))
+		return bad(l, full, "must not be empty");
+	free(*out);
+	if (!(*out = strdup(json_object_get_string(v))))
+		return nomem(l->err);
+	return 0;
+}
+
+static int get_array(struct loader *l, json_object *o, const char *key,
+		     int required, json_object **arr)
+{
+	json_object *v = member(o, key);
+
+	*arr = NULL;
+	if (!v) {
+		if (required)
+			return bad(l, key, "is missing");
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return bad(l, key, "must be an array");
+	*arr = v;
+	return 0;
+}
+
+static int load_env(struct loader *l, json_object *root, struct prof_env *e)
+{
+	json_object *o = member(root, "environment");
+
+	if (!o)
+		return 0;
+	if (!json_object_is_type(o, json_type_object))
+		return bad(l, "environment", "must be an object");
+	if (get_str(l, o, "qemu", "environment", 0, &e->qemu) ||
+	    get_str(l, o, "qemu_version", "environment", 0, &e->qemu_version) ||
+	    get_str(l, o, "accel", "environment", 0, &e->accel) ||
+	    get_str(l, o, "kernel", "environment", 0, &e->kernel) ||
+	    get_str(l, o, "kernel_version", "environment", 0,
+		    &e->kernel_version) ||
+	    get_str(l, o, "cmdline", "environment", 0, &e->cmdline) ||
+	    get_str(l, o, "host", "environment", 0, &e->host) ||
+	    get_str(l, o, "recorded_at", "environment", 0, &e->recorded_at) ||
+	    get_str(l, o, "tool", "environment", 0, &e->tool))
+		return -1;
+	return 0;
+}
+
+static int load_phases(struct loader *l, json_object *root,
+		       struct prof_profile *p)
+{
+	json_object *arr;
+	int64_t sum = 0;
+	size_t i, n;
+
+	if (get_array(l, root, "phases", 1, &arr))
+		return -1;
+	n = json_object_array_length(arr);
+	if (n && !(p->phases = calloc(n, sizeof *p->phases)))
+		return nomem(l->err);
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(arr, i);
+		struct prof_phase *ph = &p->phases[i];
+		char path[64];
+
+		snprintf(path, sizeof path, "phases[%zu]", i);
+		p->nphases = i + 1;
+		if (!o || !json_object_is_type(o, json_type_object))
+			return bad(l, path, "must be an object");
+		if (get_str(l, o, "id", path, 1, &ph->id) ||
+		    get_str(l, o, "label", path, 0, &ph->label) ||
+		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
+			   &ph->start_ns) ||
+		    get_ns(l, o, "duration_ns", path, 1, 0, &ph->duration_ns) ||
+		    add_sum(l, &sum, ph->duration_ns, 1,
+			    "phases[].duration_ns"))
+			return -1;
+		if (!ph->label && !(ph->label = strdup(prof_phase_label(ph->id))))
+			return nomem(l->err);
+	}
+	return 0;
+}
+
+static int load_initcalls(struct loader *l, json_object *root,
+			  struct prof_profile *p)
+{
+	json_object *arr;
+	int64_t sum = 0;
+	size_t i, n;
+
+	if (get_array(l, root, "initcalls", 1, &arr))
+		return -1;
+	n = json_object_array_length(arr);
+	if (n && !(p->initcalls = calloc(n, sizeof *p->initcalls)))
+		return nomem(l->err);
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(arr, i), *v;
+		struct prof_initcall *ic = &p->initcalls[i];
+		char path[64];
+
+		snprintf(path, sizeof path, "initcalls[%zu]", i);
+		p->ninitcalls = i + 1;
+		ic->order = (int64_t)i;
+		if (!o || !json_object_is_type(o, json_type_object))
+			return bad(l, path, "must be an object");
+		if (get_str(l, o, "fn", path, 1, &ic->fn) ||
+		    get_str(l, o, "level", path, 1, &ic->level) ||
+		    get_str(l, o, "module", path, 0, &ic->module) ||
+		    get_i64(l, o, "order", path, 0, 0, INT64_MAX, 0, &ic->order) ||
+		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
+			   &ic->start_ns) ||
+		    get_ns(l, o, "duration_ns", path, 1, 0, &ic->duration_ns) ||
+		    add_sum(l, &sum, ic->duration_ns, 1,
+			    "initcalls[].duration_ns"))
+			return -1;
+		if ((v = member(o, "ret"))) {
+			if (get_i64(l, o, "ret", path, 1, INT64_MIN, INT64_MAX,
+				    0, &ic->ret))
+				return -1;
+			ic->has_ret = 1;
+		}
+		if ((v = member(o, "sync"))) {
+			if (!json_object_is_type(v, json_type_boolean)) {
+				char full[96];
+
+				snprintf(full, sizeof full, "%s.sync", path);
+				return bad(l, full, "must be true or false");
+			}
+			ic->sync = json_object_get_boolean(v);
+		}
+	}
+	return 0;
+}
+
+static int load_stops(struct loader *l, json_object *root,
+		      struct prof_stops *s)
+{
+	json_object *o = member(root, "stops"), *arr;
+	size_t i, n;
+
+	if (!o)
+		return 0;
+	if (!json_object_is_type(o, json_type_object))
+		return bad(l, "stops", "must be an object");
+	if (get_count(l, o, "count", "stops", 1, &s->count) ||
+	    get_count(l, o, "debug_stops", "stops", 1, &s->debug_stops) ||
+	    get_count(l, o, "interrupt_stops", "stops", 1,
+		      &s->interrupt_stops) ||
+	    get_count(l, o, "watch_stops", "stops", 0, &s->watch_stops) ||
+	    get_ns(l, o, "client_ns", "stops", 1, 0, &s->client_ns) ||
+	    get_ns(l, o, "median_ns", "stops", 0, 0, &s->median_ns) ||
+	    get_ns(l, o, "p95_ns", "stops", 0, 0, &s->p95_ns) ||
+	    get_ns(l, o, "self_median_ns", "stops", 0, 0, &s->self_median_ns) ||
+	    get_ns(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
+		   &s->cost_per_debug_stop_ns))
+		return -1;
+	if (get_array(l, o, "list", 0, &arr))
+		return -1;
+	if (!arr)
+		return 0;
+	n = json_object_array_length(arr);
+	if (n && !(s->list = calloc(n, sizeof *s->list)))
+		return nomem(l->err);
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		struct prof_stop *st = &s->list[i];
+		char path[64], *kind = NULL;
+		int r;
+
+		snprintf(path, sizeof path, "stops.list[%zu]", i);
+		s->nlist = i + 1;
+		if (!e || !json_object_is_type(e, json_type_object))
+			return bad(l, path, "must be an object");
+		if (get_str(l, e, "kind", path, 1, &kind))
+			return -1;
+		r = !strcmp(kind, "debug") ? 0 :
+		    !strcmp(kind, "interrupt") ? 1 : -1;
+		free(kind);
+		if (r < 0) {
+			strcat(path, ".kind");
+			return bad(l, path, "must be \"debug\" or \"interrupt\"");
+		}
+		st->kind = r ? PROF_STOP_INTERRUPT : PROF_STOP_DEBUG;
+		{
+			/* "watch": true marks a watchpoint stop, kind "debug"
+			 * for readers that know no other */
+			json_object *w = member(e, "watch");
+
+			if (!r && w && json_object_is_type(w, json_type_boolean) &&
+			    json_object_get_boolean(w))
+				st->kind = PROF_STOP_WATCH;
+		}
+		/* host CLOCK_MONOTONIC: any non-negative value */
+		if (get_i64(l, e, "reported_ns", path, 1, 0, INT64_MAX, 1,
+			    &st->reported_ns) ||
+		    get_i64(l, e, "resumed_ns", path, 1, 0, INT64_MAX, 1,
+			    &st->resumed_ns))
+			return -1;
+		if (st->resumed_ns < st->reported_ns)
+			return bad(l, path, "is resumed before it was reported");
+	}
+	return 0;
+}
+
+static int load_samples(struct loader *l, json_object *root,
+			struct prof_samples *s)
+{
+	json_object *o = member(root, "samples"), *arr, *v;
+	int64_t sum = 0;
+	size_t i, n;
+
+	if (!o)
+		return 0;
+	if (!json_object_is_type(o, json_type_object))
+		return bad(l, "samples", "must be an object");
+	v = member(o, "rate_hz");
+	/* json-c reads NaN and Infinity too */
+	if (!v || !(json_object_is_type(v, json_type_int) ||
+		    json_object_is_type(v, json_type_double)) ||
+	    !(json_object_get_double(v) > 0) ||
+	    !(json_object_get_double(v) <= PROF_RATE_MAX))
+		return bad(l, "samples.rate_hz",
+			   "must be a positive number, at most 1e9");
+	s->rate_hz = json_object_get_double(v);
+	if (get_str(l, o, "method", "samples", 0, &s->method))
+		return -1;
+	if (get_array(l, o, "entries", 1, &arr))
+		return -1;
+	n = json_object_array_length(arr);
+	if (n && !(s->list = calloc(n, sizeof *s->list)))
+		return nomem(l->err);
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		struct prof_sample *sm = &s->list[i];
+		char path[64];
+
+		snprintf(path, sizeof path, "samples.entries[%zu]", i);
+		s->n = i + 1;
+		if (!e || !json_object_is_type(e, json_type_object))
+			return bad(l, path, "must be an object");
+		if (get_str(l, e, "region", path, 1, &sm->region) ||
+		    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
+		    get_count(l, e, "count", path, 1, &sm->count) ||
+		    add_sum(l, &sum, sm->count, 0,
+			    "samples.entries[].count") ||
+		    get_str(l, e, "mode", path, 0, &sm->mode))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_root(struct loader *l, json_object *root,
+		     struct prof_profile *p)
+{
+	json_object *v;
+	int64_t ver;
+
+	if (!json_object_is_type(root, json_type_object))
+		return kit_seterr(l->err, PROF_ESCHEMA,
+				  "%s: not a profile (the top level is not an object)",
+				  l->name);
+	v = member(root, "version");
+	if (!v || !json_object_is_type(v, json_type_int))
+		return kit_seterr(l->err, PROF_EVERSION,
+				  "%s: not a profile (no integer 'version')",
+				  l->name);
+	ver = json_object_get_int64(v);
+	if (ver != PROF_SCHEMA_VERSION)
+		return kit_seterr(l->err, PROF_EVERSION,
+				  "%s: profile schema version %lld is not supported (this build reads version %d)",
+				  l->name, (long long)ver, PROF_SCHEMA_VERSION);
+	p->version = (int)ver;
+	v = member(root, "complete");
+	if (!v || !json_object_is_type(v, json_type_boolean))
+		return bad(l, "complete", v ? "must be true or false"
+					    : "is missing");
+	p->complete = json_object_get_boolean(v);
+	if (get_str(l, root, "incomplete_reason", "", 0, &p->incomplete_reason) ||
+	    get_str(l, root, "end", "", 0, &p->end) ||
+	    get_ns(l, root, "end_ns", "", 0, -PROF_NS_MAX, &p->end_ns) ||
+	    load_env(l, root, &p->env) ||
+	    load_phases(l, root, p) ||
+	    load_initcalls(l, root, p) ||
+	    load_stops(l, root, &p->stops) ||
+	    load_samples(l, root, &p->samples))
+		return -1;
+	if (!p->complete && !p->incomplete_reason &&
+	    !(p->incomplete_reason = strdup("reason not recorded")))
+		return nomem(l->err);
+	return 0;
+}
+
+struct prof_profile *prof_parse(const char *buf, size_t len, const char *name,
+				struct kit_err *err)
+{
+	struct loader l = { name ? name : "(profile)", err };
+	struct json_tokener *tok;
+	json_object *root;
+	struct prof_profile *p;
+	enum json_tokener_error jerr;
+
+	if (len > INT_MAX)
+		return kit_seterr(err, PROF_EJSON, "%s: too large", l.name),
+		       NULL;
+	if (!(tok = json_tokener_new()))
+		return nomem(err), NULL;
+	root = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (!root || jerr != json_tokener_success ||
+	    (size_t)json_tokener_get_parse_end(tok) < len) {
+		size_t at = json_tokener_get_parse_end(tok), line = 1, i;
+		int trailing = root && jerr == json_tokener_success;
+
+		/* anything after the value but white space is an error too */
+		if (trailing) {
+			for (i = at; i < len && strchr(" \t\r\n", buf[i]); i++)
+				;
+			if (i == len)
+				goto parsed;
+			at = i;
+		}
+		for (i = 0; i < at && i < len; i++)
+			line += buf[i] == '\n';
+		kit_seterr(err, PROF_EJSON, "%s: not valid JSON at line %zu: %s",
+			   l.name, line,
+			   trailing ? "text after the end" :
+			   jerr == json_tokener_continue ? "unexpected end of file" :
+			   json_tokener_error_desc(jerr));
+		json_object_put(root);
+		json_tokener_free(tok);
+		return NULL;
+	}
+parsed:
+	json_tokener_free(tok);
+	if (!(p = calloc(1, sizeof *p))) {
+		json_object_put(root);
+		return nomem(err), NULL;
+	}
+	if (load_root(&l, root, p) ||
+	    (name && !(p->source = strdup(name)) && nomem(err))) {
+		json_object_put(root);
+		prof_free(p);
+		return NULL;
+	}
+	json_object_put(root);
+	return p;
+}
+
+struct prof_profile *prof_load(const char *path, struct kit_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, r;
+	struct prof_profile *p;
+
+	if (!f)
+		return kit_seterr_errno(err, errno, "cannot read '%s'", path),
+		       NULL;
+	for (;;) {
+		if (cap - len < 65536) {
+			if (cap > (size_t)INT_MAX) {
+				fclose(f);
+				free(buf);
+				return kit_seterr(err, EFBIG, "%s: too large",
+						  path), NULL;
+			}
+			cap = cap ? cap * 2 : 65536;
+			if (!(nb = realloc(buf, cap))) {
+				fclose(f);
+				free(buf);
+				return nomem(err), NULL;
+			}
+			buf = nb;
+		}
+		r = fread(buf + len, 1, cap - len, f);
+		len += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+
+		fclose(f);
+		free(buf);
+		return kit_seterr_errno(err, e ? e : EIO, "cannot read '%s'",
+					path), NULL;
+	}
+	fclose(f);
+	p = prof_parse(buf, len, path, err);
+	free(buf);
+	return p;
+}
+
+/* ---- writing ---- */
+
+static int add(json_object *o, const char *key, json_object *v)
+{
+	if (!v)
+		return -1;
+	return json_object_object_add(o, key, v);
+}
+
+static int add_str(json_object *o, const char *key, const char *s)
+{
+	return s ? add(o, key, prof_json_string(s)) : 0;
+}
+
+static int add_i64(json_object *o, const char *key, int64_t v)
+{
+	return add(o, key, json_object_new_int64(v));
+}
+
+static int push(json_object *arr, json_object *v)
+{
+	if (!v)
+		return -1;
+	if (json_object_array_add(arr, v)) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+static json_object *env_json(const struct prof_env *e)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o || add_str(o, "qemu", e->qemu) ||
+	    add_str(o, "qemu_version", e->qemu_version) ||
+	    add_str(o, "accel", e->accel) || add_str(o, "kernel", e->kernel) ||
+	    add_str(o, "kernel_version", e->kernel_version) ||
+	    add_str(o, "cmdline", e->cmdline) || add_str(o, "host", e->host) ||
+	    add_str(o, "recorded_at", e->recorded_at) ||
+	    add_str(o, "tool", e->tool)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_object *profile_json(const struct prof_profile *p)
+{
+	json_object *root = json_object_new_object(), *arr, *o, *s;
+	size_t i;
+
+	if (!root)
+		return NULL;
+	if (add_i64(root, "version", PROF_SCHEMA_VERSION) ||
+	    add(root, "complete", json_object_new_boolean(p->complete)) ||
+	    (!p->complete && add_str(root, "incomplete_reason",
+				     p->incomplete_reason ?
+				     p->incomplete_reason : "unknown")) ||
+	    add_str(root, "end", p->end) || add_i64(root, "end_ns", p->end_ns) ||
+	    add(root, "environment", env_json(&p->env)))
+		goto fail;
+
+	if (add(root, "phases", arr = json_object_new_array()))
+		goto fail;
+	for (i = 0; i < p->nphases; i++) {
+		const struct prof_phase *ph = &p->phases[i];
+
+		if (push(arr, o = json_object_new_object()) ||
+		    add_str(o, "id", ph->id) || add_str(o, "label", ph->label) ||
+		    add_i64(o, "start_ns", ph->start_ns) ||
+		    add_i64(o, "duration_ns", ph->duration_ns))
+			goto fail;
+	}
+
+	if (add(root, "initcalls", arr = json_object_new_array()))
+		goto fail;
+	for (i = 0; i < p->ninitcalls; i++) {
+		const struct prof_initcall *ic = &p->initcalls[i];
+
+		if (push(arr, o = json_object_new_object()) ||
+		    add_str(o, "fn", ic->fn) || add_str(o, "level", ic->level) ||
+		    (ic->sync && add(o, "sync", json_object_new_boolean(1))) ||
+		    add_i64(o, "order", ic->order) ||
+		    (ic->has_ret && add_i64(o, "ret", ic->ret)) ||
+		    add_i64(o, "start_ns", ic->start_ns) ||
+		    add_i64(o, "duration_ns", ic->duration_ns) ||
+		    add_str(o, "module", ic->module))
+			goto fail;
+	}
+
+	if (add(root, "stops", s = json_object_new_object()) ||
+	    add_i64(s, "count", p->stops.count) ||
+	    add_i64(s, "debug_stops", p->stops.debug_stops) ||
+	    add_i64(s, "interrupt_stops", p->stops.interrupt_stops) ||
+	    (p->stops.watch_stops &&
+	     add_i64(s, "watch_stops", p->stops.watch_stops)) ||
+	    add_i64(s, "client_ns", p->stops.client_ns) ||
+	    add_i64(s, "median_ns", p->stops.median_ns) ||
+	    add_i64(s, "p95_ns", p->stops.p95_ns) ||
+	    (p->stops.self_median_ns &&
+	     add_i64(s, "self_median_ns", p->stops.self_median_ns)) ||
+	    (p->stops.cost_per_debug_stop_ns &&
+	     add_i64(s, "cost_per_debug_stop_ns",
+		     p->stops.cost_per_debug_stop_ns)))
+		goto fail;
+	if (p->stops.nlist) {
+		if (add(s, "list", arr = json_object_new_array()))
+			goto fail;
+		for (i = 0; i < p->stops.nlist; i++) {
+			const struct prof_stop *st = &p->stops.list[i];
+
+			if (push(arr, o = json_object_new_object()) ||
+			    add_str(o, "kind", st->kind == PROF_STOP_INTERRUPT ?
+					       "interrupt" : "debug") ||
+			    (st->kind == PROF_STOP_WATCH &&
+			     add(o, "watch", json_object_new_boolean(1))) ||
+			    add_i64(o, "reported_ns", st->reported_ns) ||
+			    add_i64(o, "resumed_ns", st->resumed_ns))
+				goto fail;
+		}
+	}
+
+	if (p->samples.rate_hz > 0) {
+		double r = p->samples.rate_hz;
+
+		if (add(root, "samples", s = json_object_new_object()) ||
+		    add(s, "rate_hz", r < 9e15 && r == (double)(int64_t)r ?
+				      json_object_new_int64((int64_t)r) :
+				      json_object_new_double(r)) ||
+		    add_str(s, "method", p->samples.method) ||
+		    add(s, "entries", arr = json_object_new_array()))
+			goto fail;
+		for (i = 0; i < p->samples.n; i++) {
+			const struct prof_sample *sm = &p->samples.list[i];
+
+			if (push(arr, o = json_object_new_object()) ||
+			    add_str(o, "region", sm->region) ||
+			    add_str(o, "symbol", sm->symbol) ||
+			    add_i64(o, "count", sm->count) ||
+			    add_str(o, "mode", sm->mode))
+				goto fail;
+		}
+	}
+	return root;
+fail:
+	json_object_put(root);
+	return NULL;
+}
+
+int prof_write_json(const struct prof_profile *p, FILE *out,
+		    struct kit_err *err)
+{
+	json_object *root = profile_json(p);
+	const char *s;
+	int rc = 0;
+
+	if (!root)
+		return nomem(err);
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+					   JSON_C_TO_STRING_SPACED |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s)
+		rc = nomem(err);
+	else if (fputs(s, out) == EOF || fputc('\n', out) == EOF)
+		rc = kit_seterr_errno(err, errno ? errno : EIO,
+				      "cannot write the profile");
+	json_object_put(root);
+	return rc;
+}
+
+static int write_profile(FILE *out, const void *arg, struct kit_err *err)
+{
+	return prof_write_json(arg, out, err);
+}
+
+int prof_save(const struct prof_profile *p, const char *path,
+	      struct kit_err *err)
+{
+	char *kept = NULL;
+	int rc = prof_write_file(path, write_profile, p, &kept, err);
+
+	free(kept);
+	return rc;
+}
+
+/* ---- output files ---- */
+
+/* An error fn returned that came from out going bad, as an errno. */
+static int io_errno(FILE *out, const struct kit_err *e)
+{
+	if (!ferror(out))
+		return 0;
+	return e->code > 0 && e->code < PROF_EJSON && e->code != ENOMEM ?
+	       e->code : EIO;
+}
+
+/*
+ * Write fn's content to fd (closed here).  Returns 0, or -1 with *io the
+ * errno of a failed write, flush, fsync or close, or *io 0 and e filled
+ * when fn itself failed for another reason.
+ */
+static int write_fd(int fd, int sync, prof_write_fn *fn, const void *arg,
+		    int *io, struct kit_err *e)
+{
+	FILE *f = fdopen(fd, "w");
+
+	*io = 0;
+	if (!f) {
+		*io = errno;
+		close(fd);
+		return -1;
+	}
+	errno = 0;
+	if (fn(f, arg, e)) {
+		*io = io_errno(f, e);
+		fclose(f);
+		return -1;
+	}
+	if (fflush(f) || ferror(f) || (sync && fsync(fd))) {
+		*io = errno ? errno : EIO;
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f)) {
+		*io = errno;
+		return -1;
+	}
+	return 0;
+}
+
+/* Write path whole or not at all (common/outfile.h, as kernel-symbols'
+ * exports: a temporary beside it, renamed over it; in place when it is a
+ * device or FIFO; a link's file replaced; a replaced file's mode kept).
+ * Returns 0 or -1 as write_fd. */
+static int write_path(const char *path, prof_write_fn *fn, const void *arg,
+		      int *io, struct kit_err *e)
+{
+	struct kit_outfile o;
+	struct kit_err oe;
+	int fd;
+
+	*io = 0;
+	if (kit_outfile_open(&o, path, 0, KIT_OUTFILE_DIRECT, &oe) < 0) {
+		*io = oe.code;
+		return -1;
+	}
+	/* the stream gets its own descriptor: commit syncs and closes o's */
+	if ((fd = dup(o.fd)) < 0) {
+		*io = errno;
+		kit_outfile_abort(&o);
+		return -1;
+	}
+	if (write_fd(fd, 0, fn, arg, io, e)) {
+		kit_outfile_abort(&o);
+		return -1;
+	}
+	if (kit_outfile_commit(&o, &oe) < 0) {
+		*io = oe.code;
+		return -1;
+	}
+	return 0;
+}
+
+/* The fallback copy: DIR/BASENAME.XXXXXX in the first directory that takes
+ * it.  Returns the malloc'd name, or NULL with *io the last errno. */
+static char *write_fallback(const char *path, prof_write_fn *fn,
+			    const void *arg, int *io)
+{
+	const char *dirs[3] = { getenv("TMPDIR"), "/tmp", "/var/tmp" };
+	const char *base = strrchr(path, '/');
+	struct kit_err e = { 0 };
+	size_t i, j;
+
+	base = base ? base + 1 : path;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		base = "profile";
+	*io = ENOENT;
+	for (i = 0; i < 3; i++) {
+		char *name;
+		size_t len;
+		int fd, dup = 0;
+
+		if (!dirs[i] || dirs[i][0] != '/')
+			continue;
+		for (j = 0; j < i; j++)
+			dup |= dirs[j] && !strcmp(dirs[j], dirs[i]);
+		if (dup)
+			continue;
+		len = strlen(dirs[i]) + strlen(base) + 9;
+		if (!(name = malloc(len))) {
+			*io = ENOMEM;
+			return NULL;
+		}
+		snprintf(name, len, "%s/%s.XXXXXX", dirs[i], base);
+		/* mkstemp: O_CREAT | O_EXCL, mode 0600 */
+		if ((fd = mkstemp(name)) < 0) {
+			*io = errno;
+			free(name);
+			continue;
+		}
+		if (write_fd(fd, 1, fn, arg, io, &e)) {
+			if (!*io)
+				*io = e.code;
+			unlink(name);
+			free(name);
+			continue;
+		}
+		return name;
+	}
+	return NULL;
+}
+
+/* Write to standard output: 0, or -1 with *io as write_fd. */
+static int write_stdout(prof_write_fn *fn, const void *arg, int *io,
+			struct kit_err *e)
+{
+	*io = 0;
+	errno = 0;
+	if (fn(stdout, arg, e))
+		*io = io_errno(stdout, e);
+	else if (fflush(stdout) || ferror(stdout))
+		*io = errno ? errno : EIO;
+	else
+		return 0;
+	/* do not leave the error for a later flush to report again */
+	clearerr(stdout);
+	return -1;
+}
+
+int prof_write_file(const char *path, prof_write_fn *fn, const void *arg,
+		    char **kept, struct kit_err *err)
+{
+	struct kit_err e = { 0 };
+	int to_stdout = !strcmp(path, "-"), io, io2;
+	char where[600], *copy;
+
+	if (kept)
+		*kept = NULL;
+	if (!(to_stdout ? write_stdout(fn, arg, &io, &e) :
+			  write_path(path, fn, arg, &io, &e)))
+		return 0;
+	if (!io)
+		return kit_seterr(err, e.code, "%s", e.msg);
+	if (to_stdout)
+		snprintf(where, sizeof where, "cannot write to standard output");
+	else
+		snprintf(where, sizeof where, "cannot write '%.500s'", path);
+	if (!kept)
+		return kit_seterr(err, io, "%s: %s", where, strerror(io));
+	if (!(copy = write_fallback(to_stdout ? "stdout" : path, fn, arg, &io2)))
+		return kit_seterr(err, io,
+				  "%s: %s; no copy kept either ($TMPDIR, /tmp, /var/tmp: %s)",
+				  where, strerror(io), strerror(io2));
+	*kept = copy;
+	return kit_seterr(err, io, "%s: %s; kept in '%s' instead", where,
+			  strerror(io), copy);
+}

@@ -1,0 +1,419 @@
+/*
+ * model.h: the boot profile data model (prof_*), its JSON form, and the
+ * reports made from one or several profiles.
+ *
+ * A profile is what `gdbstub-client profile` records and `gdbstub-client
+ * sample` adds to: the phases of one boot, every initcall, a summary of the
+ * debugger's stops, optional statistical samples, and the environment it ran
+ * in.  Its JSON form is documented field by field in docs/profile-schema.md
+ * and checked by docs/profile-schema.json; PROF_SCHEMA_VERSION is the
+ * "version" a file must carry.
+ *
+ * Timing model.  Times on the boot timeline are integer nanoseconds of guest
+ * running time since the reset vector ("guest ns"): host CLOCK_MONOTONIC
+ * between resumes and stops, with every interval in which the debugger held
+ * the guest left out.  The one exception is the "qemu" phase (QEMU's start
+ * to the first instruction), which ends at 0 and so starts at a negative
+ * time.  Stop records are host CLOCK_MONOTONIC nanoseconds.
+ *
+ * Errors.  Every function that can fail takes a struct kit_err *err (may be
+ * NULL), fills it and returns -1 (or NULL).  err->code is an errno value or
+ * one of the PROF_E* codes below; err->msg is a lower-case sentence that
+ * starts with the file name when there is one:
+ *   ENOENT, EACCES ...  the file cannot be opened or read
+ *   PROF_EJSON          the file is not JSON (msg has the line)
+ *   PROF_EVERSION       "version" is missing or not one this build reads
+ *   PROF_ESCHEMA        a field is missing or has the wrong type or value
+ *                       (msg names it as a path, e.g. 'initcalls[3].fn')
+ *   PROF_EUSAGE         a caller passed arguments that make no sense
+ *                       (no profiles, runs of different boots ...)
+ *   ENOMEM              out of memory
+ *   ENOSPC, EIO, EPIPE ...  writing the output failed (the errno of the
+ *                       failing write, flush, fsync or close)
+ *
+ * Limits.  A loaded profile holds no time beyond PROF_NS_MAX (either
+ * sign) and no count beyond PROF_COUNT_MAX, and the durations of its phases,
+ * of its initcalls and its sample counts each add up to no more than that:
+ * a file that breaks these is refused (PROF_ESCHEMA, naming the field), not
+ * clamped, so the reports can add and subtract any few of them in int64_t
+ * without overflow and print them through a double without rounding.  (The
+ * stop records' host clock readings may be any value >= 0: only their
+ * differences are used.)  samples.rate_hz is finite, in (0, PROF_RATE_MAX].
+ *
+ * The library never prints (except to the FILE * a report function is given)
+ * and never exits.  prof_report_main() and prof_compare_main() are the
+ * command-line front ends (commands.c): they parse options, print errors
+ * with usage.h and return an exit status.
+ */
+#ifndef PROF_PROFILE_H
+#define PROF_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "usage.h"
+
+#define PROF_SCHEMA_VERSION 1
+
+/* 2^53 ns = 104 days; also the largest integer a double holds exactly */
+#define PROF_NS_MAX ((int64_t)1 << 53)
+#define PROF_COUNT_MAX ((int64_t)1 << 53)
+/* samples.rate_hz above this is refused */
+#define PROF_RATE_MAX 1e9
+
+enum {
+	PROF_EJSON = 2001,
+	PROF_EVERSION,
+	PROF_ESCHEMA,
+	PROF_EUSAGE,
+};
+
+/*
+ * Phases have fixed identifiers, in boot order:
+ *   qemu              QEMU start to the first instruction (host time)
+ *   firmware          reset vector to the hand-over to the kernel's setup
+ *   setup             real-mode setup (arch/x86/boot)
+ *   decompressor      the bzImage decompressor
+ *   kernel-early      startup_64 to start_kernel
+ *   kernel-init       start_kernel to the first initcall
+ *   initcalls:LEVEL   one per initcall level (early pure core postcore arch
+ *                     subsys fs rootfs device late)
+ *   userspace-start   after the initcalls to run_init_process
+ *   userspace         run_init_process to the end the user asked for
+ * prof_phase_label() gives the display label.  Unknown identifiers are kept
+ * and shown as they are (a newer recorder may add phases).
+ */
+struct prof_phase {
+	char *id;             /* "firmware", "initcalls:core" ... */
+	char *label;          /* display label; never NULL after load */
+	int64_t start_ns;     /* guest ns */
+	int64_t duration_ns;  /* ns; >= 0 */
+};
+
+/* One initcall, as do_one_initcall ran it. */
+struct prof_initcall {
+	char *fn;             /* function name */
+	char *level;          /* "early" "pure" "core" ... "late" */
+	char *module;         /* KBUILD_MODNAME, or NULL */
+	int sync;             /* 1 for a LEVEL_initcall_sync */
+	int64_t order;        /* position in call order, from 0 */
+	int64_t ret;          /* return value (0 or -errno) */
+	int has_ret;          /* 0 when the return was never seen */
+	int64_t start_ns;     /* guest ns */
+	int64_t duration_ns;  /* ns; >= 0 */
+};
+
+enum prof_stop_kind {
+	PROF_STOP_DEBUG,      /* breakpoint or single step: TCG flushes its TBs */
+	PROF_STOP_INTERRUPT,  /* 0x03 from the client: almost free */
+	PROF_STOP_WATCH,      /* a watchpoint: no flush (QEMU 7.2 TCG) */
+};
+
+/* One stop: when the stub reported it and when the client resumed. */
+struct prof_stop {
+	enum prof_stop_kind kind;
+	int64_t reported_ns;  /* host CLOCK_MONOTONIC ns */
+	int64_t resumed_ns;   /* host CLOCK_MONOTONIC ns; >= reported_ns */
+};
+
+struct prof_stops {
+	int64_t count;            /* all stops */
+	int64_t debug_stops;
+	int64_t interrupt_stops;
+	int64_t watch_stops;      /* optional in the file: 0 when absent */
+	int64_t client_ns;        /* host ns the guest was held, all stops */
+	int64_t median_ns;        /* per stop */
+	int64_t p95_ns;           /* per stop */
+	int64_t self_median_ns;   /* the client's own time per stop, median:
+	                             stop reply read to resume written, its
+	                             clock; 0 = not measured apart (then it
+	                             is median_ns) */
+	int64_t cost_per_debug_stop_ns; /* guest ns one debug stop adds
+	                                   (re-translation); 0 = not measured */
+	struct prof_stop *list;   /* may be empty even when count > 0 */
+	size_t nlist;
+};
+
+/* One sample bucket of `gdbstub-client sample`. */
+struct prof_sample {
+	char *region;  /* "kernel" "bios-rom" "option-rom" "real-mode-setup"
+	                  "decompressor" "unknown" */
+	char *symbol;  /* kernel symbol, or NULL outside the kernel */
+	int64_t count;
+	char *mode;    /* CPU mode of these samples ("real" "prot16" "prot32"
+	                  "compat16" "compat32" "long64" "v86"), or NULL when
+	                  not recorded (older files); one entry per mode */
+};
+
+struct prof_samples {
+	double rate_hz;             /* 0 = no samples taken */
+	char *method;               /* "stop" "monitor", or NULL (older files) */
+	struct prof_sample *list;
+	size_t n;
+};
+
+/* Where the boot ran; every string may be NULL. */
+struct prof_env {
+	char *qemu;            /* path of the real qemu */
+	char *qemu_version;
+	char *accel;           /* "tcg" "kvm" */
+	char *kernel;          /* path of the kernel image */
+	char *kernel_version;
+	char *cmdline;         /* kernel command line */
+	char *host;            /* "debian 12, 2 cpus" */
+	char *recorded_at;     /* ISO 8601, UTC */
+	char *tool;            /* recorder name and version */
+};
+
+struct prof_profile {
+	int version;               /* PROF_SCHEMA_VERSION */
+	int complete;              /* 0: interrupted, see incomplete_reason */
+	char *incomplete_reason;   /* "interrupted (SIGINT)", "guest died" ... */
+	char *end;                 /* what the user asked to stop at */
+	int64_t end_ns;            /* guest ns at that end (or where it stopped) */
+	struct prof_env env;
+	struct prof_phase *phases;
+	size_t nphases;
+	struct prof_initcall *initcalls;
+	size_t ninitcalls;
+	struct prof_stops stops;
+	struct prof_samples samples;
+	char *source;              /* file it was loaded from; not saved */
+};
+
+/* ---- model (model.c) ---- */
+
+struct prof_profile *prof_new(void);
+void prof_free(struct prof_profile *p);
+
+/* Builders for the recorder.  Strings are copied.  Return 0 or -1. */
+int prof_add_phase(struct prof_profile *p, const char *id, int64_t start_ns,
+		   int64_t duration_ns, struct kit_err *err);
+int prof_add_initcall(struct prof_profile *p, const struct prof_initcall *ic,
+		      struct kit_err *err);
+int prof_add_stop(struct prof_profile *p, enum prof_stop_kind kind,
+		  int64_t reported_ns, int64_t resumed_ns, struct kit_err *err);
+int prof_add_sample(struct prof_profile *p, const char *region,
+		    const char *symbol, int64_t count, struct kit_err *err);
+/* The same with the CPU mode (may be NULL). */
+int prof_add_sample_mode(struct prof_profile *p, const char *region,
+			 const char *symbol, const char *mode, int64_t count,
+			 struct kit_err *err);
+int prof_set_str(char **field, const char *value, struct kit_err *err);
+/* Mark incomplete (reason copied). */
+int prof_set_incomplete(struct prof_profile *p, const char *reason,
+			struct kit_err *err);
+/* Recompute the stops summary (counts, client_ns, median, p95) from list. */
+void prof_stops_summarize(struct prof_stops *s);
+
+/* Display label of a phase id ("firmware" -> "firmware (SeaBIOS)"); the id
+ * itself when unknown. */
+const char *prof_phase_label(const char *id);
+/* Index of an initcall level in run order (early=0 ... late=9), -1 if none. */
+int prof_level_index(const char *level);
+extern const char *const prof_levels[10];
+
+/* Guest ns at which userspace starts (start of "userspace", else end of the
+ * last phase before it); -1 if the profile never got there. */
+int64_t prof_userspace_ns(const struct prof_profile *p);
+/* Host ns QEMU took to reach the first instruction (the "qemu" phase). */
+int64_t prof_qemu_ns(const struct prof_profile *p);
+/* Earliest and latest time on the timeline (phases, initcalls, end). */
+void prof_span(const struct prof_profile *p, int64_t *lo, int64_t *hi);
+const struct prof_phase *prof_find_phase(const struct prof_profile *p,
+					  const char *id);
+
+/* ---- JSON (model.c) ---- */
+
+/* Load a profile; the file name goes into messages and p->source. */
+struct prof_profile *prof_load(const char *path, struct kit_err *err);
+/* The same from a buffer; name is used in messages. */
+struct prof_profile *prof_parse(const char *buf, size_t len, const char *name,
+				struct kit_err *err);
+/* Write the profile as JSON (pretty-printed, stable key order). */
+int prof_write_json(const struct prof_profile *p, FILE *out,
+		    struct kit_err *err);
+/* Write to a file with prof_write_file(), keeping the profile in a fallback
+ * file when it cannot go where asked (err->msg then names that file). */
+int prof_save(const struct prof_profile *p, const char *path,
+	      struct kit_err *err);
+
+/* ---- output files (model.c) ---- */
+
+/* Writes the content to out; returns 0, or -1 with err filled. */
+typedef int prof_write_fn(FILE *out, const void *arg, struct kit_err *err);
+
+/*
+ * Write a file so that it is whole or not there, through the kit's one
+ * writer (common/outfile.h, KIT_OUTFILE_DIRECT): fn writes into a new
+ * file beside path (.NAME.XXXXXX, created O_EXCL; 0666 less the umask, or
+ * the permissions of the file it replaces), which is flushed, fsync'd,
+ * closed and renamed over path (the directory is not fsync'd); on any
+ * failure it is removed and path is left as it was.  A symbolic link is
+ * followed.  A path that exists and is not a regular file (/dev/null, a
+ * FIFO, /dev/full) is written in place, every write checked.  "-" is
+ * standard output: flushed and checked, not closed.
+ *
+ * kept: NULL, or where to return (malloc'd) the name of a fallback copy.
+ * With kept, when path cannot be written the content is written again to
+ * $TMPDIR, /tmp or /var/tmp (the first that takes it) as BASENAME.XXXXXX
+ * ("stdout.XXXXXX" for "-"), created O_EXCL 0600, fsync'd; the call still
+ * fails, and err->msg says where the copy is ("...; kept in
+ * '/tmp/x.json.Ab12Cd' instead").
+ *
+ * Errors: err->code is the errno of the failing open, write, flush, fsync,
+ * close or rename, and err->msg "cannot write 'PATH': STRERROR" ('-' reads
+ * "standard output"); or fn's own error, passed through (no fallback then:
+ * fn would fail again).
+ */
+int prof_write_file(const char *path, prof_write_fn *fn, const void *arg,
+		    char **kept, struct kit_err *err);
+
+/* ---- statistics (stats.c) ---- */
+
+struct prof_stat {
+	size_t n;
+	double mean, sd;   /* sd: sample standard deviation (n - 1); 0 if n<2 */
+	double min, max;
+};
+
+void prof_stat_of(const double *x, size_t n, struct prof_stat *st);
+double prof_mean(const double *x, size_t n);
+double prof_sd(const double *x, size_t n);
+
+struct prof_welch {
+	double t;    /* (mean_b - mean_a) / se; +-INFINITY if se == 0 */
+	double df;   /* Welch-Satterthwaite; NAN if undefined */
+	double p;    /* two-sided; NAN if either n < 2 */
+};
+
+/* Welch's unequal-variances t-test between a and b. */
+void prof_welch_test(const struct prof_stat *a, const struct prof_stat *b,
+		     struct prof_welch *w);
+/* Regularized incomplete beta I_x(a, b); NAN for bad arguments. */
+double prof_betainc(double a, double b, double x);
+/* Two-sided p-value of Student's t with df degrees of freedom. */
+double prof_t_p2(double t, double df);
+
+/* ---- several runs of one boot (stats.c) ---- */
+
+/* A phase, initcall or total across runs. */
+struct prof_series {
+	char *key;              /* phase id, "total:userspace", "total:end",
+	                           "level:core", "fn:NAME" ("fn:NAME#2" ...) */
+	char *label;            /* display label */
+	char *level;            /* initcalls: level; else NULL */
+	int kind;               /* PROF_SERIES_* */
+	int64_t order;          /* sort key: first run's order/start */
+	double *v;              /* ns, one per run that has it */
+	size_t n;
+	size_t seen;            /* 1 + the last run that gave a value */
+	struct prof_stat st;
+};
+
+enum { PROF_SERIES_TOTAL, PROF_SERIES_PHASE, PROF_SERIES_INITCALL,
+       PROF_SERIES_LEVEL };
+
+struct prof_runs {
+	struct prof_profile **p; /* borrowed */
+	size_t n;
+	size_t discarded;        /* warm-up runs left out */
+	struct prof_series *s;   /* totals, phases, levels, initcalls */
+	size_t ns;
+	int mixed_kernels;       /* runs of different kernels (a warning) */
+	int incomplete;          /* how many runs are incomplete */
+};
+
+/* Gather series from profiles p[warmup..n-1].  The profiles are borrowed. */
+int prof_runs_build(struct prof_runs *r, struct prof_profile **p, size_t n,
+		    size_t warmup, struct kit_err *err);
+void prof_runs_free(struct prof_runs *r);
+const struct prof_series *prof_runs_find(const struct prof_runs *r,
+					 const char *key);
+
+/* ---- reports ---- */
+
+struct prof_report_opts {
+	int color;          /* ANSI colour */
+	size_t top;         /* slowest initcalls shown; 0 = default 20 */
+	int samples;        /* folded: samples instead of time */
+};
+
+/* text.c: one profile, or several runs of one boot. */
+int prof_report_text(const struct prof_profile *p,
+		     const struct prof_report_opts *o, FILE *out,
+		     struct kit_err *err);
+int prof_report_text_runs(const struct prof_runs *r,
+			  const struct prof_report_opts *o, FILE *out,
+			  struct kit_err *err);
+/* JSON summary of several runs (mean, sd, min, max, n per series). */
+int prof_report_json_runs(const struct prof_runs *r, FILE *out,
+			  struct kit_err *err);
+/* svg.c */
+int prof_report_svg(const struct prof_profile *p,
+		    const struct prof_report_opts *o, FILE *out,
+		    struct kit_err *err);
+/* trace.c: each profile a process of its own */
+int prof_report_trace(struct prof_profile *const *p, size_t n, FILE *out,
+		      struct kit_err *err);
+/* folded.c: "phase;level;fn us" lines, or "region;symbol count" */
+int prof_report_folded(const struct prof_profile *p,
+		       const struct prof_report_opts *o, FILE *out,
+		       struct kit_err *err);
+
+/* One frame of a folded stack (folded.c): ';', spaces, tabs and newlines
+ * become '_', bytes that are not safe to print "\xNN". */
+void prof_folded_frame(FILE *out, const char *s);
+
+/* compare.c */
+struct prof_compare_opts {
+	double threshold_pct;   /* mark changes beyond this; default 5 */
+	double alpha;           /* and with p below this; default 0.05 */
+	int64_t min_delta_ns;   /* and at least this large; default 100 us */
+	size_t top;             /* rows shown besides the marked; default 20 */
+	int color;
+	int json;
+};
+
+struct prof_change {
+	const struct prof_series *a, *b; /* either may be NULL (only in one) */
+	double delta_ns, delta_pct;
+	struct prof_welch w;
+	int mark;                 /* +1 slower, -1 faster, 0 within noise */
+};
+
+struct prof_comparison {
+	struct prof_change *c;    /* ranked by |delta_ns|, totals first */
+	size_t n;
+	size_t marked;
+};
+
+int prof_compare(const struct prof_runs *a, const struct prof_runs *b,
+		 const struct prof_compare_opts *o, struct prof_comparison *cmp,
+		 struct kit_err *err);
+void prof_comparison_free(struct prof_comparison *cmp);
+int prof_report_compare(const struct prof_runs *a, const struct prof_runs *b,
+			const struct prof_comparison *cmp,
+			const struct prof_compare_opts *o, FILE *out,
+			struct kit_err *err);
+
+/* ---- command-line front ends (commands.c) ---- */
+
+/*
+ * gdbstub-client report FILE.json... [--format=text|json|svg|trace|folded]
+ *        [--warmup N] [--top N] [--samples] [--color=auto|always|never]
+ *        [-o FILE]
+ * gdbstub-client compare A.json... -- B.json... [--threshold PCT]
+ *        [--alpha P] [--min-delta-us N] [--warmup N] [--top N]
+ *        [--format=text|json] [--color=auto|always|never]
+ * argv[0] is the subcommand's name.  They print to stdout (report: or to
+ * -o FILE, written whole or not at all by prof_write_file(); -o - is
+ * stdout), errors to stderr through usage.h, and return the exit status:
+ * 0, 1 on an error (a write that failed, stdout included), 2 on a usage
+ * error.
+ */
+int prof_report_main(int argc, char **argv);
+int prof_compare_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,430 @@
+/*
+ * svg.c: a self-contained SVG timeline of one profile.  No script,
+ * no external style or font: <title> children give the names and numbers
+ * on hover in any browser.
+ *
+ *   title line (summary; INCOMPLETE in red)
+ *   overview: the whole boot on a time axis (s since QEMU started), phases
+ *             as coloured bands; the initcall stretch outlined
+ *   zoom:     the initcall stretch on its own axis, the level phases as
+ *             bands, then one lane per level with a bar per initcall.  Bars
+ *             narrower than a pixel are merged with their tiny neighbours
+ *             into one bar whose title lists them (a 6.1 kernel runs 666
+ *             initcalls, most of them a few microseconds long)
+ *   slowest initcalls, then the legend: every phase, its colour and time
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define W 1200.0
+#define ML 150.0    /* left margin: lane names */
+#define MR 30.0
+#define PW (W - ML - MR)
+#define BAND_H 26.0
+#define LANE_H 16.0
+#define CHAR_W 6.2  /* average width of an 11 px sans-serif character */
+#define MAX_TIP 12  /* names listed in a merged bar's title */
+
+static const char *phase_color(const char *id)
+{
+	static const struct { const char *id, *c; } tab[] = {
+		{ "qemu", "#9e9e9e" },
+		{ "firmware", "#e6a23c" },
+		{ "setup", "#f0d060" },
+		{ "decompressor", "#c678dd" },
+		{ "kernel-early", "#61afef" },
+		{ "kernel-init", "#56b6c2" },
+		{ "userspace-start", "#d19a66" },
+		{ "userspace", "#e06c75" },
+	};
+	static const char *const levels[10] = {
+		"#a6d96a", "#66bd63", "#1a9850", "#8fbc5a", "#4d9221",
+		"#7fbc41", "#b8e186", "#5aae61", "#3a8f3a", "#9bcf6b",
+	};
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
+		if (!strcmp(tab[i].id, id))
+			return tab[i].c;
+	if (!strncmp(id, "initcalls:", 10) &&
+	    (k = prof_level_index(id + 10)) >= 0)
+		return levels[k];
+	return "#bbbbbb";
+}
+
+static const char *level_color(const char *level)
+{
+	char id[40];
+
+	snprintf(id, sizeof id, "initcalls:%.20s", level);
+	return phase_color(id);
+}
+
+/* A step of 1, 2 or 5 times a power of ten giving about n ticks. */
+static double nice_step(double span, int n)
+{
+	double raw = span / n, mag, m[] = { 1, 2, 5, 10 };
+	int i;
+
+	if (raw <= 0)
+		return 1;
+	mag = pow(10, floor(log10(raw)));
+	for (i = 0; i < 4; i++)
+		if (m[i] * mag >= raw)
+			return m[i] * mag;
+	return 10 * mag;
+}
+
+static void tick_label(char *b, size_t len, double t, double step)
+{
+	if (step >= 1e8) /* seconds */
+		snprintf(b, len, "%.*f s", step >= 1e9 ? 0 : 1, t / 1e9);
+	else if (step >= 1e6)
+		snprintf(b, len, "%.0f ms", t / 1e6);
+	else
+		snprintf(b, len, "%.3f ms", t / 1e6);
+}
+
+/* An axis for [t0, t1] (ns since QEMU start) at y. */
+static void axis(FILE *out, double y, double t0, double t1, double h)
+{
+	double span = t1 - t0 >= 1 ? t1 - t0 : 1;
+	double step = nice_step(span, 10), t, x, scale = PW / span, first;
+	char b[32];
+	int i;
+
+	fprintf(out, "<g class=\"axis\" font-size=\"10\" fill=\"#444\">\n");
+	fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>\n",
+		ML, y, ML + PW, y);
+	/* counted, not t += step: far from 0 a small step need not move t */
+	first = ceil(t0 / step) * step;
+	for (i = 0; i <= 20; i++) {
+		t = first + i * step;
+		if (t > t1 + step * 1e-9)
+			break;
+		x = ML + (t - t0) * scale;
+		tick_label(b, sizeof b, t, step);
+		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
+			x, y, x, y + h, x, y - 4, b);
+	}
+	fputs("</g>\n", out);
+}
+
+static void band(FILE *out, const struct prof_phase *ph, double lo, double t0,
+		 double scale, double y)
+{
+	double x = ML + ((double)(ph->start_ns - lo) - t0) * scale;
+	double w = (double)ph->duration_ns * scale;
+	char b[32];
+
+	if (w < 0.5)
+		w = 0.5;
+	fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"><title>",
+		x, y, w, BAND_H, phase_color(ph->id));
+	prof_xml_puts(out, ph->label);
+	fprintf(out, ": %s ms, from %.3f s</title></rect>\n",
+		prof_fmt_ms(b, sizeof b, (double)ph->duration_ns, 1),
+		(double)(ph->start_ns - lo) / 1e9);
+	if (w >= CHAR_W * (double)strlen(ph->label) + 6) {
+		fprintf(out, "<text x=\"%.2f\" y=\"%.1f\" text-anchor=\"middle\" pointer-events=\"none\">",
+			x + w / 2, y + BAND_H / 2 + 4);
+		prof_xml_puts(out, ph->label);
+		fputs("</text>\n", out);
+	}
+}
+
+static void ic_title(FILE *out, const struct prof_initcall *ic, double lo)
+{
+	char b[32];
+
+	prof_xml_puts(out, ic->fn);
+	if (ic->module) {
+		fputs(" [", out);
+		prof_xml_puts(out, ic->module);
+		fputc(']', out);
+	}
+	fputs(" (", out);
+	prof_xml_puts(out, ic->level);
+	fprintf(out, "%s): %s ms", ic->sync ? ", sync" : "",
+		prof_fmt_ms(b, sizeof b, (double)ic->duration_ns, 3));
+	if (ic->has_ret)
+		fprintf(out, ", ret %lld", (long long)ic->ret);
+	fprintf(out, ", from %.6f s", (double)(ic->start_ns - lo) / 1e9);
+}
+
+/* One lane: the initcalls of one level, tiny neighbours merged. */
+static void lane(FILE *out, const struct prof_profile *p, const char *level,
+		 double lo, double z0, double scale, double y)
+{
+	size_t i = 0, j, k;
+	char b[32];
+
+	while (i < p->ninitcalls) {
+		const struct prof_initcall *ic = &p->initcalls[i];
+		double x, w, end;
+		int64_t sum;
+
+		if (strcmp(ic->level, level)) {
+			i++;
+			continue;
+		}
+		x = ML + ((double)(ic->start_ns - lo) - z0) * scale;
+		w = (double)ic->duration_ns * scale;
+		if (w >= 1) {
+			fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"%s><title>",
+				x, y, w, LANE_H - 2, level_color(level),
+				/* a failed initcall is outlined in red; the
+				 * others get a thin white edge so neighbours
+				 * of one colour stay apart */
+				ic->has_ret && ic->ret ?
+				" stroke=\"#d00\" stroke-width=\"1.5\"" :
+				" stroke=\"#fff\" stroke-width=\"0.5\"");
+			ic_title(out, ic, lo);
+			fputs("</title></rect>\n", out);
+			if (w >= CHAR_W * (double)strlen(ic->fn) + 4) {
+				fprintf(out, "<text x=\"%.2f\" y=\"%.1f\" font-size=\"10\" pointer-events=\"none\">",
+					x + 2, y + LANE_H - 5);
+				prof_xml_puts(out, ic->fn);
+				fputs("</text>\n", out);
+			}
+			i++;
+			continue;
+		}
+		/* merge the run of sub-pixel initcalls of this level starting
+		 * here, while they stay within a few pixels of each other */
+		end = x + w;
+		sum = 0;
+		for (j = i, k = 0; j < p->ninitcalls; j++) {
+			const struct prof_initcall *c = &p->initcalls[j];
+			double cx, cw;
+
+			if (strcmp(c->level, level))
+				continue;
+			cx = ML + ((double)(c->start_ns - lo) - z0) * scale;
+			cw = (double)c->duration_ns * scale;
+			if (cw >= 1 || cx > end + 3)
+				break;
+			if (cx + cw > end)
+				end = cx + cw;
+			sum += c->duration_ns;
+			k++;
+		}
+		w = end - x < 1 ? 1 : end - x;
+		fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"0.7\"><title>",
+			x, y, w, LANE_H - 2, level_color(level));
+		if (k == 1) {
+			ic_title(out, ic, lo);
+		} else {
+			size_t shown = 0;
+
+			fprintf(out, "%zu %s initcalls, %s ms in calls:", k, level,
+				prof_fmt_ms(b, sizeof b, (double)sum, 3));
+			for (; i < j; i++) {
+				const struct prof_initcall *c = &p->initcalls[i];
+
+				if (strcmp(c->level, level))
+					continue;
+				if (shown++ == MAX_TIP) {
+					fputs("\n...", out);
+					break;
+				}
+				fputc('\n', out);
+				ic_title(out, c, lo);
+			}
+		}
+		fputs("</title></rect>\n", out);
+		i = j;
+	}
+}
+
+int prof_report_svg(const struct prof_profile *p,
+		    const struct prof_report_opts *o, FILE *out,
+		    struct kit_err *err)
+{
+	int64_t lo64, hi64;
+	double lo, span, scale, y, z0 = 0, z1 = 0, zscale = 0, h;
+	const struct prof_initcall **slow = NULL;
+	int lanes[10] = { 0 }, nlanes = 0, k, other = 0, has_zoom = 0;
+	size_t i, nslow;
+	char b[32];
+
+	prof_span(p, &lo64, &hi64);
+	lo = (double)lo64;
+	span = (double)(hi64 - lo64);
+	if (span <= 0)
+		span = 1;
+	scale = PW / span;
+
+	/* the initcall stretch: the initcalls and the level phases */
+	for (i = 0; i < p->ninitcalls; i++) {
+		const struct prof_initcall *ic = &p->initcalls[i];
+		double s = (double)(ic->start_ns - lo64);
+		double e = s + (double)ic->duration_ns;
+
+		if (!has_zoom || s < z0)
+			z0 = s;
+		if (!has_zoom || e > z1)
+			z1 = e;
+		has_zoom = 1;
+		k = prof_level_index(ic->level);
+		if (k >= 0)
+			lanes[k] = 1;
+		else
+			other = 1;
+	}
+	for (i = 0; has_zoom && i < p->nphases; i++) {
+		const struct prof_phase *ph = &p->phases[i];
+		double s = (double)(ph->start_ns - lo64);
+
+		if (strncmp(ph->id, "initcalls:", 10))
+			continue;
+		if (s < z0)
+			z0 = s;
+		if (s + (double)ph->duration_ns > z1)
+			z1 = s + (double)ph->duration_ns;
+	}
+	if (has_zoom && z1 - z0 < 1)
+		z1 = z0 + 1;
+	if (has_zoom)
+		zscale = PW / (z1 - z0 >= 1 ? z1 - z0 : 1);
+	for (k = 0; k < 10; k++)
+		nlanes += lanes[k];
+	nslow = p->ninitcalls < 10 ? p->ninitcalls : 10;
+	if (nslow && !(slow = prof_by_duration(p)))
+		return kit_seterr(err, ENOMEM, "out of memory");
+
+	h = 40 + 30 + BAND_H + 30;
+	if (has_zoom)
+		h += 40 + BAND_H + 8 + (nlanes + other) * LANE_H + 20;
+	h += nslow ? 24 + 14.0 * (double)nslow : 0;
+	h += 24 + 18.0 * (double)((p->nphases + 2) / 3) + 20;
+
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" height=\"%.0f\" "
+		"viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"11\">\n",
+		W, h, W, h);
+	fputs("<title>boot timeline", out);
+	if (p->env.kernel_version) {
+		fputs(": ", out);
+		prof_xml_puts(out, p->env.kernel_version);
+	}
+	fputs("</title>\n", out);
+	fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#fff\"/>\n", W, h);
+
+	/* title line */
+	y = 24;
+	fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"15\" font-weight=\"bold\">", ML, y);
+	if (prof_userspace_ns(p) >= 0)
+		fprintf(out, "Boot to userspace: %s",
+			prof_fmt_s(b, sizeof b, (double)(prof_qemu_ns(p) +
+							 prof_userspace_ns(p))));
+	else
+		fprintf(out, "Boot did not reach userspace: %s so far",
+			prof_fmt_s(b, sizeof b, (double)(prof_qemu_ns(p) + p->end_ns)));
+	if (p->env.kernel_version) {
+		fputs(" \xe2\x80\x94 ", out);
+		prof_xml_puts(out, p->env.kernel_version);
+	}
+	fputs("</text>\n", out);
+	if (!p->complete) {
+		fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"13\" font-weight=\"bold\" fill=\"#d00\">INCOMPLETE: ",
+			ML, y + 18);
+		prof_xml_puts(out, p->incomplete_reason ? p->incomplete_reason
+							: "reason unknown");
+		fputs("</text>\n", out);
+	}
+
+	/* overview */
+	y = 40 + 30;
+	fprintf(out, "<text x=\"10\" y=\"%.1f\">boot phases</text>\n", y + BAND_H / 2 + 4);
+	axis(out, y - 6, 0, span, BAND_H + 12);
+	for (i = 0; i < p->nphases; i++)
+		band(out, &p->phases[i], lo, 0, scale, y);
+	if (has_zoom)
+		fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"none\" stroke=\"#000\" stroke-dasharray=\"3,2\"><title>initcalls: %.3f s to %.3f s (zoomed below)</title></rect>\n",
+			ML + z0 * scale, y - 2, (z1 - z0) * scale < 1 ? 1 : (z1 - z0) * scale,
+			BAND_H + 4, z0 / 1e9, z1 / 1e9);
+	y += BAND_H + 30;
+
+	/* zoom on the initcalls */
+	if (has_zoom) {
+		fprintf(out, "<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">initcalls</text>\n", y + 12);
+		y += 40;
+		axis(out, y - 6, z0, z1, BAND_H + 8 + (nlanes + other) * LANE_H + 6);
+		fprintf(out, "<text x=\"10\" y=\"%.1f\">levels</text>\n", y + BAND_H / 2 + 4);
+		for (i = 0; i < p->nphases; i++)
+			if (!strncmp(p->phases[i].id, "initcalls:", 10))
+				band(out, &p->phases[i], lo, z0, zscale, y);
+		y += BAND_H + 8;
+		for (k = 0; k < 10; k++) {
+			if (!lanes[k])
+				continue;
+			fprintf(out, "<text x=\"10\" y=\"%.1f\">%s</text>\n",
+				y + LANE_H - 5, prof_levels[k]);
+			lane(out, p, prof_levels[k], lo, z0, zscale, y);
+			y += LANE_H;
+		}
+		if (other) {
+			/* levels we do not know get a lane each would be
+			 * too many: draw them together */
+			fprintf(out, "<text x=\"10\" y=\"%.1f\">other</text>\n", y + LANE_H - 5);
+			for (i = 0; i < p->ninitcalls; i++) {
+				const struct prof_initcall *ic = &p->initcalls[i];
+				double w = (double)ic->duration_ns * zscale;
+
+				if (prof_level_index(ic->level) >= 0)
+					continue;
+				fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"#bbb\"><title>",
+					ML + ((double)(ic->start_ns - lo64) - z0) * zscale,
+					y, w < 1 ? 1 : w, LANE_H - 2);
+				ic_title(out, ic, lo);
+				fputs("</title></rect>\n", out);
+			}
+			y += LANE_H;
+		}
+		y += 20;
+	}
+
+	/* slowest initcalls */
+	if (nslow) {
+		fprintf(out, "<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">slowest initcalls</text>\n", y + 12);
+		y += 24;
+		for (i = 0; i < nslow; i++) {
+			fprintf(out, "<text x=\"%.0f\" y=\"%.1f\"><tspan fill=\"%s\">\xe2\x96\xa0</tspan> %s ms  ",
+				ML, y + 10, level_color(slow[i]->level),
+				prof_fmt_ms(b, sizeof b, (double)slow[i]->duration_ns, 3));
+			prof_xml_puts(out, slow[i]->fn);
+			fputs(" (", out);
+			prof_xml_puts(out, slow[i]->level);
+			fputs(")</text>\n", out);
+			y += 14;
+		}
+	}
+	free(slow);
+
+	/* legend: every phase */
+	y += 10;
+	fprintf(out, "<g class=\"legend\"><text x=\"10\" y=\"%.1f\" font-weight=\"bold\">phases</text>\n", y + 12);
+	y += 24;
+	for (i = 0; i < p->nphases; i++) {
+		const struct prof_phase *ph = &p->phases[i];
+		double x = ML + (double)(i % 3) * (PW / 3);
+		double yy = y + (double)(i / 3) * 18;
+
+		fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+			"<text x=\"%.1f\" y=\"%.1f\">", x, yy, phase_color(ph->id),
+			x + 16, yy + 10);
+		prof_xml_puts(out, ph->label);
+		fprintf(out, " %s ms</text>\n",
+			prof_fmt_ms(b, sizeof b, (double)ph->duration_ns, 1));
+	}
+	fputs("</g>\n</svg>\n", out);
+	(void)o;
+	return prof_out_check(out, err);
+}

@@ -1,0 +1,152 @@
+/*
+ * trace.c: Chrome trace-event JSON ("JSON Object Format"), which
+ * Perfetto's UI and chrome://tracing open:
+ *
+ *   {"traceEvents": [...], "displayTimeUnit": "ms", "otherData": {...}}
+ *
+ * Each profile is a process (pid 1, 2 ... in the order given), named by
+ * "M" process_name metadata; tid 1 holds the phases, tid 2 the initcalls,
+ * both named by "M" thread_name.  Phases and initcalls are "X" complete
+ * events, ts and dur in microseconds (three decimals: nanoseconds) since
+ * QEMU started.  An incomplete profile gets an "i" instant event where it
+ * stops.  Every event carries ph, ts, pid and tid, metadata included.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <json.h>
+#include <string.h>
+
+static json_object *us(double ns)
+{
+	char b[48];
+
+	snprintf(b, sizeof b, "%.3f", ns / 1e3);
+	return json_object_new_double_s(ns / 1e3, b);
+}
+
+static int add(json_object *o, const char *k, json_object *v)
+{
+	if (!v)
+		return -1;
+	return json_object_object_add(o, k, v);
+}
+
+static json_object *event(json_object *arr, const char *ph, const char *name,
+			  int pid, int tid, double ts_ns)
+{
+	json_object *e = json_object_new_object();
+
+	if (!e)
+		return NULL;
+	if (json_object_array_add(arr, e)) {
+		json_object_put(e);
+		return NULL;
+	}
+	if (add(e, "name", prof_json_string(name)) ||
+	    add(e, "ph", json_object_new_string(ph)) ||
+	    add(e, "ts", us(ts_ns)) ||
+	    add(e, "pid", json_object_new_int(pid)) ||
+	    add(e, "tid", json_object_new_int(tid)))
+		return NULL;
+	return e;
+}
+
+static int meta(json_object *arr, const char *what, int pid, int tid,
+		const char *name)
+{
+	json_object *e = event(arr, "M", what, pid, tid, 0), *a;
+
+	if (!e || add(e, "args", a = json_object_new_object()) ||
+	    add(a, "name", prof_json_string(name)))
+		return -1;
+	return 0;
+}
+
+static int one(json_object *arr, const struct prof_profile *p, int pid)
+{
+	int64_t lo, hi;
+	json_object *e, *a;
+	char name[512];
+	size_t i;
+
+	prof_span(p, &lo, &hi);
+	snprintf(name, sizeof name, "boot %d: %s%s", pid,
+		 p->source ? p->source : "profile",
+		 p->complete ? "" : " (INCOMPLETE)");
+	if (meta(arr, "process_name", pid, 0, name) ||
+	    meta(arr, "thread_name", pid, 1, "phases") ||
+	    meta(arr, "thread_name", pid, 2, "initcalls"))
+		return -1;
+	for (i = 0; i < p->nphases; i++) {
+		const struct prof_phase *ph = &p->phases[i];
+
+		e = event(arr, "X", ph->label, pid, 1,
+			  (double)(ph->start_ns - lo));
+		if (!e || add(e, "dur", us((double)ph->duration_ns)) ||
+		    add(e, "cat", json_object_new_string("phase")) ||
+		    add(e, "args", a = json_object_new_object()) ||
+		    add(a, "id", prof_json_string(ph->id)))
+			return -1;
+	}
+	for (i = 0; i < p->ninitcalls; i++) {
+		const struct prof_initcall *ic = &p->initcalls[i];
+		char cat[64];
+
+		snprintf(cat, sizeof cat, "initcall,%.40s", ic->level);
+		e = event(arr, "X", ic->fn, pid, 2,
+			  (double)(ic->start_ns - lo));
+		if (!e || add(e, "dur", us((double)ic->duration_ns)) ||
+		    add(e, "cat", prof_json_string(cat)) ||
+		    add(e, "args", a = json_object_new_object()) ||
+		    add(a, "level", prof_json_string(ic->level)) ||
+		    add(a, "order", json_object_new_int64(ic->order)) ||
+		    (ic->has_ret && add(a, "ret", json_object_new_int64(ic->ret))) ||
+		    (ic->module && add(a, "module",
+				       prof_json_string(ic->module))))
+			return -1;
+	}
+	if (!p->complete) {
+		snprintf(name, sizeof name, "INCOMPLETE: %s",
+			 p->incomplete_reason ? p->incomplete_reason
+					      : "reason unknown");
+		e = event(arr, "i", name, pid, 1, (double)(p->end_ns - lo));
+		if (!e || add(e, "s", json_object_new_string("p")))
+			return -1;
+	}
+	return 0;
+}
+
+int prof_report_trace(struct prof_profile *const *p, size_t n, FILE *out,
+		      struct kit_err *err)
+{
+	json_object *root = json_object_new_object(), *arr, *other;
+	const char *s;
+	size_t i;
+	int rc = -1;
+
+	if (!root || add(root, "traceEvents", arr = json_object_new_array()))
+		goto nomem;
+	for (i = 0; i < n; i++)
+		if (one(arr, p[i], (int)i + 1))
+			goto nomem;
+	if (add(root, "displayTimeUnit", json_object_new_string("ms")) ||
+	    add(root, "otherData", other = json_object_new_object()) ||
+	    add(other, "generator",
+		json_object_new_string("gdbstub-client report --format=trace")) ||
+	    add(other, "profile_schema_version",
+		json_object_new_int(PROF_SCHEMA_VERSION)))
+		goto nomem;
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s)
+		goto nomem;
+	fputs(s, out);
+	fputc('\n', out);
+	rc = prof_out_check(out, err);
+	json_object_put(root);
+	return rc;
+nomem:
+	json_object_put(root);
+	return kit_seterr(err, ENOMEM, "out of memory");
+}

@@ -1,0 +1,292 @@
+/*
+ * test-record: the boot recorder's pure parts (recorder.h): finding the
+ * return site in do_one_initcall (plain indirect call, retpoline thunk),
+ * whether the recorder can execute its call, decoding and executing the
+ * one instruction there, a function's first callee in another page, the
+ * values code stores into a variable, register names, the
+ * command-line check.  A unit test kept in tests/helpers/ with the
+ * recorder's other test files.
+ */
+#include "recorder.h"
+#include "ksym.h"
+#include "tap.h"
+
+#include <string.h>
+
+static void test_return_site(void)
+{
+	/* the test guest's do_one_initcall */
+	static const uint8_t guest[] = {
+		0x0f, 0x1f, 0x44, 0x00, 0x00,       /* nopl 0(%rax,%rax,1) */
+		0x53,                               /* push %rbx */
+		0x48, 0x89, 0xfb,                   /* mov %rdi,%rbx */
+		0xff, 0xd7,                         /* call *%rdi */
+		0x8b, 0x0c, 0x25, 0x08, 0x10, 0x00, 0x00, /* mov 0x1008,%ecx */
+		0x5b, 0xc3,
+	};
+	/* a retpoline call: mov %rdi,%r12; call __x86_indirect_thunk_r12 */
+	static const uint8_t thunk[] = {
+		0x49, 0x89, 0xfc,
+		0xe8, 0xf8, 0x0f, 0x00, 0x00,       /* 0x1003 + 5 + 0xff8 = 0x2000 */
+		0x89, 0xc5,                         /* mov %eax,%ebp */
+		0xc3,
+	};
+	/* a thunk through a caller-saved register, fn copied to rbx before */
+	static const uint8_t rax_thunk[] = {
+		0x48, 0x89, 0xfb,                   /* mov %rdi,%rbx */
+		0x48, 0x89, 0xf8,                   /* mov %rdi,%rax */
+		0xe8, 0xf5, 0x0f, 0x00, 0x00,       /* 0x1006 + 5 + 0xff5 = 0x2000 */
+		0xc3,
+	};
+	static const uint8_t none[] = { 0x55, 0x48, 0x89, 0xe5, 0x5d, 0xc3 };
+	struct rec_retsite rs;
+	struct kit_err e = { 0, "" };
+	struct ksym_table *t = ksym_table_new(&e);
+	struct ksym_table *t2 = ksym_table_new(&e);
+
+	is_int(rec_find_return_site(guest, sizeof guest, 0x80c0, NULL, &rs, &e), 0,
+	       "guest: an indirect call is found");
+	is_u64(rs.call_addr, 0x80c9, "guest: the call");
+	is_u64(rs.ret_addr, 0x80cb, "guest: the return site after it");
+	is_str(rs.call_reg, "rdi", "guest: called through rdi");
+	is_str(rs.fn_reg, "rbx", "guest: rdi was copied to callee-saved rbx");
+	ok(!rs.thunk, "guest: no thunk");
+
+	ok(t && t2, "symbol tables");
+	ksym_table_add(t, 0x1000, 0x100, 'T', "do_one_initcall", 15, &e);
+	ksym_table_add(t, 0x2000, 0x20, 'T', "__x86_indirect_thunk_r12", 24, &e);
+	ksym_table_finish(t, &e);
+	is_int(rec_find_return_site(thunk, sizeof thunk, 0x1000, t, &rs, &e), 0,
+	       "retpoline: found");
+	ok(rs.thunk, "retpoline: through the thunk");
+	is_u64(rs.ret_addr, 0x1008, "retpoline: return site");
+	is_str(rs.fn_reg, "r12", "retpoline: r12 is callee-saved");
+	is_int(rec_find_return_site(thunk, sizeof thunk, 0x1000, NULL, &rs, &e), -1,
+	       "retpoline without symbols: no call is recognised");
+
+	ksym_table_add(t2, 0x2000, 0x20, 'T', "__x86_indirect_thunk_rax", 24, &e);
+	ksym_table_finish(t2, &e);
+	is_int(rec_find_return_site(rax_thunk, sizeof rax_thunk, 0x1000, t2, &rs, &e), 0,
+	       "rax thunk: found");
+	is_str(rs.call_reg, "rax", "rax thunk: call register");
+	is_str(rs.fn_reg, "rbx", "rax thunk: fn found in rbx through the copies");
+
+	/* the call-site scheme: which calls the recorder can execute */
+	{
+		struct rec_retsite c = { 0x80c9, 0x80cb, "rdi", "rbx", false };
+		char why[160];
+
+		ok(rec_call_emulable(&c, why, sizeof why), "call *%%rdi: executable");
+		is_str(why, "call *%rdi, 2 bytes", "and said so");
+		c.call_addr = 0x1003;
+		c.ret_addr = 0x1008;
+		snprintf(c.call_reg, sizeof c.call_reg, "r12");
+		c.thunk = true;
+		ok(rec_call_emulable(&c, why, sizeof why), "retpoline thunk: executable");
+		is_str(why, "call (retpoline thunk) *%r12, 5 bytes", "and said so");
+		c.call_reg[0] = '\0';
+		ok(!rec_call_emulable(&c, why, sizeof why), "no register: not executable");
+		ok(strstr(why, "not a 64-bit general register") != NULL, "the reason says so");
+		snprintf(c.call_reg, sizeof c.call_reg, "ebx");
+		ok(!rec_call_emulable(&c, NULL, 0), "a 32-bit register: not executable");
+		snprintf(c.call_reg, sizeof c.call_reg, "rbx");
+		c.ret_addr = 0x1003;
+		ok(!rec_call_emulable(&c, why, sizeof why), "no length: not executable");
+		ok(strstr(why, "not a form known here") != NULL, "the reason says so");
+	}
+
+	is_int(rec_find_return_site(none, sizeof none, 0x3000, t, &rs, &e), -1,
+	       "no indirect call: an error");
+	ok(strstr(e.msg, "no indirect call") != NULL, "the message says so");
+	ksym_free(t);
+	ksym_free(t2);
+}
+
+static void test_emul(void)
+{
+	struct rec_emul m;
+
+	is_int(rec_decode_emul((const uint8_t *)"\x89\xc5", 2, 0x10, &m), 0, "mov %eax,%ebp decodes");
+	is_int(m.kind, REC_EMUL_MOV_REG, "mov reg, reg");
+	is_str(m.dst, "rbp", "destination rbp");
+	is_str(m.src, "rax", "source rax");
+	is_int(m.size, 2, "2 bytes");
+	is_u64(rec_emul_result(&m, ~0ull, 0x1fffffff0ull), 0xfffffff0ull,
+	       "a 32-bit write zero-extends");
+
+	rec_decode_emul((const uint8_t *)"\x8b\x0c\x25\x08\x10\x00\x00", 7, 0x80cb, &m);
+	is_int(m.kind, REC_EMUL_MOV_MEM, "mov abs32, %ecx: a memory load");
+	is_u64(m.mem, 0x1008, "from 0x1008");
+	is_int(m.src_bytes, 4, "4 bytes");
+	is_str(m.dst, "rcx", "into rcx");
+
+	rec_decode_emul((const uint8_t *)"\x8b\x05\x10\x00\x00\x00", 6, 0x100, &m);
+	is_int(m.kind, REC_EMUL_MOV_MEM, "rip-relative load");
+	is_u64(m.mem, 0x116, "address after the instruction + disp");
+
+	rec_decode_emul((const uint8_t *)"\x48\x63\xc7", 3, 0, &m);
+	is_int(m.kind, REC_EMUL_MOV_REG, "movsxd rax, edi");
+	ok(m.sext, "sign-extends");
+	is_u64(rec_emul_result(&m, 0, 0x80000000ull), 0xffffffff80000000ull,
+	       "negative 32-bit value sign-extended");
+
+	rec_decode_emul((const uint8_t *)"\xb8\x05\x00\x00\x00", 5, 0, &m);
+	is_int(m.kind, REC_EMUL_MOV_IMM, "mov $5, %eax");
+	is_u64(rec_emul_result(&m, ~0ull, 0), 5, "immediate, upper half cleared");
+
+	rec_decode_emul((const uint8_t *)"\x66\x89\xc3", 3, 0, &m);
+	is_int(m.kind, REC_EMUL_MOV_REG, "mov %ax, %bx");
+	is_u64(rec_emul_result(&m, 0x123456789abcdef0ull, 0x1111), 0x123456789abc1111ull,
+	       "a 16-bit write keeps the other bytes");
+
+	rec_decode_emul((const uint8_t *)"\x88\xc4", 2, 0, &m);
+	is_int(m.kind, REC_EMUL_NONE, "mov %al, %ah: not emulated (ah)");
+	rec_decode_emul((const uint8_t *)"\x85\xc0", 2, 0, &m);
+	is_int(m.kind, REC_EMUL_NONE, "test: not emulated (flags)");
+	is_int(m.size, 2, "but its size is known");
+	rec_decode_emul((const uint8_t *)"\x8b\x04\x24", 3, 0, &m);
+	is_int(m.kind, REC_EMUL_NONE, "load through a register: not emulated");
+	is_int(rec_decode_emul((const uint8_t *)"\x0f\x0b\xff", 1, 0, &m), -1,
+	       "undecodable bytes: -1");
+}
+
+static void test_first_callee(void)
+{
+	/* start_kernel's shape (Debian 6.1): call __fentry__, pushes, a
+	 * call within its own page, then the first call elsewhere */
+	static const uint8_t code[] = {
+		0xe8, 0xbb, 0xff, 0x00, 0x00,   /* 0x10040 call 0x20000 __fentry__ */
+		0x41, 0x56,                     /* 0x10045 push %r14 */
+		0xe8, 0xc4, 0xff, 0xff, 0xff,   /* 0x10047 call 0x10010 (same page) */
+		0x31, 0xdb,                     /* 0x1004c xor %ebx,%ebx */
+		0xe8, 0xad, 0xff, 0x01, 0x00,   /* 0x1004e call 0x30000 callee */
+		0xc3,                           /* 0x10053 ret */
+	};
+	static const uint8_t branch[] = {
+		0x74, 0x05,                     /* je +5 */
+		0xe8, 0xb9, 0xff, 0x01, 0x00,   /* call 0x30000 */
+		0xc3,
+	};
+	static const uint8_t indirect[] = { 0xff, 0xd0, 0xc3 };  /* call *%rax */
+	static const uint8_t middle[] = {
+		0xe8, 0xbc, 0xff, 0x01, 0x00,   /* 0x10040 call 0x30001 */
+		0xc3,
+	};
+	struct kit_err e = { 0, "" };
+	struct ksym_table *t = ksym_table_new(&e);
+	struct rec_callee c;
+
+	ok(t != NULL, "callee: symbol table");
+	ksym_table_add(t, 0x10010, 0x30, 't', "helper_same_page", 16, &e);
+	ksym_table_add(t, 0x10040, 0x20, 'T', "start_kernel", 12, &e);
+	ksym_table_add(t, 0x20000, 0x10, 'T', "__fentry__", 10, &e);
+	ksym_table_add(t, 0x30000, 0x40, 'T', "callee", 6, &e);
+	ksym_table_finish(t, &e);
+	is_int(rec_first_callee(code, sizeof code, 0x10040, t, &c, &e), 0,
+	       "callee: found past __fentry__ and a same-page call");
+	is_u64(c.target, 0x30000, "callee: its entry");
+	is_u64(c.ret_addr, 0x10053, "callee: the return address the call pushes");
+	is_int((int)c.insns, 5, "callee: five instructions in");
+	is_str(c.name, "callee", "callee: named");
+	is_int(rec_first_callee(code, 14, 0x10040, t, &c, &e), -1,
+	       "callee: none within the bytes given");
+	ok(strstr(e.msg, "no direct call") != NULL, "callee: said so");
+	is_int(rec_first_callee(branch, sizeof branch, 0x10040, t, &c, &e), -1,
+	       "callee: a branch first");
+	ok(strstr(e.msg, "branch") != NULL, "callee: the branch said");
+	is_int(rec_first_callee(indirect, sizeof indirect, 0x10040, t, &c, &e), -1,
+	       "callee: an indirect call first");
+	is_int(rec_first_callee(middle, sizeof middle, 0x10040, t, &c, &e), -1,
+	       "callee: a call into the middle of a symbol");
+	is_int(rec_first_callee(code, sizeof code, 0x10040, NULL, &c, &e), -1,
+	       "callee: no symbols");
+	ksym_free(t);
+}
+
+static void test_stores(void)
+{
+	/* kernel_init's "system_state = SYSTEM_FREEING_INITMEM ... = SYSTEM_RUNNING" */
+	static const uint8_t code[] = {
+		0xc7, 0x05, 0xf6, 0x3f, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, /* 0x1000 movl $2,0x5000(%rip) */
+		0x90,                                                       /* 0x100a nop */
+		0xc7, 0x04, 0x25, 0x00, 0x60, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, /* 0x100b movl $7,0x6000 */
+		0xc7, 0x05, 0xe0, 0x3f, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, /* 0x1016 movl $3,0x5000(%rip) */
+		0xc3,
+	};
+	uint64_t v[4] = { 0, 0, 0, 0 };
+
+	is_int((int)rec_stores_to(code, sizeof code, 0x1000, 0x5000, v, 4), 2,
+	       "stores: two into the variable");
+	is_u64(v[0], 2, "stores: first 2");
+	is_u64(v[1], 3, "stores: then 3");
+	is_int((int)rec_stores_to(code, sizeof code, 0x1000, 0x6000, v, 4), 1,
+	       "stores: an absolute address too");
+	is_u64(v[0], 7, "stores: 7 there");
+	is_int((int)rec_stores_to(code, sizeof code, 0x1000, 0x5000, v, 1), 1,
+	       "stores: at most max");
+	is_int((int)rec_stores_to(code, 5, 0x1000, 0x5000, v, 4), 0,
+	       "stores: none in a cut instruction");
+}
+
+static void test_end_nop(void)
+{
+	/* Linux 6.1's return site: mov %eax,%ebp; xchg %ax,%ax (66 90) */
+	static const uint8_t linux61[] = { 0x89, 0xc5, 0x66, 0x90, 0x65, 0x8b, 0x05 };
+	/* the NOP at the return site itself */
+	static const uint8_t at_site[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00, 0xc3 };
+	/* the NOP Linux 5.10 writes at boot in place of 0f 1f 44 00 00 */
+	static const uint8_t prefixed[] = { 0x66, 0x66, 0x66, 0x66, 0x90, 0x65 };
+	/* a move into rax first: the return value would be lost */
+	static const uint8_t clobber[] = { 0x89, 0xd8, 0x66, 0x90 };
+	/* a move into the function register */
+	static const uint8_t fnreg[] = { 0x89, 0xc3, 0x66, 0x90 };
+	/* a load first: not a register move */
+	static const uint8_t load[] = { 0x8b, 0x0c, 0x25, 0x08, 0x10, 0x00, 0x00, 0x66, 0x90 };
+	uint64_t a = 0;
+	unsigned n = 0;
+
+	is_int(rec_find_end_nop(linux61, sizeof linux61, 0x24b9, "rbx", &a, &n), 0,
+	       "end NOP: after mov %%eax,%%ebp");
+	is_u64(a, 0x24bb, "end NOP: its address");
+	is_int((int)n, 2, "end NOP: 2 bytes");
+	is_int(rec_find_end_nop(at_site, sizeof at_site, 0x100, "rbx", &a, &n), 0,
+	       "end NOP: at the return site");
+	is_u64(a, 0x100, "end NOP: there");
+	is_int((int)n, 5, "end NOP: 5 bytes");
+	is_int(rec_find_end_nop(prefixed, sizeof prefixed, 0x200, NULL, &a, &n), 0,
+	       "end NOP: 66 66 66 66 90");
+	is_u64(a, 0x200, "end NOP: prefixed, there");
+	is_int((int)n, 5, "end NOP: prefixed, 5 bytes");
+	is_int(rec_find_end_nop(clobber, sizeof clobber, 0x100, "rbx", &a, &n), -1,
+	       "end NOP: not past a move into eax");
+	is_int(rec_find_end_nop(fnreg, sizeof fnreg, 0x100, "rbx", &a, &n), -1,
+	       "end NOP: not past a move into the function register");
+	is_int(rec_find_end_nop(load, sizeof load, 0x100, "rbx", &a, &n), -1,
+	       "end NOP: not past a load");
+}
+
+static void test_names(void)
+{
+	int b = 0;
+
+	is_str(rec_gpr64("r12d", &b), "r12", "r12d is r12");
+	is_int(b, 4, "4 bytes");
+	is_str(rec_gpr64("sil", &b), "rsi", "sil is rsi");
+	ok(rec_gpr64("xmm0", &b) == NULL, "xmm0 is not a GPR");
+	ok(rec_cmdline_has("console=ttyS0 nokaslr initcall_debug", "nokaslr"), "nokaslr in the middle");
+	ok(rec_cmdline_has("nokaslr", "nokaslr"), "nokaslr alone");
+	ok(!rec_cmdline_has("nokaslrx quiet", "nokaslr"), "not a prefix");
+	ok(!rec_cmdline_has("xnokaslr", "nokaslr"), "not a suffix");
+	ok(!rec_cmdline_has(NULL, "nokaslr"), "no command line");
+}
+
+int main(void)
+{
+	test_return_site();
+	test_emul();
+	test_first_callee();
+	test_stores();
+	test_end_nop();
+	test_names();
+	return tap_done();
+}
