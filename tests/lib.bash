@@ -191,3 +191,76 @@ for f in sys.argv[1:]:
 sys.exit(bad)
 PY
 }
+
+# expect_line REGEX: $output has a line matching the extended regex.
+expect_line() {
+	grep -Eq -- "$1" <<<"$output" || {
+		echo "# expected a line matching '$1', saw:"
+		sed 's/^/#   /' <<<"$output"
+		false
+	}
+}
+
+# expect_status N: $status (of `run`) is N, or show it and $output.
+expect_status() {
+	[ "$status" -eq "$1" ] || { echo "# expected status $1, saw $status"; echo "$output"; false; }
+}
+
+# --- the scripted fake stub (tests/helpers/fake-stub) ---------------------
+FAKE=$KIT/tests/helpers/fake-stub
+
+# start_fake SCRIPTFILE: the fake stub on a free loopback port, playing
+# SCRIPTFILE; sets $FPORT.  Its stderr goes to fake.err, its status to
+# fake.rc (read by fake_result).
+start_fake() {
+	rm -f "$BATS_TEST_TMPDIR/fake.port" "$BATS_TEST_TMPDIR/fake.rc"
+	( "$FAKE" --listen -f "$1" >"$BATS_TEST_TMPDIR/fake.port" \
+		2>"$BATS_TEST_TMPDIR/fake.err"; echo $? >"$BATS_TEST_TMPDIR/fake.rc" ) 3>&- &
+	track $!
+	wait_until 30 test -s "$BATS_TEST_TMPDIR/fake.port"
+	FPORT=$(head -1 "$BATS_TEST_TMPDIR/fake.port")
+}
+
+# fake_result: the fake stub played its whole script (else its stderr and
+# $output are shown).
+fake_result() {
+	wait_until 10 test -s "$BATS_TEST_TMPDIR/fake.rc"
+	[ "$(cat "$BATS_TEST_TMPDIR/fake.rc")" = 0 ] || {
+		echo "# the fake stub's script failed:"; sed 's/^/#   /' "$BATS_TEST_TMPDIR/fake.err"
+		echo "# client output:"; sed 's/^/#   /' <<<"$output"
+		false
+	}
+}
+
+# le64 VALUE, le32 VALUE: 16 or 8 hex digits, little-endian
+le64() { local v; v=$(printf '%016x' "$1"); echo "${v:14:2}${v:12:2}${v:10:2}${v:8:2}${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
+le32() { local v; v=$(printf '%08x' "$1"); echo "${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
+
+# QEMU's x86-64 target description, as the 'l' reply to qXfer:features:read
+x86_64_tdesc() {
+	local t r
+	t='l<?xml version="1.0"?><target><architecture>i386:x86-64</architecture><feature name="org.gnu.gdb.i386.core">'
+	for r in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 rip; do
+		t+="<reg name=\"$r\" bitsize=\"64\"/>"
+	done
+	t+='<reg name="eflags" bitsize="32"/>'
+	for r in cs ss ds es fs gs; do t+="<reg name=\"$r\" bitsize=\"32\"/>"; done
+	for r in fs_base gs_base k_gs_base cr0 cr2 cr3 cr4 cr8 efer; do
+		t+="<reg name=\"$r\" bitsize=\"64\"/>"
+	done
+	echo "$t</feature></target>"
+}
+
+# x86_64_gregs RIP RSP RDI CR0 EFER CS SEG: a 'g' reply in QEMU's x86-64
+# layout, every other register 0 (eflags 2), SEG in ss, ds, es, fs and gs.
+x86_64_gregs() {
+	local g="" n v
+	for n in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15; do
+		v=0; [ $n = rsp ] && v=$2; [ $n = rdi ] && v=$3
+		g+=$(le64 "$v")
+	done
+	g+=$(le64 "$1")$(le32 2)$(le32 "$6")
+	for n in 1 2 3 4 5; do g+=$(le32 "$7"); done
+	g+=$(le64 0)$(le64 0)$(le64 0)$(le64 "$4")$(le64 0)$(le64 0)$(le64 0)$(le64 0)$(le64 "$5")
+	echo "$g"
+}
