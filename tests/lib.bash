@@ -264,3 +264,63 @@ x86_64_gregs() {
 	g+=$(le64 0)$(le64 0)$(le64 0)$(le64 "$4")$(le64 0)$(le64 0)$(le64 0)$(le64 0)$(le64 "$5")
 	echo "$g"
 }
+
+# guest_kvm_script: what the fake stub plays to `profile` on the test guest
+# ($GUEST_IMG) like QEMU under KVM, up to the first continue (the last line
+# is "expect vCont;c"): software breakpoints refused ('E22'), so the
+# milestone start64 and the call and return sites in do_one_initcall become
+# hardware ones; the guest's initcall table and code read from its image.
+guest_kvm_script() {
+	local img i
+	img=$(python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); o=0x7c00
+print(b[0x9160-o:0x9180-o].hex()); print(b[0x80c0-o:0x80f4-o].hex()); print(b[0x80cb-o:0x80db-o].hex())' "$GUEST_IMG")
+	cat <<-EOS
+	expect qSupported*
+	reply PacketSize=1000;qXfer:features:read+;vContSupported+
+	expect qSupported*
+	reply PacketSize=1000;qXfer:features:read+;vContSupported+
+	expect qXfer:features:read:target.xml:0,*
+	reply $(x86_64_tdesc)
+	expect vCont?
+	reply vCont;c;C;s;S
+	expect ?
+	reply T05thread:01;
+	expect g
+	reply $(x86_64_gregs 0xfff0 0 0 0x60000010 0 0 0)
+	expect Z0,7eb0,1
+	reply E22
+	expect Z1,7eb0,1
+	reply OK
+	expect m9160,20
+	reply $(sed -n 1p <<<"$img")
+	expect m80c0,34
+	reply $(sed -n 2p <<<"$img")
+	expect m80cb,10
+	reply $(sed -n 3p <<<"$img")
+	expect Z0,80cb,1
+	reply E22
+	expect Z1,80cb,1
+	reply OK
+	expect Z0,80c9,1
+	reply E22
+	expect Z1,80c9,1
+	reply OK
+	EOS
+	for i in $(seq 15); do
+		echo "expect g"
+		echo "reply $(x86_64_gregs 0xfff0 0 0 0x60000010 0 0 0)"
+		echo "expect vCont;s*"
+		echo "reply T05thread:01;"
+	done
+	echo "expect vCont;c"
+}
+
+# profile_fake OUT.json: `profile` of the test guest ($GUEST_ELF) through
+# the fake stub started by start_fake, milestone start64; its status in
+# $rc, its stderr in $BATS_TEST_TMPDIR/rec.err.
+profile_fake() {
+	rc=0
+	timeout 30 "$CLIENT" profile "127.0.0.1:$FPORT" --timeout 10 \
+		--kernel "$GUEST_ELF" --milestones start64 -o "$1" \
+		2>"$BATS_TEST_TMPDIR/rec.err" || rc=$?
+}
