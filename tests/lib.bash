@@ -5,6 +5,29 @@ KIT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 WRAPPER=$KIT/wrapper/qemu-wrapper
 CLIENT=$KIT/gdbstub-client/gdbstub-client
 REAL_QEMU=$(command -v qemu-system-x86_64)
+# the installed Debian kernel, whatever its version (security updates replace it)
+VMLINUZ=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
+
+# The test guest (tests/guests), built by make test-programs.
+GUEST_ELF=$KIT/tests/guests/build/guest.elf
+GUEST_IMG=$KIT/tests/guests/build/guest.img
+
+# the test guest's milestones, in boot order
+MILESTONES=start16,start32,start64,initcalls_done
+
+# need_client, need_qemu, need_guest: skip the test without them.
+need_client() { [ -x "$CLIENT" ] || skip "gdbstub-client not built"; }
+need_qemu() { command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"; }
+need_guest() {
+	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
+	need_qemu
+}
+# need_guest_wrapper: need_guest, and a quiet wrapper environment (wrapper_env)
+need_guest_wrapper() {
+	need_guest
+	wrapper_env
+	export QEMU_WRAPPER_QUIET=1
+}
 
 # A clean wrapper environment private to this test.
 wrapper_env() {
@@ -59,6 +82,19 @@ start_wrapper() {
 	wait_until 30 pgrep -P "$sub" >/dev/null
 	WPID=$(pgrep -P "$sub" | head -1)
 	track "$WPID"
+}
+
+# start_session ARGS...: start_wrapper, until its session file exists.
+start_session() {
+	start_wrapper "$@"
+	wait_until 10 have_session "$WPID"
+}
+
+# exit_guest: $GUEST, a bare guest whose boot sector makes qemu exit 33
+exit_guest() {
+	make_exit_bootsector "$BATS_TEST_TMPDIR/exit.img" 0x10
+	GUEST=("${BARE_GUEST[@]}" "${EXIT_DEVICE[@]}"
+	       -drive "file=$BATS_TEST_TMPDIR/exit.img,format=raw,if=ide")
 }
 
 session_file() { echo "$QEMU_WRAPPER_RUNDIR/$1.json"; }
@@ -150,6 +186,14 @@ start_gdb_qemu() {
 # A boot sector that spins forever at 0x7c00 (jmp $).
 make_spin_bootsector() {
 	{ printf '\xeb\xfe'; head -c 508 /dev/zero; printf '\x55\xaa'; } >"$1"
+}
+
+# start_wrapped_guest: the test guest held at its reset vector by
+# qemu-wrapper, its disk cache=unsafe: a stop (vm_stop) flushes the disk,
+# and a real fsync would add milliseconds of jitter to every stop.
+start_wrapped_guest() {
+	start_wrapper -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 \
+		-drive "file=$GUEST_IMG,format=raw,if=ide,cache=unsafe" "${EXIT_DEVICE[@]}"
 }
 
 # qemu is up and has answered on its monitor (its signal handlers are in).
@@ -323,4 +367,42 @@ profile_fake() {
 	timeout 30 "$CLIENT" profile "127.0.0.1:$FPORT" --timeout 10 \
 		--kernel "$GUEST_ELF" --milestones start64 -o "$1" \
 		2>"$BATS_TEST_TMPDIR/rec.err" || rc=$?
+}
+
+# --- kernel-symbols (t4xxx) -----------------------------------------------
+KS=$KIT/kernel-symbols/kernel-symbols
+
+# ksym_env: an empty symbol cache private to the test, no KSYM_ROOT; $T is
+# the test's directory and $MAP the System.map the test writes there.
+ksym_env() {
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
+	unset KSYM_ROOT
+	T=$BATS_TEST_TMPDIR
+	MAP=$T/System.map
+}
+
+# ks ARGS...: run kernel-symbols, stdout and stderr apart, bounded.
+ks() { run --separate-stderr timeout 60 "$KS" "$@"; }
+
+# fails STATUS GLOB: exit STATUS, nothing on stdout, and one line on stderr
+# matching GLOB (bash pattern; quote what must match literally).
+fails() {
+	if [ "$status" -ne "$1" ]; then
+		echo "# expected exit $1, saw $status; stderr: $stderr"
+		return 1
+	fi
+	if [ -n "$output" ]; then
+		echo "# expected nothing on stdout, saw: $output"
+		return 1
+	fi
+	if [ "${#stderr_lines[@]}" -ne 1 ]; then
+		echo "# expected one line on stderr, saw ${#stderr_lines[@]}: $stderr"
+		return 1
+	fi
+	# shellcheck disable=SC2053  # $2 is a pattern
+	if [[ "${stderr_lines[0]}" != $2 ]]; then
+		echo "# expected a line matching: $2"
+		echo "# saw:                      ${stderr_lines[0]}"
+		return 1
+	fi
 }

@@ -5,11 +5,8 @@
 
 load lib
 
-GUEST_ELF=$KIT/tests/guests/build/guest.elf
-GUEST_IMG=$KIT/tests/guests/build/guest.img
-
 setup() {
-	[ -x "$CLIENT" ] || skip "gdbstub-client not built"
+	need_client
 	[ -x "$FAKE" ] || skip "tests/helpers/fake-stub not built"
 }
 
@@ -197,7 +194,7 @@ attach_fake() {
 	expect_line 'all 4 hardware breakpoint slots are in use'
 }
 
-# A hostile or broken stub (issue 12: never report broken results).  Each
+# A hostile or broken stub: never report broken results.  Each
 # answer the client must refuse ends in a clear error naming the packet,
 # a non-zero status, and no byte from the stub reaches the terminal raw.
 

@@ -24,23 +24,11 @@
 load lib
 
 REC=$CLIENT
-GUEST_ELF=$KIT/tests/guests/build/guest.elf
-GUEST_IMG=$KIT/tests/guests/build/guest.img
-MILESTONES=start16,start32,start64,initcalls_done
-
-setup() {
-	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
-	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
-	wrapper_env
-	export QEMU_WRAPPER_QUIET=1
-}
+setup() { need_guest_wrapper; }
 
 teardown() { kill_tracked; }
 
-start_guest() {
-	start_wrapper -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 \
-		-drive "file=$GUEST_IMG,format=raw,if=ide,cache=unsafe" "${EXIT_DEVICE[@]}"
-}
+start_guest() { start_wrapped_guest; }
 
 # record [ARGS...]: run the recorder on the guest; $rc, $BATS_TEST_TMPDIR/p.json
 record() {
@@ -301,18 +289,28 @@ PY
 	[ "$output" = "$(printf 'true\texit\t8')" ]
 }
 
+# signal_when_stalled PID SIG recorder|qemu: once the recorder PID, started
+# in the background with a stall, says it is stalling, send SIG to it or
+# to qemu; wait for it: its status in $rc, its stderr shown.
+signal_when_stalled() {
+	local pid=$1
+	track "$pid"
+	wait_until 20 grep -q stalling "$BATS_TEST_TMPDIR/rec.err"
+	case $3 in
+	recorder) kill -"$2" "$pid" ;;
+	qemu) kill -"$2" "$(session_get "$WPID" .qemu_pid)" ;;
+	esac
+	rc=0
+	wait "$pid" || rc=$?
+	sed 's/^/# /' "$BATS_TEST_TMPDIR/rec.err"
+}
+
 @test "SIGINT mid-boot: the profile is written, incomplete, with what was seen" {
 	start_guest
 	GC_PROFILE_TEST_STALL=3 "$REC" profile --wait --timeout 30 --kernel "$GUEST_ELF" \
 		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
 		2>"$BATS_TEST_TMPDIR/rec.err" &
-	local pid=$!
-	track "$pid"
-	wait_until 20 grep -q stalling "$BATS_TEST_TMPDIR/rec.err"
-	kill -INT "$pid"
-	rc=0
-	wait "$pid" || rc=$?
-	sed 's/^/# /' "$BATS_TEST_TMPDIR/rec.err"
+	signal_when_stalled $! INT recorder
 	[ "$rc" -eq 1 ]
 	run jq -r '[.complete, .incomplete_reason, (.initcalls|length), ([.initcalls[:2][]|.ret]|join(","))]|@tsv' "$BATS_TEST_TMPDIR/p.json"
 	echo "# $output"
@@ -324,13 +322,7 @@ PY
 	GC_PROFILE_TEST_STALL=2 "$REC" profile --wait --timeout 30 --kernel "$GUEST_ELF" \
 		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
 		2>"$BATS_TEST_TMPDIR/rec.err" &
-	local pid=$!
-	track "$pid"
-	wait_until 20 grep -q stalling "$BATS_TEST_TMPDIR/rec.err"
-	kill -KILL "$(session_get "$WPID" .qemu_pid)"
-	rc=0
-	wait "$pid" || rc=$?
-	sed 's/^/# /' "$BATS_TEST_TMPDIR/rec.err"
+	signal_when_stalled $! KILL qemu
 	[ "$rc" -eq 1 ]
 	run jq -r '[.complete, .incomplete_reason, (.initcalls|length)]|@tsv' "$BATS_TEST_TMPDIR/p.json"
 	echo "# $output"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# A recording that something breaks (issue 12, items 7 and 8): qemu killed
+# A recording that something breaks: qemu killed
 # or stopped from the host, a stub that says X or just closes, and a
 # recorder that is itself stopped for a while.  None of them may pass for
 # a complete boot, and a recorder that was late must not book its delay
@@ -15,22 +15,12 @@
 load lib
 
 REC=$CLIENT
-GUEST_ELF=$KIT/tests/guests/build/guest.elf
-GUEST_IMG=$KIT/tests/guests/build/guest.img
-MILESTONES=start16,start32,start64,initcalls_done
-
-setup() {
-	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
-	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
-	wrapper_env
-	export QEMU_WRAPPER_QUIET=1
-}
+setup() { need_guest_wrapper; }
 
 teardown() { kill_tracked; }
 
 start_guest() {
-	start_wrapper -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 \
-		-drive "file=$GUEST_IMG,format=raw,if=ide,cache=unsafe" "${EXIT_DEVICE[@]}"
+	start_wrapped_guest
 	wait_until 30 have_session "$WPID"
 }
 
