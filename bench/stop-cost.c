@@ -17,7 +17,7 @@
  * sent: the debugger's own time, whatever packets it exchanges meanwhile
  * (register reads, stepping over the breakpoint).  Loop rate = stops per
  * second of the whole loop, QEMU's time included (under TCG each debug
- * stop flushes the translation cache: FIELD-NOTES.md).
+ * stop flushes the translation cache: docs/qemu-notes.md).
  *
  * Output: one summary line, then one line per run (medians of each run's
  * stops).  Everything listens on 127.0.0.1 only; no shell is involved.

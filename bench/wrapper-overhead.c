@@ -3,7 +3,7 @@
  * "qemu -version" and "qemu-wrapper -version" alternately (interleaved, so
  * drift in machine load hits both alike), stdout to /dev/null, and prints
  * the median wall time of each, the median of the per-pair ratios, and the
- * milliseconds added.  Goal (issue 2): ratio <= 1.02.
+ * milliseconds added.  Goal: ratio <= 1.02.
  *
  *   bench/wrapper-overhead [RUNS] [WRAPPER] [QEMU]
  */

@@ -5,6 +5,29 @@ KIT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 WRAPPER=$KIT/wrapper/qemu-wrapper
 CLIENT=$KIT/gdbstub-client/gdbstub-client
 REAL_QEMU=$(command -v qemu-system-x86_64)
+# the installed Debian kernel, whatever its version (security updates replace it)
+VMLINUZ=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
+
+# The test guest (tests/guests), built by make test-programs.
+GUEST_ELF=$KIT/tests/guests/build/guest.elf
+GUEST_IMG=$KIT/tests/guests/build/guest.img
+
+# the test guest's milestones, in boot order
+MILESTONES=start16,start32,start64,initcalls_done
+
+# need_client, need_qemu, need_guest: skip the test without them.
+need_client() { [ -x "$CLIENT" ] || skip "gdbstub-client not built"; }
+need_qemu() { command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"; }
+need_guest() {
+	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
+	need_qemu
+}
+# need_guest_wrapper: need_guest, and a quiet wrapper environment (wrapper_env)
+need_guest_wrapper() {
+	need_guest
+	wrapper_env
+	export QEMU_WRAPPER_QUIET=1
+}
 
 # A clean wrapper environment private to this test.
 wrapper_env() {
@@ -59,6 +82,19 @@ start_wrapper() {
 	wait_until 30 pgrep -P "$sub" >/dev/null
 	WPID=$(pgrep -P "$sub" | head -1)
 	track "$WPID"
+}
+
+# start_session ARGS...: start_wrapper, until its session file exists.
+start_session() {
+	start_wrapper "$@"
+	wait_until 10 have_session "$WPID"
+}
+
+# exit_guest: $GUEST, a bare guest whose boot sector makes qemu exit 33
+exit_guest() {
+	make_exit_bootsector "$BATS_TEST_TMPDIR/exit.img" 0x10
+	GUEST=("${BARE_GUEST[@]}" "${EXIT_DEVICE[@]}"
+	       -drive "file=$BATS_TEST_TMPDIR/exit.img,format=raw,if=ide")
 }
 
 session_file() { echo "$QEMU_WRAPPER_RUNDIR/$1.json"; }
@@ -152,6 +188,14 @@ make_spin_bootsector() {
 	{ printf '\xeb\xfe'; head -c 508 /dev/zero; printf '\x55\xaa'; } >"$1"
 }
 
+# start_wrapped_guest: the test guest held at its reset vector by
+# qemu-wrapper, its disk cache=unsafe: a stop (vm_stop) flushes the disk,
+# and a real fsync would add milliseconds of jitter to every stop.
+start_wrapped_guest() {
+	start_wrapper -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 \
+		-drive "file=$GUEST_IMG,format=raw,if=ide,cache=unsafe" "${EXIT_DEVICE[@]}"
+}
+
 # qemu is up and has answered on its monitor (its signal handlers are in).
 qemu_ready() { [ "$(session_get "$1" .accel_active)" != null ]; }
 
@@ -190,4 +234,175 @@ for f in sys.argv[1:]:
         bad = 1
 sys.exit(bad)
 PY
+}
+
+# expect_line REGEX: $output has a line matching the extended regex.
+expect_line() {
+	grep -Eq -- "$1" <<<"$output" || {
+		echo "# expected a line matching '$1', saw:"
+		sed 's/^/#   /' <<<"$output"
+		false
+	}
+}
+
+# expect_status N: $status (of `run`) is N, or show it and $output.
+expect_status() {
+	[ "$status" -eq "$1" ] || { echo "# expected status $1, saw $status"; echo "$output"; false; }
+}
+
+# --- the scripted fake stub (tests/helpers/fake-stub) ---------------------
+FAKE=$KIT/tests/helpers/fake-stub
+
+# start_fake SCRIPTFILE: the fake stub on a free loopback port, playing
+# SCRIPTFILE; sets $FPORT.  Its stderr goes to fake.err, its status to
+# fake.rc (read by fake_result).
+start_fake() {
+	rm -f "$BATS_TEST_TMPDIR/fake.port" "$BATS_TEST_TMPDIR/fake.rc"
+	( "$FAKE" --listen -f "$1" >"$BATS_TEST_TMPDIR/fake.port" \
+		2>"$BATS_TEST_TMPDIR/fake.err"; echo $? >"$BATS_TEST_TMPDIR/fake.rc" ) 3>&- &
+	track $!
+	wait_until 30 test -s "$BATS_TEST_TMPDIR/fake.port"
+	FPORT=$(head -1 "$BATS_TEST_TMPDIR/fake.port")
+}
+
+# fake_result: the fake stub played its whole script (else its stderr and
+# $output are shown).
+fake_result() {
+	wait_until 10 test -s "$BATS_TEST_TMPDIR/fake.rc"
+	[ "$(cat "$BATS_TEST_TMPDIR/fake.rc")" = 0 ] || {
+		echo "# the fake stub's script failed:"; sed 's/^/#   /' "$BATS_TEST_TMPDIR/fake.err"
+		echo "# client output:"; sed 's/^/#   /' <<<"$output"
+		false
+	}
+}
+
+# le64 VALUE, le32 VALUE: 16 or 8 hex digits, little-endian
+le64() { local v; v=$(printf '%016x' "$1"); echo "${v:14:2}${v:12:2}${v:10:2}${v:8:2}${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
+le32() { local v; v=$(printf '%08x' "$1"); echo "${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
+
+# QEMU's x86-64 target description, as the 'l' reply to qXfer:features:read
+x86_64_tdesc() {
+	local t r
+	t='l<?xml version="1.0"?><target><architecture>i386:x86-64</architecture><feature name="org.gnu.gdb.i386.core">'
+	for r in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 rip; do
+		t+="<reg name=\"$r\" bitsize=\"64\"/>"
+	done
+	t+='<reg name="eflags" bitsize="32"/>'
+	for r in cs ss ds es fs gs; do t+="<reg name=\"$r\" bitsize=\"32\"/>"; done
+	for r in fs_base gs_base k_gs_base cr0 cr2 cr3 cr4 cr8 efer; do
+		t+="<reg name=\"$r\" bitsize=\"64\"/>"
+	done
+	echo "$t</feature></target>"
+}
+
+# x86_64_gregs RIP RSP RDI CR0 EFER CS SEG: a 'g' reply in QEMU's x86-64
+# layout, every other register 0 (eflags 2), SEG in ss, ds, es, fs and gs.
+x86_64_gregs() {
+	local g="" n v
+	for n in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15; do
+		v=0; [ $n = rsp ] && v=$2; [ $n = rdi ] && v=$3
+		g+=$(le64 "$v")
+	done
+	g+=$(le64 "$1")$(le32 2)$(le32 "$6")
+	for n in 1 2 3 4 5; do g+=$(le32 "$7"); done
+	g+=$(le64 0)$(le64 0)$(le64 0)$(le64 "$4")$(le64 0)$(le64 0)$(le64 0)$(le64 0)$(le64 "$5")
+	echo "$g"
+}
+
+# guest_kvm_script: what the fake stub plays to `profile` on the test guest
+# ($GUEST_IMG) like QEMU under KVM, up to the first continue (the last line
+# is "expect vCont;c"): software breakpoints refused ('E22'), so the
+# milestone start64 and the call and return sites in do_one_initcall become
+# hardware ones; the guest's initcall table and code read from its image.
+guest_kvm_script() {
+	local img i
+	img=$(python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); o=0x7c00
+print(b[0x9160-o:0x9180-o].hex()); print(b[0x80c0-o:0x80f4-o].hex()); print(b[0x80cb-o:0x80db-o].hex())' "$GUEST_IMG")
+	cat <<-EOS
+	expect qSupported*
+	reply PacketSize=1000;qXfer:features:read+;vContSupported+
+	expect qSupported*
+	reply PacketSize=1000;qXfer:features:read+;vContSupported+
+	expect qXfer:features:read:target.xml:0,*
+	reply $(x86_64_tdesc)
+	expect vCont?
+	reply vCont;c;C;s;S
+	expect ?
+	reply T05thread:01;
+	expect g
+	reply $(x86_64_gregs 0xfff0 0 0 0x60000010 0 0 0)
+	expect Z0,7eb0,1
+	reply E22
+	expect Z1,7eb0,1
+	reply OK
+	expect m9160,20
+	reply $(sed -n 1p <<<"$img")
+	expect m80c0,34
+	reply $(sed -n 2p <<<"$img")
+	expect m80cb,10
+	reply $(sed -n 3p <<<"$img")
+	expect Z0,80cb,1
+	reply E22
+	expect Z1,80cb,1
+	reply OK
+	expect Z0,80c9,1
+	reply E22
+	expect Z1,80c9,1
+	reply OK
+	EOS
+	for i in $(seq 15); do
+		echo "expect g"
+		echo "reply $(x86_64_gregs 0xfff0 0 0 0x60000010 0 0 0)"
+		echo "expect vCont;s*"
+		echo "reply T05thread:01;"
+	done
+	echo "expect vCont;c"
+}
+
+# profile_fake OUT.json: `profile` of the test guest ($GUEST_ELF) through
+# the fake stub started by start_fake, milestone start64; its status in
+# $rc, its stderr in $BATS_TEST_TMPDIR/rec.err.
+profile_fake() {
+	rc=0
+	timeout 30 "$CLIENT" profile "127.0.0.1:$FPORT" --timeout 10 \
+		--kernel "$GUEST_ELF" --milestones start64 -o "$1" \
+		2>"$BATS_TEST_TMPDIR/rec.err" || rc=$?
+}
+
+# --- kernel-symbols (t4xxx) -----------------------------------------------
+KS=$KIT/kernel-symbols/kernel-symbols
+
+# ksym_env: an empty symbol cache private to the test, no KSYM_ROOT; $T is
+# the test's directory and $MAP the System.map the test writes there.
+ksym_env() {
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
+	unset KSYM_ROOT
+	T=$BATS_TEST_TMPDIR
+	MAP=$T/System.map
+}
+
+# ks ARGS...: run kernel-symbols, stdout and stderr apart, bounded.
+ks() { run --separate-stderr timeout 60 "$KS" "$@"; }
+
+# fails STATUS GLOB: exit STATUS, nothing on stdout, and one line on stderr
+# matching GLOB (bash pattern; quote what must match literally).
+fails() {
+	if [ "$status" -ne "$1" ]; then
+		echo "# expected exit $1, saw $status; stderr: $stderr"
+		return 1
+	fi
+	if [ -n "$output" ]; then
+		echo "# expected nothing on stdout, saw: $output"
+		return 1
+	fi
+	if [ "${#stderr_lines[@]}" -ne 1 ]; then
+		echo "# expected one line on stderr, saw ${#stderr_lines[@]}: $stderr"
+		return 1
+	fi
+	# shellcheck disable=SC2053  # $2 is a pattern
+	if [[ "${stderr_lines[0]}" != $2 ]]; then
+		echo "# expected a line matching: $2"
+		echo "# saw:                      ${stderr_lines[0]}"
+		return 1
+	fi
 }

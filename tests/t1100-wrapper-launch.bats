@@ -6,15 +6,12 @@ load lib
 
 setup() {
 	wrapper_env
-	make_exit_bootsector "$BATS_TEST_TMPDIR/exit.img" 0x10   # qemu exits 33
-	GUEST=("${BARE_GUEST[@]}" "${EXIT_DEVICE[@]}"
-	       -drive "file=$BATS_TEST_TMPDIR/exit.img,format=raw,if=ide")
+	exit_guest
 }
 teardown() { kill_tracked; }
 
 @test "a launch is held at the reset vector: f000:fff0, and runs once resumed" {
-	start_wrapper "${GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${GUEST[@]}"
 	local ep qpid
 	ep=$(session_get "$WPID" .gdb)
 	qpid=$(session_get "$WPID" .qemu_pid)
@@ -40,9 +37,8 @@ teardown() { kill_tracked; }
 @test "the session file: mode 0600 in a 0700 directory, every documented field" {
 	local kernel
 	kernel=$(ls /boot/vmlinuz-* | head -1)
-	QEMU_WRAPPER_APPEND="nokaslr quiet" start_wrapper "${BARE_GUEST[@]}" \
+	QEMU_WRAPPER_APPEND="nokaslr quiet" start_session "${BARE_GUEST[@]}" \
 		-kernel "$kernel" -append "console=ttyS0"
-	wait_until 10 have_session "$WPID"
 	local f
 	f=$(session_file "$WPID")
 	[ "$(stat -c %a "$f")" = 600 ]
@@ -100,8 +96,7 @@ teardown() { kill_tracked; }
 @test "a user's own -S and -gdb are not given a second" {
 	local port
 	port=$(free_port)
-	start_wrapper "${BARE_GUEST[@]}" -S -gdb "tcp:127.0.0.1:$port"
-	wait_until 10 have_session "$WPID"
+	start_session "${BARE_GUEST[@]}" -S -gdb "tcp:127.0.0.1:$port"
 	[ "$(session_get "$WPID" .gdb)" = "tcp:127.0.0.1:$port" ]
 	[ "$(session_get "$WPID" .gdb_added)" = false ]
 	[ "$(session_get "$WPID" '[.argv[] | select(. == "-S")] | length')" -eq 1 ]
@@ -111,8 +106,7 @@ teardown() { kill_tracked; }
 }
 
 @test "QEMU_WRAPPER_GDB=unix: a socket in the private run directory" {
-	QEMU_WRAPPER_GDB=unix start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	QEMU_WRAPPER_GDB=unix start_session "${BARE_GUEST[@]}"
 	local ep
 	ep=$(session_get "$WPID" .gdb)
 	[ "$ep" = "unix:$QEMU_WRAPPER_RUNDIR/$WPID.gdb.sock" ] || { echo "# endpoint $ep"; false; }
@@ -124,8 +118,7 @@ teardown() { kill_tracked; }
 }
 
 @test "the clients' human monitor: a socket in the private run directory, in the session; QEMU_WRAPPER_MONITOR=0 leaves it out" {
-	start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${BARE_GUEST[@]}"
 	local ep sock
 	ep=$(session_get "$WPID" .monitor)
 	sock=$QEMU_WRAPPER_RUNDIR/$WPID.mon.sock
@@ -150,8 +143,7 @@ PY
 	[ ! -e "$sock" ] || { echo "# socket left behind"; false; }
 
 	rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
-	QEMU_WRAPPER_MONITOR=0 start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	QEMU_WRAPPER_MONITOR=0 start_session "${BARE_GUEST[@]}"
 	[ "$(session_get "$WPID" .monitor)" = null ]
 	[ ! -e "$QEMU_WRAPPER_RUNDIR/$WPID.mon.sock" ]
 }
@@ -169,8 +161,7 @@ PY
 }
 
 @test "QEMU_WRAPPER_GDB=tcp: on loopback, with a first line that says every local user can connect" {
-	QEMU_WRAPPER_GDB=tcp:127.0.0.1:0 start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	QEMU_WRAPPER_GDB=tcp:127.0.0.1:0 start_session "${BARE_GUEST[@]}"
 	local ep
 	ep=$(session_get "$WPID" .gdb)
 	[[ "$ep" =~ ^tcp:127\.0\.0\.1:[0-9]+$ ]] || { echo "# endpoint: $ep"; false; }
@@ -182,8 +173,7 @@ PY
 }
 
 @test "a qemu killed by a signal is reported the way a shell would (128+N)" {
-	QEMU_WRAPPER_HOLD=0 start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	QEMU_WRAPPER_HOLD=0 start_session "${BARE_GUEST[@]}"
 	kill -KILL "$(session_get "$WPID" .qemu_pid)"
 	wait_until 10 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
 	[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" -eq 137 ]
@@ -194,7 +184,6 @@ PY
 	mkdir -m 0700 -p "$QEMU_WRAPPER_RUNDIR"
 	# a session file of a gone wrapper names its own pid
 	printf '{"version":1,"wrapper_pid":999999999}\n' >"$QEMU_WRAPPER_RUNDIR/999999999.json"
-	start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${BARE_GUEST[@]}"
 	[ ! -e "$QEMU_WRAPPER_RUNDIR/999999999.json" ]
 }

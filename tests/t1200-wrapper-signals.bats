@@ -7,9 +7,7 @@ load lib
 setup() {
 	wrapper_env
 	export QEMU_WRAPPER_QUIET=1
-	make_exit_bootsector "$BATS_TEST_TMPDIR/exit.img" 0x10
-	GUEST=("${BARE_GUEST[@]}" "${EXIT_DEVICE[@]}"
-	       -drive "file=$BATS_TEST_TMPDIR/exit.img,format=raw,if=ide")
+	exit_guest
 }
 teardown() { kill_tracked; }
 
@@ -17,8 +15,7 @@ rc() { cat "$BATS_TEST_TMPDIR/wrapper.rc"; }
 line_of() { grep -n "$1" "$QEMU_WRAPPER_LOG" | head -1 | cut -d: -f1; }
 
 @test "SIGTERM during the hold is delivered only after the debugger resumes the guest" {
-	start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${BARE_GUEST[@]}"
 	local qpid ep
 	qpid=$(session_get "$WPID" .qemu_pid)
 	ep=$(session_get "$WPID" .gdb)
@@ -45,8 +42,7 @@ line_of() { grep -n "$1" "$QEMU_WRAPPER_LOG" | head -1 | cut -d: -f1; }
 }
 
 @test "outside a hold SIGTERM is forwarded at once" {
-	QEMU_WRAPPER_HOLD=0 start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	QEMU_WRAPPER_HOLD=0 start_session "${BARE_GUEST[@]}"
 	wait_until 10 qemu_ready "$WPID"
 	kill -TERM "$WPID"
 	wait_until 10 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
@@ -59,8 +55,7 @@ line_of() { grep -n "$1" "$QEMU_WRAPPER_LOG" | head -1 | cut -d: -f1; }
 held_count() { [ "$(grep -c "event: held $1" "$QEMU_WRAPPER_LOG")" -eq "$2" ]; }
 
 @test "a third SIGINT during one hold is delivered at once" {
-	start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${BARE_GUEST[@]}"
 	local qpid
 	qpid=$(session_get "$WPID" .qemu_pid)
 	# each arrival is waited for in the log: two signals sent before the
@@ -78,8 +73,7 @@ held_count() { [ "$(grep -c "event: held $1" "$QEMU_WRAPPER_LOG")" -eq "$2" ]; }
 }
 
 @test "QEMU_WRAPPER_SHIELD=0 forwards even during the hold" {
-	QEMU_WRAPPER_SHIELD=0 start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	QEMU_WRAPPER_SHIELD=0 start_session "${BARE_GUEST[@]}"
 	kill -HUP "$WPID"
 	wait_until 10 test -e "$BATS_TEST_TMPDIR/wrapper.rc"
 	grep -q 'delivered SIGHUP .*(forwarded)' "$QEMU_WRAPPER_LOG"
@@ -87,9 +81,8 @@ held_count() { [ "$(grep -c "event: held $1" "$QEMU_WRAPPER_LOG")" -eq "$2" ]; }
 
 @test "a debugger's breakpoint stop holds signals again until it continues" {
 	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
-	start_wrapper "${BARE_GUEST[@]}" \
+	start_session "${BARE_GUEST[@]}" \
 		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
-	wait_until 10 have_session "$WPID"
 	local qpid ep
 	qpid=$(session_get "$WPID" .qemu_pid)
 	ep=$(session_get "$WPID" .gdb)
@@ -109,16 +102,14 @@ held_count() { [ "$(grep -c "event: held $1" "$QEMU_WRAPPER_LOG")" -eq "$2" ]; }
 }
 
 @test "SIGKILL of the wrapper: the kernel sends qemu SIGTERM and it exits" {
-	start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${BARE_GUEST[@]}"
 	local qpid
 	qpid=$(session_get "$WPID" .qemu_pid)
 	kill -KILL "$WPID"
 	wait_until 10 proc_gone "$qpid" || { echo "# qemu $qpid still running after the wrapper was killed"; false; }
 	# the session file is left behind; the next launch removes it
 	[ -e "$(session_file "$WPID")" ]
-	start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${BARE_GUEST[@]}"
 	[ "$(session_count)" -eq 1 ]
 }
 

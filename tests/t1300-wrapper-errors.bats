@@ -53,8 +53,7 @@ one_line() {
 }
 
 @test "QEMU_WRAPPER_GDB on a port already taken" {
-	QEMU_WRAPPER_GDB=tcp:127.0.0.1:0 start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	QEMU_WRAPPER_GDB=tcp:127.0.0.1:0 start_session "${BARE_GUEST[@]}"
 	local taken
 	taken=$(session_get "$WPID" .gdb)
 	QEMU_WRAPPER_GDB=$taken run "$WRAPPER" "${BARE_GUEST[@]}"

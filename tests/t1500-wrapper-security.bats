@@ -29,8 +29,7 @@ teardown() {
 
 @test "nobody cannot connect to root's gdbstub or monitor (unix sockets, 0600, in a 0755 run directory)" {
 	mkdir -m 0755 "$QEMU_WRAPPER_RUNDIR"
-	start_wrapper "${GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${GUEST[@]}"
 	local gdb mon
 	gdb=$(session_get "$WPID" .gdb)
 	mon=$(session_get "$WPID" .monitor)
@@ -139,8 +138,7 @@ for p in sys.argv[1:]:
 }
 
 @test "a SIGKILLed wrapper's sockets are removed by the next launch" {
-	start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${BARE_GUEST[@]}"
 	local dead=$WPID qpid
 	qpid=$(session_get "$WPID" .qemu_pid)
 	# both killed (as by kill -KILL of the process group), the wrapper
@@ -174,8 +172,7 @@ for p in sys.argv[1:]:
 }
 
 @test "a debugger SIGKILLed at a breakpoint: the guest is released, the held SIGTERM delivered" {
-	start_wrapper "${GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${GUEST[@]}"
 	local ep
 	ep=$(session_get "$WPID" .gdb)
 	( timeout 120 gdb -nx -batch -ex "target remote $(gdb_addr "$ep")" \
@@ -200,8 +197,7 @@ for p in sys.argv[1:]:
 }
 
 @test "a debugger SIGKILLed while the guest runs: its breakpoint's stop is released" {
-	start_wrapper "${GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${GUEST[@]}"
 	local ep
 	ep=$(session_get "$WPID" .gdb)
 	# a breakpoint that is hit ~1 s later: gdb is killed before, while the
@@ -217,8 +213,7 @@ for p in sys.argv[1:]:
 }
 
 @test "SIGUSR1 ends a hold even when three SIGTERMs merged into one" {
-	start_wrapper "${GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${GUEST[@]}"
 	wait_until 30 qemu_ready "$WPID"
 	# three at once: standard signals merge while pending
 	kill -STOP "$WPID"; kill -TERM "$WPID"; kill -TERM "$WPID"; kill -TERM "$WPID"; kill -CONT "$WPID"
@@ -234,8 +229,7 @@ for p in sys.argv[1:]:
 }
 
 @test "qemu's end and QEMU's stop/resume times are left for profilers: PID.exit.json, PID.events" {
-	start_wrapper "${GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${GUEST[@]}"
 	local ev ex
 	ev=$(session_get "$WPID" .events)
 	ex=$(session_get "$WPID" .exit_file)
@@ -251,8 +245,7 @@ for p in sys.argv[1:]:
 
 	# qemu SIGKILLed: the exit record says so
 	rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
-	start_wrapper "${GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	start_session "${GUEST[@]}"
 	ex=$(session_get "$WPID" .exit_file)
 	kill -KILL "$(session_get "$WPID" .qemu_pid)"
 	wait_until 30 test -e "$BATS_TEST_TMPDIR/wrapper.rc"

@@ -21,15 +21,6 @@ probe() {
 	timeout 60 "$PROBE" -w 5000 "$ADDR" "$@"
 }
 
-# expect_line PATTERN: $output has a line matching the extended regex.
-expect_line() {
-	grep -Eq -- "$1" <<<"$output" || {
-		echo "# expected a line matching '$1', saw:"
-		sed 's/^/#   /' <<<"$output"
-		false
-	}
-}
-
 @test "reset state: description read, rip=0xfff0, cs=0xf000, PE clear, far jump at 0xffff0" {
 	run probe start regs reg=rip reg=cs "mem=0xffff0,16"
 	[ "$status" -eq 0 ] || { echo "# status $status: $output"; false; }

@@ -6,24 +6,12 @@
 
 load lib
 
-GUEST_ELF=$KIT/tests/guests/build/guest.elf
-GUEST_IMG=$KIT/tests/guests/build/guest.img
-
 setup() {
-	[ -x "$CLIENT" ] || skip "gdbstub-client not built"
-	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
-	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
+	need_client
+	need_guest
 }
 
 teardown() { kill_tracked; }
-
-expect_line() {
-	grep -Eq -- "$1" <<<"$output" || {
-		echo "# expected a line matching '$1', saw:"
-		sed 's/^/#   /' <<<"$output"
-		false
-	}
-}
 
 # the guest held at the reset vector on a free port: $PORT, $QPID
 start_guest() {

@@ -5,69 +5,20 @@
 
 load lib
 
-FAKE=$BATS_TEST_DIRNAME/helpers/fake-stub
-GUEST_ELF=$KIT/tests/guests/build/guest.elf
-GUEST_IMG=$KIT/tests/guests/build/guest.img
-
 setup() {
-	[ -x "$CLIENT" ] || skip "gdbstub-client not built"
+	need_client
 	[ -x "$FAKE" ] || skip "tests/helpers/fake-stub not built"
 }
 
 teardown() { kill_tracked; }
 
-# expect_line REGEX: $output has a matching line.
-expect_line() {
-	grep -Eq -- "$1" <<<"$output" || {
-		echo "# expected a line matching '$1', saw:"
-		sed 's/^/#   /' <<<"$output"
-		false
-	}
-}
-
-# start_fake SCRIPTFILE: fake stub on a free port; $FPORT, $FPID.
-start_fake() {
-	( "$FAKE" --listen -f "$1" >"$BATS_TEST_TMPDIR/fake.port" \
-		2>"$BATS_TEST_TMPDIR/fake.err"; echo $? >"$BATS_TEST_TMPDIR/fake.rc" ) 3>&- &
-	track $!
-	wait_until 30 test -s "$BATS_TEST_TMPDIR/fake.port"
-	FPORT=$(head -1 "$BATS_TEST_TMPDIR/fake.port")
-}
-
-fake_result() {
-	wait_until 10 test -s "$BATS_TEST_TMPDIR/fake.rc"
-	[ "$(cat "$BATS_TEST_TMPDIR/fake.rc")" = 0 ] || {
-		echo "# the fake stub's script failed:"; sed 's/^/#   /' "$BATS_TEST_TMPDIR/fake.err"
-		echo "# client output:"; sed 's/^/#   /' <<<"$output"
-		false
-	}
-}
-
-# le64 VALUE: 16 hex digits, little-endian
-le64() { local v; v=$(printf '%016x' "$1"); echo "${v:14:2}${v:12:2}${v:10:2}${v:8:2}${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
-le32() { local v; v=$(printf '%08x' "$1"); echo "${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
-
-# QEMU's x86-64 register layout, as a target description and a 'g' reply
-TDESC='l<?xml version="1.0"?><target><architecture>i386:x86-64</architecture><feature name="org.gnu.gdb.i386.core">'
-for r in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 rip; do
-	TDESC+="<reg name=\"$r\" bitsize=\"64\"/>"
-done
-TDESC+='<reg name="eflags" bitsize="32"/>'
-for r in cs ss ds es fs gs; do TDESC+="<reg name=\"$r\" bitsize=\"32\"/>"; done
-for r in fs_base gs_base k_gs_base cr0 cr2 cr3 cr4 cr8 efer; do
-	TDESC+="<reg name=\"$r\" bitsize=\"64\"/>"
-done
-TDESC+='</feature></target>'
+TDESC=$(x86_64_tdesc)
 
 # gregs RIP CR0: a 'g' reply in long mode (efer LMA) or not
 gregs() {
-	local g="" i efer=0
+	local efer=0
 	(( $2 & 0x80000000 )) && efer=$((0x500))
-	for i in $(seq 16); do g+=$(le64 0); done
-	g+=$(le64 "$1")$(le32 2)$(le32 0x10)
-	for i in 1 2 3 4 5; do g+=$(le32 0x18); done
-	g+=$(le64 0)$(le64 0)$(le64 0)$(le64 "$2")$(le64 0)$(le64 0)$(le64 0)$(le64 0)$(le64 "$efer")
-	echo "$g"
+	x86_64_gregs "$1" 0 0 "$2" "$efer" 0x10 0x18
 }
 
 # the opening every session has: qSupported, description, vCont?, '?',
@@ -92,6 +43,27 @@ kvm_opening() { # RIP CR0
 	expect m*
 	reply 0f1f440000909090
 	EOS
+}
+
+# the opening up to the first 'g' (attach reads the registers next)
+opening_to_g() { kvm_opening 0 0 | head -12; }
+# the whole opening, the guest in long mode at 0x1000000
+opening_long() { kvm_opening 0x1000000 0x80000011; }
+
+# fake_script OPENING LINE...: $BATS_TEST_TMPDIR/s is what the function
+# OPENING prints, then each LINE
+fake_script() {
+	local opening=$1
+	shift
+	{ "$opening"; printf '%s\n' "$@"; } >"$BATS_TEST_TMPDIR/s"
+}
+
+# attach_fake CLIENT-ARGS...: the fake stub plays $BATS_TEST_TMPDIR/s, the
+# client attaches to it (5 s timeout) with CLIENT-ARGS; `run` sets $status
+# and $output.
+attach_fake() {
+	start_fake "$BATS_TEST_TMPDIR/s"
+	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 "$@"
 }
 
 @test "dead endpoint: clear error, exit 1" {
@@ -183,9 +155,7 @@ kvm_opening() { # RIP CR0
 		reply OK
 		EOS
 	} >"$BATS_TEST_TMPDIR/s"
-	start_fake "$BATS_TEST_TMPDIR/s"
-	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 \
-		-ex 'break 0x1000000' -ex 'info breakpoints' -ex continue -ex 'info breakpoints'
+	attach_fake -ex 'break 0x1000000' -ex 'info breakpoints' -ex continue -ex 'info breakpoints'
 	[ "$status" -eq 0 ] || { echo "# status $status"; echo "$output"; fake_result; false; }
 	fake_result
 	expect_line '^attached to .* \(kvm\)$'
@@ -208,8 +178,7 @@ kvm_opening() { # RIP CR0
 		reply OK
 		EOS
 	} >"$BATS_TEST_TMPDIR/s"
-	start_fake "$BATS_TEST_TMPDIR/s"
-	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'break 0x7e00'
+	attach_fake -ex 'break 0x7e00'
 	[ "$status" -eq 0 ] || { echo "# status $status"; echo "$output"; fake_result; false; }
 	fake_result
 	expect_line '^Breakpoint 1 at 0x7e00: hardware for now \(KVM before paging\)$'
@@ -225,7 +194,7 @@ kvm_opening() { # RIP CR0
 	expect_line 'all 4 hardware breakpoint slots are in use'
 }
 
-# A hostile or broken stub (issue 12: never report broken results).  Each
+# A hostile or broken stub: never report broken results.  Each
 # answer the client must refuse ends in a clear error naming the packet,
 # a non-zero status, and no byte from the stub reaches the terminal raw.
 
@@ -238,38 +207,19 @@ no_raw_control() {
 	}
 }
 
-# the opening up to the first 'g' (attach reads the registers next)
-opening_to_g() { kvm_opening 0 0 | head -12; }
-
 @test "hostile stub: a 5-byte 'g' reply is refused, not read as registers" {
-	{
-		opening_to_g
-		echo 'reply 0000000000'
-		echo 'expect g'
-		echo 'reply 0000000000'
-		echo 'expect D*'
-		echo 'reply OK'
-	} >"$BATS_TEST_TMPDIR/s"
-	start_fake "$BATS_TEST_TMPDIR/s"
-	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'info registers rip'
-	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	fake_script opening_to_g 'reply 0000000000' 'expect g' 'reply 0000000000' 'expect D*' 'reply OK'
+	attach_fake -ex 'info registers rip'
+	expect_status 1
 	expect_line "^gdbstub-client: cannot read register 'rip': stub's 'g' reply is 10 hex digits, expected 472 \(236 bytes of registers, i386:x86-64\)$"
 	! grep -Eq '^rip +0x' <<<"$output" || { echo "# a value was printed: $output"; false; }
 	fake_result
 }
 
 @test "hostile stub: a 4 MB reply is refused with an error, the session goes on" {
-	{
-		opening_to_g
-		echo 'big 4194304 00'
-		echo 'expect g'
-		echo 'big 4194304 00'
-		echo 'expect D*'
-		echo 'reply OK'
-	} >"$BATS_TEST_TMPDIR/s"
-	start_fake "$BATS_TEST_TMPDIR/s"
-	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'info registers rip'
-	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	fake_script opening_to_g 'big 4194304 00' 'expect g' 'big 4194304 00' 'expect D*' 'reply OK'
+	attach_fake -ex 'info registers rip'
+	expect_status 1
 	expect_line "^gdbstub-client: cannot read register 'rip': the stub sent a 4194308-byte packet, longer than 65536 bytes: refused$"
 	! grep -Eq '^rip +0x' <<<"$output" || { echo "# a value was printed: $output"; false; }
 	fake_result
@@ -279,7 +229,7 @@ opening_to_g() { kvm_opening 0 0 | head -12; }
 	local text
 	text=$(printf '\033]0;pwned\007QEMU 7.2\r\n' | od -An -tx1 | tr -d ' \n')
 	{
-		kvm_opening 0x1000000 0x80000011
+		opening_long
 		cat <<-EOS
 		expect qRcmd,*
 		reply O$text
@@ -292,9 +242,7 @@ opening_to_g() { kvm_opening 0 0 | head -12; }
 		reply OK
 		EOS
 	} >"$BATS_TEST_TMPDIR/s"
-	start_fake "$BATS_TEST_TMPDIR/s"
-	GDBSTUB_TRACE=1 run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 \
-		-ex 'monitor info version' -ex 'break 0x2000'
+	GDBSTUB_TRACE=1 attach_fake -ex 'monitor info version' -ex 'break 0x2000'
 	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; cat -v <<<"$output"; false; }
 	no_raw_control
 	# monitor text keeps its line, the escape sequence shown as text
@@ -305,67 +253,38 @@ opening_to_g() { kvm_opening 0 0 | head -12; }
 }
 
 @test "hostile stub: X09 instead of the registers: killed by signal 9, status 1" {
-	{
-		opening_to_g
-		echo 'reply X09'
-		echo 'drain 5000'
-	} >"$BATS_TEST_TMPDIR/s"
-	start_fake "$BATS_TEST_TMPDIR/s"
-	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'info registers rip'
-	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	fake_script opening_to_g 'reply X09' 'drain 5000'
+	attach_fake -ex 'info registers rip'
+	expect_status 1
 	expect_line "^gdbstub-client: cannot read the registers: no reply to 'g': the target was killed by signal 9$"
 	expect_line '^gdbstub-client: the target is gone: the target was killed by signal 9$'
 	fake_result
 }
 
 @test "hostile stub: W00 instead of a memory reply: exited, status 1" {
-	{
-		kvm_opening 0x1000000 0x80000011
-		echo 'expect m1000,*'
-		echo 'reply W00;process:1'
-		echo 'drain 5000'
-	} >"$BATS_TEST_TMPDIR/s"
-	start_fake "$BATS_TEST_TMPDIR/s"
-	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'x/4x 0x1000'
-	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	fake_script opening_long 'expect m1000,*' 'reply W00;process:1' 'drain 5000'
+	attach_fake -ex 'x/4x 0x1000'
+	expect_status 1
 	expect_line "^gdbstub-client: no reply to 'm': the target exited with status 0$"
 	fake_result
 }
 
 @test "hostile stub: the stub closes mid-session, between and inside packets" {
-	{
-		kvm_opening 0x1000000 0x80000011
-		echo 'expect m1000,*'
-		echo 'close'
-	} >"$BATS_TEST_TMPDIR/s"
-	start_fake "$BATS_TEST_TMPDIR/s"
-	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'x/4x 0x1000'
-	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	fake_script opening_long 'expect m1000,*' 'close'
+	attach_fake -ex 'x/4x 0x1000'
+	expect_status 1
 	expect_line '^gdbstub-client: connection closed by the stub$'
 	fake_result
 
-	rm -f "$BATS_TEST_TMPDIR/fake.port" "$BATS_TEST_TMPDIR/fake.rc"
-	{
-		kvm_opening 0x1000000 0x80000011
-		echo 'expect m1000,*'
-		echo 'raw $0011'
-		echo 'close'
-	} >"$BATS_TEST_TMPDIR/s"
-	start_fake "$BATS_TEST_TMPDIR/s"
-	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex 'x/4x 0x1000'
-	[ "$status" -eq 1 ] || { echo "# expected status 1, saw $status"; echo "$output"; false; }
+	fake_script opening_long 'expect m1000,*' 'raw $0011' 'close'
+	attach_fake -ex 'x/4x 0x1000'
+	expect_status 1
 	expect_line '^gdbstub-client: connection closed in the middle of a packet'
 }
 
 @test "hostile stub: X09 while running is reported as the target killed" {
-	{
-		kvm_opening 0x1000000 0x80000011
-		echo 'expect vCont;c'
-		echo 'reply X09'
-		echo 'drain 5000'
-	} >"$BATS_TEST_TMPDIR/s"
-	start_fake "$BATS_TEST_TMPDIR/s"
-	run timeout 30 "$CLIENT" attach "127.0.0.1:$FPORT" --timeout 5 -ex continue -ex 'info registers rip'
+	fake_script opening_long 'expect vCont;c' 'reply X09' 'drain 5000'
+	attach_fake -ex continue -ex 'info registers rip'
 	expect_line '^\[target terminated by signal SIGKILL, Killed\]$'
 	! grep -Eq '^rip +0x' <<<"$output" || { echo "# registers read after the end: $output"; false; }
 	fake_result

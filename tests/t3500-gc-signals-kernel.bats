@@ -7,22 +7,12 @@
 load lib
 
 TARGET=$BATS_TEST_DIRNAME/helpers/sigterm-target
-# the installed Debian kernel, whatever its version (security updates replace it)
-VMLINUZ=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
 
 setup() {
-	[ -x "$CLIENT" ] || skip "gdbstub-client not built"
+	need_client
 }
 
 teardown() { kill_tracked; }
-
-expect_line() {
-	grep -Eq -- "$1" <<<"$output" || {
-		echo "# expected a line matching '$1', saw:"
-		sed 's/^/#   /' <<<"$output"
-		false
-	}
-}
 
 # run_sigterm HANDLE-CMD...: the target under qemu-x86_64 -g, the client
 # attached with the given commands then "continue"; a SIGTERM goes to
@@ -81,7 +71,7 @@ run_sigterm() {
 
 @test "Debian kernel under TCG: break on start_kernel by name; the second symbol load comes from the cache" {
 	[ -r "$VMLINUZ" ] || skip "no $VMLINUZ"
-	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
+	need_qemu
 	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
 	start_gdb_qemu -machine pc,accel=tcg -nodefaults -display none -m 512 \
 		-kernel "$VMLINUZ" -append "nokaslr console=ttyS0" -no-reboot -S

@@ -38,8 +38,7 @@ start_repl() {
 
 @test "REPL: completion of commands and symbols, history, Ctrl-C stops the guest not the client" {
 	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
-	start_wrapper "${BARE_GUEST[@]}" -drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
-	wait_until 10 have_session "$WPID"
+	start_session "${BARE_GUEST[@]}" -drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
 	start_repl attach --latest --kernel "$GUEST_ELF"
 	wait_until 20 screen_has '(gc)' || { screen; false; }
 	screen_has 'f000:fff0 = 0xfffffff0'
@@ -83,8 +82,7 @@ start_repl() {
 }
 
 @test "attach over a unix socket (the wrapper's QEMU_WRAPPER_GDB=unix)" {
-	QEMU_WRAPPER_GDB=unix start_wrapper "${BARE_GUEST[@]}"
-	wait_until 10 have_session "$WPID"
+	QEMU_WRAPPER_GDB=unix start_session "${BARE_GUEST[@]}"
 	local ep
 	ep=$(session_get "$WPID" .gdb)
 	[[ "$ep" == unix:* ]]
@@ -96,9 +94,8 @@ start_repl() {
 
 @test "attach to a guest that is already running: QEMU's unasked stop report is not taken for an answer" {
 	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
-	QEMU_WRAPPER_HOLD=0 start_wrapper "${BARE_GUEST[@]}" \
+	QEMU_WRAPPER_HOLD=0 start_session "${BARE_GUEST[@]}" \
 		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
-	wait_until 10 have_session "$WPID"
 	# (attached again while SeaBIOS still runs: a loaded host)
 	local try
 	for try in 1 2 3; do

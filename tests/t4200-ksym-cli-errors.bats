@@ -9,13 +9,8 @@
 load lib
 bats_require_minimum_version 1.5.0
 
-KS=$KIT/kernel-symbols/kernel-symbols
-
 setup() {
-	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
-	unset KSYM_ROOT
-	T=$BATS_TEST_TMPDIR
-	MAP=$T/System.map
+	ksym_env
 	cat >"$MAP" <<'MAP'
 ffffffff81000000 T _text
 ffffffff81000000 T startup_64
@@ -24,32 +19,6 @@ ffffffff81002000 t dup
 ffffffff81003000 t dup
 ffffffff81004000 T _etext
 MAP
-}
-
-# ks ARGS...: run kernel-symbols, stdout and stderr apart, bounded.
-ks() { run --separate-stderr timeout 60 "$KS" "$@"; }
-
-# fails STATUS GLOB: exit STATUS, nothing on stdout, and one line on stderr
-# matching GLOB (bash pattern; quote what must match literally).
-fails() {
-	if [ "$status" -ne "$1" ]; then
-		echo "# expected exit $1, saw $status; stderr: $stderr"
-		return 1
-	fi
-	if [ -n "$output" ]; then
-		echo "# expected nothing on stdout, saw: $output"
-		return 1
-	fi
-	if [ "${#stderr_lines[@]}" -ne 1 ]; then
-		echo "# expected one line on stderr, saw ${#stderr_lines[@]}: $stderr"
-		return 1
-	fi
-	# shellcheck disable=SC2053  # $2 is a pattern
-	if [[ "${stderr_lines[0]}" != $2 ]]; then
-		echo "# expected a line matching: $2"
-		echo "# saw:                      ${stderr_lines[0]}"
-		return 1
-	fi
 }
 
 # usage_error GLOB: exit 2, the first stderr line matches, the usage follows.

@@ -15,13 +15,8 @@
 load lib
 bats_require_minimum_version 1.5.0
 
-KS=$KIT/kernel-symbols/kernel-symbols
-
 setup() {
-	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
-	unset KSYM_ROOT
-	T=$BATS_TEST_TMPDIR
-	MAP=$T/System.map
+	ksym_env
 	cat >"$MAP" <<'MAP'
 ffffffff81000000 T _text
 ffffffff81000000 T startup_64
@@ -56,28 +51,11 @@ teardown() {
 	return 0
 }
 
-ks() { run --separate-stderr timeout 60 "$KS" "$@"; }
-
-# fails STATUS GLOB: exit STATUS, nothing on stdout, one stderr line matching GLOB.
-fails() {
-	if [ "$status" -ne "$1" ]; then
-		echo "# expected exit $1, saw $status; stderr: $stderr"
-		return 1
-	fi
-	if [ -n "$output" ]; then
-		echo "# expected nothing on stdout, saw: $output"
-		return 1
-	fi
-	if [ "${#stderr_lines[@]}" -ne 1 ]; then
-		echo "# expected one line on stderr, saw ${#stderr_lines[@]}: $stderr"
-		return 1
-	fi
-	# shellcheck disable=SC2053
-	if [[ "${stderr_lines[0]}" != $2 ]]; then
-		echo "# expected a line matching: $2"
-		echo "# saw:                      ${stderr_lines[0]}"
-		return 1
-	fi
+# patched_elf NAME PATCH...: $T/NAME.elf, a copy of $T/good.elf patched
+# by elfpatch
+patched_elf() {
+	cp "$T/good.elf" "$T/$1.elf"
+	elfpatch "$T/$1.elf" "${@:2}"
 }
 
 # no_raw_controls: neither stdout nor stderr of the last run holds a byte
@@ -215,13 +193,11 @@ PY
 	[ "$status" -eq 0 ] || { echo "# the unpatched ELF: $stderr"; return 1; }
 	local how
 	for how in self 1 60000; do
-		cp "$T/good.elf" "$T/link-$how.elf"
-		elfpatch "$T/link-$how.elf" symtab-link=$how
+		patched_elf "link-$how" symtab-link=$how
 		ks info "$T/link-$how.elf"
 		fails 1 "kernel-symbols: '$T/link-$how.elf': .symtab (section *) links to section *, *"
 	done
-	cp "$T/good.elf" "$T/entsize.elf"
-	elfpatch "$T/entsize.elf" symtab-entsize=16
+	patched_elf entsize symtab-entsize=16
 	ks info "$T/entsize.elf"
 	fails 1 "kernel-symbols: '$T/entsize.elf': .symtab (section *) has entries of 16 bytes, not 24"
 }
@@ -229,24 +205,19 @@ PY
 @test "an ELF for another machine, 32-bit or big-endian is named as such" {
 	ks export "$MAP" --format=elf -o "$T/good.elf"
 	[ "$status" -eq 0 ] || { echo "# export: $stderr"; return 1; }
-	cp "$T/good.elf" "$T/arm64.elf"
-	elfpatch "$T/arm64.elf" machine=183
+	patched_elf arm64 machine=183
 	ks info "$T/arm64.elf"
 	fails 1 "kernel-symbols: '$T/arm64.elf' is an ELF for AArch64, not x86-64"
-	cp "$T/good.elf" "$T/arm.elf"
-	elfpatch "$T/arm.elf" machine=40
+	patched_elf arm machine=40
 	ks lookup "$T/arm.elf" start_kernel
 	fails 1 "kernel-symbols: '$T/arm.elf' is an ELF for ARM, not x86-64"
-	cp "$T/good.elf" "$T/odd.elf"
-	elfpatch "$T/odd.elf" machine=4242
+	patched_elf odd machine=4242
 	ks info "$T/odd.elf"
 	fails 1 "kernel-symbols: '$T/odd.elf' is an ELF for machine 4242, not x86-64"
-	cp "$T/good.elf" "$T/be.elf"
-	elfpatch "$T/be.elf" bigendian
+	patched_elf be bigendian
 	ks info "$T/be.elf"
 	fails 1 "kernel-symbols: '$T/be.elf' is a big-endian ELF, not x86-64"
-	cp "$T/good.elf" "$T/c32.elf"
-	elfpatch "$T/c32.elf" class32
+	patched_elf c32 class32
 	ks info "$T/c32.elf"
 	fails 1 "kernel-symbols: '$T/c32.elf' is a 32-bit ELF, not x86-64"
 }

@@ -24,23 +24,11 @@
 load lib
 
 REC=$CLIENT
-GUEST_ELF=$KIT/tests/guests/build/guest.elf
-GUEST_IMG=$KIT/tests/guests/build/guest.img
-MILESTONES=start16,start32,start64,initcalls_done
-
-setup() {
-	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
-	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
-	wrapper_env
-	export QEMU_WRAPPER_QUIET=1
-}
+setup() { need_guest_wrapper; }
 
 teardown() { kill_tracked; }
 
-start_guest() {
-	start_wrapper -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 \
-		-drive "file=$GUEST_IMG,format=raw,if=ide,cache=unsafe" "${EXIT_DEVICE[@]}"
-}
+start_guest() { start_wrapped_guest; }
 
 # record [ARGS...]: run the recorder on the guest; $rc, $BATS_TEST_TMPDIR/p.json
 record() {
@@ -301,18 +289,28 @@ PY
 	[ "$output" = "$(printf 'true\texit\t8')" ]
 }
 
+# signal_when_stalled PID SIG recorder|qemu: once the recorder PID, started
+# in the background with a stall, says it is stalling, send SIG to it or
+# to qemu; wait for it: its status in $rc, its stderr shown.
+signal_when_stalled() {
+	local pid=$1
+	track "$pid"
+	wait_until 20 grep -q stalling "$BATS_TEST_TMPDIR/rec.err"
+	case $3 in
+	recorder) kill -"$2" "$pid" ;;
+	qemu) kill -"$2" "$(session_get "$WPID" .qemu_pid)" ;;
+	esac
+	rc=0
+	wait "$pid" || rc=$?
+	sed 's/^/# /' "$BATS_TEST_TMPDIR/rec.err"
+}
+
 @test "SIGINT mid-boot: the profile is written, incomplete, with what was seen" {
 	start_guest
 	GC_PROFILE_TEST_STALL=3 "$REC" profile --wait --timeout 30 --kernel "$GUEST_ELF" \
 		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
 		2>"$BATS_TEST_TMPDIR/rec.err" &
-	local pid=$!
-	track "$pid"
-	wait_until 20 grep -q stalling "$BATS_TEST_TMPDIR/rec.err"
-	kill -INT "$pid"
-	rc=0
-	wait "$pid" || rc=$?
-	sed 's/^/# /' "$BATS_TEST_TMPDIR/rec.err"
+	signal_when_stalled $! INT recorder
 	[ "$rc" -eq 1 ]
 	run jq -r '[.complete, .incomplete_reason, (.initcalls|length), ([.initcalls[:2][]|.ret]|join(","))]|@tsv' "$BATS_TEST_TMPDIR/p.json"
 	echo "# $output"
@@ -324,13 +322,7 @@ PY
 	GC_PROFILE_TEST_STALL=2 "$REC" profile --wait --timeout 30 --kernel "$GUEST_ELF" \
 		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
 		2>"$BATS_TEST_TMPDIR/rec.err" &
-	local pid=$!
-	track "$pid"
-	wait_until 20 grep -q stalling "$BATS_TEST_TMPDIR/rec.err"
-	kill -KILL "$(session_get "$WPID" .qemu_pid)"
-	rc=0
-	wait "$pid" || rc=$?
-	sed 's/^/# /' "$BATS_TEST_TMPDIR/rec.err"
+	signal_when_stalled $! KILL qemu
 	[ "$rc" -eq 1 ]
 	run jq -r '[.complete, .incomplete_reason, (.initcalls|length)]|@tsv' "$BATS_TEST_TMPDIR/p.json"
 	echo "# $output"
@@ -362,80 +354,13 @@ PY
 # in one write).  It ends with W00: a stub that just closes is no
 # complete boot (t5320).
 @test "KVM-style Z0 refusal: hardware breakpoints; the call executed with M/P/P" {
-	local FAKE=$BATS_TEST_DIRNAME/helpers/fake-stub i
 	[ -x "$FAKE" ] || skip "tests/helpers/fake-stub not built"
-	le64() { local v; v=$(printf '%016x' "$1"); echo "${v:14:2}${v:12:2}${v:10:2}${v:8:2}${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
-	le32() { local v; v=$(printf '%08x' "$1"); echo "${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
-	# gregs RIP RSP RDI CR0 EFER: a 'g' reply in QEMU's x86-64 layout
-	gregs() {
-		local g="" n v
-		for n in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15; do
-			v=0; [ $n = rsp ] && v=$2; [ $n = rdi ] && v=$3
-			g+=$(le64 "$v")
-		done
-		g+=$(le64 "$1")$(le32 2)
-		for n in 1 2 3 4 5 6; do g+=$(le32 0); done
-		g+=$(le64 0)$(le64 0)$(le64 0)$(le64 "$4")$(le64 0)$(le64 0)$(le64 0)$(le64 0)$(le64 "$5")
-		echo "$g"
-	}
-	local tdesc='l<?xml version="1.0"?><target><architecture>i386:x86-64</architecture><feature name="org.gnu.gdb.i386.core">' r
-	for r in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 rip; do
-		tdesc+="<reg name=\"$r\" bitsize=\"64\"/>"
-	done
-	tdesc+='<reg name="eflags" bitsize="32"/>'
-	for r in cs ss ds es fs gs; do tdesc+="<reg name=\"$r\" bitsize=\"32\"/>"; done
-	for r in fs_base gs_base k_gs_base cr0 cr2 cr3 cr4 cr8 efer; do
-		tdesc+="<reg name=\"$r\" bitsize=\"64\"/>"
-	done
-	tdesc+='</feature></target>'
-	# the guest's own bytes: its initcall table and do_one_initcall
-	local img=$BATS_TEST_TMPDIR/img.hex
-	python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); o=0x7c00
-print(b[0x9160-o:0x9180-o].hex()); print(b[0x80c0-o:0x80f4-o].hex()); print(b[0x80cb-o:0x80db-o].hex())' "$GUEST_IMG" >"$img"
 	{
+		guest_kvm_script
 		cat <<-EOS
-		expect qSupported*
-		reply PacketSize=1000;qXfer:features:read+;vContSupported+
-		expect qSupported*
-		reply PacketSize=1000;qXfer:features:read+;vContSupported+
-		expect qXfer:features:read:target.xml:0,*
-		reply $tdesc
-		expect vCont?
-		reply vCont;c;C;s;S
-		expect ?
-		reply T05thread:01;
-		expect g
-		reply $(gregs 0xfff0 0 0 0x60000010 0)
-		expect Z0,7eb0,1
-		reply E22
-		expect Z1,7eb0,1
-		reply OK
-		expect m9160,20
-		reply $(sed -n 1p "$img")
-		expect m80c0,34
-		reply $(sed -n 2p "$img")
-		expect m80cb,10
-		reply $(sed -n 3p "$img")
-		expect Z0,80cb,1
-		reply E22
-		expect Z1,80cb,1
-		reply OK
-		expect Z0,80c9,1
-		reply E22
-		expect Z1,80c9,1
-		reply OK
-		EOS
-		for i in $(seq 15); do
-			echo "expect g"
-			echo "reply $(gregs 0xfff0 0 0 0x60000010 0)"
-			echo "expect vCont;s*"
-			echo "reply T05thread:01;"
-		done
-		cat <<-EOS
-		expect vCont;c
 		send T05thread:01;
 		expect g
-		reply $(gregs 0x80c9 0x9000 0x9060 0x80000011 0x500)
+		reply $(x86_64_gregs 0x80c9 0x9000 0x9060 0x80000011 0x500 0 0)
 		noack
 		expect M8ff8,8:cb80000000000000
 		send OK
@@ -447,17 +372,10 @@ print(b[0x9160-o:0x9180-o].hex()); print(b[0x80c0-o:0x80f4-o].hex()); print(b[0x
 		send W00
 		EOS
 	} >"$BATS_TEST_TMPDIR/s"
-	( "$FAKE" --listen -f "$BATS_TEST_TMPDIR/s" >"$BATS_TEST_TMPDIR/fake.port" \
-		2>"$BATS_TEST_TMPDIR/fake.err"; echo $? >"$BATS_TEST_TMPDIR/fake.rc" ) 3>&- &
-	track $!
-	wait_until 30 test -s "$BATS_TEST_TMPDIR/fake.port"
-	rc=0
-	timeout 30 "$REC" profile "127.0.0.1:$(head -1 "$BATS_TEST_TMPDIR/fake.port")" --timeout 10 \
-		--kernel "$GUEST_ELF" --milestones start64 -o "$BATS_TEST_TMPDIR/p.json" \
-		2>"$BATS_TEST_TMPDIR/rec.err" || rc=$?
+	start_fake "$BATS_TEST_TMPDIR/s"
+	profile_fake "$BATS_TEST_TMPDIR/p.json"
 	sed 's/^/# /' "$BATS_TEST_TMPDIR/rec.err"
-	wait_until 10 test -s "$BATS_TEST_TMPDIR/fake.rc"
-	[ "$(cat "$BATS_TEST_TMPDIR/fake.rc")" = 0 ] || { sed 's/^/# fake-stub: /' "$BATS_TEST_TMPDIR/fake.err"; false; }
+	fake_result
 	[ "$rc" -eq 0 ]
 	grep -q '^profile: start64 at 0x7eb0: hardware breakpoint (software refused: ' "$BATS_TEST_TMPDIR/rec.err"
 	grep -q '^profile: return site at 0x80cb: hardware breakpoint' "$BATS_TEST_TMPDIR/rec.err"

@@ -32,7 +32,7 @@ setup_file() {
 }
 
 setup() {
-	[ -f "$D/ready" ] || skip "no boot-record, busybox, cpio or qemu-system-x86_64"
+	[ -f "$D/ready" ] || skip "no gdbstub-client, busybox, cpio or qemu-system-x86_64"
 	wrapper_env
 	export QEMU_WRAPPER_QUIET=1
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# A recording that something breaks (issue 12, items 7 and 8): qemu killed
+# A recording that something breaks: qemu killed
 # or stopped from the host, a stub that says X or just closes, and a
 # recorder that is itself stopped for a while.  None of them may pass for
 # a complete boot, and a recorder that was late must not book its delay
@@ -15,23 +15,12 @@
 load lib
 
 REC=$CLIENT
-GUEST_ELF=$KIT/tests/guests/build/guest.elf
-GUEST_IMG=$KIT/tests/guests/build/guest.img
-MILESTONES=start16,start32,start64,initcalls_done
-FAKE=$BATS_TEST_DIRNAME/helpers/fake-stub
-
-setup() {
-	[ -f "$GUEST_IMG" ] || skip "test guest not built (make guest)"
-	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
-	wrapper_env
-	export QEMU_WRAPPER_QUIET=1
-}
+setup() { need_guest_wrapper; }
 
 teardown() { kill_tracked; }
 
 start_guest() {
-	start_wrapper -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 \
-		-drive "file=$GUEST_IMG,format=raw,if=ide,cache=unsafe" "${EXIT_DEVICE[@]}"
+	start_wrapped_guest
 	wait_until 30 have_session "$WPID"
 }
 
@@ -173,77 +162,6 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-# The fake stub, scripted like QEMU under KVM up to the first continue
-# (t5200's Z0-refusal script), which it answers with END: "send X09",
-# "send W00" or "close".
-fake_stub_script() {
-	le64() { local v; v=$(printf '%016x' "$1"); echo "${v:14:2}${v:12:2}${v:10:2}${v:8:2}${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
-	le32() { local v; v=$(printf '%08x' "$1"); echo "${v:6:2}${v:4:2}${v:2:2}${v:0:2}"; }
-	gregs() {
-		local g="" n
-		for n in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15; do
-			g+=$(le64 0)
-		done
-		g+=$(le64 "$1")$(le32 2)
-		for n in 1 2 3 4 5 6; do g+=$(le32 0); done
-		g+=$(le64 0)$(le64 0)$(le64 0)$(le64 "$2")$(le64 0)$(le64 0)$(le64 0)$(le64 0)$(le64 0)
-		echo "$g"
-	}
-	local tdesc='l<?xml version="1.0"?><target><architecture>i386:x86-64</architecture><feature name="org.gnu.gdb.i386.core">' r i
-	for r in rax rbx rcx rdx rsi rdi rbp rsp r8 r9 r10 r11 r12 r13 r14 r15 rip; do
-		tdesc+="<reg name=\"$r\" bitsize=\"64\"/>"
-	done
-	tdesc+='<reg name="eflags" bitsize="32"/>'
-	for r in cs ss ds es fs gs; do tdesc+="<reg name=\"$r\" bitsize=\"32\"/>"; done
-	for r in fs_base gs_base k_gs_base cr0 cr2 cr3 cr4 cr8 efer; do
-		tdesc+="<reg name=\"$r\" bitsize=\"64\"/>"
-	done
-	tdesc+='</feature></target>'
-	local img
-	img=$(python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); o=0x7c00
-print(b[0x9160-o:0x9180-o].hex()); print(b[0x80c0-o:0x80f4-o].hex()); print(b[0x80cb-o:0x80db-o].hex())' "$GUEST_IMG")
-	cat <<-EOS
-	expect qSupported*
-	reply PacketSize=1000;qXfer:features:read+;vContSupported+
-	expect qSupported*
-	reply PacketSize=1000;qXfer:features:read+;vContSupported+
-	expect qXfer:features:read:target.xml:0,*
-	reply $tdesc
-	expect vCont?
-	reply vCont;c;C;s;S
-	expect ?
-	reply T05thread:01;
-	expect g
-	reply $(gregs 0xfff0 0x60000010)
-	expect Z0,7eb0,1
-	reply E22
-	expect Z1,7eb0,1
-	reply OK
-	expect m9160,20
-	reply $(echo "$img" | sed -n 1p)
-	expect m80c0,34
-	reply $(echo "$img" | sed -n 2p)
-	expect m80cb,10
-	reply $(echo "$img" | sed -n 3p)
-	expect Z0,80cb,1
-	reply E22
-	expect Z1,80cb,1
-	reply OK
-	expect Z0,80c9,1
-	reply E22
-	expect Z1,80c9,1
-	reply OK
-	EOS
-	for i in $(seq 15); do
-		echo "expect g"
-		echo "reply $(gregs 0xfff0 0x60000010)"
-		echo "expect vCont;s*"
-		echo "reply T05thread:01;"
-	done
-	echo "expect vCont;c"
-	echo "$1"
-}
-
 @test "a plain stub that says X09 or closes mid-run: incomplete with the cause; W00 stays complete" {
 	[ -x "$FAKE" ] || skip "tests/helpers/fake-stub not built"
 	local end want st
@@ -253,20 +171,12 @@ print(b[0x9160-o:0x9180-o].hex()); print(b[0x80c0-o:0x80f4-o].hex()); print(b[0x
 		close) want="false	the gdbstub closed the connection without an exit reply"; st=1 ;;
 		"send W00") want="true	exit"; st=0 ;;
 		esac
-		fake_stub_script "$end" >"$BATS_TEST_TMPDIR/s"
-		rm -f "$BATS_TEST_TMPDIR/fake.port" "$BATS_TEST_TMPDIR/fake.rc"
-		( "$FAKE" --listen -f "$BATS_TEST_TMPDIR/s" >"$BATS_TEST_TMPDIR/fake.port" \
-			2>"$BATS_TEST_TMPDIR/fake.err"; echo $? >"$BATS_TEST_TMPDIR/fake.rc" ) 3>&- &
-		track $!
-		wait_until 30 test -s "$BATS_TEST_TMPDIR/fake.port"
-		rc=0
-		timeout 30 "$REC" profile "127.0.0.1:$(head -1 "$BATS_TEST_TMPDIR/fake.port")" --timeout 10 \
-			--kernel "$GUEST_ELF" --milestones start64 -o "$BATS_TEST_TMPDIR/f.json" \
-			2>"$BATS_TEST_TMPDIR/rec.err" || rc=$?
+		# the Z0-refusal script of t5200 up to the first continue, then END
+		{ guest_kvm_script; echo "$end"; } >"$BATS_TEST_TMPDIR/s"
+		start_fake "$BATS_TEST_TMPDIR/s"
+		profile_fake "$BATS_TEST_TMPDIR/f.json"
 		sed "s/^/# [$end] /" "$BATS_TEST_TMPDIR/rec.err"
-		wait_until 10 test -s "$BATS_TEST_TMPDIR/fake.rc"
-		[ "$(cat "$BATS_TEST_TMPDIR/fake.rc")" = 0 ] ||
-			{ sed 's/^/# fake-stub: /' "$BATS_TEST_TMPDIR/fake.err"; false; }
+		fake_result
 		[ "$rc" -eq "$st" ] || { echo "# [$end] recorder exited $rc, expected $st"; false; }
 		run jq -r 'if .complete then [.complete, .end] else [.complete, .incomplete_reason] end|@tsv' \
 			"$BATS_TEST_TMPDIR/f.json"

@@ -6,26 +6,25 @@
 load lib
 
 SAMPLE=$CLIENT
-GUEST_ELF=$KIT/tests/guests/build/guest.elf
-GUEST_IMG=$KIT/tests/guests/build/guest.img
-# the installed Debian kernel, whatever its version (security updates replace it)
-VMLINUZ=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
 GUEST_ARGS=(-machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32
 	-drive "file=$GUEST_IMG,format=raw,if=ide")
 
 setup() {
-	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
+	need_qemu
 	wrapper_env
 }
 
 teardown() { kill_tracked; }
 
-expect_line() {
-	grep -Eq -- "$1" <<<"$output" || {
-		echo "# expected a line matching '$1', saw:"
-		sed 's/^/#   /' <<<"$output"
-		false
-	}
+# spinning_session: $BATS_TEST_TMPDIR/spin.img, a guest spinning at 0x7c00,
+# under qemu-wrapper and running at once (QEMU_WRAPPER_HOLD=0 from here
+# on), until its session file exists.
+spinning_session() {
+	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
+	export QEMU_WRAPPER_HOLD=0
+	start_wrapper "${BARE_GUEST[@]}" \
+		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
+	wait_until 10 sessions_at_least 1
 }
 
 # Run the sampler in the foreground, bounded; output in $output.
@@ -131,11 +130,7 @@ frame_count() {
 }
 
 @test "a guest spinning at 0x7c00 (already running): --duration 2 says >= 95 % at 0x7c00, with stops (default) and through the monitor" {
-	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
-	export QEMU_WRAPPER_HOLD=0
-	start_wrapper "${BARE_GUEST[@]}" \
-		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
-	wait_until 10 sessions_at_least 1
+	spinning_session
 	local t0 top method
 	for method in default monitor; do
 		t0=$SECONDS
@@ -257,11 +252,7 @@ while True:
 }
 
 @test "interrupted: SIGINT and SIGTERM write what was collected, marked incomplete; the guest runs on" {
-	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
-	export QEMU_WRAPPER_HOLD=0
-	start_wrapper "${BARE_GUEST[@]}" \
-		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
-	wait_until 10 sessions_at_least 1
+	spinning_session
 	local sig pid rc
 	for sig in INT TERM; do
 		rc=0
@@ -285,42 +276,33 @@ while True:
 	done
 }
 
-@test "dead guest: qemu killed while sampling, and a connection that drops, are incomplete" {
-	make_spin_bootsector "$BATS_TEST_TMPDIR/spin.img"
-	export QEMU_WRAPPER_HOLD=0
-	start_wrapper "${BARE_GUEST[@]}" \
-		-drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
-	wait_until 10 sessions_at_least 1
-	local qpid ep pid rc=0
-	qpid=$(session_get "$WPID" .qemu_pid)
-	"$SAMPLE" sample --latest --duration 30 -o "$BATS_TEST_TMPDIR/k.json" \
-		>"$BATS_TEST_TMPDIR/k.out" 2>&1 &
+# sample_kill_qemu NAME QEMU-PID SAMPLE-ARGS...: the sampler in the
+# background, -o NAME.json, its output in NAME.out; one second after it
+# attached qemu is SIGKILLed; it must end with status 1.
+sample_kill_qemu() {
+	local out=$BATS_TEST_TMPDIR/$1 qpid=$2 pid rc=0
+	shift 2
+	"$SAMPLE" sample "$@" -o "$out.json" >"$out.out" 2>&1 &
 	pid=$!
 	track "$pid"
-	wait_until 30 grep -q '^sample: attached to' "$BATS_TEST_TMPDIR/k.out"
+	wait_until 30 grep -q '^sample: attached to' "$out.out"
 	sleep 1
 	kill -KILL "$qpid"
 	wait_until 10 proc_gone "$pid"
 	wait "$pid" || rc=$?
-	[ "$rc" -eq 1 ] || { echo "# status $rc"; cat "$BATS_TEST_TMPDIR/k.out"; false; }
+	[ "$rc" -eq 1 ] || { echo "# status $rc"; cat "$out.out"; false; }
+}
+
+@test "dead guest: qemu killed while sampling, and a connection that drops, are incomplete" {
+	spinning_session
+	sample_kill_qemu k "$(session_get "$WPID" .qemu_pid)" --latest --duration 30
 	grep -Eq '^INCOMPLETE: guest exited \(qemu ended\)$' "$BATS_TEST_TMPDIR/k.out"
 	[ "$(jq -r '[.complete, .incomplete_reason] | @tsv' "$BATS_TEST_TMPDIR/k.json")" = \
 	  "false	guest exited (qemu ended)" ]
 
 	# a bare endpoint (no session: nobody to ask whether qemu ended)
 	start_gdb_qemu "${BARE_GUEST[@]}" -drive "file=$BATS_TEST_TMPDIR/spin.img,format=raw,if=ide"
-	qpid=$QPID
-	rc=0
-	"$SAMPLE" sample "127.0.0.1:$PORT" --until-exit -o "$BATS_TEST_TMPDIR/d.json" \
-		>"$BATS_TEST_TMPDIR/d.out" 2>&1 &
-	pid=$!
-	track "$pid"
-	wait_until 30 grep -q '^sample: attached to' "$BATS_TEST_TMPDIR/d.out"
-	sleep 1
-	kill -KILL "$qpid"
-	wait_until 10 proc_gone "$pid"
-	wait "$pid" || rc=$?
-	[ "$rc" -eq 1 ] || { echo "# status $rc"; cat "$BATS_TEST_TMPDIR/d.out"; false; }
+	sample_kill_qemu d "$QPID" "127.0.0.1:$PORT" --until-exit
 	grep -q '^INCOMPLETE: connection dropped$' "$BATS_TEST_TMPDIR/d.out"
 	[ "$(jq -r .complete "$BATS_TEST_TMPDIR/d.json")" = false ]
 

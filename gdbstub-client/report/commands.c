@@ -2,8 +2,8 @@
  * commands.c: the command-line front ends of the reports,
  * prof_report_main() and prof_compare_main() (model.h).  They parse
  * options, load the profiles, call the library and say what went wrong in
- * one line.  `gdbstub-client report|compare` and tests' boot-report call
- * them with argv[0] set to the subcommand.
+ * one line.  `gdbstub-client report|compare` calls them with argv[0] set
+ * to the subcommand.
  *
  * Output goes through prof_write_file(): -o FILE is replaced whole or not
  * at all, and standard output (no -o, or -o -) is flushed and checked, so

@@ -23,7 +23,7 @@
 
 #define BAR_WIDTH 30
 #define DEFAULT_TOP 20
-/* Measured (FIELD-NOTES.md): on QEMU 7.2 TCG, 666 breakpoint stops added
+/* Measured (docs/qemu-notes.md): on QEMU 7.2 TCG, 666 breakpoint stops added
  * 4.9 s and 1332 added 6.6 s to a 5.1 s boot; 5 ms is the low end. */
 #define TCG_DEBUG_STOP_NS 5000000LL
 

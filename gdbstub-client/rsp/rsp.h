@@ -41,7 +41,7 @@
  *   console output the stub prints while the target runs or while it
  *   executes a qRcmd monitor command.
  *
- * QEMU 7.2 facts the library is built around (see FIELD-NOTES.md):
+ * QEMU 7.2 facts the library is built around (docs/qemu-notes.md):
  *   - qSupported offers PacketSize=1000;qXfer:features:read+;vContSupported+;
  *     multiprocess+ and no QStartNoAckMode, so acks stay on.
  *   - p/P answer empty until the target description was read.

@@ -33,7 +33,7 @@ static void test_classify_libguestfs(void)
 {
 	struct wrap_decision d;
 
-	/* The five invocations of libguestfs 1.48 (FIELD-NOTES.md). */
+	/* The five invocations of libguestfs 1.48 (docs/qemu-notes.md). */
 	CLASSIFY(&d, "-display", "none", "-help");
 	expect_mode(WRAP_PROBE, "help: option '-help'", &d, "libguestfs -help probe");
 	CLASSIFY(&d, "-display", "none", "-machine", "accel=kvm:tcg", "-device", "?");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Writes the hand-made fixture profiles of tests/t5100-report.bats.  The
 # numbers are invented but shaped like a Debian 6.1 kernel booting under TCG
-# (FIELD-NOTES.md); the script only does the arithmetic of start and
+# (docs/qemu-notes.md); the script only does the arithmetic of start and
 # duration.  Run it from this folder; the JSON files are committed.
 import json, random
 
