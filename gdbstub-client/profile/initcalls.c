@@ -222,7 +222,7 @@ int rec_read_stop_pc(struct rec *r, uint64_t *lin, uint64_t *ip)
 int rec_ended_early(struct rec *r)
 {
 	rec_progress(r, "the last initcall returned earlier than expected: stopping "
-		 "the guest to arm the milestones after it");
+		     "the guest to arm the milestones after it");
 	rec_halt_running(r);
 	if (!r->alive)
 		return 0;
@@ -359,14 +359,14 @@ int rec_prepare_initcalls(struct rec *r)
 	}
 	if (r->have_rs)
 		rec_progress(r, "do_one_initcall: call%s *%%%s at 0x%llx, return site 0x%llx "
-			 "(%s), function in %%%s",
-			 r->rs.thunk ? " (retpoline thunk)" : "", r->rs.call_reg,
-			 (unsigned long long)r->rs.call_addr,
-			 (unsigned long long)r->rs.ret_addr,
-			 r->mode != IC_BREAKPOINTS ? "not used: entries" :
-			 r->emul_ok ? r->emul.text : r->emul.text[0] ?
-				 "not emulated: step over" : "?",
-			 r->rs.fn_reg[0] ? r->rs.fn_reg : "(unknown: not checked)");
+			     "(%s), function in %%%s",
+			     r->rs.thunk ? " (retpoline thunk)" : "", r->rs.call_reg,
+			     (unsigned long long)r->rs.call_addr,
+			     (unsigned long long)r->rs.ret_addr,
+			     r->mode != IC_BREAKPOINTS ? "not used: entries" :
+			     r->emul_ok ? r->emul.text : r->emul.text[0] ?
+				     "not emulated: step over" : "?",
+			     r->rs.fn_reg[0] ? r->rs.fn_reg : "(unknown: not checked)");
 	return choose_scheme(r, callsite, why);
 }
 
@@ -402,7 +402,7 @@ void rec_finish_initcalls(struct rec *r, int64_t t)
 		rec_phase_close(r, r->level_last_end);
 	rec_phase_open(r, r->after_ic_phase, r->level_last_end ? r->level_last_end : t);
 	rec_progress(r, "initcalls done at %.1f ms: %zu called, %zu returned",
-		 rec_ms_of(t), r->nseen, r->nreturned);
+		     rec_ms_of(t), r->nseen, r->nreturned);
 }
 
 static void enter_level(struct rec *r, const struct rec_ic *ic, int64_t t)
@@ -456,7 +456,7 @@ int rec_on_entry(struct rec *r, size_t i)
 	r->nseen++;
 	if (r->progress_every && r->nseen % r->progress_every == 0)
 		rec_progress(r, "%zu/%zu initcalls, at %s (%.1f ms)", r->nseen, r->nic,
-			 ic->fn, rec_ms_of(t));
+			     ic->fn, rec_ms_of(t));
 	if (r->stall_at > 0 && (long)r->nseen == r->stall_at)
 		stall_for_test(r);
 	if (r->mode == IC_ENTRIES && i + 1 == r->nic && r->call_armed) {
@@ -507,14 +507,14 @@ int rec_on_call(struct rec *r)
 	n = snprintf(pkt, sizeof pkt, "M%llx,8:", (unsigned long long)sp);
 	rsp_hex_encode(pkt + n, b, sizeof b);
 	if (rec_queue(r, pkt, "cannot write the return address at 0x%llx",
-		  (unsigned long long)sp) < 0 ||
+		      (unsigned long long)sp) < 0 ||
 	    rec_write_reg(r, "rsp", sp) < 0 || rec_write_reg(r, "rip", fn) < 0)
 		return -1;
 	r->ncalls++;
 	return 0;
 }
 
-/* What a stop at the return site says, from the registers in c->g: the
+/* What a stop at the return site says, from the registers of its 'g': the
  * initcall that returned and its value.  1 when it was the table's last,
  * 0 if not, -1 on error. */
 int rec_on_return_data(struct rec *r)

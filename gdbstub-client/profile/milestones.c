@@ -176,8 +176,8 @@ static int resolve_stem(struct rec *r, struct rec_ms *m, const struct rec_ms *s6
 	if (got >= 16 &&
 	    rec_first_callee(code, (size_t)got, m->addr, r->syms, &cal, &e) == 0) {
 		rec_progress(r, "%s: breakpoint at its first call, %s (%u instructions "
-			 "in): its own page runs early boot code", m->name,
-			 cal.name, cal.insns);
+			     "in): its own page runs early boot code", m->name,
+			     cal.name, cal.insns);
 		m->addr = cal.target;
 		m->ret_check = cal.ret_addr;
 	} else if (got >= 16) {
@@ -238,7 +238,7 @@ static int watch_start(struct rec *r, const char *name, uint64_t var,
 	r->watch_min = min;
 	r->watching = true;
 	rec_progress(r, "run_init_process: armed once %s, watched at %d Hz with "
-		 "interrupt stops", how, REC_WATCH_HZ);
+		     "interrupt stops", how, REC_WATCH_HZ);
 	return 0;
 }
 
@@ -275,10 +275,10 @@ int rec_watch_setup(struct rec *r)
 		return watch_start(r, "kernel_set_to_readonly", ro, 1, how);
 	}
 	rec_progress(r, "run_init_process: armed now (kernel_init stores %zu "
-		 "value%s into system_state%s)", n, n == 1 ? "" : "s",
-		 !ro ? ", no kernel_set_to_readonly" :
-		 rodata_off ? ", rodata=off: kernel_set_to_readonly is never set" :
-		 ", kernel_set_to_readonly unreadable or set");
+		     "value%s into system_state%s)", n, n == 1 ? "" : "s",
+		     !ro ? ", no kernel_set_to_readonly" :
+		     rodata_off ? ", rodata=off: kernel_set_to_readonly is never set" :
+		     ", kernel_set_to_readonly unreadable or set");
 	return rec_arm_late(r);
 }
 

@@ -506,7 +506,7 @@ void rec_decide_end(struct rec *r)
 		snprintf(r->endname, sizeof r->endname, "exit");
 	} else {
 		rec_set_incomplete(r, "the guest ended before '%s': %s", r->until,
-			       r->end_cause);
+				   r->end_cause);
 	}
 }
 
@@ -646,8 +646,8 @@ void rec_qemu_clock(struct rec *r)
 		 "stops, QEMU's own latency %lld ns %s per resume", k,
 		 (long long)lat, r->raw ? "not subtracted" : "subtracted");
 	rec_progress(r, "guest time from QEMU's STOP/RESUME events (%zu stops; "
-		 "recorder's clock %.1f ms, QEMU's %.1f ms)", k, rec_ms_of(r->g),
-		 rec_ms_of(k ? rec_map_time(r->map_g, r->map_q, k, r->g) : r->g));
+		     "recorder's clock %.1f ms, QEMU's %.1f ms)", k, rec_ms_of(r->g),
+		     rec_ms_of(k ? rec_map_time(r->map_g, r->map_q, k, r->g) : r->g));
 out:
 	free(qt);
 	free(q);

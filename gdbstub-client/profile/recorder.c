@@ -171,7 +171,7 @@ static void match_endpoint(struct rec *r)
 	snprintf(r->events_path, sizeof r->events_path, "%s", s.events);
 	r->wrapper_pid = s.wrapper_pid;
 	rec_progress(r, "%s is qemu-wrapper %ld's (%s)", r->endpoint,
-		 s.wrapper_pid, s.path);
+		     s.wrapper_pid, s.path);
 }
 
 /*
@@ -299,7 +299,7 @@ static void wait_ended(struct rec *r, int rc, const struct kit_err *e)
 		r->signo = rec_signal;
 		rec_halt_running(r);
 		rec_set_incomplete(r, "interrupted (%s)",
-			       r->signo == SIGTERM ? "SIGTERM" : "SIGINT");
+				   r->signo == SIGTERM ? "SIGTERM" : "SIGINT");
 	} else if (rc == -RSP_ERR_TIMEOUT) {
 		rec_halt_running(r);
 		rec_set_incomplete(r, "timeout after %g s", r->timeout_s);
@@ -319,7 +319,7 @@ static int on_stop(struct rec *r, const struct rsp_stop *st)
 	int rc;
 
 	rec_stopped(r, st->kind == 'T' || st->kind == 'S' ?
-		(st->signo == 2 ? PROF_STOP_INTERRUPT :
+		    (st->signo == 2 ? PROF_STOP_INTERRUPT :
 		 rec_is_watch(st) ? PROF_STOP_WATCH : PROF_STOP_DEBUG) :
 		PROF_STOP_DEBUG);
 	rc = handle_stop(r, st);
@@ -342,7 +342,7 @@ static int on_stop(struct rec *r, const struct rsp_stop *st)
 	if (rec_signal) {
 		r->signo = rec_signal;
 		rec_set_incomplete(r, "interrupted (%s)",
-			       r->signo == SIGTERM ? "SIGTERM" : "SIGINT");
+				   r->signo == SIGTERM ? "SIGTERM" : "SIGINT");
 		return 1;
 	}
 	if (!r->alive) {
@@ -629,10 +629,10 @@ static int run(struct rec *r, const char *kpath)
 	if (rec_prepare_initcalls(r) < 0)
 		return -1;
 	rec_progress(r, "recording %s: %zu milestones, %zu initcalls (%s), until %s",
-		 kpath, r->nms, r->nic,
-		 r->mode == IC_BREAKPOINTS ? "breakpoints" :
-		 r->mode == IC_ENTRIES ? "entries" : "off",
-		 r->until ? r->until : "qemu exits");
+		     kpath, r->nms, r->nic,
+		     r->mode == IC_BREAKPOINTS ? "breakpoints" :
+		     r->mode == IC_ENTRIES ? "entries" : "off",
+		     r->until ? r->until : "qemu exits");
 	if (rec_calibrate(r) < 0)
 		return -1;
 	if (r->sample_hz > 0 && rec_sample_setup(r) < 0)
@@ -654,21 +654,21 @@ static void summary(struct rec *r)
 {
 	prof_stops_summarize(&r->p->stops);
 	rec_progress(r, "wrote %s: %s%s, %.1f ms guest time, %zu initcalls "
-		 "(%zu returned), %lld debug stops (%lu steps), %lld interrupt "
-		 "stops, client %.1f ms (median %.3f ms per stop); fast stops %lu, "
-		 "calls executed %lu, return sites emulated %lu, unexpected %lu",
-		 r->out, r->complete ? "complete" : "INCOMPLETE: ",
-		 r->complete ? "" : r->reason, rec_ms_of(r->g), r->nseen, r->nreturned,
-		 (long long)r->p->stops.debug_stops, r->nsteps,
-		 (long long)r->p->stops.interrupt_stops,
-		 rec_ms_of(r->p->stops.client_ns), rec_ms_of(r->p->stops.median_ns),
-		 r->nfast, r->ncalls, r->nemul, r->nunexpected + r->nunattributed);
+		     "(%zu returned), %lld debug stops (%lu steps), %lld interrupt "
+		     "stops, client %.1f ms (median %.3f ms per stop); fast stops %lu, "
+		     "calls executed %lu, return sites emulated %lu, unexpected %lu",
+		     r->out, r->complete ? "complete" : "INCOMPLETE: ",
+		     r->complete ? "" : r->reason, rec_ms_of(r->g), r->nseen, r->nreturned,
+		     (long long)r->p->stops.debug_stops, r->nsteps,
+		     (long long)r->p->stops.interrupt_stops,
+		     rec_ms_of(r->p->stops.client_ns), rec_ms_of(r->p->stops.median_ns),
+		     r->nfast, r->ncalls, r->nemul, r->nunexpected + r->nunattributed);
 	if (r->sch && r->sch->summary)
 		r->sch->summary(r);
 	if (r->sample_hz > 0)
 		rec_progress(r, "--sample %g Hz: %lu samples in %zu places (%lu ticks "
-			 "met a breakpoint stop)", r->sample_hz, r->nsamples, r->nsb,
-			 r->nraced);
+			     "met a breakpoint stop)", r->sample_hz, r->nsamples, r->nsb,
+			     r->nraced);
 }
 
 static void release(struct rec *r)

@@ -73,7 +73,7 @@ static int ws_prepare(struct rec *r, const char *why)
 		return -1;
 	if (rc > 0) {
 		rec_progress(r, "no read watchpoint on blacklisted_initcalls (%s): "
-			 "two breakpoint stops per initcall", e.msg);
+			     "two breakpoint stops per initcall", e.msg);
 		return 0;
 	}
 	if (rec_bp_want(r, nop, true, "initcall end") < 0)
@@ -95,11 +95,11 @@ static int ws_prepare(struct rec *r, const char *why)
 		 "breakpoint on the NOP after do_one_initcall's return site ends it",
 		 rec_bp_kind(r, nop));
 	rec_progress(r, "%zu initcalls in table order: read watchpoint on "
-		 "blacklisted_initcalls 0x%llx (each start; no translation flush) and "
-		 "a %s breakpoint at the NOP 0x%llx after the return site (each end: "
-		 "one write with 'g', rip past it and the resume); milestones after "
-		 "the initcalls are armed when the last one returns", r->nic,
-		 (unsigned long long)var, rec_bp_kind(r, nop), (unsigned long long)nop);
+		     "blacklisted_initcalls 0x%llx (each start; no translation flush) and "
+		     "a %s breakpoint at the NOP 0x%llx after the return site (each end: "
+		     "one write with 'g', rip past it and the resume); milestones after "
+		     "the initcalls are armed when the last one returns", r->nic,
+		     (unsigned long long)var, rec_bp_kind(r, nop), (unsigned long long)nop);
 	return 1;
 }
 
@@ -147,7 +147,7 @@ static void ws_finish(struct rec *r)
 	rec_bp_drop(r, w->end);
 }
 
-/* An end, from the registers in c->g: the initcall (fn_reg) started at
+/* An end, from the registers of its 'g': the initcall (fn_reg) started at
  * the last watch stop and ended now.  1 = it was the last, 0, -1. */
 static int ws_end_data(struct rec *r)
 {
@@ -341,8 +341,8 @@ static void ws_summary(struct rec *r)
 
 	if (w->nstops)
 		rec_progress(r, "watch stops %lu (initcall starts: no translation flush; "
-			 "%lu tied to their initcall by a register)",
-			 w->nstops, w->ntied);
+			     "%lu tied to their initcall by a register)",
+			     w->nstops, w->ntied);
 }
 
 const struct rec_scheme rec_scheme_watch = {

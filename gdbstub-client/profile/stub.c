@@ -202,9 +202,9 @@ int rec_flush(struct rec *r, bool cont)
 					/* the target ended instead of answering:
 					 * the end's cause is decided later */
 					rec_conn_ended(r, c->last_stop.kind,
-						   c->last_stop.kind == 'W' ?
-						   c->last_stop.exit_status :
-						   c->last_stop.signo);
+						       c->last_stop.kind == 'W' ?
+						       c->last_stop.exit_status :
+						       c->last_stop.signo);
 					break;
 				}
 				rc = error("%s: %s", r->qwhat[i], e.msg);
@@ -331,7 +331,7 @@ static int bp_insert_now(struct rec *r, uint64_t addr, const char *what)
 			     (unsigned long long)addr, what, e.msg, e2.msg);
 	r->z0_refused = true;
 	rec_progress(r, "%s at 0x%llx: hardware breakpoint (software refused: %s)",
-		 what, (unsigned long long)addr, e.msg);
+		     what, (unsigned long long)addr, e.msg);
 	return 0;
 }
 
@@ -350,7 +350,7 @@ int rec_bp_insert(struct rec *r, uint64_t addr, bool sync, const char *what)
 		return bp_insert_now(r, addr, what);
 	snprintf(pkt, sizeof pkt, "Z0,%llx,1", (unsigned long long)addr);
 	if (rec_queue(r, pkt, "cannot insert a breakpoint at 0x%llx",
-		  (unsigned long long)addr) < 0)
+		      (unsigned long long)addr) < 0)
 		return -1;
 	c->bps[c->nbps].type = RSP_BP_SW;
 	c->bps[c->nbps].addr = addr;
@@ -374,7 +374,7 @@ int rec_bp_remove(struct rec *r, uint64_t addr)
 		}
 	snprintf(pkt, sizeof pkt, "z%d,%llx,1", (int)type, (unsigned long long)addr);
 	if (rec_queue(r, pkt, "cannot remove the breakpoint at 0x%llx",
-		  (unsigned long long)addr) < 0)
+		      (unsigned long long)addr) < 0)
 		return -1;
 	if (i < c->nbps)
 		c->bps[i] = c->bps[--c->nbps];
@@ -545,8 +545,8 @@ static void latency_from(struct rec *r, int64_t *lat, const char *how)
 		}
 	r->latency = r->raw ? 0 : lat[REC_CAL_STEPS / 2];
 	rec_progress(r, "stub latency %.3f ms per resume (median of %d %s)%s",
-		 rec_ms_of(lat[REC_CAL_STEPS / 2]), REC_CAL_STEPS, how,
-		 r->raw ? "; not subtracted (--raw)" : "; subtracted from every interval");
+		     rec_ms_of(lat[REC_CAL_STEPS / 2]), REC_CAL_STEPS, how,
+		     r->raw ? "; not subtracted (--raw)" : "; subtracted from every interval");
 }
 
 /*

@@ -110,7 +110,7 @@ int rec_sample_tick(struct rec *r)
 		bool wx = t.stop.kind == 'W' || t.stop.kind == 'X';
 
 		rec_conn_ended(r, wx ? t.stop.kind : 'E', !wx ? 0 : t.stop.kind == 'W' ?
-			   t.stop.exit_status : t.stop.signo);
+			       t.stop.exit_status : t.stop.signo);
 		return 1;
 	}
 	if (rc < 0)
