@@ -162,7 +162,7 @@ boot_and_record() {
 	nowatch_boot() {
 		rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
 		start_guest
-		GC_PROFILE_TEST_NO_WATCH=1 record --until initcalls_done \
+		record --initcall-scheme=call-return --until initcalls_done \
 			--save-memory "0x1000:0x280:$BATS_TEST_TMPDIR/log.bin"
 		[ "$rc" -eq 0 ] || { echo "# recorder exited $rc"; return 1; }
 	}
@@ -227,9 +227,9 @@ PY
 	fi
 }
 
-@test "the slow scheme (GC_PROFILE_TEST_SLOW): the call executed by the recorder, the return site emulated" {
+@test "the call-site scheme (--initcall-scheme=call-site): the call executed by the recorder, the return site emulated" {
 	start_guest
-	GC_PROFILE_TEST_SLOW=1 record --until initcalls_done --save-memory "0x1000:0x280:$BATS_TEST_TMPDIR/log.bin"
+	record --initcall-scheme=call-site --until initcalls_done --save-memory "0x1000:0x280:$BATS_TEST_TMPDIR/log.bin"
 	[ "$rc" -eq 0 ]
 	grep -q 'fast stops 0, calls executed 8, return sites emulated 7' "$BATS_TEST_TMPDIR/rec.err"
 	jq -r .environment.tool "$BATS_TEST_TMPDIR/p.json" | grep -q 'call site: permanent software breakpoints'
@@ -262,10 +262,10 @@ PY
 
 @test "per-function fallback (call not executed): same initcalls, returns and durations" {
 	start_guest
-	GC_PROFILE_TEST_NO_CALLSITE=1 record --until guest_exit \
+	record --initcall-scheme=functions --until guest_exit \
 		--save-memory "0x1000:0x280:$BATS_TEST_TMPDIR/log.bin"
 	[ "$rc" -eq 0 ]
-	grep -q 'per-function entry breakpoints, as the call cannot be executed here: GC_PROFILE_TEST_NO_CALLSITE' "$BATS_TEST_TMPDIR/rec.err"
+	grep -q 'per-function entry breakpoints, as the call cannot be executed here: --initcall-scheme=functions' "$BATS_TEST_TMPDIR/rec.err"
 	grep -q 'calls executed 0,' "$BATS_TEST_TMPDIR/rec.err"
 	grep -q '(0 steps)' "$BATS_TEST_TMPDIR/rec.err"
 	jq -r .environment.tool "$BATS_TEST_TMPDIR/p.json" | grep -q 'per-function entry breakpoints'
@@ -307,7 +307,7 @@ signal_when_stalled() {
 
 @test "SIGINT mid-boot: the profile is written, incomplete, with what was seen" {
 	start_guest
-	GC_PROFILE_TEST_STALL=3 "$REC" profile --wait --timeout 30 --kernel "$GUEST_ELF" \
+	"$REC" profile --test-stall=3 --wait --timeout 30 --kernel "$GUEST_ELF" \
 		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
 		2>"$BATS_TEST_TMPDIR/rec.err" &
 	signal_when_stalled $! INT recorder
@@ -319,7 +319,7 @@ signal_when_stalled() {
 
 @test "qemu killed mid-boot: the profile is written, incomplete" {
 	start_guest
-	GC_PROFILE_TEST_STALL=2 "$REC" profile --wait --timeout 30 --kernel "$GUEST_ELF" \
+	"$REC" profile --test-stall=2 --wait --timeout 30 --kernel "$GUEST_ELF" \
 		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
 		2>"$BATS_TEST_TMPDIR/rec.err" &
 	signal_when_stalled $! KILL qemu
@@ -394,6 +394,18 @@ signal_when_stalled() {
 	run "$REC" profile --initcalls=maybe -o x.json
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"unknown initcalls mode 'maybe'"* ]]
+	run "$REC" profile --timeout 5x -o x.json
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--timeout: '5x' is not a number"* ]]
+	run "$REC" profile --timeout -1 -o x.json
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--timeout: -1 is out of range"* ]]
+	run "$REC" profile --progress 99999999999999999999 -o x.json
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--progress: 99999999999999999999 is out of range"* ]]
+	run "$REC" profile --initcall-scheme=fastest -o x.json
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown initcall scheme 'fastest'"* ]]
 	run "$REC" profile "127.0.0.1:$(free_port)" --kernel "$GUEST_ELF" -o "$BATS_TEST_TMPDIR/x.json"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot connect to '127.0.0.1:"* ]]

@@ -1,5 +1,6 @@
 /*
- * recorder.h: the boot recorder, `gdbstub-client profile` (recorder.c).
+ * recorder.h: the boot recorder, `gdbstub-client profile` (recorder.c and
+ * the files recorder-int.h lists).
  *
  * gc_profile_main() is the command: it attaches to a guest held at its
  * reset vector, arms milestone and initcall breakpoints, resumes, and
@@ -8,10 +9,12 @@
  * profile, 1 when the profile was written but is incomplete (Ctrl-C,
  * SIGTERM, timeout, guest died before the end asked for, qemu killed or
  * stopped from the host, a stub that said X or closed the connection) or
- * nothing could be written, 2 on a usage error.
+ * nothing could be written; a usage error exits with status 2
+ * (die_usage()).
  *
  * The rec_* functions below are the recorder's pure parts, exposed for the
- * unit test (tests/helpers/test-record.c).  They never print or exit.
+ * unit test (tests/unit/test-gc-record.c), in decode.c and qclock.c.  They
+ * never print or exit.
  */
 #ifndef GC_RECORD_H
 #define GC_RECORD_H
@@ -50,8 +53,8 @@ int rec_find_return_site(const uint8_t *code, size_t len, uint64_t addr,
 
 /*
  * Whether the recorder can execute the call at rs->call_addr for the guest
- * (the call-site scheme, recorder.c): push rs->ret_addr, rsp -= 8, rip = the
- * value of rs->call_reg.  True for "call *%REG" and for a call to
+ * (scheme-callsite.c, initcalls.c: rec_on_call()): push rs->ret_addr,
+ * rsp -= 8, rip = the value of rs->call_reg.  True for "call *%REG" and for a call to
  * __x86_indirect_thunk_REG (a retpoline is "jmp *%REG"), REG a 64-bit
  * general register other than rsp, and a call of 2 to 8 bytes.  When not,
  * why (if not NULL) says what is unknown.
@@ -141,8 +144,8 @@ size_t rec_stores_to(const uint8_t *code, size_t len, uint64_t addr,
 		     uint64_t var, uint64_t *vals, size_t max);
 
 /*
- * The watch scheme's end of an initcall (recorder.c): the first NOP at or
- * after addr (do_one_initcall's return site), reached in a straight line
+ * The watch scheme's end of an initcall (scheme-watch.c): the first NOP at
+ * or after addr (do_one_initcall's return site), reached in a straight line
  * through register moves that leave rax (the return value), rsp and
  * fn_reg alone; at most 4 instructions.  Linux 6.1: "mov %eax,%ebp" then
  * the 2-byte NOP of the disabled initcall_finish tracepoint.  A

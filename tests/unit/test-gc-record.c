@@ -4,13 +4,15 @@
  * whether the recorder can execute its call, decoding and executing the
  * one instruction there, a function's first callee in another page, the
  * values code stores into a variable, register names, the
- * command-line check.  A unit test kept in tests/helpers/ with the
- * recorder's other test files.
+ * command-line check (decode.c); and the initcall schemes' names and
+ * order of preference (scheme.h), which --initcall-scheme takes.
  */
 #include "recorder.h"
+#include "scheme.h"
 #include "ksym.h"
 #include "tap.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void test_return_site(void)
@@ -280,6 +282,29 @@ static void test_names(void)
 	ok(!rec_cmdline_has(NULL, "nokaslr"), "no command line");
 }
 
+static void test_schemes(void)
+{
+	static const char *const order[] = { "watch", "call-return", "call-site",
+					     "functions" };
+	char name[80];
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		const struct rec_scheme *s = rec_schemes[i];
+
+		snprintf(name, sizeof name, "scheme %zu is %s, found by name", i, order[i]);
+		ok(s && !strcmp(s->name, order[i]) && rec_scheme_find(order[i]) == s, name);
+		snprintf(name, sizeof name, "%s: prepare, owns and at; knows with answer",
+			 order[i]);
+		ok(s && s->prepare && s->owns && s->at && !s->knows == !s->answer, name);
+	}
+	ok(!rec_schemes[4], "four schemes");
+	ok(!rec_scheme_find("fast") && !rec_scheme_find(""), "unknown names");
+	ok(rec_scheme_functions.entry_bps && !rec_scheme_callsite.entry_bps &&
+	   !rec_scheme_callret.entry_bps && !rec_scheme_watch.entry_bps,
+	   "only the per-function scheme arms entry breakpoints");
+}
+
 int main(void)
 {
 	test_return_site();
@@ -288,5 +313,6 @@ int main(void)
 	test_stores();
 	test_end_nop();
 	test_names();
+	test_schemes();
 	return tap_done();
 }
