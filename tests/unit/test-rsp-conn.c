@@ -23,7 +23,7 @@ static char stub_path[4096];
 
 static struct rsp_conn *spawn(pid_t *pid, const char *const *script)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	int sv[2];
 	size_t n = 0, i;
 	char **argv;
@@ -113,7 +113,7 @@ static void test_handshake(void)
 		"expect m0,4", "reply E14",
 		"expect D", "reply OK",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_thread *th = NULL;
 	struct rsp_conn *c;
 	uint64_t v = 0;
@@ -167,7 +167,7 @@ static void test_nak(void)
 		"reply PacketSize=100",
 		"nak g", "nak g", "nak g", "nak g",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	pid_t pid;
 
@@ -193,7 +193,7 @@ static void test_badsum(void)
 		"raw $0011#00", "expect-nak",
 		"raw $0011#00",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	pid_t pid;
 
@@ -220,7 +220,7 @@ static void test_garbage(void)
 		"expect g", "raw $*!#4b", "expect-nak", "reply 1122",
 		"expect g", "raw }garbage\\n",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	pid_t pid;
 
@@ -275,7 +275,7 @@ static void test_sizes(void)
 		"expect M4068,60:68696a*", "reply OK",
 		"expect X5000,4:ab#$", "reply OK",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	unsigned char buf[300], big[200];
 	struct rsp_conn *c;
 	pid_t pid;
@@ -325,7 +325,7 @@ static void test_close(void)
 	const char *const slow[] = {
 		"expect qSupported:*", "reply PacketSize=100",
 		"expect g", "sleep 1500", NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	long long t0;
 	pid_t pid;
@@ -368,7 +368,7 @@ static void test_kvm_breakpoints(void)
 		"expect Z2,2000,4", "reply E22",
 		"expect z1,ffffffff81000000,1", "reply OK",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	pid_t pid;
 
@@ -430,7 +430,7 @@ static void test_run_control(void)
 		"expect ?", "reply T05thread:01;",
 		"expect k", "close",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_buf out = RSP_BUF_INIT;
 	struct rsp_stop st;
 	struct rsp_conn *c;
@@ -495,7 +495,7 @@ static void test_misc(void)
 		"expect-break", "reply S02",
 		"expect c", "reply W00",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_stop st;
 	struct rsp_conn *c;
 	uint64_t v = 0;
@@ -548,7 +548,7 @@ static void test_noack(void)
 		/* No '-' for it (and the stub fails on any '+'). */
 		"quiet 300",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	pid_t pid;
 
@@ -587,7 +587,7 @@ static void test_hostile(void)
 	const char *const closes[] = {
 		"expect qSupported:*", "reply PacketSize=100",
 		"expect g", "close", NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_buf out = RSP_BUF_INIT, xml = RSP_BUF_INIT;
 	struct rsp_conn *c;
 	unsigned char b[8];
@@ -666,7 +666,7 @@ static void capture(void *ctx, const char *line)
 
 static void test_tcp_and_trace(void)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	char port[16] = "", spec[64];
 	int pfd[2];
