@@ -1,6 +1,7 @@
 # gdbstub-client/profile: the boot recorder (`profile`) and the sampler
 # (`sample`).  Uses target/, report/, rsp/, kernel-symbols and common/.
 PROFILE_OBJS = $(addprefix gdbstub-client/profile/,recorder.o sample.o)
+PROFILE_OBJS += $(addprefix gdbstub-client/profile/,sample-attr.o sample-tick.o sample-stop.o sample-monitor.o)
 PROFILE_CFLAGS = -Igdbstub-client/profile $(TARGET_CFLAGS) $(REPORT_CFLAGS)
 PROFILE_LIBS = $(TARGET_LIBS) $(REPORT_LIBS)
 PROFILE_DEPS = $(LIB_PROFILE) $(LIB_TARGET) $(LIB_REPORT) $(LIB_RSP) \

@@ -156,6 +156,7 @@
 #include "ksym.h"
 #include "model.h"
 #include "rsp.h"
+#include "rsp-private.h"   /* TRANSITIONAL: struct rsp_conn, until converted */
 #include "rundir.h"
 
 #include <capstone/capstone.h>
@@ -1080,7 +1081,7 @@ struct rec {
 					* the last resume (not guest time) */
 	int64_t raced_stop;            /* a breakpoint stop that came instead of
 					* a tick's: when it came (0 none) */
-	struct rsp_buf sbatch;         /* the bytes of one tick */
+	struct rsp_batch sbatch;       /* the packets of one tick */
 	/* the late milestones of --initcalls=off (watch_setup()) */
 	bool late_pending;             /* some wait for the watch to arm them */
 	bool watching;                 /* ticks read watch_var */
@@ -3431,7 +3432,7 @@ static int sample_tick(struct rec *r)
 	int64_t dt;
 
 	quickack(r);
-	if (rsp_write_batch(r->c, r->sbatch.data, r->sbatch.len, &e) < 0) {
+	if (rsp_batch_send(r->c, &r->sbatch, &e) < 0) {
 		conn_ended(r, 'E', 0);
 		return 1;
 	}
@@ -4349,7 +4350,7 @@ out:
 		ksym_free(r->syms);
 	prof_free(r->p);
 	rsp_buf_free(&r->qout);
-	rsp_buf_free(&r->sbatch);
+	rsp_batch_free(&r->sbatch);
 	free(r->sb);
 	free(r->ics);
 	free(r->marks);
