@@ -1,8 +1,9 @@
 /*
  * conn-internal.h: the definition of struct rsp_conn, for rsp/'s own files
- * (conn.c, core.c).  Everyone else sees only the opaque type of rsp.h and
- * its accessors: the fields, the receive buffer in particular, are the
- * library's to keep consistent.
+ * (conn.c, core.c) and the library's white-box unit test.  Everyone else
+ * sees only the opaque type of rsp.h and its accessors: the fields, the
+ * receive buffer in particular, are the library's to keep consistent.
+ * (rsp-private.h hands it to recorder.c for a transition.)
  */
 #ifndef KIT_RSP_CONN_INTERNAL_H
 #define KIT_RSP_CONN_INTERNAL_H
