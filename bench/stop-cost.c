@@ -23,6 +23,7 @@
  * stops).  Everything listens on 127.0.0.1 only; no shell is involved.
  */
 #include "rsp.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,12 +53,10 @@ struct run {
 	double median_ms, rate;           /* stops/s */
 };
 
+/* s, monotonic */
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)kit_mono_ns() / 1e9;
 }
 
 static int listen_any(int *port)

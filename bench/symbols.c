@@ -103,7 +103,7 @@ static void bench_vmlinux(const char *bz_version)
 
 static struct ksym_table *must_open(const char *path, unsigned flags)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t = ksym_open(path, flags, &e);
 
 	if (!t) {
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 	ksym_export_map(t, f, NULL);
 	fclose(f);
 	for (r = 0; r < 11; r++) {
-		struct kit_err e = { 0, "" };
+		struct kit_err e = { 0 };
 
 		t0 = now_ms();
 		m = ksym_load_map(text, textlen, &e);

@@ -122,7 +122,8 @@ void warning(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int vseterr(struct kit_err *e, int code, int with_errno,
+/* errnum > 0: ": strerror(errnum)" appended. */
+static int vseterr(struct kit_err *e, int code, int errnum,
 		   const char *fmt, va_list ap)
 {
 	size_t n;
@@ -130,10 +131,12 @@ static int vseterr(struct kit_err *e, int code, int with_errno,
 	if (!e)
 		return -1;
 	e->code = code ? code : -1;
+	e->sys_errno = errnum > 0 && errnum < KIT_ERRNO_MAX ? errnum :
+		       code > 0 && code < KIT_ERRNO_MAX ? code : 0;
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	n = strlen(e->msg);
-	if (with_errno && code > 0 && n < sizeof e->msg)
-		snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(code));
+	if (errnum > 0 && n < sizeof e->msg)
+		snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(errnum));
 	return -1;
 }
 
@@ -152,7 +155,18 @@ int kit_seterr_errno(struct kit_err *e, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vseterr(e, code, 1, fmt, ap);
+	vseterr(e, code, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int kit_seterr_sys(struct kit_err *e, int code, int errnum, const char *fmt,
+		   ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vseterr(e, code, errnum, fmt, ap);
 	va_end(ap);
 	return -1;
 }

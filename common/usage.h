@@ -27,10 +27,26 @@
 
 #define KIT_ERR_MAX 512
 
-/* An error a library hands back to its caller, who decides how to say it. */
+/*
+ * An error a library hands back to its caller, who decides how to say it.
+ *
+ * Codes never collide, so one comparison tells any error apart whichever
+ * library filled the struct: values below KIT_ERRNO_MAX are errno values;
+ * each library has its own thousand above:
+ *   1001..1999  kernel-symbols (KSYM_E*, ksym.h)
+ *   2001..2999  gdbstub-client/report (PROF_E*, model.h)
+ *   3001..3999  gdbstub-client/rsp (RSP_ERR_*, rsp.h)
+ * and a new library takes the next free thousand.  A failed system call
+ * keeps its errno in sys_errno, whether code is that errno or a library's
+ * own "system error" code (RSP_ERR_SYS).
+ */
+#define KIT_ERRNO_MAX 1000
+
 struct kit_err {
-	int code;              /* errno-style, or a module's own code; 0 = none */
+	int code;              /* an errno value or a library's code; 0 = none */
 	char msg[KIT_ERR_MAX]; /* lower case, no trailing newline */
+	int sys_errno;         /* the errno behind it, 0 = none (set by the
+	                          kit_seterr* functions) */
 };
 
 void set_progname(const char *name);
@@ -55,5 +71,10 @@ int kit_seterr(struct kit_err *e, int code, const char *fmt, ...);
 /* The same, with ": strerror(code)" appended. */
 __attribute__((format(printf, 3, 4)))
 int kit_seterr_errno(struct kit_err *e, int code, const char *fmt, ...);
+/* A library's code for a failed system call (RSP_ERR_SYS), errnum kept in
+ * sys_errno and ": strerror(errnum)" appended. */
+__attribute__((format(printf, 4, 5)))
+int kit_seterr_sys(struct kit_err *e, int code, int errnum, const char *fmt,
+		   ...);
 
 #endif

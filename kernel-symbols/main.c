@@ -139,7 +139,7 @@ static void finish_stdout(void)
 
 static struct ksym_table *open_kernel(const char *path)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t = ksym_open(path, open_flags, &e);
 
 	if (!t)
@@ -277,7 +277,7 @@ static int cmd_lookup(struct ksym_table *t, int argc, char **argv)
 
 static int cmd_initcalls(struct ksym_table *t)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_initcall *ic;
 	size_t n, i;
 	const char *from = t->have_initcall_data ?
@@ -355,7 +355,7 @@ static int cmd_milestones(struct ksym_table *t)
 
 static int cmd_export(struct ksym_table *t, const char *format, const char *file)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 
 	if (!file)
 		die("export needs -o FILE");
@@ -465,7 +465,7 @@ static int cmd_info(struct ksym_table *t)
 
 static int cmd_kaslr(struct ksym_table *t, const char *name, const char *obs)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	uint64_t a;
 	int64_t slide;
 

@@ -41,8 +41,8 @@ check_table_and_folded() { # $1 = folded file
 	# every row: rank, percent, count, place, mode
 	rows=$(grep -E '^ *[0-9]+ ' <<<"$output" | grep -vE '^ *[0-9]+ +[0-9.]+% +[0-9]+  .+ (real|v86|prot16|prot32|compat16|compat32|long64|unknown)$' || true)
 	[ -z "$rows" ] || { echo "# malformed rows:"; echo "$rows"; false; }
-	# folded: mode;region[;caller];symbol count, counts add up to the samples
-	bad=$(grep -vE '^(real|v86|prot16|prot32|compat16|compat32|long64|unknown);[a-z-]+(;[^ ;]+){1,2} [0-9]+$' "$1" || true)
+	# folded: mode;region[;caller][;symbol|;0xADDR] count, counts add up to the samples
+	bad=$(grep -vE '^(real|v86|prot16|prot32|compat16|compat32|long64|unknown);[a-z-]+(;[^ ;]+){0,2} [0-9]+$' "$1" || true)
 	[ -z "$bad" ] || { echo "# malformed folded lines:"; echo "$bad"; false; }
 	sum=$(awk '{s += $NF} END {print s + 0}' "$1")
 	[ "$sum" -eq "$n" ] || { echo "# folded sums to $sum, summary says $n"; false; }
@@ -78,7 +78,7 @@ frame_count() {
 			cat "$BATS_TEST_TMPDIR/wrapper.err" "$QEMU_WRAPPER_LOG"; false; }
 		check_table_and_folded "$BATS_TEST_TMPDIR/b$run.txt"
 		! grep -q INCOMPLETE <<<"$output"
-		grep -Eq '^real;bios-rom;' "$BATS_TEST_TMPDIR/b$run.txt" || {
+		grep -Eq '^real;bios-rom[; ]' "$BATS_TEST_TMPDIR/b$run.txt" || {
 			echo "# no real-mode BIOS samples:"; cat "$BATS_TEST_TMPDIR/b$run.txt"; false; }
 		grep -Eq '^ +[0-9]+ +[0-9.]+% +[0-9]+  \[bios-rom\]' <<<"$output"
 		n=$(sed -nE 's/^sample: ([0-9]+) samples .*/\1/p' <<<"$output")
@@ -192,7 +192,7 @@ frame_count() {
 		wait_until 10 test -s "$BATS_TEST_TMPDIR/wrapper.rc"
 		[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" -eq 33 ]
 		check_table_and_folded "$BATS_TEST_TMPDIR/m$run.txt"
-		grep -Eq '^real;bios-rom;' "$BATS_TEST_TMPDIR/m$run.txt"
+		grep -Eq '^real;bios-rom[; ]' "$BATS_TEST_TMPDIR/m$run.txt"
 		[ "$(jq -r '[.complete, .samples.method] | @tsv' "$BATS_TEST_TMPDIR/m$run.json")" = "true	monitor" ]
 		n=$(sed -nE 's/^sample: ([0-9]+) samples .*/\1/p' <<<"$output")
 		k=$(sed -nE 's/^sample: .* ([0-9]+) ticks skipped.*/\1/p' <<<"$output")
@@ -316,12 +316,33 @@ sample_kill_qemu() {
 @test "usage errors exit 2" {
 	sample --hz 0
 	[ "$status" -eq 2 ]
-	expect_line "invalid --hz '0'"
+	expect_line "^gdbstub-client: --hz: 0 is out of range \\(1 to 100000\\)$"
 	sample --duration -1
 	[ "$status" -eq 2 ]
+	expect_line "^gdbstub-client: --duration: -1 is out of range"
+	# strict numbers: trailing junk, overflow, negatives; one line each
+	sample --timeout 5x
+	[ "$status" -eq 2 ]
+	expect_line "^gdbstub-client: --timeout: '5x' is not a whole number$"
+	[ "${#lines[@]}" -eq 1 ]
+	sample --timeout 99999999999999999999
+	[ "$status" -eq 2 ]
+	expect_line "^gdbstub-client: --timeout: 99999999999999999999 is out of range"
+	sample --top -3
+	[ "$status" -eq 2 ]
+	expect_line "^gdbstub-client: --top: -3 is out of range"
+	sample --hz 1e999
+	[ "$status" -eq 2 ]
+	expect_line "^gdbstub-client: --hz: '1e999' is not a number$"
+	sample --kernel
+	[ "$status" -eq 2 ]
+	expect_line "option '--kernel' needs a value"
+	sample a b
+	[ "$status" -eq 2 ]
+	expect_line "more than one endpoint: 'a' and 'b'"
 	sample --bogus
 	[ "$status" -eq 2 ]
-	expect_line "unknown option"
+	expect_line "unknown option '--bogus'"
 	sample --help
 	[ "$status" -eq 0 ]
 	expect_line '^usage: gdbstub-client sample'
@@ -331,7 +352,7 @@ sample_kill_qemu() {
 	expect_line 'method=monitor reads no stack'
 	sample --method=fast
 	[ "$status" -eq 2 ]
-	expect_line "unknown option or missing value '--method=fast'"
+	expect_line "^gdbstub-client: --method: 'fast' is not 'stop' or 'monitor'$"
 }
 
 @test "Debian kernel from the reset vector to its panic: bios, decompressor, then kernel symbols" {

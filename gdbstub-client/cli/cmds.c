@@ -461,7 +461,7 @@ static int info_registers(struct cli *cli, const char *args)
 	args = skip_ws(args);
 	if (!*args) {
 		for (i = 0; dflt[i]; i++) {
-			if (!rsp_tdesc_find(&cli->t->c->tdesc, dflt[i]))
+			if (!rsp_tdesc_find(rsp_tdesc(cli->t->c), dflt[i]))
 				continue;
 			if (gc_reg(cli->t, dflt[i], &v, &e) < 0)
 				return error("cannot read the registers: %s", e.msg);
@@ -476,7 +476,7 @@ static int info_registers(struct cli *cli, const char *args)
 		struct gc_addr_ctx x;
 		char expr[64];
 
-		if (cli->t->c->have_tdesc && rsp_tdesc_find(&cli->t->c->tdesc, name)) {
+		if (rsp_tdesc_find(rsp_tdesc(cli->t->c), name)) {
 			/* a register of the description: its own error (a bad
 			 * reply, the target gone), not "unknown register" */
 			if (gc_reg(cli->t, name, &v, &e) < 0) {
@@ -944,7 +944,7 @@ int cli_exec(struct cli *cli, const char *line)
 
 void cli_interrupt(struct cli *cli)
 {
-	if (cli->t && cli->t->c && cli->t->c->running)
+	if (cli->t && cli->t->c && rsp_running(cli->t->c))
 		gc_interrupt(cli->t);
 }
 

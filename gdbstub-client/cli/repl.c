@@ -35,7 +35,7 @@ static int completing;        /* CLI_COMPLETE_* for the word being completed */
 static void on_sigint(int sig)
 {
 	(void)sig;
-	if (active && active->t && active->t->c && active->t->c->running)
+	if (active && active->t && active->t->c && rsp_running(active->t->c))
 		cli_interrupt(active);
 	else
 		got_sigint = 1;

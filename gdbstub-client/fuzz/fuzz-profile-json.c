@@ -64,7 +64,7 @@ static void reports(struct prof_profile *p, FILE *out)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct prof_profile *p, *q;
 	char *j1, *j2;
 	size_t n1, n2;

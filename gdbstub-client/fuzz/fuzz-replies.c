@@ -56,7 +56,7 @@ static int fetch_self(void *ctx, const char *annex, struct rsp_buf *out,
 
 static void one_reply(const char *p, size_t n, unsigned sel)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_buf a = RSP_BUF_INIT, b = RSP_BUF_INIT;
 	struct rsp_qSupported q;
 	struct rsp_stop st;
@@ -157,7 +157,7 @@ static void round_trip(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_parser ps;
 	size_t pos = 0, split;
 	unsigned sel;

@@ -167,7 +167,7 @@ static int resolve_stem(struct rec *r, struct rec_ms *m, const struct rec_ms *s6
 	uint8_t code[256];
 	size_t len = sym && sym->size && sym->size < sizeof code ?
 		     (size_t)sym->size : sizeof code;
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	ssize_t got = -1;
 
 	m->stem = false;

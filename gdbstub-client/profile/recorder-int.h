@@ -149,7 +149,7 @@ struct rec {
 					* the last resume (not guest time) */
 	int64_t raced_stop;            /* a breakpoint stop that came instead of
 					* a tick's: when it came (0 none) */
-	struct rsp_buf sbatch;         /* the bytes of one tick */
+	struct rsp_batch sbatch;       /* the packets of one tick */
 	/* the late milestones of --initcalls=off (rec_watch_setup()) */
 	bool late_pending;             /* some wait for the watch to arm them */
 	bool watching;                 /* ticks read watch_var */

@@ -679,7 +679,7 @@ static void release(struct rec *r)
 		ksym_free(r->syms);
 	prof_free(r->p);
 	rsp_buf_free(&r->qout);
-	rsp_buf_free(&r->sbatch);
+	rsp_batch_free(&r->sbatch);
 	free(r->sb);
 	free(r->ics);
 	free(r->marks);

@@ -147,10 +147,10 @@ struct gc_tick {
 	bool mem_ok;                   /* it was read (an 'E' reply: not) */
 	int64_t stop_ns;               /* CLOCK_MONOTONIC when it was read */
 };
-/* The bytes of one tick into out (reset first); with mem_len (1 to 8), an
+/* The packets of one tick into out (reset first); with mem_len (1 to 8), an
  * 'm' for mem_len bytes at mem_addr after the 'p's (`profile` watches a
  * kernel variable so).  -1 when the stub's description lacks a register. */
-int gc_tick_prepare(struct rsp_conn *c, struct rsp_buf *out, uint64_t mem_addr,
+int gc_tick_prepare(struct rsp_conn *c, struct rsp_batch *out, uint64_t mem_addr,
 		    unsigned mem_len, struct kit_err *err);
 /*
  * The replies of one tick: the stop reply, the 'p's, the 'm' when mem_len

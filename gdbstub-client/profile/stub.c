@@ -83,7 +83,7 @@ void rec_quickack(struct rec *r)
 {
 	int one = 1;
 
-	(void)setsockopt(r->c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+	(void)setsockopt(rsp_conn_fd(r->c), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 }
 
 /*
@@ -122,89 +122,53 @@ static void trace_hook(void *ctx, const char *line)
 int rec_flush(struct rec *r, bool cont)
 {
 	struct rsp_conn *c = r->c;
+	const struct rsp_buf *reply = rsp_reply(c);
 	struct kit_err e;
-	const char *p = r->qout.data;
-	size_t left = r->qout.len, i;
-	bool saved_noack = c->noack;
+	size_t i;
 	int rc = 0;
 
 	if (!r->nq && !cont)
 		return 0;
 	if (cont) {
-		const char *res = c->vCont_c ? "vCont;c" : "c";
+		const char *res = rsp_vcont_has(c, 'c') ? "vCont;c" : "c";
 
 		if (rsp_packet_encode(&r->qout, res, strlen(res)) < 0)
 			return error("out of memory");
-		p = r->qout.data;
-		left = r->qout.len;
-	}
-	if (c->trace) {
-		struct rsp_buf line = RSP_BUF_INIT;
-		const char *a = p, *end = p + left;
-
-		/* one trace line per packet, as conn.c prints them */
-		while (a < end) {
-			const char *h = memchr(a, '#', (size_t)(end - a));
-			size_t n = h && end - h >= 3 ? (size_t)(h + 3 - a) : (size_t)(end - a);
-
-			rsp_buf_reset(&line);
-			if (rsp_buf_append(&line, "-> ", 3) == 0 &&
-			    rsp_escape_for_trace(&line, a, n, 1024) == 0)
-				c->trace(c->trace_ctx, line.data);
-			a += n;
-		}
-		rsp_buf_free(&line);
 	}
 	rec_quickack(r);
-	while (left > 0) {
-		ssize_t w = send(c->fd, p, left, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == ENOTSOCK)
-			w = write(c->fd, p, left);
-		if (w < 0 && (errno == EINTR || errno == EAGAIN)) {
-			struct pollfd pf = { .fd = c->fd, .events = POLLOUT };
-
-			poll(&pf, 1, 1000);
-			continue;
-		}
-		if (w <= 0) {
-			rc = error_errno("cannot send to the stub");
-			goto out;
-		}
-		p += w;
-		left -= (size_t)w;
+	if (rsp_write_batch(c, r->qout.data, r->qout.len, &e) < 0) {
+		rc = error("cannot send to the stub: %s", e.msg);
+		goto out;
 	}
-	if (cont) {
-		/* what rsp_continue() records; the '+' for the resume is
-		 * skipped by the next receive like any late ack */
-		c->have_stop = false;
+	if (cont)
 		r->running = true;
-		c->noack = true;
-	}
 	for (i = 0; i < r->nq; i++) {
-		/* c->running stays false while these are read: no wake fd,
-		 * and they are replies, not the stop reply */
-		if (rsp_recv(c, c->timeout_ms, &e) < 0) {
+		/* the connection is not marked running while these are read:
+		 * no wake fd, and they are replies, not the stop reply; after
+		 * a resume they are read without acks (any byte but 0x03
+		 * written while the guest runs would stop it) */
+		if ((cont ? rsp_batch_recv(c, rsp_timeout(c), &e)
+			  : rsp_recv(c, rsp_timeout(c), &e)) < 0) {
 			rc = error("%s: %s", r->qwhat[i], e.msg);
 			break;
 		}
 		if ((long)i == r->qm) {
-			r->qm_ok = c->reply.len == 2 * (size_t)r->qm_len &&
-				   rsp_hex_le_to_u64(c->reply.data, c->reply.len,
+			r->qm_ok = reply->len == 2 * (size_t)r->qm_len &&
+				   rsp_hex_le_to_u64(reply->data, reply->len,
 						     &r->qm_val) == 0;
 			continue;
 		}
 		if ((long)i == r->qg) {
 			/* the registers at the stop, read before the rest */
 			if (rsp_take_registers(c, &e) < 0) {
-				if (e.code == RSP_ERR_EXITED &&
-				    (c->last_stop.kind == 'W' || c->last_stop.kind == 'X')) {
+				const struct rsp_stop *st = rsp_last_stop(c);
+
+				if (e.code == RSP_ERR_EXITED && st &&
+				    (st->kind == 'W' || st->kind == 'X')) {
 					/* the target ended instead of answering:
 					 * the end's cause is decided later */
-					rec_conn_ended(r, c->last_stop.kind,
-						       c->last_stop.kind == 'W' ?
-						       c->last_stop.exit_status :
-						       c->last_stop.signo);
+					rec_conn_ended(r, st->kind, st->kind == 'W' ?
+						       st->exit_status : st->signo);
 					break;
 				}
 				rc = error("%s: %s", r->qwhat[i], e.msg);
@@ -212,20 +176,21 @@ int rec_flush(struct rec *r, bool cont)
 			}
 			continue;
 		}
-		if (c->reply.len != 2 || memcmp(c->reply.data, "OK", 2)) {
+		if (reply->len != 2 || memcmp(reply->data, "OK", 2)) {
 			char q[80];
 
 			rc = error("%s: the stub answered '%s'", r->qwhat[i],
-				   c->reply.len ? rsp_quote(q, sizeof q, c->reply.data,
-							    c->reply.len, 40)
-						: "(empty: unsupported)");
+				   reply->len ? rsp_quote(q, sizeof q, reply->data,
+							  reply->len, 40)
+					  : "(empty: unsupported)");
 			break;
 		}
 	}
+	/* what rsp_continue() records; the '+' for the resume is skipped by
+	 * the next receive like any late ack */
 	if (cont)
-		c->running = true;
+		rsp_resumed(c);
 out:
-	c->noack = saved_noack;
 	rsp_buf_reset(&r->qout);
 	r->nq = 0;
 	r->qg = -1;
@@ -301,8 +266,11 @@ static size_t bp_count(struct rec *r, enum rsp_bp_type type)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < r->c->nbps; i++)
-		n += r->c->bps[i].type == type;
+	const struct rsp_bp *bp;
+	size_t nb = rsp_breakpoints(r->c, &bp);
+
+	for (i = 0; i < nb; i++)
+		n += bp[i].type == type;
 	return n;
 }
 
@@ -339,10 +307,10 @@ static int bp_insert_now(struct rec *r, uint64_t addr, const char *what)
  * breakpoints of the per-function scheme, unless a Z0 was refused). */
 int rec_bp_insert(struct rec *r, uint64_t addr, bool sync, const char *what)
 {
-	struct rsp_conn *c = r->c;
+	const struct rsp_bp *bp;
 	char pkt[48];
 
-	if (c->nbps == RSP_MAX_BREAKPOINTS)
+	if (rsp_breakpoints(r->c, &bp) == RSP_MAX_BREAKPOINTS)
 		return error("cannot insert a breakpoint at 0x%llx: too many "
 			     "breakpoints (%d)", (unsigned long long)addr,
 			     RSP_MAX_BREAKPOINTS);
@@ -352,41 +320,38 @@ int rec_bp_insert(struct rec *r, uint64_t addr, bool sync, const char *what)
 	if (rec_queue(r, pkt, "cannot insert a breakpoint at 0x%llx",
 		      (unsigned long long)addr) < 0)
 		return -1;
-	c->bps[c->nbps].type = RSP_BP_SW;
-	c->bps[c->nbps].addr = addr;
-	c->bps[c->nbps].kind = 1;
-	c->nbps++;
-	return 0;
+	return rsp_note_break(r->c, RSP_BP_SW, addr, 1, true);
 }
 
 int rec_bp_remove(struct rec *r, uint64_t addr)
 {
-	struct rsp_conn *c = r->c;
 	enum rsp_bp_type type = RSP_BP_SW;
+	const struct rsp_bp *bp;
+	size_t i, nb = rsp_breakpoints(r->c, &bp);
 	char pkt[48];
-	size_t i;
 
-	for (i = 0; i < c->nbps; i++)
-		if (c->bps[i].addr == addr &&
-		    (c->bps[i].type == RSP_BP_SW || c->bps[i].type == RSP_BP_HW)) {
-			type = c->bps[i].type;
+	for (i = 0; i < nb; i++)
+		if (bp[i].addr == addr &&
+		    (bp[i].type == RSP_BP_SW || bp[i].type == RSP_BP_HW)) {
+			type = bp[i].type;
 			break;
 		}
 	snprintf(pkt, sizeof pkt, "z%d,%llx,1", (int)type, (unsigned long long)addr);
 	if (rec_queue(r, pkt, "cannot remove the breakpoint at 0x%llx",
 		      (unsigned long long)addr) < 0)
 		return -1;
-	if (i < c->nbps)
-		c->bps[i] = c->bps[--c->nbps];
+	if (i < nb)
+		rsp_note_break(r->c, type, addr, 1, false);
 	return 0;
 }
 
 bool rec_bp_at(struct rec *r, uint64_t addr)
 {
-	size_t i;
+	const struct rsp_bp *bp;
+	size_t i, nb = rsp_breakpoints(r->c, &bp);
 
-	for (i = 0; i < r->c->nbps; i++)
-		if (r->c->bps[i].addr == addr)
+	for (i = 0; i < nb; i++)
+		if (bp[i].addr == addr)
 			return true;
 	return false;
 }
@@ -394,11 +359,12 @@ bool rec_bp_at(struct rec *r, uint64_t addr)
 /* "software" or "hardware": the kind of breakpoint at addr. */
 const char *rec_bp_kind(struct rec *r, uint64_t addr)
 {
-	size_t i;
+	const struct rsp_bp *bp;
+	size_t i, nb = rsp_breakpoints(r->c, &bp);
 
-	for (i = 0; i < r->c->nbps; i++)
-		if (r->c->bps[i].addr == addr)
-			return r->c->bps[i].type == RSP_BP_HW ? "hardware" : "software";
+	for (i = 0; i < nb; i++)
+		if (bp[i].addr == addr)
+			return bp[i].type == RSP_BP_HW ? "hardware" : "software";
 	return "none";
 }
 
@@ -506,8 +472,7 @@ uint64_t rec_reg(struct rec *r, const char *name)
  * rsp_write_register_u64() sends it. */
 int rec_write_reg(struct rec *r, const char *name, uint64_t v)
 {
-	const struct rsp_reg *rg = r->c->have_tdesc ?
-		rsp_tdesc_find(&r->c->tdesc, name) : NULL;
+	const struct rsp_reg *rg = rsp_tdesc_find(rsp_tdesc(r->c), name);
 	uint8_t b[8];
 	char pkt[64];
 	size_t nb;
@@ -603,7 +568,7 @@ static int calibrate_fast(struct rec *r, uint64_t pc)
 			return -1;
 		if (rsp_wait_stop(r->c, 5000, &st, &e) < 0)
 			return error("calibration: no stop: %s", e.msg);
-		r->c->running = false;
+		rsp_set_running(r->c, false);
 		r->running = false;
 		lat[i] = cal_stopped(r, t);
 		if (st.kind == 'W' || st.kind == 'X')
@@ -642,11 +607,7 @@ static int calibrate_steps(struct rec *r)
 /* Whether the stub closed the connection (QEMU died). */
 bool rec_conn_closed(struct rec *r)
 {
-	char b;
-	ssize_t n = recv(r->c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-			  errno != EINTR);
+	return rsp_read_available(r->c, NULL) < 0;
 }
 
 /* Stop a running guest with 0x03 and wait for it (an interrupt stop). */
@@ -685,11 +646,16 @@ void rec_detach(struct rec *r)
 	r->resumed_once = false;
 	if (rec_flush(r, false) < 0)
 		return;
-	while (r->c->nbps > 0) {
-		const struct rsp_bp *b = &r->c->bps[r->c->nbps - 1];
+	for (;;) {
+		const struct rsp_bp *bp;
+		size_t nb = rsp_breakpoints(r->c, &bp);
+		struct rsp_bp b;
 
+		if (!nb)
+			break;
+		b = bp[nb - 1];
 		rec_quickack(r);
-		if (rsp_remove_break(r->c, b->type, b->addr, b->kind, &e) < 0)
+		if (rsp_remove_break(r->c, b.type, b.addr, b.kind, &e) < 0)
 			break;
 	}
 	rec_quickack(r);
@@ -714,15 +680,14 @@ int rec_calibrate(struct rec *r)
 /* The recorder's trace hook on the connection (trace_hook()). */
 void rec_conn_hook(struct rec *r)
 {
-	r->trace_stderr = r->c->trace != NULL;
-	r->c->trace = trace_hook;
-	r->c->trace_ctx = r;
+	r->trace_stderr = rsp_tracing(r->c);
+	rsp_set_trace(r->c, trace_hook, r);
 }
 
 /* A wait for a stop ends when fd is readable (the signal pipe). */
 void rec_conn_wake_fd(struct rec *r, int fd)
 {
-	r->c->wake_fd = fd;
+	rsp_set_wake_fd(r->c, fd);
 }
 
 /* Wait up to ms for a signal or for the stub to send (or close). */
@@ -730,16 +695,17 @@ void rec_wait_input(struct rec *r, int ms)
 {
 	struct pollfd pf[2] = {
 		{ .fd = r->sigpipe[0], .events = POLLIN },
-		{ .fd = r->c->fd, .events = POLLIN },
+		{ .fd = rsp_conn_fd(r->c), .events = POLLIN },
 	};
 
-	poll(pf, 2, ms);
+	/* bytes already held by the connection: no wait */
+	poll(pf, 2, rsp_buffered(r->c) ? 0 : ms);
 }
 
 /* Whether the stub's target description has the register name. */
 bool rec_has_reg(struct rec *r, const char *name)
 {
-	return r->c->have_tdesc && rsp_tdesc_find(&r->c->tdesc, name);
+	return rsp_tdesc_find(rsp_tdesc(r->c), name) != NULL;
 }
 
 /* A read watchpoint of len bytes at addr, at once.  0; 1 when the stub
@@ -756,19 +722,13 @@ int rec_wp_insert(struct rec *r, uint64_t addr, unsigned len,
 /* The read watchpoint at addr out, queued (rec_flush()). */
 int rec_wp_remove(struct rec *r, uint64_t addr, unsigned len)
 {
-	struct rsp_conn *c = r->c;
 	char pkt[48];
-	size_t i;
 
 	snprintf(pkt, sizeof pkt, "z%d,%llx,%x", (int)RSP_WP_READ,
 		 (unsigned long long)addr, len);
 	if (rec_queue(r, pkt, "cannot remove the watchpoint at 0x%llx",
 		      (unsigned long long)addr) < 0)
 		return -1;
-	for (i = 0; i < c->nbps; i++)
-		if (c->bps[i].type == RSP_WP_READ && c->bps[i].addr == addr) {
-			c->bps[i] = c->bps[--c->nbps];
-			break;
-		}
+	rsp_note_break(r->c, RSP_WP_READ, addr, len, false);
 	return 0;
 }

@@ -101,7 +101,7 @@ int rec_sample_tick(struct rec *r)
 	int rc;
 
 	rec_quickack(r);
-	if (rsp_write_batch(r->c, r->sbatch.data, r->sbatch.len, &e) < 0) {
+	if (rsp_batch_send(r->c, &r->sbatch, &e) < 0) {
 		rec_conn_ended(r, 'E', 0);
 		return 1;
 	}

@@ -6,9 +6,13 @@
  *   firmware 2310000                  a phase without initcalls
  *   initcalls;core;fn 1234            an initcall, under its level
  *   initcalls;core 56                 the level's time outside its calls
- * Samples (--samples), counts in samples:
+ * Samples (--samples, and `sample --folded`), counts in samples
+ * (prof_folded_sample):
  *   kernel;memset 120
+ *   long64;kernel;memset 120          the CPU mode first, when recorded
+ *   long64;kernel;caller;memset 3     `sample --callers`: the probable caller
  *   decompressor 80                   a region without a symbol
+ *   real;bios-rom;0xfe05b 2           one address only (`sample`)
  * Frames never hold ';', spaces, tabs or newlines (they become '_'), nor
  * other control characters or bytes that are not UTF-8 ("\xNN", see
  * prof_safe_char); lines with a zero count are left out.
@@ -16,6 +20,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 void prof_folded_frame(FILE *out, const char *s)
@@ -110,15 +115,72 @@ int prof_report_folded(const struct prof_profile *p,
 				  p->source ? p->source : "profile");
 	for (i = 0; i < p->samples.n; i++) {
 		const struct prof_sample *s = &p->samples.list[i];
+		struct prof_sample_row r;
 
 		if (!s->count)
 			continue;
-		prof_folded_frame(out, s->region);
-		if (s->symbol) {
-			fputc(';', out);
-			prof_folded_frame(out, s->symbol);
-		}
-		fprintf(out, " %lld\n", (long long)s->count);
+		memset(&r, 0, sizeof r);
+		r.mode = s->mode;
+		r.region = s->region;
+		r.symbol = s->symbol;
+		r.count = s->count;
+		prof_folded_sample(out, &r);
 	}
 	return prof_out_check(out, err);
+}
+
+void prof_folded_sample(FILE *out, const struct prof_sample_row *r)
+{
+	if (r->mode) {
+		prof_folded_frame(out, r->mode);
+		fputc(';', out);
+	}
+	prof_folded_frame(out, r->region ? r->region : "unknown");
+	if (r->symbol && r->caller) {
+		fputc(';', out);
+		prof_folded_frame(out, r->caller);
+	}
+	if (r->symbol) {
+		fputc(';', out);
+		prof_folded_frame(out, r->symbol);
+	} else if (r->have_addr && r->lo == r->hi) {
+		fprintf(out, ";0x%llx", (unsigned long long)r->lo);
+	}
+	fprintf(out, " %lld\n", (long long)r->count);
+}
+
+/* The name shown for a row: its symbol, else region and addresses. */
+static void sample_place(const struct prof_sample_row *r, char *buf, size_t len)
+{
+	const char *region = r->region ? r->region : "unknown";
+
+	if (r->symbol)
+		snprintf(buf, len, "%s", r->symbol);
+	else if (!r->have_addr)
+		snprintf(buf, len, "[%s]", region);
+	else if (r->lo == r->hi)
+		snprintf(buf, len, "[%s] 0x%llx", region, (unsigned long long)r->lo);
+	else
+		snprintf(buf, len, "[%s] 0x%llx-0x%llx", region,
+			 (unsigned long long)r->lo, (unsigned long long)r->hi);
+}
+
+void prof_sample_table(FILE *out, const struct prof_sample_row *rows,
+		       size_t n, size_t top, int64_t total)
+{
+	size_t i, shown = n < top ? n : top;
+
+	fprintf(out, "%4s %7s %8s  %-48s %s\n", "rank", "percent", "samples",
+		"symbol/region", "mode");
+	for (i = 0; i < shown; i++) {
+		const struct prof_sample_row *r = &rows[i];
+		char name[256];
+
+		sample_place(r, name, sizeof name);
+		fprintf(out, "%4zu %6.2f%% %8lld  %-48s %s\n", i + 1,
+			total ? 100.0 * (double)r->count / (double)total : 0.0,
+			(long long)r->count, name, r->mode ? r->mode : "unknown");
+	}
+	if (n > shown)
+		fprintf(out, "(%zu more)\n", n - shown);
 }

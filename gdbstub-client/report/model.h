@@ -357,7 +357,8 @@ int prof_report_svg(const struct prof_profile *p,
 /* trace.c: each profile a process of its own */
 int prof_report_trace(struct prof_profile *const *p, size_t n, FILE *out,
 		      struct kit_err *err);
-/* folded.c: "phase;level;fn us" lines, or "region;symbol count" */
+/* folded.c: "phase;level;fn us" lines, or the samples' stacks
+ * (prof_folded_sample) */
 int prof_report_folded(const struct prof_profile *p,
 		       const struct prof_report_opts *o, FILE *out,
 		       struct kit_err *err);
@@ -365,6 +366,35 @@ int prof_report_folded(const struct prof_profile *p,
 /* One frame of a folded stack (folded.c): ';', spaces, tabs and newlines
  * become '_', bytes that are not safe to print "\xNN". */
 void prof_folded_frame(FILE *out, const char *s);
+
+/*
+ * Sample output (folded.c): one place samples fell in, as `sample` counts
+ * them and a profile's samples list holds them.  Both `sample --folded`
+ * and `report --samples --format=folded` write them through
+ * prof_folded_sample(): one format, one writer.
+ */
+struct prof_sample_row {
+	const char *mode;     /* "real" "long64"...; NULL = not recorded */
+	const char *region;   /* "kernel" "bios-rom"... */
+	const char *symbol;   /* NULL outside symbols */
+	const char *caller;   /* probable caller (`sample --callers`), or NULL */
+	uint64_t lo, hi;      /* lowest and highest linear address seen */
+	int have_addr;        /* lo/hi are known */
+	int64_t count;
+};
+/*
+ * One folded stack line: [MODE;]REGION[;CALLER][;SYMBOL] COUNT, and for a
+ * row without a symbol whose samples all fell at one address,
+ * [MODE;]REGION;0xADDR COUNT.  Frames as prof_folded_frame() writes them.
+ */
+void prof_folded_sample(FILE *out, const struct prof_sample_row *r);
+/*
+ * The top table: a header, then rank, percent of total, count, place (the
+ * symbol, or "[region] 0xLO-0xHI") and mode of rows[0..min(n, top)) in
+ * their order, then "(N more)" when rows were left out.
+ */
+void prof_sample_table(FILE *out, const struct prof_sample_row *rows,
+		       size_t n, size_t top, int64_t total);
 
 /* compare.c */
 struct prof_compare_opts {

@@ -1,10 +1,11 @@
 /*
  * conn.c: transports (TCP, unix socket, any fd), the ack/retransmit
- * discipline, timeouts, the 0x03 interrupt and the GDBSTUB_TRACE trace.
- * Every wait goes through poll() with a deadline; the fd stays
- * non-blocking.
+ * discipline, timeouts, the 0x03 interrupt, batches of packets written in
+ * one go, non-blocking reads, the accessors of the opaque struct rsp_conn
+ * (conn-internal.h) and the GDBSTUB_TRACE trace.  Every wait goes through
+ * poll() with a deadline; the fd stays non-blocking.
  */
-#include "rsp.h"
+#include "conn-internal.h"
 #include "clock.h"
 
 #include <errno.h>
@@ -152,6 +153,159 @@ void rsp_close(struct rsp_conn *c)
 	free(c);
 }
 
+int rsp_conn_fd(const struct rsp_conn *c)
+{
+	return c->fd;
+}
+
+const struct rsp_buf *rsp_reply(const struct rsp_conn *c)
+{
+	return &c->reply;
+}
+
+int rsp_timeout(const struct rsp_conn *c)
+{
+	return c->timeout_ms;
+}
+
+void rsp_set_timeout(struct rsp_conn *c, int ms)
+{
+	c->timeout_ms = ms;
+}
+
+void rsp_set_retries(struct rsp_conn *c, int retries)
+{
+	c->retries = retries;
+}
+
+void rsp_set_max_packet(struct rsp_conn *c, size_t max)
+{
+	c->parser.max = max;
+}
+
+bool rsp_noack(const struct rsp_conn *c)
+{
+	return c->noack;
+}
+
+bool rsp_running(const struct rsp_conn *c)
+{
+	return c->running;
+}
+
+void rsp_set_running(struct rsp_conn *c, bool running)
+{
+	c->running = running;
+}
+
+void rsp_set_wake_fd(struct rsp_conn *c, int fd)
+{
+	c->wake_fd = fd;
+}
+
+bool rsp_tracing(const struct rsp_conn *c)
+{
+	return c->trace != NULL;
+}
+
+void rsp_set_quickack(struct rsp_conn *c, bool on)
+{
+	c->quickack = on;
+}
+
+void rsp_set_trace(struct rsp_conn *c,
+		   void (*fn)(void *ctx, const char *line), void *ctx)
+{
+	c->trace = fn;
+	c->trace_ctx = ctx;
+}
+
+void rsp_set_console(struct rsp_conn *c,
+		     void (*fn)(void *ctx, const char *text, size_t len),
+		     void *ctx)
+{
+	c->console = fn;
+	c->console_ctx = ctx;
+}
+
+const struct rsp_qSupported *rsp_features(const struct rsp_conn *c)
+{
+	return c->have_features ? &c->features : NULL;
+}
+
+const struct rsp_tdesc *rsp_tdesc(const struct rsp_conn *c)
+{
+	return c->have_tdesc ? &c->tdesc : NULL;
+}
+
+bool rsp_vcont_known(const struct rsp_conn *c)
+{
+	return c->vcont_known;
+}
+
+bool rsp_vcont_has(const struct rsp_conn *c, char action)
+{
+	switch (action) {
+	case 'c': return c->vCont_c;
+	case 'C': return c->vCont_C;
+	case 's': return c->vCont_s;
+	case 'S': return c->vCont_S;
+	case 't': return c->vCont_t;
+	case 'r': return c->vCont_r;
+	default: return false;
+	}
+}
+
+const struct rsp_buf *rsp_g(const struct rsp_conn *c)
+{
+	return &c->g;
+}
+
+const struct rsp_stop *rsp_last_stop(const struct rsp_conn *c)
+{
+	return c->have_stop ? &c->last_stop : NULL;
+}
+
+int rsp_target_errno(const struct rsp_conn *c)
+{
+	return c->last_errno;
+}
+
+size_t rsp_breakpoints(const struct rsp_conn *c, const struct rsp_bp **list)
+{
+	if (list)
+		*list = c->bps;
+	return c->nbps;
+}
+
+int rsp_note_break(struct rsp_conn *c, enum rsp_bp_type type, uint64_t addr,
+		   unsigned kind, bool inserted)
+{
+	size_t i;
+
+	if (inserted) {
+		if (c->nbps == RSP_MAX_BREAKPOINTS)
+			return -RSP_ERR_STATE;
+		c->bps[c->nbps].type = type;
+		c->bps[c->nbps].addr = addr;
+		c->bps[c->nbps].kind = kind;
+		c->nbps++;
+		return 0;
+	}
+	for (i = 0; i < c->nbps; i++)
+		if (c->bps[i].type == type && c->bps[i].addr == addr) {
+			c->bps[i] = c->bps[--c->nbps];
+			break;
+		}
+	return 0;
+}
+
+void rsp_resumed(struct rsp_conn *c)
+{
+	c->running = true;
+	c->have_stop = false;
+}
+
 /* Non-blocking connect to one address, waiting at most until deadline. */
 static int connect_one(const struct sockaddr *sa, socklen_t salen, int family,
 		       long long deadline, const char *spec, struct kit_err *err)
@@ -162,8 +316,8 @@ static int connect_one(const struct sockaddr *sa, socklen_t salen, int family,
 
 	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		kit_seterr(err, RSP_ERR_SYS, "cannot create socket for '%s': %s",
-			   spec, strerror(errno));
+		kit_seterr_sys(err, RSP_ERR_SYS, errno,
+			       "cannot create socket for '%s'", spec);
 		return -1;
 	}
 	if (family != AF_UNIX) {
@@ -176,8 +330,8 @@ static int connect_one(const struct sockaddr *sa, socklen_t salen, int family,
 	if (connect(fd, sa, salen) == 0)
 		return fd;
 	if (errno != EINPROGRESS) {
-		kit_seterr(err, RSP_ERR_SYS, "cannot connect to '%s': %s", spec,
-			   strerror(errno));
+		kit_seterr_sys(err, RSP_ERR_SYS, errno, "cannot connect to '%s'",
+			       spec);
 		close(fd);
 		return -1;
 	}
@@ -195,8 +349,8 @@ static int connect_one(const struct sockaddr *sa, socklen_t salen, int family,
 	if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
 		soerr = errno;
 	if (soerr) {
-		kit_seterr(err, RSP_ERR_SYS, "cannot connect to '%s': %s", spec,
-			   strerror(soerr));
+		kit_seterr_sys(err, RSP_ERR_SYS, soerr, "cannot connect to '%s'",
+			       spec);
 		close(fd);
 		return -1;
 	}
@@ -283,13 +437,13 @@ struct rsp_conn *rsp_connect(const char *spec, int timeout_ms,
 	return fd < 0 ? NULL : rsp_conn_from_fd(fd, err);
 }
 
-/* RSP_ERR_SYS with errno kept in c->sys_errno and the message. */
+/* RSP_ERR_SYS with errno kept in err->sys_errno (and c->sys_errno). */
 static int sys_fail(struct rsp_conn *c, const char *what, struct kit_err *err)
 {
 	int e = errno;
 
 	c->sys_errno = e;
-	kit_seterr(err, RSP_ERR_SYS, "%s: %s", what, strerror(e));
+	kit_seterr_sys(err, RSP_ERR_SYS, e, "%s", what);
 	return -RSP_ERR_SYS;
 }
 
@@ -478,10 +632,160 @@ static int send_raw(struct rsp_conn *c, const char *p, size_t n,
 	return write_all(c, p, n, err);
 }
 
+static int recv_packet(struct rsp_conn *c, int timeout_ms,
+		       struct kit_err *err);
+
+/* See rsp_set_quickack(). */
+static void quickack(struct rsp_conn *c)
+{
+	int one = 1;
+
+	if (c->quickack &&
+	    setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one) < 0 &&
+	    (errno == ENOTSOCK || errno == EOPNOTSUPP || errno == ENOPROTOOPT))
+		c->quickack = false;   /* not TCP: never again */
+}
+
 int rsp_write_batch(struct rsp_conn *c, const void *bytes, size_t n,
 		    struct kit_err *err)
 {
-	return send_raw(c, bytes, n, err);
+	const char *a = bytes, *end = a + n;
+
+	/* one trace line a packet, as single sends print them */
+	while (c->trace && a < end) {
+		const char *h = memchr(a, '#', (size_t)(end - a));
+		size_t k = h && end - h >= 3 ? (size_t)(h + 3 - a) : (size_t)(end - a);
+
+		trace_bytes(c, "-> ", a, k);
+		a += k;
+	}
+	quickack(c);
+	return write_all(c, bytes, n, err);
+}
+
+void rsp_batch_reset(struct rsp_batch *b)
+{
+	rsp_buf_reset(&b->bytes);
+	b->npackets = 0;
+}
+
+void rsp_batch_free(struct rsp_batch *b)
+{
+	rsp_buf_free(&b->bytes);
+	b->npackets = 0;
+}
+
+int rsp_batch_interrupt(struct rsp_batch *b)
+{
+	return rsp_buf_append(&b->bytes, "\x03", 1);
+}
+
+int rsp_batch_add(struct rsp_batch *b, const void *payload, size_t n)
+{
+	if (rsp_packet_encode(&b->bytes, payload, n) < 0)
+		return -1;
+	b->npackets++;
+	return 0;
+}
+
+int rsp_batch_addf(struct rsp_batch *b, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof buf) {
+		errno = EINVAL;
+		return -1;
+	}
+	return rsp_batch_add(b, buf, (size_t)n);
+}
+
+int rsp_batch_send(struct rsp_conn *c, const struct rsp_batch *b,
+		   struct kit_err *err)
+{
+	return rsp_write_batch(c, b->bytes.data, b->bytes.len, err);
+}
+
+int rsp_batch_recv(struct rsp_conn *c, int timeout_ms, struct kit_err *err)
+{
+	bool saved = c->noack;
+	int rc;
+
+	c->noack = true;
+	do {
+		rc = recv_packet(c, timeout_ms, err);
+	} while (rc == 0 && rsp_is_console(c->reply.data, c->reply.len));
+	c->noack = saved;
+	return rc;
+}
+
+bool rsp_buffered(const struct rsp_conn *c)
+{
+	return c->have_pending || c->rpos < c->rlen;
+}
+
+/* One non-blocking read into the empty c->rbuf: >0 bytes, 0 none, -1
+ * closed (errno 0) or failed (errno). */
+static ssize_t read_now(struct rsp_conn *c)
+{
+	ssize_t r;
+
+	do {
+		r = recv(c->fd, c->rbuf, sizeof c->rbuf, MSG_DONTWAIT);
+		if (r < 0 && errno == ENOTSOCK)
+			r = read(c->fd, c->rbuf, sizeof c->rbuf);
+	} while (r < 0 && errno == EINTR);
+	if (r > 0) {
+		c->rpos = 0;
+		c->rlen = (size_t)r;
+		return r;
+	}
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (r == 0)
+		errno = 0;
+	return -1;
+}
+
+int rsp_read_available(struct rsp_conn *c, struct kit_err *err)
+{
+	if (rsp_buffered(c))
+		return 1;
+	if (read_now(c) > 0)
+		return 1;
+	if (errno == 0 || errno == ECONNRESET) {
+		c->closed = true;
+		kit_seterr(err, RSP_ERR_CLOSED, "connection closed by the stub");
+		return -RSP_ERR_CLOSED;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return 0;
+	return sys_fail(c, "cannot read from the stub", err);
+}
+
+int rsp_take_ack(struct rsp_conn *c, int timeout_ms)
+{
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		struct pollfd pf = { .fd = c->fd, .events = POLLIN };
+
+		if (c->rpos < c->rlen) {
+			if (c->rbuf[c->rpos] != '+')
+				return 0;
+			c->rpos++;
+			return 1;
+		}
+		if (poll(&pf, 1, timeout_ms) <= 0)
+			return 0;
+		if (read_now(c) <= 0)
+			return 0;   /* a close shows again at the next wait */
+	}
+	return 0;
 }
 
 int rsp_interrupt(struct rsp_conn *c, struct kit_err *err)
@@ -590,7 +894,7 @@ again:
 	}
 }
 
-int rsp_recv(struct rsp_conn *c, int timeout_ms, struct kit_err *err)
+static int recv_packet(struct rsp_conn *c, int timeout_ms, struct kit_err *err)
 {
 	long long deadline = deadline_in(timeout_ms);
 	int bad = 0, rc;
@@ -685,6 +989,24 @@ int rsp_recv(struct rsp_conn *c, int timeout_ms, struct kit_err *err)
 			continue;
 		}
 	}
+}
+
+int rsp_send_resume(struct rsp_conn *c, const void *payload, size_t len,
+		    struct kit_err *err)
+{
+	int rc = rsp_send(c, payload, len, err);
+
+	if (rc < 0)
+		return rc;
+	rsp_resumed(c);
+	return 0;
+}
+
+int rsp_recv(struct rsp_conn *c, int timeout_ms, struct kit_err *err)
+{
+	if (!c->running)
+		quickack(c);
+	return recv_packet(c, timeout_ms, err);
 }
 
 int rsp_exchange(struct rsp_conn *c, const char *payload, size_t len,

@@ -5,7 +5,7 @@
  * kinds the manual lists for it and maps them to rsp_error codes: empty =
  * unsupported, "E NN" = target error, anything else unexpected = protocol.
  */
-#include "rsp.h"
+#include "conn-internal.h"
 #include "clock.h"
 
 #include <errno.h>
@@ -424,7 +424,7 @@ const struct rsp_reg *rsp_tdesc_find(const struct rsp_tdesc *td,
 {
 	size_t i;
 
-	for (i = 0; i < td->nregs; i++)
+	for (i = 0; td && i < td->nregs; i++)
 		if (!strcmp(td->regs[i].name, name))
 			return &td->regs[i];
 	return NULL;

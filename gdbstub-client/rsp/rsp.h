@@ -7,7 +7,9 @@
  *
  * Layers, one file each:
  *   packet.c     framing and hex helpers, pure functions on byte buffers
- *   conn.c       transports, acks, retransmission, timeouts, trace
+ *   conn.c       transports, acks, retransmission, timeouts, batches,
+ *                the connection's accessors (struct rsp_conn is opaque),
+ *                trace
  *   responses.c  one parser per reply kind (stop replies, errors, qSupported)
  *   core.c       one function per protocol operation
  *
@@ -56,9 +58,9 @@
  *
  * Trace: with GDBSTUB_TRACE=1 (or any value other than "0" or empty) in the
  * environment when the connection is made, every byte sequence sent and
- * every event received is passed, escaped, to conn->trace (which defaults to
- * printing "rsp: LINE" on stderr), in the spirit of gdb's "set debug remote
- * 1":
+ * every event received is passed, escaped, to the trace sink
+ * (rsp_set_trace(); it defaults to printing "rsp: LINE" on stderr), in the
+ * spirit of gdb's "set debug remote 1":
  *     rsp: -> $qSupported:swbreak+;hwbreak+;vContSupported+#0b
  *     rsp: <- +
  *     rsp: <- $PacketSize=1000;qXfer:features:read+;...#92
@@ -82,26 +84,26 @@
 
 /*
  * Failure codes: functions return -code, and set err->code = code.  They
- * start at 2001 so that they never equal an errno value or another
- * library's codes (kernel-symbols' KSYM_E* are 1001..): a caller holding a
- * struct kit_err from either can compare err->code with both.
+ * are rsp's thousand, 3001.. (the rule is in usage.h, next to struct
+ * kit_err), so a caller holding a struct kit_err from any library can
+ * compare err->code with errno values and every library's codes.
  */
 enum rsp_error {
-	RSP_ERR_SYS = 2001,   /* a system call failed; msg ends in strerror,
-	                         the errno value is in conn->sys_errno */
+	RSP_ERR_SYS = 3001,   /* a system call failed; msg ends in strerror,
+	                         the errno value is in err->sys_errno */
 	RSP_ERR_NOMEM,        /* out of memory */
 	RSP_ERR_INVAL,        /* bad argument (address spec, register name) */
 	RSP_ERR_TIMEOUT,      /* no answer within the timeout */
 	RSP_ERR_CLOSED,       /* the stub closed the connection between packets
-	                         (conn->closed is set) */
+	                         (the connection is marked closed) */
 	RSP_ERR_TRUNCATED,    /* the stub closed the connection mid-packet
-	                         (conn->closed is set) */
+	                         (the connection is marked closed) */
 	RSP_ERR_PROTOCOL,     /* malformed or unexpected reply, too many bad
 	                         checksums, not a gdb stub at all, reply too long,
 	                         a register or memory reply of the wrong size */
 	RSP_ERR_NAK,          /* the stub kept answering '-' to our packet */
 	RSP_ERR_UNSUPPORTED,  /* the stub answered empty: it lacks the feature */
-	RSP_ERR_TARGET,       /* the stub answered "E NN"; NN in conn->last_errno */
+	RSP_ERR_TARGET,       /* the stub answered "E NN"; NN in rsp_target_errno() */
 	RSP_ERR_RUNNING,      /* refused: the target runs; only rsp_interrupt()
 	                         and rsp_wait_stop() are allowed */
 	RSP_ERR_STATE,        /* refused in this state ('?' with breakpoints,
@@ -109,7 +111,7 @@ enum rsp_error {
 	RSP_ERR_INTERRUPTED,  /* the wake fd became readable during a wait */
 	RSP_ERR_EXITED,       /* the target exited ('W') or was killed ('X'):
 	                         the stub said so instead of answering, or an
-	                         earlier stop did; conn->last_stop holds it and
+	                         earlier stop did; rsp_last_stop() holds it and
 	                         rsp_end_state() tells which (see below) */
 };
 
@@ -361,6 +363,7 @@ typedef int (*rsp_fetch_fn)(void *ctx, const char *annex, struct rsp_buf *out,
 int rsp_handle_qXfer_features(struct rsp_tdesc *td, const char *xml, size_t len,
 			  rsp_fetch_fn fetch, void *ctx, struct kit_err *err);
 void rsp_tdesc_free(struct rsp_tdesc *td);
+/* The register called name; NULL when td (which may be NULL) has none. */
 const struct rsp_reg *rsp_tdesc_find(const struct rsp_tdesc *td,
 				     const char *name);
 
@@ -435,53 +438,100 @@ struct rsp_bp {
 	unsigned kind;       /* breakpoint: 1 on x86; watchpoint: length */
 };
 
-struct rsp_conn {
-	int fd;
-	struct rsp_parser parser;
-	unsigned char rbuf[4096];  /* bytes read, not yet fed to the parser */
-	size_t rpos, rlen;
-	struct rsp_buf reply;      /* the last packet received */
-	struct rsp_buf pending;    /* a packet that arrived while waiting for
-	                              an ack, handed out by the next receive */
-	bool have_pending;
-	struct rsp_buf out;        /* scratch for encoding */
-	size_t garbage;            /* garbage bytes since the last good event */
-	char garbage_text[64];     /* their beginning, for error messages */
-	bool got_any;              /* a valid event ever came from the stub */
 
-	int timeout_ms;            /* ms, every ack/reply wait; -1 = none */
-	int retries;               /* retransmissions on '-', bad checksums */
-	bool noack;                /* QStartNoAckMode is in effect */
-	bool running;              /* resumed, no stop reply yet */
-	volatile sig_atomic_t interrupt_sent; /* set by rsp_interrupt() */
-	int wake_fd;               /* -1; readable = abort rsp_wait_stop() (the
-	                              caller drains it; e.g. a self-pipe its
-	                              SIGINT handler writes to) */
-	int last_errno;            /* NN of the last "E NN" reply, -1 = E.text */
+/*
+ * One connection.  Opaque: what callers need of it goes through the
+ * functions below; the receive buffer and the ack state stay conn.c's.
+ */
+struct rsp_conn;
 
-	/* Trace: non-NULL = called with each line (no newline). */
-	void (*trace)(void *ctx, const char *line);
-	void *trace_ctx;
-	/* Console output ('O' packets while running). */
-	void (*console)(void *ctx, const char *text, size_t len);
-	void *console_ctx;
+/* Accessors (conn.c).  The socket, for poll() only: never read from it or
+ * write to it behind the library (see rsp_buffered()). */
+int rsp_conn_fd(const struct rsp_conn *c);
+/* The last packet received (rsp_recv), its data NUL-terminated once one
+ * came (NULL before). */
+const struct rsp_buf *rsp_reply(const struct rsp_conn *c);
+/* ms, every ack and reply wait; -1 = none.  Default RSP_DEFAULT_TIMEOUT_MS. */
+int rsp_timeout(const struct rsp_conn *c);
+void rsp_set_timeout(struct rsp_conn *c, int timeout_ms);
+/* Retransmissions on '-' and bad checksums.  Default RSP_DEFAULT_RETRIES. */
+void rsp_set_retries(struct rsp_conn *c, int retries);
+/* Payloads longer than max bytes are refused (0 = RSP_MAX_PACKET). */
+void rsp_set_max_packet(struct rsp_conn *c, size_t max);
+/* QStartNoAckMode is in effect. */
+bool rsp_noack(const struct rsp_conn *c);
+/* Resumed, no stop reply yet.  rsp_set_running() is for callers that keep
+ * their own books: a stop they took ahead of time (handed out later as if
+ * it had come now), a stop reply read from a batch. */
+bool rsp_running(const struct rsp_conn *c);
+void rsp_set_running(struct rsp_conn *c, bool running);
+/* Readable = abort rsp_wait_stop() with -RSP_ERR_INTERRUPTED (the caller
+ * drains it; e.g. a self-pipe its SIGINT handler writes to); -1 = none. */
+void rsp_set_wake_fd(struct rsp_conn *c, int fd);
+/* The trace sink (see the top of this file); NULL = none.  rsp_tracing():
+ * one is set. */
+void rsp_set_trace(struct rsp_conn *c,
+		   void (*fn)(void *ctx, const char *line), void *ctx);
+bool rsp_tracing(const struct rsp_conn *c);
+/* Where 'O' packets go while the target runs (the stub's bytes). */
+void rsp_set_console(struct rsp_conn *c,
+		     void (*fn)(void *ctx, const char *text, size_t len),
+		     void *ctx);
+/*
+ * TCP_QUICKACK before every wait for a reply to a request (rsp_recv while
+ * the target is stopped) and before every batch write: QEMU writes its '+'
+ * and then the reply as two segments, and with Nagle on its side and our
+ * delayed ACK the reply waits 40 ms for the ACK of the '+'.  Quick-ack
+ * mode is not permanent (the kernel drops it when it sees an interactive
+ * exchange), hence every time.  Off by default; on a socket that is not
+ * TCP, turning it on does nothing.
+ */
+void rsp_set_quickack(struct rsp_conn *c, bool on);
+/* The qSupported answer; NULL before rsp_qSupported(). */
+const struct rsp_qSupported *rsp_features(const struct rsp_conn *c);
+/* The target description; NULL when none was read (rsp_tdesc_find()
+ * takes NULL: no register). */
+const struct rsp_tdesc *rsp_tdesc(const struct rsp_conn *c);
+/* vCont? was asked (rsp_vCont_query); action 'c' 'C' 's' 'S' 't' 'r' is
+ * offered. */
+bool rsp_vcont_known(const struct rsp_conn *c);
+bool rsp_vcont_has(const struct rsp_conn *c, char action);
+/* The last 'g' decoded to bytes (rsp_read_registers). */
+const struct rsp_buf *rsp_g(const struct rsp_conn *c);
+/* The stop the target is in, NULL since a resume (or before any). */
+const struct rsp_stop *rsp_last_stop(const struct rsp_conn *c);
+/* NN of the last "E NN" reply; -1 for "E.text". */
+int rsp_target_errno(const struct rsp_conn *c);
+/* The breakpoints inserted (rsp_insert_break): their count, *list set. */
+size_t rsp_breakpoints(const struct rsp_conn *c, const struct rsp_bp **list);
+/* A Z (inserted) or z packet the caller sent itself, in a batch: kept in
+ * the list above as rsp_insert_break()/rsp_remove_break() would (a z
+ * drops the first entry of that type at addr).  0, or -RSP_ERR_STATE when
+ * the list is full (RSP_MAX_BREAKPOINTS). */
+int rsp_note_break(struct rsp_conn *c, enum rsp_bp_type type, uint64_t addr,
+		   unsigned kind, bool inserted);
+/* The caller resumed the target itself (a batch ending in a resume):
+ * rsp_running() from now on, and no stop until rsp_wait_stop() takes
+ * one. */
+void rsp_resumed(struct rsp_conn *c);
 
-	struct rsp_qSupported features;
-	bool have_features;
-	bool vcont_known;          /* vCont? was asked */
-	bool vCont_c, vCont_C, vCont_s, vCont_S, vCont_t, vCont_r;
-	struct rsp_tdesc tdesc;
-	bool have_tdesc;
-	struct rsp_buf g;          /* the last g reply, decoded to bytes */
-	struct rsp_buf g_avail;    /* per byte: 1 = valid, 0 = "xx" */
-
-	struct rsp_bp bps[RSP_MAX_BREAKPOINTS];  /* inserted */
-	size_t nbps;
-	struct rsp_stop last_stop;
-	bool have_stop;
-	bool closed;               /* the stub closed (or reset) the connection */
-	int sys_errno;             /* errno of the last RSP_ERR_SYS, 0 = none */
-};
+/*
+ * Non-blocking reads.  rsp_buffered(): bytes from the stub are held
+ * already (a reply, or the start of one), so a poll() on rsp_conn_fd()
+ * would not show them: receive instead.  rsp_read_available(): read what
+ * the socket holds now, without waiting, when nothing is held; 1 = bytes
+ * are held, 0 = none came, or a negative code (the stub closed the
+ * connection: -RSP_ERR_CLOSED, c marked closed).
+ */
+bool rsp_buffered(const struct rsp_conn *c);
+int rsp_read_available(struct rsp_conn *c, struct kit_err *err);
+/*
+ * Take the '+' the stub sends for a packet whose reply does not come (the
+ * resume that ends a batch): from what is held, or waiting up to
+ * timeout_ms for it.  1 = taken, 0 = something else is next (left for the
+ * next receive) or nothing came; a close is left for the next wait.
+ */
+int rsp_take_ack(struct rsp_conn *c, int timeout_ms);
 
 /*
  * How a session ended, for callers that must tell the cases apart (a
@@ -491,8 +541,8 @@ struct rsp_conn {
  */
 enum rsp_end {
 	RSP_END_NONE = 0,    /* still attached (stopped or running) */
-	RSP_END_EXITED,      /* 'W': c->last_stop.exit_status */
-	RSP_END_KILLED,      /* 'X': killed by signal c->last_stop.signo */
+	RSP_END_EXITED,      /* 'W': rsp_last_stop()->exit_status */
+	RSP_END_KILLED,      /* 'X': killed by signal rsp_last_stop()->signo */
 	RSP_END_CLOSED,      /* the stub closed the connection without a W/X
 	                        (QEMU exiting, the stub crashing) */
 };
@@ -522,7 +572,7 @@ void rsp_close(struct rsp_conn *c);
 
 /*
  * Send one packet and, unless no-ack mode is on, wait for its '+',
- * resending on '-' up to c->retries times (then -RSP_ERR_NAK).  A packet
+ * resending on '-' up to the retries (rsp_set_retries) times (then -RSP_ERR_NAK).  A packet
  * arriving instead of the '+' is taken as the ack and kept for the next
  * receive.  -RSP_ERR_RUNNING while the target runs; -RSP_ERR_TIMEOUT,
  * -RSP_ERR_CLOSED, -RSP_ERR_SYS, -RSP_ERR_PROTOCOL (garbage: not a stub).
@@ -530,16 +580,21 @@ void rsp_close(struct rsp_conn *c);
 int rsp_send(struct rsp_conn *c, const void *payload, size_t len,
 	     struct kit_err *err);
 /*
- * Wait up to timeout_ms (-1 = forever; while the target runs, c->wake_fd
+ * Wait up to timeout_ms (-1 = forever; while the target runs, the wake fd
  * readable ends it with -RSP_ERR_INTERRUPTED) for the next packet, ack it ('+', or '-' and wait
- * for the resend on a bad checksum, at most c->retries times) and leave it
- * in c->reply.  Acks are not sent while c->running (see above).  Errors:
+ * for the resend on a bad checksum, at most the retries (rsp_set_retries) times) and leave it
+ * in rsp_reply().  Acks are not sent while rsp_running() (see above).  Errors:
  * -RSP_ERR_TIMEOUT, -RSP_ERR_CLOSED, -RSP_ERR_TRUNCATED ("connection closed
  * in the middle of a packet"), -RSP_ERR_PROTOCOL (bad checksums, reply over
  * the parser's limit, garbage), -RSP_ERR_SYS.
  */
 int rsp_recv(struct rsp_conn *c, int timeout_ms, struct kit_err *err);
-/* rsp_send then rsp_recv with c->timeout_ms; the reply is in c->reply. */
+/* rsp_send() of a packet that resumes the target (c, s, vCont;...), which
+ * runs from then on: rsp_running() until rsp_wait_stop() returns its stop;
+ * rsp_last_stop() is NULL meanwhile. */
+int rsp_send_resume(struct rsp_conn *c, const void *payload, size_t len,
+		    struct kit_err *err);
+/* rsp_send then rsp_recv with rsp_timeout(); the reply is in rsp_reply(). */
 int rsp_exchange(struct rsp_conn *c, const char *payload, size_t len,
 		 struct kit_err *err);
 /* The same with a printf format for the payload. */
@@ -554,7 +609,7 @@ int rsp_interrupt(struct rsp_conn *c, struct kit_err *err);
 /*
  * Write bytes prepared beforehand (packets from rsp_packet_encode, a 0x03)
  * in one write, traced as one line, with no wait for acks or replies: a
- * batch whose replies the caller reads later with c->noack set.  QEMU 7.2
+ * batch whose replies the caller reads later with rsp_batch_recv().  QEMU 7.2
  * handles such a batch in order, answering each packet before it looks at
  * the next; a batch that ends with a resume leaves its last reply unacked,
  * and nothing but 0x03 may follow while the guest runs.  0, or
@@ -562,6 +617,39 @@ int rsp_interrupt(struct rsp_conn *c, struct kit_err *err);
  */
 int rsp_write_batch(struct rsp_conn *c, const void *bytes, size_t n,
 		    struct kit_err *err);
+/*
+ * Batches: packets (and 0x03) queued, written in one go, their replies
+ * read later, in order, with rsp_batch_recv():
+ *
+ *     struct rsp_batch b = RSP_BATCH_INIT;
+ *     rsp_batch_interrupt(&b);                  0x03
+ *     rsp_batch_add(&b, "p10", 3);              queued, nothing sent
+ *     rsp_batch_add(&b, "vCont;c", 7);
+ *     rsp_batch_send(c, &b, err);               one write (quick-ack first)
+ *     ... later: rsp_batch_recv(c, 3000, err) for the stop reply, then
+ *     the 'p' reply; rsp_take_ack(c, 50) for the resume's '+'.
+ *
+ * A batch can be prepared once and sent many times.  The queueing
+ * functions return 0, or -1 on ENOMEM.
+ */
+struct rsp_batch {
+	struct rsp_buf bytes;   /* what one write sends */
+	unsigned npackets;      /* packets queued (0x03 not counted) */
+};
+#define RSP_BATCH_INIT { RSP_BUF_INIT, 0 }
+void rsp_batch_reset(struct rsp_batch *b);
+void rsp_batch_free(struct rsp_batch *b);
+int rsp_batch_interrupt(struct rsp_batch *b);
+int rsp_batch_add(struct rsp_batch *b, const void *payload, size_t n);
+__attribute__((format(printf, 2, 3)))
+int rsp_batch_addf(struct rsp_batch *b, const char *fmt, ...);
+/* rsp_write_batch() of the queued bytes (TCP_QUICKACK first when on). */
+int rsp_batch_send(struct rsp_conn *c, const struct rsp_batch *b,
+		   struct kit_err *err);
+/* The next reply of a batch into rsp_reply(), without acking it (QEMU 7.2
+ * does not wait for acks; a '+' sent while the guest runs would stop it),
+ * skipping 'O' console packets; errors as rsp_recv(). */
+int rsp_batch_recv(struct rsp_conn *c, int timeout_ms, struct kit_err *err);
 /* The default trace sink: "rsp: LINE\n" on stderr. */
 void rsp_trace_stderr(void *ctx, const char *line);
 
@@ -571,11 +659,11 @@ void rsp_trace_stderr(void *ctx, const char *line);
 /* with -RSP_ERR_EXITED when the stub answers 'W' or 'X' instead (the   */
 /* target is gone: rsp_end_state()).  Messages quote the stub escaped.  */
 
-/* qSupported; fills c->features; sends QStartNoAckMode when offered. */
+/* qSupported; fills rsp_features(); sends QStartNoAckMode when offered. */
 int rsp_qSupported(struct rsp_conn *c, struct kit_err *err);
 /* Everything a session starts with: qSupported, no-ack mode, the target
  * description (when qXfer:features:read is offered), vCont?, '?' into
- * c->last_stop. */
+ * rsp_last_stop(). */
 int rsp_start(struct rsp_conn *c, struct kit_err *err);
 /* qXfer:OBJECT:read:ANNEX:OFF,LEN in PacketSize chunks until an 'l' reply;
  * appends to out.  -RSP_ERR_UNSUPPORTED (empty), -RSP_ERR_TARGET (E NN),
@@ -583,14 +671,14 @@ int rsp_start(struct rsp_conn *c, struct kit_err *err);
  * 'm', the object over RSP_MAX_XFER bytes). */
 int rsp_qXfer_read(struct rsp_conn *c, const char *object, const char *annex,
 		   struct rsp_buf *out, struct kit_err *err);
-/* Read target.xml and its includes into c->tdesc. */
+/* Read target.xml and its includes into rsp_tdesc(). */
 int rsp_read_tdesc(struct rsp_conn *c, struct kit_err *err);
 
-/* g: read all registers into c->g (the tdesc's layout), checked by
+/* g: read all registers into rsp_g() (the tdesc's layout), checked by
  * rsp_parse_g_reply(): a reply of any other size than the description's
- * is -RSP_ERR_PROTOCOL and leaves c->g empty. */
+ * is -RSP_ERR_PROTOCOL and leaves rsp_g() empty. */
 int rsp_read_registers(struct rsp_conn *c, struct kit_err *err);
-/* The same for a 'g' reply already in c->reply (a 'g' sent in a batch of
+/* The same for a 'g' reply already in rsp_reply() (a 'g' sent in a batch of
  * packets whose replies are read later). */
 int rsp_take_registers(struct rsp_conn *c, struct kit_err *err);
 /* A register's value from the last g (first 8 bytes, little-endian).
@@ -598,10 +686,10 @@ int rsp_take_registers(struct rsp_conn *c, struct kit_err *err);
  * in g, or value unavailable ("xx"). */
 int rsp_reg_get(struct rsp_conn *c, const char *name, uint64_t *v,
 		struct kit_err *err);
-/* Change a register in the c->g copy (write it back with rsp_write_registers). */
+/* Change a register in the rsp_g() copy (write it back with rsp_write_registers). */
 int rsp_reg_set(struct rsp_conn *c, const char *name, uint64_t v,
 		struct kit_err *err);
-/* G: write c->g back. */
+/* G: write rsp_g() back. */
 int rsp_write_registers(struct rsp_conn *c, struct kit_err *err);
 /* p: one register by name into buf (its bitsize/8 bytes); returns the byte
  * count.  -RSP_ERR_STATE when no description was read (QEMU answers p with
@@ -640,9 +728,9 @@ int rsp_insert_break(struct rsp_conn *c, enum rsp_bp_type type, uint64_t addr,
 int rsp_remove_break(struct rsp_conn *c, enum rsp_bp_type type, uint64_t addr,
 		     unsigned kind, struct kit_err *err);
 
-/* vCont?: fills c->vCont_* (all false and 0 when unsupported). */
+/* vCont?: fills rsp_vcont_has() (all false and 0 when unsupported). */
 int rsp_vCont_query(struct rsp_conn *c, struct kit_err *err);
-/* Send vCont;c (or c) and return at once: the target runs (c->running)
+/* Send vCont;c (or c) and return at once: the target runs (rsp_running())
  * until rsp_wait_stop() returns a stop.  Does not step over a breakpoint at
  * the current pc: use rsp_resume(). */
 int rsp_continue(struct rsp_conn *c, struct kit_err *err);
@@ -656,16 +744,16 @@ int rsp_continue(struct rsp_conn *c, struct kit_err *err);
  */
 int rsp_resume(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err);
 /* Single-step (vCont;s:TID or s), stepping over a breakpoint at pc like
- * rsp_resume, and wait up to c->timeout_ms for the stop. */
+ * rsp_resume, and wait up to rsp_timeout() for the stop. */
 int rsp_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err);
 /*
  * Wait for the stop reply of a running target, up to timeout_ms (-1 =
- * forever).  'O' packets go to c->console (the stub's bytes: escape them
+ * forever).  'O' packets go to the console sink (rsp_set_console) (the stub's bytes: escape them
  * before printing).  0 with st->kind 'W' (exited) or 'X' (killed) is the
  * end of the target, not an error (see rsp_end_state()); the stub closing
  * the connection is -RSP_ERR_CLOSED or -RSP_ERR_TRUNCATED.
  * -RSP_ERR_TIMEOUT leaves the target running (send rsp_interrupt() and wait
- * again); -RSP_ERR_INTERRUPTED when c->wake_fd became readable (still
+ * again); -RSP_ERR_INTERRUPTED when the wake fd became readable (still
  * running).
  */
 int rsp_wait_stop(struct rsp_conn *c, int timeout_ms, struct rsp_stop *st,

@@ -71,7 +71,7 @@ struct gc_target *gc_target_open(const char *spec, int timeout_ms,
 	if (!t->c)
 		goto fail;
 	if (timeout_ms > 0)
-		t->c->timeout_ms = timeout_ms;
+		rsp_set_timeout(t->c, timeout_ms);
 	if (rsp_start(t->c, err) < 0)
 		goto fail;
 	t->kvm = -1;
@@ -163,7 +163,7 @@ static uint64_t reg_or0(struct gc_target *t, const char *name)
 {
 	uint64_t v = 0;
 
-	if (t->c->have_tdesc && rsp_tdesc_find(&t->c->tdesc, name))
+	if (rsp_tdesc_find(rsp_tdesc(t->c), name))
 		(void)gc_reg(t, name, &v, NULL);
 	return v;
 }
@@ -184,14 +184,14 @@ int gc_mode(struct gc_target *t, bool want_segs,
 		return -1;
 	mi->cs = (uint16_t)reg_or0(t, "cs");
 	mi->eflags = reg_or0(t, "eflags");
-	if (t->c->have_tdesc && rsp_tdesc_find(&t->c->tdesc, "cr0")) {
+	if (rsp_tdesc_find(rsp_tdesc(t->c), "cr0")) {
 		mi->cr0 = reg_or0(t, "cr0");
 		mi->efer = reg_or0(t, "efer");
 	} else {
 		/* no control registers (a user-mode stub): flat protected or
 		 * long mode, by the register set's width */
 		mi->cr0 = X86_CR0_PE | X86_CR0_PG;
-		mi->efer = rsp_tdesc_find(&t->c->tdesc, "rip") ? X86_EFER_LMA : 0;
+		mi->efer = rsp_tdesc_find(rsp_tdesc(t->c), "rip") ? X86_EFER_LMA : 0;
 	}
 	if (t->have_monitor &&
 	    (want_segs || x86_mode_needs_cs(mi->cr0, mi->efer, mi->eflags))) {
@@ -241,7 +241,7 @@ static int quick_pc(struct gc_target *t, uint64_t *pc, bool *guessed,
 	}
 	if (gc_reg(t, "rip", &ip, NULL) < 0 && gc_reg(t, "eip", &ip, err) < 0)
 		return -1;
-	if (t->c->have_tdesc && rsp_tdesc_find(&t->c->tdesc, "cr0"))
+	if (rsp_tdesc_find(rsp_tdesc(t->c), "cr0"))
 		cr0 = reg_or0(t, "cr0");
 	if (!(cr0 & X86_CR0_PE)) {
 		if (gc_mode(t, false, &mi, err) < 0)
@@ -273,7 +273,7 @@ static int ctx_reg(void *ctx, const char *name, uint64_t *v)
 	}
 	if (!strcmp(name, "ip"))
 		name = "rip";
-	if (!t->c->have_tdesc || !rsp_tdesc_find(&t->c->tdesc, name))
+	if (!rsp_tdesc_find(rsp_tdesc(t->c), name))
 		return -1;
 	return gc_reg(t, name, v, NULL);
 }
@@ -368,7 +368,7 @@ static int insert_bp(struct gc_target *t, struct gc_bp *b, struct kit_err *err)
 
 	if (b->flags & GC_BP_HW)
 		return insert_hw(t, b, err);
-	if (t->kvm == 1 && t->c->have_tdesc && rsp_tdesc_find(&t->c->tdesc, "cr0") &&
+	if (t->kvm == 1 && rsp_tdesc_find(rsp_tdesc(t->c), "cr0") &&
 	    gc_reg(t, "cr0", &cr0, NULL) == 0 && !(cr0 & X86_CR0_PG)) {
 		/* KVM writes int3 through the page tables there are not yet */
 		b->want_sw = true;
@@ -419,7 +419,7 @@ static void rearm(struct gc_target *t)
 			continue;
 		if (!checked) {
 			checked = true;
-			if (t->c->have_tdesc && rsp_tdesc_find(&t->c->tdesc, "cr0") &&
+			if (rsp_tdesc_find(rsp_tdesc(t->c), "cr0") &&
 			    gc_reg(t, "cr0", &cr0, NULL) < 0)
 				return;
 		}
@@ -523,12 +523,12 @@ static void delete_internal(struct gc_target *t)
 
 static void thread_suffix(const struct gc_target *t, char *buf, size_t len)
 {
-	const struct rsp_conn *c = t->c;
+	const struct rsp_stop *st = rsp_last_stop(t->c);
 
-	if (c->have_stop && c->last_stop.tid > 0 && c->last_stop.pid > 0)
-		snprintf(buf, len, ":p%lx.%lx", c->last_stop.pid, c->last_stop.tid);
-	else if (c->have_stop && c->last_stop.tid > 0)
-		snprintf(buf, len, ":%lx", c->last_stop.tid);
+	if (st && st->tid > 0 && st->pid > 0)
+		snprintf(buf, len, ":p%lx.%lx", st->pid, st->tid);
+	else if (st && st->tid > 0)
+		snprintf(buf, len, ":%lx", st->tid);
 	else
 		buf[0] = '\0';
 }
@@ -541,29 +541,29 @@ static int send_resume(struct gc_target *t, bool step, int sig,
 	char pkt[64], tid[40];
 	int rc;
 
-	if (!c->vcont_known && rsp_vCont_query(c, err) < 0)
+	if (!rsp_vcont_known(c) && rsp_vCont_query(c, err) < 0)
 		return -1;
 	thread_suffix(t, tid, sizeof tid);
 	if (step) {
-		if (c->vCont_s && sig > 0 && c->vCont_S)
+		if (rsp_vcont_has(c, 's') && sig > 0 && rsp_vcont_has(c, 'S'))
 			snprintf(pkt, sizeof pkt, "vCont;S%02x%s", sig, tid);
-		else if (c->vCont_s)
+		else if (rsp_vcont_has(c, 's'))
 			snprintf(pkt, sizeof pkt, "vCont;s%s", tid);
 		else if (sig > 0)
 			snprintf(pkt, sizeof pkt, "S%02x", sig);
 		else
 			snprintf(pkt, sizeof pkt, "s");
 	} else {
-		if (c->vCont_c && sig > 0 && c->vCont_C)
+		if (rsp_vcont_has(c, 'c') && sig > 0 && rsp_vcont_has(c, 'C'))
 			snprintf(pkt, sizeof pkt, "vCont;C%02x%s", sig, tid);
-		else if (c->vCont_c)
+		else if (rsp_vcont_has(c, 'c'))
 			snprintf(pkt, sizeof pkt, "vCont;c");
 		else if (sig > 0)
 			snprintf(pkt, sizeof pkt, "C%02x", sig);
 		else
 			snprintf(pkt, sizeof pkt, "c");
 	}
-	rc = rsp_send(c, pkt, strlen(pkt), err);
+	rc = rsp_send_resume(c, pkt, strlen(pkt), err);
 	if (rc < 0)
 		return -1;
 	if (t->last_stop_ns) {
@@ -571,8 +571,6 @@ static int send_resume(struct gc_target *t, bool step, int sig,
 		t->nstops++;
 		t->last_stop_ns = 0;
 	}
-	c->running = true;
-	c->have_stop = false;
 	invalidate(t);
 	return 0;
 }
@@ -583,7 +581,7 @@ static int raw_step(struct gc_target *t, int sig, struct rsp_stop *st,
 {
 	if (send_resume(t, true, sig, err) < 0)
 		return -1;
-	return rsp_wait_stop(t->c, t->c->timeout_ms, st, err) < 0 ? -1 : 0;
+	return rsp_wait_stop(t->c, rsp_timeout(t->c), st, err) < 0 ? -1 : 0;
 }
 
 /*
@@ -609,7 +607,7 @@ static int step_lifted(struct gc_target *t, int sig, struct rsp_stop *st,
 		}
 	}
 	rc = raw_step(t, sig, st, err);
-	if (rc < 0 && t->c->running)
+	if (rc < 0 && rsp_running(t->c))
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (insert_bp(t, lifted[i], rc < 0 ? NULL : err) < 0 && rc == 0)
@@ -643,13 +641,13 @@ int gc_continue(struct gc_target *t, struct kit_err *err)
 		if (st.kind != 'T' && st.kind != 'S') {
 			t->have_early = true;
 			t->early = st;
-			t->c->running = true;   /* for gc_wait's bookkeeping */
+			rsp_set_running(t->c, true);   /* for gc_wait's bookkeeping */
 			return 0;
 		}
 		if (st.signo != 5) {
 			t->have_early = true;
 			t->early = st;
-			t->c->running = true;
+			rsp_set_running(t->c, true);
 			return 0;
 		}
 	}
@@ -769,7 +767,7 @@ static int lost(struct gc_target *t, int rc, struct gc_event *ev,
 		struct kit_err *err)
 {
 	if (rc == -RSP_ERR_CLOSED || rc == -RSP_ERR_TRUNCATED ||
-	    (rc == -RSP_ERR_SYS && !t->c->running)) {
+	    (rc == -RSP_ERR_SYS && !rsp_running(t->c))) {
 		memset(ev, 0, sizeof *ev);
 		ev->kind = GC_EV_CLOSED;
 		t->exited = true;
@@ -788,7 +786,7 @@ int gc_wait(struct gc_target *t, int timeout_ms, struct gc_event *ev,
 		if (t->have_early) {
 			t->have_early = false;
 			st = t->early;
-			t->c->running = false;
+			rsp_set_running(t->c, false);
 		} else {
 			rc = rsp_wait_stop(t->c, timeout_ms, &st, err);
 			if (rc == -RSP_ERR_TIMEOUT) {

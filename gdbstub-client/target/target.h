@@ -352,7 +352,7 @@ struct gc_target {
 	bool have_monitor;         /* qRcmd works (not QEMU user mode) */
 	bool monitor_checked;
 
-	bool regs_valid;           /* c->g is current (cleared on resume) */
+	bool regs_valid;           /* rsp_g() is current (cleared on resume) */
 	bool mode_valid;
 	struct gc_mode_info mi;
 
@@ -418,7 +418,7 @@ int gc_continue(struct gc_target *t, struct kit_err *err);
 /*
  * Wait for the next event worth reporting: conditions that are false,
  * finish breakpoints in a deeper frame and "nostop" signals are resumed
- * silently here.  timeout_ms -1 = forever (c->wake_fd readable, or
+ * silently here.  timeout_ms -1 = forever (the wake fd readable, or
  * rsp_interrupt(), is how a user stops it).  0 or -1 (error).
  */
 int gc_wait(struct gc_target *t, int timeout_ms, struct gc_event *ev,

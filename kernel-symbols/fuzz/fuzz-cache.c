@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t = ksym_cache_parse(data, size, &e);
 
 	fuzz_use_table(t, &e);

@@ -26,6 +26,7 @@
  * Any failure prints "error: MESSAGE" and exits 1.
  */
 #include "rsp.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +47,7 @@ static void check(int rc)
 
 static long long now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return kit_mono_ns() / 1000;
 }
 
 static void print_stop(const struct rsp_stop *st)
@@ -77,16 +75,20 @@ static void run_cmd(const char *cmd)
 
 	arg = arg ? arg + 1 : "";
 	if (!strcmp(cmd, "start")) {
+		static const struct rsp_tdesc none;
+		const struct rsp_tdesc *td;
+
 		check(rsp_start(c, &e));
+		td = rsp_tdesc(c) ? rsp_tdesc(c) : &none;
 		printf("packetsize=%lu arch=%s nregs=%zu g_size=%zu vcont=%d noack=%d\n",
-		       c->features.PacketSize, c->tdesc.architecture, c->tdesc.nregs,
-		       c->tdesc.g_size, c->vCont_c, c->noack);
+		       rsp_features(c)->PacketSize, td->architecture, td->nregs,
+		       td->g_size, rsp_vcont_has(c, 'c'), rsp_noack(c));
 	} else if (!strcmp(cmd, "regs")) {
 		static const char *const names[] = { "rip", "cs", "eflags", "cr0" };
 		size_t i;
 
 		check(rsp_read_registers(c, &e));
-		printf("g_bytes=%zu\n", c->g.len);
+		printf("g_bytes=%zu\n", rsp_g(c)->len);
 		for (i = 0; i < 4; i++) {
 			check(rsp_reg_get(c, names[i], &v, &e));
 			printf("%s=0x%llx\n", names[i], (unsigned long long)v);
@@ -210,7 +212,7 @@ int main(int argc, char **argv)
 		usleep(50000);
 	}
 	check(c ? 0 : -1);
-	c->console = console;
+	rsp_set_console(c, console, NULL);
 	for (i++; i < argc; i++)
 		run_cmd(argv[i]);
 	rsp_close(c);

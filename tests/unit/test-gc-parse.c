@@ -30,7 +30,7 @@ static const struct gc_addr_ctx X = { reg, sym, NULL };
 
 static uint64_t val(const char *s, int *rc, char *msg)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	uint64_t v = 0;
 
 	*rc = gc_parse_addr(s, &X, &v, &e);

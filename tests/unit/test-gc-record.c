@@ -42,7 +42,7 @@ static void test_return_site(void)
 	};
 	static const uint8_t none[] = { 0x55, 0x48, 0x89, 0xe5, 0x5d, 0xc3 };
 	struct rec_retsite rs;
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t = ksym_table_new(&e);
 	struct ksym_table *t2 = ksym_table_new(&e);
 
@@ -174,7 +174,7 @@ static void test_first_callee(void)
 		0xe8, 0xbc, 0xff, 0x01, 0x00,   /* 0x10040 call 0x30001 */
 		0xc3,
 	};
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t = ksym_table_new(&e);
 	struct rec_callee c;
 

@@ -43,7 +43,7 @@ static void test_map(void)
 		"ffffffffc0001000 t foo_init\t[foo]\n"
 		"\n";
 	static const char zeros[] = "0000000000000000 T _text\n0000000000000000 T start_kernel\n";
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t;
 	const struct ksym_sym *m[4];
 	uint64_t off;
@@ -135,7 +135,7 @@ static void check_sort(const char *what, size_t n, enum seq_mode mode)
 		0, 0x1000, 0x2c000, 0xffffffff81000000ull, 0xffffffff82493281ull,
 		0x8000000000000000ull, 0x00007fffffff0000ull, 0xffffffffffffff00ull,
 	};
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t = ksym_table_new(&e);
 	struct ksym_sym *ref;
 	size_t i, k, bad = 0, badchain = 0;
@@ -211,7 +211,7 @@ static void check_sort(const char *what, size_t n, enum seq_mode mode)
 
 static void test_sort(void)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t;
 	size_t i, bad = 0;
 
@@ -266,7 +266,7 @@ static void check_initcalls(const struct ksym_table *t, const char *what)
 {
 	struct ksym_initcall *ic = NULL;
 	size_t n = 0;
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	char name[128];
 
 	snprintf(name, sizeof name, "%s: initcall table", what);
@@ -550,7 +550,7 @@ static void test_compressors(const uint8_t *elf, size_t elen)
 			     c_lzo(elf, elen, &cl);
 		uint8_t *out = NULL;
 		char nm[8] = "", name[80];
-		struct kit_err e = { 0, "" };
+		struct kit_err e = { 0 };
 		int rc = ksym_decompress(c, cl, elen, &out, &ol, nm, &e);
 
 		snprintf(name, sizeof name, "%s: round trip", names[i]);
@@ -584,7 +584,7 @@ static void test_lzo_name_past_end(void)
 	uint8_t *out = NULL;
 	size_t ol = 0;
 	char nm[8] = "";
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	int rc;
 
 	put_be32(h + n, 0x40); n += 4;          /* flags: F_H_EXTRA_FIELD */
@@ -601,7 +601,7 @@ static void test_bzimage(const uint8_t *elf, size_t elen)
 {
 	size_t cl, bl;
 	uint8_t *c = c_xz(elf, elen, &cl, 0), *b = make_bzimage(c, cl, (uint32_t)elen, &bl), *x;
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t = ksym_load_bzimage(b, bl, &e), *t2;
 	struct ksym_milestone m[16];
 	size_t nm, i;
@@ -788,7 +788,7 @@ static void write_seeds(const char *dir, const uint8_t *elf, size_t elen)
 	size_t rl, cl, bl;
 	uint8_t *ro = synth_kallsyms(kernel_syms, NKS, &o, TEXT, &rl);
 	uint8_t *c = c_gzip(elf, elen, &cl), *b = make_bzimage(c, cl, (uint32_t)elen, &bl);
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t = ksym_load_bzimage(b, bl, &e);
 	char p[600];
 
@@ -808,7 +808,7 @@ int main(void)
 {
 	size_t elen;
 	uint8_t *elf;
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t;
 	char cmd[300];
 

@@ -28,7 +28,7 @@ static void check_layout(const char *what, uint32_t n, struct synth_opts o, int 
 	struct synth_sym *s = synth_symbols(n, TEXT, long_name);
 	size_t len;
 	uint8_t *d = synth_kallsyms(s, n, &o, TEXT, &len);
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct ksym_table *t = decode(d, len, &e);
 	char name[160];
 	const struct ksym_sym *m[4];

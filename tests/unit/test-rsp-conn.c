@@ -6,7 +6,9 @@
  * status and stderr).
  */
 #include "rsp.h"
+#include "conn-internal.h"   /* white-box: the parser's buffer, below */
 #include "tap.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +21,18 @@
 #include <time.h>
 #include <unistd.h>
 
+/* How much the connection's parser holds (white-box: a hostile stub must
+ * not make it buffer past its limit). */
+static size_t rsp_test_parser_alloc(const struct rsp_conn *c)
+{
+	return c->parser.buf.alloc;
+}
+
 static char stub_path[4096];
 
 static struct rsp_conn *spawn(pid_t *pid, const char *const *script)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	int sv[2];
 	size_t n = 0, i;
 	char **argv;
@@ -71,10 +80,7 @@ static int reap(pid_t pid)
 
 static long long ms_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return kit_mono_ns() / 1000000;
 }
 
 /* A QEMU-like description, its include read in two chunks. */
@@ -113,7 +119,7 @@ static void test_handshake(void)
 		"expect m0,4", "reply E14",
 		"expect D", "reply OK",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_thread *th = NULL;
 	struct rsp_conn *c;
 	uint64_t v = 0;
@@ -127,14 +133,14 @@ static void test_handshake(void)
 	is_int(rc, 0, "handshake: rsp_start");
 	if (rc)
 		printf("#   %s\n", e.msg);
-	is_int(c->features.PacketSize, 0x1000, "handshake: PacketSize");
-	ok(c->features.qXfer_features_read && c->features.multiprocess &&
-	   !c->features.QStartNoAckMode, "handshake: QEMU's features");
-	ok(!c->noack, "handshake: acks stay on without QStartNoAckMode");
-	is_int(c->tdesc.nregs, 4, "handshake: 4 registers from 2 chunks");
-	is_str(c->tdesc.architecture, "i386:x86-64", "handshake: architecture");
-	ok(c->vCont_c && c->vCont_s && !c->vCont_t, "handshake: vCont actions");
-	ok(c->have_stop && c->last_stop.signo == 5 && c->last_stop.tid == 1,
+	is_int(rsp_features(c)->PacketSize, 0x1000, "handshake: PacketSize");
+	ok(rsp_features(c)->qXfer_features_read && rsp_features(c)->multiprocess &&
+	   !rsp_features(c)->QStartNoAckMode, "handshake: QEMU's features");
+	ok(!rsp_noack(c), "handshake: acks stay on without QStartNoAckMode");
+	is_int(rsp_tdesc(c)->nregs, 4, "handshake: 4 registers from 2 chunks");
+	is_str(rsp_tdesc(c)->architecture, "i386:x86-64", "handshake: architecture");
+	ok(rsp_vcont_has(c, 'c') && rsp_vcont_has(c, 's') && !rsp_vcont_has(c, 't'), "handshake: vCont actions");
+	ok(rsp_last_stop(c) && rsp_last_stop(c)->signo == 5 && rsp_last_stop(c)->tid == 1,
 	   "handshake: initial stop T05 thread 1");
 	is_int(rsp_read_registers(c, &e), 0, "g read");
 	rsp_reg_get(c, "rip", &v, &e);
@@ -154,7 +160,7 @@ static void test_handshake(void)
 	free(th);
 	is_int(rsp_read_memory(c, 0, b, 4, &e), -RSP_ERR_TARGET,
 	       "m on unmapped memory: target error");
-	is_int(c->last_errno, 0x14, "E14 kept in last_errno");
+	is_int(rsp_target_errno(c), 0x14, "E14 kept in last_errno");
 	is_int(rsp_detach(c, &e), 0, "detach");
 	rsp_close(c);
 	stub_ok(pid, "handshake");
@@ -167,13 +173,13 @@ static void test_nak(void)
 		"reply PacketSize=100",
 		"nak g", "nak g", "nak g", "nak g",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	pid_t pid;
 
 	c = spawn(&pid, script);
 	is_int(rsp_qSupported(c, &e), 0, "NAK: packet resent after '-'");
-	is_int(c->features.PacketSize, 0x100, "NAK: reply to the resend used");
+	is_int(rsp_features(c)->PacketSize, 0x100, "NAK: reply to the resend used");
 	is_int(rsp_read_registers(c, &e), -RSP_ERR_NAK,
 	       "NAK: gives up after 1 + 3 retries");
 	ok(strstr(e.msg, "refused") != NULL, "NAK: message says refused");
@@ -193,7 +199,7 @@ static void test_badsum(void)
 		"raw $0011#00", "expect-nak",
 		"raw $0011#00",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	pid_t pid;
 
@@ -220,7 +226,7 @@ static void test_garbage(void)
 		"expect g", "raw $*!#4b", "expect-nak", "reply 1122",
 		"expect g", "raw }garbage\\n",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	pid_t pid;
 
@@ -241,7 +247,7 @@ static void test_garbage(void)
 	c = spawn(&pid, mal);
 	rsp_qSupported(c, &e);
 	is_int(rsp_read_registers(c, &e), 0, "malformed run length: NAKed, resend used");
-	is_int(c->g.len, 2, "malformed run length: 2 bytes from the resend");
+	is_int(rsp_g(c)->len, 2, "malformed run length: 2 bytes from the resend");
 	is_int(rsp_read_registers(c, &e), -RSP_ERR_PROTOCOL,
 	       "garbage after a valid session: protocol error");
 	ok(strstr(e.msg, "unexpected bytes") != NULL, "garbage: message");
@@ -275,7 +281,7 @@ static void test_sizes(void)
 		"expect M4068,60:68696a*", "reply OK",
 		"expect X5000,4:ab#$", "reply OK",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	unsigned char buf[300], big[200];
 	struct rsp_conn *c;
 	pid_t pid;
@@ -299,7 +305,7 @@ static void test_sizes(void)
 	is_int(rsp_read_memory(c, 0x2000, buf, 4, &e), -RSP_ERR_PROTOCOL,
 	       "m reply longer than asked: protocol error");
 	is_int(rsp_read_memory(c, 0x3000, buf, 8, &e), 2, "short m reply: short count");
-	c->parser.max = 32;
+	rsp_set_max_packet(c, 32);
 	is_int(rsp_read_registers(c, &e), -RSP_ERR_PROTOCOL,
 	       "reply over the parser limit: protocol error");
 	ok(strstr(e.msg, "longer than 32") != NULL, "over-long: message");
@@ -325,7 +331,7 @@ static void test_close(void)
 	const char *const slow[] = {
 		"expect qSupported:*", "reply PacketSize=100",
 		"expect g", "sleep 1500", NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	long long t0;
 	pid_t pid;
@@ -348,7 +354,7 @@ static void test_close(void)
 
 	c = spawn(&pid, slow);
 	rsp_qSupported(c, &e);
-	c->timeout_ms = 300;
+	rsp_set_timeout(c, 300);
 	t0 = ms_now();
 	rc = rsp_read_registers(c, &e);
 	is_int(rc, -RSP_ERR_TIMEOUT, "no reply: timeout");
@@ -368,7 +374,7 @@ static void test_kvm_breakpoints(void)
 		"expect Z2,2000,4", "reply E22",
 		"expect z1,ffffffff81000000,1", "reply OK",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	pid_t pid;
 
@@ -376,7 +382,7 @@ static void test_kvm_breakpoints(void)
 	rsp_qSupported(c, &e);
 	is_int(rsp_insert_break(c, RSP_BP_SW, 0xffffffff81000000ull, 1, &e),
 	       -RSP_ERR_TARGET, "KVM: Z0 on an unmapped address: target error");
-	is_int(c->last_errno, 0x14, "KVM: error 14");
+	is_int(rsp_target_errno(c), 0x14, "KVM: error 14");
 	ok(strstr(e.msg, "software breakpoint") != NULL, "KVM: message names the type");
 	is_int(rsp_insert_break(c, RSP_BP_HW, 0xffffffff81000000ull, 1, &e), 0,
 	       "KVM: fallback to Z1 works");
@@ -384,10 +390,10 @@ static void test_kvm_breakpoints(void)
 	       "empty reply to Z0: unsupported, distinct from error");
 	is_int(rsp_insert_break(c, RSP_WP_WRITE, 0x2000, 4, &e), -RSP_ERR_TARGET,
 	       "Z2 error");
-	is_int(c->nbps, 1, "only the hardware breakpoint is remembered");
+	is_int(rsp_breakpoints(c, NULL), 1, "only the hardware breakpoint is remembered");
 	is_int(rsp_remove_break(c, RSP_BP_HW, 0xffffffff81000000ull, 1, &e), 0,
 	       "z1 removes it");
-	is_int(c->nbps, 0, "list empty");
+	is_int(rsp_breakpoints(c, NULL), 0, "list empty");
 	rsp_close(c);
 	stub_ok(pid, "KVM breakpoints");
 }
@@ -430,7 +436,7 @@ static void test_run_control(void)
 		"expect ?", "reply T05thread:01;",
 		"expect k", "close",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_buf out = RSP_BUF_INIT;
 	struct rsp_stop st;
 	struct rsp_conn *c;
@@ -438,16 +444,16 @@ static void test_run_control(void)
 	int rc;
 
 	c = spawn(&pid, script);
-	c->console = on_console;
+	rsp_set_console(c, on_console, NULL);
 	rsp_start(c, &e);
 	is_int(rsp_insert_break(c, RSP_BP_SW, 0xfe05b, 1, &e), 0, "Z0 at 0xfe05b");
 	is_int(rsp_continue(c, &e), 0, "continue");
-	ok(c->running, "target marked running");
+	ok(rsp_running(c), "target marked running");
 	is_int(rsp_read_registers(c, &e), -RSP_ERR_RUNNING,
 	       "g refused while running (nothing sent)");
 	is_int(rsp_wait_stop(c, 50, &st, &e), -RSP_ERR_TIMEOUT,
 	       "wait_stop times out, target still running");
-	ok(c->running, "still running after the timeout");
+	ok(rsp_running(c), "still running after the timeout");
 	rc = rsp_wait_stop(c, 5000, &st, &e);
 	is_int(rc, 0, "stop reply received");
 	if (rc)
@@ -458,7 +464,7 @@ static void test_run_control(void)
 	is_int(rc, 0, "rsp_resume steps over the breakpoint (real-mode cs:ip)");
 	if (rc)
 		printf("#   %s\n", e.msg);
-	is_int(c->nbps, 1, "breakpoint re-inserted");
+	is_int(rsp_breakpoints(c, NULL), 1, "breakpoint re-inserted");
 	is_int(rsp_interrupt(c, &e), 0, "interrupt");
 	rc = rsp_wait_stop(c, 5000, &st, &e);
 	ok(rc == 0 && st.signo == 2, "interrupt: stopped with SIGINT");
@@ -473,7 +479,7 @@ static void test_run_control(void)
 	       "'?' refused with a breakpoint inserted");
 	ok(strstr(e.msg, "remove them") != NULL, "'?' refusal says why");
 	is_int(rsp_query_halt(c, true, &st, &e), 0, "'?' forced");
-	is_int(c->nbps, 0, "forced '?' forgets the breakpoints");
+	is_int(rsp_breakpoints(c, NULL), 0, "forced '?' forgets the breakpoints");
 	is_int(rsp_kill(c, &e), 0, "kill: closing is success");
 	rsp_close(c);
 	stub_ok(pid, "run control");
@@ -495,7 +501,7 @@ static void test_misc(void)
 		"expect-break", "reply S02",
 		"expect c", "reply W00",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_stop st;
 	struct rsp_conn *c;
 	uint64_t v = 0;
@@ -508,7 +514,7 @@ static void test_misc(void)
 	c = spawn(&pid, script);
 	rc = rsp_start(c, &e);
 	is_int(rc, 0, "misc: start without vCont");
-	ok(!c->vCont_c && !c->vCont_s, "misc: no vCont actions");
+	ok(!rsp_vcont_has(c, 'c') && !rsp_vcont_has(c, 's'), "misc: no vCont actions");
 	is_int(rsp_read_registers(c, &e), 0, "lost ack: the reply counts as the ack");
 	rsp_reg_get(c, "pc", &v, &e);
 	is_u64(v, 0x10, "lost ack: reply used");
@@ -516,13 +522,13 @@ static void test_misc(void)
 	is_int(rsp_write_registers(c, &e), 0, "G writes the changed copy back");
 	is_int(rsp_step(c, &st, &e), 0, "plain 's' without vCont");
 	is_int(rsp_continue(c, &e), 0, "plain 'c' without vCont");
-	c->wake_fd = wake[0];
+	rsp_set_wake_fd(c, wake[0]);
 	if (write(wake[1], "x", 1) != 1)
 		return;
 	is_int(rsp_wait_stop(c, -1, &st, &e), -RSP_ERR_INTERRUPTED,
 	       "wake fd ends a wait without a timeout");
-	ok(c->running, "still running after the wake-up");
-	c->wake_fd = -1;
+	ok(rsp_running(c), "still running after the wake-up");
+	rsp_set_wake_fd(c, -1);
 	rsp_interrupt(c, &e);
 	rc = rsp_wait_stop(c, 5000, &st, &e);
 	ok(rc == 0 && st.kind == 'S' && st.signo == 2, "then interrupted: S02");
@@ -548,13 +554,13 @@ static void test_noack(void)
 		/* No '-' for it (and the stub fails on any '+'). */
 		"quiet 300",
 		NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	pid_t pid;
 
 	c = spawn(&pid, script);
 	is_int(rsp_qSupported(c, &e), 0, "no-ack: qSupported");
-	ok(c->noack, "no-ack mode entered");
+	ok(rsp_noack(c), "no-ack mode entered");
 	is_int(rsp_read_registers(c, &e), 0, "no-ack: g");
 	is_int(rsp_read_registers(c, &e), -RSP_ERR_PROTOCOL,
 	       "no-ack: a bad checksum is an error at once");
@@ -587,7 +593,7 @@ static void test_hostile(void)
 	const char *const closes[] = {
 		"expect qSupported:*", "reply PacketSize=100",
 		"expect g", "close", NULL };
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_buf out = RSP_BUF_INIT, xml = RSP_BUF_INIT;
 	struct rsp_conn *c;
 	unsigned char b[8];
@@ -608,7 +614,7 @@ static void test_hostile(void)
 	ok(strstr(e.msg, "4194308-byte packet") && strstr(e.msg, "65536"),
 	   "hostile: 4 MB message");
 	printf("#   %s\n", e.msg);
-	ok(c->parser.buf.alloc <= 2 * RSP_MAX_PACKET, "hostile: not buffered past the limit");
+	ok(rsp_test_parser_alloc(c) <= 2 * RSP_MAX_PACKET, "hostile: not buffered past the limit");
 	is_int(rsp_read_registers(c, &e), 0, "hostile: the session goes on after it");
 	is_int(rsp_qXfer_read(c, "features", "target.xml", &xml, &e), -RSP_ERR_PROTOCOL,
 	       "hostile: qXfer chunk longer than asked refused");
@@ -627,7 +633,7 @@ static void test_hostile(void)
 	is_int(rsp_read_memory(c, 0x1000, b, 4, &e), -RSP_ERR_EXITED,
 	       "hostile: X09 instead of an 'm' reply: exited");
 	is_int(rsp_end_state(c), RSP_END_KILLED, "hostile: end state killed");
-	ok(c->last_stop.signo == 9 && c->last_stop.pid == 0x1a, "hostile: signal 9, process 1a");
+	ok(rsp_last_stop(c)->signo == 9 && rsp_last_stop(c)->pid == 0x1a, "hostile: signal 9, process 1a");
 	is_str(e.msg, "no reply to 'm': the target was killed by signal 9", "hostile: X09 message");
 	is_str(rsp_end_describe(c, why, sizeof why), "the target was killed by signal 9",
 	       "hostile: described");
@@ -666,7 +672,7 @@ static void capture(void *ctx, const char *line)
 
 static void test_tcp_and_trace(void)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_conn *c;
 	char port[16] = "", spec[64];
 	int pfd[2];
@@ -697,7 +703,7 @@ static void test_tcp_and_trace(void)
 		reap(pid);
 		return;
 	}
-	c->trace = capture;
+	rsp_set_trace(c, capture, NULL);
 	rsp_qSupported(c, &e);
 	rsp_read_registers(c, &e);
 	ok(strstr(trace_log.data, "-> $qSupported:") != NULL, "trace: packet sent");
@@ -719,6 +725,57 @@ static void test_tcp_and_trace(void)
 	ok(!c && e.code == RSP_ERR_INVAL, "spec without a port refused");
 	c = rsp_connect("unix:/nonexistent/sock", 2000, &e);
 	ok(!c && e.code == RSP_ERR_SYS, "unix: missing socket reported");
+}
+
+/* Batches over a socketpair: the bytes written, replies read without
+ * acks, the resume's '+' taken, the non-blocking reads. */
+static void test_batch(void)
+{
+	struct kit_err e = { 0 };
+	struct rsp_batch b = RSP_BATCH_INIT;
+	struct rsp_conn *c;
+	char got[128];
+	ssize_t n;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
+		ok(0, "batch: socketpair");
+		return;
+	}
+	c = rsp_conn_from_fd(sv[0], &e);
+	rsp_set_quickack(c, true);   /* not TCP: does nothing */
+	ok(rsp_batch_interrupt(&b) == 0 && rsp_batch_add(&b, "p10", 3) == 0 &&
+	   rsp_batch_addf(&b, "m%x,%x", 0x1000, 4) == 0 &&
+	   rsp_batch_add(&b, "vCont;c", 7) == 0, "batch: queued");
+	is_int(b.npackets, 3, "batch: three packets, the 0x03 not counted");
+	is_int(rsp_batch_send(c, &b, &e), 0, "batch: sent");
+	n = read(sv[1], got, sizeof got - 1);
+	got[n > 0 ? n : 0] = '\0';
+	is_str(got, "\x03$p10#d1$m1000,4#8e$vCont;c#a8", "batch: one write, framed");
+	ok(!rsp_buffered(c), "batch: nothing held yet");
+	is_int(rsp_read_available(c, &e), 0, "batch: nothing to read");
+	{
+		static const char replies[] = "+$T05#b9+$O41#b4+$0011#c2+$E14#aa+";
+
+		is_int(write(sv[1], replies, strlen(replies)), (int)strlen(replies),
+		       "batch: the stub's answers");
+	}
+	is_int(rsp_batch_recv(c, 1000, &e), 0, "batch: stop reply");
+	is_str(rsp_reply(c)->data, "T05", "batch: stop reply read");
+	ok(rsp_buffered(c), "batch: the rest is held");
+	is_int(rsp_batch_recv(c, 1000, &e), 0, "batch: 'p' reply, console skipped");
+	is_str(rsp_reply(c)->data, "0011", "batch: 'p' reply read");
+	is_int(rsp_batch_recv(c, 1000, &e), 0, "batch: 'm' reply");
+	is_str(rsp_reply(c)->data, "E14", "batch: 'm' reply read");
+	is_int(rsp_take_ack(c, 50), 1, "batch: the resume's '+' taken");
+	ok(!rsp_buffered(c), "batch: all taken");
+	is_int(rsp_take_ack(c, 10), 0, "batch: no second '+'");
+	n = recv(sv[1], got, sizeof got, MSG_DONTWAIT);
+	ok(n < 0 && errno == EAGAIN, "batch: no ack was sent for the replies");
+	close(sv[1]);
+	is_int(rsp_read_available(c, &e), -RSP_ERR_CLOSED, "batch: close seen");
+	rsp_batch_free(&b);
+	rsp_close(c);
 }
 
 int main(int argc, char **argv)
@@ -745,5 +802,6 @@ int main(int argc, char **argv)
 	test_misc();
 	test_hostile();
 	test_tcp_and_trace();
+	test_batch();
 	return tap_done();
 }

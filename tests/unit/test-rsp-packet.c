@@ -255,7 +255,7 @@ static void test_hex(void)
 static void test_stop(void)
 {
 	struct rsp_stop st;
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	const char *t;
 
 	is_int(rsp_parse_stop("S05", 3, &st, &e), 0, "S05 parses");
@@ -319,7 +319,7 @@ static void test_stop(void)
 static void test_qSupported(void)
 {
 	struct rsp_qSupported q;
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	const char *r = "PacketSize=1000;qXfer:features:read+;vContSupported+;"
 			"multiprocess+";
 
@@ -383,7 +383,7 @@ static int fake_fetch(void *ctx, const char *annex, struct rsp_buf *out,
 static void test_tdesc(void)
 {
 	struct rsp_tdesc td;
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	const struct rsp_reg *r;
 	const char *bad;
 	int rc;
@@ -491,7 +491,7 @@ static const char g_xml[] =
 static void test_register_replies(void)
 {
 	struct rsp_buf g = RSP_BUF_INIT, av = RSP_BUF_INIT;
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_tdesc td;
 	const struct rsp_reg *rip, *efl;
 	unsigned char buf[16];
@@ -564,7 +564,7 @@ static void test_register_replies(void)
 
 static void test_qXfer_reply(void)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	const char *d;
 	size_t n;
 
@@ -581,7 +581,7 @@ static void test_qXfer_reply(void)
 
 static void test_end_stops(void)
 {
-	struct kit_err e = { 0, "" };
+	struct kit_err e = { 0 };
 	struct rsp_stop st;
 	char d[80];
 	const char *t;

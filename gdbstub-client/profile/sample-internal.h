@@ -1,0 +1,158 @@
+/*
+ * sample-internal.h: what the files of `gdbstub-client sample` share, and
+ * nobody else includes:
+ *   sample.c          the command: options, attaching, the CS cache, the
+ *                     buckets, the report
+ *   sample-attr.c     the pure parts of sample.h (regions, pacing)
+ *   sample-tick.c     one pipelined sample in one write (gc_tick_*)
+ *   sample-stop.c     the stop method: interrupt stops, pipelined or not
+ *   sample-monitor.c  the monitor method: QEMU's human monitor
+ */
+#ifndef GC_SAMPLE_INTERNAL_H
+#define GC_SAMPLE_INTERNAL_H
+
+#include "sample.h"
+#include "hmp.h"
+#include "model.h"
+#include "rundir.h"
+
+#include <signal.h>
+
+struct opts {
+	const char *endpoint, *kernel, *json, *folded;
+	bool wait, until_exit;
+	double hz;
+	double duration_s;     /* s, host wall time; 0 = until exit */
+	size_t top;
+	bool callers;          /* --callers: a stack read per kernel sample */
+	bool sync;             /* --sync: wait for each stop, then read */
+	enum { METHOD_STOP, METHOD_MONITOR } method;
+	const char *monitor;   /* --monitor SPEC: QEMU's human monitor */
+};
+
+/* One bucket of the top table: samples with the same mode and place. */
+struct bucket {
+	enum x86_mode mode;
+	enum gc_region region;
+	const char *symbol;
+	uint64_t sym_addr;
+	const char *caller;    /* probable caller from a stack scan, or NULL */
+	uint64_t lo, hi;       /* lowest and highest linear address seen */
+	int64_t count;
+};
+
+/* Where a register sits in the 'g' reply (hex digits: 2 * offset). */
+struct reg_slot {
+	long offset;           /* bytes into g; -1 = not there */
+	int bytes;
+};
+
+/* A CS descriptor seen in protected or compatibility mode. */
+struct cs_cache_ent {
+	uint16_t sel;
+	struct x86_seg seg;
+};
+
+#define CS_CACHE_MAX 16
+/* Pipelined: one sample in SAMPLE_MEASURE_EVERY is read at once, to see
+ * how long QEMU holds the guest for a sample (the others use the median). */
+#define SAMPLE_MEASURE_EVERY 16
+#define SAMPLE_MAX_HOLDS 4096
+
+/* Registers of one sample, from one 'g'. */
+struct regs {
+	uint64_t ip, cs, eflags, cr0, efer, sp;
+};
+
+struct sampler {
+	struct opts o;
+	struct gc_session sess;
+	bool have_sess;
+	struct ksym_table *syms;
+	struct gc_sample_layout layout;
+	struct gc_target *t;
+	struct gc_pace pace;
+
+	struct bucket *b;
+	size_t nb, cap;
+	int64_t nsamples;
+	int64_t *client_ns;      /* per sample: stop reply -> resumed */
+	struct prof_stop *stops;
+	size_t nstops, stops_cap;
+
+	struct reg_slot r_rip, r_cs, r_eflags, r_cr0, r_efer, r_rsp;
+	bool have_slots;
+	unsigned long stack_reads;
+
+	struct cs_cache_ent cs_cache[CS_CACHE_MAX];
+	size_t ncs;
+	uint64_t last_pe_lma;    /* CR0.PE | EFER.LMA of the last sample */
+	unsigned long monitor_calls;
+
+	bool trace;              /* GDBSTUB_SAMPLE_TRACE: one line per sample */
+	struct gc_hmp mon;       /* method monitor: the human monitor */
+	bool via_monitor;        /* samples read through HMP, guest not stopped */
+	struct mon_state *ms;    /* method monitor: answers awaited, CS cache */
+	bool pipelined;          /* one write per sample (see gc_tick_prepare) */
+	bool unread;             /* pipelined: a batch's replies not read yet */
+	bool ending;             /* pipelined: end at the next tick */
+	unsigned long nbatches;  /* pipelined: samples sent in one write */
+	int64_t holds[SAMPLE_MAX_HOLDS]; /* measured: write -> 'g' reply */
+	size_t nholds;
+	int64_t hold_median;     /* cached hold_estimate() */
+	int64_t work_ns;         /* pipelined: client time per tick, summed */
+	unsigned long sync_stops;/* pipelined: samples taken the slow way */
+	struct regs pending[64]; /* pipelined: samples waiting for a CS base */
+	struct rsp_batch batch;  /* pipelined: the bytes of one tick */
+	size_t npending;
+	struct rsp_stop exit_stop; /* a W/X that came instead of a reply */
+	int64_t run_lo_ns;       /* guest running time if it stopped at once on */
+	int64_t run_hi_ns;       /* 0x03, and if only when the reply came */
+	int64_t wall_ns;         /* first resume to the end, host */
+	bool complete;
+	char reason[128];        /* incomplete_reason */
+	bool exited_normally;
+};
+
+/* The only file-level state (sample.c): what the signal handler reaches.
+ * sample_sig_pipe[0] becomes readable on SIGINT and SIGTERM. */
+extern int sample_sig_pipe[2];
+extern volatile sig_atomic_t sample_got_signal;
+
+struct mon_state;
+
+/* sample.c: the CS descriptor cache (both methods): CS selector ->
+ * descriptor from "info registers".  The cached descriptor of sel, or
+ * NULL. */
+const struct x86_seg *sample_cs_cached(const struct sampler *s, uint16_t sel);
+void sample_cs_remember(struct sampler *s, const struct x86_seg *seg);
+/* A change of CR0.PE or EFER.LMA empties the cache. */
+void sample_cs_mode(struct sampler *s, uint64_t cr0, uint64_t efer);
+/* One more sample in its bucket.  0, or -1 on ENOMEM. */
+int sample_add_bucket(struct sampler *s, enum x86_mode mode,
+		      const struct gc_where *w, const char *caller,
+		      uint64_t addr);
+/* A sample from a linear pc (the monitor method, see sample.c). */
+int sample_attribute_linear(struct sampler *s, uint64_t pc, uint16_t cs,
+			    const struct x86_cpu_state *st,
+			    const struct x86_seg *seg, struct kit_err *err);
+__attribute__((format(printf, 2, 3)))
+void sample_set_reason(struct sampler *s, const char *fmt, ...);
+/* The guest ended (W, X or a closed connection): say how. */
+void sample_ended(struct sampler *s, const struct gc_event *ev);
+/* "interrupted (SIGINT)" and the like into s->reason. */
+void sample_interrupted(struct sampler *s);
+
+/* sample-stop.c: the sampling loop of the stop method.  0, or -1 on an
+ * error (message printed). */
+int sample_run_stop(struct sampler *s);
+/* The median measured hold (write -> reply), 0 before any. */
+int64_t sample_hold_estimate(struct sampler *s);
+
+/* sample-monitor.c: the loop of the monitor method. */
+int sample_run_monitor(struct sampler *s);
+/* "info registers" read; and freeing the method's state. */
+unsigned long sample_monitor_regs_reads(const struct sampler *s);
+void sample_monitor_free(struct sampler *s);
+
+#endif
