@@ -1,7 +1,7 @@
 # gdbstub-client/rsp: the GDB Remote Serial Protocol library (rsp_*, hmp_*),
 # the lowest layer of the client.  Its users add $(RSP_CFLAGS) and link
 # $(LIB_RSP) $(LIB_COMMON) $(RSP_LIBS).
-RSP_OBJS = $(addprefix gdbstub-client/rsp/,packet.o conn.o core.o responses.o hmp.o)
+RSP_OBJS = $(addprefix gdbstub-client/rsp/,packet.o conn.o core.o tdesc.o responses.o hmp.o)
 RSP_CFLAGS = -Igdbstub-client/rsp $(call pc_cflags,expat)
 RSP_LIBS = $(call pc_libs,expat)
 gdbstub-client/rsp/%.o: KIT_CFLAGS += $(RSP_CFLAGS)
