@@ -3,10 +3,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int bad_start(const char *s)
 {
@@ -74,4 +76,16 @@ void die_usage(const char *fmt, ...)
 	va_end(ap);
 	set_die_status(KIT_EXIT_USAGE);
 	die("%s", buf);
+}
+
+void kit_opt_die_getopt(int c, char *const argv[])
+{
+	const char *a = optind > 0 ? argv[optind - 1] : "";
+
+	if (c == ':')
+		die_usage("option '%s' needs a value", a);
+	/* a short option in a cluster ("-qz"): name the one letter */
+	if (optopt > 0 && optopt < 128 && strncmp(a, "--", 2))
+		die_usage("unknown option '-%c'", optopt);
+	die_usage("unknown option '%s'", a);
 }
