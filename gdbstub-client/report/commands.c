@@ -53,6 +53,7 @@ struct cli {
 	size_t na, nb;
 	int seen_sep;
 	int help;
+	int compare;           /* compare's options, not report's */
 };
 
 /* A usage error: one line, exit status 2. */
@@ -65,22 +66,14 @@ static int usage_error(const char *what, const char *arg)
 enum { O_FORMAT = 256, O_COLOR, O_WARMUP, O_TOP, O_SAMPLES, O_THRESHOLD,
        O_ALPHA, O_MIN_DELTA };
 
-static const struct option report_opts[] = {
+/* Both subcommands' options; take_option() refuses the other's. */
+static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, O_FORMAT },
 	{ "color", optional_argument, NULL, O_COLOR },
 	{ "warmup", required_argument, NULL, O_WARMUP },
 	{ "top", required_argument, NULL, O_TOP },
 	{ "samples", no_argument, NULL, O_SAMPLES },
 	{ "output", required_argument, NULL, 'o' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const struct option compare_opts[] = {
-	{ "format", required_argument, NULL, O_FORMAT },
-	{ "color", optional_argument, NULL, O_COLOR },
-	{ "warmup", required_argument, NULL, O_WARMUP },
-	{ "top", required_argument, NULL, O_TOP },
 	{ "threshold", required_argument, NULL, O_THRESHOLD },
 	{ "alpha", required_argument, NULL, O_ALPHA },
 	{ "min-delta-us", required_argument, NULL, O_MIN_DELTA },
@@ -153,17 +146,21 @@ static int take_option(struct cli *c, int opt, const char *v)
  * into c, the files, in order, appended to files[*n].  A "--" inside ends
  * the options: everything after it is a file.
  */
-static int parse_group(struct cli *c, int argc, char **argv,
-		       const struct option *opts, char **files, size_t *n)
+static int parse_group(struct cli *c, int argc, char **argv, char **files,
+		       size_t *n)
 {
-	int opt, rc;
+	int opt, rc, i;
 
 	optind = 0; /* glibc: start afresh, each group and each call */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, opts == report_opts ? ":ho:" : ":h",
-				  opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, c->compare ? ":h" : ":ho:",
+				  long_opts, &i)) != -1) {
 		if (opt == ':' || opt == '?')
 			kit_opt_die_getopt(opt, argv);
+		if ((c->compare && (opt == O_SAMPLES || opt == 'o')) ||
+		    (!c->compare && (opt == O_THRESHOLD || opt == O_ALPHA ||
+				     opt == O_MIN_DELTA)))
+			die_usage("unknown option '--%s'", long_opts[i].name);
 		if ((rc = take_option(c, opt, optarg)))
 			return rc;
 		if (c->help)
@@ -190,13 +187,13 @@ static int parse(struct cli *c, int argc, char **argv, int compare)
 		return 1;
 	}
 	c->color = "auto";
+	c->compare = compare;
 	for (sep = 1; compare && sep < argc && strcmp(argv[sep], "--"); sep++)
 		;
 	if (!compare || sep == argc)
-		return parse_group(c, argc, argv, compare ? compare_opts : report_opts,
-				   c->a, &c->na);
+		return parse_group(c, argc, argv, c->a, &c->na);
 	c->seen_sep = 1;
-	if ((rc = parse_group(c, sep, argv, compare_opts, c->a, &c->na)) || c->help)
+	if ((rc = parse_group(c, sep, argv, c->a, &c->na)) || c->help)
 		return rc;
 	/* group B gets argv[0] for a name; c->b has room for argc entries */
 	rest = calloc((size_t)(argc - sep) + 1, sizeof *rest);
@@ -206,7 +203,7 @@ static int parse(struct cli *c, int argc, char **argv, int compare)
 	}
 	rest[0] = argv[0];
 	memcpy(rest + 1, argv + sep + 1, (size_t)(argc - sep - 1) * sizeof *rest);
-	rc = parse_group(c, argc - sep, rest, compare_opts, c->b, &c->nb);
+	rc = parse_group(c, argc - sep, rest, c->b, &c->nb);
 	free(rest);
 	return rc;
 }
