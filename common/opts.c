@@ -15,18 +15,21 @@ static int bad_start(const char *s)
 	return !s || !*s || isspace((unsigned char)*s);
 }
 
+/* "--top: '5x' is not a whole number" */
+static int not_a(const char *opt, const char *s, const char *what,
+		 struct kit_err *err)
+{
+	return kit_seterr(err, EINVAL, "%s: '%s' is not a %s", opt, s ? s : "", what);
+}
+
 int kit_opt_long(const char *opt, const char *s, long min, long max,
 		 long *out, struct kit_err *err)
 {
 	char *end;
 	long v;
 
-	if (bad_start(s))
-		return kit_seterr(err, EINVAL, "%s: '%s' is not a whole number", opt, s ? s : "");
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*end || end == s)
-		return kit_seterr(err, EINVAL, "%s: '%s' is not a whole number", opt, s);
+	if (bad_start(s) || (errno = 0, v = strtol(s, &end, 10), *end || end == s))
+		return not_a(opt, s, "whole number", err);
 	if (errno == ERANGE || v < min || v > max)
 		return kit_seterr(err, ERANGE, "%s: %s is out of range (%ld to %ld)",
 				  opt, s, min, max);
@@ -51,14 +54,10 @@ int kit_opt_double(const char *opt, const char *s, double min, double max,
 	char *end;
 	double v;
 
-	if (bad_start(s))
-		return kit_seterr(err, EINVAL, "%s: '%s' is not a number", opt, s ? s : "");
-	errno = 0;
-	v = strtod(s, &end);
-	if (*end || end == s || !isfinite(v) ||
-	    /* hex floats and "infinity" are not what anyone types here */
-	    (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
-		return kit_seterr(err, EINVAL, "%s: '%s' is not a number", opt, s);
+	/* hex floats and "infinity" are not what anyone types here */
+	if (bad_start(s) || (errno = 0, v = strtod(s, &end), *end || end == s) ||
+	    !isfinite(v) || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+		return not_a(opt, s, "number", err);
 	if (errno == ERANGE || v < min || v > max)
 		return kit_seterr(err, ERANGE, "%s: %s is out of range (%g to %g)",
 				  opt, s, min, max);
