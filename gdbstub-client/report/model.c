@@ -1018,6 +1018,28 @@ int prof_write_json(const struct prof_profile *p, FILE *out,
 	return rc;
 }
 
+char *prof_json_text(const struct prof_profile *p, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	if (!f)
+		return NULL;
+	if (prof_write_json(p, f, NULL)) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	if (len)
+		*len = n;
+	return buf;
+}
+
 static int write_profile(FILE *out, const void *arg, struct kit_err *err)
 {
 	return prof_write_json(arg, out, err);
