@@ -480,6 +480,40 @@ static int get_array(struct loader *l, json_object *o, const char *key,
 	return 0;
 }
 
+/* The array under key into *arr, and zeroed room for its *n elements of
+ * size bytes: NULL when there are none (or it is absent and not
+ * required), and when it failed, *n is then (size_t)-1. */
+static void *get_items(struct loader *l, json_object *o, const char *key,
+		       int required, size_t size, size_t *n, json_object **arr)
+{
+	void *items = NULL;
+
+	*n = (size_t)-1;
+	if (get_array(l, o, key, required, arr))
+		return NULL;
+	*n = *arr ? json_object_array_length(*arr) : 0;
+	if (*n && !(items = calloc(*n, size))) {
+		*n = (size_t)-1;
+		nomem(l->err);
+	}
+	return items;
+}
+
+/* Element i of arr, which must be an object; path becomes "prefix[i]".
+ * NULL after saying why. */
+static json_object *get_item(struct loader *l, json_object *arr, size_t i,
+			     const char *prefix, char *path, size_t len)
+{
+	json_object *o = json_object_array_get_idx(arr, i);
+
+	snprintf(path, len, "%s[%zu]", prefix, i);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		bad(l, path, "must be an object");
+		return NULL;
+	}
+	return o;
+}
+
 static int load_env(struct loader *l, json_object *root, struct prof_env *e)
 {
 	json_object *o = member(root, "environment");
@@ -509,20 +543,17 @@ static int load_phases(struct loader *l, json_object *root,
 	int64_t sum = 0;
 	size_t i, n;
 
-	if (get_array(l, root, "phases", 1, &arr))
+	p->phases = get_items(l, root, "phases", 1, sizeof *p->phases, &n, &arr);
+	if (n == (size_t)-1)
 		return -1;
-	n = json_object_array_length(arr);
-	if (n && !(p->phases = calloc(n, sizeof *p->phases)))
-		return nomem(l->err);
 	for (i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(arr, i);
 		struct prof_phase *ph = &p->phases[i];
+		json_object *o;
 		char path[64];
 
-		snprintf(path, sizeof path, "phases[%zu]", i);
 		p->nphases = i + 1;
-		if (!o || !json_object_is_type(o, json_type_object))
-			return bad(l, path, "must be an object");
+		if (!(o = get_item(l, arr, i, "phases", path, sizeof path)))
+			return -1;
 		if (get_str(l, o, "id", path, 1, &ph->id) ||
 		    get_str(l, o, "label", path, 0, &ph->label) ||
 		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
@@ -544,21 +575,19 @@ static int load_initcalls(struct loader *l, json_object *root,
 	int64_t sum = 0;
 	size_t i, n;
 
-	if (get_array(l, root, "initcalls", 1, &arr))
+	p->initcalls = get_items(l, root, "initcalls", 1, sizeof *p->initcalls,
+				 &n, &arr);
+	if (n == (size_t)-1)
 		return -1;
-	n = json_object_array_length(arr);
-	if (n && !(p->initcalls = calloc(n, sizeof *p->initcalls)))
-		return nomem(l->err);
 	for (i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(arr, i), *v;
 		struct prof_initcall *ic = &p->initcalls[i];
+		json_object *o, *v;
 		char path[64];
 
-		snprintf(path, sizeof path, "initcalls[%zu]", i);
 		p->ninitcalls = i + 1;
 		ic->order = (int64_t)i;
-		if (!o || !json_object_is_type(o, json_type_object))
-			return bad(l, path, "must be an object");
+		if (!(o = get_item(l, arr, i, "initcalls", path, sizeof path)))
+			return -1;
 		if (get_str(l, o, "fn", path, 1, &ic->fn) ||
 		    get_str(l, o, "level", path, 1, &ic->level) ||
 		    get_str(l, o, "module", path, 0, &ic->module) ||
@@ -610,23 +639,18 @@ static int load_stops(struct loader *l, json_object *root,
 	    get_ns(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
 		   &s->cost_per_debug_stop_ns))
 		return -1;
-	if (get_array(l, o, "list", 0, &arr))
+	s->list = get_items(l, o, "list", 0, sizeof *s->list, &n, &arr);
+	if (n == (size_t)-1)
 		return -1;
-	if (!arr)
-		return 0;
-	n = json_object_array_length(arr);
-	if (n && !(s->list = calloc(n, sizeof *s->list)))
-		return nomem(l->err);
 	for (i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
 		struct prof_stop *st = &s->list[i];
 		char path[64], *kind = NULL;
+		json_object *e;
 		int r;
 
-		snprintf(path, sizeof path, "stops.list[%zu]", i);
 		s->nlist = i + 1;
-		if (!e || !json_object_is_type(e, json_type_object))
-			return bad(l, path, "must be an object");
+		if (!(e = get_item(l, arr, i, "stops.list", path, sizeof path)))
+			return -1;
 		if (get_str(l, e, "kind", path, 1, &kind))
 			return -1;
 		r = !strcmp(kind, "debug") ? 0 :
@@ -680,20 +704,17 @@ static int load_samples(struct loader *l, json_object *root,
 	s->rate_hz = json_object_get_double(v);
 	if (get_str(l, o, "method", "samples", 0, &s->method))
 		return -1;
-	if (get_array(l, o, "entries", 1, &arr))
+	s->list = get_items(l, o, "entries", 1, sizeof *s->list, &n, &arr);
+	if (n == (size_t)-1)
 		return -1;
-	n = json_object_array_length(arr);
-	if (n && !(s->list = calloc(n, sizeof *s->list)))
-		return nomem(l->err);
 	for (i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
 		struct prof_sample *sm = &s->list[i];
+		json_object *e;
 		char path[64];
 
-		snprintf(path, sizeof path, "samples.entries[%zu]", i);
 		s->n = i + 1;
-		if (!e || !json_object_is_type(e, json_type_object))
-			return bad(l, path, "must be an object");
+		if (!(e = get_item(l, arr, i, "samples.entries", path, sizeof path)))
+			return -1;
 		if (get_str(l, e, "region", path, 1, &sm->region) ||
 		    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
 		    get_count(l, e, "count", path, 1, &sm->count) ||
