@@ -480,38 +480,50 @@ static int get_array(struct loader *l, json_object *o, const char *key,
 	return 0;
 }
 
-/* The array under key into *arr, and zeroed room for its *n elements of
- * size bytes: NULL when there are none (or it is absent and not
- * required), and when it failed, *n is then (size_t)-1. */
-static void *get_items(struct loader *l, json_object *o, const char *key,
-		       int required, size_t size, size_t *n, json_object **arr)
-{
-	void *items = NULL;
+/* Reads element i of an array, the object o at path (64 bytes, may be
+ * extended), into item; sum is the array's running total (add_sum). */
+typedef int load_item_fn(struct loader *l, json_object *o, char *path,
+			 void *item, size_t i, int64_t *sum);
 
-	*n = (size_t)-1;
-	if (get_array(l, o, key, required, arr))
+/*
+ * The array of objects under key (absent: none, unless required), read
+ * element by element with fn into zeroed room of size bytes each, which
+ * is returned (NULL when empty) for the caller to keep even when *rc is
+ * -1: *count says how many elements were started, for freeing.  prefix
+ * names the array in messages ("stops.list[3]").
+ */
+static void *load_array(struct loader *l, json_object *o, const char *key,
+			const char *prefix, int required, size_t size,
+			size_t *count, load_item_fn *fn, int *rc)
+{
+	json_object *arr, *e;
+	int64_t sum = 0;
+	char *items = NULL;
+	size_t i, n;
+
+	*rc = -1;
+	if (get_array(l, o, key, required, &arr))
 		return NULL;
-	*n = *arr ? json_object_array_length(*arr) : 0;
-	if (*n && !(items = calloc(*n, size))) {
-		*n = (size_t)-1;
+	n = arr ? json_object_array_length(arr) : 0;
+	if (n && !(items = calloc(n, size))) {
 		nomem(l->err);
-	}
-	return items;
-}
-
-/* Element i of arr, which must be an object; path becomes "prefix[i]".
- * NULL after saying why. */
-static json_object *get_item(struct loader *l, json_object *arr, size_t i,
-			     const char *prefix, char *path, size_t len)
-{
-	json_object *o = json_object_array_get_idx(arr, i);
-
-	snprintf(path, len, "%s[%zu]", prefix, i);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		bad(l, path, "must be an object");
 		return NULL;
 	}
-	return o;
+	for (i = 0; i < n; i++) {
+		char path[64];
+
+		*count = i + 1;
+		e = json_object_array_get_idx(arr, i);
+		snprintf(path, sizeof path, "%s[%zu]", prefix, i);
+		if (!e || !json_object_is_type(e, json_type_object)) {
+			bad(l, path, "must be an object");
+			return items;
+		}
+		if (fn(l, e, path, items + i * size, i, &sum))
+			return items;
+	}
+	*rc = 0;
+	return items;
 }
 
 static int load_env(struct loader *l, json_object *root, struct prof_env *e)
@@ -536,92 +548,130 @@ static int load_env(struct loader *l, json_object *root, struct prof_env *e)
 	return 0;
 }
 
+static int load_phase(struct loader *l, json_object *o, char *path,
+		      void *item, size_t i, int64_t *sum)
+{
+	struct prof_phase *ph = item;
+
+	if (get_str(l, o, "id", path, 1, &ph->id) ||
+	    get_str(l, o, "label", path, 0, &ph->label) ||
+	    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX, &ph->start_ns) ||
+	    get_ns(l, o, "duration_ns", path, 1, 0, &ph->duration_ns) ||
+	    add_sum(l, sum, ph->duration_ns, 1, "phases[].duration_ns"))
+		return -1;
+	if (!ph->label && !(ph->label = strdup(prof_phase_label(ph->id))))
+		return nomem(l->err);
+	return 0;
+}
+
+static int load_initcall(struct loader *l, json_object *o, char *path,
+			 void *item, size_t i, int64_t *sum)
+{
+	struct prof_initcall *ic = item;
+	json_object *v;
+
+	ic->order = (int64_t)i;
+	if (get_str(l, o, "fn", path, 1, &ic->fn) ||
+	    get_str(l, o, "level", path, 1, &ic->level) ||
+	    get_str(l, o, "module", path, 0, &ic->module) ||
+	    get_i64(l, o, "order", path, 0, 0, INT64_MAX, 0, &ic->order) ||
+	    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX, &ic->start_ns) ||
+	    get_ns(l, o, "duration_ns", path, 1, 0, &ic->duration_ns) ||
+	    add_sum(l, sum, ic->duration_ns, 1, "initcalls[].duration_ns"))
+		return -1;
+	if ((v = member(o, "ret"))) {
+		if (get_i64(l, o, "ret", path, 1, INT64_MIN, INT64_MAX, 0,
+			    &ic->ret))
+			return -1;
+		ic->has_ret = 1;
+	}
+	if ((v = member(o, "sync"))) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			char full[96];
+
+			snprintf(full, sizeof full, "%s.sync", path);
+			return bad(l, full, "must be true or false");
+		}
+		ic->sync = json_object_get_boolean(v);
+	}
+	return 0;
+}
+
 static int load_phases(struct loader *l, json_object *root,
 		       struct prof_profile *p)
 {
-	json_object *arr;
-	int64_t sum = 0;
-	size_t i, n;
+	int rc;
 
-	p->phases = get_items(l, root, "phases", 1, sizeof *p->phases, &n, &arr);
-	if (n == (size_t)-1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		struct prof_phase *ph = &p->phases[i];
-		json_object *o;
-		char path[64];
-
-		p->nphases = i + 1;
-		if (!(o = get_item(l, arr, i, "phases", path, sizeof path)))
-			return -1;
-		if (get_str(l, o, "id", path, 1, &ph->id) ||
-		    get_str(l, o, "label", path, 0, &ph->label) ||
-		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
-			   &ph->start_ns) ||
-		    get_ns(l, o, "duration_ns", path, 1, 0, &ph->duration_ns) ||
-		    add_sum(l, &sum, ph->duration_ns, 1,
-			    "phases[].duration_ns"))
-			return -1;
-		if (!ph->label && !(ph->label = strdup(prof_phase_label(ph->id))))
-			return nomem(l->err);
-	}
-	return 0;
+	p->phases = load_array(l, root, "phases", "phases", 1, sizeof *p->phases,
+			       &p->nphases, load_phase, &rc);
+	return rc;
 }
 
 static int load_initcalls(struct loader *l, json_object *root,
 			  struct prof_profile *p)
 {
-	json_object *arr;
-	int64_t sum = 0;
-	size_t i, n;
+	int rc;
 
-	p->initcalls = get_items(l, root, "initcalls", 1, sizeof *p->initcalls,
-				 &n, &arr);
-	if (n == (size_t)-1)
+	p->initcalls = load_array(l, root, "initcalls", "initcalls", 1,
+				  sizeof *p->initcalls, &p->ninitcalls,
+				  load_initcall, &rc);
+	return rc;
+}
+
+static int load_stop(struct loader *l, json_object *e, char *path,
+		     void *item, size_t i, int64_t *sum)
+{
+	struct prof_stop *st = item;
+	char *kind = NULL;
+	json_object *w;
+	int r;
+
+	if (get_str(l, e, "kind", path, 1, &kind))
 		return -1;
-	for (i = 0; i < n; i++) {
-		struct prof_initcall *ic = &p->initcalls[i];
-		json_object *o, *v;
-		char path[64];
-
-		p->ninitcalls = i + 1;
-		ic->order = (int64_t)i;
-		if (!(o = get_item(l, arr, i, "initcalls", path, sizeof path)))
-			return -1;
-		if (get_str(l, o, "fn", path, 1, &ic->fn) ||
-		    get_str(l, o, "level", path, 1, &ic->level) ||
-		    get_str(l, o, "module", path, 0, &ic->module) ||
-		    get_i64(l, o, "order", path, 0, 0, INT64_MAX, 0, &ic->order) ||
-		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
-			   &ic->start_ns) ||
-		    get_ns(l, o, "duration_ns", path, 1, 0, &ic->duration_ns) ||
-		    add_sum(l, &sum, ic->duration_ns, 1,
-			    "initcalls[].duration_ns"))
-			return -1;
-		if ((v = member(o, "ret"))) {
-			if (get_i64(l, o, "ret", path, 1, INT64_MIN, INT64_MAX,
-				    0, &ic->ret))
-				return -1;
-			ic->has_ret = 1;
-		}
-		if ((v = member(o, "sync"))) {
-			if (!json_object_is_type(v, json_type_boolean)) {
-				char full[96];
-
-				snprintf(full, sizeof full, "%s.sync", path);
-				return bad(l, full, "must be true or false");
-			}
-			ic->sync = json_object_get_boolean(v);
-		}
+	r = !strcmp(kind, "debug") ? 0 :
+	    !strcmp(kind, "interrupt") ? 1 : -1;
+	free(kind);
+	if (r < 0) {
+		strcat(path, ".kind");
+		return bad(l, path, "must be \"debug\" or \"interrupt\"");
 	}
+	st->kind = r ? PROF_STOP_INTERRUPT : PROF_STOP_DEBUG;
+	/* "watch": true marks a watchpoint stop, kind "debug" for readers
+	 * that know no other */
+	w = member(e, "watch");
+	if (!r && w && json_object_is_type(w, json_type_boolean) &&
+	    json_object_get_boolean(w))
+		st->kind = PROF_STOP_WATCH;
+	/* host CLOCK_MONOTONIC: any non-negative value */
+	if (get_i64(l, e, "reported_ns", path, 1, 0, INT64_MAX, 1,
+		    &st->reported_ns) ||
+	    get_i64(l, e, "resumed_ns", path, 1, 0, INT64_MAX, 1,
+		    &st->resumed_ns))
+		return -1;
+	if (st->resumed_ns < st->reported_ns)
+		return bad(l, path, "is resumed before it was reported");
+	return 0;
+}
+
+static int load_sample(struct loader *l, json_object *e, char *path,
+		       void *item, size_t i, int64_t *sum)
+{
+	struct prof_sample *sm = item;
+
+	if (get_str(l, e, "region", path, 1, &sm->region) ||
+	    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
+	    get_count(l, e, "count", path, 1, &sm->count) ||
+	    add_sum(l, sum, sm->count, 0, "samples.entries[].count") ||
+	    get_str(l, e, "mode", path, 0, &sm->mode))
+		return -1;
 	return 0;
 }
 
 static int load_stops(struct loader *l, json_object *root,
 		      struct prof_stops *s)
 {
-	json_object *o = member(root, "stops"), *arr;
-	size_t i, n;
+	json_object *o = member(root, "stops");
+	int rc;
 
 	if (!o)
 		return 0;
@@ -639,55 +689,16 @@ static int load_stops(struct loader *l, json_object *root,
 	    get_ns(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
 		   &s->cost_per_debug_stop_ns))
 		return -1;
-	s->list = get_items(l, o, "list", 0, sizeof *s->list, &n, &arr);
-	if (n == (size_t)-1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		struct prof_stop *st = &s->list[i];
-		char path[64], *kind = NULL;
-		json_object *e;
-		int r;
-
-		s->nlist = i + 1;
-		if (!(e = get_item(l, arr, i, "stops.list", path, sizeof path)))
-			return -1;
-		if (get_str(l, e, "kind", path, 1, &kind))
-			return -1;
-		r = !strcmp(kind, "debug") ? 0 :
-		    !strcmp(kind, "interrupt") ? 1 : -1;
-		free(kind);
-		if (r < 0) {
-			strcat(path, ".kind");
-			return bad(l, path, "must be \"debug\" or \"interrupt\"");
-		}
-		st->kind = r ? PROF_STOP_INTERRUPT : PROF_STOP_DEBUG;
-		{
-			/* "watch": true marks a watchpoint stop, kind "debug"
-			 * for readers that know no other */
-			json_object *w = member(e, "watch");
-
-			if (!r && w && json_object_is_type(w, json_type_boolean) &&
-			    json_object_get_boolean(w))
-				st->kind = PROF_STOP_WATCH;
-		}
-		/* host CLOCK_MONOTONIC: any non-negative value */
-		if (get_i64(l, e, "reported_ns", path, 1, 0, INT64_MAX, 1,
-			    &st->reported_ns) ||
-		    get_i64(l, e, "resumed_ns", path, 1, 0, INT64_MAX, 1,
-			    &st->resumed_ns))
-			return -1;
-		if (st->resumed_ns < st->reported_ns)
-			return bad(l, path, "is resumed before it was reported");
-	}
-	return 0;
+	s->list = load_array(l, o, "list", "stops.list", 0, sizeof *s->list,
+			     &s->nlist, load_stop, &rc);
+	return rc;
 }
 
 static int load_samples(struct loader *l, json_object *root,
 			struct prof_samples *s)
 {
-	json_object *o = member(root, "samples"), *arr, *v;
-	int64_t sum = 0;
-	size_t i, n;
+	json_object *o = member(root, "samples"), *v;
+	int rc;
 
 	if (!o)
 		return 0;
@@ -704,26 +715,9 @@ static int load_samples(struct loader *l, json_object *root,
 	s->rate_hz = json_object_get_double(v);
 	if (get_str(l, o, "method", "samples", 0, &s->method))
 		return -1;
-	s->list = get_items(l, o, "entries", 1, sizeof *s->list, &n, &arr);
-	if (n == (size_t)-1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		struct prof_sample *sm = &s->list[i];
-		json_object *e;
-		char path[64];
-
-		s->n = i + 1;
-		if (!(e = get_item(l, arr, i, "samples.entries", path, sizeof path)))
-			return -1;
-		if (get_str(l, e, "region", path, 1, &sm->region) ||
-		    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
-		    get_count(l, e, "count", path, 1, &sm->count) ||
-		    add_sum(l, &sum, sm->count, 0,
-			    "samples.entries[].count") ||
-		    get_str(l, e, "mode", path, 0, &sm->mode))
-			return -1;
-	}
-	return 0;
+	s->list = load_array(l, o, "entries", "samples.entries", 1,
+			     sizeof *s->list, &s->n, load_sample, &rc);
+	return rc;
 }
 
 static int load_root(struct loader *l, json_object *root,
