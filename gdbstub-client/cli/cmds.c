@@ -188,17 +188,23 @@ static long count_arg(const char *args, long dflt)
 /* ------------------------------------------------------------------ */
 /* Run control.                                                         */
 
-static int cmd_continue(struct cli *cli, const char *args)
+/* Refuse arguments to NAME, then let the guest run and report the stop. */
+static int resume(struct cli *cli, const char *args, const char *name)
 {
 	struct kit_err e;
 
-	if (need_target(cli) < 0)
-		return -1;
 	if (*skip_ws(args))
-		return error("'continue' takes no argument");
+		return error("'%s' takes no argument", name);
 	if (gc_continue(cli->t, &e) < 0)
 		return error("cannot continue: %s", e.msg);
 	return wait_report(cli);
+}
+
+static int cmd_continue(struct cli *cli, const char *args)
+{
+	if (need_target(cli) < 0)
+		return -1;
+	return resume(cli, args, "continue");
 }
 
 static int step_n(struct cli *cli, const char *args, bool over)
@@ -296,11 +302,7 @@ static int cmd_finish(struct cli *cli, const char *args)
 	if (!(b = gc_break_add(cli->t, ret, GC_BP_FINISH, "finish", NULL, &e)))
 		return error("cannot set the return breakpoint: %s", e.msg);
 	b->frame_sp = sp;
-	if (*skip_ws(args))
-		return error("'finish' takes no argument");
-	if (gc_continue(cli->t, &e) < 0)
-		return error("cannot continue: %s", e.msg);
-	return wait_report(cli);
+	return resume(cli, args, "finish");
 }
 
 /* ------------------------------------------------------------------ */

@@ -171,6 +171,14 @@ static int parse_group(struct cli *c, int argc, char **argv, char **files,
 	return 0;
 }
 
+/* --help: the usage on standard output (parse's result rc passes through). */
+static int help(const struct cli *c, int rc)
+{
+	if (!rc && c->help)
+		fputs(c->compare ? COMPARE_USAGE : REPORT_USAGE, stdout);
+	return rc;
+}
+
 /*
  * report: options and files in any order.  compare: the same on each side
  * of the first "--", the files before it are group A, after it group B.
@@ -191,10 +199,10 @@ static int parse(struct cli *c, int argc, char **argv, int compare)
 	for (sep = 1; compare && sep < argc && strcmp(argv[sep], "--"); sep++)
 		;
 	if (!compare || sep == argc)
-		return parse_group(c, argc, argv, c->a, &c->na);
+		return help(c, parse_group(c, argc, argv, c->a, &c->na));
 	c->seen_sep = 1;
 	if ((rc = parse_group(c, sep, argv, c->a, &c->na)) || c->help)
-		return rc;
+		return help(c, rc);
 	/* group B gets argv[0] for a name; c->b has room for argc entries */
 	rest = calloc((size_t)(argc - sep) + 1, sizeof *rest);
 	if (!rest) {
@@ -205,7 +213,7 @@ static int parse(struct cli *c, int argc, char **argv, int compare)
 	memcpy(rest + 1, argv + sep + 1, (size_t)(argc - sep - 1) * sizeof *rest);
 	rc = parse_group(c, argc - sep, rest, c->b, &c->nb);
 	free(rest);
-	return rc;
+	return help(c, rc);
 }
 static int want_color(const char *mode, FILE *out)
 {
@@ -297,12 +305,8 @@ int prof_report_main(int argc, char **argv)
 	const char *output;
 	int rc;
 
-	if ((rc = parse(&c, argc, argv, 0)))
+	if ((rc = parse(&c, argc, argv, 0)) || c.help)
 		goto out;
-	if (c.help) {
-		fputs(REPORT_USAGE, stdout);
-		goto out;
-	}
 	if (!c.na) {
 		rc = 2;
 		error("no profile given");
@@ -376,12 +380,8 @@ int prof_compare_main(int argc, char **argv)
 	struct kit_err err = { 0 };
 	int rc;
 
-	if ((rc = parse(&c, argc, argv, 1)))
+	if ((rc = parse(&c, argc, argv, 1)) || c.help)
 		goto out;
-	if (c.help) {
-		fputs(COMPARE_USAGE, stdout);
-		goto out;
-	}
 	if (!c.seen_sep || !c.na || !c.nb) {
 		rc = 2;
 		error(!c.seen_sep ? "no '--' between the two groups of profiles"
