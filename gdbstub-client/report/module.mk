@@ -10,8 +10,5 @@ gdbstub-client/report/%.o: KIT_CFLAGS += $(REPORT_CFLAGS)
 LIBS_BUILT += $(LIB_REPORT)
 $(LIB_REPORT): $(REPORT_OBJS)
 
-REPORT_UNIT = tests/unit/test-prof-stats tests/unit/test-prof-report
-UNIT_TESTS += $(REPORT_UNIT)
-$(REPORT_UNIT:=.o): KIT_CFLAGS += $(REPORT_CFLAGS)
-$(REPORT_UNIT): %: %.o $(LIB_REPORT) $(LIB_COMMON)
-	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
+$(eval $(call kit_unit_tests,tests/unit/test-prof-stats tests/unit/test-prof-report,\
+	$(REPORT_CFLAGS),$(LIB_REPORT) $(LIB_COMMON),$(REPORT_LIBS)))
