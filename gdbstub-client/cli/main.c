@@ -27,6 +27,9 @@
  *   hbreak, tbreak, delete, info, x/FMT, disassemble, mode, handle,
  *   monitor, symbol, detach, quit).  Ctrl-C stops the guest.
  *   GDBSTUB_TRACE=1 prints every packet.
+ *   Options are read with getopt_long_only (so gdb's -ex and -x work) and
+ *   numbers strictly (common/opts.h: "--timeout 5x" is refused); a usage
+ *   error in any subcommand is one line and exit status 2.
  *
  * How it works
  *   gdbstub-client/rsp/rsp.h speaks the protocol; target.c keeps the state of
