@@ -24,6 +24,15 @@ int kit_opt_int(const char *opt, const char *s, int min, int max, int *out,
 int kit_opt_double(const char *opt, const char *s, double min, double max,
 		   double *out, struct kit_err *err);
 
+/*
+ * die_usage() for what getopt_long returned when opterr is 0 and the
+ * option string starts with ':': ':' an option without its value
+ * ("option '--timeout' needs a value"), anything else an unknown option
+ * ("unknown option '--bogus'", "unknown option '-z'").
+ */
+__attribute__((noreturn))
+void kit_opt_die_getopt(int c, char *const argv[]);
+
 /* die() with KIT_EXIT_USAGE: a usage error, one line. */
 __attribute__((noreturn, format(printf, 1, 2)))
 void die_usage(const char *fmt, ...);

@@ -109,75 +109,77 @@ struct run {
 	int text;
 };
 
-int ksym_export_elf(const struct ksym_table *t, const char *file,
-		    struct kit_err *err)
-{
-	Elf *e = NULL;
-	int rc = -1, opened = 0;
-	struct kit_outfile of;
-	GElf_Ehdr eh;
-	struct run *runs = NULL;
-	size_t nruns = 0, i, pass, nsym = 1, nlocal = 1;
-	uint16_t *secof = NULL;
-	char *shstr = NULL;
-	size_t shlen = 1;
-	Elf64_Sym *syms = NULL;
-	Elf_Scn *scn;
-	Elf_Data *d;
-	GElf_Shdr sh;
-	uint64_t text = t->text_start ? t->text_start : ksym_addr(t, "_text");
-	size_t strtab_sec, symtab_sec, shstr_sec, *shname = NULL;
-	char *pool = NULL;
+/* What the ELF holds, worked out before it is written. */
+struct plan {
+	struct run *runs;      /* one section each: index = run + 1 */
+	size_t nruns;
+	uint16_t *secof;       /* a symbol's section; 0 = SHN_ABS */
+	Elf64_Sym *syms;       /* locals first; [0] is the null symbol */
+	size_t nsym, nlocal;
+	char *shstr;           /* section names */
+	size_t shlen, *shname; /* runs', then .symtab .strtab .shstrtab */
+	char *pool;            /* .strtab: "" then the table's strings */
+};
 
-	elf_version(EV_CURRENT);
-	secof = calloc(t->nsyms + 1, sizeof *secof);
-	runs = calloc(t->nsyms + 1, sizeof *runs);
-	syms = calloc(t->nsyms + 1, sizeof *syms);
-	if (!secof || !runs || !syms) {
-		kit_seterr(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	/* Runs of one kind, in address order; section index = run + 1. */
+/* Runs of one kind, in address order; section index = run + 1. */
+static void plan_runs(const struct ksym_table *t, struct plan *pl)
+{
+	uint64_t text = t->text_start ? t->text_start : ksym_addr(t, "_text");
+	size_t i;
+
 	for (i = 0; i < t->nsyms; i++) {
 		const struct ksym_sym *s = &t->syms[i];
 		int tx = is_text(s->type);
 
 		if (s->type == 'A' || s->type == 'a' || (text && s->addr < text)) {
-			secof[i] = 0;  /* SHN_ABS below */
+			pl->secof[i] = 0;  /* SHN_ABS below */
 			continue;
 		}
-		if (!nruns || runs[nruns - 1].text != tx) {
-			if (nruns >= 60000)
+		if (!pl->nruns || pl->runs[pl->nruns - 1].text != tx) {
+			if (pl->nruns >= 60000)
 				break;
-			if (nruns)
-				runs[nruns - 1].hi = s->addr;
-			runs[nruns].lo = s->addr;
-			runs[nruns].text = tx;
-			nruns++;
+			if (pl->nruns)
+				pl->runs[pl->nruns - 1].hi = s->addr;
+			pl->runs[pl->nruns].lo = s->addr;
+			pl->runs[pl->nruns].text = tx;
+			pl->nruns++;
 		}
-		runs[nruns - 1].hi = s->addr + (s->size ? s->size : 1);
-		secof[i] = (uint16_t)nruns;
+		pl->runs[pl->nruns - 1].hi = s->addr + (s->size ? s->size : 1);
+		pl->secof[i] = (uint16_t)pl->nruns;
 	}
-	shname = calloc(nruns + 4, sizeof *shname);
-	shstr = malloc(nruns * 16 + 64);
-	if (!shname || !shstr) {
-		kit_seterr(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	shstr[0] = 0;
-	for (i = 0; i < nruns; i++) {
-		shname[i] = shlen;
-		shlen += (size_t)sprintf(shstr + shlen, "%s.%zu", runs[i].text ? ".text" : ".data", i) + 1;
-	}
-	shname[nruns] = shlen;
-	shlen += (size_t)sprintf(shstr + shlen, ".symtab") + 1;
-	shname[nruns + 1] = shlen;
-	shlen += (size_t)sprintf(shstr + shlen, ".strtab") + 1;
-	shname[nruns + 2] = shlen;
-	shlen += (size_t)sprintf(shstr + shlen, ".shstrtab") + 1;
+}
 
-	/* Symbols: locals, then the rest.  Names index the table's strtab,
-	 * which becomes .strtab as it is (offset 0 must be "", so shift 1). */
+/* The section names: ".text.N"/".data.N" a run, then the tables'. */
+static int plan_names(struct plan *pl)
+{
+	static const char *const tables[] = { ".symtab", ".strtab", ".shstrtab" };
+	size_t i;
+
+	pl->shname = calloc(pl->nruns + 4, sizeof *pl->shname);
+	pl->shstr = malloc(pl->nruns * 16 + 64);
+	if (!pl->shname || !pl->shstr)
+		return -1;
+	pl->shstr[0] = 0;
+	pl->shlen = 1;
+	for (i = 0; i < pl->nruns; i++) {
+		pl->shname[i] = pl->shlen;
+		pl->shlen += (size_t)sprintf(pl->shstr + pl->shlen, "%s.%zu",
+					     pl->runs[i].text ? ".text" : ".data", i) + 1;
+	}
+	for (i = 0; i < 3; i++) {
+		pl->shname[pl->nruns + i] = pl->shlen;
+		pl->shlen += (size_t)sprintf(pl->shstr + pl->shlen, "%s", tables[i]) + 1;
+	}
+	return 0;
+}
+
+/* Symbols: locals, then the rest.  Names index the table's strtab,
+ * which becomes .strtab as it is (offset 0 must be "", so shift 1). */
+static int plan_syms(const struct ksym_table *t, struct plan *pl)
+{
+	size_t i, pass;
+
+	pl->nsym = pl->nlocal = 1;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < t->nsyms; i++) {
 			const struct ksym_sym *s = &t->syms[i];
@@ -188,128 +190,154 @@ int ksym_export_elf(const struct ksym_table *t, const char *file,
 
 			if ((pass == 0) != local)
 				continue;
-			o = &syms[nsym++];
+			o = &pl->syms[pl->nsym++];
 			o->st_name = s->name + 1;
 			o->st_value = s->addr;
 			o->st_size = is_text(s->type) ? s->size : 0;
-			o->st_info = ELF64_ST_INFO(bind, secof[i] == 0 ? STT_NOTYPE :
+			o->st_info = ELF64_ST_INFO(bind, pl->secof[i] == 0 ? STT_NOTYPE :
 						  is_text(s->type) ? STT_FUNC : STT_OBJECT);
-			o->st_shndx = secof[i] ? secof[i] : SHN_ABS;
+			o->st_shndx = pl->secof[i] ? pl->secof[i] : SHN_ABS;
 			if (local)
-				nlocal = nsym;
+				pl->nlocal = pl->nsym;
 		}
+	pl->pool = malloc(t->strtab_len + 1);
+	if (!pl->pool)
+		return -1;
+	pl->pool[0] = 0;
+	memcpy(pl->pool + 1, t->strtab, t->strtab_len);
+	return 0;
+}
 
-	if (kit_outfile_open(&of, file, 0, KIT_OUTFILE_DIRECT, err))
-		goto out;
-	opened = 1;
-	/* libelf sizes the file with ftruncate: a device or FIFO refuses */
-	if (!of.tmp[0]) {
-		kit_seterr(err, KSYM_EFORMAT, "cannot write '%s': not a regular file (an ELF is "
-			   "written to a file)", file);
-		goto out2;
-	}
-	e = elf_begin(of.fd, ELF_C_WRITE, NULL);
+/* A new section with header sh and one data block (align 0: libelf's). */
+static int add_scn(Elf *e, GElf_Shdr *sh, void *buf, size_t size,
+		   Elf_Type type, size_t align)
+{
+	Elf_Scn *scn;
+	Elf_Data *d;
+	GElf_Shdr cur;
+
+	if (!(scn = elf_newscn(e)) || !(d = elf_newdata(scn)) ||
+	    !gelf_getshdr(scn, &cur))
+		return -1;
+	d->d_buf = buf;
+	d->d_size = size;
+	d->d_type = type;
+	if (align)
+		d->d_align = align;
+	return gelf_update_shdr(scn, sh) ? 0 : -1;
+}
+
+/* The ELF of plan pl on fd: 0; -1 when libelf cannot build it
+ * (elf_errmsg), -2 when it cannot write it (errno, or elf_errmsg). */
+static int write_elf(int fd, const struct ksym_table *t, struct plan *pl)
+{
+	size_t nruns = pl->nruns, i;
+	GElf_Ehdr eh;
+	GElf_Shdr sh;
+	Elf *e;
+	int rc = -1;
+
+	e = elf_begin(fd, ELF_C_WRITE, NULL);
 	if (!e || !gelf_newehdr(e, ELFCLASS64) || !gelf_getehdr(e, &eh))
-		goto elferr;
+		goto out;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_type = ET_EXEC;
 	eh.e_machine = EM_X86_64;
 	eh.e_version = EV_CURRENT;
 	for (i = 0; i < nruns; i++) {
-		if (!(scn = elf_newscn(e)) || !gelf_getshdr(scn, &sh))
-			goto elferr;
-		sh.sh_name = shname[i];
-		sh.sh_type = SHT_NOBITS;
-		sh.sh_flags = SHF_ALLOC | (runs[i].text ? SHF_EXECINSTR : SHF_WRITE);
-		sh.sh_addr = runs[i].lo;
-		sh.sh_size = runs[i].hi - runs[i].lo;
-		sh.sh_addralign = 1;
-		if (!(d = elf_newdata(scn)))
-			goto elferr;
-		d->d_type = ELF_T_BYTE;
-		d->d_size = sh.sh_size;
-		d->d_buf = NULL;
-		if (!gelf_update_shdr(scn, &sh))
-			goto elferr;
+		sh = (GElf_Shdr){
+			.sh_name = pl->shname[i],
+			.sh_type = SHT_NOBITS,
+			.sh_flags = SHF_ALLOC | (pl->runs[i].text ? SHF_EXECINSTR : SHF_WRITE),
+			.sh_addr = pl->runs[i].lo,
+			.sh_size = pl->runs[i].hi - pl->runs[i].lo,
+			.sh_addralign = 1,
+		};
+		if (add_scn(e, &sh, NULL, sh.sh_size, ELF_T_BYTE, 0))
+			goto out;
 	}
-	symtab_sec = nruns + 1;
-	strtab_sec = nruns + 2;
-	shstr_sec = nruns + 3;
-	if (!(scn = elf_newscn(e)) || !(d = elf_newdata(scn)) || !gelf_getshdr(scn, &sh))
-		goto elferr;
-	d->d_buf = syms;
-	d->d_size = nsym * sizeof *syms;
-	d->d_type = ELF_T_SYM;
-	d->d_align = 8;
-	sh.sh_name = shname[nruns];
-	sh.sh_type = SHT_SYMTAB;
-	sh.sh_entsize = sizeof(Elf64_Sym);
-	sh.sh_link = (Elf64_Word)strtab_sec;
-	sh.sh_info = (Elf64_Word)nlocal;
-	sh.sh_addralign = 8;
-	if (!gelf_update_shdr(scn, &sh))
-		goto elferr;
-	/* .strtab: "" then the table's pool. */
-	pool = malloc(t->strtab_len + 1);
-	if (!pool) {
-		kit_seterr(err, ENOMEM, "out of memory");
-		goto out2;
-	}
-	pool[0] = 0;
-	memcpy(pool + 1, t->strtab, t->strtab_len);
-	if (!(scn = elf_newscn(e)) || !(d = elf_newdata(scn)) || !gelf_getshdr(scn, &sh))
-		goto elferr;
-	d->d_buf = pool;
-	d->d_size = t->strtab_len + 1;
-	d->d_type = ELF_T_BYTE;
-	sh.sh_name = shname[nruns + 1];
-	sh.sh_type = SHT_STRTAB;
-	sh.sh_addralign = 1;
-	if (!gelf_update_shdr(scn, &sh))
-		goto elferr;
-	if (!(scn = elf_newscn(e)) || !(d = elf_newdata(scn)) || !gelf_getshdr(scn, &sh))
-		goto elferr;
-	d->d_buf = shstr;
-	d->d_size = shlen;
-	d->d_type = ELF_T_BYTE;
-	sh.sh_name = shname[nruns + 2];
-	sh.sh_type = SHT_STRTAB;
-	sh.sh_addralign = 1;
-	if (!gelf_update_shdr(scn, &sh))
-		goto elferr;
-	eh.e_shstrndx = (Elf64_Half)shstr_sec;
+	sh = (GElf_Shdr){
+		.sh_name = pl->shname[nruns],
+		.sh_type = SHT_SYMTAB,
+		.sh_entsize = sizeof(Elf64_Sym),
+		.sh_link = (Elf64_Word)(nruns + 2),   /* .strtab */
+		.sh_info = (Elf64_Word)pl->nlocal,
+		.sh_addralign = 8,
+	};
+	if (add_scn(e, &sh, pl->syms, pl->nsym * sizeof *pl->syms, ELF_T_SYM, 8))
+		goto out;
+	sh = (GElf_Shdr){ .sh_name = pl->shname[nruns + 1], .sh_type = SHT_STRTAB,
+			  .sh_addralign = 1 };
+	if (add_scn(e, &sh, pl->pool, t->strtab_len + 1, ELF_T_BYTE, 0))
+		goto out;
+	sh.sh_name = pl->shname[nruns + 2];
+	if (add_scn(e, &sh, pl->shstr, pl->shlen, ELF_T_BYTE, 0))
+		goto out;
+	eh.e_shstrndx = (Elf64_Half)(nruns + 3);
 	if (!gelf_update_ehdr(e, &eh))
-		goto elferr;
+		goto out;
 	/* libelf writes with pwrite and keeps its errno (ENOSPC ...). */
 	errno = 0;
-	if (elf_update(e, ELF_C_WRITE) < 0) {
-		if (errno)
+	rc = elf_update(e, ELF_C_WRITE) < 0 ? -2 : 0;
+out:
+	if (e) {
+		int saved = errno;
+
+		elf_end(e);
+		errno = saved;
+	}
+	return rc;
+}
+
+int ksym_export_elf(const struct ksym_table *t, const char *file,
+		    struct kit_err *err)
+{
+	struct plan pl = { 0 };
+	struct kit_outfile of;
+	int rc = -1;
+
+	elf_version(EV_CURRENT);
+	pl.secof = calloc(t->nsyms + 1, sizeof *pl.secof);
+	pl.runs = calloc(t->nsyms + 1, sizeof *pl.runs);
+	pl.syms = calloc(t->nsyms + 1, sizeof *pl.syms);
+	if (!pl.secof || !pl.runs || !pl.syms) {
+		kit_seterr(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	plan_runs(t, &pl);
+	if (plan_names(&pl) || plan_syms(t, &pl)) {
+		kit_seterr(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (kit_outfile_open(&of, file, 0, KIT_OUTFILE_DIRECT, err))
+		goto out;
+	/* libelf sizes the file with ftruncate: a device or FIFO refuses */
+	if (!of.tmp[0]) {
+		kit_seterr(err, KSYM_EFORMAT, "cannot write '%s': not a regular file (an ELF is "
+			   "written to a file)", file);
+		kit_outfile_abort(&of);
+		goto out;
+	}
+	if ((rc = write_elf(of.fd, t, &pl))) {
+		if (rc == -1)
+			kit_seterr(err, KSYM_EFORMAT, "cannot build '%s': %s", file,
+				   elf_errmsg(-1));
+		else if (errno)
 			kit_seterr_errno(err, errno, "cannot write '%s'", file);
 		else
-			kit_seterr(err, KSYM_EFORMAT, "cannot write '%s': %s", file, elf_errmsg(-1));
-		goto out2;
-	}
-	elf_end(e);
-	e = NULL;
-	opened = 0;
-	if (kit_outfile_commit(&of, err))
-		goto out;
-	rc = 0;
-	goto out;
-elferr:
-	kit_seterr(err, KSYM_EFORMAT, "cannot build '%s': %s", file, elf_errmsg(-1));
-out2:
-	if (e)
-		elf_end(e);
-	if (opened)
+			kit_seterr(err, KSYM_EFORMAT, "cannot write '%s': %s", file,
+				   elf_errmsg(-1));
+		rc = -1;
 		kit_outfile_abort(&of);
+		goto out;
+	}
+	rc = kit_outfile_commit(&of, err) ? -1 : 0;
 out:
-	free(secof);
-	free(runs);
-	free(syms);
-	free(shname);
-	free(shstr);
-	free(pool);
-	(void)symtab_sec;
+	free(pl.secof);
+	free(pl.runs);
+	free(pl.syms);
+	free(pl.shname);
+	free(pl.shstr);
+	free(pl.pool);
 	return rc;
 }

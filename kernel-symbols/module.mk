@@ -18,11 +18,8 @@ PROGRAMS += kernel-symbols/kernel-symbols
 kernel-symbols/kernel-symbols: $(KSYM_MAIN) $(LIB_KSYM) $(LIB_COMMON)
 	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(KSYM_LIBS) $(call pc_libs,json-c)
 
-KSYM_UNIT = tests/unit/test-ksym-kallsyms tests/unit/test-ksym-inputs
-UNIT_TESTS += $(KSYM_UNIT)
-$(KSYM_UNIT:=.o): KIT_CFLAGS += $(KSYM_CFLAGS)
-$(KSYM_UNIT): %: %.o $(LIB_KSYM) $(LIB_COMMON)
-	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(KSYM_LIBS)
+$(eval $(call kit_unit_tests,tests/unit/test-ksym-kallsyms tests/unit/test-ksym-inputs,\
+	$(KSYM_CFLAGS),$(LIB_KSYM) $(LIB_COMMON),$(KSYM_LIBS)))
 
 # Fuzz targets (clang libFuzzer), one per parser; "make fuzz" runs each
 # briefly.  FUZZ_SECONDS=N runs longer.

@@ -101,7 +101,8 @@ check_includes() {
 # Library code hands errors back (struct kit_err) and never ends the
 # program: die() and exit() belong to the CLI code (gdbstub-client/cli/,
 # wrapper/main.c, kernel-symbols/main.c) and to the option parsing of the
-# subcommands that live with their layer (profile, sample).  Those files
+# subcommands that live with their layer (profile, sample, report,
+# compare).  Those files
 # are listed here, so that no other file starts to; take a file off when
 # it stops.
 # (_exit() in a forked child that failed to exec ends only the child.)
@@ -110,6 +111,7 @@ EXITS_KNOWN=(
 	common/opts.c           # die_usage(): a usage error, for CLI code
 	gdbstub-client/profile/sample.c # the sample command's option parsing
 	gdbstub-client/profile/recorder.c # the profile command's option parsing
+	gdbstub-client/report/commands.c # the report and compare commands' options
 )
 
 @test "no library file outside the known ones calls die() or exit()" {

@@ -283,6 +283,90 @@ static int client_monitor(struct launch *l, const char *rundir,
 	return fd;
 }
 
+/*
+ * Our gdbstub: a listening socket handed to qemu by fd, where
+ * QEMU_WRAPPER_GDB says (a unix socket in the run directory by default).
+ * Returns the listening fd; dies when it cannot listen.
+ */
+static int add_gdbstub(struct launch *l, const char *rundir,
+		       struct wrap_endpoint *ep)
+{
+	const char *spec = getenv("QEMU_WRAPPER_GDB");
+	struct kit_err err;
+	int gdb_fd;
+
+	/* a unix socket in the private run directory: only this user
+	 * can connect (TCP loopback is open to every local user) */
+	if (!spec || !*spec)
+		spec = "unix";
+	if (wrap_endpoint_parse(spec, ep, &err) < 0) {
+		set_die_status(2);
+		die("QEMU_WRAPPER_GDB: %s", err.msg);
+	}
+	if (ep->transport == WRAP_UNIX && !ep->path[0] &&
+	    (size_t)snprintf(ep->path, sizeof ep->path, "%s/%ld.gdb.sock",
+			     rundir, (long)getpid()) >= sizeof ep->path)
+		die("run directory '%s' is too long for a unix socket path",
+		    rundir);
+	gdb_fd = wrap_endpoint_listen(ep, &err);
+	if (gdb_fd < 0)
+		die("%s", err.msg);
+	wrap_endpoint_format(ep, l->gdb, sizeof l->gdb);
+	if (!wrap_endpoint_is_loopback(ep))
+		warning("the gdbstub listens on %s, beyond loopback: anyone "
+			"who can reach it controls the guest", l->gdb);
+	else if (ep->transport == WRAP_TCP && !l->quiet)
+		warning("the gdbstub listens on %s: every local user can "
+			"connect and control the guest (unset "
+			"QEMU_WRAPPER_GDB for a socket only you can reach)",
+			l->gdb);
+	l->gdb_added = true;
+	if (strv_pushf(&l->argv, "socket,id=qwrap-gdb,fd=%d,server=on,wait=off,nodelay=on",
+		       gdb_fd) < 0 ||
+	    strv_insert(&l->argv, l->argv.n - 1, "-chardev") < 0 ||
+	    strv_push(&l->argv, "-gdb") < 0 ||
+	    strv_push(&l->argv, "chardev:qwrap-gdb") < 0)
+		die("out of memory");
+	return gdb_fd;
+}
+
+/*
+ * qemu's QMP monitor on a socketpair (qmp[0] ours, qmp[1] qemu's), and the
+ * clients' human monitor.  Returns the client monitor's listening fd or -1.
+ */
+static int add_monitors(struct launch *l, const char *rundir, int qmp[2],
+			struct wrap_endpoint *mep)
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) < 0)
+		die_errno("cannot create a socketpair for qemu's monitor");
+	/* qemu's end must survive exec */
+	if (fcntl(qmp[1], F_SETFD, 0) < 0)
+		die_errno("fcntl");
+	if (strv_push(&l->argv, "-chardev") < 0 ||
+	    strv_pushf(&l->argv, "socket,id=qwrap-qmp,fd=%d", qmp[1]) < 0 ||
+	    strv_push(&l->argv, "-mon") < 0 ||
+	    strv_push(&l->argv, "chardev=qwrap-qmp,mode=control") < 0)
+		die("out of memory");
+	if (!l->li.machine_none && env_true("QEMU_WRAPPER_MONITOR", true))
+		return client_monitor(l, rundir, mep);
+	return -1;
+}
+
+/* Say (unless quiet) and log where the gdbstub is. */
+static void announce(struct launch *l, const struct wrap_endpoint *ep)
+{
+	if (l->hold && !l->quiet)
+		fprintf(stderr, "qemu-wrapper: guest paused at its reset vector; "
+			"gdbstub on %s, %s (attach: gdbstub-client attach --latest)\n",
+			l->gdb[0] ? l->gdb : "none",
+			!l->gdb_added ? "as you gave it" :
+			ep->transport == WRAP_UNIX ? "only you can connect" :
+			"every local user can connect");
+	wrap_log_event(&l->log, "gdbstub %s%s, hold %s", l->gdb[0] ? l->gdb : "none",
+		       l->gdb_added ? " (added)" : " (the user's)",
+		       l->hold ? "on" : "off");
+}
+
 static int launch(struct launch *l, int argc, char **argv)
 {
 	struct wrap_supervisor sv;
@@ -332,67 +416,12 @@ static int launch(struct launch *l, int argc, char **argv)
 	} else if (l->li.has_gdb) {
 		user_gdb_endpoint(l->li.gdb_spec, l->gdb, sizeof l->gdb);
 	} else {
-		const char *spec = getenv("QEMU_WRAPPER_GDB");
-
-		/* a unix socket in the private run directory: only this user
-		 * can connect (TCP loopback is open to every local user) */
-		if (!spec || !*spec)
-			spec = "unix";
-		if (wrap_endpoint_parse(spec, &ep, &err) < 0) {
-			set_die_status(2);
-			die("QEMU_WRAPPER_GDB: %s", err.msg);
-		}
-		if (ep.transport == WRAP_UNIX && !ep.path[0] &&
-		    (size_t)snprintf(ep.path, sizeof ep.path, "%s/%ld.gdb.sock",
-				     rundir, (long)getpid()) >= sizeof ep.path)
-			die("run directory '%s' is too long for a unix socket path",
-			    rundir);
-		gdb_fd = wrap_endpoint_listen(&ep, &err);
-		if (gdb_fd < 0)
-			die("%s", err.msg);
-		wrap_endpoint_format(&ep, l->gdb, sizeof l->gdb);
-		if (!wrap_endpoint_is_loopback(&ep))
-			warning("the gdbstub listens on %s, beyond loopback: anyone "
-				"who can reach it controls the guest", l->gdb);
-		else if (ep.transport == WRAP_TCP && !l->quiet)
-			warning("the gdbstub listens on %s: every local user can "
-				"connect and control the guest (unset "
-				"QEMU_WRAPPER_GDB for a socket only you can reach)",
-				l->gdb);
-		l->gdb_added = true;
-		if (strv_pushf(&l->argv, "socket,id=qwrap-gdb,fd=%d,server=on,wait=off,nodelay=on",
-			       gdb_fd) < 0 ||
-		    strv_insert(&l->argv, l->argv.n - 1, "-chardev") < 0 ||
-		    strv_push(&l->argv, "-gdb") < 0 ||
-		    strv_push(&l->argv, "chardev:qwrap-gdb") < 0)
-			die("out of memory");
+		gdb_fd = add_gdbstub(l, rundir, &ep);
 	}
 
-	if (!l->li.daemonize) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) < 0)
-			die_errno("cannot create a socketpair for qemu's monitor");
-		/* qemu's end must survive exec */
-		if (fcntl(qmp[1], F_SETFD, 0) < 0)
-			die_errno("fcntl");
-		if (strv_push(&l->argv, "-chardev") < 0 ||
-		    strv_pushf(&l->argv, "socket,id=qwrap-qmp,fd=%d", qmp[1]) < 0 ||
-		    strv_push(&l->argv, "-mon") < 0 ||
-		    strv_push(&l->argv, "chardev=qwrap-qmp,mode=control") < 0)
-			die("out of memory");
-		if (!l->li.machine_none && env_true("QEMU_WRAPPER_MONITOR", true))
-			cmon_fd = client_monitor(l, rundir, &mep);
-	}
-
-	if (l->hold && !l->quiet)
-		fprintf(stderr, "qemu-wrapper: guest paused at its reset vector; "
-			"gdbstub on %s, %s (attach: gdbstub-client attach --latest)\n",
-			l->gdb[0] ? l->gdb : "none",
-			!l->gdb_added ? "as you gave it" :
-			ep.transport == WRAP_UNIX ? "only you can connect" :
-			"every local user can connect");
-	wrap_log_event(&l->log, "gdbstub %s%s, hold %s", l->gdb[0] ? l->gdb : "none",
-		       l->gdb_added ? " (added)" : " (the user's)",
-		       l->hold ? "on" : "off");
+	if (!l->li.daemonize)
+		cmon_fd = add_monitors(l, rundir, qmp, &mep);
+	announce(l, &ep);
 
 	if (l->li.daemonize) {
 		wrap_log_event(&l->log, "-daemonize: exec without supervision "

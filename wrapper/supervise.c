@@ -440,51 +440,33 @@ static void child_exec(struct wrap_supervisor *sv, const sigset_t *oldmask,
 	_exit(126);
 }
 
-int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
+/*
+ * Fork and exec qemu; the exec's errno comes back through a close-on-exec
+ * pipe, so "cannot run" is told here, not by an exit status.  Returns
+ * qemu's pid, or -1 with err set.
+ */
+static pid_t start_qemu(struct wrap_supervisor *sv, const sigset_t *oldmask,
+			struct kit_err *err)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD,
-				    SIGUSR1 };
-	struct sup_state *st;
-	sigset_t mask, oldmask;
-	int sfd = -1, errpipe[2] = { -1, -1 }, wstatus = -1, e = 0;
+	int errpipe[2], e = 0;
 	pid_t parent = getpid(), pid;
-	bool qmp_open;
 	size_t i;
 	ssize_t n;
 
-	st = calloc(1, sizeof *st);
-	if (!st)
-		return kit_seterr(err, ENOMEM, "out of memory");
-	st->sv = sv;
-	st->next_watch = now_ns(CLOCK_MONOTONIC) + WATCH_NS;
-	st->hold = sv->shield == WRAP_SHIELD_ALWAYS ||
-		   (sv->shield == WRAP_SHIELD_AUTO && sv->held_at_start);
-
-	sigemptyset(&mask);
-	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		sigaddset(&mask, sigs[i]);
-	sigprocmask(SIG_BLOCK, &mask, &oldmask);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0) {
-		kit_seterr_errno(err, errno, "cannot create a signalfd");
-		goto out;
-	}
-	if (pipe2(errpipe, O_CLOEXEC) < 0) {
-		kit_seterr_errno(err, errno, "cannot create a pipe");
-		goto out;
-	}
-
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return kit_seterr_errno(err, errno, "cannot create a pipe");
 	sv->start_realtime_ns = now_ns(CLOCK_REALTIME);
 	sv->start_monotonic_ns = now_ns(CLOCK_MONOTONIC);
 	pid = fork();
 	if (pid < 0) {
 		kit_seterr_errno(err, errno, "cannot fork");
-		goto out;
+		close(errpipe[0]);
+		close(errpipe[1]);
+		return -1;
 	}
 	if (pid == 0)
-		child_exec(sv, &oldmask, errpipe[1], parent);
+		child_exec(sv, oldmask, errpipe[1], parent);
 	close(errpipe[1]);
-	errpipe[1] = -1;
 	/* The wrapper's own writes (monitor, stderr notes, log) must not kill
 	 * it when their reader is gone; set after the fork, so qemu starts
 	 * with the disposition the wrapper was given. */
@@ -495,17 +477,27 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 	do
 		n = read(errpipe[0], &e, sizeof e);
 	while (n < 0 && errno == EINTR);
+	close(errpipe[0]);
 	if (n == (ssize_t)sizeof e) {
 		waitpid(pid, NULL, 0);
-		kit_seterr_errno(err, e, "cannot run '%s'", sv->qemu);
-		goto out;
+		return kit_seterr_errno(err, e, "cannot run '%s'", sv->qemu);
 	}
-	sv->qemu_pid = pid;
-	wrap_log_event(sv->log, "qemu started: pid %ld", (long)pid);
-	if (sv->on_started)
-		sv->on_started(sv);
+	return pid;
+}
 
-	qmp_open = sv->qmp_fd >= 0;
+/*
+ * Until qemu exits: signals from sfd (held, passed on, or SIGUSR1 ending
+ * a hold), the monitor's events, the watch for a vanished debugger.
+ * Returns qemu's wait status (after a poll failure, err is set and qemu
+ * was terminated).
+ */
+static int supervise_until_exit(struct sup_state *st, int sfd, pid_t pid,
+				struct kit_err *err)
+{
+	struct wrap_supervisor *sv = st->sv;
+	bool qmp_open = sv->qmp_fd >= 0;
+	int wstatus = -1;
+
 	if (qmp_open)
 		fcntl(sv->qmp_fd, F_SETFL, fcntl(sv->qmp_fd, F_GETFL) | O_NONBLOCK);
 	/* the greeting comes first: its answers are awaited */
@@ -525,7 +517,7 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 			kit_seterr_errno(err, errno, "poll");
 			kill(pid, SIGTERM);
 			waitpid(pid, &wstatus, 0);
-			goto out;
+			return wstatus;
 		}
 		if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) ||
 		    (qmp_open && !eager && prc == 0)) {
@@ -571,13 +563,43 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 	else
 		wrap_log_event(sv->log, "qemu exited with status %d",
 			       WEXITSTATUS(wstatus));
-out:
+	return wstatus;
+}
+
+int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD,
+				    SIGUSR1 };
+	struct sup_state *st;
+	sigset_t mask, oldmask;
+	int sfd, wstatus = -1;
+	pid_t pid;
+	size_t i;
+
+	st = calloc(1, sizeof *st);
+	if (!st)
+		return kit_seterr(err, ENOMEM, "out of memory");
+	st->sv = sv;
+	st->next_watch = now_ns(CLOCK_MONOTONIC) + WATCH_NS;
+	st->hold = sv->shield == WRAP_SHIELD_ALWAYS ||
+		   (sv->shield == WRAP_SHIELD_AUTO && sv->held_at_start);
+
+	sigemptyset(&mask);
+	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaddset(&mask, sigs[i]);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		kit_seterr_errno(err, errno, "cannot create a signalfd");
+	} else if ((pid = start_qemu(sv, &oldmask, err)) > 0) {
+		sv->qemu_pid = pid;
+		wrap_log_event(sv->log, "qemu started: pid %ld", (long)pid);
+		if (sv->on_started)
+			sv->on_started(sv);
+		wstatus = supervise_until_exit(st, sfd, pid, err);
+	}
 	if (sfd >= 0)
 		close(sfd);
-	if (errpipe[0] >= 0)
-		close(errpipe[0]);
-	if (errpipe[1] >= 0)
-		close(errpipe[1]);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	free(st);
 	return wstatus;

@@ -188,17 +188,23 @@ static long count_arg(const char *args, long dflt)
 /* ------------------------------------------------------------------ */
 /* Run control.                                                         */
 
-static int cmd_continue(struct cli *cli, const char *args)
+/* Refuse arguments to NAME, then let the guest run and report the stop. */
+static int resume(struct cli *cli, const char *args, const char *name)
 {
 	struct kit_err e;
 
-	if (need_target(cli) < 0)
-		return -1;
 	if (*skip_ws(args))
-		return error("'continue' takes no argument");
+		return error("'%s' takes no argument", name);
 	if (gc_continue(cli->t, &e) < 0)
 		return error("cannot continue: %s", e.msg);
 	return wait_report(cli);
+}
+
+static int cmd_continue(struct cli *cli, const char *args)
+{
+	if (need_target(cli) < 0)
+		return -1;
+	return resume(cli, args, "continue");
 }
 
 static int step_n(struct cli *cli, const char *args, bool over)
@@ -296,11 +302,7 @@ static int cmd_finish(struct cli *cli, const char *args)
 	if (!(b = gc_break_add(cli->t, ret, GC_BP_FINISH, "finish", NULL, &e)))
 		return error("cannot set the return breakpoint: %s", e.msg);
 	b->frame_sp = sp;
-	if (*skip_ws(args))
-		return error("'finish' takes no argument");
-	if (gc_continue(cli->t, &e) < 0)
-		return error("cannot continue: %s", e.msg);
-	return wait_report(cli);
+	return resume(cli, args, "finish");
 }
 
 /* ------------------------------------------------------------------ */
@@ -527,44 +529,172 @@ static int cmd_mode(struct cli *cli, const char *args)
 	return 0;
 }
 
+/* The "/NFU" of x/NFU: count, format letter and unit size; p past it. */
+static int parse_x_format(const char **pp, long *count, char *fmt, unsigned *size)
+{
+	const char *p = *pp;
+	char *end;
+
+	if (*p != '/')
+		return 0;
+	p++;
+	if (isdigit((unsigned char)*p)) {
+		*count = strtol(p, &end, 10);
+		p = end;
+	}
+	for (; *p && !isspace((unsigned char)*p); p++) {
+		switch (*p) {
+		case 'x': case 'd': case 'u': case 'c': case 's': case 'i':
+		case 'a':
+			*fmt = *p;
+			break;
+		case 'b': *size = 1; break;
+		case 'h': *size = 2; break;
+		case 'w': *size = 4; break;
+		case 'g': *size = 8; break;
+		default:
+			return error("unknown format letter '%c' in 'x/' (use x d u c s i a with b h w g)",
+				     *p);
+		}
+	}
+	*pp = p;
+	if (*count <= 0 || *count > 4096)
+		return error("bad count in 'x/' (1..4096)");
+	return 0;
+}
+
+/* x/Ni: count instructions from addr. */
+static int x_insns(struct cli *cli, uint64_t addr, long count)
+{
+	const struct gc_mode_info *mi;
+	struct gc_insn *in = calloc((size_t)count, sizeof *in);
+	uint8_t *code = malloc((size_t)count * 15);
+	struct kit_err e;
+	ssize_t n;
+	int k, j;
+
+	if (!in || !code || gc_mode(cli->t, false, &mi, &e) < 0) {
+		free(in);
+		free(code);
+		return error("cannot disassemble: %s", in && code ? e.msg : "out of memory");
+	}
+	n = gc_read_mem(cli->t, addr, code, (size_t)count * 15, &e);
+	k = n > 0 ? gc_disasm(code, (size_t)n, addr, mi->bits, cli->intel, in,
+			      (size_t)count, &e) : 0;
+	for (j = 0; j < k; j++) {
+		char where[200], sym[160];
+
+		gc_symbolize(cli->t, in[j].addr, sym, sizeof sym);
+		snprintf(where, sizeof where, "0x%llx%s%s%s",
+			 (unsigned long long)in[j].addr, sym[0] ? " <" : "", sym,
+			 sym[0] ? ">" : "");
+		print_insn(&in[j], in[j].addr == mi->pc ? "=> " : "   ", where);
+	}
+	free(in);
+	free(code);
+	if (n < 0)
+		return error("%s", e.msg);
+	return k > 0 ? 0 : error("cannot decode an instruction at 0x%llx",
+				 (unsigned long long)addr);
+}
+
+/* x/Ns: count NUL-terminated strings (256 bytes at most each). */
+static int x_strings(struct cli *cli, uint64_t addr, long count)
+{
+	struct kit_err e;
+	long i;
+
+	for (i = 0; i < count; i++) {
+		char s[257];
+		ssize_t n = gc_read_mem(cli->t, addr, s, 256, &e);
+		size_t len;
+
+		if (n <= 0)
+			return error("%s", n < 0 ? e.msg : "cannot read memory");
+		s[n] = '\0';
+		len = strlen(s);
+		printf("0x%llx:\t\"", (unsigned long long)addr);
+		for (size_t k = 0; k < len; k++)
+			printf(isprint((unsigned char)s[k]) ? "%c" : "\\x%02x",
+			       (unsigned char)s[k]);
+		printf("\"\n");
+		addr += len + 1;
+	}
+	return 0;
+}
+
+/* One unit v of x/NFU in format fmt. */
+static void x_print_unit(uint64_t v, char fmt, unsigned size)
+{
+	switch (fmt) {
+	case 'd': {
+		int64_t sv = size == 1 ? (int8_t)v : size == 2 ? (int16_t)v :
+			     size == 4 ? (int32_t)v : (int64_t)v;
+
+		printf("\t%lld", (long long)sv);
+		break;
+	}
+	case 'u':
+		printf("\t%llu", (unsigned long long)v);
+		break;
+	case 'c':
+		printf(isprint((int)v) ? "\t%u '%c'" : "\t%u '\\x%02x'",
+		       (unsigned)v, (unsigned)v);
+		break;
+	default:
+		printf("\t0x%0*llx", (int)size * 2, (unsigned long long)v);
+	}
+}
+
+/* x/NFU for the unit formats (x d u c a): lines of units, each symbolized. */
+static int x_units(struct cli *cli, uint64_t addr, long count, char fmt, unsigned size)
+{
+	size_t total = (size_t)count * size, i;
+	uint8_t *buf = malloc(total);
+	unsigned per_line;
+	struct kit_err e;
+	ssize_t n;
+
+	if (!buf)
+		return error("out of memory");
+	n = gc_read_mem(cli->t, addr, buf, total, &e);
+	if (n < 0) {
+		free(buf);
+		return error("%s", e.msg);
+	}
+	per_line = fmt == 'c' ? 8 : size == 8 ? 2 : size == 4 ? 4 : 8;
+	for (i = 0; i * size + size <= (size_t)n; i++) {
+		if (i % per_line == 0) {
+			char sym[160];
+
+			gc_symbolize(cli->t, addr + i * size, sym, sizeof sym);
+			printf("%s0x%llx%s%s%s:", i ? "\n" : "",
+			       (unsigned long long)(addr + i * size), sym[0] ? " <" : "",
+			       sym, sym[0] ? ">" : "");
+		}
+		x_print_unit(rsp_le_to_u64(buf + i * size, size), fmt, size);
+	}
+	printf("\n");
+	free(buf);
+	if ((size_t)n < total)
+		return error("cannot read memory at 0x%llx",
+			     (unsigned long long)(addr + (uint64_t)n));
+	return 0;
+}
+
 /* x/NFU ADDR, gdb's examine. */
 static int cmd_x(struct cli *cli, const char *args)
 {
 	const char *p = args;
 	long count = 1;
 	char fmt = 'x';
-	unsigned size = 4, per_line, i;
+	unsigned size = 4;
 	uint64_t addr;
-	struct kit_err e;
 
 	if (need_target(cli) < 0)
 		return -1;
-	if (*p == '/') {
-		char *end;
-
-		p++;
-		if (isdigit((unsigned char)*p)) {
-			count = strtol(p, &end, 10);
-			p = end;
-		}
-		for (; *p && !isspace((unsigned char)*p); p++) {
-			switch (*p) {
-			case 'x': case 'd': case 'u': case 'c': case 's': case 'i':
-			case 'a':
-				fmt = *p;
-				break;
-			case 'b': size = 1; break;
-			case 'h': size = 2; break;
-			case 'w': size = 4; break;
-			case 'g': size = 8; break;
-			default:
-				return error("unknown format letter '%c' in 'x/' (use x d u c s i a with b h w g)",
-					     *p);
-			}
-		}
-		if (count <= 0 || count > 4096)
-			return error("bad count in 'x/' (1..4096)");
-	}
+	if (parse_x_format(&p, &count, &fmt, &size) < 0)
+		return -1;
 	p = skip_ws(p);
 	if (!*p)
 		return error("'x' needs an address");
@@ -574,106 +704,11 @@ static int cmd_x(struct cli *cli, const char *args)
 		size = 1;
 	if (fmt == 'a')
 		size = 8;
-	if (fmt == 'i') {
-		const struct gc_mode_info *mi;
-		struct gc_insn *in = calloc((size_t)count, sizeof *in);
-		uint8_t *code = malloc((size_t)count * 15);
-		ssize_t n;
-		int k, j;
-
-		if (!in || !code || gc_mode(cli->t, false, &mi, &e) < 0) {
-			free(in);
-			free(code);
-			return error("cannot disassemble: %s", in && code ? e.msg : "out of memory");
-		}
-		n = gc_read_mem(cli->t, addr, code, (size_t)count * 15, &e);
-		k = n > 0 ? gc_disasm(code, (size_t)n, addr, mi->bits, cli->intel, in,
-				      (size_t)count, &e) : 0;
-		for (j = 0; j < k; j++) {
-			char where[200], sym[160];
-
-			gc_symbolize(cli->t, in[j].addr, sym, sizeof sym);
-			snprintf(where, sizeof where, "0x%llx%s%s%s",
-				 (unsigned long long)in[j].addr, sym[0] ? " <" : "", sym,
-				 sym[0] ? ">" : "");
-			print_insn(&in[j], in[j].addr == mi->pc ? "=> " : "   ", where);
-		}
-		free(in);
-		free(code);
-		if (n < 0)
-			return error("%s", e.msg);
-		return k > 0 ? 0 : error("cannot decode an instruction at 0x%llx",
-					 (unsigned long long)addr);
-	}
-	if (fmt == 's') {
-		for (i = 0; i < (unsigned)count; i++) {
-			char s[257];
-			ssize_t n = gc_read_mem(cli->t, addr, s, 256, &e);
-			size_t len;
-
-			if (n <= 0)
-				return error("%s", n < 0 ? e.msg : "cannot read memory");
-			s[n] = '\0';
-			len = strlen(s);
-			printf("0x%llx:\t\"", (unsigned long long)addr);
-			for (size_t k = 0; k < len; k++)
-				printf(isprint((unsigned char)s[k]) ? "%c" : "\\x%02x",
-				       (unsigned char)s[k]);
-			printf("\"\n");
-			addr += len + 1;
-		}
-		return 0;
-	}
-	{
-		size_t total = (size_t)count * size;
-		uint8_t *buf = malloc(total);
-		ssize_t n;
-
-		if (!buf)
-			return error("out of memory");
-		n = gc_read_mem(cli->t, addr, buf, total, &e);
-		if (n < 0) {
-			free(buf);
-			return error("%s", e.msg);
-		}
-		per_line = fmt == 'c' ? 8 : size == 8 ? 2 : size == 4 ? 4 : 8;
-		for (i = 0; i * size + size <= (size_t)n; i++) {
-			uint64_t v = rsp_le_to_u64(buf + i * size, size);
-
-			if (i % per_line == 0) {
-				char sym[160];
-
-				gc_symbolize(cli->t, addr + i * size, sym, sizeof sym);
-				printf("%s0x%llx%s%s%s:", i ? "\n" : "",
-				       (unsigned long long)(addr + i * size), sym[0] ? " <" : "",
-				       sym, sym[0] ? ">" : "");
-			}
-			switch (fmt) {
-			case 'd': {
-				int64_t sv = size == 1 ? (int8_t)v : size == 2 ? (int16_t)v :
-					     size == 4 ? (int32_t)v : (int64_t)v;
-
-				printf("\t%lld", (long long)sv);
-				break;
-			}
-			case 'u':
-				printf("\t%llu", (unsigned long long)v);
-				break;
-			case 'c':
-				printf(isprint((int)v) ? "\t%u '%c'" : "\t%u '\\x%02x'",
-				       (unsigned)v, (unsigned)v);
-				break;
-			default:
-				printf("\t0x%0*llx", (int)size * 2, (unsigned long long)v);
-			}
-		}
-		printf("\n");
-		free(buf);
-		if ((size_t)n < total)
-			return error("cannot read memory at 0x%llx",
-				     (unsigned long long)(addr + (uint64_t)n));
-	}
-	return 0;
+	if (fmt == 'i')
+		return x_insns(cli, addr, count);
+	if (fmt == 's')
+		return x_strings(cli, addr, count);
+	return x_units(cli, addr, count, fmt, size);
 }
 
 /* disassemble [ADDR [COUNT]] */

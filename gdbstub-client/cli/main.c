@@ -27,6 +27,9 @@
  *   hbreak, tbreak, delete, info, x/FMT, disassemble, mode, handle,
  *   monitor, symbol, detach, quit).  Ctrl-C stops the guest.
  *   GDBSTUB_TRACE=1 prints every packet.
+ *   Options are read with getopt_long_only (so gdb's -ex and -x work) and
+ *   numbers strictly (common/opts.h: "--timeout 5x" is refused); a usage
+ *   error in any subcommand is one line and exit status 2.
  *
  * How it works
  *   gdbstub-client/rsp/rsp.h speaks the protocol; target.c keeps the state of
@@ -60,9 +63,12 @@
 #include "model.h"
 #include "recorder.h"
 #include "sample.h"
+#include "opts.h"
 #include "rundir.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,24 +137,158 @@ static struct ksym_table *load_symbols(const char *path)
 	return t;
 }
 
-int main(int argc, char **argv)
+/* What `attach` was told. */
+struct attach_opts {
+	const char *endpoint, *kernel, *script;
+	const char **ex;       /* -ex commands, in order */
+	int nex;
+	bool wait;
+	int timeout_s;
+	int run_timeout_s;     /* 0 = continue/finish until a stop */
+};
+
+/*
+ * Parse `attach`'s arguments (argv[0] = "attach").  getopt_long_only, so
+ * gdb's single-dash -ex and -x read as they do in gdb; every usage error
+ * is one line and exit status 2.
+ */
+static void parse_attach(int argc, char **argv, struct attach_opts *o,
+			 struct cli *cli)
 {
-	const char *endpoint = NULL, *kernel = NULL, *script = NULL;
-	struct { const char **v; int n; } ex = { NULL, 0 };
+	enum { O_LATEST = 256, O_WAIT, O_KERNEL, O_TIMEOUT, O_RUN_TIMEOUT,
+	       O_INTEL, O_EX };
+	static const struct option opts[] = {
+		{ "latest", no_argument, NULL, O_LATEST },
+		{ "wait", no_argument, NULL, O_WAIT },
+		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "run-timeout", required_argument, NULL, O_RUN_TIMEOUT },
+		{ "intel", no_argument, NULL, O_INTEL },
+		{ "ex", required_argument, NULL, O_EX },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kit_err e;
+	int c, rc = 0;
+
+	o->ex = calloc((size_t)argc, sizeof *o->ex);
+	if (!o->ex)
+		die("out of memory");
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, ":x:", opts, NULL)) != -1) {
+		switch (c) {
+		case O_LATEST: o->wait = false; break;
+		case O_WAIT: o->wait = true; break;
+		case O_KERNEL: o->kernel = optarg; break;
+		case O_TIMEOUT:
+			/* seconds, and in milliseconds an int */
+			rc = kit_opt_int("--timeout", optarg, 1, INT_MAX / 1000,
+					 &o->timeout_s, &e);
+			break;
+		case O_RUN_TIMEOUT:
+			rc = kit_opt_int("--run-timeout", optarg, 0, INT_MAX / 1000,
+					 &o->run_timeout_s, &e);
+			break;
+		case O_INTEL: cli->intel = true; break;
+		case O_EX: o->ex[o->nex++] = optarg; break;
+		case 'x': o->script = optarg; break;
+		default: kit_opt_die_getopt(c, argv);
+		}
+		if (rc < 0)
+			die_usage("%s", e.msg);
+	}
+	if (optind < argc)
+		o->endpoint = argv[optind++];
+	if (optind < argc)
+		die_usage("more than one endpoint: '%s' and '%s'", o->endpoint,
+			  argv[optind]);
+}
+
+/* Run -ex, -x or standard input; the exit status. */
+static int run_commands(struct cli *cli, const struct attach_opts *o)
+{
+	int i, status = 0;
+
+	if (o->nex || o->script) {
+		cli->batch = true;
+		for (i = 0; i < o->nex && !cli->quit; i++)
+			if (cli_exec(cli, o->ex[i]) < 0) {
+				status = 1;
+				break;
+			}
+		if (!status && o->script && !cli->quit) {
+			FILE *f = fopen(o->script, "r");
+
+			if (!f)
+				die_errno("cannot read '%s'", o->script);
+			if (cli_script(cli, f, o->script) < 0)
+				status = 1;
+			fclose(f);
+		}
+		if (!cli->quit)
+			cli_exec(cli, "quit");
+	} else if (isatty(STDIN_FILENO)) {
+		status = cli_repl(cli);
+	} else {
+		cli->batch = true;
+		if (cli_script(cli, stdin, NULL) < 0)
+			status = 1;
+		if (!cli->quit)
+			cli_exec(cli, "quit");
+	}
+	return status;
+}
+
+static int attach_main(int argc, char **argv)
+{
+	struct attach_opts o = { .timeout_s = 30 };
 	struct gc_session sess;
 	struct cli cli;
 	struct kit_err e;
-	bool wait = false;
-	int timeout_s = 30, run_timeout_s = -1, i, status = 0;
+	int status;
 
-	set_progname("gdbstub-client");
 	memset(&cli, 0, sizeof cli);
 	memset(&sess, 0, sizeof sess);
+	parse_attach(argc, argv, &o, &cli);
+	cli.run_timeout_ms = o.run_timeout_s > 0 ? o.run_timeout_s * 1000 : -1;
+	if (!o.endpoint) {
+		find_session(o.wait, o.timeout_s, &sess);
+		o.endpoint = sess.gdb;
+		printf("session: %s (qemu pid %ld%s)\n", sess.path, sess.qemu_pid,
+		       sess.hold ? ", held at the reset vector" : "");
+		if (!o.kernel && sess.kernel[0])
+			o.kernel = sess.kernel;
+	}
+	if (o.kernel)
+		cli.syms = load_symbols(o.kernel);
+	cli.t = gc_target_open(o.endpoint, o.timeout_s * 1000, &e);
+	if (!cli.t)
+		die("cannot attach to '%s': %s", o.endpoint, e.msg);
+	cli.t->syms = cli.syms;
+	cli.t->notify = on_notify;
+	if (sess.accel_active[0])
+		cli.t->kvm = !strcmp(sess.accel_active, "kvm");
+	gc_target_probe_accel(cli.t);
+	printf("attached to %s (%s)\n", o.endpoint,
+	       cli.t->kvm == 1 ? "kvm" : cli.t->have_monitor ? "tcg" : "no monitor");
+	cli_show_location(&cli);
+	fflush(stdout);
+
+	status = run_commands(&cli, &o);
+	gc_target_close(cli.t);
+	ksym_free(cli.syms);
+	free(o.ex);
+	fflush(stdout);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	set_progname("gdbstub-client");
 	if (argc < 2)
 		usage(2);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		usage(0);
-	/* the report module parses its own options; argv[0] = subcommand */
+	/* each subcommand parses its own options; argv[0] = subcommand */
 	if (!strcmp(argv[1], "report"))
 		return prof_report_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))
@@ -157,93 +297,7 @@ int main(int argc, char **argv)
 		return gc_profile_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "sample"))
 		return gc_sample_main(argc - 1, argv + 1);
-	if (strcmp(argv[1], "attach"))
-		die("unknown subcommand '%s' (try 'gdbstub-client help')", argv[1]);
-	ex.v = calloc((size_t)argc, sizeof *ex.v);
-	if (!ex.v)
-		die("out of memory");
-	for (i = 2; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--latest"))
-			wait = false;
-		else if (!strcmp(a, "--wait"))
-			wait = true;
-		else if (!strcmp(a, "--kernel") && i + 1 < argc)
-			kernel = argv[++i];
-		else if (!strcmp(a, "--timeout") && i + 1 < argc)
-			timeout_s = atoi(argv[++i]);
-		else if (!strcmp(a, "--run-timeout") && i + 1 < argc)
-			run_timeout_s = atoi(argv[++i]);
-		else if (!strcmp(a, "--intel"))
-			cli.intel = true;
-		else if ((!strcmp(a, "-ex") || !strcmp(a, "--ex")) && i + 1 < argc)
-			ex.v[ex.n++] = argv[++i];
-		else if (!strcmp(a, "-x") && i + 1 < argc)
-			script = argv[++i];
-		else if (a[0] == '-')
-			die("unknown option '%s'", a);
-		else if (!endpoint)
-			endpoint = a;
-		else
-			die("more than one endpoint: '%s' and '%s'", endpoint, a);
-	}
-	if (timeout_s <= 0)
-		die("--timeout must be a positive number of seconds");
-	cli.run_timeout_ms = run_timeout_s > 0 ? run_timeout_s * 1000 : -1;
-	if (!endpoint) {
-		find_session(wait, timeout_s, &sess);
-		endpoint = sess.gdb;
-		printf("session: %s (qemu pid %ld%s)\n", sess.path, sess.qemu_pid,
-		       sess.hold ? ", held at the reset vector" : "");
-		if (!kernel && sess.kernel[0])
-			kernel = sess.kernel;
-	}
-	if (kernel)
-		cli.syms = load_symbols(kernel);
-	cli.t = gc_target_open(endpoint, timeout_s * 1000, &e);
-	if (!cli.t)
-		die("cannot attach to '%s': %s", endpoint, e.msg);
-	cli.t->syms = cli.syms;
-	cli.t->notify = on_notify;
-	if (sess.accel_active[0])
-		cli.t->kvm = !strcmp(sess.accel_active, "kvm");
-	gc_target_probe_accel(cli.t);
-	printf("attached to %s (%s)\n", endpoint,
-	       cli.t->kvm == 1 ? "kvm" : cli.t->have_monitor ? "tcg" : "no monitor");
-	cli_show_location(&cli);
-	fflush(stdout);
-
-	if (ex.n || script) {
-		cli.batch = true;
-		for (i = 0; i < ex.n && !cli.quit; i++)
-			if (cli_exec(&cli, ex.v[i]) < 0) {
-				status = 1;
-				break;
-			}
-		if (!status && script && !cli.quit) {
-			FILE *f = fopen(script, "r");
-
-			if (!f)
-				die_errno("cannot read '%s'", script);
-			if (cli_script(&cli, f, script) < 0)
-				status = 1;
-			fclose(f);
-		}
-		if (!cli.quit)
-			cli_exec(&cli, "quit");
-	} else if (isatty(STDIN_FILENO)) {
-		status = cli_repl(&cli);
-	} else {
-		cli.batch = true;
-		if (cli_script(&cli, stdin, NULL) < 0)
-			status = 1;
-		if (!cli.quit)
-			cli_exec(&cli, "quit");
-	}
-	gc_target_close(cli.t);
-	ksym_free(cli.syms);
-	free(ex.v);
-	fflush(stdout);
-	return status;
+	if (!strcmp(argv[1], "attach"))
+		return attach_main(argc - 1, argv + 1);
+	die_usage("unknown subcommand '%s' (try 'gdbstub-client help')", argv[1]);
 }

@@ -15,22 +15,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char *to_json(const struct prof_profile *p, size_t *len)
-{
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-
-	if (!f)
-		abort();
-	if (prof_write_json(p, f, NULL)) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static void reports(struct prof_profile *p, FILE *out)
 {
 	struct prof_report_opts o = { .color = 1, .top = 5 };
@@ -76,14 +60,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	reports(p, null);
 	clearerr(null);
-	if (!(j1 = to_json(p, &n1)))
+	if (!(j1 = prof_json_text(p, &n1)))
 		abort();
 	q = prof_parse(j1, n1, "round-trip.json", &e);
 	if (!q) {
 		fprintf(stderr, "round trip refused: %s\n%s\n", e.msg, j1);
 		abort();
 	}
-	if (!(j2 = to_json(q, &n2)) || n1 != n2 || memcmp(j1, j2, n1)) {
+	if (!(j2 = prof_json_text(q, &n2)) || n1 != n2 || memcmp(j1, j2, n1)) {
 		fprintf(stderr, "round trip differs:\n%s\n---\n%s\n", j1,
 			j2 ? j2 : "(none)");
 		abort();

@@ -9,13 +9,19 @@
  * at all, and standard output (no -o, or -o -) is flushed and checked, so
  * a full disk or a closed pipe is an error, never a silently short report.
  *
+ * Options are read with getopt_long, anywhere among the files; compare
+ * reads each side of its first "--" on its own, so options may follow the
+ * B files too.  Numbers are strict (common/opts.h): "--top 5x" is refused.
+ *
  * Exit status: 0 done, 1 an error (a file missing, not JSON, a schema
  * version this build does not read, the output cannot be written ...), 2 a
- * usage error.
+ * usage error, said in one line.
  */
 #include "model.h"
+#include "opts.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,10 +34,12 @@
 	"           [--min-delta-us N] [--warmup N] [--top N] [--format=text|json]\n" \
 	"           [--color=auto|always|never]\n"
 
+/* The largest --warmup, --top, --min-delta-us and --threshold. */
+#define MAX_COUNT 1000000000L
+
 enum fmt { F_TEXT, F_JSON, F_SVG, F_TRACE, F_FOLDED };
 
 struct cli {
-	const char *usage;
 	enum fmt fmt;
 	int allow_fmt_mask;
 	const char *color;
@@ -45,64 +53,140 @@ struct cli {
 	size_t na, nb;
 	int seen_sep;
 	int help;
+	int compare;           /* compare's options, not report's */
 };
 
-static int usage_error(const struct cli *c, const char *what, const char *arg)
+/* A usage error: one line, exit status 2. */
+static int usage_error(const char *what, const char *arg)
 {
 	error("%s '%s'", what, arg);
-	fputs(c->usage, stderr);
 	return 2;
 }
 
-/* The value of "--name=V" or "--name V"; NULL when arg is not --name. */
-static const char *opt_value(const char *name, int argc, char **argv, int *i,
-			     int *missing)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
+enum { O_FORMAT = 256, O_COLOR, O_WARMUP, O_TOP, O_SAMPLES, O_THRESHOLD,
+       O_ALPHA, O_MIN_DELTA };
 
-	*missing = 0;
-	if (strncmp(a, name, n))
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n])
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = 1;
-		return NULL;
+/* Both subcommands' options; take_option() refuses the other's. */
+static const struct option long_opts[] = {
+	{ "format", required_argument, NULL, O_FORMAT },
+	{ "color", optional_argument, NULL, O_COLOR },
+	{ "warmup", required_argument, NULL, O_WARMUP },
+	{ "top", required_argument, NULL, O_TOP },
+	{ "samples", no_argument, NULL, O_SAMPLES },
+	{ "output", required_argument, NULL, 'o' },
+	{ "threshold", required_argument, NULL, O_THRESHOLD },
+	{ "alpha", required_argument, NULL, O_ALPHA },
+	{ "min-delta-us", required_argument, NULL, O_MIN_DELTA },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One option's value into c: 0, or 2 after the one-line message. */
+static int take_option(struct cli *c, int opt, const char *v)
+{
+	static const char *const names[] = { "text", "json", "svg", "trace", "folded" };
+	struct kit_err e;
+	long n;
+	int f;
+
+	switch (opt) {
+	case O_FORMAT:
+		for (f = 0; f < 5; f++)
+			if (!strcmp(v, names[f]))
+				break;
+		if (f == 5 || !(c->allow_fmt_mask & (1 << f)))
+			return usage_error("unknown format", v);
+		c->fmt = (enum fmt)f;
+		return 0;
+	case O_COLOR:
+		v = v ? v : "always"; /* as git: a bare --color forces it */
+		if (strcmp(v, "auto") && strcmp(v, "always") && strcmp(v, "never"))
+			return usage_error("--color takes auto, always or never, not", v);
+		c->color = v;
+		return 0;
+	case O_WARMUP:
+	case O_TOP:
+	case O_MIN_DELTA:
+		if (kit_opt_long(opt == O_WARMUP ? "--warmup" : opt == O_TOP ? "--top" :
+				 "--min-delta-us", v, opt == O_TOP, MAX_COUNT, &n, &e))
+			return (error("%s", e.msg), 2);
+		if (opt == O_WARMUP)
+			c->warmup = (size_t)n;
+		else if (opt == O_TOP)
+			c->top = (size_t)n;
+		else
+			c->min_delta_us = n;
+		return 0;
+	case O_THRESHOLD:
+	case O_ALPHA:
+		/* a percentage more than 0; a probability in (0, 1] */
+		if (kit_opt_double(opt == O_ALPHA ? "--alpha" : "--threshold", v, 0,
+				   opt == O_ALPHA ? 1 : MAX_COUNT,
+				   opt == O_ALPHA ? &c->alpha : &c->threshold, &e))
+			return (error("%s", e.msg), 2);
+		if ((opt == O_ALPHA ? c->alpha : c->threshold) == 0)
+			return usage_error(opt == O_ALPHA ? "--alpha must be more than 0, not" :
+					   "--threshold must be more than 0, not", v);
+		return 0;
+	case O_SAMPLES:
+		c->samples = 1;
+		return 0;
+	case 'o':
+		c->output = v;
+		return 0;
+	case 'h':
+		c->help = 1;
+		return 0;
 	}
-	return argv[++*i];
-}
-
-static int parse_size(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (!*s || *s == '-')
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > 1000000000ULL)
-		return -1;
-	*out = (size_t)v;
 	return 0;
 }
 
-static int parse_double(const char *s, double *out)
+/*
+ * getopt_long over one group of arguments (argv[0] a name): the options
+ * into c, the files, in order, appended to files[*n].  A "--" inside ends
+ * the options: everything after it is a file.
+ */
+static int parse_group(struct cli *c, int argc, char **argv, char **files,
+		       size_t *n)
 {
-	char *end;
+	int opt, rc, i;
 
-	errno = 0;
-	*out = strtod(s, &end);
-	return errno || !*s || *end || !(*out >= 0) ? -1 : 0;
+	optind = 0; /* glibc: start afresh, each group and each call */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, c->compare ? ":h" : ":ho:",
+				  long_opts, &i)) != -1) {
+		if (opt == ':' || opt == '?')
+			kit_opt_die_getopt(opt, argv);
+		if ((c->compare && (opt == O_SAMPLES || opt == 'o')) ||
+		    (!c->compare && (opt == O_THRESHOLD || opt == O_ALPHA ||
+				     opt == O_MIN_DELTA)))
+			die_usage("unknown option '--%s'", long_opts[i].name);
+		if ((rc = take_option(c, opt, optarg)))
+			return rc;
+		if (c->help)
+			return 0;
+	}
+	while (optind < argc)
+		files[(*n)++] = argv[optind++];
+	return 0;
 }
 
+/* --help: the usage on standard output (parse's result rc passes through). */
+static int help(const struct cli *c, int rc)
+{
+	if (!rc && c->help)
+		fputs(c->compare ? COMPARE_USAGE : REPORT_USAGE, stdout);
+	return rc;
+}
+
+/*
+ * report: options and files in any order.  compare: the same on each side
+ * of the first "--", the files before it are group A, after it group B.
+ */
 static int parse(struct cli *c, int argc, char **argv, int compare)
 {
-	int i, missing;
-	const char *v;
+	char **rest;
+	int sep, rc;
 
 	c->a = calloc((size_t)argc + 1, sizeof *c->a);
 	c->b = calloc((size_t)argc + 1, sizeof *c->b);
@@ -111,83 +195,26 @@ static int parse(struct cli *c, int argc, char **argv, int compare)
 		return 1;
 	}
 	c->color = "auto";
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--")) {
-			if (!compare || c->seen_sep) {
-				/* report: everything after is a file */
-				for (i++; i < argc; i++)
-					(c->seen_sep ? c->b : c->a)[
-						c->seen_sep ? c->nb++ : c->na++] = argv[i];
-				break;
-			}
-			c->seen_sep = 1;
-			continue;
-		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			c->help = 1;
-			return 0;
-		}
-		if (a[0] != '-' || !a[1]) {
-			if (c->seen_sep)
-				c->b[c->nb++] = argv[i];
-			else
-				c->a[c->na++] = argv[i];
-			continue;
-		}
-		if ((v = opt_value("--format", argc, argv, &i, &missing))) {
-			static const char *const names[] = {
-				"text", "json", "svg", "trace", "folded",
-			};
-			int f;
-
-			for (f = 0; f < 5; f++)
-				if (!strcmp(v, names[f]))
-					break;
-			if (f == 5 || !(c->allow_fmt_mask & (1 << f)))
-				return usage_error(c, "unknown format", v);
-			c->fmt = (enum fmt)f;
-		} else if (!strcmp(a, "--color") ||
-			   (v = opt_value("--color", argc, argv, &i, &missing))) {
-			if (!strcmp(a, "--color"))
-				v = "always"; /* as git: a bare --color forces it */
-			if (strcmp(v, "auto") && strcmp(v, "always") &&
-			    strcmp(v, "never"))
-				return usage_error(c, "--color takes auto, always or never, not", v);
-			c->color = v;
-		} else if ((v = opt_value("--warmup", argc, argv, &i, &missing))) {
-			if (parse_size(v, &c->warmup))
-				return usage_error(c, "--warmup takes a count, not", v);
-		} else if ((v = opt_value("--top", argc, argv, &i, &missing))) {
-			if (parse_size(v, &c->top) || !c->top)
-				return usage_error(c, "--top takes a positive count, not", v);
-		} else if (!compare && !strcmp(a, "--samples")) {
-			c->samples = 1;
-		} else if (!compare && ((v = opt_value("--output", argc, argv, &i, &missing)) ||
-					(!missing && (v = opt_value("-o", argc, argv, &i, &missing))))) {
-			c->output = v;
-		} else if (compare && (v = opt_value("--threshold", argc, argv, &i, &missing))) {
-			if (parse_double(v, &c->threshold) || c->threshold <= 0)
-				return usage_error(c, "--threshold takes a percentage, not", v);
-		} else if (compare && (v = opt_value("--alpha", argc, argv, &i, &missing))) {
-			if (parse_double(v, &c->alpha) || c->alpha <= 0 || c->alpha > 1)
-				return usage_error(c, "--alpha takes a probability in (0, 1], not", v);
-		} else if (compare && (v = opt_value("--min-delta-us", argc, argv, &i, &missing))) {
-			size_t us;
-
-			if (parse_size(v, &us))
-				return usage_error(c, "--min-delta-us takes a count, not", v);
-			c->min_delta_us = (long long)us;
-		} else if (missing) {
-			return usage_error(c, "missing value for", a);
-		} else {
-			return usage_error(c, "unknown option", a);
-		}
+	c->compare = compare;
+	for (sep = 1; compare && sep < argc && strcmp(argv[sep], "--"); sep++)
+		;
+	if (!compare || sep == argc)
+		return help(c, parse_group(c, argc, argv, c->a, &c->na));
+	c->seen_sep = 1;
+	if ((rc = parse_group(c, sep, argv, c->a, &c->na)) || c->help)
+		return help(c, rc);
+	/* group B gets argv[0] for a name; c->b has room for argc entries */
+	rest = calloc((size_t)(argc - sep) + 1, sizeof *rest);
+	if (!rest) {
+		error("out of memory");
+		return 1;
 	}
-	return 0;
+	rest[0] = argv[0];
+	memcpy(rest + 1, argv + sep + 1, (size_t)(argc - sep - 1) * sizeof *rest);
+	rc = parse_group(c, argc - sep, rest, c->b, &c->nb);
+	free(rest);
+	return help(c, rc);
 }
-
 static int want_color(const char *mode, FILE *out)
 {
 	const char *term = getenv("TERM");
@@ -269,7 +296,7 @@ static int write_report(FILE *out, const void *arg, struct kit_err *err)
 
 int prof_report_main(int argc, char **argv)
 {
-	struct cli c = { .usage = REPORT_USAGE, .allow_fmt_mask = 0x1f };
+	struct cli c = { .allow_fmt_mask = 0x1f };
 	struct prof_report_opts o = { 0 };
 	struct prof_runs runs = { 0 };
 	struct prof_profile **p = NULL;
@@ -278,16 +305,11 @@ int prof_report_main(int argc, char **argv)
 	const char *output;
 	int rc;
 
-	if ((rc = parse(&c, argc, argv, 0)))
+	if ((rc = parse(&c, argc, argv, 0)) || c.help)
 		goto out;
-	if (c.help) {
-		fputs(REPORT_USAGE, stdout);
-		goto out;
-	}
 	if (!c.na) {
 		rc = 2;
 		error("no profile given");
-		fputs(REPORT_USAGE, stderr);
 		goto out;
 	}
 	if (c.warmup >= c.na) {
@@ -349,7 +371,7 @@ static int write_compare(FILE *out, const void *arg, struct kit_err *err)
 
 int prof_compare_main(int argc, char **argv)
 {
-	struct cli c = { .usage = COMPARE_USAGE, .allow_fmt_mask = 0x3,
+	struct cli c = { .allow_fmt_mask = 0x3,
 			 .min_delta_us = 100 };
 	struct prof_compare_opts o = { 0 };
 	struct prof_runs ra = { 0 }, rb = { 0 };
@@ -358,17 +380,12 @@ int prof_compare_main(int argc, char **argv)
 	struct kit_err err = { 0 };
 	int rc;
 
-	if ((rc = parse(&c, argc, argv, 1)))
+	if ((rc = parse(&c, argc, argv, 1)) || c.help)
 		goto out;
-	if (c.help) {
-		fputs(COMPARE_USAGE, stdout);
-		goto out;
-	}
 	if (!c.seen_sep || !c.na || !c.nb) {
 		rc = 2;
 		error(!c.seen_sep ? "no '--' between the two groups of profiles"
 				  : "a group of profiles is empty");
-		fputs(COMPARE_USAGE, stderr);
 		goto out;
 	}
 	if (!(pa = load_all(c.a, c.na)) || !(pb = load_all(c.b, c.nb))) {

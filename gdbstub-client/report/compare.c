@@ -174,9 +174,7 @@ static int compare_json(const struct prof_runs *a, const struct prof_runs *b,
 			struct kit_err *err)
 {
 	json_object *root = json_object_new_object(), *arr = NULL;
-	const char *s;
 	size_t i;
-	int rc;
 
 #define NUM(x) (isfinite(x) ? json_object_new_double(x) : NULL)
 	if (!root)
@@ -233,16 +231,7 @@ static int compare_json(const struct prof_runs *a, const struct prof_runs *b,
 			c->mark > 0 ? "slower" : c->mark < 0 ? "faster" : "none"));
 	}
 #undef NUM
-	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-					   JSON_C_TO_STRING_SPACED |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!s)
-		goto nomem;
-	fputs(s, out);
-	fputc('\n', out);
-	json_object_put(root);
-	rc = prof_out_check(out, err);
-	return rc;
+	return prof_json_emit(root, out, err);
 nomem:
 	json_object_put(root);
 	return kit_seterr(err, ENOMEM, "out of memory");

@@ -55,6 +55,10 @@ const char *prof_esc(char *buf, size_t len, const char *s);
  * entities, and what prof_safe_char() refuses as "\xNN" (XML 1.0 allows
  * neither most control characters nor bytes that are not UTF-8). */
 void prof_xml_puts(FILE *out, const char *s);
+/* Write root to out as the reports' JSON (pretty, spaced, '/' as is) and
+ * a newline, then release root (NULL: out of memory).  0, or the error of
+ * prof_out_check() or ENOMEM. */
+int prof_json_emit(json_object *root, FILE *out, struct kit_err *err);
 /* The error a writer returns when out went bad. */
 int prof_out_check(FILE *out, struct kit_err *err);
 /* The group of the summary line a phase belongs to: 0 qemu,

@@ -26,7 +26,6 @@ int prof_report_json_runs(const struct prof_runs *r, FILE *out,
 			  struct kit_err *err)
 {
 	json_object *root = json_object_new_object(), *arr, *e;
-	const char *s;
 	size_t i;
 	int bad = 0;
 
@@ -66,15 +65,7 @@ int prof_report_json_runs(const struct prof_runs *r, FILE *out,
 	}
 	if (bad)
 		goto nomem;
-	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-					   JSON_C_TO_STRING_SPACED |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!s)
-		goto nomem;
-	fputs(s, out);
-	fputc('\n', out);
-	json_object_put(root);
-	return prof_out_check(out, err);
+	return prof_json_emit(root, out, err);
 nomem:
 	json_object_put(root);
 	return kit_seterr(err, ENOMEM, "out of memory");

@@ -480,6 +480,52 @@ static int get_array(struct loader *l, json_object *o, const char *key,
 	return 0;
 }
 
+/* Reads element i of an array, the object o at path (64 bytes, may be
+ * extended), into item; sum is the array's running total (add_sum). */
+typedef int load_item_fn(struct loader *l, json_object *o, char *path,
+			 void *item, size_t i, int64_t *sum);
+
+/*
+ * The array of objects under key (absent: none, unless required), read
+ * element by element with fn into zeroed room of size bytes each, which
+ * is returned (NULL when empty) for the caller to keep even when *rc is
+ * -1: *count says how many elements were started, for freeing.  prefix
+ * names the array in messages ("stops.list[3]").
+ */
+static void *load_array(struct loader *l, json_object *o, const char *key,
+			const char *prefix, int required, size_t size,
+			size_t *count, load_item_fn *fn, int *rc)
+{
+	json_object *arr, *e;
+	int64_t sum = 0;
+	char *items = NULL;
+	size_t i, n;
+
+	*rc = -1;
+	if (get_array(l, o, key, required, &arr))
+		return NULL;
+	n = arr ? json_object_array_length(arr) : 0;
+	if (n && !(items = calloc(n, size))) {
+		nomem(l->err);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		char path[64];
+
+		*count = i + 1;
+		e = json_object_array_get_idx(arr, i);
+		snprintf(path, sizeof path, "%s[%zu]", prefix, i);
+		if (!e || !json_object_is_type(e, json_type_object)) {
+			bad(l, path, "must be an object");
+			return items;
+		}
+		if (fn(l, e, path, items + i * size, i, &sum))
+			return items;
+	}
+	*rc = 0;
+	return items;
+}
+
 static int load_env(struct loader *l, json_object *root, struct prof_env *e)
 {
 	json_object *o = member(root, "environment");
@@ -502,97 +548,130 @@ static int load_env(struct loader *l, json_object *root, struct prof_env *e)
 	return 0;
 }
 
+static int load_phase(struct loader *l, json_object *o, char *path,
+		      void *item, size_t i, int64_t *sum)
+{
+	struct prof_phase *ph = item;
+
+	if (get_str(l, o, "id", path, 1, &ph->id) ||
+	    get_str(l, o, "label", path, 0, &ph->label) ||
+	    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX, &ph->start_ns) ||
+	    get_ns(l, o, "duration_ns", path, 1, 0, &ph->duration_ns) ||
+	    add_sum(l, sum, ph->duration_ns, 1, "phases[].duration_ns"))
+		return -1;
+	if (!ph->label && !(ph->label = strdup(prof_phase_label(ph->id))))
+		return nomem(l->err);
+	return 0;
+}
+
+static int load_initcall(struct loader *l, json_object *o, char *path,
+			 void *item, size_t i, int64_t *sum)
+{
+	struct prof_initcall *ic = item;
+	json_object *v;
+
+	ic->order = (int64_t)i;
+	if (get_str(l, o, "fn", path, 1, &ic->fn) ||
+	    get_str(l, o, "level", path, 1, &ic->level) ||
+	    get_str(l, o, "module", path, 0, &ic->module) ||
+	    get_i64(l, o, "order", path, 0, 0, INT64_MAX, 0, &ic->order) ||
+	    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX, &ic->start_ns) ||
+	    get_ns(l, o, "duration_ns", path, 1, 0, &ic->duration_ns) ||
+	    add_sum(l, sum, ic->duration_ns, 1, "initcalls[].duration_ns"))
+		return -1;
+	if ((v = member(o, "ret"))) {
+		if (get_i64(l, o, "ret", path, 1, INT64_MIN, INT64_MAX, 0,
+			    &ic->ret))
+			return -1;
+		ic->has_ret = 1;
+	}
+	if ((v = member(o, "sync"))) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			char full[96];
+
+			snprintf(full, sizeof full, "%s.sync", path);
+			return bad(l, full, "must be true or false");
+		}
+		ic->sync = json_object_get_boolean(v);
+	}
+	return 0;
+}
+
 static int load_phases(struct loader *l, json_object *root,
 		       struct prof_profile *p)
 {
-	json_object *arr;
-	int64_t sum = 0;
-	size_t i, n;
+	int rc;
 
-	if (get_array(l, root, "phases", 1, &arr))
-		return -1;
-	n = json_object_array_length(arr);
-	if (n && !(p->phases = calloc(n, sizeof *p->phases)))
-		return nomem(l->err);
-	for (i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(arr, i);
-		struct prof_phase *ph = &p->phases[i];
-		char path[64];
-
-		snprintf(path, sizeof path, "phases[%zu]", i);
-		p->nphases = i + 1;
-		if (!o || !json_object_is_type(o, json_type_object))
-			return bad(l, path, "must be an object");
-		if (get_str(l, o, "id", path, 1, &ph->id) ||
-		    get_str(l, o, "label", path, 0, &ph->label) ||
-		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
-			   &ph->start_ns) ||
-		    get_ns(l, o, "duration_ns", path, 1, 0, &ph->duration_ns) ||
-		    add_sum(l, &sum, ph->duration_ns, 1,
-			    "phases[].duration_ns"))
-			return -1;
-		if (!ph->label && !(ph->label = strdup(prof_phase_label(ph->id))))
-			return nomem(l->err);
-	}
-	return 0;
+	p->phases = load_array(l, root, "phases", "phases", 1, sizeof *p->phases,
+			       &p->nphases, load_phase, &rc);
+	return rc;
 }
 
 static int load_initcalls(struct loader *l, json_object *root,
 			  struct prof_profile *p)
 {
-	json_object *arr;
-	int64_t sum = 0;
-	size_t i, n;
+	int rc;
 
-	if (get_array(l, root, "initcalls", 1, &arr))
+	p->initcalls = load_array(l, root, "initcalls", "initcalls", 1,
+				  sizeof *p->initcalls, &p->ninitcalls,
+				  load_initcall, &rc);
+	return rc;
+}
+
+static int load_stop(struct loader *l, json_object *e, char *path,
+		     void *item, size_t i, int64_t *sum)
+{
+	struct prof_stop *st = item;
+	char *kind = NULL;
+	json_object *w;
+	int r;
+
+	if (get_str(l, e, "kind", path, 1, &kind))
 		return -1;
-	n = json_object_array_length(arr);
-	if (n && !(p->initcalls = calloc(n, sizeof *p->initcalls)))
-		return nomem(l->err);
-	for (i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(arr, i), *v;
-		struct prof_initcall *ic = &p->initcalls[i];
-		char path[64];
-
-		snprintf(path, sizeof path, "initcalls[%zu]", i);
-		p->ninitcalls = i + 1;
-		ic->order = (int64_t)i;
-		if (!o || !json_object_is_type(o, json_type_object))
-			return bad(l, path, "must be an object");
-		if (get_str(l, o, "fn", path, 1, &ic->fn) ||
-		    get_str(l, o, "level", path, 1, &ic->level) ||
-		    get_str(l, o, "module", path, 0, &ic->module) ||
-		    get_i64(l, o, "order", path, 0, 0, INT64_MAX, 0, &ic->order) ||
-		    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX,
-			   &ic->start_ns) ||
-		    get_ns(l, o, "duration_ns", path, 1, 0, &ic->duration_ns) ||
-		    add_sum(l, &sum, ic->duration_ns, 1,
-			    "initcalls[].duration_ns"))
-			return -1;
-		if ((v = member(o, "ret"))) {
-			if (get_i64(l, o, "ret", path, 1, INT64_MIN, INT64_MAX,
-				    0, &ic->ret))
-				return -1;
-			ic->has_ret = 1;
-		}
-		if ((v = member(o, "sync"))) {
-			if (!json_object_is_type(v, json_type_boolean)) {
-				char full[96];
-
-				snprintf(full, sizeof full, "%s.sync", path);
-				return bad(l, full, "must be true or false");
-			}
-			ic->sync = json_object_get_boolean(v);
-		}
+	r = !strcmp(kind, "debug") ? 0 :
+	    !strcmp(kind, "interrupt") ? 1 : -1;
+	free(kind);
+	if (r < 0) {
+		strcat(path, ".kind");
+		return bad(l, path, "must be \"debug\" or \"interrupt\"");
 	}
+	st->kind = r ? PROF_STOP_INTERRUPT : PROF_STOP_DEBUG;
+	/* "watch": true marks a watchpoint stop, kind "debug" for readers
+	 * that know no other */
+	w = member(e, "watch");
+	if (!r && w && json_object_is_type(w, json_type_boolean) &&
+	    json_object_get_boolean(w))
+		st->kind = PROF_STOP_WATCH;
+	/* host CLOCK_MONOTONIC: any non-negative value */
+	if (get_i64(l, e, "reported_ns", path, 1, 0, INT64_MAX, 1,
+		    &st->reported_ns) ||
+	    get_i64(l, e, "resumed_ns", path, 1, 0, INT64_MAX, 1,
+		    &st->resumed_ns))
+		return -1;
+	if (st->resumed_ns < st->reported_ns)
+		return bad(l, path, "is resumed before it was reported");
+	return 0;
+}
+
+static int load_sample(struct loader *l, json_object *e, char *path,
+		       void *item, size_t i, int64_t *sum)
+{
+	struct prof_sample *sm = item;
+
+	if (get_str(l, e, "region", path, 1, &sm->region) ||
+	    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
+	    get_count(l, e, "count", path, 1, &sm->count) ||
+	    add_sum(l, sum, sm->count, 0, "samples.entries[].count") ||
+	    get_str(l, e, "mode", path, 0, &sm->mode))
+		return -1;
 	return 0;
 }
 
 static int load_stops(struct loader *l, json_object *root,
 		      struct prof_stops *s)
 {
-	json_object *o = member(root, "stops"), *arr;
-	size_t i, n;
+	json_object *o = member(root, "stops");
+	int rc;
 
 	if (!o)
 		return 0;
@@ -610,60 +689,16 @@ static int load_stops(struct loader *l, json_object *root,
 	    get_ns(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
 		   &s->cost_per_debug_stop_ns))
 		return -1;
-	if (get_array(l, o, "list", 0, &arr))
-		return -1;
-	if (!arr)
-		return 0;
-	n = json_object_array_length(arr);
-	if (n && !(s->list = calloc(n, sizeof *s->list)))
-		return nomem(l->err);
-	for (i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
-		struct prof_stop *st = &s->list[i];
-		char path[64], *kind = NULL;
-		int r;
-
-		snprintf(path, sizeof path, "stops.list[%zu]", i);
-		s->nlist = i + 1;
-		if (!e || !json_object_is_type(e, json_type_object))
-			return bad(l, path, "must be an object");
-		if (get_str(l, e, "kind", path, 1, &kind))
-			return -1;
-		r = !strcmp(kind, "debug") ? 0 :
-		    !strcmp(kind, "interrupt") ? 1 : -1;
-		free(kind);
-		if (r < 0) {
-			strcat(path, ".kind");
-			return bad(l, path, "must be \"debug\" or \"interrupt\"");
-		}
-		st->kind = r ? PROF_STOP_INTERRUPT : PROF_STOP_DEBUG;
-		{
-			/* "watch": true marks a watchpoint stop, kind "debug"
-			 * for readers that know no other */
-			json_object *w = member(e, "watch");
-
-			if (!r && w && json_object_is_type(w, json_type_boolean) &&
-			    json_object_get_boolean(w))
-				st->kind = PROF_STOP_WATCH;
-		}
-		/* host CLOCK_MONOTONIC: any non-negative value */
-		if (get_i64(l, e, "reported_ns", path, 1, 0, INT64_MAX, 1,
-			    &st->reported_ns) ||
-		    get_i64(l, e, "resumed_ns", path, 1, 0, INT64_MAX, 1,
-			    &st->resumed_ns))
-			return -1;
-		if (st->resumed_ns < st->reported_ns)
-			return bad(l, path, "is resumed before it was reported");
-	}
-	return 0;
+	s->list = load_array(l, o, "list", "stops.list", 0, sizeof *s->list,
+			     &s->nlist, load_stop, &rc);
+	return rc;
 }
 
 static int load_samples(struct loader *l, json_object *root,
 			struct prof_samples *s)
 {
-	json_object *o = member(root, "samples"), *arr, *v;
-	int64_t sum = 0;
-	size_t i, n;
+	json_object *o = member(root, "samples"), *v;
+	int rc;
 
 	if (!o)
 		return 0;
@@ -680,29 +715,9 @@ static int load_samples(struct loader *l, json_object *root,
 	s->rate_hz = json_object_get_double(v);
 	if (get_str(l, o, "method", "samples", 0, &s->method))
 		return -1;
-	if (get_array(l, o, "entries", 1, &arr))
-		return -1;
-	n = json_object_array_length(arr);
-	if (n && !(s->list = calloc(n, sizeof *s->list)))
-		return nomem(l->err);
-	for (i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
-		struct prof_sample *sm = &s->list[i];
-		char path[64];
-
-		snprintf(path, sizeof path, "samples.entries[%zu]", i);
-		s->n = i + 1;
-		if (!e || !json_object_is_type(e, json_type_object))
-			return bad(l, path, "must be an object");
-		if (get_str(l, e, "region", path, 1, &sm->region) ||
-		    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
-		    get_count(l, e, "count", path, 1, &sm->count) ||
-		    add_sum(l, &sum, sm->count, 0,
-			    "samples.entries[].count") ||
-		    get_str(l, e, "mode", path, 0, &sm->mode))
-			return -1;
-	}
-	return 0;
+	s->list = load_array(l, o, "entries", "samples.entries", 1,
+			     sizeof *s->list, &s->n, load_sample, &rc);
+	return rc;
 }
 
 static int load_root(struct loader *l, json_object *root,
@@ -1018,6 +1033,28 @@ int prof_write_json(const struct prof_profile *p, FILE *out,
 	return rc;
 }
 
+char *prof_json_text(const struct prof_profile *p, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	if (!f)
+		return NULL;
+	if (prof_write_json(p, f, NULL)) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	if (len)
+		*len = n;
+	return buf;
+}
+
 static int write_profile(FILE *out, const void *arg, struct kit_err *err)
 {
 	return prof_write_json(arg, out, err);
@@ -1031,177 +1068,4 @@ int prof_save(const struct prof_profile *p, const char *path,
 
 	free(kept);
 	return rc;
-}
-
-/* ---- output files ---- */
-
-/* An error fn returned that came from out going bad, as an errno. */
-static int io_errno(FILE *out, const struct kit_err *e)
-{
-	if (!ferror(out))
-		return 0;
-	return e->code > 0 && e->code < PROF_EJSON && e->code != ENOMEM ?
-	       e->code : EIO;
-}
-
-/*
- * Write fn's content to fd (closed here).  Returns 0, or -1 with *io the
- * errno of a failed write, flush, fsync or close, or *io 0 and e filled
- * when fn itself failed for another reason.
- */
-static int write_fd(int fd, int sync, prof_write_fn *fn, const void *arg,
-		    int *io, struct kit_err *e)
-{
-	FILE *f = fdopen(fd, "w");
-
-	*io = 0;
-	if (!f) {
-		*io = errno;
-		close(fd);
-		return -1;
-	}
-	errno = 0;
-	if (fn(f, arg, e)) {
-		*io = io_errno(f, e);
-		fclose(f);
-		return -1;
-	}
-	if (fflush(f) || ferror(f) || (sync && fsync(fd))) {
-		*io = errno ? errno : EIO;
-		fclose(f);
-		return -1;
-	}
-	if (fclose(f)) {
-		*io = errno;
-		return -1;
-	}
-	return 0;
-}
-
-/* Write path whole or not at all (common/outfile.h, as kernel-symbols'
- * exports: a temporary beside it, renamed over it; in place when it is a
- * device or FIFO; a link's file replaced; a replaced file's mode kept).
- * Returns 0 or -1 as write_fd. */
-static int write_path(const char *path, prof_write_fn *fn, const void *arg,
-		      int *io, struct kit_err *e)
-{
-	struct kit_outfile o;
-	struct kit_err oe;
-	int fd;
-
-	*io = 0;
-	if (kit_outfile_open(&o, path, 0, KIT_OUTFILE_DIRECT, &oe) < 0) {
-		*io = oe.code;
-		return -1;
-	}
-	/* the stream gets its own descriptor: commit syncs and closes o's */
-	if ((fd = dup(o.fd)) < 0) {
-		*io = errno;
-		kit_outfile_abort(&o);
-		return -1;
-	}
-	if (write_fd(fd, 0, fn, arg, io, e)) {
-		kit_outfile_abort(&o);
-		return -1;
-	}
-	if (kit_outfile_commit(&o, &oe) < 0) {
-		*io = oe.code;
-		return -1;
-	}
-	return 0;
-}
-
-/* The fallback copy: DIR/BASENAME.XXXXXX in the first directory that takes
- * it.  Returns the malloc'd name, or NULL with *io the last errno. */
-static char *write_fallback(const char *path, prof_write_fn *fn,
-			    const void *arg, int *io)
-{
-	const char *dirs[3] = { getenv("TMPDIR"), "/tmp", "/var/tmp" };
-	const char *base = strrchr(path, '/');
-	struct kit_err e = { 0 };
-	size_t i, j;
-
-	base = base ? base + 1 : path;
-	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-		base = "profile";
-	*io = ENOENT;
-	for (i = 0; i < 3; i++) {
-		char *name;
-		size_t len;
-		int fd, dup = 0;
-
-		if (!dirs[i] || dirs[i][0] != '/')
-			continue;
-		for (j = 0; j < i; j++)
-			dup |= dirs[j] && !strcmp(dirs[j], dirs[i]);
-		if (dup)
-			continue;
-		len = strlen(dirs[i]) + strlen(base) + 9;
-		if (!(name = malloc(len))) {
-			*io = ENOMEM;
-			return NULL;
-		}
-		snprintf(name, len, "%s/%s.XXXXXX", dirs[i], base);
-		/* mkstemp: O_CREAT | O_EXCL, mode 0600 */
-		if ((fd = mkstemp(name)) < 0) {
-			*io = errno;
-			free(name);
-			continue;
-		}
-		if (write_fd(fd, 1, fn, arg, io, &e)) {
-			if (!*io)
-				*io = e.code;
-			unlink(name);
-			free(name);
-			continue;
-		}
-		return name;
-	}
-	return NULL;
-}
-
-/* Write to standard output: 0, or -1 with *io as write_fd. */
-static int write_stdout(prof_write_fn *fn, const void *arg, int *io,
-			struct kit_err *e)
-{
-	*io = 0;
-	errno = 0;
-	if (fn(stdout, arg, e))
-		*io = io_errno(stdout, e);
-	else if (fflush(stdout) || ferror(stdout))
-		*io = errno ? errno : EIO;
-	else
-		return 0;
-	/* do not leave the error for a later flush to report again */
-	clearerr(stdout);
-	return -1;
-}
-
-int prof_write_file(const char *path, prof_write_fn *fn, const void *arg,
-		    char **kept, struct kit_err *err)
-{
-	struct kit_err e = { 0 };
-	int to_stdout = !strcmp(path, "-"), io, io2;
-	char where[600], *copy;
-
-	if (kept)
-		*kept = NULL;
-	if (!(to_stdout ? write_stdout(fn, arg, &io, &e) :
-			  write_path(path, fn, arg, &io, &e)))
-		return 0;
-	if (!io)
-		return kit_seterr(err, e.code, "%s", e.msg);
-	if (to_stdout)
-		snprintf(where, sizeof where, "cannot write to standard output");
-	else
-		snprintf(where, sizeof where, "cannot write '%.500s'", path);
-	if (!kept)
-		return kit_seterr(err, io, "%s: %s", where, strerror(io));
-	if (!(copy = write_fallback(to_stdout ? "stdout" : path, fn, arg, &io2)))
-		return kit_seterr(err, io,
-				  "%s: %s; no copy kept either ($TMPDIR, /tmp, /var/tmp: %s)",
-				  where, strerror(io), strerror(io2));
-	*kept = copy;
-	return kit_seterr(err, io, "%s: %s; kept in '%s' instead", where,
-			  strerror(io), copy);
 }

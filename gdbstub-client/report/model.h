@@ -234,12 +234,15 @@ struct prof_profile *prof_parse(const char *buf, size_t len, const char *name,
 /* Write the profile as JSON (pretty-printed, stable key order). */
 int prof_write_json(const struct prof_profile *p, FILE *out,
 		    struct kit_err *err);
+/* The same JSON in a malloc'd string of *len bytes (len may be NULL);
+ * NULL when out of memory. */
+char *prof_json_text(const struct prof_profile *p, size_t *len);
 /* Write to a file with prof_write_file(), keeping the profile in a fallback
  * file when it cannot go where asked (err->msg then names that file). */
 int prof_save(const struct prof_profile *p, const char *path,
 	      struct kit_err *err);
 
-/* ---- output files (model.c) ---- */
+/* ---- output files (files.c) ---- */
 
 /* Writes the content to out; returns 0, or -1 with err filled. */
 typedef int prof_write_fn(FILE *out, const void *arg, struct kit_err *err);

@@ -1,7 +1,7 @@
 # gdbstub-client/report: the profile data model (model.h: prof_*), its
 # statistics, comparison and writers, and the `report` and `compare`
 # commands.  Depends on common/ only.
-REPORT_OBJS = $(addprefix gdbstub-client/report/,model.o stats.o util.o \
+REPORT_OBJS = $(addprefix gdbstub-client/report/,model.o files.o stats.o util.o \
 	text.o json.o svg.o trace.o folded.o compare.o commands.o)
 REPORT_CFLAGS = -Igdbstub-client/report $(call pc_cflags,json-c)
 REPORT_LIBS = $(call pc_libs,json-c) -lm
@@ -10,8 +10,5 @@ gdbstub-client/report/%.o: KIT_CFLAGS += $(REPORT_CFLAGS)
 LIBS_BUILT += $(LIB_REPORT)
 $(LIB_REPORT): $(REPORT_OBJS)
 
-REPORT_UNIT = tests/unit/test-prof-stats tests/unit/test-prof-report
-UNIT_TESTS += $(REPORT_UNIT)
-$(REPORT_UNIT:=.o): KIT_CFLAGS += $(REPORT_CFLAGS)
-$(REPORT_UNIT): %: %.o $(LIB_REPORT) $(LIB_COMMON)
-	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(REPORT_LIBS)
+$(eval $(call kit_unit_tests,tests/unit/test-prof-stats tests/unit/test-prof-report,\
+	$(REPORT_CFLAGS),$(LIB_REPORT) $(LIB_COMMON),$(REPORT_LIBS)))

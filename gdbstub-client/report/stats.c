@@ -64,38 +64,40 @@ void prof_stat_of(const double *x, size_t n, struct prof_stat *st)
 	}
 }
 
+#define CF_TINY 1e-300
+
+/* One step of the modified Lentz method with coefficient num: updates c
+ * and d and returns the factor d * c the fraction's value takes. */
+static double lentz_step(double num, double *c, double *d)
+{
+	*d = 1 + num * *d;
+	if (fabs(*d) < CF_TINY)
+		*d = CF_TINY;
+	*c = 1 + num / *c;
+	if (fabs(*c) < CF_TINY)
+		*c = CF_TINY;
+	*d = 1 / *d;
+	return *d * *c;
+}
+
 /* The continued fraction of I_x(a, b) without its prefactor. */
 static double betacf(double a, double b, double x)
 {
-	const double tiny = 1e-300, eps = 1e-15;
+	const double eps = 1e-15;
 	double c = 1, d = 1 - (a + b) * x / (a + 1), h, num, delta;
 	int m;
 
-	if (fabs(d) < tiny)
-		d = tiny;
+	if (fabs(d) < CF_TINY)
+		d = CF_TINY;
 	d = 1 / d;
 	h = d;
 	for (m = 1; m <= 10000; m++) {
 		/* even step: d_{2m} = m (b - m) x / ((a + 2m - 1)(a + 2m)) */
 		num = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
-		d = 1 + num * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1 + num / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		h *= d * c;
+		h *= lentz_step(num, &c, &d);
 		/* odd step: d_{2m+1} = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)) */
 		num = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
-		d = 1 + num * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1 + num / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		delta = d * c;
+		delta = lentz_step(num, &c, &d);
 		h *= delta;
 		if (fabs(delta - 1) < eps)
 			break;

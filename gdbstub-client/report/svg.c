@@ -243,67 +243,81 @@ static void lane(FILE *out, const struct prof_profile *p, const char *level,
 	}
 }
 
-int prof_report_svg(const struct prof_profile *p,
-		    const struct prof_report_opts *o, FILE *out,
-		    struct kit_err *err)
-{
-	int64_t lo64, hi64;
-	double lo, span, scale, y, z0 = 0, z1 = 0, zscale = 0, h;
-	const struct prof_initcall **slow = NULL;
-	int lanes[10] = { 0 }, nlanes = 0, k, other = 0, has_zoom = 0;
-	size_t i, nslow;
-	char b[32];
+/* Where everything goes: the time scale of the overview and of the zoom
+ * on the initcalls, and which level lanes the zoom has. */
+struct layout {
+	int64_t lo64;
+	double lo, span, scale;   /* overview: ns from lo, pixels per ns */
+	double z0, z1, zscale;    /* zoom: ns from lo, pixels per ns */
+	int has_zoom;             /* any initcall at all */
+	int lanes[10], nlanes;    /* a lane per known level seen */
+	int other;                /* initcalls of levels not known */
+	size_t nslow;             /* slowest initcalls listed */
+	double h;                 /* the picture's height */
+};
 
-	prof_span(p, &lo64, &hi64);
-	lo = (double)lo64;
-	span = (double)(hi64 - lo64);
-	if (span <= 0)
-		span = 1;
-	scale = PW / span;
+static void layout(const struct prof_profile *p, struct layout *L)
+{
+	int64_t hi64;
+	size_t i;
+	int k;
+
+	memset(L, 0, sizeof *L);
+	prof_span(p, &L->lo64, &hi64);
+	L->lo = (double)L->lo64;
+	L->span = (double)(hi64 - L->lo64);
+	if (L->span <= 0)
+		L->span = 1;
+	L->scale = PW / L->span;
 
 	/* the initcall stretch: the initcalls and the level phases */
 	for (i = 0; i < p->ninitcalls; i++) {
 		const struct prof_initcall *ic = &p->initcalls[i];
-		double s = (double)(ic->start_ns - lo64);
+		double s = (double)(ic->start_ns - L->lo64);
 		double e = s + (double)ic->duration_ns;
 
-		if (!has_zoom || s < z0)
-			z0 = s;
-		if (!has_zoom || e > z1)
-			z1 = e;
-		has_zoom = 1;
+		if (!L->has_zoom || s < L->z0)
+			L->z0 = s;
+		if (!L->has_zoom || e > L->z1)
+			L->z1 = e;
+		L->has_zoom = 1;
 		k = prof_level_index(ic->level);
 		if (k >= 0)
-			lanes[k] = 1;
+			L->lanes[k] = 1;
 		else
-			other = 1;
+			L->other = 1;
 	}
-	for (i = 0; has_zoom && i < p->nphases; i++) {
+	for (i = 0; L->has_zoom && i < p->nphases; i++) {
 		const struct prof_phase *ph = &p->phases[i];
-		double s = (double)(ph->start_ns - lo64);
+		double s = (double)(ph->start_ns - L->lo64);
 
 		if (strncmp(ph->id, "initcalls:", 10))
 			continue;
-		if (s < z0)
-			z0 = s;
-		if (s + (double)ph->duration_ns > z1)
-			z1 = s + (double)ph->duration_ns;
+		if (s < L->z0)
+			L->z0 = s;
+		if (s + (double)ph->duration_ns > L->z1)
+			L->z1 = s + (double)ph->duration_ns;
 	}
-	if (has_zoom && z1 - z0 < 1)
-		z1 = z0 + 1;
-	if (has_zoom)
-		zscale = PW / (z1 - z0 >= 1 ? z1 - z0 : 1);
+	if (L->has_zoom && L->z1 - L->z0 < 1)
+		L->z1 = L->z0 + 1;
+	if (L->has_zoom)
+		L->zscale = PW / (L->z1 - L->z0 >= 1 ? L->z1 - L->z0 : 1);
 	for (k = 0; k < 10; k++)
-		nlanes += lanes[k];
-	nslow = p->ninitcalls < 10 ? p->ninitcalls : 10;
-	if (nslow && !(slow = prof_by_duration(p)))
-		return kit_seterr(err, ENOMEM, "out of memory");
+		L->nlanes += L->lanes[k];
+	L->nslow = p->ninitcalls < 10 ? p->ninitcalls : 10;
 
-	h = 40 + 30 + BAND_H + 30;
-	if (has_zoom)
-		h += 40 + BAND_H + 8 + (nlanes + other) * LANE_H + 20;
-	h += nslow ? 24 + 14.0 * (double)nslow : 0;
-	h += 24 + 18.0 * (double)((p->nphases + 2) / 3) + 20;
+	L->h = 40 + 30 + BAND_H + 30;
+	if (L->has_zoom)
+		L->h += 40 + BAND_H + 8 + (L->nlanes + L->other) * LANE_H + 20;
+	L->h += L->nslow ? 24 + 14.0 * (double)L->nslow : 0;
+	L->h += 24 + 18.0 * (double)((p->nphases + 2) / 3) + 20;
+}
+
+/* The XML and SVG prologue, the title and the headline. */
+static void svg_head(FILE *out, const struct prof_profile *p, double h)
+{
+	char b[32];
+	double y;
 
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" height=\"%.0f\" "
@@ -339,59 +353,60 @@ int prof_report_svg(const struct prof_profile *p,
 							: "reason unknown");
 		fputs("</text>\n", out);
 	}
+}
 
-	/* overview */
-	y = 40 + 30;
-	fprintf(out, "<text x=\"10\" y=\"%.1f\">boot phases</text>\n", y + BAND_H / 2 + 4);
-	axis(out, y - 6, 0, span, BAND_H + 12);
+/* The zoom on the initcalls from y: the level phases, then a lane per
+ * level.  The y below it. */
+static double svg_zoom(FILE *out, const struct prof_profile *p,
+		       const struct layout *L, double y)
+{
+	size_t i;
+	int k;
+
+	fprintf(out, "<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">initcalls</text>\n", y + 12);
+	y += 40;
+	axis(out, y - 6, L->z0, L->z1, BAND_H + 8 + (L->nlanes + L->other) * LANE_H + 6);
+	fprintf(out, "<text x=\"10\" y=\"%.1f\">levels</text>\n", y + BAND_H / 2 + 4);
 	for (i = 0; i < p->nphases; i++)
-		band(out, &p->phases[i], lo, 0, scale, y);
-	if (has_zoom)
-		fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"none\" stroke=\"#000\" stroke-dasharray=\"3,2\"><title>initcalls: %.3f s to %.3f s (zoomed below)</title></rect>\n",
-			ML + z0 * scale, y - 2, (z1 - z0) * scale < 1 ? 1 : (z1 - z0) * scale,
-			BAND_H + 4, z0 / 1e9, z1 / 1e9);
-	y += BAND_H + 30;
-
-	/* zoom on the initcalls */
-	if (has_zoom) {
-		fprintf(out, "<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">initcalls</text>\n", y + 12);
-		y += 40;
-		axis(out, y - 6, z0, z1, BAND_H + 8 + (nlanes + other) * LANE_H + 6);
-		fprintf(out, "<text x=\"10\" y=\"%.1f\">levels</text>\n", y + BAND_H / 2 + 4);
-		for (i = 0; i < p->nphases; i++)
-			if (!strncmp(p->phases[i].id, "initcalls:", 10))
-				band(out, &p->phases[i], lo, z0, zscale, y);
-		y += BAND_H + 8;
-		for (k = 0; k < 10; k++) {
-			if (!lanes[k])
-				continue;
-			fprintf(out, "<text x=\"10\" y=\"%.1f\">%s</text>\n",
-				y + LANE_H - 5, prof_levels[k]);
-			lane(out, p, prof_levels[k], lo, z0, zscale, y);
-			y += LANE_H;
-		}
-		if (other) {
-			/* levels we do not know get a lane each would be
-			 * too many: draw them together */
-			fprintf(out, "<text x=\"10\" y=\"%.1f\">other</text>\n", y + LANE_H - 5);
-			for (i = 0; i < p->ninitcalls; i++) {
-				const struct prof_initcall *ic = &p->initcalls[i];
-				double w = (double)ic->duration_ns * zscale;
-
-				if (prof_level_index(ic->level) >= 0)
-					continue;
-				fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"#bbb\"><title>",
-					ML + ((double)(ic->start_ns - lo64) - z0) * zscale,
-					y, w < 1 ? 1 : w, LANE_H - 2);
-				ic_title(out, ic, lo);
-				fputs("</title></rect>\n", out);
-			}
-			y += LANE_H;
-		}
-		y += 20;
+		if (!strncmp(p->phases[i].id, "initcalls:", 10))
+			band(out, &p->phases[i], L->lo, L->z0, L->zscale, y);
+	y += BAND_H + 8;
+	for (k = 0; k < 10; k++) {
+		if (!L->lanes[k])
+			continue;
+		fprintf(out, "<text x=\"10\" y=\"%.1f\">%s</text>\n",
+			y + LANE_H - 5, prof_levels[k]);
+		lane(out, p, prof_levels[k], L->lo, L->z0, L->zscale, y);
+		y += LANE_H;
 	}
+	if (L->other) {
+		/* levels we do not know get a lane each would be
+		 * too many: draw them together */
+		fprintf(out, "<text x=\"10\" y=\"%.1f\">other</text>\n", y + LANE_H - 5);
+		for (i = 0; i < p->ninitcalls; i++) {
+			const struct prof_initcall *ic = &p->initcalls[i];
+			double w = (double)ic->duration_ns * L->zscale;
 
-	/* slowest initcalls */
+			if (prof_level_index(ic->level) >= 0)
+				continue;
+			fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"#bbb\"><title>",
+				ML + ((double)(ic->start_ns - L->lo64) - L->z0) * L->zscale,
+				y, w < 1 ? 1 : w, LANE_H - 2);
+			ic_title(out, ic, L->lo);
+			fputs("</title></rect>\n", out);
+		}
+		y += LANE_H;
+	}
+	return y + 20;
+}
+
+/* The slowest initcalls, then the legend of every phase, from y. */
+static void svg_lists(FILE *out, const struct prof_profile *p,
+		      const struct prof_initcall **slow, size_t nslow, double y)
+{
+	char b[32];
+	size_t i;
+
 	if (nslow) {
 		fprintf(out, "<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">slowest initcalls</text>\n", y + 12);
 		y += 24;
@@ -406,7 +421,6 @@ int prof_report_svg(const struct prof_profile *p,
 			y += 14;
 		}
 	}
-	free(slow);
 
 	/* legend: every phase */
 	y += 10;
@@ -425,6 +439,39 @@ int prof_report_svg(const struct prof_profile *p,
 			prof_fmt_ms(b, sizeof b, (double)ph->duration_ns, 1));
 	}
 	fputs("</g>\n</svg>\n", out);
+}
+
+int prof_report_svg(const struct prof_profile *p,
+		    const struct prof_report_opts *o, FILE *out,
+		    struct kit_err *err)
+{
+	const struct prof_initcall **slow = NULL;
+	struct layout L;
+	double y;
+	size_t i;
+
+	layout(p, &L);
+	if (L.nslow && !(slow = prof_by_duration(p)))
+		return kit_seterr(err, ENOMEM, "out of memory");
+	svg_head(out, p, L.h);
+
+	/* overview */
+	y = 40 + 30;
+	fprintf(out, "<text x=\"10\" y=\"%.1f\">boot phases</text>\n", y + BAND_H / 2 + 4);
+	axis(out, y - 6, 0, L.span, BAND_H + 12);
+	for (i = 0; i < p->nphases; i++)
+		band(out, &p->phases[i], L.lo, 0, L.scale, y);
+	if (L.has_zoom)
+		fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"none\" stroke=\"#000\" stroke-dasharray=\"3,2\"><title>initcalls: %.3f s to %.3f s (zoomed below)</title></rect>\n",
+			ML + L.z0 * L.scale, y - 2,
+			(L.z1 - L.z0) * L.scale < 1 ? 1 : (L.z1 - L.z0) * L.scale,
+			BAND_H + 4, L.z0 / 1e9, L.z1 / 1e9);
+	y += BAND_H + 30;
+
+	if (L.has_zoom)
+		y = svg_zoom(out, p, &L, y);
+	svg_lists(out, p, slow, L.nslow, y);
+	free(slow);
 	(void)o;
 	return prof_out_check(out, err);
 }

@@ -173,6 +173,22 @@ void prof_xml_puts(FILE *out, const char *s)
 	}
 }
 
+int prof_json_emit(json_object *root, FILE *out, struct kit_err *err)
+{
+	const char *s = root ? json_object_to_json_string_ext(root,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+
+	if (!s) {
+		json_object_put(root);
+		return kit_seterr(err, ENOMEM, "out of memory");
+	}
+	fputs(s, out);
+	fputc('\n', out);
+	json_object_put(root);
+	return prof_out_check(out, err);
+}
+
 int prof_out_check(FILE *out, struct kit_err *err)
 {
 	if (fflush(out) || ferror(out))

@@ -11,8 +11,6 @@ gdbstub-client/target/%.o: KIT_CFLAGS += $(TARGET_CFLAGS)
 LIBS_BUILT += $(LIB_TARGET)
 $(LIB_TARGET): $(TARGET_OBJS)
 
-TARGET_UNIT = tests/unit/test-gc-mode tests/unit/test-gc-parse
-UNIT_TESTS += $(TARGET_UNIT)
-$(TARGET_UNIT:=.o): KIT_CFLAGS += $(TARGET_CFLAGS)
-$(TARGET_UNIT): %: %.o $(LIB_TARGET) $(LIB_RSP) $(LIB_KSYM) $(LIB_COMMON)
-	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TARGET_LIBS)
+$(eval $(call kit_unit_tests,tests/unit/test-gc-mode tests/unit/test-gc-parse,\
+	$(TARGET_CFLAGS),$(LIB_TARGET) $(LIB_RSP) $(LIB_KSYM) $(LIB_COMMON),\
+	$(TARGET_LIBS)))

@@ -6,13 +6,4 @@
 #include "fuzz-common.h"
 #include "ksym.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	struct kit_err e = { 0 };
-	struct ksym_table *t = ksym_cache_parse(data, size, &e);
-
-	fuzz_use_table(t, &e);
-	return 0;
-}
+KSYM_FUZZ_TARGET(ksym_cache_parse)

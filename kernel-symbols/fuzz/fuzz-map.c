@@ -6,13 +6,11 @@
 #include "fuzz-common.h"
 #include "ksym.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* the map reader takes text */
+static struct ksym_table *load_map(const uint8_t *data, size_t size,
+				   struct kit_err *e)
 {
-	struct kit_err e = { 0 };
-	struct ksym_table *t = ksym_load_map((const char *)data, size, &e);
-
-	fuzz_use_table(t, &e);
-	return 0;
+	return ksym_load_map((const char *)data, size, e);
 }
+
+KSYM_FUZZ_TARGET(load_map)

@@ -85,24 +85,30 @@ static void test_addr(void)
 
 static void test_cond(void)
 {
+	static const struct {
+		const char *expr, *name;
+		int want;
+	} evals[] = {
+		{ "$rdi == fake_init_delta", "rdi == delta: true", 1 },
+		{ "$rdi != fake_init_delta", "!=: false", 0 },
+		{ "$rdi > 0x8000 && $rax == 0", "&&: true", 1 },
+		{ "$rdi < 0x8000 && $rax == 0 || $rax",
+		  "&& binds tighter than ||: false", 0 },
+		{ "$rdi < 0x8000 || $rdi >= 0x81b0", "||: true", 1 },
+		{ "$rdi <= 0x81b0", "<=", 1 },
+		{ "$rax", "bare expression: zero is false", 0 },
+	};
 	struct gc_cond c;
 	struct kit_err e;
+	size_t i;
 
 	is_int(gc_cond_parse("$rdi == fake_init_delta", &X, &c, &e), 0, "parse ==");
-	is_int(gc_cond_eval(&c, &X, &e), 1, "rdi == delta: true");
-	gc_cond_parse("$rdi != fake_init_delta", &X, &c, &e);
-	is_int(gc_cond_eval(&c, &X, &e), 0, "!=: false");
-	gc_cond_parse("$rdi > 0x8000 && $rax == 0", &X, &c, &e);
-	is_int(gc_cond_eval(&c, &X, &e), 1, "&&: true");
 	gc_cond_parse("$rdi < 0x8000 && $rax == 0 || $rax", &X, &c, &e);
 	is_int(c.n, 3, "three terms");
-	is_int(gc_cond_eval(&c, &X, &e), 0, "&& binds tighter than ||: false");
-	gc_cond_parse("$rdi < 0x8000 || $rdi >= 0x81b0", &X, &c, &e);
-	is_int(gc_cond_eval(&c, &X, &e), 1, "||: true");
-	gc_cond_parse("$rdi <= 0x81b0", &X, &c, &e);
-	is_int(gc_cond_eval(&c, &X, &e), 1, "<=");
-	gc_cond_parse("$rax", &X, &c, &e);
-	is_int(gc_cond_eval(&c, &X, &e), 0, "bare expression: zero is false");
+	for (i = 0; i < sizeof evals / sizeof *evals; i++) {
+		gc_cond_parse(evals[i].expr, &X, &c, &e);
+		is_int(gc_cond_eval(&c, &X, &e), evals[i].want, evals[i].name);
+	}
 	is_int(gc_cond_parse("$rax ==", &X, &c, &e), -1, "missing operand");
 	is_str(e.msg, "malformed condition '$rax ==': empty operand", "message");
 	is_int(gc_cond_parse("$rax == 1 &&", &X, &c, &e), -1, "dangling &&");

@@ -21,23 +21,6 @@
 
 #define MS 1000000LL
 
-static char *to_json(const struct prof_profile *p)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return NULL;
-	if (prof_write_json(p, f, NULL)) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 /* A boot with an initcall of the given length, for runs and compare. */
 static struct prof_profile *boot(int64_t fw_ms, int64_t slow_us)
 {
@@ -142,8 +125,8 @@ static void check_fallback(const struct prof_profile *p, const char *path,
 	q = kept ? prof_load(kept, &err) : NULL;
 	if (!ok(q != NULL, "the copy kept is a whole profile"))
 		printf("#   %s\n", kept ? err.msg : "no copy named");
-	j1 = to_json(p);
-	j2 = q ? to_json(q) : NULL;
+	j1 = prof_json_text(p, NULL);
+	j2 = q ? prof_json_text(q, NULL) : NULL;
 	ok(j1 && j2 && !strcmp(j1, j2), "the copy is the profile");
 	if (kept) {
 		struct stat st;
@@ -415,13 +398,13 @@ int main(void)
 	prof_set_str(&p->env.cmdline, "console=ttyS0 \"quoted\" a/b", NULL);
 	p->end_ns = 1581 * MS;
 
-	j1 = to_json(p);
+	j1 = prof_json_text(p, NULL);
 	ok(j1 != NULL, "written as JSON");
 	q = j1 ? prof_parse(j1, strlen(j1), "mem.json", &err) : NULL;
 	ok(q != NULL, "read back");
 	if (!q)
 		printf("#   %s\n", err.msg);
-	j2 = q ? to_json(q) : NULL;
+	j2 = q ? prof_json_text(q, NULL) : NULL;
 	ok(j1 && j2 && !strcmp(j1, j2), "JSON -> model -> JSON is identical");
 	if (q) {
 		is_int(q->complete, 0, "incomplete survives");

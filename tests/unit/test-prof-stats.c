@@ -23,6 +23,19 @@ static int near(double got, double want, double tol, const char *name)
 	return good;
 }
 
+/* Welch's test of a against b: t, df and p within tol, each named. */
+static void welch_is(const struct prof_stat *a, const struct prof_stat *b,
+		     const double want[3], const double tol[3],
+		     const char *const names[3])
+{
+	struct prof_welch w;
+
+	prof_welch_test(a, b, &w);
+	near(w.t, want[0], tol[0], names[0]);
+	near(w.df, want[1], tol[1], names[1]);
+	near(w.p, want[2], tol[2], names[2]);
+}
+
 static double binom_ibeta(double x, int a, int b)
 {
 	/* I_x(a, b) = sum_{j=a}^{a+b-1} C(n, j) x^j (1-x)^(n-j), n = a+b-1 */
@@ -119,19 +132,20 @@ int main(void)
 
 	/* Welch */
 	prof_stat_of(a2, 15, &sb);
-	prof_welch_test(&sa, &sb, &w);
-	near(w.t, 2.45535639829, 1e-9, "Welch t, Wikipedia example 1 (B - A)");
-	near(w.df, 24.9885292902, 1e-8, "Welch-Satterthwaite df");
-	near(w.p, 0.0213780014629, 1e-9, "Welch two-sided p");
+	welch_is(&sa, &sb, (const double[]){ 2.45535639829, 24.9885292902, 0.0213780014629 },
+		 (const double[]){ 1e-9, 1e-8, 1e-9 },
+		 (const char *const[]){ "Welch t, Wikipedia example 1 (B - A)",
+					"Welch-Satterthwaite df", "Welch two-sided p" });
 	prof_welch_test(&sb, &sa, &w);
 	near(w.t, -2.45535639829, 1e-9, "swapped groups: t changes sign");
 	near(w.p, 0.0213780014629, 1e-9, "swapped groups: same p");
 	prof_stat_of(b1, 5, &sa);
 	prof_stat_of(b2, 4, &sb);
-	prof_welch_test(&sa, &sb, &w);
-	near(w.t, 4.44210842324, 1e-9, "unequal n and variance: t");
-	near(w.df, 3.36569306023, 1e-9, "unequal n and variance: df");
-	near(w.p, 0.0165940548922, 1e-9, "unequal n and variance: p");
+	welch_is(&sa, &sb, (const double[]){ 4.44210842324, 3.36569306023, 0.0165940548922 },
+		 (const double[]){ 1e-9, 1e-9, 1e-9 },
+		 (const char *const[]){ "unequal n and variance: t",
+					"unequal n and variance: df",
+					"unequal n and variance: p" });
 	prof_welch_test(&s1, &sb, &w);
 	ok(isnan(w.p) && isnan(w.t), "a group of one: no test");
 	prof_stat_of(same, 3, &sa);

@@ -60,66 +60,83 @@ static void test_classify_libguestfs(void)
 		    "libguestfs real launch (with 'help' in -append) is a launch");
 }
 
-static void test_classify_generic(void)
-{
-	struct wrap_decision d;
+/* One classification: argv after "qemu", the mode and a part of the rule
+ * wanted. */
+struct classify_case {
+	const char *argv[12];
+	enum wrap_mode mode;
+	const char *rule, *name;
+};
 
-	CLASSIFY(&d, "-version");
-	expect_mode(WRAP_PROBE, "'-version'", &d, "-version");
-	CLASSIFY(&d, "--version");
-	expect_mode(WRAP_PROBE, "'--version'", &d, "--version");
-	CLASSIFY(&d, "-h");
-	expect_mode(WRAP_PROBE, "'-h'", &d, "-h");
-	CLASSIFY(&d, "-machine", "help");
-	expect_mode(WRAP_PROBE, "'-machine help'", &d, "-machine help");
-	CLASSIFY(&d, "-cpu", "help");
-	expect_mode(WRAP_PROBE, "'-cpu help'", &d, "-cpu help");
-	CLASSIFY(&d, "-cpu", "?");
-	expect_mode(WRAP_PROBE, "'-cpu ?'", &d, "-cpu ?");
-	CLASSIFY(&d, "-device", "virtio-blk-pci,help");
-	expect_mode(WRAP_PROBE, "help", &d, "-device NAME,help");
-	CLASSIFY(&d, "-device", "virtio-blk-pci,?");
-	expect_mode(WRAP_PROBE, "help", &d, "-device NAME,?");
-	CLASSIFY(&d, "-kernel", "/boot/vmlinuz", "-machine", "help");
-	expect_mode(WRAP_PROBE, "'-machine help'", &d, "help wins over a payload");
-	CLASSIFY(&d, "-device", "helper-thing");
-	expect_mode(WRAP_LAUNCH, "no help option", &d, "'helper-thing' is not help");
-	CLASSIFY(&d, "-S", "-machine", "help");
-	expect_mode(WRAP_PROBE, "'-machine help'", &d,
-		    "a flag option does not swallow the next option");
-}
-
-static void test_classify_queries(void)
-{
-	struct wrap_decision d;
-
+static const struct classify_case classify_cases[] = {
+	{ { "-version" }, WRAP_PROBE, "'-version'",
+	  "-version" },
+	{ { "--version" }, WRAP_PROBE, "'--version'",
+	  "--version" },
+	{ { "-h" }, WRAP_PROBE, "'-h'",
+	  "-h" },
+	{ { "-machine", "help" }, WRAP_PROBE, "'-machine help'",
+	  "-machine help" },
+	{ { "-cpu", "help" }, WRAP_PROBE, "'-cpu help'",
+	  "-cpu help" },
+	{ { "-cpu", "?" }, WRAP_PROBE, "'-cpu ?'",
+	  "-cpu ?" },
+	{ { "-device", "virtio-blk-pci,help" }, WRAP_PROBE, "help",
+	  "-device NAME,help" },
+	{ { "-device", "virtio-blk-pci,?" }, WRAP_PROBE, "help",
+	  "-device NAME,?" },
+	{ { "-kernel", "/boot/vmlinuz", "-machine", "help" }, WRAP_PROBE, "'-machine help'",
+	  "help wins over a payload" },
+	{ { "-device", "helper-thing" }, WRAP_LAUNCH, "no help option",
+	  "'helper-thing' is not help" },
+	{ { "-S", "-machine", "help" }, WRAP_PROBE, "'-machine help'",
+	  "a flag option does not swallow the next option" },
 	/* libvirt's capability probe */
-	CLASSIFY(&d, "-S", "-no-user-config", "-nodefaults", "-nographic",
-		 "-machine", "none,accel=kvm:tcg",
-		 "-qmp", "unix:/var/lib/libvirt/qemu/qmp-X/qmp.monitor,server=on,wait=off",
-		 "-pidfile", "/var/lib/libvirt/qemu/qmp-X/qmp.pid", "-daemonize");
-	expect_mode(WRAP_PROBE, "query: '-qmp unix:", &d, "libvirt capability probe");
-	CLASSIFY(&d, "-machine", "none", "-display", "none");
-	expect_mode(WRAP_PROBE, "machine 'none'", &d, "-machine none, no monitor");
-	CLASSIFY(&d, "-machine", "type=none,accel=tcg");
-	expect_mode(WRAP_PROBE, "machine 'none'", &d, "-machine type=none");
-	CLASSIFY(&d, "-machine", "nonesuch");
-	expect_mode(WRAP_LAUNCH, "no help option", &d, "-machine nonesuch is a launch");
-	CLASSIFY(&d, "-monitor", "stdio", "-hda", "disk.img");
-	expect_mode(WRAP_LAUNCH, "-hda", &d, "monitor with a disk is a launch");
-	CLASSIFY(&d, "-qmp", "stdio", "-device", "virtio-blk,drive=d0");
-	expect_mode(WRAP_LAUNCH, "-device with a drive", &d,
-		    "monitor with a drive-bound device is a launch");
-	CLASSIFY(&d, "-qmp", "stdio", "-incoming", "defer");
-	expect_mode(WRAP_LAUNCH, "-incoming", &d, "incoming migration is a launch");
-	CLASSIFY(&d, "-qmp", "stdio", "disk.img");
-	expect_mode(WRAP_LAUNCH, "bare word", &d, "a bare disk image is a payload");
-	CLASSIFY(&d, "-mon", "chardev=c0,mode=control", "-chardev", "stdio,id=c0");
-	expect_mode(WRAP_PROBE, "query: '-mon", &d, "-mon with no payload");
-	CLASSIFY(&d, "-machine", "accel=tcg", "-display", "none", "-nodefaults");
-	expect_mode(WRAP_LAUNCH, "no help option", &d, "bare guest is a launch");
-	CLASSIFY(&d, "--qmp", "stdio");
-	expect_mode(WRAP_PROBE, "query", &d, "double-dash options");
+	{ { "-S", "-no-user-config", "-nodefaults", "-nographic",
+	    "-machine", "none,accel=kvm:tcg",
+	    "-qmp", "unix:/var/lib/libvirt/qemu/qmp-X/qmp.monitor,server=on,wait=off",
+	    "-pidfile", "/var/lib/libvirt/qemu/qmp-X/qmp.pid", "-daemonize" },
+	  WRAP_PROBE, "query: '-qmp unix:",
+	  "libvirt capability probe" },
+	{ { "-machine", "none", "-display", "none" }, WRAP_PROBE, "machine 'none'",
+	  "-machine none, no monitor" },
+	{ { "-machine", "type=none,accel=tcg" }, WRAP_PROBE, "machine 'none'",
+	  "-machine type=none" },
+	{ { "-machine", "nonesuch" }, WRAP_LAUNCH, "no help option",
+	  "-machine nonesuch is a launch" },
+	{ { "-monitor", "stdio", "-hda", "disk.img" }, WRAP_LAUNCH, "-hda",
+	  "monitor with a disk is a launch" },
+	{ { "-qmp", "stdio", "-device", "virtio-blk,drive=d0" }, WRAP_LAUNCH, "-device with a drive",
+	  "monitor with a drive-bound device is a launch" },
+	{ { "-qmp", "stdio", "-incoming", "defer" }, WRAP_LAUNCH, "-incoming",
+	  "incoming migration is a launch" },
+	{ { "-qmp", "stdio", "disk.img" }, WRAP_LAUNCH, "bare word",
+	  "a bare disk image is a payload" },
+	{ { "-mon", "chardev=c0,mode=control", "-chardev", "stdio,id=c0" }, WRAP_PROBE, "query: '-mon",
+	  "-mon with no payload" },
+	{ { "-machine", "accel=tcg", "-display", "none", "-nodefaults" }, WRAP_LAUNCH, "no help option",
+	  "bare guest is a launch" },
+	{ { "--qmp", "stdio" }, WRAP_PROBE, "query",
+	  "double-dash options" },
+};
+
+static void test_classify_table(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof classify_cases / sizeof *classify_cases; i++) {
+		const struct classify_case *k = &classify_cases[i];
+		char *argv[13] = { "qemu" };
+		struct wrap_decision d;
+		int argc = 1;
+
+		while (k->argv[argc - 1]) {
+			argv[argc] = (char *)k->argv[argc - 1];
+			argc++;
+		}
+		wrap_classify(argc, argv, &d);
+		expect_mode(k->mode, k->rule, &d, k->name);
+	}
 }
 
 static void test_opt_iter(void)
@@ -364,8 +381,7 @@ static void test_rundir(void)
 int main(void)
 {
 	test_classify_libguestfs();
-	test_classify_generic();
-	test_classify_queries();
+	test_classify_table();
 	test_opt_iter();
 	test_launch_info();
 	test_endpoint();
