@@ -59,6 +59,7 @@
  *     the client is (bench/stop-cost).
  */
 #include "cli.h"
+#include "clock.h"
 #include "ksym.h"
 #include "model.h"
 #include "recorder.h"
@@ -100,15 +101,6 @@ static void on_notify(void *ctx, const char *msg)
 	fflush(stdout);
 }
 
-static double ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* Find the endpoint from the session files; fills sess. */
 static void find_session(bool wait, int timeout_s, struct gc_session *sess)
 {
@@ -120,11 +112,10 @@ static void find_session(bool wait, int timeout_s, struct gc_session *sess)
 
 static struct ksym_table *load_symbols(const char *path)
 {
-	struct timespec t0;
+	int64_t t0 = kit_mono_ns();
 	struct kit_err e;
 	struct ksym_table *t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	t = ksym_open(path, 0, &e);
 	if (!t) {
 		warning("no symbols: %s", e.msg);
@@ -133,7 +124,7 @@ static struct ksym_table *load_symbols(const char *path)
 	printf("symbols: %zu from '%s' (%s) in %.0f ms\n", t->nsyms, path,
 	       t->source == KSYM_SRC_CACHE ? "cache" :
 	       t->source == KSYM_SRC_KALLSYMS ? "kallsyms, now cached" :
-	       t->source == KSYM_SRC_ELF ? "ELF" : "map", ms_since(&t0));
+	       t->source == KSYM_SRC_ELF ? "ELF" : "map", (double)(kit_mono_ns() - t0) / 1e6);
 	return t;
 }
 

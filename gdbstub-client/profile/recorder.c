@@ -101,44 +101,21 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-static void jstr(json_object *o, const char *key, char *out, size_t len,
-		 bool *present)
+/* What the recorder takes from the session of the wrapper it attaches to. */
+static int read_session(struct rec *r, const struct gc_session *s)
 {
-	json_object *v;
-
-	out[0] = '\0';
-	if (json_object_object_get_ex(o, key, &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		snprintf(out, len, "%s", json_object_get_string(v));
-		if (present)
-			*present = true;
-	}
-}
-
-static int read_session(struct rec *r, const char *path)
-{
-	json_object *o, *v, *start;
-	struct kit_err e;
-
-	o = gc_read_own_json(path, &e);
-	if (!o)
-		return error("%s", e.msg);
-	snprintf(r->session_path, sizeof r->session_path, "%s", path);
-	jstr(o, "gdb", r->gdb, sizeof r->gdb, NULL);
-	jstr(o, "kernel", r->kernel, sizeof r->kernel, NULL);
-	jstr(o, "append", r->append, sizeof r->append, &r->have_append);
-	jstr(o, "accel_active", r->accel, sizeof r->accel, NULL);
-	if (!r->accel[0])
-		jstr(o, "accel", r->accel, sizeof r->accel, NULL);
-	jstr(o, "qemu", r->qemu, sizeof r->qemu, NULL);
-	jstr(o, "exit_file", r->exit_path, sizeof r->exit_path, NULL);
-	jstr(o, "events", r->events_path, sizeof r->events_path, NULL);
-	if (json_object_object_get_ex(o, "wrapper_pid", &v))
-		r->wrapper_pid = (long)json_object_get_int64(v);
-	if (json_object_object_get_ex(o, "start", &start) &&
-	    json_object_object_get_ex(start, "monotonic_ns", &v))
-		r->start_mono = json_object_get_int64(v);
-	json_object_put(o);
+	snprintf(r->session_path, sizeof r->session_path, "%s", s->path);
+	snprintf(r->gdb, sizeof r->gdb, "%s", s->gdb);
+	snprintf(r->kernel, sizeof r->kernel, "%s", s->kernel);
+	snprintf(r->append, sizeof r->append, "%s", s->append);
+	r->have_append = s->have_append;
+	snprintf(r->accel, sizeof r->accel, "%s",
+		 s->accel_active[0] ? s->accel_active : s->accel);
+	snprintf(r->qemu, sizeof r->qemu, "%s", s->qemu);
+	snprintf(r->exit_path, sizeof r->exit_path, "%s", s->exit_file);
+	snprintf(r->events_path, sizeof r->events_path, "%s", s->events);
+	r->wrapper_pid = s->wrapper_pid;
+	r->start_mono = s->start_monotonic_ns;
 	r->have_session = true;
 	return 0;
 }
@@ -151,7 +128,7 @@ static int find_session(struct rec *r)
 	if (gc_session_wait(r->wait, r->timeout_s > 0 ? (int64_t)(r->timeout_s * 1e3) : -1,
 			    &rec_signal, &s, &e) < 0)
 		return error("%s", e.msg);
-	return read_session(r, s.path);
+	return read_session(r, &s);
 }
 
 /*

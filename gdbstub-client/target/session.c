@@ -32,14 +32,17 @@
 
 #define SESSION_MAX (1 << 20)   /* bytes; the wrapper's are ~1-10 KiB */
 
-static void get_str(json_object *o, const char *key, char *out, size_t len)
+/* The string member key into out ("" when absent); whether it was there. */
+static bool get_str(json_object *o, const char *key, char *out, size_t len)
 {
 	json_object *v;
 
 	out[0] = '\0';
-	if (json_object_object_get_ex(o, key, &v) &&
-	    json_object_is_type(v, json_type_string))
-		snprintf(out, len, "%s", json_object_get_string(v));
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return false;
+	snprintf(out, len, "%s", json_object_get_string(v));
+	return true;
 }
 
 static long get_long(json_object *o, const char *key)
@@ -93,12 +96,18 @@ int gc_session_read(const char *path, struct gc_session *s,
 	get_str(o, "monitor", s->monitor, sizeof s->monitor);
 	get_str(o, "kernel", s->kernel, sizeof s->kernel);
 	get_str(o, "accel_active", s->accel_active, sizeof s->accel_active);
+	get_str(o, "accel", s->accel, sizeof s->accel);
+	get_str(o, "qemu", s->qemu, sizeof s->qemu);
+	s->have_append = get_str(o, "append", s->append, sizeof s->append);
 	get_str(o, "exit_file", s->exit_file, sizeof s->exit_file);
 	get_str(o, "events", s->events, sizeof s->events);
 	s->hold = json_object_object_get_ex(o, "hold", &v) && json_object_get_boolean(v);
-	if (json_object_object_get_ex(o, "start", &start))
+	if (json_object_object_get_ex(o, "start", &start)) {
 		s->start_realtime_ns = json_object_object_get_ex(start, "realtime_ns", &v)
 			? json_object_get_int64(v) : 0;
+		s->start_monotonic_ns = json_object_object_get_ex(start, "monotonic_ns", &v)
+			? json_object_get_int64(v) : 0;
+	}
 	ret = 0;
 out:
 	json_object_put(o);

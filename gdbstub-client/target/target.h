@@ -241,8 +241,13 @@ struct gc_session {
 	char monitor[4200];   /* the clients' human monitor "unix:PATH"; "" none */
 	char kernel[4096];    /* "" when none */
 	char accel_active[32];/* "kvm", "tcg", "" unknown */
+	char accel[32];       /* what was asked for ("kvm:tcg"); "" unknown */
+	char qemu[4096];      /* the qemu binary the wrapper ran; "" unknown */
+	char append[4096];    /* the kernel command line (-append) */
+	bool have_append;     /* an "append" was in the file, maybe "" */
 	bool hold;
 	int64_t start_realtime_ns;
+	int64_t start_monotonic_ns; /* the wrapper's start, CLOCK_MONOTONIC */
 	char exit_file[4200]; /* RUNDIR/PID.exit.json, written when qemu has
 			       * exited; "" when the wrapper names none */
 	char events[4200];    /* RUNDIR/PID.events, QEMU's STOP/RESUME times;
