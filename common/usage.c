@@ -170,3 +170,16 @@ int kit_seterr_sys(struct kit_err *e, int code, int errnum, const char *fmt,
 	va_end(ap);
 	return -1;
 }
+
+void kit_say(const char *label, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: ", label);
+	kit_fputs_safe(buf, stderr);
+	fputc('\n', stderr);
+}

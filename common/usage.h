@@ -65,6 +65,11 @@ __attribute__((format(printf, 1, 2))) void warning(const char *fmt, ...);
  * through it). */
 void kit_fputs_safe(const char *s, FILE *out);
 
+/* A progress line on stderr, "LABEL: MSG" (control characters as above):
+ * what a command says while it works, apart from its errors. */
+__attribute__((format(printf, 2, 3)))
+void kit_say(const char *label, const char *fmt, ...);
+
 /* Fill *e (may be NULL) and return -1. */
 __attribute__((format(printf, 3, 4)))
 int kit_seterr(struct kit_err *e, int code, const char *fmt, ...);

@@ -106,3 +106,15 @@ verdict() {
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"cannot attach"* ]]
 }
+
+@test "control characters in a message are written as \\xNN" {
+	# a file name that would clear the screen and ring the bell
+	local bad=$BATS_TEST_TMPDIR/$'x\e[2J\ay.json'
+	run --separate-stderr "$CLIENT" report "$bad"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *'x\x1b[2J\x07y.json'* ]] || { echo "# $stderr"; false; }
+	[[ "$stderr" != *$'\e'* && "$stderr" != *$'\a'* ]]
+	# a C1 control (CSI) in its UTF-8 form too
+	run --separate-stderr "$CLIENT" attach --timeout 1 $'unix:/nonexistent/\xc2\x9b2J'
+	[[ "$stderr" == *'\xc2\x9b2J'* ]] || { echo "# $stderr"; false; }
+}

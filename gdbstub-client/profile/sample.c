@@ -741,7 +741,7 @@ int gc_sample_main(int argc, char **argv)
 	s.t->syms = s.syms;
 	rsp_set_wake_fd(s.t->c, -1);
 	rsp_set_quickack(s.t->c, true);
-	fprintf(stderr, "sample: attached to %s%s; %g Hz, %s; %s\n", s.o.endpoint,
+	kit_say("sample", "attached to %s%s; %g Hz, %s; %s", s.o.endpoint,
 		s.have_sess && s.sess.hold ? " (held at the reset vector)" : "",
 		s.o.hz, s.o.until_exit ? "until the guest exits" : "for a duration",
 		s.via_monitor ? "reading the CPU state through the QEMU monitor, "

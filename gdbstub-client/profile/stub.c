@@ -38,14 +38,14 @@ double rec_ms_of(int64_t ns)
 
 void rec_progress(struct rec *r, const char *fmt, ...)
 {
+	char buf[4096];
 	va_list ap;
 
 	(void)r;
-	fprintf(stderr, "profile: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	kit_say("profile", "%s", buf);
 }
 
 void rec_set_incomplete(struct rec *r, const char *fmt, ...)
