@@ -67,6 +67,14 @@ void kit_fputs_safe(const char *s, FILE *out)
 	}
 }
 
+/* die()'s end, once the message is out: the hook, then the exit. */
+static __attribute__((noreturn)) void die_now(void)
+{
+	if (die_hook)
+		die_hook();
+	exit(die_status);
+}
+
 void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -74,22 +82,18 @@ void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport("", fmt, ap, 0);
 	va_end(ap);
-	if (die_hook)
-		die_hook();
-	exit(die_status);
+	die_now();
 }
 
+/* errno is read as vreport's argument, before anything can change it. */
 void die_errno(const char *fmt, ...)
 {
-	int errnum = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("", fmt, ap, errnum);
+	vreport("", fmt, ap, errno);
 	va_end(ap);
-	if (die_hook)
-		die_hook();
-	exit(die_status);
+	die_now();
 }
 
 int error(const char *fmt, ...)
@@ -104,11 +108,10 @@ int error(const char *fmt, ...)
 
 int error_errno(const char *fmt, ...)
 {
-	int errnum = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("", fmt, ap, errnum);
+	vreport("", fmt, ap, errno);
 	va_end(ap);
 	return -1;
 }

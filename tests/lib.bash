@@ -372,25 +372,35 @@ profile_fake() {
 # --- kernel-symbols (t4xxx) -----------------------------------------------
 KS=$KIT/kernel-symbols/kernel-symbols
 
-# ksym_env: an empty symbol cache private to the test, no KSYM_ROOT; $T is
-# the test's directory and $MAP the System.map the test writes there.
+# ksym_env <MAPLINES: an empty symbol cache private to the test, no
+# KSYM_ROOT; $T is the test's directory and $MAP a System.map there: the
+# kernel's start (_text and startup_64 at ffffffff81000000), then MAPLINES.
 ksym_env() {
 	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
 	unset KSYM_ROOT
 	T=$BATS_TEST_TMPDIR
 	MAP=$T/System.map
+	{
+		echo "ffffffff81000000 T _text"
+		echo "ffffffff81000000 T startup_64"
+		cat
+	} >"$MAP"
 }
 
 # ks ARGS...: run kernel-symbols, stdout and stderr apart, bounded.
 ks() { run --separate-stderr timeout 60 "$KS" "$@"; }
 
+# exit_is STATUS: $status (of `run --separate-stderr`) is STATUS, or show
+# it and $stderr.
+exit_is() {
+	[ "$status" -eq "$1" ] ||
+		{ echo "# expected exit $1, saw $status; stderr: $stderr"; return 1; }
+}
+
 # fails STATUS GLOB: exit STATUS, nothing on stdout, and one line on stderr
 # matching GLOB (bash pattern; quote what must match literally).
 fails() {
-	if [ "$status" -ne "$1" ]; then
-		echo "# expected exit $1, saw $status; stderr: $stderr"
-		return 1
-	fi
+	exit_is "$1" || return 1
 	if [ -n "$output" ]; then
 		echo "# expected nothing on stdout, saw: $output"
 		return 1

@@ -10,10 +10,7 @@ load lib
 bats_require_minimum_version 1.5.0
 
 setup() {
-	ksym_env
-	cat >"$MAP" <<'MAP'
-ffffffff81000000 T _text
-ffffffff81000000 T startup_64
+	ksym_env <<'MAP'
 ffffffff81001000 T start_kernel
 ffffffff81002000 t dup
 ffffffff81003000 t dup
@@ -23,10 +20,7 @@ MAP
 
 # usage_error GLOB: exit 2, the first stderr line matches, the usage follows.
 usage_error() {
-	if [ "$status" -ne 2 ]; then
-		echo "# expected exit 2, saw $status; stderr: $stderr"
-		return 1
-	fi
+	exit_is 2 || return 1
 	# shellcheck disable=SC2053
 	if [[ "${stderr_lines[0]}" != $1 ]]; then
 		echo "# expected a first line matching: $1"

@@ -16,10 +16,7 @@ load lib
 bats_require_minimum_version 1.5.0
 
 setup() {
-	ksym_env
-	cat >"$MAP" <<'MAP'
-ffffffff81000000 T _text
-ffffffff81000000 T startup_64
+	ksym_env <<'MAP'
 ffffffff81000100 t f_early
 ffffffff81000200 t f_core
 ffffffff81000400 t f_dev

@@ -289,11 +289,17 @@ PY
 	[ "$output" = "$(printf 'true\texit\t8')" ]
 }
 
-# signal_when_stalled PID SIG recorder|qemu: once the recorder PID, started
-# in the background with a stall, says it is stalling, send SIG to it or
-# to qemu; wait for it: its status in $rc, its stderr shown.
-signal_when_stalled() {
-	local pid=$1
+# stall_and_signal N SIG recorder|qemu: a guest, and the recorder profiling
+# it to p.json in the background, held at the N-th initcall; once it says
+# it is stalling, send SIG to it or to qemu; wait for it: its status in
+# $rc, its stderr shown.
+stall_and_signal() {
+	local pid
+	start_guest
+	"$REC" profile --test-stall="$1" --wait --timeout 30 --kernel "$GUEST_ELF" \
+		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
+		2>"$BATS_TEST_TMPDIR/rec.err" &
+	pid=$!
 	track "$pid"
 	wait_until 20 grep -q stalling "$BATS_TEST_TMPDIR/rec.err"
 	case $3 in
@@ -306,11 +312,7 @@ signal_when_stalled() {
 }
 
 @test "SIGINT mid-boot: the profile is written, incomplete, with what was seen" {
-	start_guest
-	"$REC" profile --test-stall=3 --wait --timeout 30 --kernel "$GUEST_ELF" \
-		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
-		2>"$BATS_TEST_TMPDIR/rec.err" &
-	signal_when_stalled $! INT recorder
+	stall_and_signal 3 INT recorder
 	[ "$rc" -eq 1 ]
 	run jq -r '[.complete, .incomplete_reason, (.initcalls|length), ([.initcalls[:2][]|.ret]|join(","))]|@tsv' "$BATS_TEST_TMPDIR/p.json"
 	echo "# $output"
@@ -318,11 +320,7 @@ signal_when_stalled() {
 }
 
 @test "qemu killed mid-boot: the profile is written, incomplete" {
-	start_guest
-	"$REC" profile --test-stall=2 --wait --timeout 30 --kernel "$GUEST_ELF" \
-		--milestones "$MILESTONES" --until guest_exit -o "$BATS_TEST_TMPDIR/p.json" \
-		2>"$BATS_TEST_TMPDIR/rec.err" &
-	signal_when_stalled $! KILL qemu
+	stall_and_signal 2 KILL qemu
 	[ "$rc" -eq 1 ]
 	run jq -r '[.complete, .incomplete_reason, (.initcalls|length)]|@tsv' "$BATS_TEST_TMPDIR/p.json"
 	echo "# $output"

@@ -29,9 +29,20 @@ void wrap_session_path(const char *rundir, pid_t wrapper_pid, char *out,
 	snprintf(out, len, "%s/%ld.json", rundir, (long)wrapper_pid);
 }
 
-static json_object *str_or_null(const char *s)
+/* o[key] = s, or null where s is NULL */
+static void add_str(json_object *o, const char *key, const char *s)
 {
-	return s ? json_object_new_string(s) : NULL;
+	json_object_object_add(o, key, s ? json_object_new_string(s) : NULL);
+}
+
+static void add_int(json_object *o, const char *key, int64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static void add_bool(json_object *o, const char *key, bool v)
+{
+	json_object_object_add(o, key, json_object_new_boolean(v));
 }
 
 static json_object *session_json(const struct wrap_session *s)
@@ -43,26 +54,24 @@ static json_object *session_json(const struct wrap_session *s)
 
 	for (a = s->argv; *a; a++)
 		json_object_array_add(argv, json_object_new_string(*a));
-	json_object_object_add(o, "version", json_object_new_int(1));
-	json_object_object_add(o, "wrapper_pid", json_object_new_int(s->wrapper_pid));
-	json_object_object_add(o, "qemu_pid", json_object_new_int(s->qemu_pid));
-	json_object_object_add(o, "qemu", json_object_new_string(s->qemu));
-	json_object_object_add(o, "gdb", str_or_null(s->gdb));
-	json_object_object_add(o, "gdb_added", json_object_new_boolean(s->gdb_added));
-	json_object_object_add(o, "monitor", str_or_null(s->monitor));
-	json_object_object_add(o, "hold", json_object_new_boolean(s->hold));
-	json_object_object_add(o, "kernel", str_or_null(s->li->kernel));
-	json_object_object_add(o, "initrd", str_or_null(s->li->initrd));
-	json_object_object_add(o, "append", str_or_null(s->li->append));
-	json_object_object_add(o, "accel", str_or_null(s->li->accel));
-	json_object_object_add(o, "accel_active", str_or_null(s->accel_active));
-	json_object_object_add(start, "realtime_ns",
-			       json_object_new_int64(s->start_realtime_ns));
-	json_object_object_add(start, "monotonic_ns",
-			       json_object_new_int64(s->start_monotonic_ns));
+	add_int(o, "version", 1);
+	add_int(o, "wrapper_pid", s->wrapper_pid);
+	add_int(o, "qemu_pid", s->qemu_pid);
+	add_str(o, "qemu", s->qemu);
+	add_str(o, "gdb", s->gdb);
+	add_bool(o, "gdb_added", s->gdb_added);
+	add_str(o, "monitor", s->monitor);
+	add_bool(o, "hold", s->hold);
+	add_str(o, "kernel", s->li->kernel);
+	add_str(o, "initrd", s->li->initrd);
+	add_str(o, "append", s->li->append);
+	add_str(o, "accel", s->li->accel);
+	add_str(o, "accel_active", s->accel_active);
+	add_int(start, "realtime_ns", s->start_realtime_ns);
+	add_int(start, "monotonic_ns", s->start_monotonic_ns);
 	json_object_object_add(o, "start", start);
-	json_object_object_add(o, "events", str_or_null(s->events));
-	json_object_object_add(o, "exit_file", str_or_null(s->exit_file));
+	add_str(o, "events", s->events);
+	add_str(o, "exit_file", s->exit_file);
 	json_object_object_add(o, "argv", argv);
 	return o;
 }
@@ -104,31 +113,23 @@ int wrap_exit_write(const char *path, const struct wrap_exit *x,
 {
 	json_object *o = json_object_new_object();
 	int sig = WIFSIGNALED(x->wstatus) ? WTERMSIG(x->wstatus) : 0;
+	char name[32];
 
-	json_object_object_add(o, "version", json_object_new_int(1));
-	json_object_object_add(o, "wrapper_pid", json_object_new_int(x->wrapper_pid));
-	json_object_object_add(o, "qemu_pid", json_object_new_int(x->qemu_pid));
-	json_object_object_add(o, "status", json_object_new_string(
-		sig ? "signaled" : "exited"));
+	add_int(o, "version", 1);
+	add_int(o, "wrapper_pid", x->wrapper_pid);
+	add_int(o, "qemu_pid", x->qemu_pid);
+	add_str(o, "status", sig ? "signaled" : "exited");
 	json_object_object_add(o, "code", sig ? NULL :
 		json_object_new_int(WEXITSTATUS(x->wstatus)));
 	json_object_object_add(o, "signal", sig ? json_object_new_int(sig) : NULL);
-	if (sig) {
-		char name[32];
-
+	if (sig)
 		snprintf(name, sizeof name, "SIG%s",
 			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-		json_object_object_add(o, "signal_name",
-				       json_object_new_string(name));
-	} else {
-		json_object_object_add(o, "signal_name", NULL);
-	}
-	json_object_object_add(o, "shutdown_reason", x->shutdown_reason[0] ?
-		json_object_new_string(x->shutdown_reason) : NULL);
-	json_object_object_add(o, "guest_panicked",
-			       json_object_new_boolean(x->guest_panicked));
-	json_object_object_add(o, "realtime_ns",
-			       json_object_new_int64(x->realtime_ns));
+	add_str(o, "signal_name", sig ? name : NULL);
+	add_str(o, "shutdown_reason", x->shutdown_reason[0] ?
+		x->shutdown_reason : NULL);
+	add_bool(o, "guest_panicked", x->guest_panicked);
+	add_int(o, "realtime_ns", x->realtime_ns);
 	return write_json(path, o, err);
 }
 
