@@ -230,25 +230,14 @@ int rsp_vCont_query(struct rsp_conn *c, struct kit_err *err)
 	int rc;
 
 	c->vcont_known = true;
-	c->vCont_c = c->vCont_C = c->vCont_s = c->vCont_S = false;
-	c->vCont_t = c->vCont_r = false;
+	c->vcont = 0;
 	rc = rsp_exchange(c, "vCont?", 6, err);
 	if (rc < 0)
 		return rc;
 	if (c->reply.len == 0 || strncmp(c->reply.data, "vCont", 5))
 		return 0;   /* no vCont: c and s are used */
-	for (p = c->reply.data + 5; (p = strchr(p, ';')); ) {
-		p++;
-		switch (*p) {
-		case 'c': c->vCont_c = true; break;
-		case 'C': c->vCont_C = true; break;
-		case 's': c->vCont_s = true; break;
-		case 'S': c->vCont_S = true; break;
-		case 't': c->vCont_t = true; break;
-		case 'r': c->vCont_r = true; break;
-		default: break;
-		}
-	}
+	for (p = c->reply.data + 5; (p = strchr(p, ';')); )
+		c->vcont |= vcont_bit(*++p);
 	return 0;
 }
 
@@ -667,7 +656,7 @@ int rsp_continue(struct rsp_conn *c, struct kit_err *err)
 
 	if (rc < 0)
 		return rc;
-	rc = c->vCont_c ? rsp_send(c, "vCont;c", 7, err) : rsp_send(c, "c", 1, err);
+	rc = rsp_vcont_has(c, 'c') ? rsp_send(c, "vCont;c", 7, err) : rsp_send(c, "c", 1, err);
 	if (rc < 0)
 		return rc;
 	c->running = true;
@@ -757,7 +746,7 @@ static int raw_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err
 
 	if (rc < 0)
 		return rc;
-	if (!c->vCont_s)
+	if (!rsp_vcont_has(c, 's'))
 		snprintf(pkt, sizeof pkt, "s");
 	else if (c->have_stop && c->last_stop.tid > 0 && c->last_stop.pid > 0)
 		snprintf(pkt, sizeof pkt, "vCont;s:p%lx.%lx", c->last_stop.pid,
