@@ -77,6 +77,31 @@ void die_usage(const char *fmt, ...)
 	die("%s", buf);
 }
 
+static void usage_unless_ok(int rc, const struct kit_err *e)
+{
+	if (rc < 0)
+		die_usage("%s", e->msg);
+}
+
+long kit_opt_long_or_die(const char *opt, const char *s, long min, long max)
+{
+	struct kit_err e;
+	long v = 0;
+
+	usage_unless_ok(kit_opt_long(opt, s, min, max, &v, &e), &e);
+	return v;
+}
+
+double kit_opt_double_or_die(const char *opt, const char *s, double min,
+			     double max)
+{
+	struct kit_err e;
+	double v = 0;
+
+	usage_unless_ok(kit_opt_double(opt, s, min, max, &v, &e), &e);
+	return v;
+}
+
 void kit_opt_die_getopt(int c, char *const argv[])
 {
 	const char *a = optind > 0 ? argv[optind - 1] : "";

@@ -24,6 +24,12 @@ int kit_opt_int(const char *opt, const char *s, int min, int max, int *out,
 int kit_opt_double(const char *opt, const char *s, double min, double max,
 		   double *out, struct kit_err *err);
 
+/* kit_opt_long() and kit_opt_double() where a refused value ends the
+ * program: the value, or die_usage() with the message. */
+long kit_opt_long_or_die(const char *opt, const char *s, long min, long max);
+double kit_opt_double_or_die(const char *opt, const char *s, double min,
+			     double max);
+
 /*
  * die_usage() for what getopt_long returned when opterr is 0 and the
  * option string starts with ':': ':' an option without its value

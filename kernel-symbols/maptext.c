@@ -16,16 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "hex.h"
 
 struct ksym_table *ksym_load_map(const char *text, size_t len,
 				 struct kit_err *err)
@@ -49,8 +40,8 @@ struct ksym_table *ksym_load_map(const char *text, size_t len,
 		pos = e + 1;
 		if (i == e || (e - i == 1 && text[i] == '\r'))
 			continue;
-		while (i < e && hexval((unsigned char)text[i]) >= 0) {
-			addr = addr << 4 | (uint64_t)hexval((unsigned char)text[i]);
+		while (i < e && kit_hexval((unsigned char)text[i]) >= 0) {
+			addr = addr << 4 | (uint64_t)kit_hexval((unsigned char)text[i]);
 			i++;
 			digits++;
 		}

@@ -158,8 +158,7 @@ static void parse_attach(int argc, char **argv, struct attach_opts *o,
 		{ "ex", required_argument, NULL, O_EX },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kit_err e;
-	int c, rc = 0;
+	int c;
 
 	o->ex = calloc((size_t)argc, sizeof *o->ex);
 	if (!o->ex)
@@ -172,20 +171,18 @@ static void parse_attach(int argc, char **argv, struct attach_opts *o,
 		case O_KERNEL: o->kernel = optarg; break;
 		case O_TIMEOUT:
 			/* seconds, and in milliseconds an int */
-			rc = kit_opt_int("--timeout", optarg, 1, INT_MAX / 1000,
-					 &o->timeout_s, &e);
+			o->timeout_s = (int)kit_opt_long_or_die("--timeout", optarg,
+								1, INT_MAX / 1000);
 			break;
 		case O_RUN_TIMEOUT:
-			rc = kit_opt_int("--run-timeout", optarg, 0, INT_MAX / 1000,
-					 &o->run_timeout_s, &e);
+			o->run_timeout_s = (int)kit_opt_long_or_die("--run-timeout",
+					optarg, 0, INT_MAX / 1000);
 			break;
 		case O_INTEL: cli->intel = true; break;
 		case O_EX: o->ex[o->nex++] = optarg; break;
 		case 'x': o->script = optarg; break;
 		default: kit_opt_die_getopt(c, argv);
 		}
-		if (rc < 0)
-			die_usage("%s", e.msg);
 	}
 	if (optind < argc)
 		o->endpoint = argv[optind++];

@@ -83,12 +83,24 @@ bool rec_cmdline_has(const char *cmdline, const char *word)
 	return false;
 }
 
-static int open_cs(csh *h, struct kit_err *err)
+/* Open capstone as *h (x86-64, with details) and disassemble up to max
+ * instructions (0: all) of code at addr into *insn, *count of them; -1 when
+ * capstone cannot open.  disasm_end() frees both. */
+static int disasm(csh *h, const uint8_t *code, size_t len, uint64_t addr,
+		  size_t max, cs_insn **insn, size_t *count, struct kit_err *err)
 {
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, h) != CS_ERR_OK)
 		return kit_seterr(err, EINVAL, "cannot open capstone");
 	cs_option(*h, CS_OPT_DETAIL, CS_OPT_ON);
+	*count = cs_disasm(*h, code, len, addr, max, insn);
 	return 0;
+}
+
+static void disasm_end(csh *h, cs_insn *insn, size_t count)
+{
+	if (insn)
+		cs_free(insn, count);
+	cs_close(h);
 }
 
 int rec_find_return_site(const uint8_t *code, size_t len, uint64_t addr,
@@ -103,9 +115,8 @@ int rec_find_return_site(const uint8_t *code, size_t len, uint64_t addr,
 	int ret = -1;
 
 	memset(rs, 0, sizeof *rs);
-	if (open_cs(&h, err) < 0)
+	if (disasm(&h, code, len, addr, 0, &insn, &count, err) < 0)
 		return -1;
-	count = cs_disasm(h, code, len, addr, 0, &insn);
 	for (i = 0; i < count; i++) {
 		cs_x86 *x = &insn[i].detail->x86;
 		const char *r64;
@@ -180,9 +191,7 @@ int rec_find_return_site(const uint8_t *code, size_t len, uint64_t addr,
 		kit_seterr(err, ENOENT, "no indirect call in %zu bytes at 0x%llx "
 			   "(%zu instructions decoded)", len,
 			   (unsigned long long)addr, count);
-	if (insn)
-		cs_free(insn, count);
-	cs_close(&h);
+	disasm_end(&h, insn, count);
 	return ret;
 }
 
@@ -222,11 +231,10 @@ int rec_decode_emul(const uint8_t *code, size_t len, uint64_t addr,
 	size_t n;
 
 	memset(e, 0, sizeof *e);
-	if (open_cs(&h, NULL) < 0)
+	if (disasm(&h, code, len, addr, 1, &insn, &n, NULL) < 0)
 		return -1;
-	n = cs_disasm(h, code, len, addr, 1, &insn);
 	if (n != 1) {
-		cs_close(&h);
+		disasm_end(&h, insn, n);
 		return -1;
 	}
 	e->size = insn->size;
@@ -275,8 +283,7 @@ int rec_decode_emul(const uint8_t *code, size_t len, uint64_t addr,
 		break;
 	}
 out:
-	cs_free(insn, n);
-	cs_close(&h);
+	disasm_end(&h, insn, n);
 	return 0;
 }
 
@@ -330,9 +337,8 @@ int rec_first_callee(const uint8_t *code, size_t len, uint64_t addr,
 	memset(out, 0, sizeof *out);
 	if (!syms)
 		return kit_seterr(err, EINVAL, "no symbols to name a callee");
-	if (open_cs(&h, err) < 0)
+	if (disasm(&h, code, len, addr, 0, &insn, &count, err) < 0)
 		return -1;
-	count = cs_disasm(h, code, len, addr, 0, &insn);
 	for (i = 0; i < count && i < REC_CALLEE_MAX_INSNS; i++) {
 		cs_x86 *x = &insn[i].detail->x86;
 		const struct ksym_sym *s;
@@ -373,9 +379,7 @@ int rec_first_callee(const uint8_t *code, size_t len, uint64_t addr,
 	if (ret < 0)
 		kit_seterr(err, ENOENT, "%s in the first %zu instructions at 0x%llx",
 			   why, i, (unsigned long long)addr);
-	if (insn)
-		cs_free(insn, count);
-	cs_close(&h);
+	disasm_end(&h, insn, count);
 	return ret;
 }
 
@@ -386,9 +390,8 @@ size_t rec_stores_to(const uint8_t *code, size_t len, uint64_t addr,
 	size_t count, i, n = 0;
 	csh h;
 
-	if (open_cs(&h, NULL) < 0)
+	if (disasm(&h, code, len, addr, 0, &insn, &count, NULL) < 0)
 		return 0;
-	count = cs_disasm(h, code, len, addr, 0, &insn);
 	for (i = 0; i < count; i++) {
 		cs_x86 *x = &insn[i].detail->x86;
 		x86_op_mem *m;
@@ -410,9 +413,7 @@ size_t rec_stores_to(const uint8_t *code, size_t len, uint64_t addr,
 		if (to == var && n < max)
 			vals[n++] = (uint64_t)x->operands[1].imm;
 	}
-	if (insn)
-		cs_free(insn, count);
-	cs_close(&h);
+	disasm_end(&h, insn, count);
 	return n;
 }
 
@@ -424,9 +425,8 @@ int rec_find_end_nop(const uint8_t *code, size_t len, uint64_t addr,
 	csh h;
 	int ret = -1;
 
-	if (open_cs(&h, NULL) < 0)
+	if (disasm(&h, code, len, addr, 4, &insn, &count, NULL) < 0)
 		return -1;
-	count = cs_disasm(h, code, len, addr, 4, &insn);
 	for (i = 0; i < count; i++) {
 		cs_x86 *x = &insn[i].detail->x86;
 		const char *d;
@@ -447,8 +447,6 @@ int rec_find_end_nop(const uint8_t *code, size_t len, uint64_t addr,
 		    (fn_reg && !strcmp(d, fn_reg)))
 			break;
 	}
-	if (insn)
-		cs_free(insn, count);
-	cs_close(&h);
+	disasm_end(&h, insn, count);
 	return ret;
 }

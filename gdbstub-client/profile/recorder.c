@@ -382,27 +382,6 @@ static void usage(void)
 		"               [--sample HZ] -o FILE.json\n");
 }
 
-/* A strict number for option opt (common/opts.h), or a usage error. */
-static double opt_double(const char *opt, const char *v, double min, double max)
-{
-	struct kit_err e;
-	double d;
-
-	if (kit_opt_double(opt, v, min, max, &d, &e) < 0)
-		die_usage("%s", e.msg);
-	return d;
-}
-
-static long opt_long(const char *opt, const char *v, long min, long max)
-{
-	struct kit_err e;
-	long n;
-
-	if (kit_opt_long(opt, v, min, max, &n, &e) < 0)
-		die_usage("%s", e.msg);
-	return n;
-}
-
 enum {
 	OPT_LATEST = 256, OPT_WAIT, OPT_KERNEL, OPT_INITCALLS, OPT_MILESTONES,
 	OPT_UNTIL, OPT_UNTIL_EXIT, OPT_TIMEOUT, OPT_RAW, OPT_SAMPLE,
@@ -433,20 +412,21 @@ static void take_option(struct rec *r, int c, const char *v)
 			die_usage("unknown initcalls mode '%s'", v);
 		break;
 	case OPT_TIMEOUT:
-		r->timeout_s = opt_double("--timeout", v, 0, 1e9);
+		r->timeout_s = kit_opt_double_or_die("--timeout", v, 0, 1e9);
 		if (r->timeout_s <= 0)
 			die_usage("--timeout: %s is out of range (above 0)", v);
 		break;
 	case OPT_SAMPLE:
-		r->sample_hz = opt_double("--sample", v, 0, 10000);
+		r->sample_hz = kit_opt_double_or_die("--sample", v, 0, 10000);
 		if (r->sample_hz <= 0)
 			die_usage("--sample: %s is out of range (above 0 to 10000 Hz)", v);
 		break;
 	case OPT_PROGRESS:
-		r->progress_every = (unsigned long)opt_long("--progress", v, 0, LONG_MAX);
+		r->progress_every = (unsigned long)kit_opt_long_or_die("--progress",
+									v, 0, LONG_MAX);
 		break;
 	case OPT_STALL:
-		r->stall_at = opt_long("--test-stall", v, 1, LONG_MAX);
+		r->stall_at = kit_opt_long_or_die("--test-stall", v, 1, LONG_MAX);
 		break;
 	case OPT_SCHEME:
 		r->scheme_opt = rec_scheme_find(v);

@@ -129,24 +129,6 @@ static void usage(int status)
 	exit(status);
 }
 
-/* Parse the value of a numeric option: a usage error (exit 2) when it is
- * refused. */
-static void opt_double(const char *opt, double min, double max, double *out)
-{
-	struct kit_err e;
-
-	if (kit_opt_double(opt, optarg, min, max, out, &e) < 0)
-		die_usage("%s", e.msg);
-}
-
-static void opt_long(const char *opt, long min, long max, long *out)
-{
-	struct kit_err e;
-
-	if (kit_opt_long(opt, optarg, min, max, out, &e) < 0)
-		die_usage("%s", e.msg);
-}
-
 /* Options that only set a flag or a string; false for the others. */
 static bool simple_opt(int c, struct opts *o)
 {
@@ -202,7 +184,6 @@ static void __attribute__((noreturn)) bad_opt(int c, char **argv)
 static void parse_opts(int argc, char **argv, struct opts *o, int *timeout_s)
 {
 	bool method_set = false;
-	long l;
 	int c;
 
 	memset(o, 0, sizeof *o);
@@ -216,20 +197,21 @@ static void parse_opts(int argc, char **argv, struct opts *o, int *timeout_s)
 			continue;
 		switch (c) {
 		case 'z':
-			opt_double("--hz", 1, 100000, &o->hz);
+			o->hz = kit_opt_double_or_die("--hz", optarg, 1, 100000);
 			break;
 		case 'd':
-			opt_double("--duration", 0.001, 1e9, &o->duration_s);
+			o->duration_s = kit_opt_double_or_die("--duration", optarg,
+							      0.001, 1e9);
 			o->until_exit = false;
 			break;
 		case 't':
-			opt_long("--top", 1, LONG_MAX, &l);
-			o->top = (size_t)l;
+			o->top = (size_t)kit_opt_long_or_die("--top", optarg, 1,
+							     LONG_MAX);
 			break;
 		case 'T':
 			/* seconds, used as int milliseconds */
-			opt_long("--timeout", 1, INT_MAX / 1000, &l);
-			*timeout_s = (int)l;
+			*timeout_s = (int)kit_opt_long_or_die("--timeout", optarg,
+							      1, INT_MAX / 1000);
 			break;
 		case 'm':
 			if (!strcmp(optarg, "stop"))

@@ -551,8 +551,6 @@ static int calibrate_fast(struct rec *r, uint64_t pc)
 	struct kit_err e;
 	int i;
 
-	if (rec_flush(r, false) < 0)
-		return -1;
 	rec_quickack(r);
 	if (rsp_insert_break(r->c, RSP_BP_SW, pc, 1, &e) < 0)
 		return 1;
@@ -589,8 +587,6 @@ static int calibrate_steps(struct rec *r)
 	struct kit_err e;
 	int i;
 
-	if (rec_flush(r, false) < 0)
-		return -1;
 	for (i = 0; i < REC_CAL_STEPS; i++) {
 		int64_t t = kit_mono_ns();
 
@@ -670,6 +666,8 @@ int rec_calibrate(struct rec *r)
 {
 	int rc = 1;
 
+	if (rec_flush(r, false) < 0)
+		return -1;
 	if (r->at_reset && !r->z0_refused)
 		rc = calibrate_fast(r, 0xfffffff0ull);
 	if (rc < 0 || (rc == 1 && calibrate_steps(r) < 0))

@@ -9,6 +9,8 @@
 
 #include "rsp.h"
 
+#include <string.h>
+
 struct rsp_conn {
 	int fd;
 	struct rsp_parser parser;
@@ -43,7 +45,7 @@ struct rsp_conn {
 	struct rsp_qSupported features;
 	bool have_features;
 	bool vcont_known;          /* vCont? was asked */
-	bool vCont_c, vCont_C, vCont_s, vCont_S, vCont_t, vCont_r;
+	unsigned vcont;            /* vCont actions offered: vcont_bit() each */
 	struct rsp_tdesc tdesc;
 	bool have_tdesc;
 	struct rsp_buf g;          /* the last g reply, decoded to bytes */
@@ -58,5 +60,14 @@ struct rsp_conn {
 	bool quickack;             /* rsp_set_quickack(): TCP_QUICKACK before
 	                              each reply wait and batch write */
 };
+
+/* vCont action 'c' 'C' 's' 'S' 't' or 'r' as a bit of rsp_conn.vcont; 0 for
+ * any other character. */
+static inline unsigned vcont_bit(char action)
+{
+	const char *at = action ? strchr("cCsStr", action) : NULL;
+
+	return at ? 1u << (at - "cCsStr") : 0;
+}
 
 #endif

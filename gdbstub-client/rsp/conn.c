@@ -245,15 +245,7 @@ bool rsp_vcont_known(const struct rsp_conn *c)
 
 bool rsp_vcont_has(const struct rsp_conn *c, char action)
 {
-	switch (action) {
-	case 'c': return c->vCont_c;
-	case 'C': return c->vCont_C;
-	case 's': return c->vCont_s;
-	case 'S': return c->vCont_S;
-	case 't': return c->vCont_t;
-	case 'r': return c->vCont_r;
-	default: return false;
-	}
+	return c->vcont & vcont_bit(action);
 }
 
 const struct rsp_buf *rsp_g(const struct rsp_conn *c)

@@ -89,6 +89,15 @@ static int reply_status(struct rsp_conn *c, const char *what,
 	return 0;
 }
 
+/* rsp_exchange() of the packet q, its reply checked by reply_status(). */
+static int exchange_status(struct rsp_conn *c, const char *q,
+			   struct kit_err *err)
+{
+	int rc = rsp_exchange(c, q, strlen(q), err);
+
+	return rc < 0 ? rc : reply_status(c, q, err);
+}
+
 /* "unexpected reply to 'WHAT': 'QUOTED'SUFFIX". */
 static int unexpected(struct rsp_conn *c, const char *what, const char *suffix,
 		      struct kit_err *err)
@@ -221,25 +230,27 @@ int rsp_vCont_query(struct rsp_conn *c, struct kit_err *err)
 	int rc;
 
 	c->vcont_known = true;
-	c->vCont_c = c->vCont_C = c->vCont_s = c->vCont_S = false;
-	c->vCont_t = c->vCont_r = false;
+	c->vcont = 0;
 	rc = rsp_exchange(c, "vCont?", 6, err);
 	if (rc < 0)
 		return rc;
 	if (c->reply.len == 0 || strncmp(c->reply.data, "vCont", 5))
 		return 0;   /* no vCont: c and s are used */
-	for (p = c->reply.data + 5; (p = strchr(p, ';')); ) {
-		p++;
-		switch (*p) {
-		case 'c': c->vCont_c = true; break;
-		case 'C': c->vCont_C = true; break;
-		case 's': c->vCont_s = true; break;
-		case 'S': c->vCont_S = true; break;
-		case 't': c->vCont_t = true; break;
-		case 'r': c->vCont_r = true; break;
-		default: break;
-		}
-	}
+	for (p = c->reply.data + 5; (p = strchr(p, ';')); )
+		c->vcont |= vcont_bit(*++p);
+	return 0;
+}
+
+/* The stop reply read into st, kept as the last stop. */
+static int take_stop(struct rsp_conn *c, struct rsp_stop *st,
+		     struct kit_err *err)
+{
+	int rc = rsp_parse_stop(c->reply.data, c->reply.len, st, err);
+
+	if (rc < 0)
+		return rc;
+	c->last_stop = *st;
+	c->have_stop = true;
 	return 0;
 }
 
@@ -260,12 +271,7 @@ int rsp_query_halt(struct rsp_conn *c, bool force, struct rsp_stop *st,
 		return rc;
 	if (force)
 		c->nbps = 0;
-	rc = rsp_parse_stop(c->reply.data, c->reply.len, st, err);
-	if (rc < 0)
-		return rc;
-	c->last_stop = *st;
-	c->have_stop = true;
-	return 0;
+	return take_stop(c, st, err);
 }
 
 int rsp_start(struct rsp_conn *c, struct kit_err *err)
@@ -328,14 +334,21 @@ static int find_reg(struct rsp_conn *c, const char *name,
 	return 0;
 }
 
-static int reg_in_g(struct rsp_conn *c, const struct rsp_reg *r,
-		    struct kit_err *err)
+/* find_reg(), for a register that must be in the 'g' reply read. */
+static int find_reg_in_g(struct rsp_conn *c, const char *name,
+			 const struct rsp_reg **out, struct kit_err *err)
 {
+	const struct rsp_reg *r;
+	int rc = find_reg(c, name, &r, err);
+
+	if (rc < 0)
+		return rc;
 	if (r->offset < 0 || (size_t)r->offset + (size_t)r->bitsize / 8 > c->g.len) {
 		kit_seterr(err, RSP_ERR_STATE, "register '%s' is not in the 'g' reply%s",
 			   r->name, c->g.len ? "" : " (none read yet)");
 		return -RSP_ERR_STATE;
 	}
+	*out = r;
 	return 0;
 }
 
@@ -343,11 +356,8 @@ int rsp_reg_get(struct rsp_conn *c, const char *name, uint64_t *v,
 		struct kit_err *err)
 {
 	const struct rsp_reg *r;
-	int rc = find_reg(c, name, &r, err);
+	int rc = find_reg_in_g(c, name, &r, err);
 
-	if (rc < 0)
-		return rc;
-	rc = reg_in_g(c, r, err);
 	if (rc < 0)
 		return rc;
 	if (!c->g_avail.data[r->offset]) {
@@ -362,11 +372,8 @@ int rsp_reg_set(struct rsp_conn *c, const char *name, uint64_t v,
 		struct kit_err *err)
 {
 	const struct rsp_reg *r;
-	int rc = find_reg(c, name, &r, err);
+	int rc = find_reg_in_g(c, name, &r, err);
 
-	if (rc < 0)
-		return rc;
-	rc = reg_in_g(c, r, err);
 	if (rc < 0)
 		return rc;
 	rsp_u64_to_le(c->g.data + r->offset, (size_t)r->bitsize / 8, v);
@@ -406,10 +413,7 @@ ssize_t rsp_read_register(struct rsp_conn *c, const char *name, void *buf,
 	if (rc < 0)
 		return rc;
 	snprintf(what, sizeof what, "p%x", r->regnum);
-	rc = rsp_exchange(c, what, strlen(what), err);
-	if (rc < 0)
-		return rc;
-	rc = reply_status(c, what, err);
+	rc = exchange_status(c, what, err);
 	if (rc < 0)
 		return rc;
 	n = rsp_parse_p_reply(c->reply.data, c->reply.len, r, buf, bufsz, err);
@@ -652,7 +656,7 @@ int rsp_continue(struct rsp_conn *c, struct kit_err *err)
 
 	if (rc < 0)
 		return rc;
-	rc = c->vCont_c ? rsp_send(c, "vCont;c", 7, err) : rsp_send(c, "c", 1, err);
+	rc = rsp_vcont_has(c, 'c') ? rsp_send(c, "vCont;c", 7, err) : rsp_send(c, "c", 1, err);
 	if (rc < 0)
 		return rc;
 	c->running = true;
@@ -698,12 +702,7 @@ int rsp_wait_stop(struct rsp_conn *c, int timeout_ms, struct rsp_stop *st,
 			if (rc < 0)
 				return rc;
 		}
-		rc = rsp_parse_stop(c->reply.data, c->reply.len, st, err);
-		if (rc < 0)
-			return rc;
-		c->last_stop = *st;
-		c->have_stop = true;
-		return 0;
+		return take_stop(c, st, err);
 	}
 }
 
@@ -747,7 +746,7 @@ static int raw_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err
 
 	if (rc < 0)
 		return rc;
-	if (!c->vCont_s)
+	if (!rsp_vcont_has(c, 's'))
 		snprintf(pkt, sizeof pkt, "s");
 	else if (c->have_stop && c->last_stop.tid > 0 && c->last_stop.pid > 0)
 		snprintf(pkt, sizeof pkt, "vCont;s:p%lx.%lx", c->last_stop.pid,
@@ -821,7 +820,10 @@ static int step_over(struct rsp_conn *c, const struct rsp_bp *at, size_t n,
 	return rc;
 }
 
-int rsp_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
+/* step_over() the breakpoints at the pc; with none there, step only when
+ * always is set, else 1 (no step made). */
+static int step_off_pc(struct rsp_conn *c, bool always, struct rsp_stop *st,
+		       struct kit_err *err)
 {
 	struct rsp_bp at[RSP_MAX_BREAKPOINTS];
 	size_t n;
@@ -829,24 +831,24 @@ int rsp_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
 
 	if (rc < 0)
 		return rc;
+	if (!n && !always)
+		return 1;
 	return step_over(c, at, n, st, err);
+}
+
+int rsp_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
+{
+	return step_off_pc(c, true, st, err);
 }
 
 int rsp_resume(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
 {
-	struct rsp_bp at[RSP_MAX_BREAKPOINTS];
-	size_t n;
-	int rc = bps_at_pc(c, at, &n, err);
+	int rc = step_off_pc(c, false, st, err);
 
 	if (rc < 0)
 		return rc;
-	if (n) {
-		rc = step_over(c, at, n, st, err);
-		if (rc < 0)
-			return rc;
-		if (st->kind != 'T' && st->kind != 'S')
-			return 1;   /* exited while stepping */
-	}
+	if (rc == 0 && st->kind != 'T' && st->kind != 'S')
+		return 1;   /* exited while stepping */
 	return rsp_continue(c, err);
 }
 
@@ -930,10 +932,7 @@ int rsp_thread_list(struct rsp_conn *c, struct rsp_thread **list, size_t *n,
 	for (;;) {
 		const char *p, *end;
 
-		rc = rsp_exchange(c, q, strlen(q), err);
-		if (rc < 0)
-			goto fail;
-		rc = reply_status(c, q, err);
+		rc = exchange_status(c, q, err);
 		if (rc < 0)
 			goto fail;
 		if (c->reply.data[0] == 'l')

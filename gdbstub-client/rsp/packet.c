@@ -5,6 +5,7 @@
  * described in rsp.h.
  */
 #include "rsp.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -287,13 +288,7 @@ size_t rsp_parser_feed(struct rsp_parser *p, const void *buf, size_t n,
 
 int rsp_hexval(int c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return kit_hexval(c);
 }
 
 void rsp_hex_encode(char *out, const void *in, size_t n)

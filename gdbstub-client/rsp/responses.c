@@ -335,6 +335,18 @@ static size_t first_nonhex(const char *hex, size_t len)
 	return i;
 }
 
+/* The error for a 'g' or 'm' reply (which) of an odd number of digits. */
+static int odd_length(char which, const char *reply, size_t len,
+		      struct kit_err *err)
+{
+	char tmp[160];
+
+	kit_seterr(err, RSP_ERR_PROTOCOL,
+		   "stub's '%c' reply has an odd length (%zu hex digits): '%s'",
+		   which, len, rsp_quote(tmp, sizeof tmp, reply, len, 40));
+	return -RSP_ERR_PROTOCOL;
+}
+
 int rsp_parse_g_reply(const char *reply, size_t len, const struct rsp_tdesc *td,
 		      struct rsp_buf *bytes, struct rsp_buf *avail,
 		      struct kit_err *err)
@@ -352,12 +364,8 @@ int rsp_parse_g_reply(const char *reply, size_t len, const struct rsp_tdesc *td,
 			   td->architecture[0] ? td->architecture : "the target description");
 		return -RSP_ERR_PROTOCOL;
 	}
-	if (len % 2) {
-		kit_seterr(err, RSP_ERR_PROTOCOL,
-			   "stub's 'g' reply has an odd length (%zu hex digits): '%s'",
-			   len, rsp_quote(tmp, sizeof tmp, reply, len, 40));
-		return -RSP_ERR_PROTOCOL;
-	}
+	if (len % 2)
+		return odd_length('g', reply, len, err);
 	n = len / 2;
 	if (rsp_buf_reserve(bytes, n) < 0 || rsp_buf_reserve(avail, n) < 0) {
 		kit_seterr(err, RSP_ERR_NOMEM, "out of memory");
@@ -439,12 +447,8 @@ ssize_t rsp_parse_m_reply(const char *reply, size_t len, void *buf, size_t want,
 			   "%zu bytes)", len, want);
 		return -RSP_ERR_PROTOCOL;
 	}
-	if (len % 2) {
-		kit_seterr(err, RSP_ERR_PROTOCOL,
-			   "stub's 'm' reply has an odd length (%zu hex digits): '%s'",
-			   len, rsp_quote(tmp, sizeof tmp, reply, len, 40));
-		return -RSP_ERR_PROTOCOL;
-	}
+	if (len % 2)
+		return odd_length('m', reply, len, err);
 	n = rsp_hex_decode(buf, want, reply, len);
 	if (n < 0) {
 		size_t at = first_nonhex(reply, len);
