@@ -36,6 +36,8 @@ KIT_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=$(SANITIZE) -fno-omit
 KIT_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
+BUILD_FLAGS := $(CC) $(KIT_CFLAGS) $(CFLAGS) | $(KIT_LDFLAGS) $(LDFLAGS)
+
 # pkg-config runs once per library (and kind) when this file is read;
 # $(call pc_cflags,a b) and $(call pc_libs,a b) only look the answers up.
 # bzip2 and lzo ship no .pc file on Debian 12: -lbz2 / -llzo2 then.
@@ -82,7 +84,8 @@ include bench/module.mk
 all: $(PROGRAMS)
 
 # The flags every object is built with; rewritten only when they change.
-BUILD_FLAGS = $(CC) $(KIT_CFLAGS) $(CFLAGS) | $(KIT_LDFLAGS) $(LDFLAGS)
+# Expanded here, once: .build-flags is a prerequisite of every object, and
+# a folder's own KIT_CFLAGS (target-specific) must not leak into it.
 .build-flags: FORCE
 	@flags='$(subst ','\'',$(BUILD_FLAGS))'; \
 	if [ "$$flags" != "$$(cat $@ 2>/dev/null)" ]; then \
