@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <json.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -413,19 +414,6 @@ static int get_i64(struct loader *l, json_object *o, const char *key,
 	return 0;
 }
 
-/* A time on the boot timeline (min -PROF_NS_MAX) or a duration (min 0). */
-static int get_ns(struct loader *l, json_object *o, const char *key,
-		  const char *path, int required, int64_t min, int64_t *out)
-{
-	return get_i64(l, o, key, path, required, min, PROF_NS_MAX, 1, out);
-}
-
-static int get_count(struct loader *l, json_object *o, const char *key,
-		     const char *path, int required, int64_t *out)
-{
-	return get_i64(l, o, key, path, required, 0, PROF_COUNT_MAX, 0, out);
-}
-
 /* *sum += v, refused past PROF_NS_MAX (ns) or PROF_COUNT_MAX; every v is
  * in [0, that] already. */
 static int add_sum(struct loader *l, int64_t *sum, int64_t v, int ns,
@@ -460,6 +448,47 @@ static int get_str(struct loader *l, json_object *o, const char *key,
 	free(*out);
 	if (!(*out = strdup(json_object_get_string(v))))
 		return nomem(l->err);
+	return 0;
+}
+
+/*
+ * A simple member of an object: a string, or an integer in [min, max]
+ * (ns: a time, for get_i64's messages), stored at off in the struct the
+ * object is read into.  get_fields() reads a table of them in order, so
+ * the first bad one named is the first in the table.
+ */
+struct field {
+	const char *key;
+	enum { F_STR, F_I64 } kind;
+	int required, ns;
+	int64_t min, max;
+	size_t off;
+};
+
+#define STR(key, req, type, member) \
+	{ key, F_STR, req, 0, 0, 0, offsetof(type, member) }
+#define I64(key, req, min, max, ns, type, member) \
+	{ key, F_I64, req, ns, min, max, offsetof(type, member) }
+/* a time on the boot timeline (min -PROF_NS_MAX) or a duration (min 0) */
+#define NS(key, req, min, type, member) \
+	I64(key, req, min, PROF_NS_MAX, 1, type, member)
+#define COUNT(key, req, type, member) \
+	I64(key, req, 0, PROF_COUNT_MAX, 0, type, member)
+#define NFIELDS(t) (sizeof (t) / sizeof (t)[0])
+
+static int get_fields(struct loader *l, json_object *o, const char *path,
+		      const struct field *f, size_t n, void *base)
+{
+	char *at;
+
+	for (; n--; f++) {
+		at = (char *)base + f->off;
+		if (f->kind == F_STR ?
+		    get_str(l, o, f->key, path, f->required, (char **)at) :
+		    get_i64(l, o, f->key, path, f->required, f->min, f->max,
+			    f->ns, (int64_t *)at))
+			return -1;
+	}
 	return 0;
 }
 
@@ -526,6 +555,18 @@ static void *load_array(struct loader *l, json_object *o, const char *key,
 	return items;
 }
 
+static const struct field env_fields[] = {
+	STR("qemu", 0, struct prof_env, qemu),
+	STR("qemu_version", 0, struct prof_env, qemu_version),
+	STR("accel", 0, struct prof_env, accel),
+	STR("kernel", 0, struct prof_env, kernel),
+	STR("kernel_version", 0, struct prof_env, kernel_version),
+	STR("cmdline", 0, struct prof_env, cmdline),
+	STR("host", 0, struct prof_env, host),
+	STR("recorded_at", 0, struct prof_env, recorded_at),
+	STR("tool", 0, struct prof_env, tool),
+};
+
 static int load_env(struct loader *l, json_object *root, struct prof_env *e)
 {
 	json_object *o = member(root, "environment");
@@ -534,35 +575,39 @@ static int load_env(struct loader *l, json_object *root, struct prof_env *e)
 		return 0;
 	if (!json_object_is_type(o, json_type_object))
 		return bad(l, "environment", "must be an object");
-	if (get_str(l, o, "qemu", "environment", 0, &e->qemu) ||
-	    get_str(l, o, "qemu_version", "environment", 0, &e->qemu_version) ||
-	    get_str(l, o, "accel", "environment", 0, &e->accel) ||
-	    get_str(l, o, "kernel", "environment", 0, &e->kernel) ||
-	    get_str(l, o, "kernel_version", "environment", 0,
-		    &e->kernel_version) ||
-	    get_str(l, o, "cmdline", "environment", 0, &e->cmdline) ||
-	    get_str(l, o, "host", "environment", 0, &e->host) ||
-	    get_str(l, o, "recorded_at", "environment", 0, &e->recorded_at) ||
-	    get_str(l, o, "tool", "environment", 0, &e->tool))
-		return -1;
-	return 0;
+	return get_fields(l, o, "environment", env_fields, NFIELDS(env_fields),
+			  e);
 }
+
+static const struct field phase_fields[] = {
+	STR("id", 1, struct prof_phase, id),
+	STR("label", 0, struct prof_phase, label),
+	NS("start_ns", 1, -PROF_NS_MAX, struct prof_phase, start_ns),
+	NS("duration_ns", 1, 0, struct prof_phase, duration_ns),
+};
 
 static int load_phase(struct loader *l, json_object *o, char *path,
 		      void *item, size_t i, int64_t *sum)
 {
 	struct prof_phase *ph = item;
 
-	if (get_str(l, o, "id", path, 1, &ph->id) ||
-	    get_str(l, o, "label", path, 0, &ph->label) ||
-	    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX, &ph->start_ns) ||
-	    get_ns(l, o, "duration_ns", path, 1, 0, &ph->duration_ns) ||
+	if (get_fields(l, o, path, phase_fields, NFIELDS(phase_fields), ph) ||
 	    add_sum(l, sum, ph->duration_ns, 1, "phases[].duration_ns"))
 		return -1;
 	if (!ph->label && !(ph->label = strdup(prof_phase_label(ph->id))))
 		return nomem(l->err);
 	return 0;
 }
+
+/* "order" is optional: the position in the array when absent */
+static const struct field initcall_fields[] = {
+	STR("fn", 1, struct prof_initcall, fn),
+	STR("level", 1, struct prof_initcall, level),
+	STR("module", 0, struct prof_initcall, module),
+	I64("order", 0, 0, INT64_MAX, 0, struct prof_initcall, order),
+	NS("start_ns", 1, -PROF_NS_MAX, struct prof_initcall, start_ns),
+	NS("duration_ns", 1, 0, struct prof_initcall, duration_ns),
+};
 
 static int load_initcall(struct loader *l, json_object *o, char *path,
 			 void *item, size_t i, int64_t *sum)
@@ -571,12 +616,8 @@ static int load_initcall(struct loader *l, json_object *o, char *path,
 	json_object *v;
 
 	ic->order = (int64_t)i;
-	if (get_str(l, o, "fn", path, 1, &ic->fn) ||
-	    get_str(l, o, "level", path, 1, &ic->level) ||
-	    get_str(l, o, "module", path, 0, &ic->module) ||
-	    get_i64(l, o, "order", path, 0, 0, INT64_MAX, 0, &ic->order) ||
-	    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX, &ic->start_ns) ||
-	    get_ns(l, o, "duration_ns", path, 1, 0, &ic->duration_ns) ||
+	if (get_fields(l, o, path, initcall_fields, NFIELDS(initcall_fields),
+		       ic) ||
 	    add_sum(l, sum, ic->duration_ns, 1, "initcalls[].duration_ns"))
 		return -1;
 	if ((v = member(o, "ret"))) {
@@ -618,6 +659,12 @@ static int load_initcalls(struct loader *l, json_object *root,
 	return rc;
 }
 
+/* host CLOCK_MONOTONIC: any non-negative value */
+static const struct field stop_fields[] = {
+	I64("reported_ns", 1, 0, INT64_MAX, 1, struct prof_stop, reported_ns),
+	I64("resumed_ns", 1, 0, INT64_MAX, 1, struct prof_stop, resumed_ns),
+};
+
 static int load_stop(struct loader *l, json_object *e, char *path,
 		     void *item, size_t i, int64_t *sum)
 {
@@ -642,30 +689,44 @@ static int load_stop(struct loader *l, json_object *e, char *path,
 	if (!r && w && json_object_is_type(w, json_type_boolean) &&
 	    json_object_get_boolean(w))
 		st->kind = PROF_STOP_WATCH;
-	/* host CLOCK_MONOTONIC: any non-negative value */
-	if (get_i64(l, e, "reported_ns", path, 1, 0, INT64_MAX, 1,
-		    &st->reported_ns) ||
-	    get_i64(l, e, "resumed_ns", path, 1, 0, INT64_MAX, 1,
-		    &st->resumed_ns))
+	if (get_fields(l, e, path, stop_fields, NFIELDS(stop_fields), st))
 		return -1;
 	if (st->resumed_ns < st->reported_ns)
 		return bad(l, path, "is resumed before it was reported");
 	return 0;
 }
 
+static const struct field sample_fields[] = {
+	STR("region", 1, struct prof_sample, region),
+	STR("symbol", 0, struct prof_sample, symbol),
+	COUNT("count", 1, struct prof_sample, count),
+};
+
 static int load_sample(struct loader *l, json_object *e, char *path,
 		       void *item, size_t i, int64_t *sum)
 {
 	struct prof_sample *sm = item;
 
-	if (get_str(l, e, "region", path, 1, &sm->region) ||
-	    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
-	    get_count(l, e, "count", path, 1, &sm->count) ||
+	/* "mode" after the sum, so a bad total is named first */
+	if (get_fields(l, e, path, sample_fields, NFIELDS(sample_fields), sm) ||
 	    add_sum(l, sum, sm->count, 0, "samples.entries[].count") ||
 	    get_str(l, e, "mode", path, 0, &sm->mode))
 		return -1;
 	return 0;
 }
+
+static const struct field stops_fields[] = {
+	COUNT("count", 1, struct prof_stops, count),
+	COUNT("debug_stops", 1, struct prof_stops, debug_stops),
+	COUNT("interrupt_stops", 1, struct prof_stops, interrupt_stops),
+	COUNT("watch_stops", 0, struct prof_stops, watch_stops),
+	NS("client_ns", 1, 0, struct prof_stops, client_ns),
+	NS("median_ns", 0, 0, struct prof_stops, median_ns),
+	NS("p95_ns", 0, 0, struct prof_stops, p95_ns),
+	NS("self_median_ns", 0, 0, struct prof_stops, self_median_ns),
+	NS("cost_per_debug_stop_ns", 0, 0, struct prof_stops,
+	   cost_per_debug_stop_ns),
+};
 
 static int load_stops(struct loader *l, json_object *root,
 		      struct prof_stops *s)
@@ -677,17 +738,7 @@ static int load_stops(struct loader *l, json_object *root,
 		return 0;
 	if (!json_object_is_type(o, json_type_object))
 		return bad(l, "stops", "must be an object");
-	if (get_count(l, o, "count", "stops", 1, &s->count) ||
-	    get_count(l, o, "debug_stops", "stops", 1, &s->debug_stops) ||
-	    get_count(l, o, "interrupt_stops", "stops", 1,
-		      &s->interrupt_stops) ||
-	    get_count(l, o, "watch_stops", "stops", 0, &s->watch_stops) ||
-	    get_ns(l, o, "client_ns", "stops", 1, 0, &s->client_ns) ||
-	    get_ns(l, o, "median_ns", "stops", 0, 0, &s->median_ns) ||
-	    get_ns(l, o, "p95_ns", "stops", 0, 0, &s->p95_ns) ||
-	    get_ns(l, o, "self_median_ns", "stops", 0, 0, &s->self_median_ns) ||
-	    get_ns(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
-		   &s->cost_per_debug_stop_ns))
+	if (get_fields(l, o, "stops", stops_fields, NFIELDS(stops_fields), s))
 		return -1;
 	s->list = load_array(l, o, "list", "stops.list", 0, sizeof *s->list,
 			     &s->nlist, load_stop, &rc);
@@ -720,6 +771,12 @@ static int load_samples(struct loader *l, json_object *root,
 	return rc;
 }
 
+static const struct field root_fields[] = {
+	STR("incomplete_reason", 0, struct prof_profile, incomplete_reason),
+	STR("end", 0, struct prof_profile, end),
+	NS("end_ns", 0, -PROF_NS_MAX, struct prof_profile, end_ns),
+};
+
 static int load_root(struct loader *l, json_object *root,
 		     struct prof_profile *p)
 {
@@ -746,9 +803,7 @@ static int load_root(struct loader *l, json_object *root,
 		return bad(l, "complete", v ? "must be true or false"
 					    : "is missing");
 	p->complete = json_object_get_boolean(v);
-	if (get_str(l, root, "incomplete_reason", "", 0, &p->incomplete_reason) ||
-	    get_str(l, root, "end", "", 0, &p->end) ||
-	    get_ns(l, root, "end_ns", "", 0, -PROF_NS_MAX, &p->end_ns) ||
+	if (get_fields(l, root, "", root_fields, NFIELDS(root_fields), p) ||
 	    load_env(l, root, &p->env) ||
 	    load_phases(l, root, p) ||
 	    load_initcalls(l, root, p) ||
