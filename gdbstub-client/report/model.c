@@ -453,27 +453,31 @@ static int get_str(struct loader *l, json_object *o, const char *key,
 
 /*
  * A simple member of an object: a string, or an integer in [min, max]
- * (ns: a time, for get_i64's messages), stored at off in the struct the
- * object is read into.  get_fields() reads a table of them in order, so
- * the first bad one named is the first in the table.
+ * (ns: a time, for get_i64's messages), kept at off in the struct the
+ * object is read into and written from.  get_fields() reads a table of
+ * them in order, so the first bad one named is the first in the table;
+ * put_fields() writes them in the same order.  An OPT or SPARSE member
+ * may be absent (a string is then NULL, an integer 0); a SPARSE integer
+ * is written only when it is not 0, a string only when not NULL.
  */
 struct field {
 	const char *key;
 	enum { F_STR, F_I64 } kind;
-	int required, ns;
+	enum { OPT, REQ, SPARSE } use;
+	int ns;
 	int64_t min, max;
 	size_t off;
 };
 
-#define STR(key, req, type, member) \
-	{ key, F_STR, req, 0, 0, 0, offsetof(type, member) }
-#define I64(key, req, min, max, ns, type, member) \
-	{ key, F_I64, req, ns, min, max, offsetof(type, member) }
+#define STR(key, use, type, member) \
+	{ key, F_STR, use, 0, 0, 0, offsetof(type, member) }
+#define I64(key, use, min, max, ns, type, member) \
+	{ key, F_I64, use, ns, min, max, offsetof(type, member) }
 /* a time on the boot timeline (min -PROF_NS_MAX) or a duration (min 0) */
-#define NS(key, req, min, type, member) \
-	I64(key, req, min, PROF_NS_MAX, 1, type, member)
-#define COUNT(key, req, type, member) \
-	I64(key, req, 0, PROF_COUNT_MAX, 0, type, member)
+#define NS(key, use, min, type, member) \
+	I64(key, use, min, PROF_NS_MAX, 1, type, member)
+#define COUNT(key, use, type, member) \
+	I64(key, use, 0, PROF_COUNT_MAX, 0, type, member)
 #define NFIELDS(t) (sizeof (t) / sizeof (t)[0])
 
 static int get_fields(struct loader *l, json_object *o, const char *path,
@@ -484,8 +488,8 @@ static int get_fields(struct loader *l, json_object *o, const char *path,
 	for (; n--; f++) {
 		at = (char *)base + f->off;
 		if (f->kind == F_STR ?
-		    get_str(l, o, f->key, path, f->required, (char **)at) :
-		    get_i64(l, o, f->key, path, f->required, f->min, f->max,
+		    get_str(l, o, f->key, path, f->use == REQ, (char **)at) :
+		    get_i64(l, o, f->key, path, f->use == REQ, f->min, f->max,
 			    f->ns, (int64_t *)at))
 			return -1;
 	}
@@ -556,15 +560,15 @@ static void *load_array(struct loader *l, json_object *o, const char *key,
 }
 
 static const struct field env_fields[] = {
-	STR("qemu", 0, struct prof_env, qemu),
-	STR("qemu_version", 0, struct prof_env, qemu_version),
-	STR("accel", 0, struct prof_env, accel),
-	STR("kernel", 0, struct prof_env, kernel),
-	STR("kernel_version", 0, struct prof_env, kernel_version),
-	STR("cmdline", 0, struct prof_env, cmdline),
-	STR("host", 0, struct prof_env, host),
-	STR("recorded_at", 0, struct prof_env, recorded_at),
-	STR("tool", 0, struct prof_env, tool),
+	STR("qemu", OPT, struct prof_env, qemu),
+	STR("qemu_version", OPT, struct prof_env, qemu_version),
+	STR("accel", OPT, struct prof_env, accel),
+	STR("kernel", OPT, struct prof_env, kernel),
+	STR("kernel_version", OPT, struct prof_env, kernel_version),
+	STR("cmdline", OPT, struct prof_env, cmdline),
+	STR("host", OPT, struct prof_env, host),
+	STR("recorded_at", OPT, struct prof_env, recorded_at),
+	STR("tool", OPT, struct prof_env, tool),
 };
 
 static int load_env(struct loader *l, json_object *root, struct prof_env *e)
@@ -580,10 +584,10 @@ static int load_env(struct loader *l, json_object *root, struct prof_env *e)
 }
 
 static const struct field phase_fields[] = {
-	STR("id", 1, struct prof_phase, id),
-	STR("label", 0, struct prof_phase, label),
-	NS("start_ns", 1, -PROF_NS_MAX, struct prof_phase, start_ns),
-	NS("duration_ns", 1, 0, struct prof_phase, duration_ns),
+	STR("id", REQ, struct prof_phase, id),
+	STR("label", OPT, struct prof_phase, label),
+	NS("start_ns", REQ, -PROF_NS_MAX, struct prof_phase, start_ns),
+	NS("duration_ns", REQ, 0, struct prof_phase, duration_ns),
 };
 
 static int load_phase(struct loader *l, json_object *o, char *path,
@@ -601,12 +605,12 @@ static int load_phase(struct loader *l, json_object *o, char *path,
 
 /* "order" is optional: the position in the array when absent */
 static const struct field initcall_fields[] = {
-	STR("fn", 1, struct prof_initcall, fn),
-	STR("level", 1, struct prof_initcall, level),
-	STR("module", 0, struct prof_initcall, module),
-	I64("order", 0, 0, INT64_MAX, 0, struct prof_initcall, order),
-	NS("start_ns", 1, -PROF_NS_MAX, struct prof_initcall, start_ns),
-	NS("duration_ns", 1, 0, struct prof_initcall, duration_ns),
+	STR("fn", REQ, struct prof_initcall, fn),
+	STR("level", REQ, struct prof_initcall, level),
+	STR("module", OPT, struct prof_initcall, module),
+	I64("order", OPT, 0, INT64_MAX, 0, struct prof_initcall, order),
+	NS("start_ns", REQ, -PROF_NS_MAX, struct prof_initcall, start_ns),
+	NS("duration_ns", REQ, 0, struct prof_initcall, duration_ns),
 };
 
 static int load_initcall(struct loader *l, json_object *o, char *path,
@@ -661,8 +665,8 @@ static int load_initcalls(struct loader *l, json_object *root,
 
 /* host CLOCK_MONOTONIC: any non-negative value */
 static const struct field stop_fields[] = {
-	I64("reported_ns", 1, 0, INT64_MAX, 1, struct prof_stop, reported_ns),
-	I64("resumed_ns", 1, 0, INT64_MAX, 1, struct prof_stop, resumed_ns),
+	I64("reported_ns", REQ, 0, INT64_MAX, 1, struct prof_stop, reported_ns),
+	I64("resumed_ns", REQ, 0, INT64_MAX, 1, struct prof_stop, resumed_ns),
 };
 
 static int load_stop(struct loader *l, json_object *e, char *path,
@@ -697,9 +701,9 @@ static int load_stop(struct loader *l, json_object *e, char *path,
 }
 
 static const struct field sample_fields[] = {
-	STR("region", 1, struct prof_sample, region),
-	STR("symbol", 0, struct prof_sample, symbol),
-	COUNT("count", 1, struct prof_sample, count),
+	STR("region", REQ, struct prof_sample, region),
+	STR("symbol", OPT, struct prof_sample, symbol),
+	COUNT("count", REQ, struct prof_sample, count),
 };
 
 static int load_sample(struct loader *l, json_object *e, char *path,
@@ -716,15 +720,15 @@ static int load_sample(struct loader *l, json_object *e, char *path,
 }
 
 static const struct field stops_fields[] = {
-	COUNT("count", 1, struct prof_stops, count),
-	COUNT("debug_stops", 1, struct prof_stops, debug_stops),
-	COUNT("interrupt_stops", 1, struct prof_stops, interrupt_stops),
-	COUNT("watch_stops", 0, struct prof_stops, watch_stops),
-	NS("client_ns", 1, 0, struct prof_stops, client_ns),
-	NS("median_ns", 0, 0, struct prof_stops, median_ns),
-	NS("p95_ns", 0, 0, struct prof_stops, p95_ns),
-	NS("self_median_ns", 0, 0, struct prof_stops, self_median_ns),
-	NS("cost_per_debug_stop_ns", 0, 0, struct prof_stops,
+	COUNT("count", REQ, struct prof_stops, count),
+	COUNT("debug_stops", REQ, struct prof_stops, debug_stops),
+	COUNT("interrupt_stops", REQ, struct prof_stops, interrupt_stops),
+	COUNT("watch_stops", SPARSE, struct prof_stops, watch_stops),
+	NS("client_ns", REQ, 0, struct prof_stops, client_ns),
+	NS("median_ns", OPT, 0, struct prof_stops, median_ns),
+	NS("p95_ns", OPT, 0, struct prof_stops, p95_ns),
+	NS("self_median_ns", SPARSE, 0, struct prof_stops, self_median_ns),
+	NS("cost_per_debug_stop_ns", SPARSE, 0, struct prof_stops,
 	   cost_per_debug_stop_ns),
 };
 
@@ -772,9 +776,8 @@ static int load_samples(struct loader *l, json_object *root,
 }
 
 static const struct field root_fields[] = {
-	STR("incomplete_reason", 0, struct prof_profile, incomplete_reason),
-	STR("end", 0, struct prof_profile, end),
-	NS("end_ns", 0, -PROF_NS_MAX, struct prof_profile, end_ns),
+	STR("end", OPT, struct prof_profile, end),
+	NS("end_ns", OPT, -PROF_NS_MAX, struct prof_profile, end_ns),
 };
 
 static int load_root(struct loader *l, json_object *root,
@@ -803,7 +806,8 @@ static int load_root(struct loader *l, json_object *root,
 		return bad(l, "complete", v ? "must be true or false"
 					    : "is missing");
 	p->complete = json_object_get_boolean(v);
-	if (get_fields(l, root, "", root_fields, NFIELDS(root_fields), p) ||
+	if (get_str(l, root, "incomplete_reason", "", 0, &p->incomplete_reason) ||
+	    get_fields(l, root, "", root_fields, NFIELDS(root_fields), p) ||
 	    load_env(l, root, &p->env) ||
 	    load_phases(l, root, p) ||
 	    load_initcalls(l, root, p) ||
@@ -947,17 +951,32 @@ static int push(json_object *arr, json_object *v)
 	return 0;
 }
 
+/* The members of a field table (get_fields) that are set, into o. */
+static int put_fields(json_object *o, const struct field *f, size_t n,
+		      const void *base)
+{
+	const char *at;
+	int64_t v;
+
+	for (; n--; f++) {
+		at = (const char *)base + f->off;
+		if (f->kind == F_STR) {
+			if (add_str(o, f->key, *(char *const *)at))
+				return -1;
+			continue;
+		}
+		v = *(const int64_t *)at;
+		if ((f->use != SPARSE || v) && add_i64(o, f->key, v))
+			return -1;
+	}
+	return 0;
+}
+
 static json_object *env_json(const struct prof_env *e)
 {
 	json_object *o = json_object_new_object();
 
-	if (!o || add_str(o, "qemu", e->qemu) ||
-	    add_str(o, "qemu_version", e->qemu_version) ||
-	    add_str(o, "accel", e->accel) || add_str(o, "kernel", e->kernel) ||
-	    add_str(o, "kernel_version", e->kernel_version) ||
-	    add_str(o, "cmdline", e->cmdline) || add_str(o, "host", e->host) ||
-	    add_str(o, "recorded_at", e->recorded_at) ||
-	    add_str(o, "tool", e->tool)) {
+	if (!o || put_fields(o, env_fields, NFIELDS(env_fields), e)) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -976,7 +995,7 @@ static json_object *profile_json(const struct prof_profile *p)
 	    (!p->complete && add_str(root, "incomplete_reason",
 				     p->incomplete_reason ?
 				     p->incomplete_reason : "unknown")) ||
-	    add_str(root, "end", p->end) || add_i64(root, "end_ns", p->end_ns) ||
+	    put_fields(root, root_fields, NFIELDS(root_fields), p) ||
 	    add(root, "environment", env_json(&p->env)))
 		goto fail;
 
@@ -986,9 +1005,7 @@ static json_object *profile_json(const struct prof_profile *p)
 		const struct prof_phase *ph = &p->phases[i];
 
 		if (push(arr, o = json_object_new_object()) ||
-		    add_str(o, "id", ph->id) || add_str(o, "label", ph->label) ||
-		    add_i64(o, "start_ns", ph->start_ns) ||
-		    add_i64(o, "duration_ns", ph->duration_ns))
+		    put_fields(o, phase_fields, NFIELDS(phase_fields), ph))
 			goto fail;
 	}
 
@@ -1009,19 +1026,7 @@ static json_object *profile_json(const struct prof_profile *p)
 	}
 
 	if (add(root, "stops", s = json_object_new_object()) ||
-	    add_i64(s, "count", p->stops.count) ||
-	    add_i64(s, "debug_stops", p->stops.debug_stops) ||
-	    add_i64(s, "interrupt_stops", p->stops.interrupt_stops) ||
-	    (p->stops.watch_stops &&
-	     add_i64(s, "watch_stops", p->stops.watch_stops)) ||
-	    add_i64(s, "client_ns", p->stops.client_ns) ||
-	    add_i64(s, "median_ns", p->stops.median_ns) ||
-	    add_i64(s, "p95_ns", p->stops.p95_ns) ||
-	    (p->stops.self_median_ns &&
-	     add_i64(s, "self_median_ns", p->stops.self_median_ns)) ||
-	    (p->stops.cost_per_debug_stop_ns &&
-	     add_i64(s, "cost_per_debug_stop_ns",
-		     p->stops.cost_per_debug_stop_ns)))
+	    put_fields(s, stops_fields, NFIELDS(stops_fields), &p->stops))
 		goto fail;
 	if (p->stops.nlist) {
 		if (add(s, "list", arr = json_object_new_array()))
@@ -1034,8 +1039,8 @@ static json_object *profile_json(const struct prof_profile *p)
 					       "interrupt" : "debug") ||
 			    (st->kind == PROF_STOP_WATCH &&
 			     add(o, "watch", json_object_new_boolean(1))) ||
-			    add_i64(o, "reported_ns", st->reported_ns) ||
-			    add_i64(o, "resumed_ns", st->resumed_ns))
+			    put_fields(o, stop_fields, NFIELDS(stop_fields),
+				       st))
 				goto fail;
 		}
 	}
@@ -1054,9 +1059,8 @@ static json_object *profile_json(const struct prof_profile *p)
 			const struct prof_sample *sm = &p->samples.list[i];
 
 			if (push(arr, o = json_object_new_object()) ||
-			    add_str(o, "region", sm->region) ||
-			    add_str(o, "symbol", sm->symbol) ||
-			    add_i64(o, "count", sm->count) ||
+			    put_fields(o, sample_fields,
+				       NFIELDS(sample_fields), sm) ||
 			    add_str(o, "mode", sm->mode))
 				goto fail;
 		}
