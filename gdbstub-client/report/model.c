@@ -377,6 +377,36 @@ static json_object *member(json_object *o, const char *key)
 	return v; /* NULL also for an explicit JSON null */
 }
 
+/* room for a member's name in messages: "initcalls[3].duration_ns" */
+#define FIELD_NAME_MAX 256
+
+static const char *must_be(json_type t)
+{
+	return t == json_type_int ? "must be an integer" :
+	       t == json_type_string ? "must be a string" :
+	       t == json_type_array ? "must be an array" : "must be an object";
+}
+
+/*
+ * Member key of o, which must be a t, into *v: 0 with *v NULL when it is
+ * absent, -1 when it is absent but required or is not a t.  full
+ * (FIELD_NAME_MAX bytes) gets its name for messages: path.key, or key
+ * where path is "".
+ */
+static int typed_member(struct loader *l, json_object *o, const char *path,
+			const char *key, int required, json_type t, char *full,
+			json_object **v)
+{
+	snprintf(full, FIELD_NAME_MAX, "%s%s%s", path, *path ? "." : "", key);
+	if (!(*v = member(o, key)))
+		return required ? bad(l, full, "is missing") : 0;
+	if (!json_object_is_type(*v, t)) {
+		*v = NULL;
+		return bad(l, full, must_be(t));
+	}
+	return 0;
+}
+
 /*
  * An integer field in [min, max]; ns says it is a time, for the message:
  * "must not be negative", "is out of range (more than 2^53 ns, 104 days)"
@@ -386,18 +416,14 @@ static int get_i64(struct loader *l, json_object *o, const char *key,
 		   const char *path, int required, int64_t min, int64_t max,
 		   int ns, int64_t *out)
 {
-	json_object *v = member(o, key);
-	char full[256];
+	json_object *v;
+	char full[FIELD_NAME_MAX];
 	int64_t x;
+	int rc;
 
-	snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
-	if (!v) {
-		if (required)
-			return bad(l, full, "is missing");
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_int))
-		return bad(l, full, "must be an integer");
+	if ((rc = typed_member(l, o, path, key, required, json_type_int, full,
+			       &v)) || !v)
+		return rc;
 	errno = 0;
 	x = json_object_get_int64(v);
 	if (errno == ERANGE)
@@ -432,17 +458,13 @@ static int add_sum(struct loader *l, int64_t *sum, int64_t v, int ns,
 static int get_str(struct loader *l, json_object *o, const char *key,
 		   const char *path, int required, char **out)
 {
-	json_object *v = member(o, key);
-	char full[256];
+	json_object *v;
+	char full[FIELD_NAME_MAX];
+	int rc;
 
-	snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
-	if (!v) {
-		if (required)
-			return bad(l, full, "is missing");
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_string))
-		return bad(l, full, "must be a string");
+	if ((rc = typed_member(l, o, path, key, required, json_type_string,
+			       full, &v)) || !v)
+		return rc;
 	if (required && !json_object_get_string_len(v))
 		return bad(l, full, "must not be empty");
 	free(*out);
@@ -496,21 +518,14 @@ static int get_fields(struct loader *l, json_object *o, const char *path,
 	return 0;
 }
 
-static int get_array(struct loader *l, json_object *o, const char *key,
-		     int required, json_object **arr)
+/* typed_member() named by key alone: the arrays, and the top level's
+ * objects */
+static int get_typed(struct loader *l, json_object *o, const char *key,
+		     int required, json_type t, json_object **v)
 {
-	json_object *v = member(o, key);
+	char full[FIELD_NAME_MAX];
 
-	*arr = NULL;
-	if (!v) {
-		if (required)
-			return bad(l, key, "is missing");
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_array))
-		return bad(l, key, "must be an array");
-	*arr = v;
-	return 0;
+	return typed_member(l, o, "", key, required, t, full, v);
 }
 
 /* Reads element i of an array, the object o at path (64 bytes, may be
@@ -535,7 +550,7 @@ static void *load_array(struct loader *l, json_object *o, const char *key,
 	size_t i, n;
 
 	*rc = -1;
-	if (get_array(l, o, key, required, &arr))
+	if (get_typed(l, o, key, required, json_type_array, &arr))
 		return NULL;
 	n = arr ? json_object_array_length(arr) : 0;
 	if (n && !(items = calloc(n, size))) {
@@ -573,12 +588,11 @@ static const struct field env_fields[] = {
 
 static int load_env(struct loader *l, json_object *root, struct prof_env *e)
 {
-	json_object *o = member(root, "environment");
+	json_object *o;
+	int rc;
 
-	if (!o)
-		return 0;
-	if (!json_object_is_type(o, json_type_object))
-		return bad(l, "environment", "must be an object");
+	if ((rc = get_typed(l, root, "environment", 0, json_type_object, &o)) || !o)
+		return rc;
 	return get_fields(l, o, "environment", env_fields, NFIELDS(env_fields),
 			  e);
 }
@@ -735,13 +749,11 @@ static const struct field stops_fields[] = {
 static int load_stops(struct loader *l, json_object *root,
 		      struct prof_stops *s)
 {
-	json_object *o = member(root, "stops");
+	json_object *o;
 	int rc;
 
-	if (!o)
-		return 0;
-	if (!json_object_is_type(o, json_type_object))
-		return bad(l, "stops", "must be an object");
+	if ((rc = get_typed(l, root, "stops", 0, json_type_object, &o)) || !o)
+		return rc;
 	if (get_fields(l, o, "stops", stops_fields, NFIELDS(stops_fields), s))
 		return -1;
 	s->list = load_array(l, o, "list", "stops.list", 0, sizeof *s->list,
@@ -752,13 +764,11 @@ static int load_stops(struct loader *l, json_object *root,
 static int load_samples(struct loader *l, json_object *root,
 			struct prof_samples *s)
 {
-	json_object *o = member(root, "samples"), *v;
+	json_object *o, *v;
 	int rc;
 
-	if (!o)
-		return 0;
-	if (!json_object_is_type(o, json_type_object))
-		return bad(l, "samples", "must be an object");
+	if ((rc = get_typed(l, root, "samples", 0, json_type_object, &o)) || !o)
+		return rc;
 	v = member(o, "rate_hz");
 	/* json-c reads NaN and Infinity too */
 	if (!v || !(json_object_is_type(v, json_type_int) ||
