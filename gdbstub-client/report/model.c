@@ -993,10 +993,68 @@ static json_object *env_json(const struct prof_env *e)
 	return o;
 }
 
+/* Writes item, an element of an array, into the object o. */
+typedef int put_item_fn(json_object *o, const void *item);
+
+/* The array of n items of size bytes each under key in o, every item
+ * written by fn into an object of its own (load_array() read back). */
+static int put_array(json_object *o, const char *key, const void *items,
+		     size_t n, size_t size, put_item_fn *fn)
+{
+	json_object *arr, *e;
+	size_t i;
+
+	if (add(o, key, arr = json_object_new_array()))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (push(arr, e = json_object_new_object()) ||
+		    fn(e, (const char *)items + i * size))
+			return -1;
+	return 0;
+}
+
+static int put_phase(json_object *o, const void *item)
+{
+	return put_fields(o, phase_fields, NFIELDS(phase_fields), item);
+}
+
+/* not put_fields(): "sync" and "ret" stand among the simple fields */
+static int put_initcall(json_object *o, const void *item)
+{
+	const struct prof_initcall *ic = item;
+
+	return add_str(o, "fn", ic->fn) || add_str(o, "level", ic->level) ||
+	       (ic->sync && add(o, "sync", json_object_new_boolean(1))) ||
+	       add_i64(o, "order", ic->order) ||
+	       (ic->has_ret && add_i64(o, "ret", ic->ret)) ||
+	       add_i64(o, "start_ns", ic->start_ns) ||
+	       add_i64(o, "duration_ns", ic->duration_ns) ||
+	       add_str(o, "module", ic->module) ? -1 : 0;
+}
+
+static int put_stop(json_object *o, const void *item)
+{
+	const struct prof_stop *st = item;
+
+	return add_str(o, "kind", st->kind == PROF_STOP_INTERRUPT ?
+				  "interrupt" : "debug") ||
+	       (st->kind == PROF_STOP_WATCH &&
+		add(o, "watch", json_object_new_boolean(1))) ||
+	       put_fields(o, stop_fields, NFIELDS(stop_fields), st) ? -1 : 0;
+}
+
+static int put_sample(json_object *o, const void *item)
+{
+	const struct prof_sample *sm = item;
+
+	return put_fields(o, sample_fields, NFIELDS(sample_fields), sm) ||
+	       add_str(o, "mode", sm->mode) ? -1 : 0;
+}
+
 static json_object *profile_json(const struct prof_profile *p)
 {
-	json_object *root = json_object_new_object(), *arr, *o, *s;
-	size_t i;
+	json_object *root = json_object_new_object(), *s;
+	double r = p->samples.rate_hz;
 
 	if (!root)
 		return NULL;
@@ -1006,75 +1064,27 @@ static json_object *profile_json(const struct prof_profile *p)
 				     p->incomplete_reason ?
 				     p->incomplete_reason : "unknown")) ||
 	    put_fields(root, root_fields, NFIELDS(root_fields), p) ||
-	    add(root, "environment", env_json(&p->env)))
+	    add(root, "environment", env_json(&p->env)) ||
+	    put_array(root, "phases", p->phases, p->nphases,
+		      sizeof *p->phases, put_phase) ||
+	    put_array(root, "initcalls", p->initcalls, p->ninitcalls,
+		      sizeof *p->initcalls, put_initcall))
 		goto fail;
-
-	if (add(root, "phases", arr = json_object_new_array()))
-		goto fail;
-	for (i = 0; i < p->nphases; i++) {
-		const struct prof_phase *ph = &p->phases[i];
-
-		if (push(arr, o = json_object_new_object()) ||
-		    put_fields(o, phase_fields, NFIELDS(phase_fields), ph))
-			goto fail;
-	}
-
-	if (add(root, "initcalls", arr = json_object_new_array()))
-		goto fail;
-	for (i = 0; i < p->ninitcalls; i++) {
-		const struct prof_initcall *ic = &p->initcalls[i];
-
-		if (push(arr, o = json_object_new_object()) ||
-		    add_str(o, "fn", ic->fn) || add_str(o, "level", ic->level) ||
-		    (ic->sync && add(o, "sync", json_object_new_boolean(1))) ||
-		    add_i64(o, "order", ic->order) ||
-		    (ic->has_ret && add_i64(o, "ret", ic->ret)) ||
-		    add_i64(o, "start_ns", ic->start_ns) ||
-		    add_i64(o, "duration_ns", ic->duration_ns) ||
-		    add_str(o, "module", ic->module))
-			goto fail;
-	}
-
 	if (add(root, "stops", s = json_object_new_object()) ||
-	    put_fields(s, stops_fields, NFIELDS(stops_fields), &p->stops))
+	    put_fields(s, stops_fields, NFIELDS(stops_fields), &p->stops) ||
+	    (p->stops.nlist &&
+	     put_array(s, "list", p->stops.list, p->stops.nlist,
+		       sizeof *p->stops.list, put_stop)))
 		goto fail;
-	if (p->stops.nlist) {
-		if (add(s, "list", arr = json_object_new_array()))
-			goto fail;
-		for (i = 0; i < p->stops.nlist; i++) {
-			const struct prof_stop *st = &p->stops.list[i];
-
-			if (push(arr, o = json_object_new_object()) ||
-			    add_str(o, "kind", st->kind == PROF_STOP_INTERRUPT ?
-					       "interrupt" : "debug") ||
-			    (st->kind == PROF_STOP_WATCH &&
-			     add(o, "watch", json_object_new_boolean(1))) ||
-			    put_fields(o, stop_fields, NFIELDS(stop_fields),
-				       st))
-				goto fail;
-		}
-	}
-
-	if (p->samples.rate_hz > 0) {
-		double r = p->samples.rate_hz;
-
-		if (add(root, "samples", s = json_object_new_object()) ||
-		    add(s, "rate_hz", r < 9e15 && r == (double)(int64_t)r ?
-				      json_object_new_int64((int64_t)r) :
-				      json_object_new_double(r)) ||
-		    add_str(s, "method", p->samples.method) ||
-		    add(s, "entries", arr = json_object_new_array()))
-			goto fail;
-		for (i = 0; i < p->samples.n; i++) {
-			const struct prof_sample *sm = &p->samples.list[i];
-
-			if (push(arr, o = json_object_new_object()) ||
-			    put_fields(o, sample_fields,
-				       NFIELDS(sample_fields), sm) ||
-			    add_str(o, "mode", sm->mode))
-				goto fail;
-		}
-	}
+	if (r > 0 &&
+	    (add(root, "samples", s = json_object_new_object()) ||
+	     add(s, "rate_hz", r < 9e15 && r == (double)(int64_t)r ?
+			       json_object_new_int64((int64_t)r) :
+			       json_object_new_double(r)) ||
+	     add_str(s, "method", p->samples.method) ||
+	     put_array(s, "entries", p->samples.list, p->samples.n,
+		       sizeof *p->samples.list, put_sample)))
+		goto fail;
 	return root;
 fail:
 	json_object_put(root);
