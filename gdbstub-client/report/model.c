@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <json.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -376,6 +377,36 @@ static json_object *member(json_object *o, const char *key)
 	return v; /* NULL also for an explicit JSON null */
 }
 
+/* room for a member's name in messages: "initcalls[3].duration_ns" */
+#define FIELD_NAME_MAX 256
+
+static const char *must_be(json_type t)
+{
+	return t == json_type_int ? "must be an integer" :
+	       t == json_type_string ? "must be a string" :
+	       t == json_type_array ? "must be an array" : "must be an object";
+}
+
+/*
+ * Member key of o, which must be a t, into *v: 0 with *v NULL when it is
+ * absent, -1 when it is absent but required or is not a t.  full
+ * (FIELD_NAME_MAX bytes) gets its name for messages: path.key, or key
+ * where path is "".
+ */
+static int typed_member(struct loader *l, json_object *o, const char *path,
+			const char *key, int required, json_type t, char *full,
+			json_object **v)
+{
+	snprintf(full, FIELD_NAME_MAX, "%s%s%s", path, *path ? "." : "", key);
+	if (!(*v = member(o, key)))
+		return required ? bad(l, full, "is missing") : 0;
+	if (!json_object_is_type(*v, t)) {
+		*v = NULL;
+		return bad(l, full, must_be(t));
+	}
+	return 0;
+}
+
 /*
  * An integer field in [min, max]; ns says it is a time, for the message:
  * "must not be negative", "is out of range (more than 2^53 ns, 104 days)"
@@ -385,18 +416,14 @@ static int get_i64(struct loader *l, json_object *o, const char *key,
 		   const char *path, int required, int64_t min, int64_t max,
 		   int ns, int64_t *out)
 {
-	json_object *v = member(o, key);
-	char full[256];
+	json_object *v;
+	char full[FIELD_NAME_MAX];
 	int64_t x;
+	int rc;
 
-	snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
-	if (!v) {
-		if (required)
-			return bad(l, full, "is missing");
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_int))
-		return bad(l, full, "must be an integer");
+	if ((rc = typed_member(l, o, path, key, required, json_type_int, full,
+			       &v)) || !v)
+		return rc;
 	errno = 0;
 	x = json_object_get_int64(v);
 	if (errno == ERANGE)
@@ -411,19 +438,6 @@ static int get_i64(struct loader *l, json_object *o, const char *key,
 			   "is out of range (more than 2^53)");
 	*out = x;
 	return 0;
-}
-
-/* A time on the boot timeline (min -PROF_NS_MAX) or a duration (min 0). */
-static int get_ns(struct loader *l, json_object *o, const char *key,
-		  const char *path, int required, int64_t min, int64_t *out)
-{
-	return get_i64(l, o, key, path, required, min, PROF_NS_MAX, 1, out);
-}
-
-static int get_count(struct loader *l, json_object *o, const char *key,
-		     const char *path, int required, int64_t *out)
-{
-	return get_i64(l, o, key, path, required, 0, PROF_COUNT_MAX, 0, out);
 }
 
 /* *sum += v, refused past PROF_NS_MAX (ns) or PROF_COUNT_MAX; every v is
@@ -444,17 +458,13 @@ static int add_sum(struct loader *l, int64_t *sum, int64_t v, int ns,
 static int get_str(struct loader *l, json_object *o, const char *key,
 		   const char *path, int required, char **out)
 {
-	json_object *v = member(o, key);
-	char full[256];
+	json_object *v;
+	char full[FIELD_NAME_MAX];
+	int rc;
 
-	snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
-	if (!v) {
-		if (required)
-			return bad(l, full, "is missing");
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_string))
-		return bad(l, full, "must be a string");
+	if ((rc = typed_member(l, o, path, key, required, json_type_string,
+			       full, &v)) || !v)
+		return rc;
 	if (required && !json_object_get_string_len(v))
 		return bad(l, full, "must not be empty");
 	free(*out);
@@ -463,21 +473,59 @@ static int get_str(struct loader *l, json_object *o, const char *key,
 	return 0;
 }
 
-static int get_array(struct loader *l, json_object *o, const char *key,
-		     int required, json_object **arr)
-{
-	json_object *v = member(o, key);
+/*
+ * A simple member of an object: a string, or an integer in [min, max]
+ * (ns: a time, for get_i64's messages), kept at off in the struct the
+ * object is read into and written from.  get_fields() reads a table of
+ * them in order, so the first bad one named is the first in the table;
+ * put_fields() writes them in the same order.  An OPT or SPARSE member
+ * may be absent (a string is then NULL, an integer 0); a SPARSE integer
+ * is written only when it is not 0, a string only when not NULL.
+ */
+struct field {
+	const char *key;
+	enum { F_STR, F_I64 } kind;
+	enum { OPT, REQ, SPARSE } use;
+	int ns;
+	int64_t min, max;
+	size_t off;
+};
 
-	*arr = NULL;
-	if (!v) {
-		if (required)
-			return bad(l, key, "is missing");
-		return 0;
+#define STR(key, use, type, member) \
+	{ key, F_STR, use, 0, 0, 0, offsetof(type, member) }
+#define I64(key, use, min, max, ns, type, member) \
+	{ key, F_I64, use, ns, min, max, offsetof(type, member) }
+/* a time on the boot timeline (min -PROF_NS_MAX) or a duration (min 0) */
+#define NS(key, use, min, type, member) \
+	I64(key, use, min, PROF_NS_MAX, 1, type, member)
+#define COUNT(key, use, type, member) \
+	I64(key, use, 0, PROF_COUNT_MAX, 0, type, member)
+#define NFIELDS(t) (sizeof (t) / sizeof (t)[0])
+
+static int get_fields(struct loader *l, json_object *o, const char *path,
+		      const struct field *f, size_t n, void *base)
+{
+	char *at;
+
+	for (; n--; f++) {
+		at = (char *)base + f->off;
+		if (f->kind == F_STR ?
+		    get_str(l, o, f->key, path, f->use == REQ, (char **)at) :
+		    get_i64(l, o, f->key, path, f->use == REQ, f->min, f->max,
+			    f->ns, (int64_t *)at))
+			return -1;
 	}
-	if (!json_object_is_type(v, json_type_array))
-		return bad(l, key, "must be an array");
-	*arr = v;
 	return 0;
+}
+
+/* typed_member() named by key alone: the arrays, and the top level's
+ * objects */
+static int get_typed(struct loader *l, json_object *o, const char *key,
+		     int required, json_type t, json_object **v)
+{
+	char full[FIELD_NAME_MAX];
+
+	return typed_member(l, o, "", key, required, t, full, v);
 }
 
 /* Reads element i of an array, the object o at path (64 bytes, may be
@@ -502,7 +550,7 @@ static void *load_array(struct loader *l, json_object *o, const char *key,
 	size_t i, n;
 
 	*rc = -1;
-	if (get_array(l, o, key, required, &arr))
+	if (get_typed(l, o, key, required, json_type_array, &arr))
 		return NULL;
 	n = arr ? json_object_array_length(arr) : 0;
 	if (n && !(items = calloc(n, size))) {
@@ -526,43 +574,58 @@ static void *load_array(struct loader *l, json_object *o, const char *key,
 	return items;
 }
 
+static const struct field env_fields[] = {
+	STR("qemu", OPT, struct prof_env, qemu),
+	STR("qemu_version", OPT, struct prof_env, qemu_version),
+	STR("accel", OPT, struct prof_env, accel),
+	STR("kernel", OPT, struct prof_env, kernel),
+	STR("kernel_version", OPT, struct prof_env, kernel_version),
+	STR("cmdline", OPT, struct prof_env, cmdline),
+	STR("host", OPT, struct prof_env, host),
+	STR("recorded_at", OPT, struct prof_env, recorded_at),
+	STR("tool", OPT, struct prof_env, tool),
+};
+
 static int load_env(struct loader *l, json_object *root, struct prof_env *e)
 {
-	json_object *o = member(root, "environment");
+	json_object *o;
+	int rc;
 
-	if (!o)
-		return 0;
-	if (!json_object_is_type(o, json_type_object))
-		return bad(l, "environment", "must be an object");
-	if (get_str(l, o, "qemu", "environment", 0, &e->qemu) ||
-	    get_str(l, o, "qemu_version", "environment", 0, &e->qemu_version) ||
-	    get_str(l, o, "accel", "environment", 0, &e->accel) ||
-	    get_str(l, o, "kernel", "environment", 0, &e->kernel) ||
-	    get_str(l, o, "kernel_version", "environment", 0,
-		    &e->kernel_version) ||
-	    get_str(l, o, "cmdline", "environment", 0, &e->cmdline) ||
-	    get_str(l, o, "host", "environment", 0, &e->host) ||
-	    get_str(l, o, "recorded_at", "environment", 0, &e->recorded_at) ||
-	    get_str(l, o, "tool", "environment", 0, &e->tool))
-		return -1;
-	return 0;
+	if ((rc = get_typed(l, root, "environment", 0, json_type_object, &o)) || !o)
+		return rc;
+	return get_fields(l, o, "environment", env_fields, NFIELDS(env_fields),
+			  e);
 }
+
+static const struct field phase_fields[] = {
+	STR("id", REQ, struct prof_phase, id),
+	STR("label", OPT, struct prof_phase, label),
+	NS("start_ns", REQ, -PROF_NS_MAX, struct prof_phase, start_ns),
+	NS("duration_ns", REQ, 0, struct prof_phase, duration_ns),
+};
 
 static int load_phase(struct loader *l, json_object *o, char *path,
 		      void *item, size_t i, int64_t *sum)
 {
 	struct prof_phase *ph = item;
 
-	if (get_str(l, o, "id", path, 1, &ph->id) ||
-	    get_str(l, o, "label", path, 0, &ph->label) ||
-	    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX, &ph->start_ns) ||
-	    get_ns(l, o, "duration_ns", path, 1, 0, &ph->duration_ns) ||
+	if (get_fields(l, o, path, phase_fields, NFIELDS(phase_fields), ph) ||
 	    add_sum(l, sum, ph->duration_ns, 1, "phases[].duration_ns"))
 		return -1;
 	if (!ph->label && !(ph->label = strdup(prof_phase_label(ph->id))))
 		return nomem(l->err);
 	return 0;
 }
+
+/* "order" is optional: the position in the array when absent */
+static const struct field initcall_fields[] = {
+	STR("fn", REQ, struct prof_initcall, fn),
+	STR("level", REQ, struct prof_initcall, level),
+	STR("module", OPT, struct prof_initcall, module),
+	I64("order", OPT, 0, INT64_MAX, 0, struct prof_initcall, order),
+	NS("start_ns", REQ, -PROF_NS_MAX, struct prof_initcall, start_ns),
+	NS("duration_ns", REQ, 0, struct prof_initcall, duration_ns),
+};
 
 static int load_initcall(struct loader *l, json_object *o, char *path,
 			 void *item, size_t i, int64_t *sum)
@@ -571,12 +634,8 @@ static int load_initcall(struct loader *l, json_object *o, char *path,
 	json_object *v;
 
 	ic->order = (int64_t)i;
-	if (get_str(l, o, "fn", path, 1, &ic->fn) ||
-	    get_str(l, o, "level", path, 1, &ic->level) ||
-	    get_str(l, o, "module", path, 0, &ic->module) ||
-	    get_i64(l, o, "order", path, 0, 0, INT64_MAX, 0, &ic->order) ||
-	    get_ns(l, o, "start_ns", path, 1, -PROF_NS_MAX, &ic->start_ns) ||
-	    get_ns(l, o, "duration_ns", path, 1, 0, &ic->duration_ns) ||
+	if (get_fields(l, o, path, initcall_fields, NFIELDS(initcall_fields),
+		       ic) ||
 	    add_sum(l, sum, ic->duration_ns, 1, "initcalls[].duration_ns"))
 		return -1;
 	if ((v = member(o, "ret"))) {
@@ -618,6 +677,12 @@ static int load_initcalls(struct loader *l, json_object *root,
 	return rc;
 }
 
+/* host CLOCK_MONOTONIC: any non-negative value */
+static const struct field stop_fields[] = {
+	I64("reported_ns", REQ, 0, INT64_MAX, 1, struct prof_stop, reported_ns),
+	I64("resumed_ns", REQ, 0, INT64_MAX, 1, struct prof_stop, resumed_ns),
+};
+
 static int load_stop(struct loader *l, json_object *e, char *path,
 		     void *item, size_t i, int64_t *sum)
 {
@@ -642,52 +707,54 @@ static int load_stop(struct loader *l, json_object *e, char *path,
 	if (!r && w && json_object_is_type(w, json_type_boolean) &&
 	    json_object_get_boolean(w))
 		st->kind = PROF_STOP_WATCH;
-	/* host CLOCK_MONOTONIC: any non-negative value */
-	if (get_i64(l, e, "reported_ns", path, 1, 0, INT64_MAX, 1,
-		    &st->reported_ns) ||
-	    get_i64(l, e, "resumed_ns", path, 1, 0, INT64_MAX, 1,
-		    &st->resumed_ns))
+	if (get_fields(l, e, path, stop_fields, NFIELDS(stop_fields), st))
 		return -1;
 	if (st->resumed_ns < st->reported_ns)
 		return bad(l, path, "is resumed before it was reported");
 	return 0;
 }
 
+static const struct field sample_fields[] = {
+	STR("region", REQ, struct prof_sample, region),
+	STR("symbol", OPT, struct prof_sample, symbol),
+	COUNT("count", REQ, struct prof_sample, count),
+};
+
 static int load_sample(struct loader *l, json_object *e, char *path,
 		       void *item, size_t i, int64_t *sum)
 {
 	struct prof_sample *sm = item;
 
-	if (get_str(l, e, "region", path, 1, &sm->region) ||
-	    get_str(l, e, "symbol", path, 0, &sm->symbol) ||
-	    get_count(l, e, "count", path, 1, &sm->count) ||
+	/* "mode" after the sum, so a bad total is named first */
+	if (get_fields(l, e, path, sample_fields, NFIELDS(sample_fields), sm) ||
 	    add_sum(l, sum, sm->count, 0, "samples.entries[].count") ||
 	    get_str(l, e, "mode", path, 0, &sm->mode))
 		return -1;
 	return 0;
 }
 
+static const struct field stops_fields[] = {
+	COUNT("count", REQ, struct prof_stops, count),
+	COUNT("debug_stops", REQ, struct prof_stops, debug_stops),
+	COUNT("interrupt_stops", REQ, struct prof_stops, interrupt_stops),
+	COUNT("watch_stops", SPARSE, struct prof_stops, watch_stops),
+	NS("client_ns", REQ, 0, struct prof_stops, client_ns),
+	NS("median_ns", OPT, 0, struct prof_stops, median_ns),
+	NS("p95_ns", OPT, 0, struct prof_stops, p95_ns),
+	NS("self_median_ns", SPARSE, 0, struct prof_stops, self_median_ns),
+	NS("cost_per_debug_stop_ns", SPARSE, 0, struct prof_stops,
+	   cost_per_debug_stop_ns),
+};
+
 static int load_stops(struct loader *l, json_object *root,
 		      struct prof_stops *s)
 {
-	json_object *o = member(root, "stops");
+	json_object *o;
 	int rc;
 
-	if (!o)
-		return 0;
-	if (!json_object_is_type(o, json_type_object))
-		return bad(l, "stops", "must be an object");
-	if (get_count(l, o, "count", "stops", 1, &s->count) ||
-	    get_count(l, o, "debug_stops", "stops", 1, &s->debug_stops) ||
-	    get_count(l, o, "interrupt_stops", "stops", 1,
-		      &s->interrupt_stops) ||
-	    get_count(l, o, "watch_stops", "stops", 0, &s->watch_stops) ||
-	    get_ns(l, o, "client_ns", "stops", 1, 0, &s->client_ns) ||
-	    get_ns(l, o, "median_ns", "stops", 0, 0, &s->median_ns) ||
-	    get_ns(l, o, "p95_ns", "stops", 0, 0, &s->p95_ns) ||
-	    get_ns(l, o, "self_median_ns", "stops", 0, 0, &s->self_median_ns) ||
-	    get_ns(l, o, "cost_per_debug_stop_ns", "stops", 0, 0,
-		   &s->cost_per_debug_stop_ns))
+	if ((rc = get_typed(l, root, "stops", 0, json_type_object, &o)) || !o)
+		return rc;
+	if (get_fields(l, o, "stops", stops_fields, NFIELDS(stops_fields), s))
 		return -1;
 	s->list = load_array(l, o, "list", "stops.list", 0, sizeof *s->list,
 			     &s->nlist, load_stop, &rc);
@@ -697,13 +764,11 @@ static int load_stops(struct loader *l, json_object *root,
 static int load_samples(struct loader *l, json_object *root,
 			struct prof_samples *s)
 {
-	json_object *o = member(root, "samples"), *v;
+	json_object *o, *v;
 	int rc;
 
-	if (!o)
-		return 0;
-	if (!json_object_is_type(o, json_type_object))
-		return bad(l, "samples", "must be an object");
+	if ((rc = get_typed(l, root, "samples", 0, json_type_object, &o)) || !o)
+		return rc;
 	v = member(o, "rate_hz");
 	/* json-c reads NaN and Infinity too */
 	if (!v || !(json_object_is_type(v, json_type_int) ||
@@ -719,6 +784,11 @@ static int load_samples(struct loader *l, json_object *root,
 			     sizeof *s->list, &s->n, load_sample, &rc);
 	return rc;
 }
+
+static const struct field root_fields[] = {
+	STR("end", OPT, struct prof_profile, end),
+	NS("end_ns", OPT, -PROF_NS_MAX, struct prof_profile, end_ns),
+};
 
 static int load_root(struct loader *l, json_object *root,
 		     struct prof_profile *p)
@@ -747,8 +817,7 @@ static int load_root(struct loader *l, json_object *root,
 					    : "is missing");
 	p->complete = json_object_get_boolean(v);
 	if (get_str(l, root, "incomplete_reason", "", 0, &p->incomplete_reason) ||
-	    get_str(l, root, "end", "", 0, &p->end) ||
-	    get_ns(l, root, "end_ns", "", 0, -PROF_NS_MAX, &p->end_ns) ||
+	    get_fields(l, root, "", root_fields, NFIELDS(root_fields), p) ||
 	    load_env(l, root, &p->env) ||
 	    load_phases(l, root, p) ||
 	    load_initcalls(l, root, p) ||
@@ -892,27 +961,100 @@ static int push(json_object *arr, json_object *v)
 	return 0;
 }
 
+/* The members of a field table (get_fields) that are set, into o. */
+static int put_fields(json_object *o, const struct field *f, size_t n,
+		      const void *base)
+{
+	const char *at;
+	int64_t v;
+
+	for (; n--; f++) {
+		at = (const char *)base + f->off;
+		if (f->kind == F_STR) {
+			if (add_str(o, f->key, *(char *const *)at))
+				return -1;
+			continue;
+		}
+		v = *(const int64_t *)at;
+		if ((f->use != SPARSE || v) && add_i64(o, f->key, v))
+			return -1;
+	}
+	return 0;
+}
+
 static json_object *env_json(const struct prof_env *e)
 {
 	json_object *o = json_object_new_object();
 
-	if (!o || add_str(o, "qemu", e->qemu) ||
-	    add_str(o, "qemu_version", e->qemu_version) ||
-	    add_str(o, "accel", e->accel) || add_str(o, "kernel", e->kernel) ||
-	    add_str(o, "kernel_version", e->kernel_version) ||
-	    add_str(o, "cmdline", e->cmdline) || add_str(o, "host", e->host) ||
-	    add_str(o, "recorded_at", e->recorded_at) ||
-	    add_str(o, "tool", e->tool)) {
+	if (!o || put_fields(o, env_fields, NFIELDS(env_fields), e)) {
 		json_object_put(o);
 		return NULL;
 	}
 	return o;
 }
 
+/* Writes item, an element of an array, into the object o. */
+typedef int put_item_fn(json_object *o, const void *item);
+
+/* The array of n items of size bytes each under key in o, every item
+ * written by fn into an object of its own (load_array() read back). */
+static int put_array(json_object *o, const char *key, const void *items,
+		     size_t n, size_t size, put_item_fn *fn)
+{
+	json_object *arr, *e;
+	size_t i;
+
+	if (add(o, key, arr = json_object_new_array()))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (push(arr, e = json_object_new_object()) ||
+		    fn(e, (const char *)items + i * size))
+			return -1;
+	return 0;
+}
+
+static int put_phase(json_object *o, const void *item)
+{
+	return put_fields(o, phase_fields, NFIELDS(phase_fields), item);
+}
+
+/* not put_fields(): "sync" and "ret" stand among the simple fields */
+static int put_initcall(json_object *o, const void *item)
+{
+	const struct prof_initcall *ic = item;
+
+	return add_str(o, "fn", ic->fn) || add_str(o, "level", ic->level) ||
+	       (ic->sync && add(o, "sync", json_object_new_boolean(1))) ||
+	       add_i64(o, "order", ic->order) ||
+	       (ic->has_ret && add_i64(o, "ret", ic->ret)) ||
+	       add_i64(o, "start_ns", ic->start_ns) ||
+	       add_i64(o, "duration_ns", ic->duration_ns) ||
+	       add_str(o, "module", ic->module) ? -1 : 0;
+}
+
+static int put_stop(json_object *o, const void *item)
+{
+	const struct prof_stop *st = item;
+
+	return add_str(o, "kind", st->kind == PROF_STOP_INTERRUPT ?
+				  "interrupt" : "debug") ||
+	       (st->kind == PROF_STOP_WATCH &&
+		add(o, "watch", json_object_new_boolean(1))) ||
+	       put_fields(o, stop_fields, NFIELDS(stop_fields), st) ? -1 : 0;
+}
+
+static int put_sample(json_object *o, const void *item)
+{
+	const struct prof_sample *sm = item;
+
+	return put_fields(o, sample_fields, NFIELDS(sample_fields), sm) ||
+	       add_str(o, "mode", sm->mode) ? -1 : 0;
+}
+
 static json_object *profile_json(const struct prof_profile *p)
 {
-	json_object *root = json_object_new_object(), *arr, *o, *s;
-	size_t i;
+	json_object *root = json_object_new_object(), *s;
+	double r = p->samples.rate_hz;
 
 	if (!root)
 		return NULL;
@@ -921,91 +1063,28 @@ static json_object *profile_json(const struct prof_profile *p)
 	    (!p->complete && add_str(root, "incomplete_reason",
 				     p->incomplete_reason ?
 				     p->incomplete_reason : "unknown")) ||
-	    add_str(root, "end", p->end) || add_i64(root, "end_ns", p->end_ns) ||
-	    add(root, "environment", env_json(&p->env)))
+	    put_fields(root, root_fields, NFIELDS(root_fields), p) ||
+	    add(root, "environment", env_json(&p->env)) ||
+	    put_array(root, "phases", p->phases, p->nphases,
+		      sizeof *p->phases, put_phase) ||
+	    put_array(root, "initcalls", p->initcalls, p->ninitcalls,
+		      sizeof *p->initcalls, put_initcall))
 		goto fail;
-
-	if (add(root, "phases", arr = json_object_new_array()))
-		goto fail;
-	for (i = 0; i < p->nphases; i++) {
-		const struct prof_phase *ph = &p->phases[i];
-
-		if (push(arr, o = json_object_new_object()) ||
-		    add_str(o, "id", ph->id) || add_str(o, "label", ph->label) ||
-		    add_i64(o, "start_ns", ph->start_ns) ||
-		    add_i64(o, "duration_ns", ph->duration_ns))
-			goto fail;
-	}
-
-	if (add(root, "initcalls", arr = json_object_new_array()))
-		goto fail;
-	for (i = 0; i < p->ninitcalls; i++) {
-		const struct prof_initcall *ic = &p->initcalls[i];
-
-		if (push(arr, o = json_object_new_object()) ||
-		    add_str(o, "fn", ic->fn) || add_str(o, "level", ic->level) ||
-		    (ic->sync && add(o, "sync", json_object_new_boolean(1))) ||
-		    add_i64(o, "order", ic->order) ||
-		    (ic->has_ret && add_i64(o, "ret", ic->ret)) ||
-		    add_i64(o, "start_ns", ic->start_ns) ||
-		    add_i64(o, "duration_ns", ic->duration_ns) ||
-		    add_str(o, "module", ic->module))
-			goto fail;
-	}
-
 	if (add(root, "stops", s = json_object_new_object()) ||
-	    add_i64(s, "count", p->stops.count) ||
-	    add_i64(s, "debug_stops", p->stops.debug_stops) ||
-	    add_i64(s, "interrupt_stops", p->stops.interrupt_stops) ||
-	    (p->stops.watch_stops &&
-	     add_i64(s, "watch_stops", p->stops.watch_stops)) ||
-	    add_i64(s, "client_ns", p->stops.client_ns) ||
-	    add_i64(s, "median_ns", p->stops.median_ns) ||
-	    add_i64(s, "p95_ns", p->stops.p95_ns) ||
-	    (p->stops.self_median_ns &&
-	     add_i64(s, "self_median_ns", p->stops.self_median_ns)) ||
-	    (p->stops.cost_per_debug_stop_ns &&
-	     add_i64(s, "cost_per_debug_stop_ns",
-		     p->stops.cost_per_debug_stop_ns)))
+	    put_fields(s, stops_fields, NFIELDS(stops_fields), &p->stops) ||
+	    (p->stops.nlist &&
+	     put_array(s, "list", p->stops.list, p->stops.nlist,
+		       sizeof *p->stops.list, put_stop)))
 		goto fail;
-	if (p->stops.nlist) {
-		if (add(s, "list", arr = json_object_new_array()))
-			goto fail;
-		for (i = 0; i < p->stops.nlist; i++) {
-			const struct prof_stop *st = &p->stops.list[i];
-
-			if (push(arr, o = json_object_new_object()) ||
-			    add_str(o, "kind", st->kind == PROF_STOP_INTERRUPT ?
-					       "interrupt" : "debug") ||
-			    (st->kind == PROF_STOP_WATCH &&
-			     add(o, "watch", json_object_new_boolean(1))) ||
-			    add_i64(o, "reported_ns", st->reported_ns) ||
-			    add_i64(o, "resumed_ns", st->resumed_ns))
-				goto fail;
-		}
-	}
-
-	if (p->samples.rate_hz > 0) {
-		double r = p->samples.rate_hz;
-
-		if (add(root, "samples", s = json_object_new_object()) ||
-		    add(s, "rate_hz", r < 9e15 && r == (double)(int64_t)r ?
-				      json_object_new_int64((int64_t)r) :
-				      json_object_new_double(r)) ||
-		    add_str(s, "method", p->samples.method) ||
-		    add(s, "entries", arr = json_object_new_array()))
-			goto fail;
-		for (i = 0; i < p->samples.n; i++) {
-			const struct prof_sample *sm = &p->samples.list[i];
-
-			if (push(arr, o = json_object_new_object()) ||
-			    add_str(o, "region", sm->region) ||
-			    add_str(o, "symbol", sm->symbol) ||
-			    add_i64(o, "count", sm->count) ||
-			    add_str(o, "mode", sm->mode))
-				goto fail;
-		}
-	}
+	if (r > 0 &&
+	    (add(root, "samples", s = json_object_new_object()) ||
+	     add(s, "rate_hz", r < 9e15 && r == (double)(int64_t)r ?
+			       json_object_new_int64((int64_t)r) :
+			       json_object_new_double(r)) ||
+	     add_str(s, "method", p->samples.method) ||
+	     put_array(s, "entries", p->samples.list, p->samples.n,
+		       sizeof *p->samples.list, put_sample)))
+		goto fail;
 	return root;
 fail:
 	json_object_put(root);
