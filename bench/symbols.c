@@ -9,6 +9,7 @@
  * exported as a map), and name -> address and address -> name lookups per
  * second.  The cache goes to a temporary XDG_CACHE_HOME, removed at the end.
  */
+#include "clock.h"
 #include "ksym.h"
 
 #include <glob.h>
@@ -21,10 +22,7 @@
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)kit_mono_ns() / 1e6;
 }
 
 static int cmp_d(const void *a, const void *b)

@@ -7,6 +7,8 @@
  *
  *   bench/wrapper-overhead [RUNS] [WRAPPER] [QEMU]
  */
+#include "clock.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +19,7 @@
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return (double)kit_mono_ns() / 1e6;
 }
 
 /* wall time of one run of PROG -version, in ms; -1 on failure */
