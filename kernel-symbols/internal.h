@@ -79,6 +79,10 @@ int ksym_initcalls_read(struct ksym_table *t, const struct ksym_image *img);
 /* Prefix err->msg with "'PATH': " (unless it names PATH already). */
 void ksym_err_prefix(struct kit_err *err, const char *path);
 
+/* The libbpf object behind B (btf.c). */
+struct btf;
+const struct btf *ksym_btf_libbpf(const struct ksym_btf *b);
+
 /* Read a whole file; *data malloc'ed. */
 int ksym_read_file(const char *path, uint8_t **data, size_t *len,
 		   struct kit_err *err);

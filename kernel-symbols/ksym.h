@@ -19,6 +19,9 @@
  *                        or it is corrupt, or it decompresses to more than
  *                        the header allows (a decompression bomb)
  *   KSYM_ENOKALLSYMS     no table layout validated against the data
+ *   KSYM_ENOTFOUND       no such symbol, type or member
+ *   KSYM_ENOBTF          the image carries no BTF (types API)
+ *   KSYM_EFOREIGN        a BTF that does not belong to the image
  *   ENOMEM               out of memory
  *
  * Addresses are the kernel's link-time virtual addresses (nokaslr).  See
@@ -39,6 +42,8 @@ enum {
 	KSYM_ECOMPRESS,
 	KSYM_ENOKALLSYMS,
 	KSYM_ENOTFOUND,
+	KSYM_ENOBTF,    /* the image carries no BTF */
+	KSYM_EFOREIGN,  /* the BTF given belongs to another kernel */
 };
 
 /* Where a table came from. */
@@ -309,6 +314,75 @@ int ksym_export_map_file(const struct ksym_table *t, const char *file,
 			 struct kit_err *err);
 int ksym_export_elf(const struct ksym_table *t, const char *file,
 		    struct kit_err *err);
+
+/* ---- types (BTF, through libbpf) -------------------------------------- */
+
+/*
+ * The BTF of a kernel: from a bzImage (the .BTF section of its
+ * decompressed ELF payload, or a raw blob found in a non-ELF payload), a
+ * vmlinux ELF (.BTF), or a raw BTF file (/sys/kernel/btf/vmlinux).
+ * libbpf parses it; errors are KSYM_EFORMAT (not one of those, corrupt or
+ * truncated BTF), KSYM_ENOBTF (no BTF in the image), KSYM_ECOMPRESS, errno.
+ */
+struct ksym_btf;
+struct ksym_btf *ksym_btf_open(const char *path, struct kit_err *err);
+/* The same from memory (bzImage, ELF or raw BTF, by magic). */
+struct ksym_btf *ksym_btf_load(const uint8_t *data, size_t len, struct kit_err *err);
+struct ksym_btf *ksym_btf_from_bzimage(const uint8_t *data, size_t len,
+				       struct kit_err *err);
+struct ksym_btf *ksym_btf_from_raw(const uint8_t *data, size_t len,
+				   struct kit_err *err);
+void ksym_btf_free(struct ksym_btf *b);
+/* "the .BTF section of the decompressed payload", "raw BTF" ... */
+const char *ksym_btf_origin(const struct ksym_btf *b);
+/*
+ * The first plausible raw BTF blob in DATA: magic 0xeB9F, version 1, a
+ * header of 24 to 256 bytes whose type and string sections end inside
+ * DATA.  *off and *blen get where; -1 when there is none.  Plausible only:
+ * libbpf decides (ksym_btf_from_raw).
+ */
+int ksym_btf_find(const uint8_t *data, size_t len, size_t *off, size_t *blen);
+
+/* One member (or, for a bare "STRUCT", the struct itself). */
+struct ksym_btf_field {
+	char name[128];       /* "" for an anonymous struct or union */
+	char type[256];       /* C spelling: "struct list_head", "char[16]" */
+	uint64_t offset;      /* bytes from the start of the outermost struct */
+	uint32_t bit_offset;  /* bitfields: bits past offset (0..7) */
+	uint32_t bit_size;    /* bitfields: width in bits; 0 for others */
+	uint64_t size;        /* bytes (a bitfield: of its declared type) */
+	int kind;             /* BTF_KIND_* of the type without typedefs/qualifiers */
+	int is_array;
+	uint64_t nelems;      /* arrays: element count and type */
+	char elem_type[256];
+	int depth;            /* ksym_btf_fields: 0, or 1+ inside anonymous members */
+	uint32_t type_id;
+};
+
+/* sizeof(struct NAME) or union NAME (or a typedef of one): KSYM_ENOTFOUND. */
+int ksym_btf_type_size(const struct ksym_btf *b, const char *name, uint64_t *size,
+		       struct kit_err *err);
+/*
+ * PATH is "STRUCT" or "STRUCT.MEMBER[.SUBMEMBER...]"; members of anonymous
+ * structs and unions are found by their own names, as in C (and pahole).
+ * KSYM_ENOTFOUND when a part does not exist.
+ */
+int ksym_btf_member(const struct ksym_btf *b, const char *path,
+		    struct ksym_btf_field *f, struct kit_err *err);
+/*
+ * Every member of struct/union NAME in order; an anonymous struct or union
+ * is followed by its own members (depth + 1).  *out is malloc'ed.
+ */
+int ksym_btf_fields(const struct ksym_btf *b, const char *name,
+		    struct ksym_btf_field **out, size_t *n, struct kit_err *err);
+
+/*
+ * Does B belong to the kernel whose symbols are T?  See btfcheck.c for
+ * exactly what is compared.  0 with a one-line account in SUMMARY, or -1
+ * with KSYM_EFOREIGN (or KSYM_ENOTFOUND: nothing to compare).
+ */
+int ksym_btf_check(const struct ksym_btf *b, const struct ksym_table *t,
+		   char *summary, size_t sz, struct kit_err *err);
 
 /* ---- building tables (loaders, tests) --------------------------------- */
 

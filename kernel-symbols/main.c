@@ -49,6 +49,7 @@
  * writes FILE in full or not at all (temporary, fsync, rename).
  */
 #include "ksym.h"
+#include "opts.h"
 #include "usage.h"
 
 #include <ctype.h>
@@ -56,6 +57,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <linux/btf.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +73,8 @@ static const char usage_text[] =
 	"  milestones KERNEL                boot milestones for a profiler\n"
 	"  export KERNEL --format=map|elf -o FILE\n"
 	"  info KERNEL                      source, layout, counts, timings\n"
-	"  kaslr KERNEL NAME OBSERVED       the KASLR slide from one observation\n";
+	"  kaslr KERNEL NAME OBSERVED       the KASLR slide from one observation\n"
+	"  types [--btf FILE] KERNEL STRUCT[.MEMBER...]   struct layout from the BTF\n";
 
 /*
  * S (a name, a type, a path, a message quoting them) safe for a terminal,
@@ -486,6 +489,165 @@ static int cmd_kaslr(struct ksym_table *t, const char *name, const char *obs)
 	return 0;
 }
 
+/* ---- types ------------------------------------------------------------ */
+
+/* A member as C declares it, in two columns: "char", "comm[16]:3;". */
+static void decl(const struct ksym_btf_field *f, char *ty, char *nm, size_t sz)
+{
+	const char *fp = strstr(f->type, "(*)");
+	char bits[16] = "";
+
+	if (f->bit_size)
+		snprintf(bits, sizeof bits, ":%u", f->bit_size);
+	if (f->is_array) {
+		snprintf(ty, sz, "%s", pr(f->elem_type));
+		snprintf(nm, sz, "%s[%" PRIu64 "]%s;", pr(f->name), f->nelems, bits);
+	} else if (fp) {
+		snprintf(ty, sz, "%s", pr(f->type));
+		*strstr(ty, "(*)") = 0;
+		snprintf(nm, sz, "(*%s)%s;", pr(f->name), pr(fp + 3));
+	} else {
+		snprintf(ty, sz, "%s", pr(f->type));
+		snprintf(nm, sz, "%s%s;", pr(f->name), bits);
+	}
+}
+
+static json_object *jfield(const struct ksym_btf_field *f)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(f->name));
+	json_object_object_add(o, "type", json_object_new_string(f->type));
+	json_object_object_add(o, "offset", json_object_new_int64((int64_t)f->offset));
+	json_object_object_add(o, "size", json_object_new_int64((int64_t)f->size));
+	if (f->bit_size) {
+		json_object_object_add(o, "bit_offset", json_object_new_int((int)f->bit_offset));
+		json_object_object_add(o, "bit_size", json_object_new_int((int)f->bit_size));
+	}
+	if (f->is_array) {
+		json_object_object_add(o, "count", json_object_new_int64((int64_t)f->nelems));
+		json_object_object_add(o, "element", json_object_new_string(f->elem_type));
+	}
+	if (f->depth)
+		json_object_object_add(o, "depth", json_object_new_int(f->depth));
+	return o;
+}
+
+/* Close the anonymous members opened deeper than DEPTH. */
+static void close_anon(const struct ksym_btf_field **open, int *nopen, int depth)
+{
+	while (*nopen > depth) {
+		const struct ksym_btf_field *a = open[--*nopen];
+
+		out("%*s};%*s/* %5" PRIu64 " %5" PRIu64 " */\n", 8 * (a->depth + 1), "",
+		    38 - 8 * a->depth, "", a->offset, a->size);
+	}
+}
+
+/* pahole-like: every member with its offset and size. */
+static int types_struct(const struct ksym_btf *b, const char *name)
+{
+	struct kit_err e = { 0 };
+	struct ksym_btf_field self, *f;
+	const struct ksym_btf_field *open[40];
+	size_t n, i;
+	int nopen = 0;
+	char ty[1100], nm[1100];
+
+	if (ksym_btf_member(b, name, &self, &e) || ksym_btf_fields(b, name, &f, &n, &e))
+		die("%s", pr(e.msg));
+	if (opt_json) {
+		json_object *o = jfield(&self), *arr = json_object_new_array();
+
+		for (i = 0; i < n; i++)
+			json_object_array_add(arr, jfield(&f[i]));
+		json_object_object_add(o, "members", arr);
+		print_json(o);
+		free(f);
+		return 0;
+	}
+	out("%s {\n", pr(self.type));
+	for (i = 0; i < n; i++) {
+		int ind = 8 * (f[i].depth + 1);
+
+		close_anon(open, &nopen, f[i].depth);
+		if (!f[i].name[0] && nopen < 40 && (f[i].kind == BTF_KIND_STRUCT || f[i].kind == BTF_KIND_UNION)) {
+			out("%*s%s {\n", ind, "", f[i].kind == BTF_KIND_UNION ? "union" : "struct");
+			open[nopen++] = &f[i];
+			continue;
+		}
+		decl(&f[i], ty, nm, sizeof ty);
+		if (f[i].bit_size)
+			out("%*s%-*s %-21s /* %5" PRIu64 ":%2u %4" PRIu64 " */\n", ind, "", 34 - ind, ty,
+			    nm, f[i].offset, f[i].bit_offset, f[i].size);
+		else
+			out("%*s%-*s %-21s /* %5" PRIu64 " %5" PRIu64 " */\n", ind, "", 34 - ind, ty,
+			    nm, f[i].offset, f[i].size);
+	}
+	close_anon(open, &nopen, 0);
+	out("\n        /* size: %" PRIu64 ", members: %zu */\n};\n", self.size, n);
+	free(f);
+	return 0;
+}
+
+/* One member: where it is, how big, what type. */
+static int types_member(const struct ksym_btf *b, const char *path)
+{
+	struct kit_err e = { 0 };
+	struct ksym_btf_field f;
+
+	if (ksym_btf_member(b, path, &f, &e))
+		die("%s", pr(e.msg));
+	if (opt_json) {
+		json_object *o = jfield(&f);
+
+		json_object_object_add(o, "path", json_object_new_string(path));
+		print_json(o);
+		return 0;
+	}
+	out("%s: offset %" PRIu64 " (0x%" PRIx64 ")", pr(path), f.offset, f.offset);
+	if (f.bit_size)
+		out(" bit %u, %u bits", f.bit_offset, f.bit_size);
+	out(", size %" PRIu64 ", type %s", f.size, pr(f.type));
+	if (f.is_array)
+		out(" (%" PRIu64 " x %s)", f.nelems, pr(f.elem_type));
+	out("\n");
+	return 0;
+}
+
+/* kernel-symbols types KERNEL STRUCT[.MEMBER...] [--btf FILE] */
+static int cmd_types(int argc, char **argv, const char *btf_file)
+{
+	struct kit_err e = { 0 };
+	struct ksym_btf *b;
+	const char *q;
+	int rc;
+
+	if (argc != 2)
+		die_usage("usage: kernel-symbols types [--btf FILE] KERNEL STRUCT[.MEMBER...]");
+	q = argv[1];
+	if (!*q || *q == '.' || q[strlen(q) - 1] == '.' || strstr(q, ".."))
+		die_usage("'%s' is not STRUCT or STRUCT.MEMBER[.MEMBER...]", pr(q));
+	b = ksym_btf_open(btf_file ? btf_file : argv[0], &e);
+	if (!b)
+		die("%s", pr(e.msg));
+	if (btf_file) {
+		struct ksym_table *t = open_kernel(argv[0]);
+		char sum[256];
+
+		if (ksym_btf_check(b, t, sum, sizeof sum, &e))
+			die("'%s' does not belong to '%s': %s", pr(btf_file), pr(argv[0]), pr(e.msg));
+		if (!opt_json)
+			out("/* BTF of '%s', checked against '%s': %s */\n", pr(btf_file),
+			    pr(argv[0]), sum);
+		ksym_free(t);
+	}
+	rc = strchr(q, '.') ? types_member(b, q) : types_struct(b, q);
+	ksym_btf_free(b);
+	finish_stdout();
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -494,10 +656,11 @@ int main(int argc, char **argv)
 		{ "no-discover", no_argument, NULL, 'D' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "btf", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *format = "map", *ofile = NULL, *cmd;
+	const char *format = "map", *ofile = NULL, *btf_file = NULL, *cmd;
 	struct ksym_table *t;
 	int c, rc;
 
@@ -520,6 +683,9 @@ int main(int argc, char **argv)
 		case 'o':
 			ofile = optarg;
 			break;
+		case 'b':
+			btf_file = optarg;
+			break;
 		case 'h':
 			out("%s", usage_text);
 			finish_stdout();
@@ -537,6 +703,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (argc - optind >= 1 && !strcmp(argv[optind], "types"))
+		return cmd_types(argc - optind - 1, argv + optind + 1, btf_file);
+	if (btf_file)
+		die_usage("--btf is an option of 'types' only");
 	if (argc - optind < 2) {
 		if (argc - optind == 1)
 			error("'%s' needs a KERNEL", pr(argv[optind]));
