@@ -18,6 +18,7 @@
 #include "internal.h"
 
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -118,6 +119,7 @@ struct ksym_btf *ksym_btf_from_raw(const uint8_t *data, size_t len,
 		kit_seterr(err, KSYM_EFORMAT, "not raw BTF (no magic 0xeB9F)");
 		return NULL;
 	}
+	libbpf_set_print(NULL);  /* the library never prints: errors come back */
 	errno = 0;
 	btf = btf__new(data, (uint32_t)len);
 	if (!btf) {

@@ -19,7 +19,8 @@ PROGRAMS += kernel-symbols/kernel-symbols
 kernel-symbols/kernel-symbols: $(KSYM_MAIN) $(LIB_KSYM) $(LIB_COMMON)
 	$(CC) $(KIT_LDFLAGS) $(LDFLAGS) -o $@ $^ $(KSYM_LIBS) $(call pc_libs,json-c)
 
-$(eval $(call kit_unit_tests,tests/unit/test-ksym-kallsyms tests/unit/test-ksym-inputs,\
+$(eval $(call kit_unit_tests,tests/unit/test-ksym-kallsyms tests/unit/test-ksym-inputs \
+	tests/unit/test-ksym-btf,\
 	$(KSYM_CFLAGS),$(LIB_KSYM) $(LIB_COMMON),$(KSYM_LIBS)))
 
 # Fuzz targets (clang libFuzzer), one per parser; "make fuzz" runs each

@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# kernel-symbols types: struct layouts from the BTF of the installed
+# Debian kernel (newest /boot/vmlinuz-*), checked against pahole reading
+# the same .BTF section when pahole, objcopy and xz are installed; a
+# foreign --btf refused; hostile and truncated images refused in one line.
+
+load lib
+bats_require_minimum_version 1.5.0
+
+setup() {
+	ksym_env </dev/null
+	[ -n "$VMLINUZ" ] && [ -r "$VMLINUZ" ] || skip "no /boot/vmlinuz-*"
+	OTHERS=$(ls "$KIT"/tests/helpers/kernels/vmlinuz-* 2>/dev/null || true)
+}
+
+# The raw .BTF of $VMLINUZ into $T/btf.raw (xz payloads only), or skip.
+extract_btf() {
+	command -v objcopy >/dev/null && command -v xz >/dev/null || skip "no objcopy or xz"
+	local setup po pl
+	setup=$(( ($(od -An -tu1 -j 497 -N1 "$VMLINUZ") + 1) * 512 ))
+	po=$(od -An -tu4 -j $((0x248)) -N4 "$VMLINUZ" | tr -d ' ')
+	pl=$(od -An -tu4 -j $((0x24c)) -N4 "$VMLINUZ" | tr -d ' ')
+	dd if="$VMLINUZ" bs=1M skip=$((setup + po)) count="$pl" iflag=skip_bytes,count_bytes \
+		status=none | xz -dc >"$T/vmlinux" 2>/dev/null || true
+	[ -s "$T/vmlinux" ] || skip "payload is not xz"
+	objcopy -O binary --only-section=.BTF "$T/vmlinux" "$T/btf.raw"
+}
+
+@test "types STRUCT: pahole's members, offsets and sizes" {
+	ks types "$VMLINUZ" printk_ringbuffer
+	exit_is 0
+	[ "${lines[0]}" = "struct printk_ringbuffer {" ]
+	[[ "$output" == *"struct prb_desc_ring       desc_ring;"*"/*     0    48 */"* ]]
+	[[ "$output" == *"/* size: 88, members: 3 */"* ]]
+	command -v pahole >/dev/null || skip "no pahole to compare with"
+	extract_btf
+	local want got
+	want=$(pahole -F btf -C printk_ringbuffer "$T/btf.raw" | grep -o '/\*[ 0-9]*[0-9] *[0-9]* \*/')
+	got=$(echo "$output" | grep -o '/\*[ 0-9]*[0-9] *[0-9]* \*/')
+	[ "$want" = "$got" ]
+}
+
+@test "types STRUCT.MEMBER: task_struct.comm as pahole says" {
+	ks types "$VMLINUZ" task_struct.comm
+	exit_is 0
+	[[ "$output" == "task_struct.comm: offset "*", size 16, type char[16] (16 x char)" ]]
+	command -v pahole >/dev/null || skip "no pahole to compare with"
+	extract_btf
+	local off
+	off=$(pahole -F btf -C task_struct "$T/btf.raw" | awk '/ comm\[16\];/{print $(NF-2)}')
+	[ "$output" = "task_struct.comm: offset $off ($(printf 0x%x "$off")), size 16, type char[16] (16 x char)" ]
+}
+
+@test "types: nested members, through anonymous unions, as JSON" {
+	ks types "$VMLINUZ" task_struct.se.vruntime
+	exit_is 0
+	[[ "$output" == "task_struct.se.vruntime: offset "*", size 8, type u64" ]]
+	ks --json types "$VMLINUZ" task_struct.comm
+	exit_is 0
+	[ "$(echo "$output" | jq -r .count)" = 16 ]
+	[ "$(echo "$output" | jq -r .element)" = char ]
+}
+
+@test "types --btf: its own BTF is accepted, the check is shown" {
+	extract_btf
+	ks types --btf "$T/btf.raw" "$VMLINUZ" task_struct.comm
+	exit_is 0
+	[[ "${lines[0]}" == "/* BTF of '$T/btf.raw', checked against '$VMLINUZ': "*" per-CPU offsets agree,"* ]]
+	[[ "${lines[1]}" == "task_struct.comm: offset "* ]]
+}
+
+@test "types --btf: another kernel's BTF is refused" {
+	local f n=0
+	for f in $OTHERS; do
+		ks types --btf "$f" "$VMLINUZ" task_struct.comm
+		fails 1 "kernel-symbols: '$f' does not belong to '$VMLINUZ': the BTF is not this kernel's: *"
+		ks types --btf "$VMLINUZ" "$f" task_struct.comm
+		fails 1 "kernel-symbols: '$VMLINUZ' does not belong to '$f': the BTF is not this kernel's: *"
+		ks types --btf "$f" "$f" task_struct.comm
+		exit_is 0
+		n=$((n + 1))
+	done
+	if [ -r /sys/kernel/btf/vmlinux ] && [ "/boot/vmlinuz-$(uname -r)" != "$VMLINUZ" ]; then
+		ks types --btf /sys/kernel/btf/vmlinux "$VMLINUZ" task_struct.comm
+		fails 1 "kernel-symbols: '/sys/kernel/btf/vmlinux' does not belong to '$VMLINUZ': *"
+		n=$((n + 1))
+	fi
+	[ "$n" -gt 0 ] || skip "no other kernel (scripts/fetch-test-kernels)"
+}
+
+@test "types: no such type or member is exit 1, one line" {
+	ks types "$VMLINUZ" no_such_struct
+	fails 1 "kernel-symbols: no struct or union 'no_such_struct' in the BTF"
+	ks types "$VMLINUZ" task_struct.no_such
+	fails 1 "kernel-symbols: 'task_struct.no_such': struct task_struct has no member 'no_such'"
+}
+
+@test "types: usage errors are exit 2, one line" {
+	ks types "$VMLINUZ"
+	fails 2 "kernel-symbols: usage: kernel-symbols types *"
+	ks types "$VMLINUZ" task_struct..comm
+	fails 2 "kernel-symbols: 'task_struct..comm' is not STRUCT or STRUCT.MEMBER*"
+	ks --btf "$VMLINUZ" info "$VMLINUZ"
+	fails 2 "kernel-symbols: --btf is an option of 'types' only"
+}
+
+@test "types: truncated and hostile inputs are refused without a crash" {
+	extract_btf
+	head -c 100000 "$T/btf.raw" >"$T/trunc.raw"
+	ks types "$T/trunc.raw" task_struct
+	fails 1 "kernel-symbols: '$T/trunc.raw': corrupt or truncated BTF*"
+	head -c 3000000 "$VMLINUZ" >"$T/trunc.bz"
+	ks types "$T/trunc.bz" task_struct
+	fails 1 "kernel-symbols: '$T/trunc.bz': *"
+	head -c 5000000 "$T/vmlinux" >"$T/trunc.elf"
+	ks types "$T/trunc.elf" task_struct
+	fails 1 "kernel-symbols: '$T/trunc.elf': *"
+	cp "$T/btf.raw" "$T/bad.raw"
+	printf '\377\377\377\377' | dd of="$T/bad.raw" bs=1 seek=5000 conv=notrunc status=none
+	ks types "$T/bad.raw" task_struct
+	[ "$status" -lt 124 ]
+	printf 'hello' >"$T/junk"
+	ks types "$T/junk" task_struct
+	fails 1 "kernel-symbols: '$T/junk': not a bzImage, vmlinux ELF or raw BTF file"
+}
