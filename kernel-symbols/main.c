@@ -635,8 +635,14 @@ static int cmd_types(int argc, char **argv, const char *btf_file)
 		struct ksym_table *t = open_kernel(argv[0]);
 		char sum[256];
 
-		if (ksym_btf_check(b, t, sum, sizeof sum, &e))
-			die("'%s' does not belong to '%s': %s", pr(btf_file), pr(argv[0]), pr(e.msg));
+		if (ksym_btf_check(b, t, sum, sizeof sum, &e)) {
+			/* freed first: a refusal is an answer, not a crash,
+			 * and the sanitizers check it leaks nothing */
+			ksym_free(t);
+			ksym_btf_free(b);
+			die("'%s' does not belong to '%s': %s", pr(btf_file),
+			    pr(argv[0]), pr(e.msg));
+		}
 		if (!opt_json)
 			out("/* BTF of '%s', checked against '%s': %s */\n", pr(btf_file),
 			    pr(argv[0]), sum);
