@@ -57,6 +57,7 @@ LIB_KSYM = kernel-symbols/libksym.a
 LIB_RSP = gdbstub-client/rsp/librsp.a
 LIB_REPORT = gdbstub-client/report/libreport.a
 LIB_TARGET = gdbstub-client/target/libtarget.a
+LIB_LINUX = gdbstub-client/linux/liblinux.a
 LIB_PROFILE = gdbstub-client/profile/libprofile.a
 
 PROGRAMS =
@@ -73,6 +74,7 @@ include kernel-symbols/module.mk
 include gdbstub-client/rsp/module.mk
 include gdbstub-client/report/module.mk
 include gdbstub-client/target/module.mk
+include gdbstub-client/linux/module.mk
 include gdbstub-client/profile/module.mk
 include gdbstub-client/cli/module.mk
 include gdbstub-client/fuzz/module.mk

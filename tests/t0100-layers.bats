@@ -14,6 +14,7 @@ layer_of() {
 	gdbstub-client/rsp) echo rsp ;;
 	gdbstub-client/report) echo report ;;
 	gdbstub-client/target) echo target ;;
+	gdbstub-client/linux) echo linux ;;
 	gdbstub-client/profile) echo profile ;;
 	gdbstub-client/cli) echo cli ;;
 	gdbstub-client/fuzz) echo gc-fuzz ;;
@@ -30,8 +31,9 @@ allowed() {
 	rsp) echo rsp common ;;
 	report) echo report common ;;
 	target) echo target ksym rsp report common ;;
-	profile) echo profile target ksym rsp report common ;;
-	cli) echo cli profile target ksym rsp report common ;;
+	linux) echo linux target ksym rsp report common ;;
+	profile) echo profile linux target ksym rsp report common ;;
+	cli) echo cli profile linux target ksym rsp report common ;;
 	wrapper) echo wrapper common ;;
 	# the client's fuzz targets link rsp/, report/ and common/ only
 	gc-fuzz) echo gc-fuzz rsp report common ;;
@@ -39,7 +41,7 @@ allowed() {
 }
 
 SRC_DIRS=(common kernel-symbols kernel-symbols/fuzz gdbstub-client/rsp
-	gdbstub-client/report gdbstub-client/target gdbstub-client/profile
+	gdbstub-client/report gdbstub-client/target gdbstub-client/linux gdbstub-client/profile
 	gdbstub-client/cli gdbstub-client/fuzz wrapper)
 
 # check_includes: one line per include that breaks the order; status 1
@@ -116,7 +118,7 @@ EXITS_KNOWN=(
 
 @test "no library file outside the known ones calls die() or exit()" {
 	local f rel hits out=
-	for f in $(cd "$KIT" && ls common/*.c kernel-symbols/*.c gdbstub-client/{rsp,report,target,profile}/*.c wrapper/*.c); do
+	for f in $(cd "$KIT" && ls common/*.c kernel-symbols/*.c gdbstub-client/{rsp,report,target,linux,profile}/*.c wrapper/*.c); do
 		case "$f" in
 		wrapper/main.c | kernel-symbols/main.c) continue ;;
 		esac

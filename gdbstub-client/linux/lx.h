@@ -1,0 +1,136 @@
+/*
+ * lx.h: the Linux layer: reading a stopped kernel's data structures out of
+ * guest memory, with their layouts from the kernel's BTF (kernel-symbols).
+ *
+ * Memory comes through a read callback, so the readers work on a live
+ * target (lx_target_mem(), the adapter for target/) and on a byte array
+ * (the unit tests) alike.  Guest memory is untrusted input: every loop is
+ * bounded, every length and position is checked against the structure it
+ * belongs to, and a damaged record is reported as such instead of ending
+ * the read.  The guest is taken to be little-endian (x86).
+ *
+ * Like every library: never prints (except into the FILE * it is given),
+ * never exits; failures fill a struct kit_err and return -1.
+ */
+#ifndef LX_H
+#define LX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ksym.h"
+#include "usage.h"
+
+enum {
+	LX_ECORRUPT = 1201, /* guest structure inconsistent (header, sizes) */
+	LX_ELAYOUT,         /* the BTF lacks a member we need, or it is odd */
+};
+
+/* Read LEN bytes of guest memory at ADDR (a kernel virtual address) into
+ * BUF, all of them: 0, or -1 with *err set. */
+typedef int (*lx_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len,
+			  struct kit_err *err);
+
+struct lx_mem {
+	lx_read_fn read;
+	void *ctx;
+};
+
+/* ---- the printk ring buffer (Linux 5.10+) ----------------------------- */
+
+/* One member: where it is in its struct (bitfields: bit_off/bit_size). */
+struct lx_fld {
+	uint32_t off, size, bit_off, bit_size;
+	int present;
+};
+
+/* The layouts of struct printk_ringbuffer, prb_desc and printk_info. */
+struct lx_prb_layout {
+	uint32_t rb_size, desc_size, info_size;
+	uint32_t lsz; /* sizeof(long) in the guest: 4 or 8 (state_var) */
+	/* printk_ringbuffer: desc_ring.*, text_data_ring.*, fail */
+	struct lx_fld count_bits, descs, infos, head_id, tail_id;
+	struct lx_fld size_bits, data, head_lpos, tail_lpos, fail;
+	/* prb_desc */
+	struct lx_fld state_var, begin, next;
+	/* printk_info */
+	struct lx_fld seq, ts_nsec, text_len, facility, flags, level, caller_id;
+};
+
+/* From the BTF of the kernel; LX_ELAYOUT names what is missing. */
+int lx_prb_layout_btf(const struct ksym_btf *b, struct lx_prb_layout *l,
+		      struct kit_err *err);
+
+/* Upper bounds on what a ring may claim (larger: LX_ECORRUPT). */
+#define LX_PRB_MAX_COUNT_BITS 18 /* 256 Ki descriptors */
+#define LX_PRB_MAX_SIZE_BITS 25  /* 32 MiB of text (the kernel allows 2 GiB) */
+
+/* printk_info flags (enum printk_info_flags) */
+#define LX_LOG_NEWLINE 2
+#define LX_LOG_CONT 8
+
+enum lx_rec_state {
+	LX_REC_OK,        /* finalized: complete and closed */
+	LX_REC_OPEN,      /* committed, not finalized: complete so far, may
+	                     still be extended by a continuation */
+	LX_REC_WRITING,   /* reserved: caught mid-write, no text */
+	LX_REC_LOST,      /* reusable, or no data (the reservation failed) */
+	LX_REC_BAD,       /* inconsistent: see problem; no text */
+};
+
+struct lx_printk_rec {
+	uint64_t id;         /* descriptor id */
+	uint64_t seq;        /* meaningful only when seq_valid */
+	int seq_valid;
+	uint64_t ts_nsec;
+	unsigned level, facility, flags;
+	uint32_t caller_id;  /* bit 31: CPU number, else task id */
+	enum lx_rec_state state;
+	char *text;          /* text_len bytes + NUL, or NULL; may hold NULs
+	                        and any bytes: the guest's */
+	size_t text_len;
+	char problem[160];   /* why WRITING/LOST/BAD, "" otherwise */
+};
+
+struct lx_printk_log {
+	struct lx_printk_rec *recs; /* tail to head, descriptor order */
+	size_t n;
+	uint64_t first_seq;   /* seq of the first record with a valid seq */
+	uint64_t next_seq;    /* one past the last valid seq */
+	uint64_t dropped;     /* records overwritten before first_seq */
+	uint64_t gaps;        /* seqs missing between readable records */
+	size_t nbad, nwriting, nlost;
+	uint64_t fail;        /* prb->fail: reservations that failed */
+	unsigned count_bits, size_bits;
+	uint64_t head_id, tail_id;
+};
+
+/*
+ * Read every record of the struct printk_ringbuffer at PRB (the value of
+ * the kernel's `prb` pointer), tail to head.  -1 (LX_ECORRUPT, or the read
+ * callback's error) only when the ring itself cannot be read or its header
+ * is inconsistent; a damaged record is in LOG with its state and problem.
+ * Free LOG with lx_printk_log_free().
+ */
+int lx_printk_read(const struct lx_mem *m, const struct lx_prb_layout *l,
+		   uint64_t prb, struct lx_printk_log *log, struct kit_err *err);
+void lx_printk_log_free(struct lx_printk_log *log);
+
+/* lx_printk_format flags */
+#define LX_FMT_NO_JOIN  0x1 /* one line a record, as /dev/kmsg gives them */
+#define LX_FMT_NO_NOTES 0x2 /* no "<...>" lines for missing records */
+
+/*
+ * As dmesg prints it: "[%5lu.%06lu] text" a line, every line of a
+ * multi-line record prefixed (as the kernel's console does).  A LOG_CONT
+ * record from the same caller as the open line before it (no LOG_NEWLINE)
+ * is appended to that line, as the writer meant it.  Bytes other than
+ * printable ASCII, tab and the newlines that split lines are written
+ * "\xNN".  Records that are missing or damaged get a line "<...>" in their
+ * place.  Write errors: errno in err->code.
+ */
+int lx_printk_format(const struct lx_printk_log *log, unsigned flags, FILE *f,
+		     struct kit_err *err);
+
+#endif

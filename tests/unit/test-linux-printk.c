@@ -1,0 +1,504 @@
+/*
+ * test-linux-printk.c: the printk ring buffer reader of the Linux layer on
+ * a synthetic ring built here in byte arrays, laid out as Linux 6.1 lays
+ * it out (the BTF is written with libbpf's btf__add_* API): ordinary,
+ * multi-line and continuation records, a text block wrapped to the start
+ * of the data ring, records caught mid-write, damaged descriptors, a ring
+ * that has wrapped and dropped records, a damaged header, and random
+ * damage that must never crash the reader.
+ */
+#include "lx.h"
+#include "tap.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#define CB 4
+#define SB 8
+#define COUNT (1u << CB)
+#define DSIZE (1u << SB)
+#define IDMASK (UINT64_MAX >> 2)
+#define SV(id, st) (((id) & IDMASK) | ((uint64_t)(st) << 62))
+
+#define RB_AT UINT64_C(0xffffffff82000000)
+#define DESCS_AT UINT64_C(0xffffffff82100000)
+#define INFOS_AT UINT64_C(0xffffffff82200000)
+#define DATA_AT UINT64_C(0xffffffff82300000)
+
+/* ---- the 6.1 layout as BTF -------------------------------------------- */
+
+static struct btf *build_btf(void)
+{
+	struct btf *b = btf__new_empty();
+	int t_uint, t_long, t_ulong, t_u64, t_u16, t_u8, t_u32, t_char, t_al, at;
+	int lpos, desc, dpi, info, dring, tring, arr16, arr48, pdesc, pinfo, pchar;
+
+	t_uint = btf__add_int(b, "unsigned int", 4, 0);
+	t_long = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+	t_ulong = btf__add_int(b, "long unsigned int", 8, 0);
+	t_u64 = btf__add_typedef(b, "u64", btf__add_int(b, "long long unsigned int", 8, 0));
+	t_u16 = btf__add_typedef(b, "u16", btf__add_int(b, "short unsigned int", 2, 0));
+	t_u8 = btf__add_typedef(b, "u8", btf__add_int(b, "unsigned char", 1, 0));
+	t_u32 = btf__add_typedef(b, "u32", t_uint);
+	t_char = btf__add_int(b, "char", 1, BTF_INT_CHAR);
+	at = btf__add_struct(b, NULL, 8);
+	btf__add_field(b, "counter", t_long, 0, 0);
+	t_al = btf__add_typedef(b, "atomic_long_t", btf__add_typedef(b, "atomic64_t", at));
+	lpos = btf__add_struct(b, "prb_data_blk_lpos", 16);
+	btf__add_field(b, "begin", t_ulong, 0, 0);
+	btf__add_field(b, "next", t_ulong, 64, 0);
+	desc = btf__add_struct(b, "prb_desc", 24);
+	btf__add_field(b, "state_var", t_al, 0, 0);
+	btf__add_field(b, "text_blk_lpos", lpos, 64, 0);
+	arr16 = btf__add_array(b, t_uint, t_char, 16);
+	arr48 = btf__add_array(b, t_uint, t_char, 48);
+	dpi = btf__add_struct(b, "dev_printk_info", 64);
+	btf__add_field(b, "subsystem", arr16, 0, 0);
+	btf__add_field(b, "device", arr48, 128, 0);
+	info = btf__add_struct(b, "printk_info", 88);
+	btf__add_field(b, "seq", t_u64, 0, 0);
+	btf__add_field(b, "ts_nsec", t_u64, 64, 0);
+	btf__add_field(b, "text_len", t_u16, 128, 0);
+	btf__add_field(b, "facility", t_u8, 144, 0);
+	btf__add_field(b, "flags", t_u8, 152, 5);
+	btf__add_field(b, "level", t_u8, 157, 3);
+	btf__add_field(b, "caller_id", t_u32, 160, 0);
+	btf__add_field(b, "dev_info", dpi, 192, 0);
+	pdesc = btf__add_ptr(b, desc);
+	pinfo = btf__add_ptr(b, info);
+	pchar = btf__add_ptr(b, t_char);
+	dring = btf__add_struct(b, "prb_desc_ring", 48);
+	btf__add_field(b, "count_bits", t_uint, 0, 0);
+	btf__add_field(b, "descs", pdesc, 64, 0);
+	btf__add_field(b, "infos", pinfo, 128, 0);
+	btf__add_field(b, "head_id", t_al, 192, 0);
+	btf__add_field(b, "tail_id", t_al, 256, 0);
+	btf__add_field(b, "last_finalized_id", t_al, 320, 0);
+	tring = btf__add_struct(b, "prb_data_ring", 32);
+	btf__add_field(b, "size_bits", t_uint, 0, 0);
+	btf__add_field(b, "data", pchar, 64, 0);
+	btf__add_field(b, "head_lpos", t_al, 128, 0);
+	btf__add_field(b, "tail_lpos", t_al, 192, 0);
+	btf__add_struct(b, "printk_ringbuffer", 88);
+	btf__add_field(b, "desc_ring", dring, 0, 0);
+	btf__add_field(b, "text_data_ring", tring, 384, 0);
+	btf__add_field(b, "fail", t_al, 640, 0);
+	return b;
+}
+
+/* ---- a simulated guest: the kernel's writer, reduced ------------------ */
+
+struct sim {
+	uint8_t rb[88], descs[COUNT * 24], infos[COUNT * 88], data[DSIZE];
+	/* the text blocks in the data ring, oldest first */
+	uint64_t fifo_id[64], fifo_next[64];
+	int nfifo;
+};
+
+static void put(uint8_t *p, uint64_t v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t got(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+#define HEAD_ID(s) got((s)->rb + 24)
+#define TAIL_ID(s) got((s)->rb + 32)
+#define HEAD_LPOS(s) got((s)->rb + 48 + 16)
+#define TAIL_LPOS(s) got((s)->rb + 48 + 24)
+#define DESC(s, id) ((s)->descs + ((id) & (COUNT - 1)) * 24)
+#define INFO(s, id) ((s)->infos + ((id) & (COUNT - 1)) * 88)
+
+static void sim_init(struct sim *s)
+{
+	uint64_t d0 = (0 - (uint64_t)COUNT - 1) & IDMASK;
+
+	memset(s, 0, sizeof(*s));
+	put(s->rb, CB, 4);
+	put(s->rb + 8, DESCS_AT, 8);
+	put(s->rb + 16, INFOS_AT, 8);
+	put(s->rb + 24, d0, 8);
+	put(s->rb + 32, d0, 8);
+	put(s->rb + 48, SB, 4);
+	put(s->rb + 56, DATA_AT, 8);
+	put(s->rb + 64, (0 - (uint64_t)DSIZE), 8);
+	put(s->rb + 72, (0 - (uint64_t)DSIZE), 8);
+	put(DESC(s, d0), SV(d0, 3), 8);
+	put(DESC(s, d0) + 8, 1, 8);
+	put(DESC(s, d0) + 16, 1, 8);
+	put(s->infos, (0 - (uint64_t)COUNT), 8);
+	put(INFO(s, d0), 0, 8);
+}
+
+/* The oldest text block goes: its descriptor becomes reusable. */
+static void push_data_tail(struct sim *s)
+{
+	uint64_t id = s->fifo_id[0];
+
+	if (got(DESC(s, id)) == SV(id, 2) || got(DESC(s, id)) == SV(id, 1))
+		put(DESC(s, id), SV(id, 3), 8);
+	put(s->rb + 72, s->fifo_next[0], 8);
+	memmove(s->fifo_id, s->fifo_id + 1, --s->nfifo * sizeof(uint64_t));
+	memmove(s->fifo_next, s->fifo_next + 1, s->nfifo * sizeof(uint64_t));
+}
+
+static uint64_t emit(struct sim *s, const char *text, unsigned flags, unsigned level,
+		     uint32_t caller, uint64_t ts)
+{
+	uint64_t len = strlen(text), size = (8 + len + 7) & ~UINT64_C(7);
+	uint64_t id = (HEAD_ID(s) + 1) & IDMASK, begin, next, off, seq;
+	uint8_t *in = INFO(s, id);
+
+	while (((id - TAIL_ID(s)) & IDMASK) >= COUNT) {
+		uint64_t t = TAIL_ID(s);
+
+		while (s->nfifo && ((s->fifo_id[0] - t) & IDMASK) < COUNT)
+			push_data_tail(s);
+		put(DESC(s, t), SV(t, 3), 8);
+		put(s->rb + 32, (t + 1) & IDMASK, 8);
+	}
+	begin = HEAD_LPOS(s);
+	next = begin + size;
+	if ((begin >> SB) != (next >> SB))
+		next = (next & ~(uint64_t)(DSIZE - 1)) + size;
+	while (next - TAIL_LPOS(s) > DSIZE)
+		push_data_tail(s);
+	off = (begin >> SB) != (next >> SB) ? 0 : begin & (DSIZE - 1);
+	put(s->data + (begin & (DSIZE - 1)), id, 8);
+	put(s->data + off, id, 8);
+	memcpy(s->data + off + 8, text, len);
+	seq = got(in);
+	seq = seq == 0 && (id & (COUNT - 1)) ? (id & (COUNT - 1)) : seq + COUNT;
+	put(in, seq, 8);
+	put(in + 8, ts, 8);
+	put(in + 16, len, 2);
+	in[18] = 0;
+	in[19] = (uint8_t)(flags | level << 5);
+	put(in + 20, caller, 4);
+	put(DESC(s, id) + 8, begin, 8);
+	put(DESC(s, id) + 16, next, 8);
+	put(DESC(s, id), SV(id, 2), 8);
+	put(s->rb + 24, id, 8);
+	put(s->rb + 64, next, 8);
+	s->fifo_id[s->nfifo] = id;
+	s->fifo_next[s->nfifo++] = next;
+	return id;
+}
+
+static int sim_read(void *ctx, uint64_t addr, void *buf, size_t len, struct kit_err *err)
+{
+	struct sim *s = ctx;
+	const struct { uint64_t at; uint8_t *p; size_t n; } areas[] = {
+		{ RB_AT, s->rb, sizeof(s->rb) }, { DESCS_AT, s->descs, sizeof(s->descs) },
+		{ INFOS_AT, s->infos, sizeof(s->infos) }, { DATA_AT, s->data, sizeof(s->data) },
+	};
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (addr >= areas[i].at && addr - areas[i].at <= areas[i].n &&
+		    len <= areas[i].n - (addr - areas[i].at)) {
+			memcpy(buf, areas[i].p + (addr - areas[i].at), len);
+			return 0;
+		}
+	return kit_seterr(err, EFAULT, "no memory at 0x%llx", (unsigned long long)addr);
+}
+
+static struct lx_prb_layout L;
+
+/* Read S and format it (FLAGS) into a malloc'ed string. */
+static char *dmesg(struct sim *s, unsigned flags, struct lx_printk_log *log,
+		   struct kit_err *e)
+{
+	struct lx_mem m = { sim_read, s };
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	if (lx_printk_read(&m, &L, RB_AT, log, e) < 0)
+		return NULL;
+	f = open_memstream(&out, &n);
+	if (lx_printk_format(log, flags, f, e) < 0) {
+		fclose(f);
+		free(out);
+		return NULL;
+	}
+	fclose(f);
+	return out;
+}
+
+static void test_layout(struct ksym_btf *k)
+{
+	struct kit_err e = { 0 };
+
+	ok(!lx_prb_layout_btf(k, &L, &e), "the 6.1 layout from BTF");
+	is_int(L.rb_size, 88, "sizeof(struct printk_ringbuffer)");
+	is_int(L.head_lpos.off, 64, "text_data_ring.head_lpos at 64");
+	is_int(L.level.off, 19, "printk_info.level in byte 19");
+	is_int(L.level.bit_off, 5, "printk_info.level from bit 5");
+	is_int(L.lsz, 8, "a 64-bit kernel");
+}
+
+static void test_ordinary(void)
+{
+	struct sim s;
+	struct lx_printk_log log;
+	struct kit_err e = { 0 };
+	char *out;
+
+	sim_init(&s);
+	emit(&s, "Linux version 6.1.0", 0x2, 5, 0x80000000, 0);
+	emit(&s, "Command line: quiet", 0x2, 6, 0x80000000, 1500);
+	emit(&s, "two\nlines", 0x2, 4, 1, UINT64_C(2000000000));
+	out = dmesg(&s, 0, &log, &e);
+	is_str(out, "[    0.000000] Linux version 6.1.0\n[    0.000001] Command line: quiet\n"
+	       "[    2.000000] two\n[    2.000000] lines\n", "ordinary records as dmesg prints them");
+	is_int(log.n, 4, "the initial descriptor and three records");
+	ok(log.recs[1].seq == 0 && log.recs[3].seq == 2, "seqs 0..2");
+	ok(log.recs[2].level == 6 && log.recs[1].caller_id == 0x80000000 &&
+	   log.recs[3].flags == LX_LOG_NEWLINE, "level, caller id and flags");
+	ok(log.dropped == 0 && log.gaps == 0 && log.nbad == 0, "nothing dropped");
+	free(out);
+	lx_printk_log_free(&log);
+}
+
+static void test_cont(void)
+{
+	struct sim s;
+	struct lx_printk_log log;
+	struct kit_err e = { 0 };
+	char *out;
+
+	sim_init(&s);
+	emit(&s, "Hello", 0, 6, 5, 1000);
+	emit(&s, " world", LX_LOG_CONT | LX_LOG_NEWLINE, 6, 5, 2000);
+	emit(&s, "a", 0, 6, 7, 3000);
+	emit(&s, "x\x1b[2J", LX_LOG_CONT | LX_LOG_NEWLINE, 6, 8, 4000);
+	out = dmesg(&s, 0, &log, &e);
+	is_str(out, "[    0.000001] Hello world\n[    0.000003] a\n[    0.000004] x\\x1b[2J\n",
+	       "a continuation of the same caller joins its line, another's does not");
+	free(out);
+	lx_printk_log_free(&log);
+	out = dmesg(&s, LX_FMT_NO_JOIN, &log, &e);
+	ok(out && strstr(out, "[    0.000001] Hello\n[    0.000002]  world\n"),
+	   "LX_FMT_NO_JOIN: a line a record");
+	free(out);
+	lx_printk_log_free(&log);
+}
+
+static void test_wrap(void)
+{
+	struct sim s;
+	struct lx_printk_log log;
+	struct kit_err e = { 0 };
+	char text[64], *out;
+	uint64_t id = 0;
+	int i, wrapped = 0;
+
+	sim_init(&s);
+	for (i = 0; i < 7 && !wrapped; i++) {
+		snprintf(text, sizeof(text), "record %d %.*s", i, 30, "..............................");
+		id = emit(&s, text, 2, 6, 1, (uint64_t)i * 1000000);
+		wrapped = (got(DESC(&s, id) + 8) >> SB) != (got(DESC(&s, id) + 16) >> SB);
+	}
+	ok(wrapped, "the simulated ring wrapped a text block to the start");
+	out = dmesg(&s, 0, &log, &e);
+	ok(out && strstr(out, text), "the wrapped block's text is read");
+	ok(log.dropped > 0 && log.dropped == log.first_seq, "the records pushed out are counted");
+	ok(log.recs[log.n - 1].state == LX_REC_OK && log.recs[log.n - 1].id == id, "the head record is fine");
+	free(out);
+	lx_printk_log_free(&log);
+}
+
+static void test_midwrite(void)
+{
+	struct sim s;
+	struct lx_printk_log log;
+	struct kit_err e = { 0 };
+	char *out;
+	uint64_t id;
+
+	sim_init(&s);
+	emit(&s, "one", 2, 6, 1, 0);
+	id = emit(&s, "two", 2, 6, 1, 0);
+	emit(&s, "three", 2, 6, 1, 0);
+	put(DESC(&s, id), SV(id, 0), 8);
+	out = dmesg(&s, 0, &log, &e);
+	ok(out && strstr(out, "] one\n<record id 0x") && strstr(out, "being written: caught mid-write (reserved)>\n[")
+	   && strstr(out, "] three\n"), "a reserved record is reported, the others read");
+	is_int(log.nwriting, 1, "one record being written");
+	is_int(log.gaps, 1, "its seq counts as a gap");
+	free(out);
+	lx_printk_log_free(&log);
+	/* the writer moved head_id but has not taken the descriptor yet */
+	put(DESC(&s, id), SV(id, 2), 8);
+	put(s.rb + 24, HEAD_ID(&s) + 1, 8);
+	put(DESC(&s, HEAD_ID(&s)), SV(HEAD_ID(&s) - COUNT, 3), 8);
+	out = dmesg(&s, 0, &log, &e);
+	ok(out && strstr(out, "] two\n[") && strstr(out, "still holds its previous id)>\n"),
+	   "a head descriptor not yet taken is a record being written");
+	free(out);
+	lx_printk_log_free(&log);
+}
+
+static void test_corrupt(void)
+{
+	struct sim s;
+	struct lx_printk_log log;
+	struct kit_err e = { 0 };
+	uint64_t id[6];
+	char *out;
+	int i;
+
+	sim_init(&s);
+	for (i = 0; i < 6; i++) {
+		char t[16];
+
+		snprintf(t, sizeof(t), "r%d", i);
+		id[i] = emit(&s, t, 2, 6, 1, 0);
+	}
+	put(DESC(&s, id[1]), SV(id[1] + 3, 2), 8);          /* bad id */
+	put(INFO(&s, id[2]) + 16, 0xffff, 2);                 /* huge text_len */
+	put(DESC(&s, id[3]) + 8, got(DESC(&s, id[3]) + 8) + 4096, 8); /* lpos out of range */
+	put(DESC(&s, id[3]) + 16, got(DESC(&s, id[3]) + 16) + 4096, 8);
+	put(DESC(&s, id[4]) + 8, got(DESC(&s, id[4]) + 8) + 1, 8); /* misaligned */
+	out = dmesg(&s, 0, &log, &e);
+	ok(out != NULL, "a ring with damaged records is read");
+	ok(out && strstr(out, "] r0\n") && strstr(out, "] r5\n") && !strstr(out, "] r1")
+	   && !strstr(out, "] r2") && !strstr(out, "] r3") && !strstr(out, "] r4"),
+	   "the sound records are read, the damaged ones not");
+	ok(out && strstr(out, "holds id 0x"), "a wrong id is named");
+	ok(out && strstr(out, "text_len 65535 is more than"), "a huge text_len is named");
+	ok(out && strstr(out, "outside the live text"), "an lpos out of range is named");
+	is_int(log.nbad, 4, "four damaged records");
+	free(out);
+	lx_printk_log_free(&log);
+}
+
+static void test_dropped(void)
+{
+	struct sim s;
+	struct lx_printk_log log;
+	struct kit_err e = { 0 };
+	char t[16], *out;
+	int i;
+
+	sim_init(&s);
+	for (i = 0; i < 40; i++) {
+		snprintf(t, sizeof(t), "msg %d", i);
+		emit(&s, t, 2, 6, 1, (uint64_t)i * 1000);
+	}
+	out = dmesg(&s, 0, &log, &e);
+	ok(log.n <= COUNT, "at most the ring's size of records");
+	ok(log.first_seq > 0 && log.dropped == log.first_seq && log.next_seq == 40,
+	   "the tail moved past the first records: dropped = first seq");
+	ok(out && strstr(out, "] msg 39\n") && !strstr(out, "] msg 0\n"), "the newest are read");
+	ok(out && !strchr(out, '<'), "no notes for the normally overwritten records");
+	is_int(log.gaps, 0, "no gaps");
+	free(out);
+	lx_printk_log_free(&log);
+}
+
+static void test_header(void)
+{
+	struct sim s;
+	struct lx_printk_log log;
+	struct kit_err e = { 0 };
+	char *out;
+
+	sim_init(&s);
+	emit(&s, "x", 2, 6, 1, 0);
+	put(s.rb, 60, 4);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "2^60 descriptors"), "count_bits 60 refused");
+	put(s.rb, CB, 4);
+	put(s.rb + 48, 2, 4);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == LX_ECORRUPT, "size_bits 2 refused");
+	put(s.rb + 48, SB, 4);
+	put(s.rb + 24, HEAD_ID(&s) + 100, 8);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && strstr(e.msg, "head and tail ids"), "head and tail more than the ring apart");
+	put(s.rb + 24, HEAD_ID(&s) - 100, 8);
+	put(s.rb + 64, HEAD_LPOS(&s) + 4096, 8);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && strstr(e.msg, "text head and tail"), "text head and tail too far apart");
+	put(s.rb + 64, HEAD_LPOS(&s) - 4096, 8);
+	put(s.rb + 8, 0x1000, 8);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == EFAULT && strstr(e.msg, "cannot read the printk ring's descriptors"),
+	   "unreadable descriptors: the read error");
+	ok(log.recs == NULL && log.n == 0, "nothing left allocated on error");
+}
+
+static void test_random(void)
+{
+	struct sim s, base;
+	struct lx_printk_log log;
+	char t[32], *out;
+	int i, j, ran = 0;
+
+	srand(1);
+	sim_init(&base);
+	for (i = 0; i < 37; i++) {
+		snprintf(t, sizeof(t), "message number %d", i);
+		emit(&base, t, i % 3 ? 2 : 8, 6, (uint32_t)(i % 2), (uint64_t)i);
+	}
+	for (i = 0; i < 3000; i++) {
+		struct kit_err e = { 0 };
+		uint8_t *area[] = { s.rb, s.descs, s.infos, s.data };
+		size_t len[] = { sizeof(s.rb), sizeof(s.descs), sizeof(s.infos), sizeof(s.data) };
+
+		s = base;
+		for (j = 0; j < 1 + i % 8; j++) {
+			int a = rand() % 4;
+
+			area[a][(size_t)rand() % len[a]] ^= (uint8_t)(1 + rand() % 255);
+		}
+		out = dmesg(&s, 0, &log, &e);
+		ran += out != NULL || e.code != 0;
+		free(out);
+		lx_printk_log_free(&log);
+	}
+	is_int(ran, 3000, "3000 randomly damaged rings: each read or refused, none crashed");
+}
+
+int main(void)
+{
+	struct btf *b = build_btf();
+	const void *raw;
+	uint32_t len;
+	struct kit_err e = { 0 };
+	struct ksym_btf *k;
+
+	raw = btf__raw_data(b, &len);
+	k = ksym_btf_from_raw(raw, len, &e);
+	ok(k != NULL, "the test BTF loads");
+	if (!k) {
+		printf("# %s\n", e.msg);
+		return tap_done();
+	}
+	test_layout(k);
+	test_ordinary();
+	test_cont();
+	test_wrap();
+	test_midwrite();
+	test_corrupt();
+	test_dropped();
+	test_header();
+	test_random();
+	ksym_btf_free(k);
+	btf__free(b);
+	return tap_done();
+}
