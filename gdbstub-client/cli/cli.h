@@ -11,10 +11,13 @@
 #include "target.h"
 
 struct ksym_table;
+struct ksym_btf;
 
 struct cli {
 	struct gc_target *t;
 	struct ksym_table *syms;
+	const char *kernel;    /* the image syms came from: BTF for dmesg */
+	struct ksym_btf *btf;  /* loaded by the first dmesg, or NULL */
 	bool batch;            /* -ex / -x / stdin not a terminal */
 	bool quit;             /* "quit", "detach", or the target is gone */
 	bool intel;            /* disassembly syntax */
@@ -44,6 +47,12 @@ void cli_interrupt(struct cli *cli);
 /* Completion candidates: the command names, info subcommands, signal
  * names, symbols starting with text; state 0 starts over. */
 char *cli_complete(struct cli *cli, int what, const char *text, int state);
+
+/* linux.c: the kernel log of the stopped guest, read from its memory
+ * (the "dmesg" command and subcommand): 0, or -1 after printing why. */
+int cli_dmesg(struct cli *cli, const char *args);
+/* Load cli->btf from cli->kernel unless loaded: 0, or -1 after saying why. */
+int cli_need_btf(struct cli *cli);
 
 /* repl.c: the interactive loop on a terminal; returns the exit status. */
 int cli_repl(struct cli *cli);

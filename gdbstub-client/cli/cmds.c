@@ -908,6 +908,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "symbol", NULL, cmd_symbol, "ADDR|NAME", "the symbol holding ADDR, or NAME's address", CLI_COMPLETE_SYMBOL },
 	{ "handle", NULL, cmd_handle, "SIG [no]stop [no]print [no]pass", "what a stop for a signal does; no argument lists the table", CLI_COMPLETE_SIGNAL },
 	{ "monitor", NULL, cmd_monitor, "CMD", "a QEMU monitor command (info registers, info mtree...)", 0 },
+	{ "dmesg", NULL, cli_dmesg, "", "the kernel log, read from guest memory (symbols and BTF of the kernel image)", 0 },
 	{ "detach", NULL, cmd_detach, "", "remove breakpoints, let the guest run, end the session", 0 },
 	{ "quit", "q", cmd_quit, "", "detach (the guest runs on) and leave", 0 },
 	{ "help", "h", cmd_help, "[COMMAND]", "this list, or one command's", CLI_COMPLETE_COMMAND },

@@ -23,9 +23,11 @@
  *       -ex CMD             run CMD (repeatable), then leave; exit status 1
  *       -x FILE             run the commands in FILE, stop at the first
  *                           failure
+ *   gdbstub-client dmesg [ENDPOINT] [--kernel FILE]   the kernel log of the
+ *                           guest, read from its memory (then it runs on)
  *   Commands: "help" lists them (continue, stepi, nexti, finish, break,
  *   hbreak, tbreak, delete, info, x/FMT, disassemble, mode, handle,
- *   monitor, symbol, detach, quit).  Ctrl-C stops the guest.
+ *   monitor, symbol, dmesg, detach, quit).  Ctrl-C stops the guest.
  *   GDBSTUB_TRACE=1 prints every packet.
  *   Options are read with getopt_long_only (so gdb's -ex and -x work) and
  *   numbers strictly (common/opts.h: "--timeout 5x" is refused); a usage
@@ -82,6 +84,7 @@ static void usage(int status)
 		"usage: gdbstub-client attach [--latest | --wait | HOST:PORT | unix:PATH]\n"
 		"                             [--kernel FILE] [--timeout SEC] [--run-timeout SEC]\n"
 		"                             [--intel] [-ex CMD]... [-x FILE]\n"
+		"       gdbstub-client dmesg [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]\n"
 		"       gdbstub-client profile [--latest | --wait | ENDPOINT] [--kernel FILE]\n"
 		"                             [--initcalls=breakpoints|entries|off] [--until M | --until-exit]\n"
 		"                             [--sample HZ] -o FILE.json\n"
@@ -110,7 +113,8 @@ static void find_session(bool wait, int timeout_s, struct gc_session *sess)
 		die("%s", e.msg);
 }
 
-static struct ksym_table *load_symbols(const char *path)
+/* Symbols of PATH; says how many on OUT, or nothing when OUT is NULL. */
+static struct ksym_table *load_symbols(const char *path, FILE *out)
 {
 	int64_t t0 = kit_mono_ns();
 	struct kit_err e;
@@ -121,11 +125,29 @@ static struct ksym_table *load_symbols(const char *path)
 		warning("no symbols: %s", e.msg);
 		return NULL;
 	}
-	printf("symbols: %zu from '%s' (%s) in %.0f ms\n", t->nsyms, path,
-	       t->source == KSYM_SRC_CACHE ? "cache" :
-	       t->source == KSYM_SRC_KALLSYMS ? "kallsyms, now cached" :
-	       t->source == KSYM_SRC_ELF ? "ELF" : "map", (double)(kit_mono_ns() - t0) / 1e6);
+	if (out)
+		fprintf(out, "symbols: %zu from '%s' (%s) in %.0f ms\n", t->nsyms, path,
+			t->source == KSYM_SRC_CACHE ? "cache" :
+			t->source == KSYM_SRC_KALLSYMS ? "kallsyms, now cached" :
+			t->source == KSYM_SRC_ELF ? "ELF" : "map",
+			(double)(kit_mono_ns() - t0) / 1e6);
 	return t;
+}
+
+/* Connect cli->t to ENDPOINT (the guest stops), with cli->syms. */
+static void connect_target(struct cli *cli, const char *endpoint, int timeout_s,
+			   const struct gc_session *sess)
+{
+	struct kit_err e;
+
+	cli->t = gc_target_open(endpoint, timeout_s * 1000, &e);
+	if (!cli->t)
+		die("cannot attach to '%s': %s", endpoint, e.msg);
+	cli->t->syms = cli->syms;
+	cli->t->notify = on_notify;
+	if (sess->accel_active[0])
+		cli->t->kvm = !strcmp(sess->accel_active, "kvm");
+	gc_target_probe_accel(cli->t);
 }
 
 /* What `attach` was told. */
@@ -231,7 +253,6 @@ static int attach_main(int argc, char **argv)
 	struct attach_opts o = { .timeout_s = 30 };
 	struct gc_session sess;
 	struct cli cli;
-	struct kit_err e;
 	int status;
 
 	memset(&cli, 0, sizeof cli);
@@ -247,15 +268,9 @@ static int attach_main(int argc, char **argv)
 			o.kernel = sess.kernel;
 	}
 	if (o.kernel)
-		cli.syms = load_symbols(o.kernel);
-	cli.t = gc_target_open(o.endpoint, o.timeout_s * 1000, &e);
-	if (!cli.t)
-		die("cannot attach to '%s': %s", o.endpoint, e.msg);
-	cli.t->syms = cli.syms;
-	cli.t->notify = on_notify;
-	if (sess.accel_active[0])
-		cli.t->kvm = !strcmp(sess.accel_active, "kvm");
-	gc_target_probe_accel(cli.t);
+		cli.syms = load_symbols(o.kernel, stdout);
+	cli.kernel = o.kernel;
+	connect_target(&cli, o.endpoint, o.timeout_s, &sess);
 	printf("attached to %s (%s)\n", o.endpoint,
 	       cli.t->kvm == 1 ? "kvm" : cli.t->have_monitor ? "tcg" : "no monitor");
 	cli_show_location(&cli);
@@ -264,7 +279,77 @@ static int attach_main(int argc, char **argv)
 	status = run_commands(&cli, &o);
 	gc_target_close(cli.t);
 	ksym_free(cli.syms);
+	ksym_btf_free(cli.btf);
 	free(o.ex);
+	fflush(stdout);
+	return status;
+}
+
+/*
+ * `dmesg [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]`:
+ * attach (the stub stops a running guest), print the kernel log, detach
+ * (the guest runs on, as after `attach -ex ...`).  Only the log is on
+ * stdout.
+ */
+static int dmesg_main(int argc, char **argv)
+{
+	enum { O_LATEST = 256, O_WAIT, O_KERNEL, O_TIMEOUT };
+	static const struct option opts[] = {
+		{ "latest", no_argument, NULL, O_LATEST },
+		{ "wait", no_argument, NULL, O_WAIT },
+		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *endpoint = NULL, *kernel = NULL;
+	bool wait = false;
+	int c, timeout_s = 30, status;
+	struct gc_session sess;
+	struct cli cli;
+	struct kit_err e;
+
+	memset(&cli, 0, sizeof cli);
+	memset(&sess, 0, sizeof sess);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case O_LATEST: wait = false; break;
+		case O_WAIT: wait = true; break;
+		case O_KERNEL: kernel = optarg; break;
+		case O_TIMEOUT:
+			timeout_s = (int)kit_opt_long_or_die("--timeout", optarg,
+							     1, INT_MAX / 1000);
+			break;
+		default: kit_opt_die_getopt(c, argv);
+		}
+	}
+	if (optind < argc)
+		endpoint = argv[optind++];
+	if (optind < argc)
+		die_usage("more than one endpoint: '%s' and '%s'", endpoint,
+			  argv[optind]);
+	if (!endpoint) {
+		find_session(wait, timeout_s, &sess);
+		endpoint = sess.gdb;
+		if (!kernel && sess.kernel[0])
+			kernel = sess.kernel;
+	}
+	if (!kernel)
+		die("dmesg needs the kernel image: --kernel FILE (no session names one)");
+	cli.syms = load_symbols(kernel, NULL);
+	if (!cli.syms)
+		return 1;
+	cli.kernel = kernel;
+	cli.batch = true;
+	if (cli_need_btf(&cli) < 0)
+		return 1;
+	connect_target(&cli, endpoint, timeout_s, &sess);
+	status = cli_dmesg(&cli, "") < 0 ? 1 : 0;
+	if (!cli.t->exited && gc_detach(cli.t, &e) < 0)
+		warning("cannot detach: %s", e.msg);
+	gc_target_close(cli.t);
+	ksym_free(cli.syms);
+	ksym_btf_free(cli.btf);
 	fflush(stdout);
 	return status;
 }
@@ -287,5 +372,7 @@ int main(int argc, char **argv)
 		return gc_sample_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "attach"))
 		return attach_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "dmesg"))
+		return dmesg_main(argc - 1, argv + 1);
 	die_usage("unknown subcommand '%s' (try 'gdbstub-client help')", argv[1]);
 }

@@ -1,0 +1,120 @@
+/*
+ * linux.c: "dmesg": the kernel log of the stopped guest, read from its
+ * memory.  The kernel's `prb` pointer (a symbol, a link-time address like
+ * every symbol here: nokaslr) gives the struct printk_ringbuffer; the
+ * layouts come from the BTF of the same kernel image (linux/lx.h).
+ *
+ * Before the kernel runs (reset vector, setup code, the decompressor) its
+ * virtual addresses are not mapped: that is "the kernel log is not set up
+ * yet", one line, not garbage.  From startup_64 to setup_log_buf() prb
+ * points at the kernel's static ring, which is as good as the later one.
+ */
+#include "cli.h"
+#include "ksym.h"
+#include "lx-target.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define NOT_UP "the kernel log is not set up yet"
+
+/* The kernel's BTF, loaded at the first use. */
+int cli_need_btf(struct cli *cli)
+{
+	struct kit_err e;
+
+	if (cli->btf)
+		return 0;
+	if (!cli->kernel || !cli->syms)
+		return error("dmesg needs the kernel image (--kernel FILE, or a "
+			     "session that names its kernel)");
+	cli->btf = ksym_btf_open(cli->kernel, &e);
+	if (!cli->btf) {
+		if (e.code == KSYM_ENOBTF)
+			return error("'%s' carries no BTF (CONFIG_DEBUG_INFO_BTF): "
+				     "dmesg needs it for the ring's layout", cli->kernel);
+		return error("cannot read the BTF of '%s': %s", cli->kernel, e.msg);
+	}
+	return 0;
+}
+
+/* The value of the kernel's prb pointer: 0, or -1 after saying why. */
+static int read_prb(struct cli *cli, const struct lx_mem *m,
+		    const struct lx_prb_layout *l, uint64_t *prb)
+{
+	const struct gc_mode_info *mi;
+	const struct ksym_sym *s;
+	uint8_t b[8] = { 0 };
+	struct kit_err e;
+	unsigned i;
+
+	s = ksym_find(cli->syms, "prb");
+	if (!s)
+		return error("no symbol 'prb' in '%s': not a Linux 5.10+ kernel?",
+			     cli->kernel);
+	if (gc_mode(cli->t, false, &mi, &e) < 0)
+		return error("%s", e.msg);
+	if (mi->mode != X86_MODE_LONG64 && l->lsz == 8)
+		return error(NOT_UP " (the CPU is in %s mode)", x86_mode_name(mi->mode));
+	if (l->lsz > sizeof b)
+		return error("odd sizeof(long) %u in the BTF", (unsigned)l->lsz);
+	if (m->read(m->ctx, s->addr, b, l->lsz, &e) < 0)
+		return error(NOT_UP " (prb at 0x%" PRIx64 " is not mapped: %s)",
+			     s->addr, e.msg);
+	*prb = 0;
+	for (i = 0; i < l->lsz; i++)
+		*prb |= (uint64_t)b[i] << (8 * i);
+	if (!*prb)
+		return error(NOT_UP " (prb is NULL)");
+	return 0;
+}
+
+static void print_notes(const struct lx_printk_log *log)
+{
+	if (log->dropped)
+		printf("<%" PRIu64 " older records overwritten>\n", log->dropped);
+	if (log->gaps)
+		printf("<%" PRIu64 " records missing between readable ones>\n", log->gaps);
+	if (log->fail)
+		printf("<%" PRIu64 " records failed to reserve space (prb->fail)>\n",
+		       log->fail);
+}
+
+int cli_dmesg(struct cli *cli, const char *args)
+{
+	struct lx_printk_log log;
+	struct lx_prb_layout l;
+	struct lx_mem m;
+	struct kit_err e;
+	uint64_t prb;
+	int r;
+
+	while (*args == ' ' || *args == '\t')
+		args++;
+	if (*args)
+		return error("dmesg takes no arguments");
+	if (cli_need_btf(cli) < 0)
+		return -1;
+	if (!cli->t || cli->t->exited)
+		return error("the target is gone (exited, detached or the connection closed)");
+	if (lx_prb_layout_btf(cli->btf, &l, &e) < 0)
+		return error("%s", e.msg);
+	lx_target_mem(cli->t, &m);
+	if (read_prb(cli, &m, &l, &prb) < 0)
+		return -1;
+	memset(&log, 0, sizeof log);
+	if (lx_printk_read(&m, &l, prb, &log, &e) < 0) {
+		if (e.code == LX_ECORRUPT)
+			return error("%s", e.msg);
+		return error(NOT_UP " (the ring at 0x%" PRIx64 " cannot be read: %s)",
+			     prb, e.msg);
+	}
+	fflush(stdout);
+	print_notes(&log);
+	r = lx_printk_format(&log, 0, stdout, &e);
+	lx_printk_log_free(&log);
+	if (r < 0)
+		return error("%s", e.msg);
+	return 0;
+}
