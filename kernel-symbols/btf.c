@@ -194,11 +194,7 @@ struct ksym_btf *ksym_btf_from_bzimage(const uint8_t *data, size_t len,
 	if (ksym_bzimage_parse(data, len, &bz, &payload, &plen, err))
 		return NULL;
 	/* The same bounds as ksym_load_bzimage: a bomb is an error. */
-	max_out = ksym_le32(payload + plen - 4);
-	if (max_out < 64 || max_out > (1u << 30))
-		max_out = (size_t)1 << 30;
-	if (bz.init_size >= 64 && max_out > bz.init_size)
-		max_out = bz.init_size;
+	max_out = ksym_bzimage_max_out(payload, plen, &bz);
 	if (ksym_decompress(payload, plen, max_out, &out, &n, cname, err))
 		return NULL;
 	b = from_payload(out, n, err);

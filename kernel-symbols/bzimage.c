@@ -77,6 +77,23 @@ static void short_version(const char *v, char *out, size_t n)
 	out[i] = 0;
 }
 
+/*
+ * How large the decompressed payload may be.  The kernel needs it to fit
+ * in init_size; the le32 trailer says how big it is.  Either bounds the
+ * output, and neither may exceed 1 GiB: anything larger is a bomb.
+ */
+size_t ksym_bzimage_max_out(const uint8_t *payload, size_t plen,
+			    const struct ksym_bzimage *bz)
+{
+	size_t max_out = ksym_le32(payload + plen - 4);
+
+	if (max_out < 64 || max_out > (1u << 30))
+		max_out = (size_t)1 << 30;
+	if (bz->init_size >= 64 && max_out > bz->init_size)
+		max_out = bz->init_size;
+	return max_out;
+}
+
 struct ksym_table *ksym_load_bzimage(const uint8_t *data, size_t len,
 				     struct kit_err *err)
 {
@@ -93,16 +110,7 @@ struct ksym_table *ksym_load_bzimage(const uint8_t *data, size_t len,
 	memset(&img, 0, sizeof img);
 	if (ksym_bzimage_parse(data, len, &bz, &payload, &plen, err))
 		return NULL;
-	/*
-	 * The kernel needs the decompressed image to fit in init_size; the
-	 * le32 trailer says how big it is.  Either bounds the output, and
-	 * neither may exceed 1 GiB: anything larger is a bomb.
-	 */
-	max_out = ksym_le32(payload + plen - 4);
-	if (max_out < 64 || max_out > (1u << 30))
-		max_out = (size_t)1 << 30;
-	if (bz.init_size >= 64 && max_out > bz.init_size)
-		max_out = bz.init_size;
+	max_out = ksym_bzimage_max_out(payload, plen, &bz);
 	t0 = ksym_now_ms();
 	if (ksym_decompress(payload, plen, max_out, &out, &out_len, cname, err))
 		goto fail;

@@ -180,6 +180,10 @@ int ksym_kallsyms_decode(struct ksym_table *t, const uint8_t *data,
 int ksym_bzimage_parse(const uint8_t *data, size_t len, struct ksym_bzimage *bz,
 		       const uint8_t **payload, size_t *payload_len,
 		       struct kit_err *err);
+/* The most the payload may decompress to: its le32 trailer and the setup
+ * header's init_size, both capped at 1 GiB (more is a bomb). */
+size_t ksym_bzimage_max_out(const uint8_t *payload, size_t payload_len,
+			    const struct ksym_bzimage *bz);
 
 /*
  * Decompress a kernel payload, whichever compressor its magic names.

@@ -356,23 +356,27 @@ static int dmesg_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		int (*main)(int argc, char **argv);
+	} subcommands[] = {
+		{ "attach", attach_main },
+		{ "dmesg", dmesg_main },
+		{ "profile", gc_profile_main },
+		{ "sample", gc_sample_main },
+		{ "report", prof_report_main },
+		{ "compare", prof_compare_main },
+	};
+	size_t i;
+
 	set_progname("gdbstub-client");
 	if (argc < 2)
 		usage(2);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		usage(0);
 	/* each subcommand parses its own options; argv[0] = subcommand */
-	if (!strcmp(argv[1], "report"))
-		return prof_report_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "compare"))
-		return prof_compare_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "profile"))
-		return gc_profile_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "sample"))
-		return gc_sample_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "attach"))
-		return attach_main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "dmesg"))
-		return dmesg_main(argc - 1, argv + 1);
+	for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].main(argc - 1, argv + 1);
 	die_usage("unknown subcommand '%s' (try 'gdbstub-client help')", argv[1]);
 }
