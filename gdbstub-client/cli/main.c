@@ -341,8 +341,10 @@ static int dmesg_main(int argc, char **argv)
 		return 1;
 	cli.kernel = kernel;
 	cli.batch = true;
-	if (cli_need_btf(&cli) < 0)
+	if (cli_need_btf(&cli) < 0) {
+		ksym_free(cli.syms);
 		return 1;
+	}
 	connect_target(&cli, endpoint, timeout_s, &sess);
 	status = cli_dmesg(&cli, "") < 0 ? 1 : 0;
 	if (!cli.t->exited && gc_detach(cli.t, &e) < 0)
