@@ -31,12 +31,15 @@ void set_die_hook(void (*fn)(void))
 	die_hook = fn;
 }
 
-static void vreport(const char *prefix, const char *fmt, va_list ap, int errnum)
+/* "HEAD: PREFIX" and the message, on one line of stderr, through
+ * kit_fputs_safe(); errnum: ": strerror(errnum)" appended. */
+static void vsay(const char *head, const char *prefix, const char *fmt,
+		 va_list ap, int errnum)
 {
 	char buf[4096];
 	size_t n;
 
-	n = (size_t)snprintf(buf, sizeof buf, "%s: %s", progname, prefix);
+	n = (size_t)snprintf(buf, sizeof buf, "%s: %s", head, prefix);
 	if (n < sizeof buf)
 		vsnprintf(buf + n, sizeof buf - n, fmt, ap);
 	n = strlen(buf);
@@ -44,6 +47,11 @@ static void vreport(const char *prefix, const char *fmt, va_list ap, int errnum)
 		snprintf(buf + n, sizeof buf - n, ": %s", strerror(errnum));
 	kit_fputs_safe(buf, stderr);
 	fputc('\n', stderr);
+}
+
+static void vreport(const char *prefix, const char *fmt, va_list ap, int errnum)
+{
+	vsay(progname, prefix, fmt, ap, errnum);
 }
 
 /*
@@ -174,15 +182,16 @@ int kit_seterr_sys(struct kit_err *e, int code, int errnum, const char *fmt,
 	return -1;
 }
 
+void kit_vsay(const char *label, const char *fmt, va_list ap)
+{
+	vsay(label, "", fmt, ap, 0);
+}
+
 void kit_say(const char *label, const char *fmt, ...)
 {
-	char buf[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	kit_vsay(label, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: ", label);
-	kit_fputs_safe(buf, stderr);
-	fputc('\n', stderr);
 }

@@ -69,6 +69,8 @@ void kit_fputs_safe(const char *s, FILE *out);
  * what a command says while it works, apart from its errors. */
 __attribute__((format(printf, 2, 3)))
 void kit_say(const char *label, const char *fmt, ...);
+__attribute__((format(printf, 2, 0)))
+void kit_vsay(const char *label, const char *fmt, va_list ap);
 
 /* Fill *e (may be NULL) and return -1. */
 __attribute__((format(printf, 3, 4)))

@@ -38,14 +38,12 @@ double rec_ms_of(int64_t ns)
 
 void rec_progress(struct rec *r, const char *fmt, ...)
 {
-	char buf[4096];
 	va_list ap;
 
 	(void)r;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	kit_vsay("profile", fmt, ap);
 	va_end(ap);
-	kit_say("profile", "%s", buf);
 }
 
 void rec_set_incomplete(struct rec *r, const char *fmt, ...)
