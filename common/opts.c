@@ -37,17 +37,6 @@ int kit_opt_long(const char *opt, const char *s, long min, long max,
 	return 0;
 }
 
-int kit_opt_int(const char *opt, const char *s, int min, int max, int *out,
-		struct kit_err *err)
-{
-	long v;
-
-	if (kit_opt_long(opt, s, min, max, &v, err) < 0)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 int kit_opt_double(const char *opt, const char *s, double min, double max,
 		   double *out, struct kit_err *err)
 {

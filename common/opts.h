@@ -17,9 +17,6 @@
 /* A whole number in base 10 in [min, max].  0, or -1 with err set. */
 int kit_opt_long(const char *opt, const char *s, long min, long max,
 		 long *out, struct kit_err *err);
-/* The same for an int. */
-int kit_opt_int(const char *opt, const char *s, int min, int max, int *out,
-		struct kit_err *err);
 /* A finite decimal number ("2.5", "1e3") in [min, max]. */
 int kit_opt_double(const char *opt, const char *s, double min, double max,
 		   double *out, struct kit_err *err);

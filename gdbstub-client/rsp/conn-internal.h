@@ -70,4 +70,7 @@ static inline unsigned vcont_bit(char action)
 	return at ? 1u << (at - "cCsStr") : 0;
 }
 
+/* Fill err with "out of memory" (RSP_ERR_NOMEM); -RSP_ERR_NOMEM. */
+int rsp_nomem(struct kit_err *err);
+
 #endif

@@ -173,11 +173,6 @@ void rsp_set_timeout(struct rsp_conn *c, int ms)
 	c->timeout_ms = ms;
 }
 
-void rsp_set_retries(struct rsp_conn *c, int retries)
-{
-	c->retries = retries;
-}
-
 void rsp_set_max_packet(struct rsp_conn *c, size_t max)
 {
 	c->parser.max = max;

@@ -17,7 +17,7 @@
 /* Packet size assumed when qSupported does not say (gdb's default). */
 #define DEFAULT_PACKET_SIZE 400
 
-static int nomem(struct kit_err *err)
+int rsp_nomem(struct kit_err *err)
 {
 	kit_seterr(err, RSP_ERR_NOMEM, "out of memory");
 	return -RSP_ERR_NOMEM;
@@ -195,7 +195,7 @@ int rsp_qXfer_read(struct rsp_conn *c, const char *object, const char *annex,
 			return -RSP_ERR_PROTOCOL;
 		}
 		if (rsp_buf_append(out, data, dlen) < 0)
-			return nomem(err);
+			return rsp_nomem(err);
 		if (rc == 1)
 			return 0;
 		off += dlen;
@@ -391,7 +391,7 @@ int rsp_write_registers(struct rsp_conn *c, struct kit_err *err)
 		return -RSP_ERR_STATE;
 	}
 	if (rsp_buf_reserve(&p, 1 + 2 * c->g.len) < 0)
-		return nomem(err);
+		return rsp_nomem(err);
 	p.data[0] = 'G';
 	rsp_hex_encode(p.data + 1, c->g.data, c->g.len);
 	p.len = 1 + 2 * c->g.len;
@@ -533,7 +533,7 @@ int rsp_write_memory(struct rsp_conn *c, uint64_t addr, const void *buf,
 		rsp_buf_reset(&p);
 		if (rsp_buf_append(&p, hdr, (size_t)h) < 0 ||
 		    rsp_buf_reserve(&p, 2 * n) < 0) {
-			rc = nomem(err);
+			rc = rsp_nomem(err);
 			goto out;
 		}
 		if (binary) {
@@ -863,7 +863,7 @@ int rsp_monitor(struct rsp_conn *c, const char *cmd, struct rsp_buf *out,
 	int rc;
 
 	if (!pkt)
-		return nomem(err);
+		return rsp_nomem(err);
 	memcpy(pkt, "qRcmd,", 6);
 	rsp_hex_encode(pkt + 6, cmd, n);
 	rc = rsp_exchange(c, pkt, 6 + 2 * n, err);
@@ -877,7 +877,7 @@ int rsp_monitor(struct rsp_conn *c, const char *cmd, struct rsp_buf *out,
 		}
 		if (rsp_is_console(c->reply.data, c->reply.len)) {
 			if (rsp_parse_console(c->reply.data, c->reply.len, out) < 0)
-				return nomem(err);
+				return rsp_nomem(err);
 			rc = rsp_recv(c, c->timeout_ms, err);
 			continue;
 		}
@@ -886,7 +886,7 @@ int rsp_monitor(struct rsp_conn *c, const char *cmd, struct rsp_buf *out,
 			return rc;
 		/* A final hex-encoded output instead of O packets. */
 		if (rsp_buf_reserve(out, c->reply.len / 2) < 0)
-			return nomem(err);
+			return rsp_nomem(err);
 		if (rsp_hex_decode(out->data + out->len, c->reply.len / 2,
 				   c->reply.data, c->reply.len) < 0)
 			return unexpected(c, "qRcmd", " (expected O packets, hex or OK)",
@@ -961,7 +961,7 @@ int rsp_thread_list(struct rsp_conn *c, struct rsp_thread **list, size_t *n,
 				alloc = alloc ? 2 * alloc : 8;
 				nw = realloc(v, alloc * sizeof *v);
 				if (!nw) {
-					rc = nomem(err);
+					rc = rsp_nomem(err);
 					goto fail;
 				}
 				v = nw;

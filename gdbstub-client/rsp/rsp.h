@@ -454,8 +454,6 @@ const struct rsp_buf *rsp_reply(const struct rsp_conn *c);
 /* ms, every ack and reply wait; -1 = none.  Default RSP_DEFAULT_TIMEOUT_MS. */
 int rsp_timeout(const struct rsp_conn *c);
 void rsp_set_timeout(struct rsp_conn *c, int timeout_ms);
-/* Retransmissions on '-' and bad checksums.  Default RSP_DEFAULT_RETRIES. */
-void rsp_set_retries(struct rsp_conn *c, int retries);
 /* Payloads longer than max bytes are refused (0 = RSP_MAX_PACKET). */
 void rsp_set_max_packet(struct rsp_conn *c, size_t max);
 /* QStartNoAckMode is in effect. */
@@ -572,7 +570,7 @@ void rsp_close(struct rsp_conn *c);
 
 /*
  * Send one packet and, unless no-ack mode is on, wait for its '+',
- * resending on '-' up to the retries (rsp_set_retries) times (then -RSP_ERR_NAK).  A packet
+ * resending on '-' up to RSP_DEFAULT_RETRIES times (then -RSP_ERR_NAK).  A packet
  * arriving instead of the '+' is taken as the ack and kept for the next
  * receive.  -RSP_ERR_RUNNING while the target runs; -RSP_ERR_TIMEOUT,
  * -RSP_ERR_CLOSED, -RSP_ERR_SYS, -RSP_ERR_PROTOCOL (garbage: not a stub).
@@ -582,7 +580,7 @@ int rsp_send(struct rsp_conn *c, const void *payload, size_t len,
 /*
  * Wait up to timeout_ms (-1 = forever; while the target runs, the wake fd
  * readable ends it with -RSP_ERR_INTERRUPTED) for the next packet, ack it ('+', or '-' and wait
- * for the resend on a bad checksum, at most the retries (rsp_set_retries) times) and leave it
+ * for the resend on a bad checksum, at most RSP_DEFAULT_RETRIES times) and leave it
  * in rsp_reply().  Acks are not sent while rsp_running() (see above).  Errors:
  * -RSP_ERR_TIMEOUT, -RSP_ERR_CLOSED, -RSP_ERR_TRUNCATED ("connection closed
  * in the middle of a packet"), -RSP_ERR_PROTOCOL (bad checksums, reply over

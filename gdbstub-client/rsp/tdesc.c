@@ -6,7 +6,7 @@
  * TDESC_MAX_DEPTH, with more than TDESC_MAX_REGS registers or
  * TDESC_MAX_INCLUDES includes is refused, not followed.
  */
-#include "rsp.h"
+#include "conn-internal.h"
 
 #include <errno.h>
 #include <expat.h>
@@ -20,12 +20,6 @@
  * them a description is refused, not grown without end. */
 #define TDESC_MAX_REGS 4096
 #define TDESC_MAX_INCLUDES 64
-
-static int nomem(struct kit_err *err)
-{
-	kit_seterr(err, RSP_ERR_NOMEM, "out of memory");
-	return -RSP_ERR_NOMEM;
-}
 
 struct tdesc_ctx {
 	struct rsp_tdesc *td;
@@ -238,7 +232,7 @@ static int parse_xml(struct tdesc_ctx *x, const char *xml, size_t len,
 	char line[32];
 
 	if (!p)
-		return nomem(x->err);
+		return rsp_nomem(x->err);
 	XML_SetUserData(p, x);
 	XML_SetElementHandler(p, on_start, on_end);
 	XML_SetCharacterDataHandler(p, on_text);
