@@ -180,7 +180,7 @@ frame_count() {
 	# stores it).  Wall time is guest time, so a boot's spins (1 4 2 30 8
 	# 15 3 6 ms) get ~69 samples at 1 kHz; ticks skipped while QEMU was
 	# behind lose a few: 69 -15/+6 of them in fake_spin and the initcalls.
-	local run=0 good=0 n k c
+	local run=0 good=0 bios=0 n k c
 	while [ "$good" -lt 2 ] && [ "$run" -lt 6 ]; do
 		run=$((run + 1))
 		rm -f "$BATS_TEST_TMPDIR/wrapper.rc"
@@ -192,7 +192,7 @@ frame_count() {
 		wait_until 10 test -s "$BATS_TEST_TMPDIR/wrapper.rc"
 		[ "$(cat "$BATS_TEST_TMPDIR/wrapper.rc")" -eq 33 ]
 		check_table_and_folded "$BATS_TEST_TMPDIR/m$run.txt"
-		grep -Eq '^real;bios-rom[; ]' "$BATS_TEST_TMPDIR/m$run.txt"
+		! grep -Eq '^real;bios-rom[; ]' "$BATS_TEST_TMPDIR/m$run.txt" || bios=$((bios + 1))
 		[ "$(jq -r '[.complete, .samples.method] | @tsv' "$BATS_TEST_TMPDIR/m$run.json")" = "true	monitor" ]
 		n=$(sed -nE 's/^sample: ([0-9]+) samples .*/\1/p' <<<"$output")
 		k=$(sed -nE 's/^sample: .* ([0-9]+) ticks skipped.*/\1/p' <<<"$output")
@@ -205,6 +205,9 @@ frame_count() {
 			cat "$BATS_TEST_TMPDIR/m$run.txt"; false; }
 	done
 	[ "$good" -eq 2 ] || skip "host too loaded: only $good of $run boots kept their ticks"
+	# the firmware is a few ms of the boot: ticks skipped on a loaded
+	# host can miss it in one boot, never in every one
+	[ "$bios" -ge 1 ] || { echo "# no boot sampled the BIOS"; false; }
 }
 
 @test "--monitor for a plain qemu; a monitor that is missing, QMP or silent is an error" {
