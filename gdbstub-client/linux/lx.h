@@ -102,6 +102,8 @@ struct lx_printk_log {
 	uint64_t gaps;        /* seqs missing between readable records */
 	size_t nbad, nwriting, nlost;
 	uint64_t fail;        /* prb->fail: reservations that failed */
+	uint64_t missed;      /* lx_printk_read_from(): records after FROM
+				 overwritten before this read */
 	unsigned count_bits, size_bits;
 	uint64_t head_id, tail_id;
 };
@@ -116,6 +118,19 @@ struct lx_printk_log {
 int lx_printk_read(const struct lx_mem *m, const struct lx_prb_layout *l,
 		   uint64_t prb, struct lx_printk_log *log, struct kit_err *err);
 void lx_printk_log_free(struct lx_printk_log *log);
+
+/*
+ * The same for the records from descriptor id FROM to the head, reading
+ * only their part of the ring (a reader that follows the log as it is
+ * written: FROM is the id after the last record it took, or the first it
+ * must read again, e.g. one caught mid-write).  FROM one past the head:
+ * no records.  FROM already overwritten: from the tail, log->missed
+ * saying how many were lost.  FROM ahead of the head (the ring was
+ * replaced): from the tail.
+ */
+int lx_printk_read_from(const struct lx_mem *m, const struct lx_prb_layout *l,
+			uint64_t prb, uint64_t from, struct lx_printk_log *log,
+			struct kit_err *err);
 
 /* lx_printk_format flags */
 #define LX_FMT_NO_JOIN  0x1 /* one line a record, as /dev/kmsg gives them */

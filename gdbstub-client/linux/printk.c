@@ -92,9 +92,21 @@ static int read_area(const struct lx_mem *m, uint64_t addr, uint64_t len,
 	return 0;
 }
 
-/* The struct printk_ringbuffer and the three areas it points to. */
-static int read_ring(const struct lx_mem *m, uint64_t prb, struct ring *r,
-		     struct kit_err *err)
+static uint64_t wraps(const struct ring *r, uint64_t lpos)
+{
+	return (lpos & r->lmask) >> r->sb;
+}
+
+/* Is LPOS within tail_lpos..head_lpos (both ends included)? */
+static int in_window(const struct ring *r, uint64_t lpos)
+{
+	return ((lpos - r->tail_lpos) & r->lmask) <=
+	       ((r->head_lpos - r->tail_lpos) & r->lmask);
+}
+
+/* The struct printk_ringbuffer, checked. */
+static int read_header(const struct lx_mem *m, uint64_t prb, struct ring *r,
+		       struct kit_err *err)
 {
 	const struct lx_prb_layout *l = r->l;
 	uint64_t used;
@@ -134,13 +146,103 @@ static int read_ring(const struct lx_mem *m, uint64_t prb, struct ring *r,
 				  (unsigned long long)r->head_lpos,
 				  (unsigned long long)r->tail_lpos,
 				  (unsigned long long)r->dsize);
-	if (read_area(m, get(r->rb, &l->descs), r->count * l->desc_size,
+	return 0;
+}
+
+/* The three areas the header points to, whole. */
+static int read_ring(const struct lx_mem *m, uint64_t prb, struct ring *r,
+		     struct kit_err *err)
+{
+	const struct lx_prb_layout *l = r->l;
+
+	if (read_header(m, prb, r, err) < 0 ||
+	    read_area(m, get(r->rb, &l->descs), r->count * l->desc_size,
 		      "descriptors", &r->descs, err) < 0 ||
 	    read_area(m, get(r->rb, &l->infos), r->count * l->info_size,
 		      "record infos", &r->infos, err) < 0 ||
 	    read_area(m, get(r->rb, &l->data), r->dsize, "text", &r->data, err) < 0)
 		return -1;
 	return 0;
+}
+
+/* Bytes [off, off + len) of the area at BASE into DST + off. */
+static int read_part(const struct lx_mem *m, uint64_t base, uint64_t off,
+		     uint64_t len, uint8_t *dst, const char *what,
+		     struct kit_err *err)
+{
+	struct kit_err e = { 0 };
+
+	if (!len)
+		return 0;
+	if (base == 0 || base + off + len < base)
+		return kit_seterr(err, LX_ECORRUPT, "the printk ring's %s is at "
+				  "0x%llx, not a place to read", what,
+				  (unsigned long long)base);
+	if (m->read(m->ctx, base + off, dst + off, len, &e) < 0)
+		return kit_seterr(err, e.code ? e.code : EIO, "cannot read the printk "
+				  "ring's %s (%llu bytes at 0x%llx): %s", what,
+				  (unsigned long long)len,
+				  (unsigned long long)(base + off), e.msg);
+	return 0;
+}
+
+/* Entries [idx, idx + n) mod count of the array at BASE (SIZE bytes each). */
+static int read_slots(const struct lx_mem *m, const struct ring *r,
+		      uint64_t base, uint32_t size, uint64_t idx, uint64_t n,
+		      uint8_t *dst, const char *what, struct kit_err *err)
+{
+	uint64_t first = n < r->count - idx ? n : r->count - idx;
+
+	if (read_part(m, base, idx * size, first * size, dst, what, err) < 0)
+		return -1;
+	return read_part(m, base, 0, (n - first) * size, dst, what, err);
+}
+
+/* Text bytes [lpos, lpos + len) of the data ring (len <= dsize). */
+static int read_text(const struct lx_mem *m, const struct ring *r, uint64_t base,
+		     uint64_t lpos, uint64_t len, struct kit_err *err)
+{
+	uint64_t off = lpos & (r->dsize - 1);
+	uint64_t first = len < r->dsize - off ? len : r->dsize - off;
+
+	if (read_part(m, base, off, first, r->data, "text", err) < 0)
+		return -1;
+	return read_part(m, base, 0, len - first, r->data, "text", err);
+}
+
+/*
+ * The part of the ring that records FROM..head use: their descriptors and
+ * infos, and the text from FROM's block to head_lpos (all of it when
+ * FROM's descriptor does not say where its block begins).  The areas are
+ * allocated whole, so the record readers index them as usual.
+ */
+static int read_ring_from(const struct lx_mem *m, uint64_t from, struct ring *r,
+			  struct kit_err *err)
+{
+	const struct lx_prb_layout *l = r->l;
+	uint64_t n = ((r->head_id - from) & r->idmask) + 1;
+	uint64_t idx = from & (r->count - 1), sv, begin, span;
+	const uint8_t *d;
+
+	r->descs = calloc(r->count, l->desc_size);
+	r->infos = calloc(r->count, l->info_size);
+	r->data = calloc(r->dsize, 1);
+	if (!r->descs || !r->infos || !r->data)
+		return kit_seterr(err, ENOMEM, "out of memory for the printk ring");
+	if (read_slots(m, r, get(r->rb, &l->descs), l->desc_size, idx, n,
+		       r->descs, "descriptors", err) < 0 ||
+	    read_slots(m, r, get(r->rb, &l->infos), l->info_size, idx, n,
+		       r->infos, "record infos", err) < 0)
+		return -1;
+	d = r->descs + idx * l->desc_size;
+	sv = get(d, &l->state_var);
+	begin = get(d, &l->begin) & r->lmask;
+	span = (r->head_lpos - begin) & r->lmask;
+	if ((sv & r->idmask) != from || (begin & 1) || !in_window(r, begin) ||
+	    span > r->dsize)
+		span = r->dsize;   /* cannot tell: all of it */
+	return read_text(m, r, get(r->rb, &l->data),
+			 span == r->dsize ? 0 : begin, span, err);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -153,18 +255,6 @@ static void set_state(struct lx_printk_rec *rec, enum lx_rec_state st,
 	va_start(ap, fmt);
 	vsnprintf(rec->problem, sizeof(rec->problem), fmt, ap);
 	va_end(ap);
-}
-
-static uint64_t wraps(const struct ring *r, uint64_t lpos)
-{
-	return (lpos & r->lmask) >> r->sb;
-}
-
-/* Is LPOS within tail_lpos..head_lpos (both ends included)? */
-static int in_window(const struct ring *r, uint64_t lpos)
-{
-	return ((lpos - r->tail_lpos) & r->lmask) <=
-	       ((r->head_lpos - r->tail_lpos) & r->lmask);
 }
 
 /* Check the text block BEGIN..NEXT of REC and copy its text. */
@@ -315,40 +405,89 @@ static void account(struct lx_printk_log *log)
 	log->dropped = log->first_seq;
 }
 
+/* The records FIRST..head of the ring read into R, into LOG. */
+static int take_records(struct ring *r, uint64_t first, struct lx_printk_log *log,
+			struct kit_err *err)
+{
+	uint64_t i, n = ((r->head_id - first) & r->idmask) + 1; /* <= count */
+
+	log->recs = calloc(n, sizeof(*log->recs));
+	if (!log->recs)
+		return kit_seterr(err, ENOMEM, "out of memory for %llu printk records",
+				  (unsigned long long)n);
+	log->n = n;
+	for (i = 0; i < n; i++)
+		read_rec(r, (first + i) & r->idmask, i == n - 1, &log->recs[i]);
+	log->count_bits = r->cb;
+	log->size_bits = r->sb;
+	log->head_id = r->head_id;
+	log->tail_id = r->tail_id;
+	log->fail = get(r->rb, &r->l->fail);
+	account(log);
+	return 0;
+}
+
+static void ring_free(struct ring *r)
+{
+	free(r->rb);
+	free(r->descs);
+	free(r->infos);
+	free(r->data);
+}
+
 int lx_printk_read(const struct lx_mem *m, const struct lx_prb_layout *l,
 		   uint64_t prb, struct lx_printk_log *log, struct kit_err *err)
 {
 	struct ring r;
-	uint64_t i, n;
 	int ret = -1;
 
 	memset(log, 0, sizeof(*log));
 	memset(&r, 0, sizeof(r));
 	r.l = l;
-	if (read_ring(m, prb, &r, err) < 0)
+	if (read_ring(m, prb, &r, err) == 0 && take_records(&r, r.tail_id, log, err) == 0)
+		ret = 0;
+	ring_free(&r);
+	if (ret < 0)
+		lx_printk_log_free(log);
+	return ret;
+}
+
+int lx_printk_read_from(const struct lx_mem *m, const struct lx_prb_layout *l,
+			uint64_t prb, uint64_t from, struct lx_printk_log *log,
+			struct kit_err *err)
+{
+	struct ring r;
+	uint64_t ahead, span;
+	int ret = -1;
+
+	memset(log, 0, sizeof(*log));
+	memset(&r, 0, sizeof(r));
+	r.l = l;
+	if (read_header(m, prb, &r, err) < 0)
 		goto out;
-	n = ((r.head_id - r.tail_id) & r.idmask) + 1; /* <= count */
-	log->recs = calloc(n, sizeof(*log->recs));
-	if (!log->recs) {
-		kit_seterr(err, ENOMEM, "out of memory for %llu printk records",
-			   (unsigned long long)n);
+	from &= r.idmask;
+	ahead = (r.head_id - from) & r.idmask;       /* from .. head */
+	span = (r.head_id - r.tail_id) & r.idmask;   /* tail .. head */
+	if (ahead == r.idmask) {
+		/* from is one past the head: nothing new */
+		log->head_id = r.head_id;
+		log->tail_id = r.tail_id;
+		log->count_bits = r.cb;
+		log->size_bits = r.sb;
+		ret = 0;
 		goto out;
 	}
-	log->n = n;
-	for (i = 0; i < n; i++)
-		read_rec(&r, (r.tail_id + i) & r.idmask, i == n - 1, &log->recs[i]);
-	log->count_bits = r.cb;
-	log->size_bits = r.sb;
-	log->head_id = r.head_id;
-	log->tail_id = r.tail_id;
-	log->fail = get(r.rb, &l->fail);
-	account(log);
-	ret = 0;
+	if (ahead > r.idmask / 4) {
+		from = r.tail_id;    /* ahead of the head: a new ring */
+	} else if (ahead > span) {
+		/* from was overwritten: from the tail, the rest missed */
+		log->missed = ahead - span;
+		from = r.tail_id;
+	}
+	if (read_ring_from(m, from, &r, err) == 0 && take_records(&r, from, log, err) == 0)
+		ret = 0;
 out:
-	free(r.rb);
-	free(r.descs);
-	free(r.infos);
-	free(r.data);
+	ring_free(&r);
 	if (ret < 0)
 		lx_printk_log_free(log);
 	return ret;
