@@ -318,7 +318,7 @@ int rec_prepare_initcalls(struct rec *r)
 	char why[160] = "";
 	bool callsite = false;
 
-	if (r->prepared || r->mode == IC_OFF || !r->nokaslr)
+	if (r->prepared || r->mode == IC_OFF || r->mode == IC_KLOG || !r->nokaslr)
 		return 0;
 	if (!r->ics && load_table_from_memory(r) < 0)
 		return 0;

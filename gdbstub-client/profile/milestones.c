@@ -107,7 +107,7 @@ int rec_setup_milestones(struct rec *r)
 			if (!strcmp(r->ms[i].name, "start_kernel") &&
 			    !strcmp(r->ms[i - 1].name, "startup_64"))
 				r->ms[i].stem = true;
-		for (i = 1; i < r->nms && r->mode == IC_OFF; i++)
+		for (i = 1; i < r->nms && (r->mode == IC_OFF || r->mode == IC_KLOG); i++)
 			if (!strcmp(r->ms[i].name, "run_init_process") &&
 			    !strcmp(r->ms[i - 1].name, "start_kernel") &&
 			    ksym_addr(r->syms, "system_state") &&
@@ -381,6 +381,9 @@ int rec_on_milestone(struct rec *r, struct rec_ms *m)
 		rec_phase_open(r, m->phase, t);
 	}
 	rec_progress(r, "%s at %.1f ms", m->name, rec_ms_of(t));
+	rec_klog_milestone(r, m->name);
+	if (!strcmp(m->name, "start_kernel") && rec_klog_start(r) < 0)
+		return -1;
 	if (m->is_until) {
 		snprintf(r->endname, sizeof r->endname, "%s",
 			 !strcmp(m->name, "run_init_process") ? "userspace" : m->name);

@@ -32,8 +32,9 @@
 #include <sys/types.h>
 
 struct rec_scheme;
+struct rec_klog;
 
-enum ic_mode { IC_BREAKPOINTS, IC_ENTRIES, IC_OFF };
+enum ic_mode { IC_BREAKPOINTS, IC_ENTRIES, IC_OFF, IC_KLOG };
 enum ic_state { IC_PENDING, IC_ENTERED, IC_DONE, IC_SKIPPED, IC_MISSED };
 
 #define REC_MAX_MS 16
@@ -74,6 +75,7 @@ struct rec {
 	const char *out, *kernel_opt, *endpoint, *until, *milestones_opt;
 	const char *save_mem;
 	enum ic_mode mode;
+	bool mode_given;               /* --initcalls */
 	bool until_exit, latest, wait;
 	double timeout_s;
 	unsigned long progress_every;
@@ -122,8 +124,10 @@ struct rec {
 	bool ret_armed, emul_ok, have_rs;
 	bool call_armed;               /* a breakpoint at rs.call_addr */
 	const struct rec_scheme *sch;  /* the initcall scheme (scheme.h) */
+	struct rec_klog *klog;         /* --initcalls=klog (klog.c) */
+	char klog_why[160];            /* why not klog, when it was the default */
 	void *sch_state;               /* its own state; freed at the end */
-	char scheme[200];              /* how initcalls are caught, for env */
+	char scheme[600];              /* how initcalls are caught, for env */
 	uint64_t doi_addr, doi_size;
 	long last_runnable;            /* last table initcall not blacklisted */
 	unsigned long nsteps, nemul, ncalls, nunattributed, nunexpected;
@@ -229,6 +233,7 @@ int rec_queue_g(struct rec *r);
 int rec_queue_m(struct rec *r, uint64_t addr, unsigned len);
 void rec_quickack(struct rec *r);
 ssize_t rec_read_mem(struct rec *r, uint64_t addr, void *buf, size_t len);
+int rec_write_mem(struct rec *r, uint64_t addr, const void *buf, size_t len);
 int rec_read_regs(struct rec *r, uint64_t *linear, uint64_t *ip);
 uint64_t rec_reg(struct rec *r, const char *name);
 int rec_write_reg(struct rec *r, const char *name, uint64_t v);
@@ -270,6 +275,20 @@ int rec_on_milestone(struct rec *r, struct rec_ms *m);
 int rec_arm_late(struct rec *r);
 int rec_watch_setup(struct rec *r);
 int rec_watch_check(struct rec *r, const struct gc_tick *t);
+
+/* klog.c */
+bool rec_klog_possible(struct rec *r, char *why, size_t len);
+int rec_klog_begin(struct rec *r);
+void rec_klog_free(struct rec *r);
+int rec_klog_start(struct rec *r);
+int64_t rec_klog_due(const struct rec *r);
+bool rec_klog_pending(const struct rec *r);
+int rec_klog_interrupt(struct rec *r);
+bool rec_klog_own_stop(struct rec *r, const struct rsp_stop *st);
+int rec_klog_read(struct rec *r);
+void rec_klog_milestone(struct rec *r, const char *name);
+int rec_klog_finish(struct rec *r);
+int rec_klog_phases(struct rec *r);
 
 /* ticks.c */
 double rec_tick_hz(const struct rec *r);

@@ -171,6 +171,8 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		rec_conn_ended(r, st->kind, st->kind == 'W' ? st->exit_status : st->signo);
 		return 1;
 	}
+	if (rec_klog_own_stop(r, st))
+		return 0;      /* the log is read in on_stop() */
 	if (s && s->knows && s->knows(r, st))
 		return s->answer(r, st);
 	if (rec_read_stop_pc(r, &lin, &ip) < 0)
@@ -234,8 +236,17 @@ static int wait_ms_for(struct rec *r, int64_t deadline, bool *tick)
 
 		wait_ms = left <= 0 ? 0 : (int)(left / 1000000) + 1;
 	}
-	if (rec_tick_hz(r) > 0 && !r->raced_stop) {
+	if (rec_tick_hz(r) > 0 && !r->raced_stop && !rec_klog_pending(r)) {
 		int64_t left = r->next_tick - kit_mono_ns();
+		int tms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+
+		if (wait_ms < 0 || tms < wait_ms) {
+			wait_ms = tms;
+			*tick = true;
+		}
+	}
+	if (rec_klog_due(r) && !r->raced_stop) {
+		int64_t left = rec_klog_due(r) - kit_mono_ns();
 		int tms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
 
 		if (wait_ms < 0 || tms < wait_ms) {
@@ -246,11 +257,20 @@ static int wait_ms_for(struct rec *r, int64_t deadline, bool *tick)
 	return wait_ms;
 }
 
-/* A tick is due (ticks.c).  0 to go on, 1 when the recording is over. */
+/* A tick is due (ticks.c), or a read of the kernel's log (klog.c).  0 to
+ * go on, 1 when the recording is over. */
 static int on_tick(struct rec *r)
 {
 	int rc;
 
+	if (rec_klog_due(r) && rec_klog_due(r) <= kit_mono_ns()) {
+		if (rec_klog_interrupt(r) == 0)
+			return 0;      /* its stop comes to on_stop() */
+		rec_failed(r);
+		return 1;
+	}
+	if (rec_tick_hz(r) <= 0 || rec_klog_pending(r))
+		return 0;
 	r->next_tick += (int64_t)(1e9 / rec_tick_hz(r));
 	if (r->next_tick < kit_mono_ns())
 		r->next_tick = kit_mono_ns() + (int64_t)(1e9 / rec_tick_hz(r));
@@ -300,6 +320,8 @@ static int on_stop(struct rec *r, const struct rsp_stop *st)
 		 rec_is_watch(st) ? PROF_STOP_WATCH : PROF_STOP_DEBUG) :
 		PROF_STOP_DEBUG);
 	rc = handle_stop(r, st);
+	if (rc >= 0 && r->alive && rec_klog_read(r) < 0)
+		rc = -1;
 	if (rc < 0) {
 		if (rec_conn_closed(r)) {
 			/* qemu went away during the stop */
@@ -376,7 +398,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: profile [--latest | --wait | ENDPOINT] [--kernel FILE]\n"
-		"               [--initcalls=breakpoints|entries|off] [--milestones NAME,...]\n"
+		"               [--initcalls=klog|breakpoints|entries|off] [--milestones NAME,...]\n"
 		"               [--until MILESTONE | --until-exit] [--timeout SEC]\n"
 		"               [--progress N] [--save-memory ADDR:LEN:FILE] [--raw]\n"
 		"               [--sample HZ] -o FILE.json\n");
@@ -408,8 +430,12 @@ static void take_option(struct rec *r, int c, const char *v)
 			r->mode = IC_ENTRIES;
 		else if (!strcmp(v, "off"))
 			r->mode = IC_OFF;
+		else if (!strcmp(v, "klog"))
+			r->mode = IC_KLOG;
 		else
-			die_usage("unknown initcalls mode '%s'", v);
+			die_usage("unknown initcalls mode '%s' (klog, breakpoints, "
+				  "entries, off)", v);
+		r->mode_given = true;
 		break;
 	case OPT_TIMEOUT:
 		r->timeout_s = kit_opt_double_or_die("--timeout", v, 0, 1e9);
@@ -512,6 +538,28 @@ static void setup_signals(struct rec *r)
 }
 
 
+/* --initcalls=klog where the kernel allows it (the default then), else
+ * the breakpoint schemes (the default's fallback, said). */
+static void choose_mode(struct rec *r)
+{
+	char why[160];
+
+	if (r->mode_given && r->mode != IC_KLOG)
+		return;
+	if (rec_klog_possible(r, why, sizeof why)) {
+		r->mode = IC_KLOG;
+		return;
+	}
+	if (r->mode_given) {
+		warning("--initcalls=klog: %s: breakpoints instead", why);
+	} else {
+		warning("initcalls timed with breakpoints, each figure including QEMU's "
+			"re-translation after its stop: %s", why);
+	}
+	snprintf(r->klog_why, sizeof r->klog_why, "%s", why);
+	r->mode = IC_BREAKPOINTS;
+}
+
 /* The session (or the endpoint's), the kernel's symbols and initcall
  * table.  0, or -1 with the error said. */
 static int open_kernel(struct rec *r, const char **kpath)
@@ -539,7 +587,10 @@ static int open_kernel(struct rec *r, const char **kpath)
 		warning("the kernel command line has no 'nokaslr': kernel addresses "
 			"are randomised, so only firmware, setup and the decompressor "
 			"are timed (add nokaslr, e.g. QEMU_WRAPPER_APPEND=nokaslr)");
+	choose_mode(r);
 	if (r->mode != IC_OFF && r->nokaslr && rec_load_initcalls(r, *kpath) < 0)
+		return -1;
+	if (r->mode == IC_KLOG && rec_klog_begin(r) < 0)
 		return -1;
 	return 0;
 }
@@ -588,7 +639,8 @@ static int run(struct rec *r, const char *kpath)
 	rec_progress(r, "recording %s: %zu milestones, %zu initcalls (%s), until %s",
 		     kpath, r->nms, r->nic,
 		     r->mode == IC_BREAKPOINTS ? "breakpoints" :
-		     r->mode == IC_ENTRIES ? "entries" : "off",
+		     r->mode == IC_ENTRIES ? "entries" :
+		     r->mode == IC_KLOG ? "the kernel's own records" : "off",
 		     r->until ? r->until : "qemu exits");
 	if (rec_calibrate(r) < 0)
 		return -1;
@@ -643,6 +695,7 @@ static void release(struct rec *r)
 	free(r->map_g);
 	free(r->map_q);
 	free(r->sch_state);
+	rec_klog_free(r);
 	if (r->sigpipe[0] >= 0)
 		close(r->sigpipe[0]);
 	if (r->sigpipe[1] >= 0)

@@ -242,6 +242,14 @@ ssize_t rec_read_mem(struct rec *r, uint64_t addr, void *buf, size_t len)
 	return rsp_read_memory(r->c, addr, buf, len, NULL);
 }
 
+int rec_write_mem(struct rec *r, uint64_t addr, const void *buf, size_t len)
+{
+	if (rec_flush(r, false) < 0)
+		return -1;
+	rec_quickack(r);
+	return rsp_write_memory(r->c, addr, buf, len, false, NULL);
+}
+
 /* ---- breakpoints ---- */
 
 /*

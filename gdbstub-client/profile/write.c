@@ -72,12 +72,14 @@ static void fill_env(struct rec *r)
 	prof_set_str(&env->recorded_at, buf, NULL);
 	if (r->end_cause[0])
 		snprintf(end_note, sizeof end_note, "; ended: %s", r->end_cause);
-	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (stub latency %lld ns subtracted per resume; initcalls=%s%s%s%s%s%s%s%s%s%s)",
+	snprintf(buf, sizeof buf, "gdbstub-client profile 1 (stub latency %lld ns subtracted per resume; initcalls=%s%s%s%s%s%s%s%s%s%s%s%s)",
 		 (long long)r->latency,
 		 r->mode == IC_BREAKPOINTS ? "breakpoints" :
 		 r->mode == IC_ENTRIES ? "entries: duration to the next initcall's entry, return values not seen" :
-		 "off",
+		 r->mode == IC_KLOG ? "klog" : "off",
 		 r->scheme[0] ? "; " : "", r->scheme,
+		 r->klog_why[0] ? "; not klog (each figure includes QEMU's re-translation after a debug stop): " : "",
+		 r->klog_why,
 		 r->z0_refused ? "; hardware breakpoints where software ones were refused" : "",
 		 r->nokaslr ? "" : "; kaslr: kernel phases not split",
 		 r->kaslr_assumed ? "; nokaslr assumed (no session command line)" : "",
@@ -131,6 +133,8 @@ int rec_write_profile(struct rec *r)
 	int64_t order = 0;
 
 	check_early_exit(r);
+	if (rec_klog_finish(r) < 0)
+		return -1;
 
 	rec_phase_close(r, r->g);
 	for (i = 0; i < r->p->nphases; i++) {
@@ -158,6 +162,8 @@ int rec_write_profile(struct rec *r)
 		}
 		free(ph);
 	}
+	if (rec_klog_phases(r) < 0)
+		return -1;
 	for (i = 0; i < r->nic; i++) {
 		struct rec_ic *ic = &r->ics[i];
 		struct prof_initcall pi;
@@ -176,8 +182,10 @@ int rec_write_profile(struct rec *r)
 		pi.order = order++;
 		pi.ret = ic->ret;
 		pi.has_ret = ic->has_ret;
-		pi.start_ns = rec_gmap(r, ic->start);
-		pi.duration_ns = rec_gmap(r, ic->end) - pi.start_ns;
+		/* (klog's are on QEMU's clock already) */
+		pi.start_ns = r->mode == IC_KLOG ? ic->start : rec_gmap(r, ic->start);
+		pi.duration_ns = (r->mode == IC_KLOG ? ic->end : rec_gmap(r, ic->end)) -
+				 pi.start_ns;
 		if (pi.duration_ns < 0 || ic->end <= ic->start)
 			pi.duration_ns = 0;
 		if (prof_add_initcall(r->p, &pi, &e) < 0)
