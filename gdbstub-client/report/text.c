@@ -212,6 +212,44 @@ static void initcall_name(const struct prof_initcall *ic, FILE *out)
 		fputs(" (sync)", out);
 }
 
+/* How the initcalls were timed (environment.tool): by the kernel itself
+ * (--initcalls=klog), or with breakpoints whose stops cost each figure
+ * QEMU's re-translation under TCG (the rows are marked). */
+enum ic_timing { IC_TIMED_UNSAID, IC_TIMED_KERNEL, IC_TIMED_BREAKPOINTS };
+
+static enum ic_timing ic_timing(const struct prof_profile *p)
+{
+	const char *t = p->env.tool;
+
+	if (!t || !p->ninitcalls)
+		return IC_TIMED_UNSAID;
+	if (strstr(t, "initcalls=klog"))
+		return IC_TIMED_KERNEL;
+	if ((strstr(t, "initcalls=breakpoints") || strstr(t, "initcalls=entries")) &&
+	    (!p->env.accel || !strcmp(p->env.accel, "tcg")) && p->stops.debug_stops > 0)
+		return IC_TIMED_BREAKPOINTS;
+	return IC_TIMED_UNSAID;
+}
+
+static void timing_note(const struct prof_profile *p, FILE *out)
+{
+	switch (ic_timing(p)) {
+	case IC_TIMED_KERNEL:
+		fputs("Initcalls: timed by the kernel itself (its initcall_debug records, "
+		      "read from guest memory, no debug stop among them): the figures of "
+		      "a boot without the debugger\n", out);
+		break;
+	case IC_TIMED_BREAKPOINTS:
+		fputs("Initcalls: timed with breakpoints; under TCG each figure marked * "
+		      "includes QEMU's re-translation after a debug stop (see Observer "
+		      "effect); --initcalls=klog (a kernel with BTF) gives the figures of "
+		      "a boot without the debugger\n", out);
+		break;
+	case IC_TIMED_UNSAID:
+		break;
+	}
+}
+
 static int slowest_single(const struct prof_profile *p,
 			  const struct prof_report_opts *o, FILE *out,
 			  struct kit_err *err)
@@ -219,6 +257,7 @@ static int slowest_single(const struct prof_profile *p,
 	const struct prof_initcall **v;
 	size_t top = o->top ? o->top : DEFAULT_TOP, i;
 	char b[32], lb[64];
+	char mark = ic_timing(p) == IC_TIMED_BREAKPOINTS ? '*' : ' ';
 
 	if (!p->ninitcalls)
 		return 0;
@@ -232,8 +271,8 @@ static int slowest_single(const struct prof_profile *p,
 	for (i = 0; i < top; i++) {
 		const struct prof_initcall *ic = v[i];
 
-		fprintf(out, "  %4zu %12s  %-9s ", i + 1,
-			prof_fmt_ms(b, sizeof b, (double)ic->duration_ns, 3),
+		fprintf(out, "  %4zu %12s%c %-9s ", i + 1,
+			prof_fmt_ms(b, sizeof b, (double)ic->duration_ns, 3), mark,
 			prof_esc(lb, sizeof lb, ic->level));
 		if (!ic->has_ret)
 			fprintf(out, "%6s  ", "?");
@@ -420,6 +459,7 @@ int prof_report_text(const struct prof_profile *p,
 		incomplete_marker(p, o->color, out);
 	env_header(&p->env, out);
 	summary_single(p, o->color, out);
+	timing_note(p, out);
 	phases_single(p, out);
 	if (slowest_single(p, o, out, err))
 		return -1;
