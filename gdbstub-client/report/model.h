@@ -207,6 +207,8 @@ int prof_set_incomplete(struct prof_profile *p, const char *reason,
 /* Recompute the stops summary (counts, client_ns, median, p95) from list. */
 void prof_stops_summarize(struct prof_stops *s);
 
+/* ---- the timeline (timeline.c) ---- */
+
 /* Display label of a phase id ("firmware" -> "firmware (SeaBIOS)"); the id
  * itself when unknown. */
 const char *prof_phase_label(const char *id);
