@@ -69,6 +69,9 @@ void prof_free(struct prof_profile *p)
 	}
 	free(p->samples.list);
 	free(p->samples.method);
+	for (i = 0; i < p->nmessages; i++)
+		free(p->messages[i].text);
+	free(p->messages);
 	env_free(&p->env);
 	free(p->incomplete_reason);
 	free(p->end);
@@ -204,6 +207,35 @@ int prof_add_sample_mode(struct prof_profile *p, const char *region,
 	}
 	s->count = count;
 	p->samples.n++;
+	return 0;
+}
+
+int prof_add_message(struct prof_profile *p, int64_t t_ns, int level,
+		     const char *text, struct kit_err *err)
+{
+	struct prof_message *a;
+	char *copy;
+
+	if (!text || level < -1 || level > 7 || t_ns < -PROF_NS_MAX ||
+	    t_ns > PROF_NS_MAX)
+		return kit_seterr(err, PROF_EUSAGE, "bad kernel log message");
+	/* the reader refuses more: a profile that holds them could not be
+	 * read back */
+	if (p->nmessages >= PROF_MESSAGES_MAX)
+		return kit_seterr(err, PROF_EUSAGE,
+				  "more than %d kernel log messages",
+				  PROF_MESSAGES_MAX);
+	if (!(copy = prof_utf8_dup(text, PROF_MESSAGE_MAX, NULL)))
+		return nomem(err);
+	if (!(a = grow(p->messages, &p->nmessages, sizeof *a))) {
+		free(copy);
+		return nomem(err);
+	}
+	p->messages = a;
+	a[p->nmessages].t_ns = t_ns;
+	a[p->nmessages].level = level;
+	a[p->nmessages].text = copy;
+	p->nmessages++;
 	return 0;
 }
 
@@ -682,6 +714,55 @@ static int load_samples(struct loader *l, json_object *root,
 	return rc;
 }
 
+/* "level" and "text" by hand: level is an int with a meaning of its own
+ * for -1, and text may be empty, unlike a required get_str() */
+static int load_message(struct loader *l, json_object *o, char *path,
+			void *item, size_t i, int64_t *sum)
+{
+	struct prof_message *m = item;
+	char full[FIELD_NAME_MAX];
+	json_object *v;
+	int64_t level = -1;
+	size_t len;
+
+	if (get_i64(l, o, "t_ns", path, 1, -PROF_NS_MAX, PROF_NS_MAX, 1,
+		    &m->t_ns) ||
+	    get_i64(l, o, "level", path, 0, INT64_MIN, INT64_MAX, 0, &level))
+		return -1;
+	if (level < -1 || level > 7) {
+		snprintf(full, sizeof full, "%s.level", path);
+		return bad(l, full, "must be -1 (unknown) or a printk level 0..7");
+	}
+	m->level = (int)level;
+	if (typed_member(l, o, path, "text", 1, json_type_string, full, &v))
+		return -1;
+	/* measured as it would be written, so what is read can be written
+	 * and read back */
+	if (!(m->text = prof_utf8_dup(json_object_get_string(v),
+				      PROF_MESSAGE_MAX, &len)))
+		return nomem(l->err);
+	if (len > PROF_MESSAGE_MAX)
+		return bad(l, full, "is longer than 4096 bytes");
+	return 0;
+}
+
+static int load_messages(struct loader *l, json_object *root,
+			 struct prof_profile *p)
+{
+	json_object *arr;
+	int rc;
+
+	if ((rc = get_typed(l, root, "messages", 0, json_type_array, &arr)) ||
+	    !arr)
+		return rc;
+	if (json_object_array_length(arr) > PROF_MESSAGES_MAX)
+		return bad(l, "messages", "has more than 1000000 entries");
+	p->messages = load_array(l, root, "messages", "messages", 0,
+				 sizeof *p->messages, &p->nmessages,
+				 load_message, &rc);
+	return rc;
+}
+
 static const struct field root_fields[] = {
 	STR("end", OPT, struct prof_profile, end),
 	NS("end_ns", OPT, -PROF_NS_MAX, struct prof_profile, end_ns),
@@ -719,7 +800,8 @@ static int load_root(struct loader *l, json_object *root,
 	    load_phases(l, root, p) ||
 	    load_initcalls(l, root, p) ||
 	    load_stops(l, root, &p->stops) ||
-	    load_samples(l, root, &p->samples))
+	    load_samples(l, root, &p->samples) ||
+	    load_messages(l, root, p))
 		return -1;
 	if (!p->complete && !p->incomplete_reason &&
 	    !(p->incomplete_reason = strdup("reason not recorded")))
@@ -948,6 +1030,14 @@ static int put_sample(json_object *o, const void *item)
 	       add_str(o, "mode", sm->mode) ? -1 : 0;
 }
 
+static int put_message(json_object *o, const void *item)
+{
+	const struct prof_message *m = item;
+
+	return add_i64(o, "t_ns", m->t_ns) || add_i64(o, "level", m->level) ||
+	       add_str(o, "text", m->text) ? -1 : 0;
+}
+
 static json_object *profile_json(const struct prof_profile *p)
 {
 	json_object *root = json_object_new_object(), *s;
@@ -981,6 +1071,12 @@ static json_object *profile_json(const struct prof_profile *p)
 	     add_str(s, "method", p->samples.method) ||
 	     put_array(s, "entries", p->samples.list, p->samples.n,
 		       sizeof *p->samples.list, put_sample)))
+		goto fail;
+	/* absent when empty: the profiles of older recorders stay as
+	 * they were */
+	if (p->nmessages &&
+	    put_array(root, "messages", p->messages, p->nmessages,
+		      sizeof *p->messages, put_message))
 		goto fail;
 	return root;
 fail:
