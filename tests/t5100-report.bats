@@ -105,7 +105,9 @@ one_line() {
 	jq '.version = 2' $D/small.json >"$BATS_TEST_TMPDIR/v2.json"
 	jq 'del(.incomplete_reason)' $D/incomplete.json >"$BATS_TEST_TMPDIR/noreason.json"
 	jq '.initcalls[0].duration_ns = -1' $D/small.json >"$BATS_TEST_TMPDIR/neg.json"
-	for f in v2 noreason neg; do
+	jq '.messages[0].level = 8' $D/messages.json >"$BATS_TEST_TMPDIR/level8.json"
+	jq '.messages[1].text = 5' $D/messages.json >"$BATS_TEST_TMPDIR/text5.json"
+	for f in v2 noreason neg level8 text5; do
 		run validate "$BATS_TEST_TMPDIR/$f.json"
 		[ "$status" -ne 0 ] || { echo "# schema accepted $f.json"; false; }
 	done

@@ -38,3 +38,30 @@ P=$KIT/tests/data/profiles
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"'/nonexistent.json'"* ]]
 }
+
+@test "gdbstub-client report: the kernel log in the trace and one text line" {
+	local t=$BATS_TEST_TMPDIR/t.json
+	"$CLIENT" report --format=trace "$P/messages.json" "$P/small.json" >"$t"
+	# three instant events on boot 1's "kernel log" thread, at t_ns less
+	# the qemu phase's start (-5 ms), in microseconds
+	jq -e '
+		([.traceEvents[] | select(.ph == "M" and .name == "thread_name" and
+			.args.name == "kernel log")] | map([.pid, .tid]) == [[1, 3]]) and
+		([.traceEvents[] | select(.tid == 3 and .ph == "i")] |
+			map([.pid, .ts, .s, .args.level]) ==
+			[[1, 25000, "t", 5], [1, 32500, "t", 3], [1, 41000, "t", -1]])
+	' "$t"
+	# the name is the text, cut at 120 bytes; args hold all of it
+	jq -e '[.traceEvents[] | select(.tid == 3 and .ph == "i")][1] |
+		(.name | length) == 123 and (.name | endswith("error ...")) and
+		(.args.text | endswith("(out of memory)"))' "$t"
+	# boot 2 (small.json) has no messages and no kernel log thread
+	jq -e '[.traceEvents[] | select(.pid == 2 and .tid == 3)] | length == 0' "$t"
+	run "$CLIENT" report --color=never "$P/messages.json"
+	[ "$status" -eq 0 ]
+	[ "${lines[4]}" = "Kernel log: 3 messages in the profile (trace and JSON)" ]
+	# and nothing else changes: it is small.json with messages
+	diff <(grep -v '^Kernel log:' <<<"$output") "$KIT/tests/data/golden/small.txt"
+	run "$CLIENT" report --color=never "$P/small.json"
+	[[ "$output" != *"Kernel log"* ]]
+}

@@ -661,7 +661,11 @@ static int add_messages(struct rec *r, const struct klog_map *map)
 	struct kit_err e;
 	size_t i;
 
-	(void)e; (void)map; (void)i; return 0; /* XXX until prof_add_message lands */
+	for (i = 0; i < r->klog->n; i++)
+		if (prof_add_message(r->p, to_g(map, r->klog->recs[i].ts),
+				     r->klog->recs[i].level, r->klog->recs[i].text, &e) < 0)
+			return error("%s", e.msg);
+	return 0;
 }
 
 /*

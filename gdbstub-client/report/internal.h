@@ -46,6 +46,11 @@ size_t prof_utf8_len(const char *s);
  * other bytes as they are, and JSON text must be UTF-8; so bytes of s that
  * are not UTF-8 become U+FFFD.  NULL when out of memory. */
 json_object *prof_json_string(const char *s);
+/* s as prof_json_string() writes it (U+FFFD for each byte that is not
+ * UTF-8), malloc'd, cut on a character boundary to at most max bytes;
+ * *full (may be NULL) gets the length it has uncut.  NULL when out of
+ * memory. */
+char *prof_utf8_dup(const char *s, size_t max, size_t *full);
 /* Write s escaped so. */
 void prof_esc_puts(FILE *out, const char *s);
 /* s escaped so into buf (len >= 8), cut short with "..." when it does not

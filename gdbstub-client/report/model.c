@@ -20,56 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-const char *const prof_levels[10] = {
-	"early", "pure", "core", "postcore", "arch",
-	"subsys", "fs", "rootfs", "device", "late",
-};
-
-static const struct {
-	const char *id, *label;
-} phase_labels[] = {
-	{ "qemu", "qemu start to first instruction" },
-	{ "firmware", "firmware (SeaBIOS)" },
-	{ "setup", "real-mode setup" },
-	{ "decompressor", "decompressor" },
-	{ "kernel-early", "kernel early boot" },
-	{ "kernel-init", "start_kernel to initcalls" },
-	{ "initcalls:early", "initcalls: early" },
-	{ "initcalls:pure", "initcalls: pure" },
-	{ "initcalls:core", "initcalls: core" },
-	{ "initcalls:postcore", "initcalls: postcore" },
-	{ "initcalls:arch", "initcalls: arch" },
-	{ "initcalls:subsys", "initcalls: subsys" },
-	{ "initcalls:fs", "initcalls: fs" },
-	{ "initcalls:rootfs", "initcalls: rootfs" },
-	{ "initcalls:device", "initcalls: device" },
-	{ "initcalls:late", "initcalls: late" },
-	{ "userspace-start", "initcalls to userspace" },
-	{ "userspace", "userspace" },
-};
-
-const char *prof_phase_label(const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof phase_labels / sizeof phase_labels[0]; i++)
-		if (!strcmp(phase_labels[i].id, id))
-			return phase_labels[i].label;
-	return id;
-}
-
-int prof_level_index(const char *level)
-{
-	int i;
-
-	if (!level)
-		return -1;
-	for (i = 0; i < 10; i++)
-		if (!strcmp(prof_levels[i], level))
-			return i;
-	return -1;
-}
-
 struct prof_profile *prof_new(void)
 {
 	struct prof_profile *p = calloc(1, sizeof *p);
@@ -119,6 +69,9 @@ void prof_free(struct prof_profile *p)
 	}
 	free(p->samples.list);
 	free(p->samples.method);
+	for (i = 0; i < p->nmessages; i++)
+		free(p->messages[i].text);
+	free(p->messages);
 	env_free(&p->env);
 	free(p->incomplete_reason);
 	free(p->end);
@@ -257,6 +210,35 @@ int prof_add_sample_mode(struct prof_profile *p, const char *region,
 	return 0;
 }
 
+int prof_add_message(struct prof_profile *p, int64_t t_ns, int level,
+		     const char *text, struct kit_err *err)
+{
+	struct prof_message *a;
+	char *copy;
+
+	if (!text || level < -1 || level > 7 || t_ns < -PROF_NS_MAX ||
+	    t_ns > PROF_NS_MAX)
+		return kit_seterr(err, PROF_EUSAGE, "bad kernel log message");
+	/* the reader refuses more: a profile that holds them could not be
+	 * read back */
+	if (p->nmessages >= PROF_MESSAGES_MAX)
+		return kit_seterr(err, PROF_EUSAGE,
+				  "more than %d kernel log messages",
+				  PROF_MESSAGES_MAX);
+	if (!(copy = prof_utf8_dup(text, PROF_MESSAGE_MAX, NULL)))
+		return nomem(err);
+	if (!(a = grow(p->messages, &p->nmessages, sizeof *a))) {
+		free(copy);
+		return nomem(err);
+	}
+	p->messages = a;
+	a[p->nmessages].t_ns = t_ns;
+	a[p->nmessages].level = level;
+	a[p->nmessages].text = copy;
+	p->nmessages++;
+	return 0;
+}
+
 int prof_set_incomplete(struct prof_profile *p, const char *reason,
 			struct kit_err *err)
 {
@@ -300,59 +282,6 @@ void prof_stops_summarize(struct prof_stops *s)
 	s->median_ns = d[(s->nlist + 1) / 2 - 1];
 	s->p95_ns = d[(s->nlist * 95 + 99) / 100 - 1];
 	free(d);
-}
-
-const struct prof_phase *prof_find_phase(const struct prof_profile *p,
-					  const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < p->nphases; i++)
-		if (!strcmp(p->phases[i].id, id))
-			return &p->phases[i];
-	return NULL;
-}
-
-int64_t prof_qemu_ns(const struct prof_profile *p)
-{
-	const struct prof_phase *q = prof_find_phase(p, "qemu");
-
-	return q ? q->duration_ns : 0;
-}
-
-int64_t prof_userspace_ns(const struct prof_profile *p)
-{
-	const struct prof_phase *u = prof_find_phase(p, "userspace");
-
-	if (u)
-		return u->start_ns;
-	u = prof_find_phase(p, "userspace-start");
-	if (u && p->complete)
-		return u->start_ns + u->duration_ns;
-	return -1;
-}
-
-void prof_span(const struct prof_profile *p, int64_t *lo, int64_t *hi)
-{
-	int64_t l = 0, h = p->end_ns > 0 ? p->end_ns : 0;
-	size_t i;
-
-	for (i = 0; i < p->nphases; i++) {
-		const struct prof_phase *ph = &p->phases[i];
-
-		if (ph->start_ns < l)
-			l = ph->start_ns;
-		if (ph->start_ns + ph->duration_ns > h)
-			h = ph->start_ns + ph->duration_ns;
-	}
-	for (i = 0; i < p->ninitcalls; i++) {
-		const struct prof_initcall *ic = &p->initcalls[i];
-
-		if (ic->start_ns + ic->duration_ns > h)
-			h = ic->start_ns + ic->duration_ns;
-	}
-	*lo = l;
-	*hi = h;
 }
 
 /* ---- loading ---- */
@@ -785,6 +714,55 @@ static int load_samples(struct loader *l, json_object *root,
 	return rc;
 }
 
+/* "level" and "text" by hand: level is an int with a meaning of its own
+ * for -1, and text may be empty, unlike a required get_str() */
+static int load_message(struct loader *l, json_object *o, char *path,
+			void *item, size_t i, int64_t *sum)
+{
+	struct prof_message *m = item;
+	char full[FIELD_NAME_MAX];
+	json_object *v;
+	int64_t level = -1;
+	size_t len;
+
+	if (get_i64(l, o, "t_ns", path, 1, -PROF_NS_MAX, PROF_NS_MAX, 1,
+		    &m->t_ns) ||
+	    get_i64(l, o, "level", path, 0, INT64_MIN, INT64_MAX, 0, &level))
+		return -1;
+	if (level < -1 || level > 7) {
+		snprintf(full, sizeof full, "%s.level", path);
+		return bad(l, full, "must be -1 (unknown) or a printk level 0..7");
+	}
+	m->level = (int)level;
+	if (typed_member(l, o, path, "text", 1, json_type_string, full, &v))
+		return -1;
+	/* measured as it would be written, so what is read can be written
+	 * and read back */
+	if (!(m->text = prof_utf8_dup(json_object_get_string(v),
+				      PROF_MESSAGE_MAX, &len)))
+		return nomem(l->err);
+	if (len > PROF_MESSAGE_MAX)
+		return bad(l, full, "is longer than 4096 bytes");
+	return 0;
+}
+
+static int load_messages(struct loader *l, json_object *root,
+			 struct prof_profile *p)
+{
+	json_object *arr;
+	int rc;
+
+	if ((rc = get_typed(l, root, "messages", 0, json_type_array, &arr)) ||
+	    !arr)
+		return rc;
+	if (json_object_array_length(arr) > PROF_MESSAGES_MAX)
+		return bad(l, "messages", "has more than 1000000 entries");
+	p->messages = load_array(l, root, "messages", "messages", 0,
+				 sizeof *p->messages, &p->nmessages,
+				 load_message, &rc);
+	return rc;
+}
+
 static const struct field root_fields[] = {
 	STR("end", OPT, struct prof_profile, end),
 	NS("end_ns", OPT, -PROF_NS_MAX, struct prof_profile, end_ns),
@@ -822,7 +800,8 @@ static int load_root(struct loader *l, json_object *root,
 	    load_phases(l, root, p) ||
 	    load_initcalls(l, root, p) ||
 	    load_stops(l, root, &p->stops) ||
-	    load_samples(l, root, &p->samples))
+	    load_samples(l, root, &p->samples) ||
+	    load_messages(l, root, p))
 		return -1;
 	if (!p->complete && !p->incomplete_reason &&
 	    !(p->incomplete_reason = strdup("reason not recorded")))
@@ -1051,6 +1030,14 @@ static int put_sample(json_object *o, const void *item)
 	       add_str(o, "mode", sm->mode) ? -1 : 0;
 }
 
+static int put_message(json_object *o, const void *item)
+{
+	const struct prof_message *m = item;
+
+	return add_i64(o, "t_ns", m->t_ns) || add_i64(o, "level", m->level) ||
+	       add_str(o, "text", m->text) ? -1 : 0;
+}
+
 static json_object *profile_json(const struct prof_profile *p)
 {
 	json_object *root = json_object_new_object(), *s;
@@ -1084,6 +1071,12 @@ static json_object *profile_json(const struct prof_profile *p)
 	     add_str(s, "method", p->samples.method) ||
 	     put_array(s, "entries", p->samples.list, p->samples.n,
 		       sizeof *p->samples.list, put_sample)))
+		goto fail;
+	/* absent when empty: the profiles of older recorders stay as
+	 * they were */
+	if (p->nmessages &&
+	    put_array(root, "messages", p->messages, p->nmessages,
+		      sizeof *p->messages, put_message))
 		goto fail;
 	return root;
 fail:

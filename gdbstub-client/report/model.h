@@ -4,8 +4,8 @@
  *
  * A profile is what `gdbstub-client profile` records and `gdbstub-client
  * sample` adds to: the phases of one boot, every initcall, a summary of the
- * debugger's stops, optional statistical samples, and the environment it ran
- * in.  Its JSON form is documented field by field in docs/profile-schema.md
+ * debugger's stops, optional statistical samples, optionally the kernel's
+ * log messages, and the environment it ran in.  Its JSON form is documented field by field in docs/profile-schema.md
  * and checked by docs/profile-schema.json; PROF_SCHEMA_VERSION is the
  * "version" a file must carry.
  *
@@ -39,6 +39,8 @@
  * without overflow and print them through a double without rounding.  (The
  * stop records' host clock readings may be any value >= 0: only their
  * differences are used.)  samples.rate_hz is finite, in (0, PROF_RATE_MAX].
+ * It holds at most PROF_MESSAGES_MAX kernel log messages of at most
+ * PROF_MESSAGE_MAX bytes each.
  *
  * The library never prints (except to the FILE * a report function is given)
  * and never exits.  prof_report_main() and prof_compare_main() are the
@@ -61,6 +63,11 @@
 #define PROF_COUNT_MAX ((int64_t)1 << 53)
 /* samples.rate_hz above this is refused */
 #define PROF_RATE_MAX 1e9
+/* At most this many kernel log messages, each text at most
+ * PROF_MESSAGE_MAX bytes (as UTF-8): the kernel's own lines are under
+ * 1 KiB, and a bound keeps a hostile file from costing gigabytes. */
+#define PROF_MESSAGES_MAX 1000000
+#define PROF_MESSAGE_MAX 4096
 
 enum {
 	PROF_EJSON = 2001,
@@ -166,6 +173,17 @@ struct prof_env {
 	char *tool;            /* recorder name and version */
 };
 
+/*
+ * One line of the kernel's log (printk), so that a phase can be read next
+ * to what the kernel said in it.  Messages are kept in the order they were
+ * added (the kernel's sequence), which need not be the order of t_ns.
+ */
+struct prof_message {
+	int64_t t_ns;         /* on the profile's timeline, like phases' start_ns */
+	int level;            /* 0..7 printk level, -1 unknown */
+	char *text;           /* valid UTF-8, at most PROF_MESSAGE_MAX bytes */
+};
+
 struct prof_profile {
 	int version;               /* PROF_SCHEMA_VERSION */
 	int complete;              /* 0: interrupted, see incomplete_reason */
@@ -179,6 +197,8 @@ struct prof_profile {
 	size_t ninitcalls;
 	struct prof_stops stops;
 	struct prof_samples samples;
+	struct prof_message *messages; /* the kernel log; may be empty */
+	size_t nmessages;
 	char *source;              /* file it was loaded from; not saved */
 };
 
@@ -201,11 +221,22 @@ int prof_add_sample_mode(struct prof_profile *p, const char *region,
 			 const char *symbol, const char *mode, int64_t count,
 			 struct kit_err *err);
 int prof_set_str(char **field, const char *value, struct kit_err *err);
+/*
+ * A kernel log message at t_ns (guest ns, within +-PROF_NS_MAX) with printk
+ * level 0..7 or -1 (unknown).  text is copied as prof_json_text() will
+ * keep it: bytes that are not UTF-8 become U+FFFD and a longer text is cut
+ * at PROF_MESSAGE_MAX bytes (on a character boundary).  PROF_EUSAGE for a
+ * bad time or level, a NULL text, or a message past PROF_MESSAGES_MAX.
+ */
+int prof_add_message(struct prof_profile *p, int64_t t_ns, int level,
+		     const char *text, struct kit_err *err);
 /* Mark incomplete (reason copied). */
 int prof_set_incomplete(struct prof_profile *p, const char *reason,
 			struct kit_err *err);
 /* Recompute the stops summary (counts, client_ns, median, p95) from list. */
 void prof_stops_summarize(struct prof_stops *s);
+
+/* ---- the timeline (timeline.c) ---- */
 
 /* Display label of a phase id ("firmware" -> "firmware (SeaBIOS)"); the id
  * itself when unknown. */

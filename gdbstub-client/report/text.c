@@ -5,6 +5,7 @@
  *   qemu: /usr/bin/qemu-system-x86_64  [to change set QEMU_WRAPPER_QEMU]
  *   ...                                       the environment, how to change it
  *   Boot to userspace: 4.91 s = 0.31 s (qemu) + 2.68 s (firmware+loader) + ...
+ *   Kernel log: N messages in the profile     only when it holds them
  *   Phases                                    time, %, bar
  *   Slowest initcalls                         ranked, --top N
  *   Initcall levels                           count, sum, level phase, %
@@ -460,6 +461,11 @@ int prof_report_text(const struct prof_profile *p,
 	env_header(&p->env, out);
 	summary_single(p, o->color, out);
 	timing_note(p, out);
+	/* the messages themselves are read beside the phases in the trace;
+	 * here only that they are there */
+	if (p->nmessages)
+		fprintf(out, "Kernel log: %zu message%s in the profile (trace and JSON)\n",
+			p->nmessages, p->nmessages == 1 ? "" : "s");
 	phases_single(p, out);
 	if (slowest_single(p, o, out, err))
 		return -1;

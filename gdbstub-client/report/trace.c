@@ -9,13 +9,20 @@
  * both named by "M" thread_name.  Phases and initcalls are "X" complete
  * events, ts and dur in microseconds (three decimals: nanoseconds) since
  * QEMU started.  An incomplete profile gets an "i" instant event where it
- * stops.  Every event carries ph, ts, pid and tid, metadata included.
+ * stops.  A profile with kernel log messages has a third thread, tid 3
+ * "kernel log", with an "i" instant event (thread scope) per message at
+ * its time: named by the text's first TRACE_NAME_MAX bytes, so the
+ * timeline stays readable, the whole text and the level in args.  Every
+ * event carries ph, ts, pid and tid, metadata included.
  */
 #include "internal.h"
 
 #include <errno.h>
 #include <json.h>
 #include <string.h>
+
+/* bytes of a message's text that name its event */
+#define TRACE_NAME_MAX 120
 
 static json_object *us(double ns)
 {
@@ -63,6 +70,52 @@ static int meta(json_object *arr, const char *what, int pid, int tid,
 	return 0;
 }
 
+/* s cut to TRACE_NAME_MAX bytes on a character boundary, with "..." when
+ * cut, in buf (TRACE_NAME_MAX + 4 bytes); s itself when it fits. */
+static const char *short_name(char *buf, const char *s)
+{
+	size_t len, n;
+
+	for (len = 0; s[len]; len += n) {
+		if (!(n = prof_utf8_len(s + len)))
+			n = 1;
+		if (len + n > TRACE_NAME_MAX) {
+			memcpy(buf, s, len);
+			strcpy(buf + len, "...");
+			return buf;
+		}
+	}
+	return s;
+}
+
+static int messages(json_object *arr, const struct prof_profile *p, int pid,
+		    int64_t lo)
+{
+	json_object *e, *a;
+	char name[TRACE_NAME_MAX + 4];
+	size_t i;
+
+	/* no thread for an empty log: older profiles' traces stay as
+	 * they were */
+	if (!p->nmessages)
+		return 0;
+	if (meta(arr, "thread_name", pid, 3, "kernel log"))
+		return -1;
+	for (i = 0; i < p->nmessages; i++) {
+		const struct prof_message *m = &p->messages[i];
+
+		e = event(arr, "i", short_name(name, m->text), pid, 3,
+			  (double)(m->t_ns - lo));
+		if (!e || add(e, "s", json_object_new_string("t")) ||
+		    add(e, "cat", json_object_new_string("printk")) ||
+		    add(e, "args", a = json_object_new_object()) ||
+		    add(a, "level", json_object_new_int(m->level)) ||
+		    add(a, "text", prof_json_string(m->text)))
+			return -1;
+	}
+	return 0;
+}
+
 static int one(json_object *arr, const struct prof_profile *p, int pid)
 {
 	int64_t lo, hi;
@@ -106,6 +159,8 @@ static int one(json_object *arr, const struct prof_profile *p, int pid)
 				       prof_json_string(ic->module))))
 			return -1;
 	}
+	if (messages(arr, p, pid, lo))
+		return -1;
 	if (!p->complete) {
 		snprintf(name, sizeof name, "INCOMPLETE: %s",
 			 p->incomplete_reason ? p->incomplete_reason

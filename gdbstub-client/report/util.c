@@ -75,29 +75,42 @@ size_t prof_safe_char(const char *s)
 	return n;
 }
 
-json_object *prof_json_string(const char *s)
+char *prof_utf8_dup(const char *s, size_t max, size_t *full)
 {
 	const char *q;
 	char *copy, *o;
-	json_object *j;
-	size_t n, bad = 0;
+	size_t n, w, need = 0;
 
 	for (q = s; *q; q += n ? n : 1)
-		bad += !(n = prof_utf8_len(q));
-	if (!bad)
-		return json_object_new_string(s);
-	if (!(copy = malloc(strlen(s) + 2 * bad + 1)))
+		need += (n = prof_utf8_len(q)) ? n : 3;
+	if (full)
+		*full = need;
+	if (!(copy = malloc((need < max ? need : max) + 1)))
 		return NULL;
 	for (q = s, o = copy; *q; q += n ? n : 1) {
-		if ((n = prof_utf8_len(q))) {
-			memcpy(o, q, n);
-			o += n;
-		} else {
-			memcpy(o, "\xef\xbf\xbd", 3);    /* U+FFFD */
-			o += 3;
-		}
+		w = (n = prof_utf8_len(q)) ? n : 3;
+		if ((size_t)(o - copy) + w > max)
+			break;
+		memcpy(o, n ? q : "\xef\xbf\xbd", w);    /* U+FFFD */
+		o += w;
 	}
 	*o = '\0';
+	return copy;
+}
+
+json_object *prof_json_string(const char *s)
+{
+	const char *q;
+	char *copy;
+	json_object *j;
+	size_t n;
+
+	for (q = s; *q && (n = prof_utf8_len(q)); q += n)
+		;
+	if (!*q)
+		return json_object_new_string(s);
+	if (!(copy = prof_utf8_dup(s, SIZE_MAX, NULL)))
+		return NULL;
 	j = json_object_new_string(copy);
 	free(copy);
 	return j;

@@ -348,6 +348,196 @@ static void test_limits(void)
 	prof_free(q);
 }
 
+/* A profile with one message of the given members, for the refusals. */
+static char *message_json(char *buf, size_t len, const char *members)
+{
+	snprintf(buf, len, "{\"version\": 1, \"complete\": true, \"phases\": [],"
+		 " \"initcalls\": [], \"messages\": [%s]}", members);
+	return buf;
+}
+
+/* What a report writer writes for p, in a malloc'd string. */
+static char *report_of(const struct prof_profile *p, int trace)
+{
+	struct prof_report_opts o = { 0 };
+	struct prof_profile *const one[1] = { (struct prof_profile *)p };
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	if (!f)
+		return NULL;
+	if (trace ? prof_report_trace(one, 1, f, NULL) :
+		    prof_report_text(p, &o, f, NULL))
+		n = 0;
+	fclose(f);
+	if (!n) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The kernel log: builder, round trip, the reader's refusals, reports. */
+static void test_messages(void)
+{
+	struct prof_profile *p = prof_new(), *q;
+	struct kit_err err = { 0 };
+	char j[8192], *long_text, *big, *j1, *j2, *t;
+	size_t i;
+
+	ok(!prof_add_message(p, 20 * MS, 6, "Linux version 6.1.0", &err),
+	   "add a message");
+	ok(!prof_add_message(p, -1, -1, "", &err),
+	   "an empty message of unknown level before the reset vector");
+	ok(!prof_add_message(p, 30 * MS, 3, "bad \xff byte", &err),
+	   "a message with a byte that is not UTF-8");
+	is_str(p->messages[2].text, "bad \xef\xbf\xbd byte",
+	       "kept as it will be written: U+FFFD");
+	ok(prof_add_message(p, 0, 8, "x", &err) && err.code == PROF_EUSAGE,
+	   "level 8 refused");
+	ok(prof_add_message(p, 0, -2, "x", &err) && err.code == PROF_EUSAGE,
+	   "level -2 refused");
+	ok(prof_add_message(p, 0, 0, NULL, &err) && err.code == PROF_EUSAGE,
+	   "no text refused");
+	ok(prof_add_message(p, PROF_NS_MAX + 1, 0, "x", &err) &&
+	   err.code == PROF_EUSAGE, "a time past 2^53 refused");
+	long_text = malloc(PROF_MESSAGE_MAX + 2);
+	memset(long_text, 'a', PROF_MESSAGE_MAX + 1);
+	long_text[PROF_MESSAGE_MAX - 1] = '\xc3';   /* a 2-byte character */
+	long_text[PROF_MESSAGE_MAX] = '\xa9';       /* across the limit */
+	long_text[PROF_MESSAGE_MAX + 1] = '\0';
+	ok(!prof_add_message(p, 31 * MS, 4, long_text, &err),
+	   "a text past the limit is taken");
+	is_int(strlen(p->messages[3].text), PROF_MESSAGE_MAX - 1,
+	       "and cut before the character that crosses it");
+	is_int(p->nmessages, 4, "four messages");
+
+	j1 = prof_json_text(p, NULL);
+	q = j1 ? prof_parse(j1, strlen(j1), "m.json", &err) : NULL;
+	ok(q != NULL, "messages read back");
+	if (!q)
+		printf("#   %s\n", err.msg);
+	j2 = q ? prof_json_text(q, NULL) : NULL;
+	ok(j1 && j2 && !strcmp(j1, j2), "messages: JSON -> model -> JSON is identical");
+	if (q && q->nmessages == 4) {
+		is_int(q->messages[0].t_ns, 20 * MS, "t_ns");
+		is_int(q->messages[0].level, 6, "level");
+		is_str(q->messages[0].text, "Linux version 6.1.0", "text");
+		is_int(q->messages[1].t_ns, -1, "a negative time");
+		is_int(q->messages[1].level, -1, "unknown level");
+		is_str(q->messages[1].text, "", "an empty text");
+		is_str(q->messages[2].text, "bad \xef\xbf\xbd byte", "U+FFFD");
+	} else {
+		ok(0, "four messages read back");
+	}
+	t = report_of(q ? q : p, 0);
+	ok(t && strstr(t, "\nKernel log: 4 messages in the profile (trace and JSON)\n"),
+	   "the text report says how many");
+	free(t);
+	t = report_of(q ? q : p, 1);
+	ok(t && strstr(t, "\"args\":{\"name\":\"kernel log\"}") &&
+	   strstr(t, "\"name\":\"aaaa") && strstr(t, "aaa...\",\"ph\":\"i\""),
+	   "the trace has the kernel log thread; a long name is cut");
+	free(t);
+	free(j1);
+	free(j2);
+	prof_free(q);
+	free(long_text);
+	prof_free(p);
+
+	/* none: no "messages" member, no line, no thread */
+	p = boot(1000, 5000);
+	j1 = prof_json_text(p, NULL);
+	ok(j1 && !strstr(j1, "messages"), "no messages: no \"messages\" member");
+	t = report_of(p, 0);
+	ok(t && !strstr(t, "Kernel log"), "no messages: no line in the text");
+	free(t);
+	t = report_of(p, 1);
+	ok(t && !strstr(t, "kernel log"), "no messages: no kernel log thread");
+	free(t);
+	free(j1);
+	prof_free(p);
+	message_json(j, sizeof j, "{\"t_ns\": 5, \"text\": \"x\"}");
+	q = prof_parse(j, strlen(j), "x.json", &err);
+	ok(q && q->nmessages == 1 && q->messages[0].level == -1,
+	   "an absent level is unknown (-1)");
+	prof_free(q);
+
+	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": 8, \"text\": \"x\"}"),
+		     PROF_ESCHEMA,
+		     "x.json: 'messages[0].level' must be -1 (unknown) or a printk level 0..7",
+		     "level 8 refused");
+	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": -2, \"text\": \"x\"}"),
+		     PROF_ESCHEMA,
+		     "x.json: 'messages[0].level' must be -1 (unknown) or a printk level 0..7",
+		     "level -2 refused");
+	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": \"3\", \"text\": \"x\"}"),
+		     PROF_ESCHEMA, "x.json: 'messages[0].level' must be an integer",
+		     "a level that is a string refused");
+	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"text\": \"x\"},"
+				  "{\"t_ns\": 1, \"level\": 1, \"text\": 5}"),
+		     PROF_ESCHEMA, "x.json: 'messages[1].text' must be a string",
+		     "a text that is not a string refused");
+	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": 1}"),
+		     PROF_ESCHEMA, "x.json: 'messages[0].text' is missing",
+		     "a message without text refused");
+	expect_error(message_json(j, sizeof j, "{\"level\": 1, \"text\": \"x\"}"),
+		     PROF_ESCHEMA, "x.json: 'messages[0].t_ns' is missing",
+		     "a message without time refused");
+	expect_error(message_json(j, sizeof j, "{\"t_ns\": 1.5, \"text\": \"x\"}"),
+		     PROF_ESCHEMA, "x.json: 'messages[0].t_ns' must be an integer",
+		     "a fractional time refused");
+	expect_error(message_json(j, sizeof j, "{\"t_ns\": 9007199254740993, \"text\": \"x\"}"),
+		     PROF_ESCHEMA,
+		     "x.json: 'messages[0].t_ns' is out of range (more than 2^53 ns, 104 days)",
+		     "a time past 2^53 refused");
+	expect_error(message_json(j, sizeof j, "\"x\""), PROF_ESCHEMA,
+		     "x.json: 'messages[0]' must be an object",
+		     "a message that is not an object refused");
+	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [],"
+		     " \"initcalls\": [], \"messages\": {}}", PROF_ESCHEMA,
+		     "x.json: 'messages' must be an array", "messages not an array");
+
+	/* the text bound, in bytes as written */
+	long_text = malloc(PROF_MESSAGE_MAX + 64);
+	memset(long_text, 0, PROF_MESSAGE_MAX + 64);
+	strcpy(long_text, "{\"t_ns\": 0, \"text\": \"");
+	memset(long_text + strlen(long_text), 'a', PROF_MESSAGE_MAX);
+	strcat(long_text, "\"}");
+	message_json(j, sizeof j, long_text);
+	q = prof_parse(j, strlen(j), "x.json", &err);
+	ok(q && strlen(q->messages[0].text) == PROF_MESSAGE_MAX,
+	   "a text of 4096 bytes is taken");
+	prof_free(q);
+	strcpy(strstr(long_text, "aaa\"}"), "aaaa\"}");
+	expect_error(message_json(j, sizeof j, long_text), PROF_ESCHEMA,
+		     "x.json: 'messages[0].text' is longer than 4096 bytes",
+		     "a text of 4097 bytes refused");
+	/* 1366 bytes that are not UTF-8 are written as 4098 */
+	memset(long_text, 0, PROF_MESSAGE_MAX + 64);
+	strcpy(long_text, "{\"t_ns\": 0, \"text\": \"");
+	memset(long_text + strlen(long_text), '\xff', 1366);
+	strcat(long_text, "\"}");
+	expect_error(message_json(j, sizeof j, long_text), PROF_ESCHEMA,
+		     "x.json: 'messages[0].text' is longer than 4096 bytes",
+		     "a text counted as it would be written (U+FFFD)");
+	free(long_text);
+
+	/* the count bound, checked before any message is read */
+	big = malloc((PROF_MESSAGES_MAX + 1) * 3 + 128);
+	strcpy(big, "{\"version\": 1, \"complete\": true, \"phases\": [],"
+		    " \"initcalls\": [], \"messages\": [");
+	t = big + strlen(big);
+	for (i = 0; i <= PROF_MESSAGES_MAX; i++, t += 3)
+		memcpy(t, "{},", 3);
+	strcpy(t - 1, "]}");
+	expect_error(big, PROF_ESCHEMA,
+		     "x.json: 'messages' has more than 1000000 entries",
+		     "more than 1000000 messages refused");
+	free(big);
+}
+
 int main(void)
 {
 	struct prof_profile *p = prof_new(), *q, *runs[4], *ga[3], *gb[3];
@@ -548,5 +738,6 @@ int main(void)
 	prof_free(p);
 	test_escape();
 	test_limits();
+	test_messages();
 	return tap_done();
 }

@@ -159,6 +159,15 @@ small = {
                        {"kind": "interrupt", "reported_ns": 1020000000, "resumed_ns": 1020150000}]},
 }
 write("small.json", small)
+# messages: small with three kernel log messages (t5110), one longer than
+# the trace's 120-byte event names, one of unknown level
+write("messages.json", dict(small, messages=[
+    {"t_ns": 20 * MS, "level": 5,
+     "text": "Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org)"},
+    {"t_ns": 27500 * US, "level": 3,
+     "text": "fake_init_b: cannot allocate the receive ring of 4096 descriptors "
+             "for the fake device at 0000:00:03.0, giving up: error -12 (out of memory)"},
+    {"t_ns": 36 * MS, "level": -1, "text": "Run /init as init process"}]))
 write("realistic.json", boot(with_samples=True))
 write("incomplete.json", boot(incomplete_at=3850 * MS))
 # three runs of one boot, and a cold first run to discard with --warmup 1
