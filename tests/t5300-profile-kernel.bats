@@ -47,7 +47,7 @@ setup_file() {
 	  echo "$rc" >"$D/qemu.rc" ) 3>&- &
 	local rc=0 t0 t1
 	t0=$(date +%s%N)
-	timeout 200 "$REC" profile --wait --timeout 180 -o "$D/profile.json" \
+	timeout 200 "$REC" profile --wait --timeout 180 --initcalls=breakpoints -o "$D/profile.json" \
 		2>"$D/rec.err" || rc=$?
 	echo "$rc" >"$D/rec.rc"
 	wait

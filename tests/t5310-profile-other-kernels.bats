@@ -4,7 +4,11 @@
 # tests/helpers/kernels), each booted once per mode through qemu-wrapper to
 # a busybox poweroff ("nokaslr", no initcall_debug).  What differs between
 # kernels is what the recorder reads from their code, so each must give:
-#   - the default mode: the watch scheme (a read watchpoint on
+#   - the default mode, --initcalls=klog: initcall_debug set at
+#     start_kernel, every initcall of the table from the kernel's own
+#     records, none lost, at most 25 debug stops, the same initcalls in the
+#     same order as the watch scheme's, the log as messages;
+#   - --initcalls=breakpoints: the watch scheme (a read watchpoint on
 #     blacklisted_initcalls, a breakpoint on the NOP after do_one_initcall's
 #     return site; 5.10 rewrites that NOP at boot), every initcall called
 #     and returned, every start tied to its initcall, no single step: one
@@ -76,13 +80,13 @@ boot() {
 
 kernels() { ls "$KIT"/tests/helpers/kernels/vmlinuz-* 2>/dev/null; }
 
-@test "default mode on every fetched kernel: the watch scheme, all initcalls returned, one breakpoint stop each" {
+@test "breakpoints on every fetched kernel: the watch scheme, all initcalls returned, one breakpoint stop each" {
 	[ -n "$(kernels)" ] || skip "no kernel in tests/helpers/kernels (scripts/fetch-test-kernels)"
 	local k tag n
 	for k in $(kernels); do
 		tag=$(basename "$k")
 		echo "# $tag"
-		boot "$k" "$tag"
+		boot "$k" "$tag" --initcalls=breakpoints
 		[ "$(cat "$D/$tag.rc")" -eq 0 ] || { echo "# recorder exited $(cat "$D/$tag.rc")"; return 1; }
 		n=$(jq '.initcalls|length' "$D/$tag.json")
 		[ "$n" -gt 400 ]
@@ -92,6 +96,35 @@ kernels() { ls "$KIT"/tests/helpers/kernels/vmlinuz-* 2>/dev/null; }
 		[ "$(jq .stops.watch_stops "$D/$tag.json")" -eq "$n" ]
 		! grep -q 'changed (a tracepoint switched' "$D/$tag.err"
 		grep -q 'reboot: Power down' "$D/$tag.console"
+	done
+}
+
+@test "default (klog) on every fetched kernel: the kernel's own records, the watch scheme's initcalls, <= 25 debug stops" {
+	[ -n "$(kernels)" ] || skip "no kernel in tests/helpers/kernels (scripts/fetch-test-kernels)"
+	local k tag n tool
+	for k in $(kernels); do
+		tag=$(basename "$k")
+		echo "# $tag"
+		boot "$k" "$tag.klog"
+		[ "$(cat "$D/$tag.klog.rc")" -eq 0 ] || { echo "# recorder exited $(cat "$D/$tag.klog.rc")"; return 1; }
+		grep -q '^profile: initcall_debug set at start_kernel' "$D/$tag.klog.err"
+		n=$(jq '.initcalls|length' "$D/$tag.klog.json")
+		[ "$n" -gt 400 ]
+		tool=$(jq -r .environment.tool "$D/$tag.klog.json")
+		[[ "$tool" == *"initcalls=klog; klog: the kernel's initcall_debug records, "*", 0 lost; $n of $n calls in the table"* ]] ||
+			{ echo "# $tool"; false; }
+		[[ "$tool" == *'from run_init_process'* ]]
+		[ "$(jq '[.initcalls[]|select(.ret == null)]|length' "$D/$tag.klog.json")" -eq 0 ]
+		[ "$(jq .stops.debug_stops "$D/$tag.klog.json")" -le 25 ]
+		[ "$(jq ".stops.watch_stops // 0" "$D/$tag.klog.json")" -eq 0 ]
+		[ "$(jq '.messages|length' "$D/$tag.klog.json")" -gt 1000 ]
+		[ "$(jq '[.phases[].id|select(startswith("initcalls:"))]|length' "$D/$tag.klog.json")" -ge 8 ]
+		# the watch scheme's run of the same kernel (the test before)
+		if [ -f "$D/$tag.json" ]; then
+			diff <(jq -r '.initcalls[]|"\(.fn) \(.ret)"' "$D/$tag.json") \
+				<(jq -r '.initcalls[]|"\(.fn) \(.ret)"' "$D/$tag.klog.json")
+		fi
+		grep -q 'reboot: Power down' "$D/$tag.klog.console"
 	done
 }
 

@@ -86,7 +86,7 @@ static void usage(int status)
 		"                             [--intel] [-ex CMD]... [-x FILE]\n"
 		"       gdbstub-client dmesg [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]\n"
 		"       gdbstub-client profile [--latest | --wait | ENDPOINT] [--kernel FILE]\n"
-		"                             [--initcalls=breakpoints|entries|off] [--until M | --until-exit]\n"
+		"                             [--initcalls=klog|breakpoints|entries|off] [--until M | --until-exit]\n"
 		"                             [--sample HZ] -o FILE.json\n"
 		"       gdbstub-client sample [--latest | --wait | ENDPOINT] [--kernel FILE] [--hz N]\n"
 		"                             [--duration SEC | --until-exit] [-o FILE.json]\n"

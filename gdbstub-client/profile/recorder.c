@@ -3,7 +3,7 @@
  * session, the main loop and the stop dispatcher.
  *
  *   profile [--latest | --wait | ENDPOINT] [--kernel FILE]
- *           [--initcalls=breakpoints|entries|off]
+ *           [--initcalls=klog|breakpoints|entries|off]
  *           [--milestones NAME,NAME...] [--until MILESTONE | --until-exit]
  *           [--timeout SEC] [--progress N] [--save-memory ADDR:LEN:FILE]
  *           [--raw] [--sample HZ] -o FILE.json
@@ -26,8 +26,11 @@
  * Initcalls, the expensive part.  Under TCG every breakpoint or step stop
  * flushes QEMU's translation cache (~4-5 ms of extra guest time each),
  * a watchpoint stop or a stop the client asks for with 0x03 does not.
- * --initcalls=breakpoints (the default) catches each start and end with
- * one of four schemes (scheme.h: watch, call-return, call-site,
+ * --initcalls=klog (the default where the kernel has BTF, prb and
+ * initcall_debug) avoids both: the kernel times its initcalls itself and
+ * the recorder reads the records out of guest memory at interrupt stops
+ * (klog.c).  --initcalls=breakpoints (the default's fallback) catches
+ * each start and end with one of four schemes (scheme.h: watch, call-return, call-site,
  * functions), chosen in initcalls.c and said in the progress output and
  * environment.tool; entries: only the starts (a duration that runs to the
  * next initcall's call, no return values); off: milestones only.  Each
