@@ -81,8 +81,18 @@ static void print_notes(const struct lx_printk_log *log)
 		       log->fail);
 }
 
+static size_t readable_records(const struct lx_printk_log *log)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < log->n; i++)
+		n += log->recs[i].state == LX_REC_OK || log->recs[i].state == LX_REC_OPEN;
+	return n;
+}
+
 int cli_dmesg(struct cli *cli, const char *args)
 {
+	size_t damaged, readable;
 	struct lx_printk_log log;
 	struct lx_prb_layout l;
 	struct lx_mem m;
@@ -112,9 +122,17 @@ int cli_dmesg(struct cli *cli, const char *args)
 	}
 	fflush(stdout);
 	print_notes(&log);
-	r = lx_printk_format(&log, 0, stdout, &e);
+	/* a record a line, as the kernel gives them to dmesg (syslog(2),
+	 * /dev/kmsg) and to its consoles: a continuation the kernel could
+	 * not append to its line is a record, and a line, of its own */
+	r = lx_printk_format(&log, LX_FMT_NO_JOIN, stdout, &e);
+	damaged = log.nbad + log.nwriting;
+	readable = readable_records(&log);
 	lx_printk_log_free(&log);
 	if (r < 0)
 		return error("%s", e.msg);
+	if (!readable && damaged)
+		return error("no readable record in the kernel log at 0x%" PRIx64
+			     " (%zu damaged or being written)", prb, damaged);
 	return 0;
 }

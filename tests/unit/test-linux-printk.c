@@ -4,8 +4,9 @@
  * it out (the BTF is written with libbpf's btf__add_* API): ordinary,
  * multi-line and continuation records, a text block wrapped to the start
  * of the data ring, records caught mid-write, damaged descriptors, a ring
- * that has wrapped and dropped records, a damaged header, and random
- * damage that must never crash the reader.
+ * that has wrapped and dropped records, a damaged header, the bounds of
+ * the header's and a record's checks, and random damage that must never
+ * crash the reader.
  */
 #include "lx.h"
 #include "tap.h"
@@ -521,6 +522,105 @@ static void test_follow(void)
 	ok(missed == 0 && strstr(all, t) != NULL, "an id ahead of the head: read from the tail");
 }
 
+/* The checks at their bounds: what is just inside is read, what is just
+ * outside refused or reported. */
+static void test_bounds(void)
+{
+	struct sim s, base;
+	struct lx_printk_log log;
+	struct kit_err e = { 0 };
+	uint64_t a, b, c;
+	char *out;
+
+	sim_init(&base);
+	a = emit(&base, "abc", 2, 6, 1, 1000);
+	b = emit(&base, "defgh", 2, 6, 1, 2000);
+	c = emit(&base, "last", 2, 6, 1, 3000);
+
+	/* the head record reserved: caught mid-write, the others read */
+	s = base;
+	put(DESC(&s, c), SV(c, 0), 8);
+	out = dmesg(&s, 0, &log, &e);
+	ok(out && strstr(out, "] defgh\n<record id 0x") &&
+	   strstr(out, "being written: caught mid-write (reserved)>\n") && !strstr(out, "last"),
+	   "the head record reserved: a note, the records before it read");
+	ok(log.n && log.recs[log.n - 1].state == LX_REC_WRITING && !log.recs[log.n - 1].seq_valid,
+	   "it is LX_REC_WRITING, its seq not trusted");
+	is_int(log.gaps, 0, "a record at the head being written is no gap");
+	free(out);
+	lx_printk_log_free(&log);
+
+	/* a text block that names another id, at its begin */
+	s = base;
+	put(s.data + (got(DESC(&s, b) + 8) & (DSIZE - 1)), a, 8);
+	out = dmesg(&s, 0, &log, &e);
+	ok(out && strstr(out, "damaged: text block at 0x") && strstr(out, "belongs to id 0x") &&
+	   strstr(out, "] abc\n") && strstr(out, "] last\n") && !strstr(out, "defgh"),
+	   "a text block of another id: damaged, the others read");
+	is_int(log.nbad, 1, "one damaged record");
+	free(out);
+	lx_printk_log_free(&log);
+
+	/* text_len: the whole 8 bytes of "abc"'s 16-byte block, then one more */
+	s = base;
+	put(INFO(&s, a) + 16, 8, 2);
+	out = dmesg(&s, 0, &log, &e);
+	ok(out && strstr(out, "] abc\\x00\\x00\\x00\\x00\\x00\n"), "text_len the size of the block: read");
+	free(out);
+	lx_printk_log_free(&log);
+	put(INFO(&s, a) + 16, 9, 2);
+	out = dmesg(&s, 0, &log, &e);
+	ok(out && strstr(out, "text_len 9 is more than its 8-byte text block holds>\n"),
+	   "text_len one byte more than the block: damaged");
+	free(out);
+	lx_printk_log_free(&log);
+
+	/* head and tail ids: COUNT - 1 apart is a full ring, COUNT is not */
+	s = base;
+	put(s.rb + 24, (TAIL_ID(&s) + COUNT - 1) & IDMASK, 8);
+	out = dmesg(&s, 0, &log, &e);
+	ok(out != NULL && log.n == COUNT, "head COUNT - 1 after the tail: COUNT records read");
+	free(out);
+	lx_printk_log_free(&log);
+	put(s.rb + 24, (TAIL_ID(&s) + COUNT) & IDMASK, 8);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "head and tail ids"),
+	   "head COUNT after the tail: refused");
+	put(s.rb + 24, TAIL_ID(&s) | (UINT64_C(1) << 62), 8);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "head and tail ids"),
+	   "a head id with state bits set: refused");
+
+	/* count_bits and size_bits at and beyond their bounds */
+	s = base;
+	put(s.rb, 0, 4);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "2^0 descriptors"), "count_bits 0 refused");
+	put(s.rb, LX_PRB_MAX_COUNT_BITS + 1, 4);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "descriptors (1 to 2^18"),
+	   "count_bits one above the bound refused");
+	put(s.rb, 0xffffffff, 4);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == LX_ECORRUPT, "count_bits 0xffffffff refused");
+	put(s.rb, LX_PRB_MAX_COUNT_BITS, 4);
+	memset(&e, 0, sizeof(e));
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == EFAULT, "count_bits at the bound: taken, the descriptors then read (and missing here)");
+	s = base;
+	put(s.rb + 48, 3, 4);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "2^3 bytes"), "size_bits 3 refused");
+	put(s.rb + 48, LX_PRB_MAX_SIZE_BITS + 1, 4);
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "2^26 bytes"), "size_bits one above the bound refused");
+	put(s.rb + 48, LX_PRB_MAX_SIZE_BITS, 4);
+	memset(&e, 0, sizeof(e));
+	out = dmesg(&s, 0, &log, &e);
+	ok(!out && e.code == EFAULT, "size_bits at the bound: taken, the text then read (and missing here)");
+	ok(log.recs == NULL && log.n == 0, "nothing left allocated");
+}
+
 static void test_random(void)
 {
 	struct sim s, base;
@@ -584,6 +684,7 @@ int main(void)
 	test_dropped();
 	test_header();
 	test_follow();
+	test_bounds();
 	test_random();
 	ksym_btf_free(k);
 	btf__free(b);
