@@ -138,14 +138,25 @@ PY
 # the dmesg lines of $output ("[    0.000000] text")
 dmesg_lines() { sed -n '/^\[ *[0-9]*\.[0-9]*\] /p' <<<"$output"; }
 
-@test "every kernel, at run_init_process: every console line is in dmesg, in order" {
-	local k
+@test "every kernel, at run_init_process: every console line is in dmesg, in order; percpu finds the current task" {
+	local k cur it v
 	for k in $(kernels); do
 		echo "# $(basename "$k")" >&3
 		KERNEL=$k
 		boot_held "console=ttyS0"
-		dmesg_at run_init_process
+		# the current task: per-CPU current_task up to 6.1, pcpu_hot's on 6.2+
+		cur=current_task
+		"$KIT/kernel-symbols/kernel-symbols" lookup "$k" current_task >/dev/null 2>&1 ||
+			cur=pcpu_hot.current_task
+		run --separate-stderr timeout 300 "$CLIENT" attach --latest \
+			-ex "break run_init_process" -ex continue -ex dmesg -ex "percpu $cur"
 		expect_status 0
+		# pid 1 (kernel_init), not the idle task: a task_struct of the
+		# direct map, not init_task
+		v=$(sed -nE "s/^$cur of CPU 0 at 0x[0-9a-f]{16}: 0x([0-9a-f]+)$/\1/p" <<<"$output")
+		it=$("$KIT/kernel-symbols/kernel-symbols" lookup "$k" init_task | cut -d' ' -f1)
+		echo "# percpu $cur: 0x$v (init_task 0x$it)" >&3
+		[[ "$v" == ffff88* ]] && [ "$v" != "$it" ]
 		expect_line '^Breakpoint 1, 0x[0-9a-f]+ <run_init_process> in 64-bit mode$'
 		expect_line '^\[    0\.000000\] Linux version '
 		wait_poweroff

@@ -51,6 +51,7 @@ char *cli_complete(struct cli *cli, int what, const char *text, int state);
 /* linux.c: the kernel log of the stopped guest, read from its memory
  * (the "dmesg" command and subcommand): 0, or -1 after printing why. */
 int cli_dmesg(struct cli *cli, const char *args);
+int cli_percpu(struct cli *cli, const char *args);
 /* Load cli->btf from cli->kernel unless loaded: 0, or -1 after saying why. */
 int cli_need_btf(struct cli *cli);
 

@@ -909,6 +909,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "handle", NULL, cmd_handle, "SIG [no]stop [no]print [no]pass", "what a stop for a signal does; no argument lists the table", CLI_COMPLETE_SIGNAL },
 	{ "monitor", NULL, cmd_monitor, "CMD", "a QEMU monitor command (info registers, info mtree...)", 0 },
 	{ "dmesg", NULL, cli_dmesg, "", "the kernel log, read from guest memory (symbols and BTF of the kernel image)", 0 },
+	{ "percpu", NULL, cli_percpu, "VAR[.MEMBER] [CPU]", "a per-CPU variable of CPU (0): where it is and its value", CLI_COMPLETE_SYMBOL },
 	{ "detach", NULL, cmd_detach, "", "remove breakpoints, let the guest run, end the session", 0 },
 	{ "quit", "q", cmd_quit, "", "detach (the guest runs on) and leave", 0 },
 	{ "help", "h", cmd_help, "[COMMAND]", "this list, or one command's", CLI_COMPLETE_COMMAND },

@@ -1,6 +1,6 @@
 /*
  * linux.c: "dmesg": the kernel log of the stopped guest, read from its
- * memory.  The kernel's `prb` pointer (a symbol, a link-time address like
+ * memory; "percpu": a per-CPU variable (at the end).  The kernel's `prb` pointer (a symbol, a link-time address like
  * every symbol here: nokaslr) gives the struct printk_ringbuffer; the
  * layouts come from the BTF of the same kernel image (linux/lx.h).
  *
@@ -134,5 +134,50 @@ int cli_dmesg(struct cli *cli, const char *args)
 	if (!readable && damaged)
 		return error("no readable record in the kernel log at 0x%" PRIx64
 			     " (%zu damaged or being written)", prb, damaged);
+	return 0;
+}
+
+/*
+ * "percpu VAR[.MEMBER...] [CPU]": where CPU's copy of a per-CPU variable
+ * is and its first 8 bytes (or the member's, up to 8), e.g. `percpu
+ * current_task` (up to 6.1), `percpu pcpu_hot.current_task` (6.2 and
+ * later: the member's offset from the BTF, whose struct is named like the
+ * variable).
+ */
+int cli_percpu(struct cli *cli, const char *args)
+{
+	char var[128], path[256], extra[8];
+	struct ksym_btf_field f;
+	unsigned long cpu = 0;
+	uint64_t addr, v = 0;
+	uint8_t b[8] = { 0 };
+	struct lx_mem m;
+	struct kit_err e;
+	size_t len = 8, i;
+	int n = sscanf(args, " %255s %lu %7s", path, &cpu, extra);
+
+	if (n < 1 || n > 2)
+		return error("usage: percpu VAR[.MEMBER...] [CPU]");
+	if (!cli->syms)
+		return error("percpu needs the kernel's symbols (--kernel FILE)");
+	if (!cli->t || cli->t->exited)
+		return error("the target is gone (exited, detached or the connection closed)");
+	snprintf(var, sizeof var, "%.*s", (int)strcspn(path, "."), path);
+	lx_target_mem(cli->t, &m);
+	if (lx_percpu_addr(&m, cli->syms, var, cpu > 8192 ? 8192 : (unsigned)cpu, &addr, &e) < 0)
+		return error("%s", e.msg);
+	if (strchr(path, '.')) {
+		if (cli_need_btf(cli) < 0)
+			return -1;
+		if (ksym_btf_member(cli->btf, path, &f, &e) < 0)
+			return error("%s", e.msg);
+		addr += f.offset;
+		len = f.size && f.size < 8 ? (size_t)f.size : 8;
+	}
+	if (gc_read_mem(cli->t, addr, b, len, &e) != (ssize_t)len)
+		return error("cannot read %s of CPU %lu at 0x%" PRIx64, path, cpu, addr);
+	for (i = 0; i < len; i++)
+		v |= (uint64_t)b[i] << (8 * i);
+	printf("%s of CPU %lu at 0x%016" PRIx64 ": 0x%" PRIx64 "\n", path, cpu, addr, v);
 	return 0;
 }

@@ -148,4 +148,19 @@ int lx_printk_read_from(const struct lx_mem *m, const struct lx_prb_layout *l,
 int lx_printk_format(const struct lx_printk_log *log, unsigned flags, FILE *f,
 		     struct kit_err *err);
 
+/* ---- per-CPU variables (x86-64) --------------------------------------- */
+
+#define LX_MAX_CPUS 8192
+
+/* nr_cpu_ids, read from the guest (1..LX_MAX_CPUS, else LX_ECORRUPT). */
+int lx_ncpus(const struct lx_mem *m, const struct ksym_table *syms, unsigned *n,
+	     struct kit_err *err);
+
+/* Where per-CPU variable VAR (a symbol in the per-CPU area) of CPU is:
+ * VAR + __per_cpu_offset[CPU], CPU < nr_cpu_ids.  LX_ELAYOUT: VAR is no
+ * per-CPU symbol; LX_ECORRUPT: no such CPU, or an offset that is no
+ * kernel address (start_kernel has not set the areas up yet). */
+int lx_percpu_addr(const struct lx_mem *m, const struct ksym_table *syms,
+		   const char *var, unsigned cpu, uint64_t *addr, struct kit_err *err);
+
 #endif
