@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# The recorder judged against boots WITHOUT a debugger.  Comparing a
+# profile with initcall_debug in the same boot (t5300) cannot show what the
+# debugger costs the guest: the kernel's clock there pays it too.  So, per
+# kernel (the installed /boot one, and the 5.10 and 6.12 that
+# scripts/fetch-test-kernels puts in tests/helpers/kernels, each skipped
+# when absent), through qemu-wrapper to a busybox poweroff:
+#   - 3 truth boots, no debugger (QEMU_WRAPPER_HOLD=0), "initcall_debug
+#     ignore_loglevel console=ttyS0": the kernel's 'returned R after N
+#     usecs' lines, the median of the three per initcall, are the truth;
+#   - 1 boot recorded by `gdbstub-client profile` (its default mode) with the
+#     same command line minus initcall_debug;
+# and tests/helpers/truth-compare.py over the initcalls of >= 1 ms that ran
+# after clocksource_done_booting: the median relative error must be
+# <= 10 % and 16 of the 20 slowest initcalls by the truth must be among the
+# profile's 20 slowest.
+#
+# STATE: the default mode of today (breakpoint stops: TCG re-translates
+# after each, and that time lands in the next initcall) is ~200 % off; the
+# kit is getting a mode that reads the kernel's own initcall log
+# (--initcalls=klog).  Until the default profile's environment.tool says
+# "klog", each test prints its figures and then skips; the assertions below
+# the skip (marked ASSERTIONS) run as soon as it does.
+#
+# Boots run two at a time only with 4 cores or more: a TCG guest keeps one
+# core busy with its vCPU and more with QEMU's main loop (and the
+# recorder), and two boots side by side on 2 cores made the truth itself
+# useless: one truth boot against the median of the others was 45-65 % off
+# (17 % one at a time), and the initcall sums nearly doubled.  All
+# kernels' boots are queued at once.  About 25 s per kernel one at a time
+# (the profile boot ~8 s, a truth boot ~5 s); every boot is bounded by
+# timeout.
+# Needs busybox-static, cpio, jq, python3 and qemu-system-x86_64.
+
+load lib
+
+CMP=$KIT/tests/helpers/truth-compare.py
+TRUTH_BOOTS=3
+
+# the kernels, by slot: installed, 5.10, 6.12 (empty when absent)
+kernel_for() {
+	case $1 in
+	installed) echo "$VMLINUZ" ;;
+	5.10) ls "$KIT"/tests/helpers/kernels/vmlinuz-5.10.* 2>/dev/null | head -1 ;;
+	6.12) ls "$KIT"/tests/helpers/kernels/vmlinuz-6.12.* 2>/dev/null | head -1 ;;
+	esac
+}
+
+# truth_boot KERNEL KIND DIR: one boot (KIND truth or profile) in its own
+# wrapper rundir; DIR/result holds "ok" or "failed REASON".  Always returns
+# 0: the caller reads the result.
+truth_boot() {
+	local k=$1 kind=$2 d=$3 hold=0 wpid crc=0 wrc=0 why=''
+	local append="console=ttyS0 nokaslr panic=-1 rdinit=/init ignore_loglevel"
+	mkdir -p "$d"
+	[ "$kind" = truth ] && append="$append initcall_debug"
+	[ "$kind" = profile ] && hold=1
+	QEMU_WRAPPER_RUNDIR=$d/run QEMU_WRAPPER_HOLD=$hold timeout 200 "$WRAPPER" \
+		-machine accel=tcg -m 512 -display none -monitor none -nodefaults -no-reboot \
+		-kernel "$k" -initrd "$BATS_FILE_TMPDIR/initrd.cpio" -append "$append" \
+		-serial "file:$d/console" </dev/null >"$d/wrapper.out" 2>&1 &
+	wpid=$!
+	if [ "$kind" = profile ]; then
+		QEMU_WRAPPER_RUNDIR=$d/run timeout 200 "$CLIENT" profile --wait --timeout 180 \
+			-o "$d/p.json" </dev/null >"$d/client.out" 2>&1 || crc=$?
+		[ "$crc" = 0 ] || kill -TERM "$wpid" 2>/dev/null || true
+	fi
+	wait "$wpid" || wrc=$?
+	if [ "$crc" != 0 ]; then
+		why="profile exit $crc: $(tail -1 "$d/client.out")"
+	elif [ "$wrc" != 0 ]; then
+		why="qemu-wrapper exit $wrc: $(tail -1 "$d/wrapper.out")"
+	elif ! grep -q 'reboot: Power down' "$d/console" 2>/dev/null; then
+		why="no 'reboot: Power down' on the console"
+	elif [ "$kind" = profile ] && [ "$(jq -r .complete "$d/p.json" 2>/dev/null)" != true ]; then
+		why="incomplete profile"
+	fi
+	echo "${why:+failed }${why:-ok}" >"$d/result"
+	return 0
+}
+
+setup_file() {
+	D=$BATS_FILE_TMPDIR
+	BUSYBOX=$(command -v busybox || true)
+	export D BUSYBOX
+	[ -x "$CLIENT" ] && [ -n "$BUSYBOX" ] || return 0
+	command -v qemu-system-x86_64 >/dev/null && command -v cpio >/dev/null || return 0
+	make_poweroff_initrd "$D" || return 1
+	unset QEMU_WRAPPER_QEMU QEMU_WRAPPER_MODE QEMU_WRAPPER_HOLD QEMU_WRAPPER_GDB \
+		QEMU_WRAPPER_APPEND QEMU_WRAPPER_SHIELD QEMU_WRAPPER_LOG
+	export QEMU_WRAPPER_QUIET=1
+	local par=1 slot k i
+	[ "$(nproc)" -ge 4 ] && par=2
+	# truth and profile boots of every kernel in one queue, $par at a time
+	for slot in installed 5.10 6.12; do
+		k=$(kernel_for "$slot")
+		[ -n "$k" ] && [ -r "$k" ] || continue
+		for ((i = 1; i <= TRUTH_BOOTS; i++)); do
+			while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do wait -n || true; done
+			truth_boot "$k" truth "$D/$slot/truth-$i" &
+			if [ "$i" = 1 ]; then
+				while [ "$(jobs -rp | wc -l)" -ge "$par" ]; do wait -n || true; done
+				truth_boot "$k" profile "$D/$slot/profile" &
+			fi
+		done
+	done
+	wait
+	touch "$D/ready"
+}
+
+setup() {
+	[ -f "$D/ready" ] || skip "no gdbstub-client, busybox, cpio or qemu-system-x86_64"
+}
+
+# judge SLOT: the figures of that kernel's boots, printed; then the skip
+# until the default mode reads the kernel's log; then the assertions.
+judge() {
+	local slot=$1 d=$D/$1 consoles=() r bad=0
+	[ -n "$(kernel_for "$slot")" ] || skip "no $slot kernel (scripts/fetch-test-kernels)"
+	echo "# kernel $(kernel_for "$slot")" >&3
+	for r in "$d"/truth-*/result "$d"/profile/result; do
+		if [ "$(cat "$r")" = ok ]; then
+			[[ $r == */truth-* ]] && consoles+=("${r%/result}/console")
+		else
+			echo "# ${r#"$D"/}: $(cat "$r")" >&3
+			[[ $r == */profile/* ]] && bad=1
+		fi
+	done
+	[ "$bad" = 0 ] || return 1
+	[ "${#consoles[@]}" -ge 2 ] || { echo "# fewer than 2 truth boots ended well" >&3; return 1; }
+	python3 "$CMP" "${consoles[@]}" --profile "$d/profile/p.json" | sed 's/^/#   /' >&3
+	python3 "$CMP" "${consoles[@]}" --profile "$d/profile/p.json" --json >"$d/cmp.json"
+	# the comparison itself must be sound, whatever the mode
+	[ "$(jq .n_missing "$d/cmp.json")" -eq 0 ]
+	[ "$(jq .n_compared "$d/cmp.json")" -ge 20 ]
+	[ "$(jq .top "$d/cmp.json")" -eq 20 ]
+	if ! jq -r '.profile_tool // ""' "$d/cmp.json" | grep -q klog; then
+		skip "waiting for --initcalls=klog"
+	fi
+	# --- ASSERTIONS: enabled once the default profile is klog-based (the
+	# skip above then no longer fires).  Median relative error <= 10 %,
+	# top-20 overlap >= 16.
+	python3 -c 'import json, sys; e = json.load(open(sys.argv[1]))["median_rel_err"]; sys.exit(0 if e <= 0.10 else 1)' "$d/cmp.json"
+	[ "$(jq .top_overlap "$d/cmp.json")" -ge 16 ]
+	# --- end of ASSERTIONS
+}
+
+@test "installed kernel: profile durations against 3 boots without a debugger" {
+	[ -n "$VMLINUZ" ] || skip "no kernel in /boot"
+	judge installed
+}
+
+@test "5.10 (fetched): profile durations against 3 boots without a debugger" {
+	judge 5.10
+}
+
+@test "6.12 (fetched): profile durations against 3 boots without a debugger" {
+	judge 6.12
+}
