@@ -495,38 +495,56 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * The cost of the "calling" record, between its time and the kernel's
- * calltime: the median of (ts_ret - ts_call) - figure over the calls
- * after clocksource_done_booting (whose figures are exact).  *fine: the
- * index of the first such call (n when none: then every figure is kept).
- */
-static int64_t call_cost(const struct klog_call *c, size_t n, size_t *fine)
+/* The median of the n values at d (sorted in place); 0 for none. */
+static int64_t median(int64_t *d, size_t n)
 {
-	int64_t *d = malloc((n ? n : 1) * sizeof *d), med;
+	if (!n)
+		return 0;
+	qsort(d, n, sizeof *d, cmp_i64);
+	return d[n / 2];
+}
+
+/*
+ * How the records' figures read, from the calls after
+ * clocksource_done_booting (whose figures are exact; *fine: the index of
+ * the first, 0 when there is none: every figure kept):
+ *   - the unit: "usecs" are ns >> 10 up to 5.17 (1.024 us: the time
+ *     between the records of calls of 3 ms and more says which, ~1.025
+ *     against 1.000), true microseconds after;
+ *   - the cost of the "calling" record, between its time and the kernel's
+ *     calltime: the median of (ts_ret - ts_call) - figure.
+ * -1 out of memory.
+ */
+static int figures(const struct klog_call *c, size_t n, size_t *fine,
+		   int64_t *unit, int64_t *cost)
+{
+	int64_t *d = malloc((n ? n : 1) * sizeof *d), small;
 	size_t i, m = 0;
 
-	*fine = n;
+	*unit = 1000;
+	*cost = 0;
+	*fine = 0;
+	if (!d)
+		return error("out of memory");
 	for (i = 0; i < n; i++)
 		if (c[i].done && c[i].fnlen == strlen("clocksource_done_booting") &&
-		    !strncmp(c[i].fn, "clocksource_done_booting", c[i].fnlen)) {
+		    !strncmp(c[i].fn, "clocksource_done_booting", c[i].fnlen))
 			*fine = i + 1;
-			break;
-		}
-	if (!d)
-		return 0;
-	for (i = *fine; i < n; i++)
+	for (i = *fine; *fine && i < n; i++)
+		if (c[i].done && c[i].usecs < 50)
+			d[m++] = c[i].ts_ret - c[i].ts_call - c[i].usecs * 1000;
+	small = median(d, m);
+	for (i = *fine, m = 0; *fine && i < n; i++)
+		if (c[i].done && c[i].usecs >= 3000)
+			d[m++] = (c[i].ts_ret - c[i].ts_call - small) / c[i].usecs;
+	if (m >= 3 && median(d, m) >= 1012 && median(d, m) <= 1040)
+		*unit = 1024;
+	for (i = *fine, m = 0; *fine && i < n; i++)
 		if (c[i].done)
-			d[m++] = (c[i].ts_ret - c[i].ts_call) - c[i].usecs * 1000;
-	if (!m) {
-		free(d);
-		*fine = 0;   /* no clocksource switch seen: the figures */
-		return 0;
-	}
-	qsort(d, m, sizeof *d, cmp_i64);
-	med = d[m / 2] > 0 ? d[m / 2] : 0;
+			d[m++] = c[i].ts_ret - c[i].ts_call - c[i].usecs * *unit;
+	*cost = median(d, m) > 0 ? median(d, m) : 0;
 	free(d);
-	return med;
+	return 0;
 }
 
 /* The table's entry for the call, from *cur on (table order), else any
@@ -626,7 +644,7 @@ static bool clock_map(struct rec *r, struct klog_map *m)
 
 /* The calls into the table: start, end, return value (QEMU's clock). */
 static size_t place(struct rec *r, const struct klog_call *c, size_t n,
-		    const struct klog_map *map, int64_t cost, size_t fine)
+		    const struct klog_map *map, int64_t unit, int64_t cost, size_t fine)
 {
 	size_t i, cur = 0, matched = 0;
 
@@ -639,7 +657,7 @@ static size_t place(struct rec *r, const struct klog_call *c, size_t n,
 		j = match(r, &c[i], &cur);
 		if (j == r->nic)
 			continue;
-		dur = i >= fine ? c[i].usecs * 1000 : c[i].ts_ret - c[i].ts_call - cost;
+		dur = i >= fine ? c[i].usecs * unit : c[i].ts_ret - c[i].ts_call - cost;
 		if (dur < 0)
 			dur = 0;
 		r->ics[j].end = to_g(map, c[i].ts_ret);
@@ -679,7 +697,7 @@ int rec_klog_finish(struct rec *r)
 	struct klog_call *c = NULL;
 	struct klog_map map;
 	size_t n = 0, fine, matched, i, ncalled = 0;
-	int64_t cost;
+	int64_t cost, unit;
 
 	if (!k || !k->on)
 		return 0;
@@ -690,8 +708,11 @@ int rec_klog_finish(struct rec *r)
 	}
 	if (pair(k, &c, &n) < 0)
 		return -1;
-	cost = call_cost(c, n, &fine);
-	matched = place(r, c, n, &map, cost, fine);
+	if (figures(c, n, &fine, &unit, &cost) < 0) {
+		free(c);
+		return -1;
+	}
+	matched = place(r, c, n, &map, unit, cost, fine);
 	for (i = 0; i < n; i++)
 		ncalled += c[i].done;
 	free(c);
@@ -700,9 +721,11 @@ int rec_klog_finish(struct rec *r)
 		 "klog: the kernel's initcall_debug records, %zu read in %lu reads, "
 		 "%" PRIu64 " lost; %zu of %zu calls in the table; placed by the kernel's "
 		 "clock (%.4f of guest time), from %s, the reads a median %.3f ms "
-		 "under it; before clocksource_done_booting, durations between the "
-		 "records less %.1f us", k->n, k->nreads, k->nmissed + k->nbad, matched,
-		 ncalled, map.rate, map.how, map.slack / 1e6, cost / 1e3);
+		 "under it; the kernel's figures in %s; before clocksource_done_booting, "
+		 "durations between the records less %.1f us", k->n,
+		 k->nreads, k->nmissed + k->nbad, matched, ncalled, map.rate, map.how,
+		 map.slack / 1e6, unit == 1024 ? "units of 1.024 us (ns >> 10, before "
+		 "5.18)" : "us", cost / 1e3);
 	return add_messages(r, &map);
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""truth-compare.py CONSOLE.log [CONSOLE.log ...] --profile P.json [--min-us N] [--json]
+"""truth-compare.py CONSOLE.log [CONSOLE.log ...] --profile P.json [--profile P2.json ...] [--min-us N] [--json]
 
 Judge a recorded profile against boots WITHOUT a debugger.  Each CONSOLE.log
 is the serial console of one such boot of the same kernel with
@@ -22,7 +22,12 @@ compared  initcalls whose truth is >= --min-us (default 1000), that ran after
           profile.  Figures: the median of |profile - truth| / truth, the
           median signed error, and the count.
 top-20    the 20 slowest by truth and by profile, both over every initcall
-          in both; K of 20 in common.
+          in both; K of 20 in common.  Before clocksource_done_booting the
+          truth ranks by the console's timestamps instead (the time between
+          an initcall's two lines less, per boot, the median of that less
+          the kernel's figure over the later initcalls: the 'calling'
+          line's own cost), as jiffy-quantized figures cannot rank; its
+          floor: each truth boot's 20 slowest against the others' median.
 sums      initcall durations summed over every initcall in both, and over
           the compared ones.
 worst     the 5 compared rows with the largest relative error.
@@ -33,6 +38,12 @@ spread    the truth's own noise: per compared initcall (max - min) / median
           against the median of the others, the median relative error over
           the compared initcalls, its median over the boots (2 consoles or
           more).
+
+With several --profile, the profile's figure of an initcall is their
+median, as the truth's is the consoles': a comparison of two medians shows
+how far off the recorder is, with less of either side's boot-to-boot noise
+(one profile against the truth still carries the noise of one boot: see
+"spread").
 
 Prints human-readable lines, or with --json one JSON object.  Exits 0
 whatever the figures (it measures, it does not judge); 2 on bad input, with
@@ -48,6 +59,7 @@ import sys
 CALLING = re.compile(r'\] calling  ([^+ ]+)\+0x[0-9a-f]+/0x[0-9a-f]+ @ ([0-9]+)$')
 RETURNED = re.compile(
     r'\] initcall ([^+ ]+)\+0x[0-9a-f]+/0x[0-9a-f]+ returned (-?[0-9]+) after ([0-9]+) usecs$')
+STAMP = re.compile(r'^\[ *([0-9]+\.[0-9]+)\] ')
 VERSION = re.compile(r'Linux version ([0-9]+)\.([0-9]+)')
 CLOCKSOURCE = 'clocksource_done_booting'
 
@@ -61,7 +73,7 @@ def parse_console(path):
     key = (fn, n) for the n-th call of fn (0-based); us is None for a call
     without its 'returned' line.  Also the index of the first initcall after
     clocksource_done_booting (None without it) and the kernel version."""
-    order, rets, version = [], {}, None
+    order, rets, version, stamps = [], {}, None, []
     try:
         f = open(path, errors='replace')
     except OSError as e:
@@ -73,14 +85,17 @@ def parse_console(path):
                 m = VERSION.search(line)
                 if m:
                     version = (int(m.group(1)), int(m.group(2)))
+            st = STAMP.match(line)
+            t = float(st.group(1)) * 1e6 if st else None
             m = CALLING.search(line)
             if m:
                 if m.group(2) != '0':
                     order.append(m.group(1))
+                    stamps.append(t)
                 continue
             m = RETURNED.search(line)
             if m:
-                rets.setdefault(m.group(1), []).append((int(m.group(2)), int(m.group(3))))
+                rets.setdefault(m.group(1), []).append((int(m.group(2)), int(m.group(3)), t))
     if not order:
         raise BadInput("no initcall_debug lines ('calling  FN+... @ PID') in %s: "
                        "boot with 'initcall_debug ignore_loglevel console=ttyS0'" % path)
@@ -91,16 +106,26 @@ def parse_console(path):
     # pid-0 calls print 'returned' too, before any of pid != 0: drop as
     # many leading ones as there are more returns than calls
     skip = {fn: max(len(lst) - calls.get(fn, 0), 0) for fn, lst in rets.items()}
-    seen, out, after = {}, [], None
-    for fn in order:
+    seen, out, after, gaps = {}, [], None, []
+    for i, fn in enumerate(order):
         n = seen.get(fn, 0)
         seen[fn] = n + 1
         k = n + skip.get(fn, 0)
-        r, us = rets[fn][k] if fn in rets and k < len(rets[fn]) else (None, None)
-        out.append(((fn, n), fn, r, us * scale if us is not None else None))
+        r, us, t = rets[fn][k] if fn in rets and k < len(rets[fn]) else (None, None, None)
+        gap = t - stamps[i] if t is not None and stamps[i] is not None else None
+        out.append(((fn, n), fn, r, us * scale if us is not None else None, gap))
+        if after is not None and us is not None and gap is not None:
+            gaps.append(gap - us * scale)
         if fn == CLOCKSOURCE and after is None:
             after = len(out)
-    return out, after, version
+    # before clocksource_done_booting: the time between the lines, less
+    # the 'calling' line's cost (see "top-20")
+    cost = statistics.median(gaps) if gaps else 0.0
+    early = {}
+    for key, fn, r, us, gap in out[:after or 0]:
+        if gap is not None:
+            early[key] = max(gap - cost, 0.0)
+    return [c[:4] for c in out], after, version, early
 
 
 def parse_profile(path):
@@ -134,14 +159,19 @@ def name(key):
 
 def compare(consoles, profile, min_us):
     boots = [parse_console(c) for c in consoles]
-    prof, pinfo = parse_profile(profile)
-    first, after, version = boots[0]
+    parsed = [parse_profile(x) for x in profile]
+    pinfo = parsed[0][1]
+    prof = {}
+    for key in parsed[0][0]:
+        v = [d[key] for d, _ in parsed if key in d]
+        prof[key] = statistics.median(v)
+    first, after, version, _ = boots[0]
     if after is None:
         raise BadInput('no %s in %s: cannot tell jiffy-quantized durations from fine ones'
                        % (CLOCKSOURCE, consoles[0]))
     # the truth: per key, the median over the boots that returned from it
     figs = {}
-    for calls, _, _ in boots:
+    for calls, _, _, _ in boots:
         for key, _, _, us in calls:
             if us is not None:
                 figs.setdefault(key, []).append(us)
@@ -162,7 +192,7 @@ def compare(consoles, profile, min_us):
     # the floor: each truth boot judged as if it were the profile, against
     # the median of the other boots, over the same initcalls
     self_errs = []
-    per_boot = [{key: us for key, _, _, us in calls if us is not None} for calls, _, _ in boots]
+    per_boot = [{key: us for key, _, _, us in calls if us is not None} for calls, _, _, _ in boots]
     judged = [k for k in both if k in fine and truth[k] >= min_us]
     for i, mine in enumerate(per_boot if len(per_boot) > 1 else []):
         e = []
@@ -173,15 +203,39 @@ def compare(consoles, profile, min_us):
                 e.append(abs(mine[k] - t) / t)
         if e:
             self_errs.append(statistics.median(e))
-    top_t = sorted(both, key=lambda k: -truth[k])[:20]
+    # ranking: the figures after clocksource_done_booting, the console's
+    # timestamps before it
+    rank_boot = []
+    for (calls, _, _, early), figs_b in zip(boots, per_boot):
+        rb = dict(figs_b)
+        rb.update({k: v for k, v in early.items() if k not in fine})
+        rank_boot.append(rb)
+    rank = {}
+    for k in both:
+        v = [b[k] for b in rank_boot if k in b]
+        if v:
+            rank[k] = statistics.median(v)
+    ranked = [k for k in both if k in rank]
+    top_t = sorted(ranked, key=lambda k: -rank[k])[:20]
     top_p = sorted(both, key=lambda k: -prof[k])[:20]
     k_common = len(set(top_t) & set(top_p))
+    top_self = []
+    for i, mine in enumerate(rank_boot if len(rank_boot) > 1 else []):
+        oth = {}
+        for k in ranked:
+            v = [b[k] for j, b in enumerate(rank_boot) if j != i and k in b]
+            if v and k in mine:
+                oth[k] = statistics.median(v)
+        a = sorted(oth, key=lambda k: -oth[k])[:20]
+        b = sorted(oth, key=lambda k: -mine[k])[:20]
+        top_self.append(len(set(a) & set(b)))
     worst = sorted(rows, key=lambda r: -abs(r['rel_err']))[:5]
     for r in worst:
         r['rel_err'] = round(r['rel_err'], 4)
         r['spread'] = round(r['spread'], 4)
     return {
         'consoles': len(consoles),
+        'profiles': len(profile),
         'kernel_version': '%d.%d' % version if version else None,
         'usec_scale': 1.024 if version is not None and version < (5, 18) else 1.0,
         'profile_tool': pinfo['tool'],
@@ -197,6 +251,7 @@ def compare(consoles, profile, min_us):
         'truth_self_err': statistics.median(self_errs) if self_errs else None,
         'top': min(20, len(both)),
         'top_overlap': k_common,
+        'top_self_overlap': statistics.median(top_self) if top_self else None,
         'top_truth': [name(k) for k in top_t],
         'top_profile': [name(k) for k in top_p],
         'sum_truth_ms': sum(truth[k] for k in both) / 1e3,
@@ -227,7 +282,9 @@ def human(r):
         pct(r['median_rel_err']), pct(r['median_signed_err'])))
     out.append('truth noise: spread (max - min) / median %s; one truth boot against the others\' median %s' % (
         pct(r['truth_spread']), pct(r['truth_self_err'])))
-    out.append('top-20 overlap: %d of %d' % (r['top_overlap'], r['top']))
+    out.append('top-20 overlap: %d of %d (one truth boot against the others: %s)' % (
+        r['top_overlap'], r['top'],
+        '-' if r['top_self_overlap'] is None else '%g' % r['top_self_overlap']))
     out.append('sum of durations, all %d in both: profile %.1f ms, truth %.1f ms' % (
         r['in_both'], r['sum_profile_ms'], r['sum_truth_ms']))
     out.append('sum of durations, the %d compared: profile %.1f ms, truth %.1f ms' % (
@@ -257,7 +314,8 @@ def main():
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under | head
     ap = Parser(add_help=True, description=__doc__.split('\n')[0])
     ap.add_argument('consoles', nargs='+', metavar='CONSOLE')
-    ap.add_argument('--profile', required=True)
+    ap.add_argument('--profile', required=True, action='append',
+                    help='a profile; given more than once, the median per initcall')
     ap.add_argument('--min-us', type=float, default=1000.0)
     ap.add_argument('--json', action='store_true')
     a = ap.parse_args()
