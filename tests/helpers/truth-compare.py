@@ -33,11 +33,14 @@ sums      initcall durations summed over every initcall in both, and over
 worst     the 5 compared rows with the largest relative error.
 missing   initcalls in the truth boots that the profile does not have.
 spread    the truth's own noise: per compared initcall (max - min) / median
-          over the consoles, its median (0 with one console); and the
-          floor a perfect recorder would meet in one boot: each truth boot
-          against the median of the others, the median relative error over
-          the compared initcalls, its median over the boots (2 consoles or
-          more).
+          over the consoles, its median (0 with one console); the floor a
+          perfect recorder would meet in one boot: each truth boot against
+          the median of the others, the median relative error over the
+          compared initcalls, its median over the boots (2 consoles or
+          more); and that of a comparison of medians: the truth boots split
+          in two halves, the median of one against the other's, its median
+          over the splits.  A recorder that adds nothing of its own shows
+          errors like these, and a median signed error near 0.
 
 With several --profile, the profile's figure of an initcall is their
 median, as the truth's is the consoles': a comparison of two medians shows
@@ -50,6 +53,7 @@ whatever the figures (it measures, it does not judge); 2 on bad input, with
 one line on stderr saying what.
 """
 import argparse
+import itertools
 import json
 import re
 import signal
@@ -203,6 +207,22 @@ def compare(consoles, profile, min_us):
                 e.append(abs(mine[k] - t) / t)
         if e:
             self_errs.append(statistics.median(e))
+    # the floor of a comparison of medians: the truth boots split in two
+    # halves, the median of one against the other's, over every split
+    split_errs = []
+    nb = len(per_boot)
+    for half in itertools.combinations(range(nb), nb // 2) if nb >= 2 else []:
+        if 0 not in half:
+            continue           # each split once
+        a = [per_boot[i] for i in half]
+        b = [per_boot[i] for i in range(nb) if i not in half]
+        e = []
+        for k in judged:
+            va, vb = [x[k] for x in a if k in x], [x[k] for x in b if k in x]
+            if va and vb and statistics.median(vb) > 0:
+                e.append(abs(statistics.median(va) - statistics.median(vb)) / statistics.median(vb))
+        if e:
+            split_errs.append(statistics.median(e))
     # ranking: the figures after clocksource_done_booting, the console's
     # timestamps before it
     rank_boot = []
@@ -249,6 +269,7 @@ def compare(consoles, profile, min_us):
         'median_signed_err': statistics.median([r['rel_err'] for r in rows]) if rows else None,
         'truth_spread': statistics.median([r['spread'] for r in rows]) if rows else None,
         'truth_self_err': statistics.median(self_errs) if self_errs else None,
+        'truth_split_err': statistics.median(split_errs) if split_errs else None,
         'top': min(20, len(both)),
         'top_overlap': k_common,
         'top_self_overlap': statistics.median(top_self) if top_self else None,
@@ -280,8 +301,9 @@ def human(r):
     out.append('compared: %d initcalls >= %g us after %s' % (r['n_compared'], r['min_us'], CLOCKSOURCE))
     out.append('median relative error: %s (signed %s)' % (
         pct(r['median_rel_err']), pct(r['median_signed_err'])))
-    out.append('truth noise: spread (max - min) / median %s; one truth boot against the others\' median %s' % (
-        pct(r['truth_spread']), pct(r['truth_self_err'])))
+    out.append('truth noise: spread (max - min) / median %s; one truth boot against the others\' median %s; '
+               'half the truth boots against the other half (medians) %s' % (
+                   pct(r['truth_spread']), pct(r['truth_self_err']), pct(r['truth_split_err'])))
     out.append('top-20 overlap: %d of %d (one truth boot against the others: %s)' % (
         r['top_overlap'], r['top'],
         '-' if r['top_self_overlap'] is None else '%g' % r['top_self_overlap']))
