@@ -63,12 +63,6 @@
 #define REC_KLOG_SOON_NS (5 * 1000000LL)
 #define REC_KLOG_MAX_RECS 1000000
 
-struct klog_rec {
-	int64_t ts;             /* the kernel's clock, ns */
-	int level;
-	char *text;
-};
-
 struct klog_read {
 	int64_t g;              /* the read's guest time (client clock) */
 	int64_t ts;             /* the newest record's time then */
@@ -97,7 +91,7 @@ struct rec_klog {
 	bool anchor_read;       /* "Run ... as init process" read */
 	unsigned long nreads;
 	uint64_t nmissed, nbad;
-	struct klog_rec *recs;
+	struct rec_klog_rec *recs;
 	size_t n, cap;
 	struct klog_read *reads;
 	size_t nr, capr;
@@ -274,7 +268,7 @@ static int keep(struct rec_klog *k, const struct lx_printk_rec *rec)
 {
 	if (k->n == k->cap) {
 		size_t cap = k->cap ? 2 * k->cap : 1024;
-		struct klog_rec *v;
+		struct rec_klog_rec *v;
 
 		if (cap > REC_KLOG_MAX_RECS)
 			return 0;      /* enough: the rest is left out */
@@ -428,128 +422,9 @@ void rec_klog_milestone(struct rec *r, const char *name)
 
 /* ---- at the end --------------------------------------------------------- */
 
-/* An initcall's two records, paired. */
-struct klog_call {
-	const char *fn;         /* in the "calling" record's text */
-	size_t fnlen;
-	int64_t ts_call, ts_ret;
-	long ret;
-	long long usecs;
-	bool done;
-};
-
-/* "FN+0x0/0x1b0 [MOD] ..." or "FN+0x0/0x1b0 @ PID": FN (its length). */
-static size_t fn_len(const char *s)
-{
-	size_t n = strcspn(s, "+ ");
-
-	return s[n] == '+' ? n : 0;
-}
-
-/* Parse the records into calls (pid 0, start_kernel's console initcalls,
- * left out: they are not do_one_initcall's). */
-static int pair(struct rec_klog *k, struct klog_call **out, size_t *nout)
-{
-	struct klog_call *c = calloc(k->n ? k->n : 1, sizeof *c);
-	size_t n = 0, i;
-
-	if (!c)
-		return error("out of memory");
-	for (i = 0; i < k->n; i++) {
-		const char *t = k->recs[i].text, *at;
-		size_t fl;
-		long ret;
-		long long us;
-		size_t j;
-
-		if (!strncmp(t, "calling  ", 9) && (fl = fn_len(t + 9)) &&
-		    (at = strstr(t + 9, " @ ")) && strcmp(at, " @ 0")) {
-			c[n].fn = t + 9;
-			c[n].fnlen = fl;
-			c[n].ts_call = k->recs[i].ts;
-			n++;
-		} else if (!strncmp(t, "initcall ", 9) && (fl = fn_len(t + 9)) &&
-			   (at = strstr(t + 9, " returned ")) &&
-			   sscanf(at, " returned %ld after %lld usecs", &ret, &us) == 2) {
-			for (j = n; j-- > 0;)
-				if (!c[j].done && c[j].fnlen == fl &&
-				    !strncmp(c[j].fn, t + 9, fl))
-					break;
-			if (j == (size_t)-1)
-				continue;
-			c[j].done = true;
-			c[j].ts_ret = k->recs[i].ts;
-			c[j].ret = ret;
-			c[j].usecs = us;
-		}
-	}
-	*out = c;
-	*nout = n;
-	return 0;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The median of the n values at d (sorted in place); 0 for none. */
-static int64_t median(int64_t *d, size_t n)
-{
-	if (!n)
-		return 0;
-	qsort(d, n, sizeof *d, cmp_i64);
-	return d[n / 2];
-}
-
-/*
- * How the records' figures read, from the calls after
- * clocksource_done_booting (whose figures are exact; *fine: the index of
- * the first, 0 when there is none: every figure kept):
- *   - the unit: "usecs" are ns >> 10 up to 5.17 (1.024 us: the time
- *     between the records of calls of 3 ms and more says which, ~1.025
- *     against 1.000), true microseconds after;
- *   - the cost of the "calling" record, between its time and the kernel's
- *     calltime: the median of (ts_ret - ts_call) - figure.
- * -1 out of memory.
- */
-static int figures(const struct klog_call *c, size_t n, size_t *fine,
-		   int64_t *unit, int64_t *cost)
-{
-	int64_t *d = malloc((n ? n : 1) * sizeof *d), small;
-	size_t i, m = 0;
-
-	*unit = 1000;
-	*cost = 0;
-	*fine = 0;
-	if (!d)
-		return error("out of memory");
-	for (i = 0; i < n; i++)
-		if (c[i].done && c[i].fnlen == strlen("clocksource_done_booting") &&
-		    !strncmp(c[i].fn, "clocksource_done_booting", c[i].fnlen))
-			*fine = i + 1;
-	for (i = *fine; *fine && i < n; i++)
-		if (c[i].done && c[i].usecs < 50)
-			d[m++] = c[i].ts_ret - c[i].ts_call - c[i].usecs * 1000;
-	small = median(d, m);
-	for (i = *fine, m = 0; *fine && i < n; i++)
-		if (c[i].done && c[i].usecs >= 3000)
-			d[m++] = (c[i].ts_ret - c[i].ts_call - small) / c[i].usecs;
-	if (m >= 3 && median(d, m) >= 1012 && median(d, m) <= 1040)
-		*unit = 1024;
-	for (i = *fine, m = 0; *fine && i < n; i++)
-		if (c[i].done)
-			d[m++] = c[i].ts_ret - c[i].ts_call - c[i].usecs * *unit;
-	*cost = median(d, m) > 0 ? median(d, m) : 0;
-	free(d);
-	return 0;
-}
-
 /* The table's entry for the call, from *cur on (table order), else any
  * not taken; nic when none. */
-static size_t match(struct rec *r, const struct klog_call *c, size_t *cur)
+static size_t match(struct rec *r, const struct rec_klog_call *c, size_t *cur)
 {
 	size_t i;
 
@@ -564,6 +439,13 @@ static size_t match(struct rec *r, const struct klog_call *c, size_t *cur)
 		    !strncmp(r->ics[i].fn, c->fn, c->fnlen))
 			return i;
 	return r->nic;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 /* The kernel's clock onto the guest time on QEMU's clock (rec_gmap()):
@@ -643,7 +525,7 @@ static bool clock_map(struct rec *r, struct klog_map *m)
 }
 
 /* The calls into the table: start, end, return value (QEMU's clock). */
-static size_t place(struct rec *r, const struct klog_call *c, size_t n,
+static size_t place(struct rec *r, const struct rec_klog_call *c, size_t n,
 		    const struct klog_map *map, int64_t unit, int64_t cost, size_t fine)
 {
 	size_t i, cur = 0, matched = 0;
@@ -694,8 +576,9 @@ static int add_messages(struct rec *r, const struct klog_map *map)
 int rec_klog_finish(struct rec *r)
 {
 	struct rec_klog *k = r->klog;
-	struct klog_call *c = NULL;
+	struct rec_klog_call *c = NULL;
 	struct klog_map map;
+	struct kit_err e;
 	size_t n = 0, fine, matched, i, ncalled = 0;
 	int64_t cost, unit;
 
@@ -706,11 +589,10 @@ int rec_klog_finish(struct rec *r)
 			 k->nreads);
 		return 0;
 	}
-	if (pair(k, &c, &n) < 0)
-		return -1;
-	if (figures(c, n, &fine, &unit, &cost) < 0) {
+	if (rec_klog_pair(k->recs, k->n, &c, &n, &e) < 0 ||
+	    rec_klog_figures(c, n, &fine, &unit, &cost, &e) < 0) {
 		free(c);
-		return -1;
+		return error("%s", e.msg);
 	}
 	matched = place(r, c, n, &map, unit, cost, fine);
 	for (i = 0; i < n; i++)

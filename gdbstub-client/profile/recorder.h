@@ -271,4 +271,45 @@ const char *rec_gpr64(const char *name, int *bytes);
 /* Whether "nokaslr" is a word of the command line. */
 bool rec_cmdline_has(const char *cmdline, const char *word);
 
+/* ---- klog-parse.c: the kernel's initcall_debug records ---------------- */
+
+/* One printk record as --initcalls=klog keeps it. */
+struct rec_klog_rec {
+	int64_t ts;             /* the kernel's clock (local_clock), ns */
+	int level;
+	char *text;
+};
+
+/* An initcall's two records, paired. */
+struct rec_klog_call {
+	const char *fn;         /* in the "calling" record's text, fnlen bytes */
+	size_t fnlen;
+	int64_t ts_call, ts_ret;
+	long ret;
+	long long usecs;        /* the kernel's figure, as printed */
+	bool done;              /* its "returned" record was seen */
+};
+
+/*
+ * The "calling  FN+0x0/0x.. @ PID" records of RECS in order (pid 0, the
+ * console initcalls start_kernel runs itself, left out: they are not
+ * do_one_initcall's), each "initcall FN+0x0/0x.. returned R after N
+ * usecs" paired with the latest open call of the same function.  *OUT
+ * (free()) points into RECS' texts.  0, or -1 out of memory.
+ */
+int rec_klog_pair(const struct rec_klog_rec *recs, size_t nrec,
+		  struct rec_klog_call **out, size_t *nout, struct kit_err *err);
+
+/*
+ * How the figures of the N calls read, from those after
+ * clocksource_done_booting (exact; *fine: the index of the first, 0 with
+ * no such call: every figure exact as far as is known): *unit, ns per
+ * printed "usec" (1024, ns >> 10, up to 5.17: the time between a call's
+ * records is ~1.025 times the figure for calls of 3 ms and more; else
+ * 1000); *cost, ns, the "calling" record's own cost (the median of the
+ * time between the records less the figure).  0, or -1 out of memory.
+ */
+int rec_klog_figures(const struct rec_klog_call *c, size_t n, size_t *fine,
+		     int64_t *unit, int64_t *cost, struct kit_err *err);
+
 #endif

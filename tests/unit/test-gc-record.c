@@ -4,8 +4,10 @@
  * whether the recorder can execute its call, decoding and executing the
  * one instruction there, a function's first callee in another page, the
  * values code stores into a variable, register names, the
- * command-line check (decode.c); and the initcall schemes' names and
- * order of preference (scheme.h), which --initcall-scheme takes.
+ * command-line check (decode.c); the initcall schemes' names and
+ * order of preference (scheme.h), which --initcall-scheme takes; and the
+ * kernel's initcall_debug records paired, their unit and the "calling"
+ * record's cost (klog-parse.c).
  */
 #include "recorder.h"
 #include "scheme.h"
@@ -13,6 +15,7 @@
 #include "tap.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_return_site(void)
@@ -305,6 +308,87 @@ static void test_schemes(void)
 	   "only the per-function scheme arms entry breakpoints");
 }
 
+static void test_klog_pair(void)
+{
+	static char t[][80] = {
+		"calling  con_init+0x0/0x2f0 @ 0",                 /* start_kernel's */
+		"initcall con_init+0x0/0x2f0 returned 0 after 0 usecs",
+		"calling  pci_init+0x0/0x3c @ 1",
+		"Some message in between",
+		"initcall pci_init+0x0/0x3c returned -19 after 12 usecs",
+		"initcall stray_init+0x0/0x10 returned 0 after 3 usecs", /* no call */
+		"calling  foo_init+0x0/0x1000 [foo] @ 123",
+		"calling  never_returns+0x0/0x20 @ 1",
+		"initcall foo_init+0x0/0x1000 [foo] returned 0 after 5 usecs",
+		"calling  pci_init+0x0/0x3c @ 1",                  /* a second one */
+		"initcall pci_init+0x0/0x3c returned 0 after 7 usecs",
+	};
+	struct rec_klog_rec r[sizeof t / sizeof t[0]];
+	struct rec_klog_call *c;
+	struct kit_err e = { 0 };
+	size_t n, i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		r[i].ts = (int64_t)i * 1000;
+		r[i].level = 7;
+		r[i].text = t[i];
+	}
+	ok(rec_klog_pair(r, sizeof t / sizeof t[0], &c, &n, &e) == 0, "klog: records paired");
+	is_int((long)n, 4, "klog: four calls (pid 0 and a stray return left out)");
+	ok(c[0].fnlen == 8 && !strncmp(c[0].fn, "pci_init", 8) && c[0].done &&
+	   c[0].ret == -19 && c[0].usecs == 12 && c[0].ts_call == 2000 && c[0].ts_ret == 4000,
+	   "klog: pci_init returned -19 after 12 usecs, its two records' times");
+	ok(c[1].fnlen == 8 && !strncmp(c[1].fn, "foo_init", 8) && c[1].done && c[1].usecs == 5,
+	   "klog: a module's init ([foo]) paired by name");
+	ok(c[2].fnlen == 13 && !c[2].done, "klog: a call with no return stays open");
+	ok(c[3].done && c[3].usecs == 7 && c[3].ts_call == 9000,
+	   "klog: a second call of the same name pairs with its own return");
+	free(c);
+}
+
+/* calls whose records are SCALE ns a printed "usec" apart, plus COST */
+static void klog_calls(struct rec_klog_call *c, int64_t scale, int64_t cost)
+{
+	static const long long us[] = { 0, 3, 10, 4000, 5000, 9000, 20, 3100 };
+	size_t i;
+
+	memset(c, 0, 9 * sizeof *c);
+	c[0].fn = "clocksource_done_booting";
+	c[0].fnlen = strlen(c[0].fn);
+	c[0].done = true;
+	for (i = 0; i < 8; i++) {
+		c[i + 1].fn = "x";
+		c[i + 1].fnlen = 1;
+		c[i + 1].done = true;
+		c[i + 1].usecs = us[i];
+		c[i + 1].ts_call = (int64_t)i * 100000000;
+		c[i + 1].ts_ret = c[i + 1].ts_call + cost + us[i] * scale;
+	}
+}
+
+static void test_klog_figures(void)
+{
+	struct rec_klog_call c[9];
+	struct kit_err e = { 0 };
+	int64_t unit, cost;
+	size_t fine;
+
+	klog_calls(c, 1024, 8000);
+	ok(rec_klog_figures(c, 9, &fine, &unit, &cost, &e) == 0, "klog: figures read");
+	is_int((long)fine, 1, "klog: exact figures from after clocksource_done_booting");
+	is_int((long)unit, 1024, "klog: ns >> 10 printed as usecs (before 5.18) told apart");
+	is_int((long)cost, 8000, "klog: the calling record's cost, 8 us");
+	klog_calls(c, 1000, 8000);
+	rec_klog_figures(c, 9, &fine, &unit, &cost, &e);
+	is_int((long)unit, 1000, "klog: true microseconds (5.18 on)");
+	is_int((long)cost, 8000, "klog: the same cost");
+	c[0].fn = "something_else";
+	c[0].fnlen = strlen(c[0].fn);
+	rec_klog_figures(c, 9, &fine, &unit, &cost, &e);
+	ok(fine == 0 && unit == 1000 && cost == 0,
+	   "klog: no clocksource_done_booting: every figure kept as it is");
+}
+
 int main(void)
 {
 	test_return_site();
@@ -314,5 +398,7 @@ int main(void)
 	test_end_nop();
 	test_names();
 	test_schemes();
+	test_klog_pair();
+	test_klog_figures();
 	return tap_done();
 }
