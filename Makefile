@@ -41,7 +41,7 @@ BUILD_FLAGS := $(CC) $(KIT_CFLAGS) $(CFLAGS) | $(KIT_LDFLAGS) $(LDFLAGS)
 # pkg-config runs once per library (and kind) when this file is read;
 # $(call pc_cflags,a b) and $(call pc_libs,a b) only look the answers up.
 # bzip2 and lzo ship no .pc file on Debian 12: -lbz2 / -llzo2 then.
-PKGS = json-c expat capstone readline libelf liblzma zlib libzstd liblz4 libbpf
+PKGS = json-c expat capstone readline libelf libdw liblzma zlib libzstd liblz4 libbpf
 $(foreach p,$(PKGS),\
 	$(eval PC_CFLAGS_$(p) := $$(shell $(PKG_CONFIG) --cflags $(p)))\
 	$(eval PC_LIBS_$(p) := $$(shell $(PKG_CONFIG) --libs $(p))))

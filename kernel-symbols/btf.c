@@ -29,6 +29,8 @@
 struct ksym_btf {
 	struct btf *btf;
 	char origin[160];
+	struct ksym_dwarf *dw;  /* types converted from DWARF on demand
+				 * (btfdwarf.c); NULL for a kernel's BTF */
 };
 
 void ksym_btf_free(struct ksym_btf *b)
@@ -36,6 +38,7 @@ void ksym_btf_free(struct ksym_btf *b)
 	if (!b)
 		return;
 	btf__free(b->btf);
+	ksym_dwarf_free(b->dw);
 	free(b);
 }
 
@@ -214,6 +217,42 @@ struct ksym_btf *ksym_btf_load(const uint8_t *data, size_t len, struct kit_err *
 	return NULL;
 }
 
+/* An ELF without .BTF (a vmlinux built with debug information only): its
+ * DWARF, converted struct by struct as they are asked for. */
+static struct ksym_btf *from_dwarf(const char *path, const uint8_t *data, size_t len,
+				   struct kit_err *err)
+{
+	struct kit_err e = { 0 };
+	struct ksym_dwarf *d;
+	struct btf *btf;
+	struct ksym_btf *b;
+
+	if (len >= 18 && ksym_le16(data + 16) == 1 /* ET_REL */) {
+		kit_seterr(err, KSYM_ENOBTF, "it has no .BTF section, and it is a relocatable "
+			   "object (a module?), whose DWARF is read only once relocated: give "
+			   "the vmlinux");
+		return NULL;
+	}
+	d = ksym_dwarf_open(path, &e);
+	if (!d) {
+		kit_seterr(err, KSYM_ENOBTF, "it has no .BTF section, nor DWARF (%s): a kernel "
+			   "built without CONFIG_DEBUG_INFO_BTF and CONFIG_DEBUG_INFO?", e.msg);
+		return NULL;
+	}
+	btf = btf__new_empty();
+	if (!btf) {
+		ksym_dwarf_free(d);
+		kit_seterr(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	b = wrap(btf, "its DWARF (.debug_info, through libdw)", err);
+	if (b)
+		b->dw = d;
+	else
+		ksym_dwarf_free(d);
+	return b;
+}
+
 struct ksym_btf *ksym_btf_open(const char *path, struct kit_err *err)
 {
 	uint8_t *data;
@@ -228,6 +267,8 @@ struct ksym_btf *ksym_btf_open(const char *path, struct kit_err *err)
 		return NULL;
 	}
 	b = ksym_btf_load(data, len, err);
+	if (!b && err && err->code == KSYM_ENOBTF && len >= 4 && !memcmp(data, "\x7f" "ELF", 4))
+		b = from_dwarf(path, data, len, err);
 	free(data);
 	if (!b)
 		ksym_err_prefix(err, path);
@@ -372,10 +413,26 @@ static int32_t find_composite(const struct btf *btf, const char *name, struct ki
 	return id <= 0 ? -1 : id;
 }
 
+/* find_composite(), converting NAME from DWARF first when that is where
+ * the types come from. */
+static int32_t composite(const struct ksym_btf *b, const char *name, struct kit_err *err)
+{
+	int32_t id;
+
+	if (!b->dw)
+		return find_composite(b->btf, name, err);
+	id = find_composite(b->btf, name, NULL);
+	if (id >= 0)
+		return id;
+	if (ksym_dwarf_add(b->dw, b->btf, name, err) < 0)
+		return -1;
+	return find_composite(b->btf, name, err);
+}
+
 int ksym_btf_type_size(const struct ksym_btf *b, const char *name, uint64_t *size,
 		       struct kit_err *err)
 {
-	int32_t id = find_composite(b->btf, name, err);
+	int32_t id = composite(b, name, err);
 
 	if (id < 0)
 		return -1;
@@ -433,7 +490,7 @@ int ksym_btf_member(const struct ksym_btf *b, const char *path,
 	comp = strtok_r(buf, ".", &save);
 	if (!comp || !*comp)
 		return kit_seterr(err, KSYM_ENOTFOUND, "'%s' names no type", path);
-	id = find_composite(b->btf, comp, err);
+	id = composite(b, comp, err);
 	if (id < 0)
 		return -1;
 	describe(b->btf, (uint32_t)id, f);
@@ -515,7 +572,7 @@ int ksym_btf_fields(const struct ksym_btf *b, const char *name,
 		    struct ksym_btf_field **out, size_t *n, struct kit_err *err)
 {
 	struct field_list l = { 0 };
-	int32_t id = find_composite(b->btf, name, err);
+	int32_t id = composite(b, name, err);
 
 	if (id < 0)
 		return -1;

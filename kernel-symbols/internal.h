@@ -83,6 +83,15 @@ void ksym_err_prefix(struct kit_err *err, const char *path);
 struct btf;
 const struct btf *ksym_btf_libbpf(const struct ksym_btf *b);
 
+/* btfdwarf.c: types from DWARF, converted into BTF as they are asked for */
+struct ksym_dwarf;
+struct ksym_dwarf *ksym_dwarf_open(const char *path, struct kit_err *err);
+void ksym_dwarf_free(struct ksym_dwarf *d);
+/* struct/union/typedef NAME and its members' types added to BTF:
+ * 0, or -1 (KSYM_ENOTFOUND, KSYM_EFORMAT). */
+int ksym_dwarf_add(struct ksym_dwarf *d, struct btf *btf, const char *name,
+		   struct kit_err *err);
+
 /* Read a whole file; *data malloc'ed. */
 int ksym_read_file(const char *path, uint8_t **data, size_t *len,
 		   struct kit_err *err);

@@ -327,6 +327,10 @@ int ksym_export_elf(const struct ksym_table *t, const char *file,
  * vmlinux ELF (.BTF), or a raw BTF file (/sys/kernel/btf/vmlinux).
  * libbpf parses it; errors are KSYM_EFORMAT (not one of those, corrupt or
  * truncated BTF), KSYM_ENOBTF (no BTF in the image), KSYM_ECOMPRESS, errno.
+ * ksym_btf_open() of an ELF without .BTF but with DWARF (a vmlinux built
+ * with debug information) takes the types from its DWARF through libdw,
+ * converted into BTF struct by struct as they are asked for (btfdwarf.c);
+ * its origin says so.
  */
 struct ksym_btf;
 struct ksym_btf *ksym_btf_open(const char *path, struct kit_err *err);
@@ -337,6 +341,10 @@ struct ksym_btf *ksym_btf_from_bzimage(const uint8_t *data, size_t len,
 struct ksym_btf *ksym_btf_from_raw(const uint8_t *data, size_t len,
 				   struct kit_err *err);
 void ksym_btf_free(struct ksym_btf *b);
+/* Whether PATH is an ELF with DWARF (.debug_info) that ksym_btf_open()
+ * can take the types from when it has no BTF: cheap, nothing is read but
+ * the section headers. */
+int ksym_has_dwarf(const char *path);
 /* "the .BTF section of the decompressed payload", "raw BTF" ... */
 const char *ksym_btf_origin(const struct ksym_btf *b);
 /*

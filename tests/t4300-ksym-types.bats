@@ -123,3 +123,70 @@ extract_btf() {
 	ks types "$T/junk" task_struct
 	fails 1 "kernel-symbols: '$T/junk': not a bzImage, vmlinux ELF or raw BTF file"
 }
+
+# A program built with -g: its DWARF, converted struct by struct (no BTF
+# in it), against the compiler's own offsetof and sizeof.
+@test "types from DWARF (an ELF without BTF, built with -g) match the compiler's offsetof" {
+	command -v cc >/dev/null || skip "no C compiler"
+	cat >"$T/d.c" <<'C'
+#include <stddef.h>
+#include <stdio.h>
+typedef struct { long counter; } atomic_long_t;
+struct prb_desc_ring { unsigned int count_bits; struct prb_desc *descs;
+	struct printk_info *infos; atomic_long_t head_id, tail_id, last_finalized_id; };
+struct prb_data_ring { unsigned int size_bits; char *data; atomic_long_t head_lpos, tail_lpos; };
+struct printk_ringbuffer { struct prb_desc_ring desc_ring; struct prb_data_ring text_data_ring;
+	atomic_long_t fail; };
+struct printk_info { unsigned long long seq, ts_nsec; unsigned short text_len;
+	unsigned char facility, flags:5, level:3; unsigned int caller_id; char dev[64]; };
+struct odd { int a; union { int b; struct { short c, d; }; }; unsigned int e:3, f:13, g:16;
+	long h[2][3]; const volatile int *p; void (*fn)(int); enum { X, Y = 5 } en;
+	struct odd *next; };
+struct printk_ringbuffer v1; struct printk_info v2; struct odd v3;
+#define O(s, m) printf("%s.%s %zu %zu\n", #s, #m, offsetof(struct s, m), sizeof(((struct s *)0)->m))
+int main(void)
+{
+	O(printk_ringbuffer, desc_ring.count_bits); O(printk_ringbuffer, desc_ring.tail_id);
+	O(printk_ringbuffer, text_data_ring.head_lpos); O(printk_ringbuffer, fail);
+	O(printk_info, seq); O(printk_info, text_len); O(printk_info, caller_id);
+	O(odd, c); O(odd, d); O(odd, h); O(odd, p); O(odd, fn); O(odd, en); O(odd, next);
+	printf("printk_info %zu\nodd %zu\nprintk_ringbuffer %zu\n", sizeof(struct printk_info),
+	       sizeof(struct odd), sizeof(struct printk_ringbuffer));
+	return 0;
+}
+C
+	cc -g -O0 -o "$T/d" "$T/d.c"
+	"$T/d" >"$T/want"
+	local path off size n=0
+	while read -r path off size; do
+		if [ -z "$size" ]; then   # a whole struct's size
+			run "$KIT/kernel-symbols/kernel-symbols" types --json "$T/d" "$path"
+			[ "$status" -eq 0 ] || { echo "# $path: $output"; false; }
+			[ "$(jq .size <<<"$output")" -eq "$off" ] || { echo "# $path: $output, want size $off"; false; }
+			continue
+		fi
+		run "$KIT/kernel-symbols/kernel-symbols" types --json "$T/d" "$path"
+		[ "$status" -eq 0 ] || { echo "# $path: $output"; false; }
+		[ "$(jq -r '"\(.offset) \(.size)"' <<<"$output")" = "$off $size" ] ||
+			{ echo "# $path: $output, want offset $off size $size"; false; }
+		n=$((n + 1))
+	done <"$T/want"
+	echo "# $n members and 3 sizes as the compiler lays them out"
+	# bitfields: level is bits 5..7 of byte 19, g bits 0..15 of byte 10
+	run "$KIT/kernel-symbols/kernel-symbols" types --json "$T/d" printk_info.level
+	[ "$(jq -r '"\(.offset) \(.bit_offset) \(.bit_size)"' <<<"$output")" = "19 5 3" ]
+	run "$KIT/kernel-symbols/kernel-symbols" types --json "$T/d" odd.g
+	[ "$(jq -r '"\(.offset) \(.bit_offset) \(.bit_size)"' <<<"$output")" = "10 0 16" ]
+	# the listing: names and types as C spells them
+	run "$KIT/kernel-symbols/kernel-symbols" types "$T/d" odd
+	[[ "$output" == *"volatile const int *       p;"* ]] && [[ "$output" == *"struct odd *               next;"* ]]
+	# no DWARF and no BTF, or a relocatable object: one line, exit 1
+	cc -O0 -o "$T/nodebug" "$T/d.c"
+	ks types "$T/nodebug" odd
+	fails 1 "kernel-symbols: '$T/nodebug': it has no .BTF section, nor DWARF (libdw: *"
+	cc -g -O0 -c -o "$T/d.o" "$T/d.c"
+	ks types "$T/d.o" odd
+	fails 1 "kernel-symbols: '$T/d.o': it has no .BTF section, and it is a relocatable object*"
+	ks types "$T/d" no_such_struct
+	fails 1 "kernel-symbols: no struct or union 'no_such_struct' in the DWARF"
+}

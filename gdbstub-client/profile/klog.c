@@ -38,8 +38,8 @@
  *     cost).
  * The records themselves go into the profile as messages.
  *
- * Where it breaks.  A kernel without BTF, `prb` or `initcall_debug`
- * (checked from its symbols before attaching) gets the watch scheme, and
+ * Where it breaks.  A kernel without BTF (nor a vmlinux with DWARF), `prb`
+ * or `initcall_debug` (checked before attaching) gets the watch scheme, and
  * the profile says why.  A BTF that cannot be used after all (read while
  * the firmware runs, in a thread) leaves the initcalls out, said.  Records
  * lost to a wrap are counted and said; an initcall whose records were
@@ -103,9 +103,7 @@ struct rec_klog {
 
 bool rec_klog_possible(struct rec *r, char *why, size_t len)
 {
-	static const char *const need[] = {
-		"__start_BTF", "prb", "initcall_debug", "do_one_initcall",
-	};
+	static const char *const need[] = { "prb", "initcall_debug", "do_one_initcall" };
 	size_t i;
 
 	if (!r->nokaslr) {
@@ -114,10 +112,14 @@ bool rec_klog_possible(struct rec *r, char *why, size_t len)
 	}
 	for (i = 0; i < sizeof need / sizeof need[0]; i++)
 		if (!ksym_addr(r->syms, need[i])) {
-			snprintf(why, len, "no symbol '%s' in the kernel%s", need[i],
-				 i == 0 ? " (no BTF: its types are unknown)" : "");
+			snprintf(why, len, "no symbol '%s' in the kernel", need[i]);
 			return false;
 		}
+	if (!ksym_addr(r->syms, "__start_BTF") && !ksym_has_dwarf(r->syms->path)) {
+		snprintf(why, len, "the kernel carries no BTF (no __start_BTF), and its "
+			 "file no DWARF: the printk ring's layout is unknown");
+		return false;
+	}
 	return true;
 }
 
