@@ -77,8 +77,7 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The median of the n values at d (sorted in place); 0 for none. */
-static int64_t median(int64_t *d, size_t n)
+int64_t rec_median_i64(int64_t *d, size_t n)
 {
 	if (!n)
 		return 0;
@@ -104,16 +103,16 @@ int rec_klog_figures(const struct rec_klog_call *c, size_t n, size_t *fine,
 	for (i = *fine; *fine && i < n; i++)
 		if (c[i].done && c[i].usecs < 50)
 			d[m++] = c[i].ts_ret - c[i].ts_call - c[i].usecs * 1000;
-	small = median(d, m);
+	small = rec_median_i64(d, m);
 	for (i = *fine, m = 0; *fine && i < n; i++)
 		if (c[i].done && c[i].usecs >= 3000)
 			d[m++] = (c[i].ts_ret - c[i].ts_call - small) / c[i].usecs;
-	if (m >= 3 && median(d, m) >= 1012 && median(d, m) <= 1040)
+	if (m >= 3 && rec_median_i64(d, m) >= 1012 && rec_median_i64(d, m) <= 1040)
 		*unit = 1024;
 	for (i = *fine, m = 0; *fine && i < n; i++)
 		if (c[i].done)
 			d[m++] = c[i].ts_ret - c[i].ts_call - c[i].usecs * *unit;
-	*cost = median(d, m) > 0 ? median(d, m) : 0;
+	*cost = rec_median_i64(d, m) > 0 ? rec_median_i64(d, m) : 0;
 	free(d);
 	return 0;
 }

@@ -443,13 +443,6 @@ static size_t match(struct rec *r, const struct rec_klog_call *c, size_t *cur)
 	return r->nic;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The kernel's clock onto the guest time on QEMU's clock (rec_gmap()):
  * g = g_a - (ts_a - ts) / rate. */
 struct klog_map {
@@ -518,8 +511,7 @@ static bool clock_map(struct rec *r, struct klog_map *m)
 		for (i = 0; i < k->nr; i++)
 			d[nd++] = rec_gmap(r, k->reads[i].g) - to_g(m, k->reads[i].ts);
 		if (nd) {
-			qsort(d, nd, sizeof *d, cmp_i64);
-			m->slack = d[nd / 2];
+			m->slack = rec_median_i64(d, nd);
 		}
 		free(d);
 	}

@@ -312,4 +312,8 @@ int rec_klog_pair(const struct rec_klog_rec *recs, size_t nrec,
 int rec_klog_figures(const struct rec_klog_call *c, size_t n, size_t *fine,
 		     int64_t *unit, int64_t *cost, struct kit_err *err);
 
+/* The median of the N values at D (sorted in place: the upper one of an
+ * even count); 0 for none. */
+int64_t rec_median_i64(int64_t *d, size_t n);
+
 #endif
