@@ -232,8 +232,14 @@ dmesg_lines() { sed -n '/^\[ *[0-9]*\.[0-9]*\] /p' <<<"$output"; }
 
 @test "a kernel without BTF is refused before attaching" {
 	[ -f "$GUEST_ELF" ] || skip "test guest not built"
+	command -v objcopy >/dev/null || skip "no objcopy"
+	# no BTF and no DWARF
+	objcopy --strip-debug "$GUEST_ELF" "$D/nodebug.elf"
+	run --separate-stderr timeout 30 "$CLIENT" dmesg 127.0.0.1:1 --kernel "$D/nodebug.elf"
+	fails 1 "*carries no BTF (CONFIG_DEBUG_INFO_BTF), nor DWARF*"
+	# DWARF (the test guest is built with -g), but no printk ring in it
 	run --separate-stderr timeout 30 "$CLIENT" dmesg 127.0.0.1:1 --kernel "$GUEST_ELF"
-	fails 1 "*carries no BTF*"
+	fails 1 "*'$GUEST_ELF' ?its DWARF ?.debug_info, through libdw??: the kernel's types have no struct printk_ringbuffer*"
 }
 
 @test "usage errors: one line, exit status 2" {

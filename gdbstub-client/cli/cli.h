@@ -54,6 +54,8 @@ int cli_dmesg(struct cli *cli, const char *args);
 int cli_percpu(struct cli *cli, const char *args);
 /* Load cli->btf from cli->kernel unless loaded: 0, or -1 after saying why. */
 int cli_need_btf(struct cli *cli);
+struct lx_prb_layout;
+int cli_need_prb_layout(struct cli *cli, struct lx_prb_layout *l);
 
 /* repl.c: the interactive loop on a terminal; returns the exit status. */
 int cli_repl(struct cli *cli);

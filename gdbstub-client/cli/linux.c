@@ -32,10 +32,23 @@ int cli_need_btf(struct cli *cli)
 	cli->btf = ksym_btf_open(cli->kernel, &e);
 	if (!cli->btf) {
 		if (e.code == KSYM_ENOBTF)
-			return error("'%s' carries no BTF (CONFIG_DEBUG_INFO_BTF): "
-				     "dmesg needs it for the ring's layout", cli->kernel);
+			return error("'%s' carries no BTF (CONFIG_DEBUG_INFO_BTF), nor "
+				     "DWARF: dmesg needs one for the ring's layout", cli->kernel);
 		return error("cannot read the BTF of '%s': %s", cli->kernel, e.msg);
 	}
+	return 0;
+}
+
+/* The kernel's types, and in them the printk ring's: 0, or -1 after
+ * saying why (before attaching, for the dmesg subcommand). */
+int cli_need_prb_layout(struct cli *cli, struct lx_prb_layout *l)
+{
+	struct kit_err e;
+
+	if (cli_need_btf(cli) < 0)
+		return -1;
+	if (lx_prb_layout_btf(cli->btf, l, &e) < 0)
+		return error("'%s' (%s): %s", cli->kernel, ksym_btf_origin(cli->btf), e.msg);
 	return 0;
 }
 
@@ -104,12 +117,10 @@ int cli_dmesg(struct cli *cli, const char *args)
 		args++;
 	if (*args)
 		return error("dmesg takes no arguments");
-	if (cli_need_btf(cli) < 0)
+	if (cli_need_prb_layout(cli, &l) < 0)
 		return -1;
 	if (!cli->t || cli->t->exited)
 		return error("the target is gone (exited, detached or the connection closed)");
-	if (lx_prb_layout_btf(cli->btf, &l, &e) < 0)
-		return error("%s", e.msg);
 	lx_target_mem(cli->t, &m);
 	if (read_prb(cli, &m, &l, &prb) < 0)
 		return -1;

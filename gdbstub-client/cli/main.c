@@ -63,6 +63,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "ksym.h"
+#include "lx.h"
 #include "model.h"
 #include "recorder.h"
 #include "sample.h"
@@ -305,6 +306,7 @@ static int dmesg_main(int argc, char **argv)
 	bool wait = false;
 	int c, timeout_s = 30, status;
 	struct gc_session sess;
+	struct lx_prb_layout layout;
 	struct cli cli;
 	struct kit_err e;
 
@@ -341,8 +343,9 @@ static int dmesg_main(int argc, char **argv)
 		return 1;
 	cli.kernel = kernel;
 	cli.batch = true;
-	if (cli_need_btf(&cli) < 0) {
+	if (cli_need_prb_layout(&cli, &layout) < 0) {
 		ksym_free(cli.syms);
+		ksym_btf_free(cli.btf);
 		return 1;
 	}
 	connect_target(&cli, endpoint, timeout_s, &sess);

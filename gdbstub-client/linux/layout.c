@@ -19,7 +19,7 @@ static int fld(const struct ksym_btf *b, const char *path, uint32_t outer,
 	if (ksym_btf_member(b, path, &bf, &e) < 0) {
 		if (optional && e.code == KSYM_ENOTFOUND)
 			return 0;
-		return kit_seterr(err, LX_ELAYOUT, "the kernel's BTF has no %s: %s",
+		return kit_seterr(err, LX_ELAYOUT, "the kernel's types have no %s: %s",
 				  path, e.msg);
 	}
 	if (bf.size != 1 && bf.size != 2 && bf.size != 4 && bf.size != 8)
@@ -43,7 +43,7 @@ static int struct_size(const struct ksym_btf *b, const char *name, uint32_t *out
 	uint64_t sz;
 
 	if (ksym_btf_type_size(b, name, &sz, &e) < 0)
-		return kit_seterr(err, LX_ELAYOUT, "the kernel's BTF has no struct %s: %s",
+		return kit_seterr(err, LX_ELAYOUT, "the kernel's types have no struct %s: %s",
 				  name, e.msg);
 	if (sz == 0 || sz > 4096)
 		return kit_seterr(err, LX_ELAYOUT, "struct %s has an odd size (%llu)",
