@@ -152,7 +152,8 @@ judge() {
 	python3 "$CMP" "${consoles[@]}" "${profiles[@]}" --json >"$d/cmp.json"
 	# the comparison itself must be sound, whatever the mode
 	[ "$(jq .n_missing "$d/cmp.json")" -eq 0 ]
-	[ "$(jq .n_compared "$d/cmp.json")" -ge 20 ]
+	# (5.10 has 19-26 initcalls of >= 1 ms after clocksource_done_booting)
+	[ "$(jq .n_compared "$d/cmp.json")" -ge 15 ]
 	[ "$(jq .top "$d/cmp.json")" -eq 20 ]
 	# the default on a Debian kernel is klog
 	jq -r '.profile_tool // ""' "$d/cmp.json" | grep -q 'initcalls=klog'
