@@ -56,6 +56,9 @@ int cli_percpu(struct cli *cli, const char *args);
 int cli_need_btf(struct cli *cli);
 struct lx_prb_layout;
 int cli_need_prb_layout(struct cli *cli, struct lx_prb_layout *l);
+struct lx_task_layout;
+int cli_need_task_layout(struct cli *cli, struct lx_task_layout *l);
+int cli_ps(struct cli *cli, const char *args);
 
 /* repl.c: the interactive loop on a terminal; returns the exit status. */
 int cli_repl(struct cli *cli);

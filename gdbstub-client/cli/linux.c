@@ -192,3 +192,69 @@ int cli_percpu(struct cli *cli, const char *args)
 	printf("%s of CPU %lu at 0x%016" PRIx64 ": 0x%" PRIx64 "\n", path, cpu, addr, v);
 	return 0;
 }
+
+/* The task layout from the kernel's types: 0, or -1 after saying why
+ * (before attaching, for the ps subcommand). */
+int cli_need_task_layout(struct cli *cli, struct lx_task_layout *l)
+{
+	struct kit_err e;
+
+	if (!cli->syms || !ksym_addr(cli->syms, "init_task"))
+		return error("ps needs the kernel's symbols, with init_task (--kernel FILE)");
+	if (cli_need_btf(cli) < 0)
+		return -1;
+	if (lx_task_layout_btf(cli->btf, l, &e) < 0)
+		return error("'%s' (%s): %s", cli->kernel, ksym_btf_origin(cli->btf), e.msg);
+	return 0;
+}
+
+/*
+ * "ps" (and "info tasks"): the kernel's processes as ps shows them, from
+ * the task list at init_task, kernel threads in brackets, the task each
+ * CPU runs marked with its CPU number.
+ */
+int cli_ps(struct cli *cli, const char *args)
+{
+	struct lx_task_layout l;
+	struct lx_task_list tl;
+	struct lx_mem m;
+	struct kit_err e;
+	uint64_t cur[64];
+	unsigned ncpu = 0, c;
+	size_t i;
+
+	while (*args == ' ' || *args == '\t')
+		args++;
+	if (*args)
+		return error("ps takes no arguments");
+	if (cli_need_task_layout(cli, &l) < 0)
+		return -1;
+	if (!cli->t || cli->t->exited)
+		return error("the target is gone (exited, detached or the connection closed)");
+	lx_target_mem(cli->t, &m);
+	if (lx_ncpus(&m, cli->syms, &ncpu, &e) < 0)
+		return error("the kernel's tasks are not set up yet (%s)", e.msg);
+	for (c = 0; c < ncpu && c < 64; c++)
+		if (lx_current_task(&m, cli->syms, cli->btf, c, &cur[c], &e) < 0)
+			cur[c] = 0;
+	if (lx_tasks_read(&m, &l, ksym_addr(cli->syms, "init_task"), &tl, &e) < 0)
+		return error("the kernel's task list is not set up yet (%s)", e.msg);
+	printf("%7s %7s %s %4s  %s\n", "PID", "PPID", "S", "CPU", "COMMAND");
+	for (i = 0; i < tl.n; i++) {
+		const struct lx_task *t = &tl.v[i];
+		char cpu[8] = "";
+
+		for (c = 0; c < ncpu && c < 64; c++)
+			if (cur[c] == t->addr)
+				snprintf(cpu, sizeof cpu, "%u", c);
+		printf("%7d %7d %c %4s  %s", t->pid, t->ppid, t->state, cpu,
+		       t->kthread ? "[" : "");
+		fflush(stdout);
+		kit_fputs_safe(t->comm, stdout);
+		printf("%s\n", t->kthread ? "]" : "");
+	}
+	if (tl.problem[0])
+		printf("<the task list ends early: %s>\n", tl.problem);
+	lx_task_list_free(&tl);
+	return 0;
+}

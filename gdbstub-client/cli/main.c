@@ -25,9 +25,10 @@
  *                           failure
  *   gdbstub-client dmesg [ENDPOINT] [--kernel FILE]   the kernel log of the
  *                           guest, read from its memory (then it runs on)
+ *   gdbstub-client ps [ENDPOINT] [--kernel FILE]      its processes, the same way
  *   Commands: "help" lists them (continue, stepi, nexti, finish, break,
  *   hbreak, tbreak, delete, info, x/FMT, disassemble, mode, handle,
- *   monitor, symbol, dmesg, detach, quit).  Ctrl-C stops the guest.
+ *   monitor, symbol, dmesg, ps, percpu, detach, quit).  Ctrl-C stops the guest.
  *   GDBSTUB_TRACE=1 prints every packet.
  *   Options are read with getopt_long_only (so gdb's -ex and -x work) and
  *   numbers strictly (common/opts.h: "--timeout 5x" is refused); a usage
@@ -86,6 +87,7 @@ static void usage(int status)
 		"                             [--kernel FILE] [--timeout SEC] [--run-timeout SEC]\n"
 		"                             [--intel] [-ex CMD]... [-x FILE]\n"
 		"       gdbstub-client dmesg [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]\n"
+		"       gdbstub-client ps [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]\n"
 		"       gdbstub-client profile [--latest | --wait | ENDPOINT] [--kernel FILE]\n"
 		"                             [--initcalls=klog|breakpoints|entries|off] [--until M | --until-exit]\n"
 		"                             [--sample HZ] -o FILE.json\n"
@@ -286,13 +288,35 @@ static int attach_main(int argc, char **argv)
 	return status;
 }
 
+/* What `dmesg` and `ps` need before attaching (the kernel's types for
+ * what they read), and what they print once attached. */
+struct kernel_reader {
+	const char *name;
+	int (*check)(struct cli *cli);
+	int (*run)(struct cli *cli, const char *args);
+};
+
+static int dmesg_check(struct cli *cli)
+{
+	struct lx_prb_layout l;
+
+	return cli_need_prb_layout(cli, &l);
+}
+
+static int ps_check(struct cli *cli)
+{
+	struct lx_task_layout l;
+
+	return cli_need_task_layout(cli, &l);
+}
+
 /*
- * `dmesg [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]`:
- * attach (the stub stops a running guest), print the kernel log, detach
- * (the guest runs on, as after `attach -ex ...`).  Only the log is on
- * stdout.
+ * `dmesg|ps [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]`:
+ * attach (the stub stops a running guest), print the kernel log or its
+ * processes, detach (the guest runs on, as after `attach -ex ...`).  Only
+ * that is on stdout.
  */
-static int dmesg_main(int argc, char **argv)
+static int kernel_reader_main(const struct kernel_reader *kr, int argc, char **argv)
 {
 	enum { O_LATEST = 256, O_WAIT, O_KERNEL, O_TIMEOUT };
 	static const struct option opts[] = {
@@ -306,7 +330,6 @@ static int dmesg_main(int argc, char **argv)
 	bool wait = false;
 	int c, timeout_s = 30, status;
 	struct gc_session sess;
-	struct lx_prb_layout layout;
 	struct cli cli;
 	struct kit_err e;
 
@@ -337,19 +360,19 @@ static int dmesg_main(int argc, char **argv)
 			kernel = sess.kernel;
 	}
 	if (!kernel)
-		die("dmesg needs the kernel image: --kernel FILE (no session names one)");
+		die("%s needs the kernel image: --kernel FILE (no session names one)", kr->name);
 	cli.syms = load_symbols(kernel, NULL);
 	if (!cli.syms)
 		return 1;
 	cli.kernel = kernel;
 	cli.batch = true;
-	if (cli_need_prb_layout(&cli, &layout) < 0) {
+	if (kr->check(&cli) < 0) {
 		ksym_free(cli.syms);
 		ksym_btf_free(cli.btf);
 		return 1;
 	}
 	connect_target(&cli, endpoint, timeout_s, &sess);
-	status = cli_dmesg(&cli, "") < 0 ? 1 : 0;
+	status = kr->run(&cli, "") < 0 ? 1 : 0;
 	if (!cli.t->exited && gc_detach(cli.t, &e) < 0)
 		warning("cannot detach: %s", e.msg);
 	gc_target_close(cli.t);
@@ -357,6 +380,20 @@ static int dmesg_main(int argc, char **argv)
 	ksym_btf_free(cli.btf);
 	fflush(stdout);
 	return status;
+}
+
+static int dmesg_main(int argc, char **argv)
+{
+	static const struct kernel_reader kr = { "dmesg", dmesg_check, cli_dmesg };
+
+	return kernel_reader_main(&kr, argc, argv);
+}
+
+static int ps_main(int argc, char **argv)
+{
+	static const struct kernel_reader kr = { "ps", ps_check, cli_ps };
+
+	return kernel_reader_main(&kr, argc, argv);
 }
 
 int main(int argc, char **argv)
@@ -367,6 +404,7 @@ int main(int argc, char **argv)
 	} subcommands[] = {
 		{ "attach", attach_main },
 		{ "dmesg", dmesg_main },
+		{ "ps", ps_main },
 		{ "profile", gc_profile_main },
 		{ "sample", gc_sample_main },
 		{ "report", prof_report_main },

@@ -15,6 +15,7 @@
 #ifndef LX_H
 #define LX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -147,6 +148,50 @@ int lx_printk_read_from(const struct lx_mem *m, const struct lx_prb_layout *l,
  */
 int lx_printk_format(const struct lx_printk_log *log, unsigned flags, FILE *f,
 		     struct kit_err *err);
+
+/* ---- tasks ---------------------------------------------------------------- */
+
+#define LX_MAX_TASKS 65536
+
+/* Where task_struct's members are (from the kernel's types). */
+struct lx_task_layout {
+	uint32_t tasks, pid, tgid, comm, comm_size, flags, exit_state, real_parent;
+	uint32_t state, state_size;   /* __state (5.14+) or state */
+};
+
+int lx_task_layout_btf(const struct ksym_btf *b, struct lx_task_layout *l,
+		       struct kit_err *err);
+
+struct lx_task {
+	uint64_t addr;          /* its task_struct */
+	int32_t pid, tgid, ppid;  /* ppid -1: its parent unreadable */
+	char comm[17];          /* the guest's bytes, NUL-terminated */
+	char state;             /* as ps shows it: R S D T t X Z P I */
+	bool kthread;           /* PF_KTHREAD */
+};
+
+struct lx_task_list {
+	struct lx_task *v;
+	size_t n;
+	char problem[200];      /* why the walk stopped early; "" when it
+				 * came back to init_task */
+};
+
+/*
+ * The processes on init_task's task list (init_task itself, pid 0, left
+ * out, as ps does), in list order.  -1 only when init_task's own link
+ * cannot be read; a list that breaks, loops, points outside the kernel or
+ * does not link back ends the walk with what was read and the problem
+ * said.  Free with lx_task_list_free().
+ */
+int lx_tasks_read(const struct lx_mem *m, const struct lx_task_layout *l,
+		  uint64_t init_task, struct lx_task_list *out, struct kit_err *err);
+void lx_task_list_free(struct lx_task_list *t);
+
+/* The task_struct CPU runs: per-CPU current_task, or pcpu_hot's (6.2+). */
+int lx_current_task(const struct lx_mem *m, const struct ksym_table *syms,
+		    const struct ksym_btf *b, unsigned cpu, uint64_t *task,
+		    struct kit_err *err);
 
 /* ---- per-CPU variables (x86-64) --------------------------------------- */
 
