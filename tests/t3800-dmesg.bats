@@ -23,7 +23,9 @@
 #     exit status 1, and so is a ring with nothing readable left;
 # on the installed kernel only:
 #   - console=null (no console at all) still gives the log;
-#   - at the reset vector: one line "the kernel log is not set up yet",
+#   - at the reset vector: addresses named by what is there (bios-rom,
+#     setup, decompressor, the kernel's physical alias), never by a
+#     per-CPU symbol; one line "the kernel log is not set up yet",
 #     exit status 1, and the guest boots on after it; a guest without BTF is refused before attaching;
 #     usage errors are one line and exit status 2.
 # KERNEL_TEST_KERNEL=/path: that kernel alone.  About 6 s a boot.
@@ -149,8 +151,11 @@ dmesg_lines() { sed -n '/^\[ *[0-9]*\.[0-9]*\] /p' <<<"$output"; }
 		"$KIT/kernel-symbols/kernel-symbols" lookup "$k" current_task >/dev/null 2>&1 ||
 			cur=pcpu_hot.current_task
 		run --separate-stderr timeout 300 "$CLIENT" attach --latest \
-			-ex "break run_init_process" -ex continue -ex dmesg -ex "percpu $cur"
+			-ex "break run_init_process" -ex continue -ex dmesg -ex "percpu $cur" \
+			-ex 'x/14i $pc'
 		expect_status 0
+		# call targets named as gdb names them (run_init_process prints)
+		expect_line '^   0xffffffff[0-9a-f]+ <run_init_process\+0x[0-9a-f]+>:	callq? 0xffffffff[0-9a-f]+ <_?printk>$'
 		# pid 1 (kernel_init), not the idle task: a task_struct of the
 		# direct map, not init_task
 		v=$(sed -nE "s/^$cur of CPU 0 at 0x[0-9a-f]{16}: 0x([0-9a-f]+)$/\1/p" <<<"$output")
@@ -221,7 +226,23 @@ dmesg_lines() { sed -n '/^\[ *[0-9]*\.[0-9]*\] /p' <<<"$output"; }
 	! grep -q 'Linux version' "$D/console.log"
 }
 
-@test "at the reset vector: one line, the kernel log is not set up yet" {
+@test "at the reset vector: one line, the kernel log is not set up yet; addresses named by what is there" {
+	boot_held "console=ttyS0"
+	# before the kernel exists: the firmware, the bzImage's setup code and
+	# decompressor by their own offsets, the kernel's physical alias by
+	# its symbols, a plain number by nothing: never a per-CPU symbol
+	run --separate-stderr timeout 60 "$CLIENT" attach --latest -ex 'p 0xfe05b' \
+		-ex 'p 0x10200' -ex 'p 0x100000' -ex 'p $rax+1' -ex 'x/1i $pc' -ex 'p 0x1000000'
+	expect_status 0
+	expect_line '^0xfe05b  1040475  <bios-rom\+0xe05b>$'
+	expect_line '^0x10200  66048  <setup\+0x200>$'
+	expect_line '^0x100000  1048576  <decompressor>$'
+	expect_line '^0x1  1$'
+	expect_line '^=> 0xfffffff0 <bios-rom\+0x3fff0>:	ljmpw '
+	expect_line '^0x1000000  16777216  <startup_64>$'
+	! grep -qE 'percpu|exception_stacks|fixed_percpu_data|__per_cpu' <<<"$output"
+	# (detached: the guest booted on; again from the reset vector)
+	wait_poweroff
 	boot_held "console=ttyS0"
 	run --separate-stderr timeout 60 "$CLIENT" dmesg --latest
 	fails 1 "gdbstub-client: the kernel log is not set up yet*"

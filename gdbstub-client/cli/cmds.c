@@ -63,11 +63,18 @@ static void format_pc(struct cli *cli, const struct gc_mode_info *mi,
 			 sym[0] ? " <" : "", sym, sym[0] ? ">" : "");
 }
 
-static void print_insn(const struct gc_insn *in, const char *prefix,
+/* One instruction; a call or jump target named as gdb names it
+ * ("call 0xffffffff81234560 <do_one_initcall>"). */
+static void print_insn(struct cli *cli, const struct gc_insn *in, const char *prefix,
 		       const char *where)
 {
-	printf("%s%s:\t%s%s%s\n", prefix, where, in->mnemonic,
-	       in->op_str[0] ? " " : "", in->op_str);
+	char sym[160] = "";
+
+	if (in->has_target)
+		gc_symbolize(cli->t, in->target, sym, sizeof sym);
+	printf("%s%s:\t%s%s%s%s%s%s\n", prefix, where, in->mnemonic,
+	       in->op_str[0] ? " " : "", in->op_str, sym[0] ? " <" : "", sym,
+	       sym[0] ? ">" : "");
 }
 
 void cli_show_location(struct cli *cli)
@@ -89,7 +96,7 @@ void cli_show_location(struct cli *cli)
 	n = gc_read_mem(cli->t, mi->pc, code, sizeof code, &e);
 	if (n > 0 && gc_disasm(code, (size_t)n, mi->pc, mi->bits, cli->intel,
 			       &in, 1, &e) == 1)
-		print_insn(&in, "=> ", where);
+		print_insn(cli, &in, "=> ", where);
 	else
 		printf("=> %s:\t(cannot read or decode the instruction)\n", where);
 }
@@ -588,7 +595,7 @@ static int x_insns(struct cli *cli, uint64_t addr, long count)
 		snprintf(where, sizeof where, "0x%llx%s%s%s",
 			 (unsigned long long)in[j].addr, sym[0] ? " <" : "", sym,
 			 sym[0] ? ">" : "");
-		print_insn(&in[j], in[j].addr == mi->pc ? "=> " : "   ", where);
+		print_insn(cli, &in[j], in[j].addr == mi->pc ? "=> " : "   ", where);
 	}
 	free(in);
 	free(code);

@@ -35,11 +35,18 @@ int gc_disasm(const uint8_t *code, size_t len, uint64_t addr, int bits,
 		snprintf(o->mnemonic, sizeof o->mnemonic, "%s", insn[i].mnemonic);
 		snprintf(o->op_str, sizeof o->op_str, "%s", insn[i].op_str);
 		for (g = 0; insn[i].detail && g < insn[i].detail->groups_count; g++) {
-			if (insn[i].detail->groups[g] == CS_GRP_CALL)
+			uint8_t grp = insn[i].detail->groups[g];
+			const cs_x86 *x = &insn[i].detail->x86;
+
+			if (grp == CS_GRP_CALL)
 				o->is_call = true;
-			if (insn[i].detail->groups[g] == CS_GRP_RET ||
-			    insn[i].detail->groups[g] == CS_GRP_IRET)
+			if (grp == CS_GRP_RET || grp == CS_GRP_IRET)
 				o->is_ret = true;
+			if ((grp == CS_GRP_CALL || grp == CS_GRP_JUMP) && x->op_count == 1 &&
+			    x->operands[0].type == X86_OP_IMM) {
+				o->has_target = true;
+				o->target = (uint64_t)x->operands[0].imm;
+			}
 		}
 	}
 	if (n)

@@ -220,6 +220,8 @@ struct gc_insn {
 	char op_str[160];
 	bool is_call;      /* call: nexti steps over it */
 	bool is_ret;
+	bool has_target;   /* a call or jump to an immediate address: */
+	uint64_t target;   /* that address, for naming it as gdb does */
 };
 
 /*
