@@ -53,6 +53,10 @@ char *cli_complete(struct cli *cli, int what, const char *text, int state);
 int cli_dmesg(struct cli *cli, const char *args);
 int cli_percpu(struct cli *cli, const char *args);
 /* Load cli->btf from cli->kernel unless loaded: 0, or -1 after saying why. */
+/* A live target, or -1 after saying why it is gone. */
+int cli_need_target(struct cli *cli);
+/* "CMD takes no arguments" unless ARGS is blank: 0 or -1 (said). */
+int cli_no_args(const char *cmd, const char *args);
 int cli_need_btf(struct cli *cli);
 struct lx_prb_layout;
 int cli_need_prb_layout(struct cli *cli, struct lx_prb_layout *l);

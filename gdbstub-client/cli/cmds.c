@@ -23,7 +23,12 @@ static const char *skip_ws(const char *s)
 	return s;
 }
 
-static int need_target(struct cli *cli)
+int cli_no_args(const char *cmd, const char *args)
+{
+	return *skip_ws(args) ? error("%s takes no arguments", cmd) : 0;
+}
+
+int cli_need_target(struct cli *cli)
 {
 	char why[96];
 
@@ -209,7 +214,7 @@ static int resume(struct cli *cli, const char *args, const char *name)
 
 static int cmd_continue(struct cli *cli, const char *args)
 {
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	return resume(cli, args, "continue");
 }
@@ -220,7 +225,7 @@ static int step_n(struct cli *cli, const char *args, bool over)
 	struct gc_event ev;
 	struct kit_err e;
 
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	if (n < 0)
 		return error("malformed count '%s'", skip_ws(args));
@@ -284,7 +289,7 @@ static int cmd_finish(struct cli *cli, const char *args)
 	unsigned width;
 	char sym[160];
 
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	if (gc_mode(cli->t, true, &mi, &e) < 0)
 		return error("%s", e.msg);
@@ -326,7 +331,7 @@ static int add_break(struct cli *cli, const char *args, unsigned flags)
 	uint64_t addr;
 	size_t n;
 
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	args = skip_ws(args);
 	if (!*args) {
@@ -397,7 +402,7 @@ static int cmd_delete(struct cli *cli, const char *args)
 	struct kit_err e;
 	int rc = 0;
 
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	args = skip_ws(args);
 	if (!*args) {
@@ -513,7 +518,7 @@ static int cmd_mode(struct cli *cli, const char *args)
 	struct kit_err e;
 	char where[256];
 
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	if (gc_mode(cli->t, true, &mi, &e) < 0)
 		return error("%s", e.msg);
@@ -698,7 +703,7 @@ static int cmd_x(struct cli *cli, const char *args)
 	unsigned size = 4;
 	uint64_t addr;
 
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	if (parse_x_format(&p, &count, &fmt, &size) < 0)
 		return -1;
@@ -724,7 +729,7 @@ static int cmd_disassemble(struct cli *cli, const char *args)
 	char buf[300], cmd[320], *sp;
 	long count = 10;
 
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	snprintf(buf, sizeof buf, "%s", skip_ws(args));
 	sp = strrchr(buf, ' ');
@@ -743,7 +748,7 @@ static int cmd_print(struct cli *cli, const char *args)
 	uint64_t v;
 	char sym[160];
 
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	if (!*skip_ws(args))
 		return error("'print' needs an expression");
@@ -771,7 +776,7 @@ static int cmd_symbol(struct cli *cli, const char *args)
 		       s->type, (unsigned long long)s->size);
 		return 0;
 	}
-	if (need_target(cli) < 0 || parse(cli, args, &v) < 0)
+	if (cli_need_target(cli) < 0 || parse(cli, args, &v) < 0)
 		return -1;
 	gc_symbolize(cli->t, v, sym, sizeof sym);
 	if (!sym[0])
@@ -820,7 +825,7 @@ static int cmd_monitor(struct cli *cli, const char *args)
 	struct kit_err e;
 	int rc;
 
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	rc = rsp_monitor(cli->t->c, skip_ws(args), &out, &e);
 	if (out.len) {
@@ -842,7 +847,7 @@ static int cmd_detach(struct cli *cli, const char *args)
 {
 	struct kit_err e;
 
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	if (gc_detach(cli->t, &e) < 0)
 		return error("cannot detach: %s", e.msg);
@@ -887,7 +892,7 @@ static int cmd_info(struct cli *cli, const char *args)
 			     "mode tasks)", sub);
 	if (i == 2)
 		return cmd_handle(cli, "");
-	if (need_target(cli) < 0)
+	if (cli_need_target(cli) < 0)
 		return -1;
 	switch (i) {
 	case 0: return info_breakpoints(cli);

@@ -113,14 +113,9 @@ int cli_dmesg(struct cli *cli, const char *args)
 	uint64_t prb;
 	int r;
 
-	while (*args == ' ' || *args == '\t')
-		args++;
-	if (*args)
-		return error("dmesg takes no arguments");
-	if (cli_need_prb_layout(cli, &l) < 0)
+	if (cli_no_args("dmesg", args) < 0 || cli_need_prb_layout(cli, &l) < 0 ||
+	    cli_need_target(cli) < 0)
 		return -1;
-	if (!cli->t || cli->t->exited)
-		return error("the target is gone (exited, detached or the connection closed)");
 	lx_target_mem(cli->t, &m);
 	if (read_prb(cli, &m, &l, &prb) < 0)
 		return -1;
@@ -171,8 +166,8 @@ int cli_percpu(struct cli *cli, const char *args)
 		return error("usage: percpu VAR[.MEMBER...] [CPU]");
 	if (!cli->syms)
 		return error("percpu needs the kernel's symbols (--kernel FILE)");
-	if (!cli->t || cli->t->exited)
-		return error("the target is gone (exited, detached or the connection closed)");
+	if (cli_need_target(cli) < 0)
+		return -1;
 	snprintf(var, sizeof var, "%.*s", (int)strcspn(path, "."), path);
 	lx_target_mem(cli->t, &m);
 	if (lx_percpu_addr(&m, cli->syms, var, cpu > 8192 ? 8192 : (unsigned)cpu, &addr, &e) < 0)
@@ -223,14 +218,9 @@ int cli_ps(struct cli *cli, const char *args)
 	unsigned ncpu = 0, c;
 	size_t i;
 
-	while (*args == ' ' || *args == '\t')
-		args++;
-	if (*args)
-		return error("ps takes no arguments");
-	if (cli_need_task_layout(cli, &l) < 0)
+	if (cli_no_args("ps", args) < 0 || cli_need_task_layout(cli, &l) < 0 ||
+	    cli_need_target(cli) < 0)
 		return -1;
-	if (!cli->t || cli->t->exited)
-		return error("the target is gone (exited, detached or the connection closed)");
 	lx_target_mem(cli->t, &m);
 	if (lx_ncpus(&m, cli->syms, &ncpu, &e) < 0)
 		return error("the kernel's tasks are not set up yet (%s)", e.msg);
