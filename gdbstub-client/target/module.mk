@@ -1,7 +1,7 @@
 # gdbstub-client/target: the x86 target over rsp/ (modes, addresses,
 # conditions, signals, disassembly) and qemu-wrapper's session files.
 # Uses rsp/, kernel-symbols and common/.
-TARGET_OBJS = $(addprefix gdbstub-client/target/,x86mode.o addr.o cond.o \
+TARGET_OBJS = $(addprefix gdbstub-client/target/,x86mode.o layout.o addr.o cond.o \
 	sigtab.o disasm.o session.o target.o)
 TARGET_CFLAGS = -Igdbstub-client/target $(RSP_CFLAGS) $(KSYM_CFLAGS) \
 	$(call pc_cflags,capstone json-c)

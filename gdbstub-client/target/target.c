@@ -296,7 +296,6 @@ void gc_target_addr_ctx(struct gc_target *t, struct gc_addr_ctx *x)
 	x->ctx = t;
 }
 
-#define KERNEL_MAP 0xffffffff80000000ull   /* __START_KERNEL_map */
 
 /* A region's name and ADDR's offset in it, into BUF ("" at offset 0). */
 static const char *region(char *buf, size_t len, const char *name, uint64_t off)
@@ -314,21 +313,20 @@ static const char *region(char *buf, size_t len, const char *name, uint64_t off)
  * before paging maps it high): what is there, by its own offsets, never a
  * kernel symbol whose address merely happens to be near (per-CPU symbols
  * are small absolute numbers: 0x10200 used to read <exception_stacks+0x4200>).
- * Regions as QEMU -kernel lays a bzImage out (sample.h has the same
- * layout for the sampler).  Nothing for an address in none of them.
+ * Regions as QEMU -kernel lays a bzImage out (gc_sample_layout, which
+ * the sampler attributes by too).  Nothing for an address in none of them.
  */
 static const char *low_name(const struct ksym_table *syms, uint64_t a, char *buf,
 			    size_t len)
 {
-	const struct ksym_bzimage *bz = syms->have_bzimage ? &syms->bz : NULL;
-	uint64_t real = bz && bz->version >= 0x202 && (bz->loadflags & 1) ? 0x10000 : 0x90000;
-	uint64_t sects = bz && bz->setup_sects ? bz->setup_sects : 4;
-	uint64_t c32 = bz && bz->code32_start ? bz->code32_start : 0x100000;
-	uint64_t pref = bz && bz->pref_address ? bz->pref_address : 0x1000000;
-	uint64_t text = ksym_addr(syms, "_text"), etext = ksym_addr(syms, "_etext");
+	struct gc_sample_layout l;
+	const struct ksym_sym *s;
+	uint64_t off;
 
-	if (!bz)
-		real = 0x10000;
+	gc_sample_layout_default(&l);
+	if (syms->have_bzimage)
+		gc_sample_layout_bzimage(&l, &syms->bz);
+	gc_sample_layout_symbols(&l, syms);
 	if (a >= 0xfffc0000ull && a <= 0xffffffffull)
 		return region(buf, len, "bios-rom", a - 0xfffc0000ull);
 	if (a >= 0xf0000 && a < 0x100000)
@@ -337,18 +335,14 @@ static const char *low_name(const struct ksym_table *syms, uint64_t a, char *buf
 		return region(buf, len, "option-rom", a - 0xc0000);
 	if (a >= 0x7c00 && a < 0x7e00)
 		return region(buf, len, "boot-sector", a - 0x7c00);
-	if (a >= real && a < real + (sects + 1) * 512)
-		return region(buf, len, "setup", a - real);
-	if (a >= c32 && a < pref)
-		return region(buf, len, "decompressor", a - c32);
-	if (text && etext > text && a >= text - KERNEL_MAP && a < etext - KERNEL_MAP) {
-		const struct ksym_sym *s;
-		uint64_t off;
-
-		if ((s = ksym_lookup_addr(syms, a + KERNEL_MAP, &off)) && off < 0x100000)
-			return region(buf, len, ksym_name(syms, s), off);
-	}
-	if (bz && bz->init_size && a >= pref && a < pref + bz->init_size)
+	if (a >= l.setup.lo && a < l.setup.hi)
+		return region(buf, len, "setup", a - l.setup.lo);
+	if (a >= l.decomp.lo && a < l.decomp.hi)
+		return region(buf, len, "decompressor", a - l.decomp.lo);
+	if (a >= l.kphys.lo && a < l.kphys.hi &&
+	    (s = ksym_lookup_addr(syms, a + GC_KERNEL_VIRT_OFFSET, &off)) && off < 0x100000)
+		return region(buf, len, ksym_name(syms, s), off);
+	if (a >= l.reloc.lo && a < l.reloc.hi)
 		return region(buf, len, "decompressor (moved)", 0);
 	return buf;
 }
@@ -364,7 +358,7 @@ const char *gc_symbolize(struct gc_target *t, uint64_t addr, char *buf,
 		return buf;
 	/* a Linux kernel (its text linked high): low addresses by region */
 	text = ksym_addr(t->syms, "_text");
-	if (text >= KERNEL_MAP && addr < 0xffff800000000000ull)
+	if (text >= GC_KERNEL_VIRT_OFFSET && addr < 0xffff800000000000ull)
 		return low_name(t->syms, addr, buf, len);
 	if (!(s = ksym_lookup_addr(t->syms, addr, &off)))
 		return buf;

@@ -210,6 +210,49 @@ int gc_sigtab_handle(struct gc_sigtab *t, const char *args, int *sigs,
 		     size_t max, size_t *nsigs, struct kit_err *err);
 
 /* ------------------------------------------------------------------ */
+/* layout.c                                                            */
+
+struct ksym_bzimage;
+struct ksym_table;
+
+/* Physical (linear before paging) ranges, [lo, hi). */
+struct gc_range {
+	uint64_t lo, hi;
+};
+
+#define GC_KERNEL_VIRT_OFFSET 0xffffffff80000000ull /* __START_KERNEL_map */
+
+struct gc_sample_layout {
+	struct gc_range setup;      /* real-mode setup code */
+	struct gc_range decomp;     /* decompressor as loaded (0x100000..) */
+	struct gc_range reloc;      /* where it may run after relocating
+	                               itself; empty when unknown */
+	struct gc_range kphys;      /* the kernel text, physical (_text.._etext
+	                               - __START_KERNEL_map); empty w/o symbols */
+	bool from_header;           /* setup and reloc came from a bzImage */
+};
+
+/*
+ * Defaults for QEMU -kernel without a header: setup 0x10000-0x20000,
+ * decompressor 0x100000-0x1000000, no relocated copy known.
+ */
+void gc_sample_layout_default(struct gc_sample_layout *l);
+/*
+ * Refine from the bzImage header: setup = 0x10000 (QEMU's real_addr for
+ * boot protocol >= 2.02 with LOADED_HIGH, else 0x90000) + (setup_sects +
+ * 1) * 512; decompressor from code32_start to pref_address; relocated copy
+ * anywhere in [pref_address, pref_address + init_size) that is not kernel
+ * text: the decompressor moves itself to the end of that buffer
+ * (arch/x86/boot/compressed/head_64.S) and decompresses to its start.
+ */
+void gc_sample_layout_bzimage(struct gc_sample_layout *l,
+			      const struct ksym_bzimage *bz);
+/* The kernel text's physical range from _text/_etext (or _stext/_end) of
+ * a kernel linked at __START_KERNEL_map; nothing for other tables. */
+void gc_sample_layout_symbols(struct gc_sample_layout *l,
+			      const struct ksym_table *syms);
+
+/* ------------------------------------------------------------------ */
 /* disasm.c                                                            */
 
 struct gc_insn {
