@@ -83,7 +83,6 @@ struct rec_klog {
 	uint64_t from;          /* the next id to read */
 	int64_t last_ts;        /* the newest record kept */
 	uint64_t next_seq;      /* one past the last record kept */
-	unsigned long nresets;  /* times the kernel's clock went back */
 	int64_t next_read, interval;   /* host ns */
 	bool pending;           /* a 0x03 sent for a read */
 	bool soon;              /* read every REC_KLOG_SOON_NS until the
@@ -289,7 +288,6 @@ static int keep(struct rec_klog *k, const struct lx_printk_rec *rec)
 		/* the clock went back: x86 starts its TSC sched_clock near 0
 		 * in setup_arch(), after records stamped by jiffies; the reads
 		 * before bound nothing now */
-		k->nresets++;
 		k->nr = 0;
 	}
 	if (!strncmp(k->recs[k->n].text, "Run ", 4) &&
