@@ -69,12 +69,31 @@ static uint64_t get_long(const struct ring *r, const uint8_t *p)
 	return v;
 }
 
+/* Bytes [off, off + len) of the area at BASE into DST + off. */
+static int read_part(const struct lx_mem *m, uint64_t base, uint64_t off,
+		     uint64_t len, uint8_t *dst, const char *what,
+		     struct kit_err *err)
+{
+	struct kit_err e = { 0 };
+
+	if (!len)
+		return 0;
+	if (base == 0 || base + off + len < base)
+		return kit_seterr(err, LX_ECORRUPT, "the printk ring's %s is at "
+				  "0x%llx, not a place to read", what,
+				  (unsigned long long)base);
+	if (m->read(m->ctx, base + off, dst + off, len, &e) < 0)
+		return kit_seterr(err, e.code ? e.code : EIO, "cannot read the printk "
+				  "ring's %s (%llu bytes at 0x%llx): %s", what,
+				  (unsigned long long)len,
+				  (unsigned long long)(base + off), e.msg);
+	return 0;
+}
+
 /* Read LEN bytes at ADDR into a new buffer (*out). */
 static int read_area(const struct lx_mem *m, uint64_t addr, uint64_t len,
 		     const char *what, uint8_t **out, struct kit_err *err)
 {
-	struct kit_err e = { 0 };
-
 	if (addr == 0 || addr + len < addr)
 		return kit_seterr(err, LX_ECORRUPT, "the printk ring's %s is at "
 				  "0x%llx, not a place to read %llu bytes", what,
@@ -82,12 +101,10 @@ static int read_area(const struct lx_mem *m, uint64_t addr, uint64_t len,
 	*out = malloc(len ? len : 1);
 	if (!*out)
 		return kit_seterr(err, ENOMEM, "out of memory for the printk ring's %s", what);
-	if (m->read(m->ctx, addr, *out, len, &e) < 0) {
+	if (read_part(m, addr, 0, len, *out, what, err) < 0) {
 		free(*out);
 		*out = NULL;
-		return kit_seterr(err, e.code ? e.code : EIO, "cannot read the printk "
-				  "ring's %s (%llu bytes at 0x%llx): %s", what,
-				  (unsigned long long)len, (unsigned long long)addr, e.msg);
+		return -1;
 	}
 	return 0;
 }
@@ -162,27 +179,6 @@ static int read_ring(const struct lx_mem *m, uint64_t prb, struct ring *r,
 		      "record infos", &r->infos, err) < 0 ||
 	    read_area(m, get(r->rb, &l->data), r->dsize, "text", &r->data, err) < 0)
 		return -1;
-	return 0;
-}
-
-/* Bytes [off, off + len) of the area at BASE into DST + off. */
-static int read_part(const struct lx_mem *m, uint64_t base, uint64_t off,
-		     uint64_t len, uint8_t *dst, const char *what,
-		     struct kit_err *err)
-{
-	struct kit_err e = { 0 };
-
-	if (!len)
-		return 0;
-	if (base == 0 || base + off + len < base)
-		return kit_seterr(err, LX_ECORRUPT, "the printk ring's %s is at "
-				  "0x%llx, not a place to read", what,
-				  (unsigned long long)base);
-	if (m->read(m->ctx, base + off, dst + off, len, &e) < 0)
-		return kit_seterr(err, e.code ? e.code : EIO, "cannot read the printk "
-				  "ring's %s (%llu bytes at 0x%llx): %s", what,
-				  (unsigned long long)len,
-				  (unsigned long long)(base + off), e.msg);
 	return 0;
 }
 
