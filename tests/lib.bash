@@ -205,12 +205,51 @@ sessions_at_least() { [ "$(session_count)" -ge "$1" ]; }
 # make_poweroff_initrd DIR: DIR/initrd.cpio, a busybox initramfs whose /init
 # powers the machine off at once (userspace reached); $BUSYBOX is the binary.
 make_poweroff_initrd() {
-	local root=$1/root
+	make_init_initrd "$1/initrd.cpio" '/bin/busybox poweroff -f'
+}
+
+# make_init_initrd OUT LINE...: a busybox ($BUSYBOX) initramfs whose /init
+# (a busybox sh script) runs LINE...; sleep, ps and poweroff are applets
+# by their own names too (their processes' comm is the name)
+make_init_initrd() {
+	local out=$1 root
+	shift
+	root=$(mktemp -d "$(dirname "$out")/root.XXXXXX")
 	mkdir -p "$root/bin" "$root/proc" "$root/dev"
 	cp "$BUSYBOX" "$root/bin/busybox"
-	printf '%s\n' '#!/bin/busybox sh' '/bin/busybox poweroff -f' >"$root/init"
+	ln -s busybox "$root/bin/sleep"
+	ln -s busybox "$root/bin/ps"
+	ln -s busybox "$root/bin/poweroff"
+	printf '%s\n' '#!/bin/busybox sh' "$@" >"$root/init"
 	chmod +x "$root/init"
-	(cd "$root" && find . | cpio -o -H newc --quiet) >"$1/initrd.cpio"
+	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out"
+}
+
+# The Linux kernels to check on: $KERNEL_TEST_KERNEL alone, else $KERNEL
+# (the installed one) and every fetched one (scripts/fetch-test-kernels).
+test_kernels() {
+	if [ -n "${KERNEL_TEST_KERNEL:-}" ]; then
+		echo "$KERNEL_TEST_KERNEL"
+		return
+	fi
+	echo "$KERNEL"
+	ls "$KIT"/tests/helpers/kernels/vmlinuz-* 2>/dev/null || true
+}
+
+# Setup for a test of a Debian kernel booted to a busybox initramfs:
+# skips without the client, qemu, a kernel, busybox or cpio; sets KERNEL,
+# BUSYBOX, D and the wrapper's environment.
+linux_guest_setup() {
+	need_client
+	need_qemu
+	KERNEL=${KERNEL_TEST_KERNEL:-$VMLINUZ}
+	[ -n "$KERNEL" ] && [ -r "$KERNEL" ] || skip "no readable kernel in /boot"
+	BUSYBOX=$(command -v busybox || true)
+	[ -n "$BUSYBOX" ] || skip "no busybox (busybox-static)"
+	command -v cpio >/dev/null || skip "no cpio"
+	wrapper_env
+	export QEMU_WRAPPER_QUIET=1 XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
+	D=$BATS_TEST_TMPDIR
 }
 
 # Debian's python3 first: python3-jsonschema (scripts/install-deps) installs

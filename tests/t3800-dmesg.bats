@@ -34,16 +34,7 @@ load lib
 bats_require_minimum_version 1.5.0
 
 setup() {
-	need_client
-	need_qemu
-	KERNEL=${KERNEL_TEST_KERNEL:-$VMLINUZ}
-	[ -n "$KERNEL" ] && [ -r "$KERNEL" ] || skip "no readable kernel in /boot"
-	BUSYBOX=$(command -v busybox || true)
-	[ -n "$BUSYBOX" ] || skip "no busybox (busybox-static)"
-	command -v cpio >/dev/null || skip "no cpio"
-	wrapper_env
-	export QEMU_WRAPPER_QUIET=1 XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
-	D=$BATS_TEST_TMPDIR
+	linux_guest_setup
 	make_init_initrd "$D/initrd.cpio" \
 		'/bin/busybox mount -t devtmpfs dev /dev' \
 		'echo "=== busybox dmesg ===" >/dev/ttyS1' \
@@ -53,30 +44,6 @@ setup() {
 }
 
 teardown() { kill_tracked; }
-
-# make_init_initrd OUT LINE...: a busybox initramfs whose /init (a busybox
-# sh script) runs LINE...
-make_init_initrd() {
-	local out=$1 root
-	shift
-	root=$(mktemp -d "$D/root.XXXXXX")
-	mkdir -p "$root/bin" "$root/proc" "$root/dev"
-	cp "$BUSYBOX" "$root/bin/busybox"
-	printf '%s\n' '#!/bin/busybox sh' "$@" >"$root/init"
-	chmod +x "$root/init"
-	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out"
-}
-
-# The kernels to run the main checks on: $KERNEL_TEST_KERNEL alone, else
-# the installed one and every fetched one.
-kernels() {
-	if [ -n "${KERNEL_TEST_KERNEL:-}" ]; then
-		echo "$KERNEL_TEST_KERNEL"
-		return
-	fi
-	echo "$KERNEL"
-	ls "$KIT"/tests/helpers/kernels/vmlinuz-* 2>/dev/null || true
-}
 
 # boot_held APPEND [QEMU-ARGS]: $KERNEL held at its reset vector by
 # qemu-wrapper; without QEMU-ARGS the initramfs, the serial console in
@@ -142,7 +109,7 @@ dmesg_lines() { sed -n '/^\[ *[0-9]*\.[0-9]*\] /p' <<<"$output"; }
 
 @test "every kernel, at run_init_process: every console line is in dmesg, in order; percpu finds the current task" {
 	local k cur it v
-	for k in $(kernels); do
+	for k in $(test_kernels); do
 		echo "# $(basename "$k")" >&3
 		KERNEL=$k
 		boot_held "console=ttyS0"
@@ -175,7 +142,7 @@ dmesg_lines() { sed -n '/^\[ *[0-9]*\.[0-9]*\] /p' <<<"$output"; }
 
 @test "every kernel, in kernel_power_off: dmesg begins with exactly the lines of the guest's busybox dmesg" {
 	local k n
-	for k in $(kernels); do
+	for k in $(test_kernels); do
 		KERNEL=$k
 		boot_held "console=ttyS0"
 		dmesg_at kernel_power_off
@@ -201,7 +168,7 @@ dmesg_lines() { sed -n '/^\[ *[0-9]*\.[0-9]*\] /p' <<<"$output"; }
 
 @test "every kernel, a panic with no console: dmesg shows it" {
 	local k
-	for k in $(kernels); do
+	for k in $(test_kernels); do
 		KERNEL=$k
 		# no initramfs, no root=: "VFS: Unable to mount root fs"
 		boot_held "console=null" -monitor none
@@ -331,7 +298,7 @@ no_detach_warning() {
 	[ -x "$KS" ] || skip "kernel-symbols not built"
 	local k
 	make_init_initrd "$D/sleep.cpio" '/bin/busybox sleep 600'
-	for k in $(kernels); do
+	for k in $(test_kernels); do
 		echo "# $(basename "$k")" >&3
 		start_gdb_qemu -machine pc,accel=tcg -m 512 -display none -nodefaults \
 			-no-reboot -kernel "$k" -initrd "$D/sleep.cpio" -S \

@@ -21,45 +21,11 @@ load lib
 bats_require_minimum_version 1.5.0
 
 setup() {
-	need_client
-	need_qemu
-	KERNEL=${KERNEL_TEST_KERNEL:-$VMLINUZ}
-	[ -n "$KERNEL" ] && [ -r "$KERNEL" ] || skip "no readable kernel in /boot"
-	BUSYBOX=$(command -v busybox || true)
-	[ -n "$BUSYBOX" ] || skip "no busybox (busybox-static)"
-	command -v cpio >/dev/null || skip "no cpio"
-	wrapper_env
-	export QEMU_WRAPPER_QUIET=1 XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
-	D=$BATS_TEST_TMPDIR
+	linux_guest_setup
 	KS=$KIT/kernel-symbols/kernel-symbols
 }
 
 teardown() { kill_tracked; }
-
-# make_init_initrd OUT LINE...: a busybox initramfs whose /init runs LINE...
-make_init_initrd() {
-	local out=$1 root
-	shift
-	root=$(mktemp -d "$D/root.XXXXXX")
-	mkdir -p "$root/bin" "$root/proc" "$root/dev"
-	cp "$BUSYBOX" "$root/bin/busybox"
-	# applets by their own names: their processes' comm is the name
-	ln -s busybox "$root/bin/sleep"
-	ln -s busybox "$root/bin/ps"
-	ln -s busybox "$root/bin/poweroff"
-	printf '%s\n' '#!/bin/busybox sh' "$@" >"$root/init"
-	chmod +x "$root/init"
-	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out"
-}
-
-kernels() {
-	if [ -n "${KERNEL_TEST_KERNEL:-}" ]; then
-		echo "$KERNEL_TEST_KERNEL"
-		return
-	fi
-	echo "$KERNEL"
-	ls "$KIT"/tests/helpers/kernels/vmlinuz-* 2>/dev/null || true
-}
 
 @test "every kernel, in kernel_power_off: ps lists what the guest's own ps listed" {
 	local k
@@ -71,7 +37,7 @@ kernels() {
 		'/bin/ps -o pid,ppid,stat,comm >/dev/ttyS1' \
 		'echo "=== end ===" >/dev/ttyS1' \
 		'/bin/poweroff -f'
-	for k in $(kernels); do
+	for k in $(test_kernels); do
 		echo "# $(basename "$k")" >&3
 		rm -f "$D/wrapper.rc" "$D/ttyS1.log"
 		start_session -machine pc,accel=tcg -m 512 -display none -nodefaults \
