@@ -396,6 +396,24 @@ int ksym_btf_fields(const struct ksym_btf *b, const char *name,
 int ksym_btf_check(const struct ksym_btf *b, const struct ksym_table *t,
 		   char *summary, size_t sz, struct kit_err *err);
 
+/* ---- ORC unwind tables (orc.c) ---------------------------------------- */
+
+/*
+ * The .orc_unwind_ip and .orc_unwind sections of a kernel (a bzImage's
+ * decompressed payload, or a vmlinux ELF).  KSYM_ENOTFOUND: the kernel has
+ * none (no CONFIG_UNWINDER_ORC); KSYM_EFORMAT: inconsistent tables.
+ */
+struct ksym_orc;
+struct ksym_orc *ksym_orc_open(const char *path, struct kit_err *err);
+struct ksym_orc *ksym_orc_load(const uint8_t *data, size_t len, struct kit_err *err);
+void ksym_orc_free(struct ksym_orc *o);
+size_t ksym_orc_count(const struct ksym_orc *o);
+/* The entry covering ADDR: the start of its range and its 6 raw bytes
+ * (struct orc_entry: read its bitfields with the kernel's BTF); -1 when
+ * ADDR is below every entry. */
+int ksym_orc_find(const struct ksym_orc *o, uint64_t addr, uint64_t *start,
+		  const uint8_t **entry);
+
 /* ---- building tables (loaders, tests) --------------------------------- */
 
 struct ksym_table *ksym_table_new(struct kit_err *err);

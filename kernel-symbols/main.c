@@ -654,6 +654,95 @@ static int cmd_types(int argc, char **argv, const char *btf_file)
 	return rc;
 }
 
+/* Member NAME of struct orc_entry out of its 6 bytes E (BTF layout);
+ * *have 0 when the kernel's struct has no such member. */
+static long orc_field(const struct ksym_btf *b, const uint8_t *e, const char *name,
+		      int *have)
+{
+	struct ksym_btf_field f;
+	char path[64];
+	uint64_t v = 0;
+	unsigned i;
+
+	snprintf(path, sizeof path, "orc_entry.%s", name);
+	*have = ksym_btf_member(b, path, &f, NULL) == 0 && f.offset < 6 && f.size <= 8;
+	if (!*have)
+		return 0;
+	for (i = 0; i < f.size && f.offset + i < 6; i++)
+		v |= (uint64_t)e[f.offset + i] << (8 * i);
+	if (f.bit_size)
+		return (long)((v >> f.bit_offset) & ((1ull << f.bit_size) - 1));
+	return f.size == 2 ? (long)(int16_t)v : (long)v;
+}
+
+/* "orc KERNEL ADDR|SYMBOL[+OFF]": the ORC entry covering it, decoded
+ * with the kernel's own struct orc_entry (its bitfields moved in 6.4). */
+static int cmd_orc(int argc, char **argv)
+{
+	static const char *const reg[] = { "undefined", "prev_sp", "dx", "di", "bp", "sp",
+					   "r10", "r13", "bp_indirect", "sp_indirect" };
+	struct kit_err e = { 0 };
+	struct ksym_table *t;
+	struct ksym_btf *b;
+	struct ksym_orc *o;
+	const struct ksym_sym *s;
+	const uint8_t *ent;
+	uint64_t addr, start, off;
+	long spr, bpr, v;
+	int have, have_end;
+	char *end;
+
+	if (argc != 2)
+		die_usage("usage: kernel-symbols orc KERNEL ADDR|SYMBOL");
+	t = open_kernel(argv[0]);
+	addr = strtoull(argv[1], &end, 0);
+	if (*end || end == argv[1])
+		addr = ksym_addr(t, argv[1]);
+	if (!addr) {
+		ksym_free(t);
+		die("no symbol '%s' in '%s'", pr(argv[1]), pr(argv[0]));
+	}
+	o = ksym_orc_open(argv[0], &e);
+	b = o ? ksym_btf_open(argv[0], &e) : NULL;
+	if (!o || !b) {
+		ksym_orc_free(o);
+		ksym_free(t);
+		die("%s", pr(e.msg));
+	}
+	if (ksym_orc_find(o, addr, &start, &ent) < 0) {
+		ksym_orc_free(o);
+		ksym_btf_free(b);
+		ksym_free(t);
+		die("0x%llx is below every ORC entry", (unsigned long long)addr);
+	}
+	s = ksym_lookup_addr(t, addr, &off);
+	spr = orc_field(b, ent, "sp_reg", &have);
+	bpr = orc_field(b, ent, "bp_reg", &have);
+	out("0x%llx <%s+0x%llx>: ORC entry from 0x%llx of %zu\n", (unsigned long long)addr,
+	    s ? pr(ksym_name(t, s)) : "?", (unsigned long long)(s ? off : 0),
+	    (unsigned long long)start, ksym_orc_count(o));
+	out("  raw: %02x %02x %02x %02x %02x %02x\n", ent[0], ent[1], ent[2], ent[3],
+	    ent[4], ent[5]);
+	out("  sp: %s%+ld\n", spr >= 0 && spr < 10 ? reg[spr] : "?",
+	    orc_field(b, ent, "sp_offset", &have));
+	out("  bp: %s%+ld\n", bpr >= 0 && bpr < 10 ? reg[bpr] : "?",
+	    orc_field(b, ent, "bp_offset", &have));
+	v = orc_field(b, ent, "type", &have);
+	out("  type: %ld", v);
+	v = orc_field(b, ent, "end", &have_end);
+	if (have_end)
+		out(", end: %ld", v);
+	v = orc_field(b, ent, "signal", &have);
+	if (have)
+		out(", signal: %ld", v);
+	out("\n");
+	ksym_orc_free(o);
+	ksym_btf_free(b);
+	ksym_free(t);
+	finish_stdout();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -711,6 +800,8 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind >= 1 && !strcmp(argv[optind], "types"))
 		return cmd_types(argc - optind - 1, argv + optind + 1, btf_file);
+	if (argc - optind >= 1 && !strcmp(argv[optind], "orc") && !btf_file)
+		return cmd_orc(argc - optind - 1, argv + optind + 1);
 	if (btf_file)
 		die_usage("--btf is an option of 'types' only");
 	if (argc - optind < 2) {

@@ -190,3 +190,25 @@ C
 	ks types "$T/d" no_such_struct
 	fails 1 "kernel-symbols: no struct or union 'no_such_struct' in the DWARF"
 }
+
+# ORC: the entry at a function's first instruction says the return address
+# is on top of the stack (sp+8), a call frame; the struct's bitfields and
+# the type numbers moved in 6.4 (type 0 was CALL with an 'end' bit, then
+# UNDEFINED, CALL being 2, with a 'signal' bit).
+@test "orc: a function's entry is a call frame, sp+8, on every kernel" {
+	local k out
+	for k in "$VMLINUZ" $OTHERS; do
+		run --separate-stderr timeout 60 "$KS" orc "$k" start_kernel
+		[ "$status" -eq 0 ] || { echo "# $k: $stderr"; false; }
+		echo "# $(basename "$k"): $(tr '\n' ' ' <<<"$output")" >&3
+		[[ "$output" == *"<start_kernel+0x0>: ORC entry from 0x"*" of "* ]]
+		expect_line '^  sp: sp\+8$'
+		if grep -q 'signal' <<<"$output"; then
+			expect_line '^  type: 2, signal: 0$'
+		else
+			expect_line '^  type: 0, end: 0$'
+		fi
+	done
+	run --separate-stderr "$KS" orc "$VMLINUZ" no_such_symbol_here
+	fails 1 "kernel-symbols: no symbol 'no_such_symbol_here' in *"
+}
