@@ -18,6 +18,7 @@ struct cli {
 	struct ksym_table *syms;
 	const char *kernel;    /* the image syms came from: BTF for dmesg */
 	struct ksym_btf *btf;  /* loaded by the first dmesg, or NULL */
+	struct ksym_orc *orc;  /* loaded by the first bt, or NULL */
 	bool batch;            /* -ex / -x / stdin not a terminal */
 	bool quit;             /* "quit", "detach", or the target is gone */
 	bool intel;            /* disassembly syntax */
@@ -63,6 +64,7 @@ int cli_need_prb_layout(struct cli *cli, struct lx_prb_layout *l);
 struct lx_task_layout;
 int cli_need_task_layout(struct cli *cli, struct lx_task_layout *l);
 int cli_ps(struct cli *cli, const char *args);
+int cli_bt(struct cli *cli, const char *args);
 
 /* repl.c: the interactive loop on a terminal; returns the exit status. */
 int cli_repl(struct cli *cli);

@@ -248,3 +248,65 @@ int cli_ps(struct cli *cli, const char *args)
 	lx_task_list_free(&tl);
 	return 0;
 }
+
+/* The starting registers of a backtrace, or -1 after saying why there is
+ * no unwinding here (not in the kernel's 64-bit code). */
+static int bt_regs(struct cli *cli, struct lx_regs *r)
+{
+	const struct gc_mode_info *mi;
+	struct kit_err e;
+	static const char *const names[] = { "rsp", "rbp", "rdi", "rdx", "r10", "r13" };
+	uint64_t *dst[] = { &r->sp, &r->bp, &r->di, &r->dx, &r->r10, &r->r13 };
+	size_t i;
+
+	memset(r, 0, sizeof *r);
+	if (gc_mode(cli->t, false, &mi, &e) < 0)
+		return error("%s", e.msg);
+	if (mi->mode != X86_MODE_LONG64 || mi->pc < 0xffff800000000000ull)
+		return error("no unwind information here: the CPU is in %s mode at 0x%llx, "
+			     "not in the kernel's 64-bit code", x86_mode_name(mi->mode),
+			     (unsigned long long)mi->pc);
+	r->ip = mi->pc;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (gc_reg(cli->t, names[i], dst[i], &e) < 0)
+			return error("%s", e.msg);
+	r->full = r->first = true;
+	return 0;
+}
+
+/* "bt" / "backtrace" / "where": the kernel's call stack from its ORC
+ * tables (the image's, loaded at the first use), frames named. */
+int cli_bt(struct cli *cli, const char *args)
+{
+	struct lx_frame f[LX_MAX_FRAMES];
+	struct lx_unwind_layout l;
+	struct lx_regs r;
+	struct lx_mem m;
+	struct kit_err e;
+	char why[160], sym[160];
+	size_t n, i;
+
+	(void)args;
+	if (!cli->t || cli->t->exited)
+		return error("the target is gone (exited, detached or the connection closed)");
+	if (!cli->kernel)
+		return error("bt needs the kernel image (--kernel FILE)");
+	if (bt_regs(cli, &r) < 0)
+		return -1;
+	if (cli_need_btf(cli) < 0)
+		return -1;
+	if (lx_unwind_layout_btf(cli->btf, &l, &e) < 0)
+		return error("'%s': %s", cli->kernel, e.msg);
+	if (!cli->orc && !(cli->orc = ksym_orc_open(cli->kernel, &e)))
+		return error("%s", e.msg);
+	lx_target_mem(cli->t, &m);
+	lx_unwind(&m, cli->orc, &l, &r, f, LX_MAX_FRAMES, &n, why, sizeof why);
+	for (i = 0; i < n; i++) {
+		gc_symbolize(cli->t, f[i].ip, sym, sizeof sym);
+		printf("#%-2zu 0x%016llx in %s%s\n", i, (unsigned long long)f[i].ip,
+		       sym[0] ? sym : "??", f[i].regs_frame ? "  (interrupted here)" : "");
+	}
+	if (why[0])
+		printf("<%s>\n", why);
+	return 0;
+}

@@ -283,6 +283,7 @@ static int attach_main(int argc, char **argv)
 	gc_target_close(cli.t);
 	ksym_free(cli.syms);
 	ksym_btf_free(cli.btf);
+	ksym_orc_free(cli.orc);
 	free(o.ex);
 	fflush(stdout);
 	return status;

@@ -193,6 +193,44 @@ int lx_current_task(const struct lx_mem *m, const struct ksym_table *syms,
 		    const struct ksym_btf *b, unsigned cpu, uint64_t *task,
 		    struct kit_err *err);
 
+/* ---- backtraces from the ORC tables (unwind.c) ------------------------- */
+
+#define LX_MAX_FRAMES 64
+
+/* struct orc_entry's members and pt_regs' ip, sp, bp (the kernel's types). */
+struct lx_unwind_layout {
+	struct lx_fld sp_offset, bp_offset, sp_reg, bp_reg, type, end;
+	struct lx_fld r_ip, r_sp, r_bp;
+	bool old_types;         /* up to 6.3: an 'end' bit, type 0 = call */
+};
+
+int lx_unwind_layout_btf(const struct ksym_btf *b, struct lx_unwind_layout *l,
+			 struct kit_err *err);
+
+/* Where the walk starts: the stopped CPU's registers. */
+struct lx_regs {
+	uint64_t ip, sp, bp, di, dx, r10, r13;
+	bool full;              /* di, dx, r10, r13 known (the first frame) */
+	bool first;             /* ip is where the CPU is, not a return address */
+	bool after_regs;        /* ip came from pt_regs (set by the walk) */
+};
+
+struct lx_frame {
+	uint64_t ip, sp;
+	bool regs_frame;        /* entered through an interrupt or exception */
+	bool user_below;        /* the frame below is user space: the end */
+};
+
+/*
+ * Walk the stack from START with the ORC tables: up to MAX frames into
+ * OUT (*n of them, the first START's).  Always 0; WHY says why the walk
+ * stopped early ("" when it reached the stack's end: an end-of-stack
+ * entry, a return to user space, or ip 0).
+ */
+int lx_unwind(const struct lx_mem *m, const struct ksym_orc *orc,
+	      const struct lx_unwind_layout *l, const struct lx_regs *start,
+	      struct lx_frame *out, size_t max, size_t *n, char *why, size_t wlen);
+
 /* ---- per-CPU variables (x86-64) --------------------------------------- */
 
 #define LX_MAX_CPUS 8192

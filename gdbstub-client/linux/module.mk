@@ -3,7 +3,7 @@
 # the memory-read adapter), below profile/.  Uses target/, kernel-symbols
 # and common/.
 LINUX_OBJS = $(addprefix gdbstub-client/linux/,layout.o printk.o format.o \
-	percpu.o tasks.o target-mem.o)
+	percpu.o tasks.o unwind.o target-mem.o)
 LINUX_CFLAGS = -Igdbstub-client/linux $(TARGET_CFLAGS)
 LINUX_LIBS = $(TARGET_LIBS)
 gdbstub-client/linux/%.o: KIT_CFLAGS += $(LINUX_CFLAGS)
