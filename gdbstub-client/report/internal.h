@@ -23,6 +23,9 @@ static inline const char *sgr(int color, const char *seq)
 	return color ? seq : "";
 }
 
+/* kit_seterr(err, ENOMEM, "out of memory") */
+int prof_nomem(struct kit_err *err);
+
 /* Milliseconds with d decimals, no unit: "310.2". */
 char *prof_fmt_ms(char *buf, size_t len, double ns, int d);
 /* Seconds with two decimals and the unit: "4.91 s". */
