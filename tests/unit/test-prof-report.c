@@ -407,6 +407,31 @@ static char *report_of(const struct prof_profile *p, int trace)
 	return buf;
 }
 
+/* Messages the reader refuses: the members, the message after "x.json: ",
+ * the test's name. */
+static const struct {
+	const char *members, *msg, *name;
+} bad_messages[] = {
+	{ "{\"t_ns\": 0, \"level\": 8, \"text\": \"x\"}",
+	  "'messages[0].level' must be -1 (unknown) or a printk level 0..7", "level 8 refused" },
+	{ "{\"t_ns\": 0, \"level\": -2, \"text\": \"x\"}",
+	  "'messages[0].level' must be -1 (unknown) or a printk level 0..7", "level -2 refused" },
+	{ "{\"t_ns\": 0, \"level\": \"3\", \"text\": \"x\"}",
+	  "'messages[0].level' must be an integer", "a level that is a string refused" },
+	{ "{\"t_ns\": 0, \"text\": \"x\"},{\"t_ns\": 1, \"level\": 1, \"text\": 5}",
+	  "'messages[1].text' must be a string", "a text that is not a string refused" },
+	{ "{\"t_ns\": 0, \"level\": 1}",
+	  "'messages[0].text' is missing", "a message without text refused" },
+	{ "{\"level\": 1, \"text\": \"x\"}",
+	  "'messages[0].t_ns' is missing", "a message without time refused" },
+	{ "{\"t_ns\": 1.5, \"text\": \"x\"}",
+	  "'messages[0].t_ns' must be an integer", "a fractional time refused" },
+	{ "{\"t_ns\": 9007199254740993, \"text\": \"x\"}",
+	  "'messages[0].t_ns' is out of range (more than 2^53 ns, 104 days)", "a time past 2^53 refused" },
+	{ "\"x\"",
+	  "'messages[0]' must be an object", "a message that is not an object refused" },
+};
+
 /* The kernel log: builder, round trip, the reader's refusals, reports. */
 static void test_messages(void)
 {
@@ -485,37 +510,13 @@ static void test_messages(void)
 	   "an absent level is unknown (-1)");
 	prof_free(q);
 
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": 8, \"text\": \"x\"}"),
-		     PROF_ESCHEMA,
-		     "x.json: 'messages[0].level' must be -1 (unknown) or a printk level 0..7",
-		     "level 8 refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": -2, \"text\": \"x\"}"),
-		     PROF_ESCHEMA,
-		     "x.json: 'messages[0].level' must be -1 (unknown) or a printk level 0..7",
-		     "level -2 refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": \"3\", \"text\": \"x\"}"),
-		     PROF_ESCHEMA, "x.json: 'messages[0].level' must be an integer",
-		     "a level that is a string refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"text\": \"x\"},"
-				  "{\"t_ns\": 1, \"level\": 1, \"text\": 5}"),
-		     PROF_ESCHEMA, "x.json: 'messages[1].text' must be a string",
-		     "a text that is not a string refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": 1}"),
-		     PROF_ESCHEMA, "x.json: 'messages[0].text' is missing",
-		     "a message without text refused");
-	expect_error(message_json(j, sizeof j, "{\"level\": 1, \"text\": \"x\"}"),
-		     PROF_ESCHEMA, "x.json: 'messages[0].t_ns' is missing",
-		     "a message without time refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 1.5, \"text\": \"x\"}"),
-		     PROF_ESCHEMA, "x.json: 'messages[0].t_ns' must be an integer",
-		     "a fractional time refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 9007199254740993, \"text\": \"x\"}"),
-		     PROF_ESCHEMA,
-		     "x.json: 'messages[0].t_ns' is out of range (more than 2^53 ns, 104 days)",
-		     "a time past 2^53 refused");
-	expect_error(message_json(j, sizeof j, "\"x\""), PROF_ESCHEMA,
-		     "x.json: 'messages[0]' must be an object",
-		     "a message that is not an object refused");
+	for (i = 0; i < sizeof bad_messages / sizeof bad_messages[0]; i++) {
+		char want[256];
+
+		snprintf(want, sizeof want, "x.json: %s", bad_messages[i].msg);
+		expect_error(message_json(j, sizeof j, bad_messages[i].members), PROF_ESCHEMA, want,
+			     bad_messages[i].name);
+	}
 	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [],"
 		     " \"initcalls\": [], \"messages\": {}}", PROF_ESCHEMA,
 		     "x.json: 'messages' must be an array", "messages not an array");
