@@ -202,6 +202,15 @@ static uint64_t emit(struct sim *s, const char *text, unsigned flags, unsigned l
 	return id;
 }
 
+/* Record "PREFIX<I>" at time TS, an ordinary line: its id. */
+static uint64_t emit_nth(struct sim *s, const char *prefix, int i, uint64_t ts)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%s%d", prefix, i);
+	return emit(s, text, 2, 6, 1, ts);
+}
+
 static int sim_read(void *ctx, uint64_t addr, void *buf, size_t len, struct kit_err *err)
 {
 	struct sim *s = ctx;
@@ -393,12 +402,8 @@ static void test_corrupt(void)
 	int i;
 
 	sim_init(&s);
-	for (i = 0; i < 6; i++) {
-		char t[16];
-
-		snprintf(t, sizeof(t), "r%d", i);
-		id[i] = emit(&s, t, 2, 6, 1, 0);
-	}
+	for (i = 0; i < 6; i++)
+		id[i] = emit_nth(&s, "r", i, 0);
 	put(DESC(&s, id[1]), SV(id[1] + 3, 2), 8);          /* bad id */
 	put(INFO(&s, id[2]) + 16, 0xffff, 2);                 /* huge text_len */
 	put(DESC(&s, id[3]) + 8, got(DESC(&s, id[3]) + 8) + 4096, 8); /* lpos out of range */
@@ -419,14 +424,11 @@ static void test_dropped(void)
 {
 	struct sim s;
 	struct rd r = { 0 };
-	char t[16];
 	int i;
 
 	sim_init(&s);
-	for (i = 0; i < 40; i++) {
-		snprintf(t, sizeof(t), "msg %d", i);
-		emit(&s, t, 2, 6, 1, (uint64_t)i * 1000);
-	}
+	for (i = 0; i < 40; i++)
+		emit_nth(&s, "msg ", i, (uint64_t)i * 1000);
 	rd(&r, &s, 0);
 	ok(r.log.n <= COUNT, "at most the ring's size of records");
 	ok(r.log.first_seq > 0 && r.log.dropped == r.log.first_seq && r.log.next_seq == 40,
@@ -508,8 +510,7 @@ static void test_follow(void)
 	follow(&s, &from, all, oracle, sizeof(all), &missed);
 	ok(all[0] == '\0' && missed == 0, "an empty ring: nothing new, no error");
 	for (i = 0; i < 40; i++) {
-		snprintf(t, sizeof(t), "line %d", i);
-		emit(&s, t, 2, 6, 1, (uint64_t)i);
+		emit_nth(&s, "line ", i, (uint64_t)i);
 		if (i % 3 == 2)
 			follow(&s, &from, all, oracle, sizeof(all), &missed);
 	}
