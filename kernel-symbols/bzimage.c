@@ -198,23 +198,35 @@ int ksym_read_file(const char *path, uint8_t **data, size_t *len,
 	return 0;
 }
 
-struct ksym_table *ksym_load_bzimage_file(const char *path, struct kit_err *err)
+struct ksym_table *ksym_parse_file(const char *path,
+				   struct ksym_table *(*parse)(const uint8_t *data, size_t len,
+							       struct kit_err *err),
+				   double *ms_read, struct kit_err *err)
 {
 	uint8_t *data;
 	size_t len;
 	struct ksym_table *t;
-	double t0 = ksym_now_ms(), t1;
+	double t0 = ksym_now_ms();
 
 	if (ksym_read_file(path, &data, &len, err))
 		return NULL;
-	t1 = ksym_now_ms();
-	t = ksym_load_bzimage(data, len, err);
+	if (ms_read)
+		*ms_read = ksym_now_ms() - t0;
+	t = parse(data, len, err);
 	free(data);
-	if (!t) {
+	if (!t)
 		ksym_err_prefix(err, path);
+	return t;
+}
+
+struct ksym_table *ksym_load_bzimage_file(const char *path, struct kit_err *err)
+{
+	double ms_read;
+	struct ksym_table *t = ksym_parse_file(path, ksym_load_bzimage, &ms_read, err);
+
+	if (!t)
 		return NULL;
-	}
-	t->ms_read = t1 - t0;
+	t->ms_read = ms_read;
 	snprintf(t->path, sizeof t->path, "%s", path);
 	snprintf(t->origin, sizeof t->origin, "%s", path);
 	return t;

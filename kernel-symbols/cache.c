@@ -282,13 +282,5 @@ bad:
 
 struct ksym_table *ksym_cache_load(const char *file, struct kit_err *err)
 {
-	uint8_t *d;
-	size_t len;
-	struct ksym_table *t;
-
-	if (ksym_read_file(file, &d, &len, err))
-		return NULL;
-	t = ksym_cache_parse(d, len, err);
-	free(d);
-	return t;
+	return ksym_parse_file(file, ksym_cache_parse, NULL, err);
 }

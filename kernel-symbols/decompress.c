@@ -62,6 +62,39 @@ static int grow(struct outbuf *o, struct kit_err *err)
 	return reserve(o, 1, err);
 }
 
+/* One step of a streaming decoder S: decode into o->p + o->len (room for
+ * at least a byte), o->len moved on; 1 at the end of the stream, 0 for
+ * more, -1 with ERR filled. */
+typedef int decode_step(void *s, struct outbuf *o, struct kit_err *err);
+
+/* STEP on S until the stream ends, the output growing as it fills. */
+static int drain(void *s, decode_step *step, struct outbuf *o, struct kit_err *err)
+{
+	int rc;
+
+	do
+		rc = grow(o, err) ? -1 : step(s, o, err);
+	while (rc == 0);
+	return rc < 0 ? -1 : 0;
+}
+
+static int gzip_step(void *p, struct outbuf *o, struct kit_err *err)
+{
+	z_stream *s = p;
+	int rc;
+
+	s->next_out = o->p + o->len;
+	s->avail_out = (uInt)(o->cap - o->len);
+	rc = inflate(s, Z_NO_FLUSH);
+	o->len = o->cap - s->avail_out;
+	if (rc == Z_STREAM_END)
+		return 1;
+	if (rc != Z_OK && !(rc == Z_BUF_ERROR && s->avail_out == 0))
+		return kit_seterr(err, KSYM_ECOMPRESS, "gzip payload is corrupt or truncated (%s)",
+				  s->msg ? s->msg : "zlib error");
+	return 0;
+}
+
 static int do_gzip(const uint8_t *in, size_t n, struct outbuf *o, struct kit_err *err)
 {
 	z_stream s;
@@ -72,58 +105,64 @@ static int do_gzip(const uint8_t *in, size_t n, struct outbuf *o, struct kit_err
 		return kit_seterr(err, ENOMEM, "cannot start zlib");
 	s.next_in = (Bytef *)(uintptr_t)in;
 	s.avail_in = n > UINT32_MAX ? UINT32_MAX : (uInt)n;
-	for (;;) {
-		if (grow(o, err)) {
-			inflateEnd(&s);
-			return -1;
-		}
-		s.next_out = o->p + o->len;
-		s.avail_out = (uInt)(o->cap - o->len);
-		rc = inflate(&s, Z_NO_FLUSH);
-		o->len = o->cap - s.avail_out;
-		if (rc == Z_STREAM_END)
-			break;
-		if (rc != Z_OK && !(rc == Z_BUF_ERROR && s.avail_out == 0)) {
-			inflateEnd(&s);
-			return kit_seterr(err, KSYM_ECOMPRESS, "gzip payload is corrupt or truncated (%s)",
-					  s.msg ? s.msg : "zlib error");
-		}
-	}
+	rc = drain(&s, gzip_step, o, err);
 	inflateEnd(&s);
+	return rc;
+}
+
+struct lzma {
+	lzma_stream s;
+	const char *format;     /* "lzma" or "xz", for the messages */
+};
+
+static int lzma_step(void *p, struct outbuf *o, struct kit_err *err)
+{
+	struct lzma *z = p;
+	lzma_ret rc;
+
+	z->s.next_out = o->p + o->len;
+	z->s.avail_out = o->cap - o->len;
+	rc = lzma_code(&z->s, LZMA_FINISH);
+	o->len = o->cap - z->s.avail_out;
+	if (rc == LZMA_STREAM_END)
+		return 1;
+	if (rc != LZMA_OK && !(rc == LZMA_BUF_ERROR && z->s.avail_out == 0))
+		return kit_seterr(err, KSYM_ECOMPRESS, "%s payload is corrupt or truncated (liblzma error %d)",
+				  z->format, (int)rc);
 	return 0;
 }
 
 static int do_lzma(const uint8_t *in, size_t n, struct outbuf *o, int alone,
 		   struct kit_err *err)
 {
-	lzma_stream s = LZMA_STREAM_INIT;
-	lzma_ret rc;
+	struct lzma z = { LZMA_STREAM_INIT, alone ? "lzma" : "xz" };
 	const uint64_t memlimit = 512u << 20;
+	int rc;
 
-	rc = alone ? lzma_alone_decoder(&s, memlimit)
-		   : lzma_stream_decoder(&s, memlimit, 0);
-	if (rc != LZMA_OK)
+	if ((alone ? lzma_alone_decoder(&z.s, memlimit)
+		   : lzma_stream_decoder(&z.s, memlimit, 0)) != LZMA_OK)
 		return kit_seterr(err, ENOMEM, "cannot start liblzma");
-	s.next_in = in;
-	s.avail_in = n;
-	for (;;) {
-		if (grow(o, err)) {
-			lzma_end(&s);
-			return -1;
-		}
-		s.next_out = o->p + o->len;
-		s.avail_out = o->cap - o->len;
-		rc = lzma_code(&s, LZMA_FINISH);
-		o->len = o->cap - s.avail_out;
-		if (rc == LZMA_STREAM_END)
-			break;
-		if (rc != LZMA_OK && !(rc == LZMA_BUF_ERROR && s.avail_out == 0)) {
-			lzma_end(&s);
-			return kit_seterr(err, KSYM_ECOMPRESS, "%s payload is corrupt or truncated (liblzma error %d)",
-					  alone ? "lzma" : "xz", (int)rc);
-		}
-	}
-	lzma_end(&s);
+	z.s.next_in = in;
+	z.s.avail_in = n;
+	rc = drain(&z, lzma_step, o, err);
+	lzma_end(&z.s);
+	return rc;
+}
+
+static int bzip2_step(void *p, struct outbuf *o, struct kit_err *err)
+{
+	bz_stream *s = p;
+	unsigned before;
+	int rc;
+
+	s->next_out = (char *)o->p + o->len;
+	s->avail_out = before = (unsigned)(o->cap - o->len > UINT32_MAX ? UINT32_MAX : o->cap - o->len);
+	rc = BZ2_bzDecompress(s);
+	o->len += before - s->avail_out;
+	if (rc == BZ_STREAM_END)
+		return 1;
+	if (rc != BZ_OK || (s->avail_in == 0 && s->avail_out != 0))
+		return kit_seterr(err, KSYM_ECOMPRESS, "bzip2 payload is corrupt or truncated (libbz2 error %d)", rc);
 	return 0;
 }
 
@@ -137,63 +176,44 @@ static int do_bzip2(const uint8_t *in, size_t n, struct outbuf *o, struct kit_er
 		return kit_seterr(err, ENOMEM, "cannot start libbz2");
 	s.next_in = (char *)(uintptr_t)in;
 	s.avail_in = n > UINT32_MAX ? UINT32_MAX : (unsigned)n;
-	for (;;) {
-		unsigned before;
-
-		if (grow(o, err)) {
-			BZ2_bzDecompressEnd(&s);
-			return -1;
-		}
-		s.next_out = (char *)o->p + o->len;
-		s.avail_out = before = (unsigned)(o->cap - o->len > UINT32_MAX ? UINT32_MAX : o->cap - o->len);
-		rc = BZ2_bzDecompress(&s);
-		o->len += before - s.avail_out;
-		if (rc == BZ_STREAM_END)
-			break;
-		if (rc != BZ_OK || (s.avail_in == 0 && s.avail_out != 0)) {
-			BZ2_bzDecompressEnd(&s);
-			return kit_seterr(err, KSYM_ECOMPRESS, "bzip2 payload is corrupt or truncated (libbz2 error %d)", rc);
-		}
-	}
+	rc = drain(&s, bzip2_step, o, err);
 	BZ2_bzDecompressEnd(&s);
+	return rc;
+}
+
+struct zstd {
+	ZSTD_DCtx *dc;
+	ZSTD_inBuffer ib;
+};
+
+static int zstd_step(void *p, struct outbuf *o, struct kit_err *err)
+{
+	struct zstd *z = p;
+	ZSTD_outBuffer ob = { o->p, o->cap, o->len };
+	size_t rc = ZSTD_decompressStream(z->dc, &ob, &z->ib);
+
+	o->len = ob.pos;
+	if (ZSTD_isError(rc))
+		return kit_seterr(err, KSYM_ECOMPRESS, "zstd payload is corrupt (%s)", ZSTD_getErrorName(rc));
+	if (rc == 0)
+		return 1;
+	if (z->ib.pos == z->ib.size && ob.pos < ob.size)
+		return kit_seterr(err, KSYM_ECOMPRESS, "zstd payload is truncated");
 	return 0;
 }
 
 static int do_zstd(const uint8_t *in, size_t n, struct outbuf *o, struct kit_err *err)
 {
-	ZSTD_DCtx *dc = ZSTD_createDCtx();
-	ZSTD_inBuffer ib = { in, n, 0 };
-	size_t rc;
+	struct zstd z = { ZSTD_createDCtx(), { in, n, 0 } };
+	int rc;
 
-	if (!dc)
+	if (!z.dc)
 		return kit_seterr(err, ENOMEM, "cannot start libzstd");
 	/* Kernels use zstd -22 --ultra: windows up to 2^27; allow 2^28. */
-	ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, 28);
-	for (;;) {
-		ZSTD_outBuffer ob;
-
-		if (grow(o, err)) {
-			ZSTD_freeDCtx(dc);
-			return -1;
-		}
-		ob.dst = o->p;
-		ob.size = o->cap;
-		ob.pos = o->len;
-		rc = ZSTD_decompressStream(dc, &ob, &ib);
-		o->len = ob.pos;
-		if (ZSTD_isError(rc)) {
-			ZSTD_freeDCtx(dc);
-			return kit_seterr(err, KSYM_ECOMPRESS, "zstd payload is corrupt (%s)", ZSTD_getErrorName(rc));
-		}
-		if (rc == 0)
-			break;
-		if (ib.pos == ib.size && ob.pos < ob.size) {
-			ZSTD_freeDCtx(dc);
-			return kit_seterr(err, KSYM_ECOMPRESS, "zstd payload is truncated");
-		}
-	}
-	ZSTD_freeDCtx(dc);
-	return 0;
+	ZSTD_DCtx_setParameter(z.dc, ZSTD_d_windowLogMax, 28);
+	rc = drain(&z, zstd_step, o, err);
+	ZSTD_freeDCtx(z.dc);
+	return rc;
 }
 
 #define LZ4_LEGACY_MAGIC 0x184c2102u

@@ -155,8 +155,6 @@ struct ksym_table *ksym_open(const char *path, unsigned flags,
 		t = ksym_cache_load(path, err);
 		if (t)
 			snprintf(t->path, sizeof t->path, "%s", path);
-		else
-			ksym_err_prefix(err, path);
 		return t;
 	}
 	if (ksym_read_file(path, &data, &len, err))

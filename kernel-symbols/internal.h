@@ -95,5 +95,11 @@ int ksym_dwarf_add(struct ksym_dwarf *d, struct btf *btf, const char *name,
 /* Read a whole file; *data malloc'ed. */
 int ksym_read_file(const char *path, uint8_t **data, size_t *len,
 		   struct kit_err *err);
+/* Read PATH whole and PARSE its bytes: the table, or NULL with the error
+ * (PATH named).  *MS_READ (unless NULL): the time the reading took. */
+struct ksym_table *ksym_parse_file(const char *path,
+				   struct ksym_table *(*parse)(const uint8_t *data, size_t len,
+							       struct kit_err *err),
+				   double *ms_read, struct kit_err *err);
 
 #endif

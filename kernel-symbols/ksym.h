@@ -291,6 +291,7 @@ uint64_t ksym_hash64(const uint8_t *data, size_t len);
 int ksym_cache_dir(char *buf, size_t bufsz);
 int ksym_cache_save(const struct ksym_table *t, const char *file,
 		    struct kit_err *err);
+/* Errors name FILE. */
 struct ksym_table *ksym_cache_load(const char *file, struct kit_err *err);
 /* From memory (the fuzzer). */
 struct ksym_table *ksym_cache_parse(const uint8_t *data, size_t len,

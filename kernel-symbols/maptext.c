@@ -110,21 +110,18 @@ fail:
 	return NULL;
 }
 
+static struct ksym_table *load_map_bytes(const uint8_t *data, size_t len, struct kit_err *err)
+{
+	return ksym_load_map((const char *)data, len, err);
+}
+
 struct ksym_table *ksym_load_map_file(const char *path, struct kit_err *err)
 {
-	uint8_t *data;
-	size_t len;
-	struct ksym_table *t;
 	double t0 = ksym_now_ms();
+	struct ksym_table *t = ksym_parse_file(path, load_map_bytes, NULL, err);
 
-	if (ksym_read_file(path, &data, &len, err))
+	if (!t)
 		return NULL;
-	t = ksym_load_map((const char *)data, len, err);
-	free(data);
-	if (!t) {
-		ksym_err_prefix(err, path);
-		return NULL;
-	}
 	t->ms_read = ksym_now_ms() - t0 - t->ms_decode - t->ms_index;
 	snprintf(t->path, sizeof t->path, "%s", path);
 	snprintf(t->origin, sizeof t->origin, "%s", path);

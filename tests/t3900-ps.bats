@@ -110,6 +110,16 @@ PY
 # ks_off K STRUCT.MEMBER: its offset from K's types
 ks_off() { "$KS" --json types "$1" "$2" | jq -r .offset; }
 
+# Run the gdb script $D/$1 on the guest at $PORT, then ps with kernel $2:
+# it succeeds and lists two tasks (the rest of its output to check).
+gdb_then_ps() {
+	timeout 120 gdb -nx -batch -ex "target remote 127.0.0.1:$PORT" -x "$D/$1" >"$D/$1.out" 2>&1 ||
+		{ cat "$D/$1.out"; false; }
+	run --separate-stderr timeout 60 "$CLIENT" ps "127.0.0.1:$PORT" --kernel "$2"
+	expect_status 0
+	[ "$(grep -cE '^ +[0-9]+ ' <<<"$output")" -eq 2 ]
+}
+
 @test "a task list damaged in guest memory: the walk stops with a note, no hang" {
 	command -v gdb >/dev/null || skip "no gdb"
 	command -v jq >/dev/null || skip "no jq"
@@ -130,12 +140,8 @@ ks_off() { "$KS" --json types "$1" "$2" | jq -r .offset; }
 	set *(unsigned long *)\$b = 0x1234
 	disconnect
 	GDB
-	timeout 120 gdb -nx -batch -ex "target remote 127.0.0.1:$PORT" -x "$D/g1" >"$D/g1.out" 2>&1 ||
-		{ cat "$D/g1.out"; false; }
-	run --separate-stderr timeout 60 "$CLIENT" ps "127.0.0.1:$PORT" --kernel "$k"
-	expect_status 0
+	gdb_then_ps g1 "$k"
 	echo "$output" | sed 's/^/#   /' >&3
-	[ "$(grep -cE '^ +[0-9]+ ' <<<"$output")" -eq 2 ]
 	expect_line '^<the task list ends early: a link points outside the kernel \(0x1234 after 0x[0-9a-f]+\)>$'
 	# the second task's link goes back to the first: no link back, no loop
 	cat >"$D/g2" <<-GDB
@@ -144,11 +150,7 @@ ks_off() { "$KS" --json types "$1" "$2" | jq -r .offset; }
 	set *(unsigned long *)\$b = \$a
 	disconnect
 	GDB
-	timeout 120 gdb -nx -batch -ex "target remote 127.0.0.1:$PORT" -x "$D/g2" >"$D/g2.out" 2>&1 ||
-		{ cat "$D/g2.out"; false; }
-	run --separate-stderr timeout 60 "$CLIENT" ps "127.0.0.1:$PORT" --kernel "$k"
-	expect_status 0
-	[ "$(grep -cE '^ +[0-9]+ ' <<<"$output")" -eq 2 ]
+	gdb_then_ps g2 "$k"
 	expect_line '^<the task list ends early: the task at 0x[0-9a-f]+ does not link back to the one before>$'
 }
 

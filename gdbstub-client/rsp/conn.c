@@ -675,20 +675,35 @@ int rsp_batch_add(struct rsp_batch *b, const void *payload, size_t n)
 	return 0;
 }
 
+/* A payload formatted for rsp_batch_addf() and rsp_exchangef(). */
+struct fmt_payload {
+	char s[512];
+	int n;          /* its length, or -1 when it does not fit */
+};
+
+/* Format into P; too long: ERR filled, or without one errno EINVAL. */
+static void payload_vformat(struct fmt_payload *p, struct kit_err *err,
+			    const char *fmt, va_list ap)
+{
+	p->n = vsnprintf(p->s, sizeof p->s, fmt, ap);
+	if (p->n < 0 || (size_t)p->n >= sizeof p->s) {
+		p->n = -1;
+		if (err)
+			kit_seterr(err, RSP_ERR_INVAL, "packet too long");
+		else
+			errno = EINVAL;
+	}
+}
+
 int rsp_batch_addf(struct rsp_batch *b, const char *fmt, ...)
 {
-	char buf[512];
+	struct fmt_payload p;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	payload_vformat(&p, NULL, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof buf) {
-		errno = EINVAL;
-		return -1;
-	}
-	return rsp_batch_add(b, buf, (size_t)n);
+	return p.n < 0 ? -1 : rsp_batch_add(b, p.s, (size_t)p.n);
 }
 
 int rsp_batch_send(struct rsp_conn *c, const struct rsp_batch *b,
@@ -1016,16 +1031,11 @@ int rsp_exchange(struct rsp_conn *c, const char *payload, size_t len,
 
 int rsp_exchangef(struct rsp_conn *c, struct kit_err *err, const char *fmt, ...)
 {
-	char buf[512];
+	struct fmt_payload p;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	payload_vformat(&p, err, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof buf) {
-		kit_seterr(err, RSP_ERR_INVAL, "packet too long");
-		return -RSP_ERR_INVAL;
-	}
-	return rsp_exchange(c, buf, (size_t)n, err);
+	return p.n < 0 ? -RSP_ERR_INVAL : rsp_exchange(c, p.s, (size_t)p.n, err);
 }

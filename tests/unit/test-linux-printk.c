@@ -13,6 +13,7 @@
 
 #include <bpf/btf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 
 #define CB 4
@@ -29,6 +30,24 @@
 
 /* ---- the 6.1 layout as BTF -------------------------------------------- */
 
+/* A struct member: its name, type, bit offset and bitfield size. */
+struct member {
+	const char *name;
+	int type;
+	uint32_t bit_off, bits;
+};
+
+/* struct NAME of SIZE bytes with MEMBERS (up to one with no name): its id. */
+static int add_struct(struct btf *b, const char *name, uint32_t size,
+		      const struct member *members)
+{
+	int id = btf__add_struct(b, name, size);
+
+	for (; members->name; members++)
+		btf__add_field(b, members->name, members->type, members->bit_off, members->bits);
+	return id;
+}
+
 static struct btf *build_btf(void)
 {
 	struct btf *b = btf__new_empty();
@@ -43,48 +62,33 @@ static struct btf *build_btf(void)
 	t_u8 = btf__add_typedef(b, "u8", btf__add_int(b, "unsigned char", 1, 0));
 	t_u32 = btf__add_typedef(b, "u32", t_uint);
 	t_char = btf__add_int(b, "char", 1, BTF_INT_CHAR);
-	at = btf__add_struct(b, NULL, 8);
-	btf__add_field(b, "counter", t_long, 0, 0);
+	at = add_struct(b, NULL, 8, (const struct member[]){ { "counter", t_long, 0, 0 }, { 0 } });
 	t_al = btf__add_typedef(b, "atomic_long_t", btf__add_typedef(b, "atomic64_t", at));
-	lpos = btf__add_struct(b, "prb_data_blk_lpos", 16);
-	btf__add_field(b, "begin", t_ulong, 0, 0);
-	btf__add_field(b, "next", t_ulong, 64, 0);
-	desc = btf__add_struct(b, "prb_desc", 24);
-	btf__add_field(b, "state_var", t_al, 0, 0);
-	btf__add_field(b, "text_blk_lpos", lpos, 64, 0);
+	lpos = add_struct(b, "prb_data_blk_lpos", 16, (const struct member[]){
+		{ "begin", t_ulong, 0, 0 }, { "next", t_ulong, 64, 0 }, { 0 } });
+	desc = add_struct(b, "prb_desc", 24, (const struct member[]){
+		{ "state_var", t_al, 0, 0 }, { "text_blk_lpos", lpos, 64, 0 }, { 0 } });
 	arr16 = btf__add_array(b, t_uint, t_char, 16);
 	arr48 = btf__add_array(b, t_uint, t_char, 48);
-	dpi = btf__add_struct(b, "dev_printk_info", 64);
-	btf__add_field(b, "subsystem", arr16, 0, 0);
-	btf__add_field(b, "device", arr48, 128, 0);
-	info = btf__add_struct(b, "printk_info", 88);
-	btf__add_field(b, "seq", t_u64, 0, 0);
-	btf__add_field(b, "ts_nsec", t_u64, 64, 0);
-	btf__add_field(b, "text_len", t_u16, 128, 0);
-	btf__add_field(b, "facility", t_u8, 144, 0);
-	btf__add_field(b, "flags", t_u8, 152, 5);
-	btf__add_field(b, "level", t_u8, 157, 3);
-	btf__add_field(b, "caller_id", t_u32, 160, 0);
-	btf__add_field(b, "dev_info", dpi, 192, 0);
+	dpi = add_struct(b, "dev_printk_info", 64, (const struct member[]){
+		{ "subsystem", arr16, 0, 0 }, { "device", arr48, 128, 0 }, { 0 } });
+	info = add_struct(b, "printk_info", 88, (const struct member[]){
+		{ "seq", t_u64, 0, 0 }, { "ts_nsec", t_u64, 64, 0 }, { "text_len", t_u16, 128, 0 },
+		{ "facility", t_u8, 144, 0 }, { "flags", t_u8, 152, 5 }, { "level", t_u8, 157, 3 },
+		{ "caller_id", t_u32, 160, 0 }, { "dev_info", dpi, 192, 0 }, { 0 } });
 	pdesc = btf__add_ptr(b, desc);
 	pinfo = btf__add_ptr(b, info);
 	pchar = btf__add_ptr(b, t_char);
-	dring = btf__add_struct(b, "prb_desc_ring", 48);
-	btf__add_field(b, "count_bits", t_uint, 0, 0);
-	btf__add_field(b, "descs", pdesc, 64, 0);
-	btf__add_field(b, "infos", pinfo, 128, 0);
-	btf__add_field(b, "head_id", t_al, 192, 0);
-	btf__add_field(b, "tail_id", t_al, 256, 0);
-	btf__add_field(b, "last_finalized_id", t_al, 320, 0);
-	tring = btf__add_struct(b, "prb_data_ring", 32);
-	btf__add_field(b, "size_bits", t_uint, 0, 0);
-	btf__add_field(b, "data", pchar, 64, 0);
-	btf__add_field(b, "head_lpos", t_al, 128, 0);
-	btf__add_field(b, "tail_lpos", t_al, 192, 0);
-	btf__add_struct(b, "printk_ringbuffer", 88);
-	btf__add_field(b, "desc_ring", dring, 0, 0);
-	btf__add_field(b, "text_data_ring", tring, 384, 0);
-	btf__add_field(b, "fail", t_al, 640, 0);
+	dring = add_struct(b, "prb_desc_ring", 48, (const struct member[]){
+		{ "count_bits", t_uint, 0, 0 }, { "descs", pdesc, 64, 0 }, { "infos", pinfo, 128, 0 },
+		{ "head_id", t_al, 192, 0 }, { "tail_id", t_al, 256, 0 },
+		{ "last_finalized_id", t_al, 320, 0 }, { 0 } });
+	tring = add_struct(b, "prb_data_ring", 32, (const struct member[]){
+		{ "size_bits", t_uint, 0, 0 }, { "data", pchar, 64, 0 },
+		{ "head_lpos", t_al, 128, 0 }, { "tail_lpos", t_al, 192, 0 }, { 0 } });
+	add_struct(b, "printk_ringbuffer", 88, (const struct member[]){
+		{ "desc_ring", dring, 0, 0 }, { "text_data_ring", tring, 384, 0 },
+		{ "fail", t_al, 640, 0 }, { 0 } });
 	return b;
 }
 
@@ -198,6 +202,15 @@ static uint64_t emit(struct sim *s, const char *text, unsigned flags, unsigned l
 	return id;
 }
 
+/* Record "PREFIX<I>" at time TS, an ordinary line: its id. */
+static uint64_t emit_nth(struct sim *s, const char *prefix, int i, uint64_t ts)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%s%d", prefix, i);
+	return emit(s, text, 2, 6, 1, ts);
+}
+
 static int sim_read(void *ctx, uint64_t addr, void *buf, size_t len, struct kit_err *err)
 {
 	struct sim *s = ctx;
@@ -218,25 +231,69 @@ static int sim_read(void *ctx, uint64_t addr, void *buf, size_t len, struct kit_
 
 static struct lx_prb_layout L;
 
-/* Read S and format it (FLAGS) into a malloc'ed string. */
-static char *dmesg(struct sim *s, unsigned flags, struct lx_printk_log *log,
-		   struct kit_err *e)
+/* One read of a simulated ring: the log, the error, the dmesg text. */
+struct rd {
+	struct lx_printk_log log;
+	struct kit_err e;
+	char *out;
+};
+
+/* What R holds freed (R zeroed, or read before). */
+static void rd_free(struct rd *r)
+{
+	free(r->out);
+	r->out = NULL;
+	lx_printk_log_free(&r->log);
+}
+
+/* Read S into R (what R held freed first) and format it (FLAGS): the text,
+ * or NULL with R->e filled. */
+static const char *rd(struct rd *r, struct sim *s, unsigned flags)
 {
 	struct lx_mem m = { sim_read, s };
-	char *out = NULL;
 	size_t n = 0;
 	FILE *f;
 
-	if (lx_printk_read(&m, &L, RB_AT, log, e) < 0)
+	rd_free(r);
+	memset(&r->e, 0, sizeof(r->e));
+	if (lx_printk_read(&m, &L, RB_AT, &r->log, &r->e) < 0)
 		return NULL;
-	f = open_memstream(&out, &n);
-	if (lx_printk_format(log, flags, f, e) < 0) {
+	f = open_memstream(&r->out, &n);
+	if (lx_printk_format(&r->log, flags, f, &r->e) < 0) {
 		fclose(f);
-		free(out);
+		rd_free(r);
 		return NULL;
 	}
 	fclose(f);
-	return out;
+	return r->out;
+}
+
+/* R's text holds each of the strings up to NULL. */
+static int has(const struct rd *r, ...)
+{
+	const char *want;
+	va_list ap;
+	int all = r->out != NULL;
+
+	va_start(ap, r);
+	while ((want = va_arg(ap, const char *)))
+		all = all && strstr(r->out, want);
+	va_end(ap);
+	return all;
+}
+
+/* S read and refused with CODE, its message holding WANT (NULL: any), and
+ * nothing left allocated. */
+static int refused(struct sim *s, int code, const char *want)
+{
+	struct rd r = { 0 };
+	int as_said = !rd(&r, s, 0) && r.e.code == code && (!want || strstr(r.e.msg, want)) &&
+		      r.log.recs == NULL && r.log.n == 0;
+
+	if (!as_said)
+		printf("# code %d: %s\n", r.e.code, r.e.msg);
+	rd_free(&r);
+	return as_said;
 }
 
 static void test_layout(struct ksym_btf *k)
@@ -254,56 +311,45 @@ static void test_layout(struct ksym_btf *k)
 static void test_ordinary(void)
 {
 	struct sim s;
-	struct lx_printk_log log;
-	struct kit_err e = { 0 };
-	char *out;
+	struct rd r = { 0 };
 
 	sim_init(&s);
 	emit(&s, "Linux version 6.1.0", 0x2, 5, 0x80000000, 0);
 	emit(&s, "Command line: quiet", 0x2, 6, 0x80000000, 1500);
 	emit(&s, "two\nlines", 0x2, 4, 1, UINT64_C(2000000000));
-	out = dmesg(&s, 0, &log, &e);
-	is_str(out, "[    0.000000] Linux version 6.1.0\n[    0.000001] Command line: quiet\n"
+	is_str(rd(&r, &s, 0), "[    0.000000] Linux version 6.1.0\n[    0.000001] Command line: quiet\n"
 	       "[    2.000000] two\n[    2.000000] lines\n", "ordinary records as dmesg prints them");
-	is_int(log.n, 4, "the initial descriptor and three records");
-	ok(log.recs[1].seq == 0 && log.recs[3].seq == 2, "seqs 0..2");
-	ok(log.recs[2].level == 6 && log.recs[1].caller_id == 0x80000000 &&
-	   log.recs[3].flags == LX_LOG_NEWLINE, "level, caller id and flags");
-	ok(log.dropped == 0 && log.gaps == 0 && log.nbad == 0, "nothing dropped");
-	free(out);
-	lx_printk_log_free(&log);
+	is_int(r.log.n, 4, "the initial descriptor and three records");
+	ok(r.log.recs[1].seq == 0 && r.log.recs[3].seq == 2, "seqs 0..2");
+	ok(r.log.recs[2].level == 6 && r.log.recs[1].caller_id == 0x80000000 &&
+	   r.log.recs[3].flags == LX_LOG_NEWLINE, "level, caller id and flags");
+	ok(r.log.dropped == 0 && r.log.gaps == 0 && r.log.nbad == 0, "nothing dropped");
+	rd_free(&r);
 }
 
 static void test_cont(void)
 {
 	struct sim s;
-	struct lx_printk_log log;
-	struct kit_err e = { 0 };
-	char *out;
+	struct rd r = { 0 };
 
 	sim_init(&s);
 	emit(&s, "Hello", 0, 6, 5, 1000);
 	emit(&s, " world", LX_LOG_CONT | LX_LOG_NEWLINE, 6, 5, 2000);
 	emit(&s, "a", 0, 6, 7, 3000);
 	emit(&s, "x\x1b[2J", LX_LOG_CONT | LX_LOG_NEWLINE, 6, 8, 4000);
-	out = dmesg(&s, 0, &log, &e);
-	is_str(out, "[    0.000001] Hello world\n[    0.000003] a\n[    0.000004] x\\x1b[2J\n",
+	is_str(rd(&r, &s, 0), "[    0.000001] Hello world\n[    0.000003] a\n[    0.000004] x\\x1b[2J\n",
 	       "a continuation of the same caller joins its line, another's does not");
-	free(out);
-	lx_printk_log_free(&log);
-	out = dmesg(&s, LX_FMT_NO_JOIN, &log, &e);
-	ok(out && strstr(out, "[    0.000001] Hello\n[    0.000002]  world\n"),
+	rd(&r, &s, LX_FMT_NO_JOIN);
+	ok(has(&r, "[    0.000001] Hello\n[    0.000002]  world\n", NULL),
 	   "LX_FMT_NO_JOIN: a line a record");
-	free(out);
-	lx_printk_log_free(&log);
+	rd_free(&r);
 }
 
 static void test_wrap(void)
 {
 	struct sim s;
-	struct lx_printk_log log;
-	struct kit_err e = { 0 };
-	char text[64], *out;
+	struct rd r = { 0 };
+	char text[64];
 	uint64_t id = 0;
 	int i, wrapped = 0;
 
@@ -314,20 +360,18 @@ static void test_wrap(void)
 		wrapped = (got(DESC(&s, id) + 8) >> SB) != (got(DESC(&s, id) + 16) >> SB);
 	}
 	ok(wrapped, "the simulated ring wrapped a text block to the start");
-	out = dmesg(&s, 0, &log, &e);
-	ok(out && strstr(out, text), "the wrapped block's text is read");
-	ok(log.dropped > 0 && log.dropped == log.first_seq, "the records pushed out are counted");
-	ok(log.recs[log.n - 1].state == LX_REC_OK && log.recs[log.n - 1].id == id, "the head record is fine");
-	free(out);
-	lx_printk_log_free(&log);
+	rd(&r, &s, 0);
+	ok(has(&r, text, NULL), "the wrapped block's text is read");
+	ok(r.log.dropped > 0 && r.log.dropped == r.log.first_seq, "the records pushed out are counted");
+	ok(r.log.recs[r.log.n - 1].state == LX_REC_OK && r.log.recs[r.log.n - 1].id == id,
+	   "the head record is fine");
+	rd_free(&r);
 }
 
 static void test_midwrite(void)
 {
 	struct sim s;
-	struct lx_printk_log log;
-	struct kit_err e = { 0 };
-	char *out;
+	struct rd r = { 0 };
 	uint64_t id;
 
 	sim_init(&s);
@@ -335,112 +379,87 @@ static void test_midwrite(void)
 	id = emit(&s, "two", 2, 6, 1, 0);
 	emit(&s, "three", 2, 6, 1, 0);
 	put(DESC(&s, id), SV(id, 0), 8);
-	out = dmesg(&s, 0, &log, &e);
-	ok(out && strstr(out, "] one\n<record id 0x") && strstr(out, "being written: caught mid-write (reserved)>\n[")
-	   && strstr(out, "] three\n"), "a reserved record is reported, the others read");
-	is_int(log.nwriting, 1, "one record being written");
-	is_int(log.gaps, 1, "its seq counts as a gap");
-	free(out);
-	lx_printk_log_free(&log);
+	rd(&r, &s, 0);
+	ok(has(&r, "] one\n<record id 0x", "being written: caught mid-write (reserved)>\n[",
+	       "] three\n", NULL), "a reserved record is reported, the others read");
+	is_int(r.log.nwriting, 1, "one record being written");
+	is_int(r.log.gaps, 1, "its seq counts as a gap");
 	/* the writer moved head_id but has not taken the descriptor yet */
 	put(DESC(&s, id), SV(id, 2), 8);
 	put(s.rb + 24, HEAD_ID(&s) + 1, 8);
 	put(DESC(&s, HEAD_ID(&s)), SV(HEAD_ID(&s) - COUNT, 3), 8);
-	out = dmesg(&s, 0, &log, &e);
-	ok(out && strstr(out, "] two\n[") && strstr(out, "still holds its previous id)>\n"),
+	rd(&r, &s, 0);
+	ok(has(&r, "] two\n[", "still holds its previous id)>\n", NULL),
 	   "a head descriptor not yet taken is a record being written");
-	free(out);
-	lx_printk_log_free(&log);
+	rd_free(&r);
 }
 
 static void test_corrupt(void)
 {
 	struct sim s;
-	struct lx_printk_log log;
-	struct kit_err e = { 0 };
+	struct rd r = { 0 };
 	uint64_t id[6];
-	char *out;
 	int i;
 
 	sim_init(&s);
-	for (i = 0; i < 6; i++) {
-		char t[16];
-
-		snprintf(t, sizeof(t), "r%d", i);
-		id[i] = emit(&s, t, 2, 6, 1, 0);
-	}
+	for (i = 0; i < 6; i++)
+		id[i] = emit_nth(&s, "r", i, 0);
 	put(DESC(&s, id[1]), SV(id[1] + 3, 2), 8);          /* bad id */
 	put(INFO(&s, id[2]) + 16, 0xffff, 2);                 /* huge text_len */
 	put(DESC(&s, id[3]) + 8, got(DESC(&s, id[3]) + 8) + 4096, 8); /* lpos out of range */
 	put(DESC(&s, id[3]) + 16, got(DESC(&s, id[3]) + 16) + 4096, 8);
 	put(DESC(&s, id[4]) + 8, got(DESC(&s, id[4]) + 8) + 1, 8); /* misaligned */
-	out = dmesg(&s, 0, &log, &e);
-	ok(out != NULL, "a ring with damaged records is read");
-	ok(out && strstr(out, "] r0\n") && strstr(out, "] r5\n") && !strstr(out, "] r1")
-	   && !strstr(out, "] r2") && !strstr(out, "] r3") && !strstr(out, "] r4"),
+	ok(rd(&r, &s, 0) != NULL, "a ring with damaged records is read");
+	ok(has(&r, "] r0\n", "] r5\n", NULL) && !strstr(r.out, "] r1") && !strstr(r.out, "] r2") &&
+	   !strstr(r.out, "] r3") && !strstr(r.out, "] r4"),
 	   "the sound records are read, the damaged ones not");
-	ok(out && strstr(out, "holds id 0x"), "a wrong id is named");
-	ok(out && strstr(out, "text_len 65535 is more than"), "a huge text_len is named");
-	ok(out && strstr(out, "outside the live text"), "an lpos out of range is named");
-	is_int(log.nbad, 4, "four damaged records");
-	free(out);
-	lx_printk_log_free(&log);
+	ok(has(&r, "holds id 0x", NULL), "a wrong id is named");
+	ok(has(&r, "text_len 65535 is more than", NULL), "a huge text_len is named");
+	ok(has(&r, "outside the live text", NULL), "an lpos out of range is named");
+	is_int(r.log.nbad, 4, "four damaged records");
+	rd_free(&r);
 }
 
 static void test_dropped(void)
 {
 	struct sim s;
-	struct lx_printk_log log;
-	struct kit_err e = { 0 };
-	char t[16], *out;
+	struct rd r = { 0 };
 	int i;
 
 	sim_init(&s);
-	for (i = 0; i < 40; i++) {
-		snprintf(t, sizeof(t), "msg %d", i);
-		emit(&s, t, 2, 6, 1, (uint64_t)i * 1000);
-	}
-	out = dmesg(&s, 0, &log, &e);
-	ok(log.n <= COUNT, "at most the ring's size of records");
-	ok(log.first_seq > 0 && log.dropped == log.first_seq && log.next_seq == 40,
+	for (i = 0; i < 40; i++)
+		emit_nth(&s, "msg ", i, (uint64_t)i * 1000);
+	rd(&r, &s, 0);
+	ok(r.log.n <= COUNT, "at most the ring's size of records");
+	ok(r.log.first_seq > 0 && r.log.dropped == r.log.first_seq && r.log.next_seq == 40,
 	   "the tail moved past the first records: dropped = first seq");
-	ok(out && strstr(out, "] msg 39\n") && !strstr(out, "] msg 0\n"), "the newest are read");
-	ok(out && !strchr(out, '<'), "no notes for the normally overwritten records");
-	is_int(log.gaps, 0, "no gaps");
-	free(out);
-	lx_printk_log_free(&log);
+	ok(has(&r, "] msg 39\n", NULL) && !strstr(r.out, "] msg 0\n"), "the newest are read");
+	ok(r.out && !strchr(r.out, '<'), "no notes for the normally overwritten records");
+	is_int(r.log.gaps, 0, "no gaps");
+	rd_free(&r);
 }
 
 static void test_header(void)
 {
 	struct sim s;
-	struct lx_printk_log log;
-	struct kit_err e = { 0 };
-	char *out;
 
 	sim_init(&s);
 	emit(&s, "x", 2, 6, 1, 0);
 	put(s.rb, 60, 4);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "2^60 descriptors"), "count_bits 60 refused");
+	ok(refused(&s, LX_ECORRUPT, "2^60 descriptors"), "count_bits 60 refused");
 	put(s.rb, CB, 4);
 	put(s.rb + 48, 2, 4);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == LX_ECORRUPT, "size_bits 2 refused");
+	ok(refused(&s, LX_ECORRUPT, NULL), "size_bits 2 refused");
 	put(s.rb + 48, SB, 4);
 	put(s.rb + 24, HEAD_ID(&s) + 100, 8);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && strstr(e.msg, "head and tail ids"), "head and tail more than the ring apart");
+	ok(refused(&s, LX_ECORRUPT, "head and tail ids"), "head and tail more than the ring apart");
 	put(s.rb + 24, HEAD_ID(&s) - 100, 8);
 	put(s.rb + 64, HEAD_LPOS(&s) + 4096, 8);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && strstr(e.msg, "text head and tail"), "text head and tail too far apart");
+	ok(refused(&s, LX_ECORRUPT, "text head and tail"), "text head and tail too far apart");
 	put(s.rb + 64, HEAD_LPOS(&s) - 4096, 8);
 	put(s.rb + 8, 0x1000, 8);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == EFAULT && strstr(e.msg, "cannot read the printk ring's descriptors"),
-	   "unreadable descriptors: the read error");
-	ok(log.recs == NULL && log.n == 0, "nothing left allocated on error");
+	ok(refused(&s, EFAULT, "cannot read the printk ring's descriptors"),
+	   "unreadable descriptors: the read error, nothing left allocated");
 }
 
 /* Follow the ring as it is written: read_from the id after the last one
@@ -491,8 +510,7 @@ static void test_follow(void)
 	follow(&s, &from, all, oracle, sizeof(all), &missed);
 	ok(all[0] == '\0' && missed == 0, "an empty ring: nothing new, no error");
 	for (i = 0; i < 40; i++) {
-		snprintf(t, sizeof(t), "line %d", i);
-		emit(&s, t, 2, 6, 1, (uint64_t)i);
+		emit_nth(&s, "line ", i, (uint64_t)i);
 		if (i % 3 == 2)
 			follow(&s, &from, all, oracle, sizeof(all), &missed);
 	}
@@ -527,10 +545,8 @@ static void test_follow(void)
 static void test_bounds(void)
 {
 	struct sim s, base;
-	struct lx_printk_log log;
-	struct kit_err e = { 0 };
+	struct rd r = { 0 };
 	uint64_t a, b, c;
-	char *out;
 
 	sim_init(&base);
 	a = emit(&base, "abc", 2, 6, 1, 1000);
@@ -540,92 +556,67 @@ static void test_bounds(void)
 	/* the head record reserved: caught mid-write, the others read */
 	s = base;
 	put(DESC(&s, c), SV(c, 0), 8);
-	out = dmesg(&s, 0, &log, &e);
-	ok(out && strstr(out, "] defgh\n<record id 0x") &&
-	   strstr(out, "being written: caught mid-write (reserved)>\n") && !strstr(out, "last"),
-	   "the head record reserved: a note, the records before it read");
-	ok(log.n && log.recs[log.n - 1].state == LX_REC_WRITING && !log.recs[log.n - 1].seq_valid,
-	   "it is LX_REC_WRITING, its seq not trusted");
-	is_int(log.gaps, 0, "a record at the head being written is no gap");
-	free(out);
-	lx_printk_log_free(&log);
+	rd(&r, &s, 0);
+	ok(has(&r, "] defgh\n<record id 0x", "being written: caught mid-write (reserved)>\n", NULL) &&
+	   !strstr(r.out, "last"), "the head record reserved: a note, the records before it read");
+	ok(r.log.n && r.log.recs[r.log.n - 1].state == LX_REC_WRITING &&
+	   !r.log.recs[r.log.n - 1].seq_valid, "it is LX_REC_WRITING, its seq not trusted");
+	is_int(r.log.gaps, 0, "a record at the head being written is no gap");
 
 	/* a text block that names another id, at its begin */
 	s = base;
 	put(s.data + (got(DESC(&s, b) + 8) & (DSIZE - 1)), a, 8);
-	out = dmesg(&s, 0, &log, &e);
-	ok(out && strstr(out, "damaged: text block at 0x") && strstr(out, "belongs to id 0x") &&
-	   strstr(out, "] abc\n") && strstr(out, "] last\n") && !strstr(out, "defgh"),
-	   "a text block of another id: damaged, the others read");
-	is_int(log.nbad, 1, "one damaged record");
-	free(out);
-	lx_printk_log_free(&log);
+	rd(&r, &s, 0);
+	ok(has(&r, "damaged: text block at 0x", "belongs to id 0x", "] abc\n", "] last\n", NULL) &&
+	   !strstr(r.out, "defgh"), "a text block of another id: damaged, the others read");
+	is_int(r.log.nbad, 1, "one damaged record");
 
 	/* text_len: the whole 8 bytes of "abc"'s 16-byte block, then one more */
 	s = base;
 	put(INFO(&s, a) + 16, 8, 2);
-	out = dmesg(&s, 0, &log, &e);
-	ok(out && strstr(out, "] abc\\x00\\x00\\x00\\x00\\x00\n"), "text_len the size of the block: read");
-	free(out);
-	lx_printk_log_free(&log);
+	rd(&r, &s, 0);
+	ok(has(&r, "] abc\\x00\\x00\\x00\\x00\\x00\n", NULL), "text_len the size of the block: read");
 	put(INFO(&s, a) + 16, 9, 2);
-	out = dmesg(&s, 0, &log, &e);
-	ok(out && strstr(out, "text_len 9 is more than its 8-byte text block holds>\n"),
+	rd(&r, &s, 0);
+	ok(has(&r, "text_len 9 is more than its 8-byte text block holds>\n", NULL),
 	   "text_len one byte more than the block: damaged");
-	free(out);
-	lx_printk_log_free(&log);
 
 	/* head and tail ids: COUNT - 1 apart is a full ring, COUNT is not */
 	s = base;
 	put(s.rb + 24, (TAIL_ID(&s) + COUNT - 1) & IDMASK, 8);
-	out = dmesg(&s, 0, &log, &e);
-	ok(out != NULL && log.n == COUNT, "head COUNT - 1 after the tail: COUNT records read");
-	free(out);
-	lx_printk_log_free(&log);
+	ok(rd(&r, &s, 0) != NULL && r.log.n == COUNT, "head COUNT - 1 after the tail: COUNT records read");
+	rd_free(&r);
 	put(s.rb + 24, (TAIL_ID(&s) + COUNT) & IDMASK, 8);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "head and tail ids"),
-	   "head COUNT after the tail: refused");
+	ok(refused(&s, LX_ECORRUPT, "head and tail ids"), "head COUNT after the tail: refused");
 	put(s.rb + 24, TAIL_ID(&s) | (UINT64_C(1) << 62), 8);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "head and tail ids"),
-	   "a head id with state bits set: refused");
+	ok(refused(&s, LX_ECORRUPT, "head and tail ids"), "a head id with state bits set: refused");
 
 	/* count_bits and size_bits at and beyond their bounds */
 	s = base;
 	put(s.rb, 0, 4);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "2^0 descriptors"), "count_bits 0 refused");
+	ok(refused(&s, LX_ECORRUPT, "2^0 descriptors"), "count_bits 0 refused");
 	put(s.rb, LX_PRB_MAX_COUNT_BITS + 1, 4);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "descriptors (1 to 2^18"),
-	   "count_bits one above the bound refused");
+	ok(refused(&s, LX_ECORRUPT, "descriptors (1 to 2^18"), "count_bits one above the bound refused");
 	put(s.rb, 0xffffffff, 4);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == LX_ECORRUPT, "count_bits 0xffffffff refused");
+	ok(refused(&s, LX_ECORRUPT, NULL), "count_bits 0xffffffff refused");
 	put(s.rb, LX_PRB_MAX_COUNT_BITS, 4);
-	memset(&e, 0, sizeof(e));
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == EFAULT, "count_bits at the bound: taken, the descriptors then read (and missing here)");
+	ok(refused(&s, EFAULT, NULL),
+	   "count_bits at the bound: taken, the descriptors then read (and missing here)");
 	s = base;
 	put(s.rb + 48, 3, 4);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "2^3 bytes"), "size_bits 3 refused");
+	ok(refused(&s, LX_ECORRUPT, "2^3 bytes"), "size_bits 3 refused");
 	put(s.rb + 48, LX_PRB_MAX_SIZE_BITS + 1, 4);
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == LX_ECORRUPT && strstr(e.msg, "2^26 bytes"), "size_bits one above the bound refused");
+	ok(refused(&s, LX_ECORRUPT, "2^26 bytes"), "size_bits one above the bound refused");
 	put(s.rb + 48, LX_PRB_MAX_SIZE_BITS, 4);
-	memset(&e, 0, sizeof(e));
-	out = dmesg(&s, 0, &log, &e);
-	ok(!out && e.code == EFAULT, "size_bits at the bound: taken, the text then read (and missing here)");
-	ok(log.recs == NULL && log.n == 0, "nothing left allocated");
+	ok(refused(&s, EFAULT, NULL),
+	   "size_bits at the bound: taken, the text then read (and missing here), nothing left allocated");
 }
 
 static void test_random(void)
 {
 	struct sim s, base;
-	struct lx_printk_log log;
-	char t[32], *out;
+	struct rd r = { 0 };
+	char t[32];
 	int i, j, ran = 0;
 
 	srand(1);
@@ -635,7 +626,6 @@ static void test_random(void)
 		emit(&base, t, i % 3 ? 2 : 8, 6, (uint32_t)(i % 2), (uint64_t)i);
 	}
 	for (i = 0; i < 3000; i++) {
-		struct kit_err e = { 0 };
 		uint8_t *area[] = { s.rb, s.descs, s.infos, s.data };
 		size_t len[] = { sizeof(s.rb), sizeof(s.descs), sizeof(s.infos), sizeof(s.data) };
 
@@ -645,16 +635,14 @@ static void test_random(void)
 
 			area[a][(size_t)rand() % len[a]] ^= (uint8_t)(1 + rand() % 255);
 		}
-		out = dmesg(&s, 0, &log, &e);
-		ran += out != NULL || e.code != 0;
-		free(out);
-		lx_printk_log_free(&log);
+		ran += rd(&r, &s, 0) != NULL || r.e.code != 0;
+		rd_free(&r);
 		{
 			struct lx_mem m = { sim_read, &s };
 			uint64_t from = (HEAD_ID(&base) - (uint64_t)(rand() % 40)) & IDMASK;
 
-			if (lx_printk_read_from(&m, &L, RB_AT, from, &log, &e) == 0)
-				lx_printk_log_free(&log);
+			if (lx_printk_read_from(&m, &L, RB_AT, from, &r.log, &r.e) == 0)
+				lx_printk_log_free(&r.log);
 		}
 	}
 	is_int(ran, 3000, "3000 randomly damaged rings: each read or refused, none crashed, also read from an id");

@@ -105,6 +105,39 @@ static const char *kept_in(const char *msg)
 	return path;
 }
 
+/* P and Q (NULL: not) write the same JSON. */
+static int same_json(const struct prof_profile *p, const struct prof_profile *q)
+{
+	char *j1 = prof_json_text(p, NULL), *j2 = q ? prof_json_text(q, NULL) : NULL;
+	int same = j1 && j2 && !strcmp(j1, j2);
+
+	free(j1);
+	free(j2);
+	return same;
+}
+
+/* P written as JSON and read back as SOURCE: the copy (NULL when it does
+ * not read), checked to write the same JSON again; WHAT starts the tests'
+ * names. */
+static struct prof_profile *round_trip(const struct prof_profile *p, const char *source,
+				       const char *what)
+{
+	struct kit_err err = { 0 };
+	char *j = prof_json_text(p, NULL), name[128];
+	struct prof_profile *q;
+
+	snprintf(name, sizeof name, "%swritten as JSON", what);
+	ok(j != NULL, name);
+	q = j ? prof_parse(j, strlen(j), source, &err) : NULL;
+	snprintf(name, sizeof name, "%sread back", what);
+	if (!ok(q != NULL, name))
+		printf("#   %s\n", err.msg);
+	snprintf(name, sizeof name, "%sJSON -> model -> JSON is identical", what);
+	ok(same_json(p, q), name);
+	free(j);
+	return q;
+}
+
 /* prof_save where it cannot write: the profile is kept in $TMPDIR, whole,
  * and the message names the path, its errno and the copy. */
 static void check_fallback(const struct prof_profile *p, const char *path,
@@ -113,7 +146,7 @@ static void check_fallback(const struct prof_profile *p, const char *path,
 	struct kit_err err = { 0 };
 	const char *kept;
 	struct prof_profile *q;
-	char want[512], *j1, *j2;
+	char want[512];
 
 	ok(prof_save(p, path, &err) == -1, name);
 	is_int(err.code, code, name);
@@ -125,9 +158,7 @@ static void check_fallback(const struct prof_profile *p, const char *path,
 	q = kept ? prof_load(kept, &err) : NULL;
 	if (!ok(q != NULL, "the copy kept is a whole profile"))
 		printf("#   %s\n", kept ? err.msg : "no copy named");
-	j1 = prof_json_text(p, NULL);
-	j2 = q ? prof_json_text(q, NULL) : NULL;
-	ok(j1 && j2 && !strcmp(j1, j2), "the copy is the profile");
+	ok(same_json(p, q), "the copy is the profile");
 	if (kept) {
 		struct stat st;
 
@@ -135,8 +166,6 @@ static void check_fallback(const struct prof_profile *p, const char *path,
 		   "the copy is private (0600)");
 		unlink(kept);
 	}
-	free(j1);
-	free(j2);
 	prof_free(q);
 }
 
@@ -378,12 +407,37 @@ static char *report_of(const struct prof_profile *p, int trace)
 	return buf;
 }
 
+/* Messages the reader refuses: the members, the message after "x.json: ",
+ * the test's name. */
+static const struct {
+	const char *members, *msg, *name;
+} bad_messages[] = {
+	{ "{\"t_ns\": 0, \"level\": 8, \"text\": \"x\"}",
+	  "'messages[0].level' must be -1 (unknown) or a printk level 0..7", "level 8 refused" },
+	{ "{\"t_ns\": 0, \"level\": -2, \"text\": \"x\"}",
+	  "'messages[0].level' must be -1 (unknown) or a printk level 0..7", "level -2 refused" },
+	{ "{\"t_ns\": 0, \"level\": \"3\", \"text\": \"x\"}",
+	  "'messages[0].level' must be an integer", "a level that is a string refused" },
+	{ "{\"t_ns\": 0, \"text\": \"x\"},{\"t_ns\": 1, \"level\": 1, \"text\": 5}",
+	  "'messages[1].text' must be a string", "a text that is not a string refused" },
+	{ "{\"t_ns\": 0, \"level\": 1}",
+	  "'messages[0].text' is missing", "a message without text refused" },
+	{ "{\"level\": 1, \"text\": \"x\"}",
+	  "'messages[0].t_ns' is missing", "a message without time refused" },
+	{ "{\"t_ns\": 1.5, \"text\": \"x\"}",
+	  "'messages[0].t_ns' must be an integer", "a fractional time refused" },
+	{ "{\"t_ns\": 9007199254740993, \"text\": \"x\"}",
+	  "'messages[0].t_ns' is out of range (more than 2^53 ns, 104 days)", "a time past 2^53 refused" },
+	{ "\"x\"",
+	  "'messages[0]' must be an object", "a message that is not an object refused" },
+};
+
 /* The kernel log: builder, round trip, the reader's refusals, reports. */
 static void test_messages(void)
 {
 	struct prof_profile *p = prof_new(), *q;
 	struct kit_err err = { 0 };
-	char j[8192], *long_text, *big, *j1, *j2, *t;
+	char j[8192], *long_text, *big, *j1, *t;
 	size_t i;
 
 	ok(!prof_add_message(p, 20 * MS, 6, "Linux version 6.1.0", &err),
@@ -413,13 +467,7 @@ static void test_messages(void)
 	       "and cut before the character that crosses it");
 	is_int(p->nmessages, 4, "four messages");
 
-	j1 = prof_json_text(p, NULL);
-	q = j1 ? prof_parse(j1, strlen(j1), "m.json", &err) : NULL;
-	ok(q != NULL, "messages read back");
-	if (!q)
-		printf("#   %s\n", err.msg);
-	j2 = q ? prof_json_text(q, NULL) : NULL;
-	ok(j1 && j2 && !strcmp(j1, j2), "messages: JSON -> model -> JSON is identical");
+	q = round_trip(p, "m.json", "messages: ");
 	if (q && q->nmessages == 4) {
 		is_int(q->messages[0].t_ns, 20 * MS, "t_ns");
 		is_int(q->messages[0].level, 6, "level");
@@ -440,8 +488,6 @@ static void test_messages(void)
 	   strstr(t, "\"name\":\"aaaa") && strstr(t, "aaa...\",\"ph\":\"i\""),
 	   "the trace has the kernel log thread; a long name is cut");
 	free(t);
-	free(j1);
-	free(j2);
 	prof_free(q);
 	free(long_text);
 	prof_free(p);
@@ -464,37 +510,13 @@ static void test_messages(void)
 	   "an absent level is unknown (-1)");
 	prof_free(q);
 
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": 8, \"text\": \"x\"}"),
-		     PROF_ESCHEMA,
-		     "x.json: 'messages[0].level' must be -1 (unknown) or a printk level 0..7",
-		     "level 8 refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": -2, \"text\": \"x\"}"),
-		     PROF_ESCHEMA,
-		     "x.json: 'messages[0].level' must be -1 (unknown) or a printk level 0..7",
-		     "level -2 refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": \"3\", \"text\": \"x\"}"),
-		     PROF_ESCHEMA, "x.json: 'messages[0].level' must be an integer",
-		     "a level that is a string refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"text\": \"x\"},"
-				  "{\"t_ns\": 1, \"level\": 1, \"text\": 5}"),
-		     PROF_ESCHEMA, "x.json: 'messages[1].text' must be a string",
-		     "a text that is not a string refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 0, \"level\": 1}"),
-		     PROF_ESCHEMA, "x.json: 'messages[0].text' is missing",
-		     "a message without text refused");
-	expect_error(message_json(j, sizeof j, "{\"level\": 1, \"text\": \"x\"}"),
-		     PROF_ESCHEMA, "x.json: 'messages[0].t_ns' is missing",
-		     "a message without time refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 1.5, \"text\": \"x\"}"),
-		     PROF_ESCHEMA, "x.json: 'messages[0].t_ns' must be an integer",
-		     "a fractional time refused");
-	expect_error(message_json(j, sizeof j, "{\"t_ns\": 9007199254740993, \"text\": \"x\"}"),
-		     PROF_ESCHEMA,
-		     "x.json: 'messages[0].t_ns' is out of range (more than 2^53 ns, 104 days)",
-		     "a time past 2^53 refused");
-	expect_error(message_json(j, sizeof j, "\"x\""), PROF_ESCHEMA,
-		     "x.json: 'messages[0]' must be an object",
-		     "a message that is not an object refused");
+	for (i = 0; i < sizeof bad_messages / sizeof bad_messages[0]; i++) {
+		char want[256];
+
+		snprintf(want, sizeof want, "x.json: %s", bad_messages[i].msg);
+		expect_error(message_json(j, sizeof j, bad_messages[i].members), PROF_ESCHEMA, want,
+			     bad_messages[i].name);
+	}
 	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [],"
 		     " \"initcalls\": [], \"messages\": {}}", PROF_ESCHEMA,
 		     "x.json: 'messages' must be an array", "messages not an array");
@@ -547,7 +569,7 @@ int main(void)
 	struct prof_comparison cmp;
 	struct prof_compare_opts co = { 0 };
 	const struct prof_series *s;
-	char *j1, *j2;
+	char *j1;
 	size_t i;
 	int found;
 
@@ -588,14 +610,7 @@ int main(void)
 	prof_set_str(&p->env.cmdline, "console=ttyS0 \"quoted\" a/b", NULL);
 	p->end_ns = 1581 * MS;
 
-	j1 = prof_json_text(p, NULL);
-	ok(j1 != NULL, "written as JSON");
-	q = j1 ? prof_parse(j1, strlen(j1), "mem.json", &err) : NULL;
-	ok(q != NULL, "read back");
-	if (!q)
-		printf("#   %s\n", err.msg);
-	j2 = q ? prof_json_text(q, NULL) : NULL;
-	ok(j1 && j2 && !strcmp(j1, j2), "JSON -> model -> JSON is identical");
+	q = round_trip(p, "mem.json", "");
 	if (q) {
 		is_int(q->complete, 0, "incomplete survives");
 		is_str(q->incomplete_reason, "guest died", "reason survives");
@@ -612,8 +627,6 @@ int main(void)
 		is_int(prof_userspace_ns(q), -1, "no userspace reached");
 		is_int(prof_qemu_ns(q), 300 * MS, "qemu time");
 	}
-	free(j1);
-	free(j2);
 	prof_free(q);
 	prof_free(p);
 
