@@ -227,9 +227,10 @@ int rec_arm_late(struct rec *r)
 static int watch_start(struct rec *r, const char *name, uint64_t var,
 		       uint64_t min, const char *how)
 {
+	struct gc_tick_req q = { var, 4 };
 	struct kit_err e;
 
-	if (gc_tick_prepare(r->c, &r->sbatch, var, 4, &e) < 0) {
+	if (gc_tick_prepare(r->c, &r->sbatch, &q, 1, &e) < 0) {
 		rec_progress(r, "run_init_process: armed now (%s)", e.msg);
 		return rec_arm_late(r);
 	}
@@ -291,7 +292,7 @@ int rec_watch_check(struct rec *r, const struct gc_tick *t)
 	bool user = (t->regs[GC_TICK_CR0] & X86_CR0_PG) && (t->regs[GC_TICK_CS] & 3) == 3;
 
 	r->nwatch++;
-	if (!(t->mem_ok && (t->mem & 0xffffffffu) >= r->watch_min) && !user)
+	if (!(t->mem_ok[0] && gc_tick_word(t, 0, 4) >= r->watch_min) && !user)
 		return 0;
 	r->watching = false;
 	snprintf(r->watch_note, sizeof r->watch_note,
@@ -307,7 +308,7 @@ int rec_watch_check(struct rec *r, const struct gc_tick *t)
 		return 1;
 	if (rec_arm_late(r) < 0)
 		return -1;
-	if (r->sample_hz > 0 && gc_tick_prepare(r->c, &r->sbatch, 0, 0, NULL) < 0)
+	if (r->sample_hz > 0 && gc_tick_prepare(r->c, &r->sbatch, NULL, 0, NULL) < 0)
 		return -1;
 	return rec_resume(r) < 0 ? -1 : 0;
 }

@@ -24,6 +24,7 @@
 
 #include "recorder.h"
 #include "sample.h"
+#include "procs.h"
 #include "model.h"
 #include "rsp.h"
 
@@ -172,6 +173,12 @@ struct rec {
 	} *sb;
 	size_t nsb, sbcap;
 	unsigned long nsamples, nraced;
+	/* --sample: time by process (procs.h); the layout is read by a
+	 * thread while the firmware runs, the ticks read tasks once it is */
+	struct gc_procs procs;
+	bool procs_on;
+	struct rec_procs_th *procs_th;
+	unsigned phase_gen;            /* phases opened (a slice spans one) */
 
 	/* QEMU's clock of record (recorder.h: rec_mark): every resume
 	 * written and stop read, matched at the end to the wrapper's
@@ -294,6 +301,9 @@ int rec_klog_phases(struct rec *r);
 double rec_tick_hz(const struct rec *r);
 int rec_sample_setup(struct rec *r);
 int rec_sample_tick(struct rec *r);
+/* The end of --sample's time by process: the layout thread joined, the
+ * last sample named (ticks.c). */
+void rec_procs_end(struct rec *r);
 
 /* qclock.c */
 void rec_mark_resume(struct rec *r, int64_t t, bool cal);

@@ -692,6 +692,8 @@ static void release(struct rec *r)
 	prof_free(r->p);
 	rsp_buf_free(&r->qout);
 	rsp_batch_free(&r->sbatch);
+	rec_procs_end(r);
+	gc_procs_free(&r->procs);
 	free(r->sb);
 	free(r->ics);
 	free(r->marks);

@@ -362,7 +362,7 @@ static int read_batch(struct sampler *s, struct gc_event *ev, int64_t *t_stop,
 {
 	struct gc_tick t;
 	struct regs r;
-	int rc = gc_tick_read(s->t->c, &t, 0, err);
+	int rc = gc_tick_read(s->t->c, &t, NULL, 0, err);
 
 	memset(ev, 0, sizeof *ev);
 	*t_stop = t.stop_ns;
@@ -609,7 +609,7 @@ int sample_run_stop(struct sampler *s)
 	l.t_start = l.t_res = kit_mono_ns();
 	find_slots(s);
 	s->pipelined = !s->o.sync && !s->o.callers && s->have_slots &&
-		       gc_tick_prepare(s->t->c, &s->batch, 0, 0, NULL) == 0;
+		       gc_tick_prepare(s->t->c, &s->batch, NULL, 0, NULL) == 0;
 	for (;;) {
 		l.why = wait_until(s, l.t_res + gc_pace_wait(&s->pace));
 		l.t_int = kit_mono_ns();

@@ -18,8 +18,8 @@ static const char *const tick_regs[GC_TICK_NREGS] = {
 	[GC_TICK_CR0] = "cr0", [GC_TICK_EFER] = "efer",
 };
 
-int gc_tick_prepare(struct rsp_conn *c, struct rsp_batch *out, uint64_t mem_addr,
-		    unsigned mem_len, struct kit_err *err)
+int gc_tick_prepare(struct rsp_conn *c, struct rsp_batch *out,
+		    const struct gc_tick_req *req, size_t nreq, struct kit_err *err)
 {
 	size_t i;
 
@@ -35,9 +35,10 @@ int gc_tick_prepare(struct rsp_conn *c, struct rsp_batch *out, uint64_t mem_addr
 		if (rsp_batch_addf(out, "p%x", rg->regnum) < 0)
 			return kit_seterr(err, ENOMEM, "out of memory");
 	}
-	if (mem_len && rsp_batch_addf(out, "m%llx,%x", (unsigned long long)mem_addr,
-				      mem_len) < 0)
-		return kit_seterr(err, ENOMEM, "out of memory");
+	for (i = 0; i < nreq && i < GC_TICK_MAXMEM; i++)
+		if (rsp_batch_addf(out, "m%llx,%x", (unsigned long long)req[i].addr,
+				   req[i].len) < 0)
+			return kit_seterr(err, ENOMEM, "out of memory");
 	if (rsp_batch_addf(out, "%s", rsp_vcont_has(c, 'c') ? "vCont;c" : "c") < 0)
 		return kit_seterr(err, ENOMEM, "out of memory");
 	return 0;
@@ -46,7 +47,7 @@ int gc_tick_prepare(struct rsp_conn *c, struct rsp_batch *out, uint64_t mem_addr
 /* Check reply i of a tick (0 = the stop reply) into t.  0; 1 = the guest
  * ended (a W or X, whichever reply it was); -1 = error (err). */
 static int tick_reply(const struct rsp_buf *r, int i, struct gc_tick *t,
-		      unsigned mem_len, struct kit_err *err)
+		      const struct gc_tick_req *req, struct kit_err *err)
 {
 	char q[80];
 
@@ -60,11 +61,14 @@ static int tick_reply(const struct rsp_buf *r, int i, struct gc_tick *t,
 					  rsp_quote(q, sizeof q, r->data, r->len, 40));
 		return 0;
 	}
-	if (i == 1 + GC_TICK_NREGS) {
-		/* the word asked for: an E reply (not mapped) is no error,
-		 * only no value */
-		t->mem_ok = r->len == 2 * (size_t)mem_len &&
-			    rsp_hex_le_to_u64(r->data, r->len, &t->mem) == 0;
+	if (i > GC_TICK_NREGS) {
+		/* a read asked for: an E reply (not mapped) is no error, only
+		 * no value */
+		size_t k = (size_t)i - 1 - GC_TICK_NREGS;
+
+		t->mem_ok[k] = r->len == 2 * (size_t)req[k].len &&
+			       rsp_hex_decode(t->mem[k], sizeof t->mem[k], r->data,
+					      r->len) == (ssize_t)req[k].len;
 		return 0;
 	}
 	if (!r->len || r->data[0] == 'E' ||
@@ -75,20 +79,22 @@ static int tick_reply(const struct rsp_buf *r, int i, struct gc_tick *t,
 	return 0;
 }
 
-int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, unsigned mem_len,
-		 struct kit_err *err)
+int gc_tick_read(struct rsp_conn *c, struct gc_tick *t,
+		 const struct gc_tick_req *req, size_t nreq, struct kit_err *err)
 {
 	int rc = 0, i;
 
 	memset(t, 0, sizeof *t);
-	for (i = 0; i < 1 + GC_TICK_NREGS + (mem_len ? 1 : 0); i++) {
+	if (nreq > GC_TICK_MAXMEM)
+		nreq = GC_TICK_MAXMEM;
+	for (i = 0; i < 1 + GC_TICK_NREGS + (int)nreq; i++) {
 		rc = rsp_batch_recv(c, 3000, err);
 		if (i == 0)
 			t->stop_ns = kit_mono_ns();
 		if (rc < 0)
 			return rc == -RSP_ERR_CLOSED || rc == -RSP_ERR_TRUNCATED ||
 			       rc == -RSP_ERR_SYS ? 1 : -1;
-		rc = tick_reply(rsp_reply(c), i, t, mem_len, err);
+		rc = tick_reply(rsp_reply(c), i, t, req, err);
 		if (rc)
 			return rc;
 	}
@@ -97,4 +103,14 @@ int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, unsigned mem_len,
 	 * speaking */
 	rsp_take_ack(c, 50);
 	return 0;
+}
+
+uint64_t gc_tick_word(const struct gc_tick *t, size_t i, unsigned len)
+{
+	uint64_t v = 0;
+	unsigned k;
+
+	for (k = 0; k < len && k < 8; k++)
+		v |= (uint64_t)t->mem[i][k] << (8 * k);
+	return v;
 }

@@ -103,26 +103,36 @@ int64_t gc_sample_percentile(int64_t *v, size_t n, double pct);
  * registers there and resumes it: tick.stop says which.
  */
 enum { GC_TICK_RIP, GC_TICK_CS, GC_TICK_EFLAGS, GC_TICK_CR0, GC_TICK_EFER, GC_TICK_NREGS };
+/* A memory read a tick adds after its 'p's (`profile` watches a kernel
+ * variable, the process attribution reads the current task). */
+#define GC_TICK_MAXMEM 6
+#define GC_TICK_MEMLEN 16
+struct gc_tick_req {
+	uint64_t addr;
+	unsigned len;                  /* 1 to GC_TICK_MEMLEN */
+};
 struct gc_tick {
 	struct rsp_stop stop;          /* the stop reply: signo 2 = the 0x03 */
 	uint64_t regs[GC_TICK_NREGS];
-	uint64_t mem;                  /* the memory word asked for, if any */
-	bool mem_ok;                   /* it was read (an 'E' reply: not) */
+	uint8_t mem[GC_TICK_MAXMEM][GC_TICK_MEMLEN]; /* the reads asked for */
+	bool mem_ok[GC_TICK_MAXMEM];   /* read (an 'E' reply: not) */
 	int64_t stop_ns;               /* CLOCK_MONOTONIC when it was read */
 };
-/* The packets of one tick into out (reset first); with mem_len (1 to 8), an
- * 'm' for mem_len bytes at mem_addr after the 'p's (`profile` watches a
- * kernel variable so).  -1 when the stub's description lacks a register. */
-int gc_tick_prepare(struct rsp_conn *c, struct rsp_batch *out, uint64_t mem_addr,
-		    unsigned mem_len, struct kit_err *err);
+/* The packets of one tick into out (reset first); an 'm' for each of
+ * req[0..nreq) (nreq <= GC_TICK_MAXMEM) after the 'p's.  -1 when the
+ * stub's description lacks a register. */
+int gc_tick_prepare(struct rsp_conn *c, struct rsp_batch *out,
+		    const struct gc_tick_req *req, size_t nreq, struct kit_err *err);
 /*
- * The replies of one tick: the stop reply, the 'p's, the 'm' when mem_len
- * (as prepared), then QEMU's '+' for the resume (taken, so that the next
- * wait does not see it).  0 = read; 1 = the guest ended instead (t->stop
- * holds the W or X; kind 0 when the connection closed); -1 = error (err).
+ * The replies of one tick: the stop reply, the 'p's, the 'm's of req (as
+ * prepared), then QEMU's '+' for the resume (taken, so that the next wait
+ * does not see it).  0 = read; 1 = the guest ended instead (t->stop holds
+ * the W or X; kind 0 when the connection closed); -1 = error (err).
  */
-int gc_tick_read(struct rsp_conn *c, struct gc_tick *t, unsigned mem_len,
-		 struct kit_err *err);
+int gc_tick_read(struct rsp_conn *c, struct gc_tick *t,
+		 const struct gc_tick_req *req, size_t nreq, struct kit_err *err);
+/* Read i of a tick as a little-endian number of len (<= 8) bytes. */
+uint64_t gc_tick_word(const struct gc_tick *t, size_t i, unsigned len);
 
 int gc_sample_main(int argc, char **argv);
 

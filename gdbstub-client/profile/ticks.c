@@ -24,8 +24,79 @@
 #include "scheme.h"
 #include "clock.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The task layout for time by process, read from the image's BTF in a
+ * thread (it takes ~0.5 s) while the firmware runs. */
+struct rec_procs_th {
+	pthread_t th;
+	bool joined;
+	int rc;
+	char path[4096];
+	const struct ksym_table *syms;
+	struct gc_procs_layout l;
+	char err[512];
+};
+
+static void *procs_thread(void *arg)
+{
+	struct rec_procs_th *p = arg;
+	struct kit_err e = { 0 };
+	struct ksym_btf *b = ksym_btf_open(p->path, &e);
+
+	if (!b || gc_procs_layout(p->syms, b, &p->l, &e) < 0) {
+		snprintf(p->err, sizeof p->err, "%s", e.msg);
+		p->rc = -1;
+	}
+	ksym_btf_free(b);
+	return NULL;
+}
+
+static void procs_begin(struct rec *r)
+{
+	struct rec_procs_th *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return;
+	snprintf(p->path, sizeof p->path, "%s", r->syms->path);
+	p->syms = r->syms;
+	if (pthread_create(&p->th, NULL, procs_thread, p) != 0) {
+		free(p);
+		return;
+	}
+	r->procs_th = p;
+}
+
+/* Ticks read tasks from when the layout is known (never, if it is not:
+ * said once). */
+static void procs_poll(struct rec *r, bool wait)
+{
+	struct rec_procs_th *p = r->procs_th;
+
+	if (!p || p->joined)
+		return;
+	if (wait ? pthread_join(p->th, NULL) : pthread_tryjoin_np(p->th, NULL))
+		return;
+	p->joined = true;
+	if (p->rc < 0) {
+		rec_progress(r, "--sample: no time by process (%s)", p->err);
+		return;
+	}
+	gc_procs_init(&r->procs, &p->l, (int64_t)(1e9 / r->sample_hz));
+	r->procs_on = true;
+}
+
+void rec_procs_end(struct rec *r)
+{
+	procs_poll(r, true);
+	free(r->procs_th);
+	r->procs_th = NULL;
+	if (r->procs_on)
+		gc_procs_finish(&r->procs);
+}
 
 /* Ticks a second while the guest runs: --sample's, else the watch's. */
 double rec_tick_hz(const struct rec *r)
@@ -41,13 +112,33 @@ int rec_sample_setup(struct rec *r)
 	if (r->syms->have_bzimage)
 		gc_sample_layout_bzimage(&r->layout, &r->syms->bz);
 	gc_sample_layout_symbols(&r->layout, r->syms);
-	if (gc_tick_prepare(r->c, &r->sbatch, r->watch_var, r->watching ? 4 : 0, &e) < 0)
+	if (gc_tick_prepare(r->c, &r->sbatch, NULL, 0, &e) < 0)
 		return error("--sample: %s", e.msg);
+	if (r->syms->have_bzimage || r->syms->path[0])
+		procs_begin(r);
 	return 0;
 }
 
-static int sample_count(struct rec *r, const uint64_t *v)
+/* This tick's reads: the watched word, then the processes'.  Their
+ * number; *base: where the processes' start. */
+static size_t tick_requests(struct rec *r, struct gc_tick_req *req, size_t *base)
 {
+	size_t n = 0;
+
+	if (r->watching) {
+		req[n].addr = r->watch_var;
+		req[n++].len = 4;
+	}
+	*base = n;
+	if (r->sample_hz > 0 && r->procs_on)
+		n += gc_procs_requests(&r->procs, req + n, GC_TICK_MAXMEM - n);
+	return n;
+}
+
+static int sample_count(struct rec *r, const struct gc_tick *t, size_t base,
+			int64_t g)
+{
+	const uint64_t *v = t->regs;
 	enum x86_mode mode = x86_mode_derive(v[GC_TICK_CR0], v[GC_TICK_EFER],
 					     v[GC_TICK_EFLAGS], NULL);
 	struct x86_seg seg = { .sel = (uint16_t)v[GC_TICK_CS] };
@@ -61,6 +152,11 @@ static int sample_count(struct rec *r, const uint64_t *v)
 	gc_sample_attribute(&r->layout, r->syms, addr, mode,
 			    (v[GC_TICK_CR0] & X86_CR0_PG) != 0, cpl, &w);
 	r->nsamples++;
+	if (r->procs_on) {
+		struct gc_procs_sample ps = { w.region == GC_REGION_USER, g, r->phase_gen };
+
+		gc_procs_tick(&r->procs, t, base, &ps);
+	}
 	for (i = 0; i < r->nsb; i++)
 		if (r->sb[i].region == w.region && r->sb[i].symbol == w.symbol &&
 		    r->sb[i].mode == mode) {
@@ -95,17 +191,23 @@ static int sample_count(struct rec *r, const uint64_t *v)
 int rec_sample_tick(struct rec *r)
 {
 	int64_t t0 = kit_mono_ns();
+	struct gc_tick_req req[GC_TICK_MAXMEM];
 	struct gc_tick t;
 	struct kit_err e;
+	size_t nreq, base;
 	int64_t dt;
 	int rc;
 
+	procs_poll(r, false);
+	nreq = tick_requests(r, req, &base);
+	if (gc_tick_prepare(r->c, &r->sbatch, req, nreq, &e) < 0)
+		return error("--sample: %s", e.msg);
 	rec_quickack(r);
 	if (rsp_batch_send(r->c, &r->sbatch, &e) < 0) {
 		rec_conn_ended(r, 'E', 0);
 		return 1;
 	}
-	rc = gc_tick_read(r->c, &t, r->watching ? 4 : 0, &e);
+	rc = gc_tick_read(r->c, &t, req, nreq, &e);
 	if (rc == 1) {
 		bool wx = t.stop.kind == 'W' || t.stop.kind == 'X';
 
@@ -129,10 +231,12 @@ int rec_sample_tick(struct rec *r)
 		 * time, as rec_stopped() would count it; held from then to now */
 		r->nraced++;
 		r->sample_hold += kit_mono_ns() - t.stop_ns;
-		return sample_count(r, t.regs) < 0 ? -1 : 0;
+		return sample_count(r, &t, base, r->g + (dt > 0 ? dt : 0)) < 0 ? -1 : 0;
 	}
 	if (t.stop.signo != 2) {
 		/* a breakpoint came first: the next stop reply is its repeat */
+		if (r->procs_on)
+			gc_procs_tick(&r->procs, &t, base, NULL);
 		r->raced_stop = t.stop_ns;
 		r->nraced++;
 		return 0;
@@ -141,7 +245,7 @@ int rec_sample_tick(struct rec *r)
 	 * way between the write and the stop reply (as `sample` paces), to
 	 * when the '+' of the resume came */
 	r->sample_hold += kit_mono_ns() - (t0 + (t.stop_ns - t0) / 2);
-	if (r->sample_hz > 0 && sample_count(r, t.regs) < 0)
+	if (r->sample_hz > 0 && sample_count(r, &t, base, r->g + (dt > 0 ? dt : 0)) < 0)
 		return -1;
 	return r->watching ? rec_watch_check(r, &t) : 0;
 }

@@ -42,7 +42,13 @@ void rec_phase_open(struct rec *r, const char *id, int64_t t)
 	rec_phase_close(r, t);
 	snprintf(r->cur, sizeof r->cur, "%s", id);
 	r->cur_start = t;
+	r->phase_gen++;
 	r->open = true;
+}
+
+static int64_t gmap(void *r, int64_t t)
+{
+	return rec_gmap(r, t);
 }
 
 static void fill_env(struct rec *r)
@@ -207,6 +213,10 @@ int rec_write_profile(struct rec *r)
 						 gc_sample_mode_id(r->sb[i].mode),
 						 r->sb[i].count, &e) < 0)
 				return error("%s", e.msg);
+		rec_procs_end(r);
+		if (r->procs_on &&
+		    gc_procs_save(&r->procs, r->p, gmap, r, &e) < 0)
+			return error("%s", e.msg);
 	}
 	prof_stops_summarize(&r->p->stops);
 	fill_env(r);

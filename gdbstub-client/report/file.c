@@ -396,6 +396,83 @@ static int load_sample(struct loader *l, json_object *e, char *path,
 	return 0;
 }
 
+static const struct field process_fields[] = {
+	I64("pid", REQ, 0, INT32_MAX, 0, struct prof_process, pid),
+	STR("comm", REQ, struct prof_process, comm),
+	NS("first_ns", REQ, -PROF_NS_MAX, struct prof_process, first_ns),
+	COUNT("samples", REQ, struct prof_process, samples),
+	COUNT("user_samples", REQ, struct prof_process, user_samples),
+};
+
+static int load_process(struct loader *l, json_object *e, char *path,
+			void *item, size_t i, int64_t *sum)
+{
+	struct prof_process *pr = item;
+	json_object *v;
+
+	if (get_fields(l, e, path, process_fields, NFIELDS(process_fields), pr))
+		return -1;
+	if (pr->user_samples > pr->samples) {
+		strcat(path, ".user_samples");
+		return bad(l, path, "is more than samples");
+	}
+	if ((v = member(e, "kernel_thread"))) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			strcat(path, ".kernel_thread");
+			return bad(l, path, "must be true or false");
+		}
+		pr->kthread = json_object_get_boolean(v);
+	}
+	return 0;
+}
+
+/* samples.slices: [process, start_ns, end_ns, samples] each, the process
+ * an index into samples.processes */
+static int load_slices(struct loader *l, json_object *o, struct prof_samples *s)
+{
+	json_object *arr, *e;
+	size_t i, n;
+	int rc;
+
+	if ((rc = get_typed(l, o, "slices", 0, json_type_array, &arr)) || !arr)
+		return rc;
+	n = json_object_array_length(arr);
+	if (n && !(s->slices = calloc(n, sizeof *s->slices)))
+		return prof_nomem(l->err);
+	for (i = 0; i < n; i++) {
+		struct prof_slice *sl = &s->slices[i];
+		int64_t v[4];
+		char path[64];
+		size_t k;
+
+		snprintf(path, sizeof path, "samples.slices[%zu]", i);
+		e = json_object_array_get_idx(arr, i);
+		if (!e || !json_object_is_type(e, json_type_array) ||
+		    json_object_array_length(e) != 4)
+			return bad(l, path, "must be [process, start_ns, end_ns, samples]");
+		for (k = 0; k < 4; k++) {
+			json_object *x = json_object_array_get_idx(e, k);
+
+			errno = 0;
+			if (!x || !json_object_is_type(x, json_type_int) ||
+			    ((v[k] = json_object_get_int64(x)), errno) ||
+			    v[k] < (k == 1 || k == 2 ? -PROF_NS_MAX : 0) ||
+			    v[k] > (k == 0 ? (int64_t)s->nprocs - 1 :
+				    k == 3 ? PROF_COUNT_MAX : PROF_NS_MAX))
+				return bad(l, path, k == 0 ? "names no process in "
+					   "samples.processes" : "holds a number out of range");
+		}
+		if (v[2] < v[1])
+			return bad(l, path, "ends before it starts");
+		sl->process = v[0];
+		sl->start_ns = v[1];
+		sl->end_ns = v[2];
+		sl->samples = v[3];
+		s->nslices = i + 1;
+	}
+	return 0;
+}
+
 static const struct field stops_fields[] = {
 	COUNT("count", REQ, struct prof_stops, count),
 	COUNT("debug_stops", REQ, struct prof_stops, debug_stops),
@@ -445,7 +522,11 @@ static int load_samples(struct loader *l, json_object *root,
 		return -1;
 	s->list = load_array(l, o, "entries", "samples.entries", 1,
 			     sizeof *s->list, &s->n, load_sample, &rc);
-	return rc;
+	if (rc)
+		return rc;
+	s->procs = load_array(l, o, "processes", "samples.processes", 0,
+			      sizeof *s->procs, &s->nprocs, load_process, &rc);
+	return rc ? rc : load_slices(l, o, s);
 }
 
 /* "level" and "text" by hand: level is an int with a meaning of its own
@@ -764,6 +845,39 @@ static int put_sample(json_object *o, const void *item)
 	       add_str(o, "mode", sm->mode) ? -1 : 0;
 }
 
+static int put_process(json_object *o, const void *item)
+{
+	const struct prof_process *pr = item;
+
+	return add_i64(o, "pid", pr->pid) || add_str(o, "comm", pr->comm) ||
+	       (pr->kthread && add(o, "kernel_thread", json_object_new_boolean(1))) ||
+	       add_i64(o, "first_ns", pr->first_ns) ||
+	       add_i64(o, "samples", pr->samples) ||
+	       add_i64(o, "user_samples", pr->user_samples) ? -1 : 0;
+}
+
+static int put_slices(json_object *o, const struct prof_samples *s)
+{
+	json_object *arr, *e;
+	size_t i;
+
+	if (!s->nslices)
+		return 0;
+	if (add(o, "slices", arr = json_object_new_array()))
+		return -1;
+	for (i = 0; i < s->nslices; i++) {
+		const struct prof_slice *sl = &s->slices[i];
+
+		if (push(arr, e = json_object_new_array()) ||
+		    push(e, json_object_new_int64(sl->process)) ||
+		    push(e, json_object_new_int64(sl->start_ns)) ||
+		    push(e, json_object_new_int64(sl->end_ns)) ||
+		    push(e, json_object_new_int64(sl->samples)))
+			return -1;
+	}
+	return 0;
+}
+
 static int put_message(json_object *o, const void *item)
 {
 	const struct prof_message *m = item;
@@ -804,7 +918,11 @@ static json_object *profile_json(const struct prof_profile *p)
 			       json_object_new_double(r)) ||
 	     add_str(s, "method", p->samples.method) ||
 	     put_array(s, "entries", p->samples.list, p->samples.n,
-		       sizeof *p->samples.list, put_sample)))
+		       sizeof *p->samples.list, put_sample) ||
+	     (p->samples.nprocs &&
+	      put_array(s, "processes", p->samples.procs, p->samples.nprocs,
+			sizeof *p->samples.procs, put_process)) ||
+	     put_slices(s, &p->samples)))
 		goto fail;
 	/* absent when empty: the profiles of older recorders stay as
 	 * they were */

@@ -77,4 +77,23 @@ extern const char *const prof_group_names[5];
  * Returns a malloc'd array of pointers into p, or NULL (ENOMEM, or none). */
 const struct prof_initcall **prof_by_duration(const struct prof_profile *p);
 
+/* Time by process (procs.c): the processes whose samples fell in the
+ * phases of groups (a bit per prof_phase_group), most samples first. */
+struct prof_proc_row {
+	const struct prof_process *proc;
+	int64_t samples;        /* in those phases */
+	int64_t first_ns;       /* its first slice there */
+	double share;           /* of the named samples there */
+	double time_ns;         /* share x the phases' duration */
+};
+/* *out malloc'd (NULL when none); *span_ns: the phases' duration. */
+int prof_proc_rows(const struct prof_profile *p, unsigned groups,
+		   struct prof_proc_row **out, size_t *n, int64_t *span_ns,
+		   struct kit_err *err);
+/* "comm", or "[comm]" for a kernel thread, escaped (prof_esc). */
+void prof_proc_name(const struct prof_process *pr, char *buf, size_t len);
+/* The text report's tables: kernel init and userspace by process. */
+int prof_text_procs(const struct prof_profile *p, size_t top, FILE *out,
+		    struct kit_err *err);
+
 #endif

@@ -6,7 +6,6 @@
 #include "model.h"
 #include "internal.h"
 
-
 #include <errno.h>
 #include <fcntl.h>
 #include <json.h>
@@ -67,6 +66,10 @@ void prof_free(struct prof_profile *p)
 	}
 	free(p->samples.list);
 	free(p->samples.method);
+	for (i = 0; i < p->samples.nprocs; i++)
+		free(p->samples.procs[i].comm);
+	free(p->samples.procs);
+	free(p->samples.slices);
 	for (i = 0; i < p->nmessages; i++)
 		free(p->messages[i].text);
 	free(p->messages);
@@ -205,6 +208,49 @@ int prof_add_sample_mode(struct prof_profile *p, const char *region,
 	}
 	s->count = count;
 	p->samples.n++;
+	return 0;
+}
+
+int prof_add_process(struct prof_profile *p, const struct prof_process *in,
+		     struct kit_err *err)
+{
+	struct prof_process *a;
+	char *comm;
+
+	if (!in->comm || in->pid < 0 || in->pid > INT32_MAX || in->samples < 0 ||
+	    in->user_samples < 0 || in->user_samples > in->samples)
+		return kit_seterr(err, PROF_EUSAGE, "bad process");
+	if (!(comm = prof_utf8_dup(in->comm, 64, NULL)))
+		return prof_nomem(err);
+	if (!(a = grow(p->samples.procs, &p->samples.nprocs, sizeof *a))) {
+		free(comm);
+		return prof_nomem(err);
+	}
+	p->samples.procs = a;
+	a[p->samples.nprocs] = *in;
+	a[p->samples.nprocs].comm = comm;
+	a[p->samples.nprocs].kthread = !!in->kthread;
+	p->samples.nprocs++;
+	return 0;
+}
+
+int prof_set_slices(struct prof_profile *p, const struct prof_slice *v, size_t n,
+		    struct kit_err *err)
+{
+	struct prof_slice *c = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].process < 0 || (size_t)v[i].process >= p->samples.nprocs ||
+		    v[i].end_ns < v[i].start_ns || v[i].samples < 0)
+			return kit_seterr(err, PROF_EUSAGE, "bad slice %zu", i);
+	if (n && !(c = malloc(n * sizeof *c)))
+		return prof_nomem(err);
+	if (n)
+		memcpy(c, v, n * sizeof *c);
+	free(p->samples.slices);
+	p->samples.slices = c;
+	p->samples.nslices = n;
 	return 0;
 }
 

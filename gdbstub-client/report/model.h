@@ -153,11 +153,38 @@ struct prof_sample {
 	                  not recorded (older files); one entry per mode */
 };
 
+/*
+ * A process the samples ran in (time by process, read from the guest's
+ * current task at each sample): one thread group under one name, so a
+ * process that exec()s shows again under its new name.
+ */
+struct prof_process {
+	int64_t pid;           /* its thread group id; 0 = the idle task */
+	char *comm;            /* task->comm, as prof_utf8_dup() keeps it */
+	int kthread;           /* a kernel thread (PF_KTHREAD) */
+	int64_t first_ns;      /* its first sample, on the profile's timeline */
+	int64_t samples;       /* samples in it */
+	int64_t user_samples;  /* of those, in user mode */
+};
+
+/* Consecutive samples in one process: [start_ns, end_ns) on the profile's
+ * timeline (end: the last sample plus one period). */
+struct prof_slice {
+	int64_t process;       /* index into prof_samples.procs */
+	int64_t start_ns, end_ns;
+	int64_t samples;
+};
+
 struct prof_samples {
 	double rate_hz;             /* 0 = no samples taken */
 	char *method;               /* "stop" "monitor", or NULL (older files) */
 	struct prof_sample *list;
 	size_t n;
+	struct prof_process *procs; /* none in older files, or when the
+	                               kernel's tasks could not be read */
+	size_t nprocs;
+	struct prof_slice *slices;  /* in time order */
+	size_t nslices;
 };
 
 /* Where the boot ran; every string may be NULL. */
@@ -221,6 +248,14 @@ int prof_add_sample_mode(struct prof_profile *p, const char *region,
 			 const char *symbol, const char *mode, int64_t count,
 			 struct kit_err *err);
 int prof_set_str(char **field, const char *value, struct kit_err *err);
+/* One more process (copied; its comm as prof_utf8_dup() keeps it).
+ * PROF_EUSAGE: a negative pid or count, user_samples > samples, no comm. */
+int prof_add_process(struct prof_profile *p, const struct prof_process *in,
+		     struct kit_err *err);
+/* The slices, copied, replacing any.  PROF_EUSAGE: a process index out of
+ * range, end before start, a negative count. */
+int prof_set_slices(struct prof_profile *p, const struct prof_slice *v, size_t n,
+		    struct kit_err *err);
 /*
  * A kernel log message at t_ns (guest ns, within +-PROF_NS_MAX) with printk
  * level 0..7 or -1 (unknown).  text is copied as prof_json_text() will

@@ -470,7 +470,8 @@ int prof_report_text(const struct prof_profile *p,
 	if (slowest_single(p, o, out, err))
 		return -1;
 	levels_single(p, out);
-	if (samples_single(p, o, out, err))
+	if (samples_single(p, o, out, err) ||
+	    prof_text_procs(p, o->top ? o->top : 10, out, err) < 0)
 		return -1;
 	if (p->stops.count) {
 		struct stops_mean m = { 0 };

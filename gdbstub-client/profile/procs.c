@@ -1,0 +1,306 @@
+/*
+ * procs.c: time by process (procs.h): the current task read with each
+ * tick, named a tick later, counted into processes and slices.
+ */
+#include "procs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PF_KTHREAD 0x00200000u
+#define KERNEL_HALF UINT64_C(0xffff800000000000)
+
+int gc_procs_layout(const struct ksym_table *syms, const struct ksym_btf *b,
+		    struct gc_procs_layout *l, struct kit_err *err)
+{
+	const struct ksym_sym *cur = ksym_find(syms, "current_task");
+	struct lx_task_layout tl;
+	struct ksym_btf_field f;
+
+	memset(l, 0, sizeof *l);
+	l->pcpu_offsets = ksym_addr(syms, "__per_cpu_offset");
+	if (!l->pcpu_offsets)
+		return kit_seterr(err, LX_ELAYOUT, "no __per_cpu_offset in the kernel");
+	if (cur) {
+		l->cur_var = cur->addr;
+	} else {
+		const struct ksym_sym *hot = ksym_find(syms, "pcpu_hot");
+
+		if (!hot)
+			return kit_seterr(err, LX_ELAYOUT, "neither current_task nor "
+					  "pcpu_hot in the kernel");
+		if (ksym_btf_member(b, "pcpu_hot.current_task", &f, err) < 0)
+			return -1;
+		l->cur_var = hot->addr + f.offset;
+	}
+	if (lx_task_layout_btf(b, &tl, err) < 0)
+		return -1;
+	l->pid = tl.pid;
+	l->tgid = tl.tgid;
+	l->comm = tl.comm;
+	l->flags = tl.flags;
+	l->comm_len = tl.comm_size < 16 ? tl.comm_size : 16;
+	return 0;
+}
+
+void gc_procs_init(struct gc_procs *p, const struct gc_procs_layout *l,
+		   int64_t period_ns)
+{
+	memset(p, 0, sizeof *p);
+	p->l = *l;
+	p->period_ns = period_ns > 0 ? period_ns : 1000000;
+	p->r_off = p->r_cur = p->r_id = p->r_comm = p->r_flags = -1;
+}
+
+void gc_procs_free(struct gc_procs *p)
+{
+	free(p->tasks);
+	free(p->v);
+	free(p->sl);
+	memset(p, 0, sizeof *p);
+}
+
+static struct gc_procs_task *task_of(struct gc_procs *p, uint64_t task)
+{
+	size_t i;
+
+	for (i = p->ntasks; i-- > 0;)
+		if (p->tasks[i].task == task)
+			return &p->tasks[i];
+	return NULL;
+}
+
+static int add_req(struct gc_tick_req *req, size_t room, size_t *n,
+		   uint64_t addr, unsigned len)
+{
+	if (*n >= room)
+		return -1;
+	req[*n].addr = addr;
+	req[*n].len = len;
+	return (int)(*n)++;
+}
+
+size_t gc_procs_requests(struct gc_procs *p, struct gc_tick_req *req, size_t room)
+{
+	size_t n = 0;
+
+	p->r_off = p->r_cur = p->r_id = p->r_comm = p->r_flags = -1;
+	p->r_off = add_req(req, room, &n, p->l.pcpu_offsets, 8);
+	if (p->off >= KERNEL_HALF)
+		p->r_cur = add_req(req, room, &n, p->off + p->l.cur_var, 8);
+	if (p->pending) {
+		bool adjacent = p->l.tgid == p->l.pid + 4;
+
+		p->r_id = add_req(req, room, &n, p->p_task + p->l.pid,
+				  adjacent ? 8 : 4);
+		p->r_comm = add_req(req, room, &n, p->p_task + p->l.comm,
+				    p->l.comm_len);
+		/* every time: a freed task's memory is soon another's */
+		p->r_flags = add_req(req, room, &n, p->p_task + p->l.flags, 4);
+	}
+	return n;
+}
+
+static size_t proc_of(struct gc_procs *p, int32_t tgid, const char *comm,
+		      bool kthread, int64_t t_ns)
+{
+	size_t i;
+
+	for (i = p->n; i-- > 0;)
+		if (p->v[i].pid == tgid && !strcmp(p->v[i].comm, comm))
+			return i;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		struct gc_proc *v = realloc(p->v, cap * sizeof *v);
+
+		if (!v) {
+			p->nomem = true;
+			return SIZE_MAX;
+		}
+		p->v = v;
+		p->cap = cap;
+	}
+	memset(&p->v[p->n], 0, sizeof p->v[p->n]);
+	p->v[p->n].pid = tgid;
+	snprintf(p->v[p->n].comm, sizeof p->v[p->n].comm, "%s", comm);
+	p->v[p->n].kthread = kthread;
+	p->v[p->n].first_ns = t_ns;
+	return p->n++;
+}
+
+static void count(struct gc_procs *p, size_t proc, bool user, int64_t t_ns,
+		  unsigned gen)
+{
+	struct gc_proc_slice *s = p->nsl ? &p->sl[p->nsl - 1] : NULL;
+
+	p->v[proc].samples++;
+	p->v[proc].user += user;
+	if (s && s->proc == proc && s->gen == gen &&
+	    t_ns >= s->start_ns && t_ns <= s->end_ns + p->period_ns) {
+		s->end_ns = t_ns + p->period_ns;
+		s->n++;
+		return;
+	}
+	if (p->nsl == p->capsl) {
+		size_t cap = p->capsl ? 2 * p->capsl : 256;
+		struct gc_proc_slice *v = realloc(p->sl, cap * sizeof *v);
+
+		if (!v) {
+			p->nomem = true;
+			return;
+		}
+		p->sl = v;
+		p->capsl = cap;
+	}
+	p->sl[p->nsl++] = (struct gc_proc_slice){ proc, t_ns, t_ns + p->period_ns, 1, gen };
+}
+
+static struct gc_procs_task *remember(struct gc_procs *p, uint64_t task)
+{
+	struct gc_procs_task *k = task_of(p, task);
+
+	if (k)
+		return k;
+	if (p->ntasks == p->captasks) {
+		size_t cap = p->captasks ? 2 * p->captasks : 64;
+		struct gc_procs_task *v = realloc(p->tasks, cap * sizeof *v);
+
+		if (!v) {
+			p->nomem = true;
+			return NULL;
+		}
+		p->tasks = v;
+		p->captasks = cap;
+	}
+	k = &p->tasks[p->ntasks++];
+	memset(k, 0, sizeof *k);
+	k->task = task;
+	k->proc = SIZE_MAX;
+	return k;
+}
+
+/* The pending sample, named from this tick's reads (or what is known of
+ * its task when they failed). */
+static void name_pending(struct gc_procs *p, const struct gc_tick *t, size_t base)
+{
+	struct gc_procs_task *k = task_of(p, p->p_task);
+	bool have_id = p->r_id >= 0 && t->mem_ok[base + (size_t)p->r_id];
+	bool have_comm = p->r_comm >= 0 && t->mem_ok[base + (size_t)p->r_comm];
+	bool have_flags = p->r_flags >= 0 && t->mem_ok[base + (size_t)p->r_flags];
+	char comm[17];
+	size_t proc;
+
+	if (have_id && have_comm && have_flags) {
+		int32_t pid = (int32_t)gc_tick_word(t, base + (size_t)p->r_id, 4);
+		int32_t tgid = p->l.tgid == p->l.pid + 4 ?
+			       (int32_t)(gc_tick_word(t, base + (size_t)p->r_id, 8) >> 32) :
+			       pid;    /* (never apart in the kernels seen) */
+		bool kthread = (gc_tick_word(t, base + (size_t)p->r_flags, 4) &
+				PF_KTHREAD) != 0;
+
+		if (pid < 0 || tgid < 0)
+			goto unnamed;
+		memcpy(comm, t->mem[base + (size_t)p->r_comm], 16);
+		comm[p->l.comm_len < 16 ? p->l.comm_len : 16] = '\0';
+		comm[16] = '\0';
+		if (!(k = remember(p, p->p_task)))
+			goto unnamed;
+		k->pid = pid;
+		k->tgid = tgid;
+		k->kthread = kthread;
+		proc = proc_of(p, tgid, comm, kthread, p->p_ns);
+		if (proc == SIZE_MAX)
+			goto unnamed;
+		k->proc = proc;
+	} else if (k && k->proc != SIZE_MAX) {
+		proc = k->proc;
+	} else {
+		goto unnamed;
+	}
+	count(p, proc, p->p_user, p->p_ns, p->p_gen);
+	p->pending = false;
+	return;
+unnamed:
+	p->unnamed++;
+	p->pending = false;
+}
+
+void gc_procs_tick(struct gc_procs *p, const struct gc_tick *t, size_t base,
+		   const struct gc_procs_sample *s)
+{
+	uint64_t off = 0, task = 0;
+	bool off_ok = p->r_off >= 0 && t->mem_ok[base + (size_t)p->r_off];
+
+	if (p->pending)
+		name_pending(p, t, base);
+	if (off_ok)
+		off = gc_tick_word(t, base + (size_t)p->r_off, 8);
+	/* the task read is good when the offset it was read at still holds */
+	if (p->r_cur >= 0 && t->mem_ok[base + (size_t)p->r_cur] && off_ok && off == p->off)
+		task = gc_tick_word(t, base + (size_t)p->r_cur, 8);
+	if (off_ok)
+		p->off = off;
+	if (!s)
+		return;
+	if (task >= KERNEL_HALF) {
+		p->pending = true;
+		p->p_task = task;
+		p->p_user = s->user;
+		p->p_ns = s->t_ns;
+		p->p_gen = s->gen;
+	} else {
+		p->unnamed++;
+	}
+}
+
+void gc_procs_finish(struct gc_procs *p)
+{
+	struct gc_procs_task *k;
+
+	if (!p->pending)
+		return;
+	k = task_of(p, p->p_task);
+	if (k && k->proc != SIZE_MAX)
+		count(p, k->proc, p->p_user, p->p_ns, p->p_gen);
+	else
+		p->unnamed++;
+	p->pending = false;
+}
+
+int gc_procs_save(const struct gc_procs *p, struct prof_profile *out,
+		  int64_t (*map)(void *ctx, int64_t t), void *ctx,
+		  struct kit_err *err)
+{
+	struct prof_slice *sl;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < p->n; i++) {
+		struct prof_process pr = {
+			.pid = p->v[i].pid, .comm = (char *)p->v[i].comm,
+			.kthread = p->v[i].kthread,
+			.first_ns = map ? map(ctx, p->v[i].first_ns) : p->v[i].first_ns,
+			.samples = p->v[i].samples, .user_samples = p->v[i].user,
+		};
+
+		if (prof_add_process(out, &pr, err) < 0)
+			return -1;
+	}
+	if (!p->nsl)
+		return 0;
+	if (!(sl = calloc(p->nsl, sizeof *sl)))
+		return kit_seterr(err, ENOMEM, "out of memory");
+	for (i = 0; i < p->nsl; i++) {
+		sl[i].process = (int64_t)p->sl[i].proc;
+		sl[i].start_ns = map ? map(ctx, p->sl[i].start_ns) : p->sl[i].start_ns;
+		sl[i].end_ns = map ? map(ctx, p->sl[i].end_ns) : p->sl[i].end_ns;
+		if (sl[i].end_ns < sl[i].start_ns)
+			sl[i].end_ns = sl[i].start_ns;
+		sl[i].samples = p->sl[i].n;
+	}
+	rc = prof_set_slices(out, sl, p->nsl, err);
+	free(sl);
+	return rc;
+}
