@@ -135,8 +135,12 @@ static void count(struct gc_procs *p, size_t proc, bool user, int64_t t_ns,
 {
 	struct gc_proc_slice *s = p->nsl ? &p->sl[p->nsl - 1] : NULL;
 
-	p->v[proc].samples++;
-	p->v[proc].user += user;
+	if (proc == SIZE_MAX) {
+		p->unnamed++;
+	} else {
+		p->v[proc].samples++;
+		p->v[proc].user += user;
+	}
 	if (s && s->proc == proc && s->gen == gen &&
 	    t_ns >= s->start_ns && t_ns <= s->end_ns + p->period_ns) {
 		s->end_ns = t_ns + p->period_ns;
@@ -223,7 +227,7 @@ static void name_pending(struct gc_procs *p, const struct gc_tick *t, size_t bas
 	p->pending = false;
 	return;
 unnamed:
-	p->unnamed++;
+	count(p, SIZE_MAX, p->p_user, p->p_ns, p->p_gen);
 	p->pending = false;
 }
 
@@ -251,7 +255,7 @@ void gc_procs_tick(struct gc_procs *p, const struct gc_tick *t, size_t base,
 		p->p_ns = s->t_ns;
 		p->p_gen = s->gen;
 	} else {
-		p->unnamed++;
+		count(p, SIZE_MAX, s->user, s->t_ns, s->gen);
 	}
 }
 
@@ -262,10 +266,7 @@ void gc_procs_finish(struct gc_procs *p)
 	if (!p->pending)
 		return;
 	k = task_of(p, p->p_task);
-	if (k && k->proc != SIZE_MAX)
-		count(p, k->proc, p->p_user, p->p_ns, p->p_gen);
-	else
-		p->unnamed++;
+	count(p, k ? k->proc : SIZE_MAX, p->p_user, p->p_ns, p->p_gen);
 	p->pending = false;
 }
 
@@ -293,7 +294,7 @@ int gc_procs_save(const struct gc_procs *p, struct prof_profile *out,
 	if (!(sl = calloc(p->nsl, sizeof *sl)))
 		return kit_seterr(err, ENOMEM, "out of memory");
 	for (i = 0; i < p->nsl; i++) {
-		sl[i].process = (int64_t)p->sl[i].proc;
+		sl[i].process = p->sl[i].proc == SIZE_MAX ? -1 : (int64_t)p->sl[i].proc;
 		sl[i].start_ns = map ? map(ctx, p->sl[i].start_ns) : p->sl[i].start_ns;
 		sl[i].end_ns = map ? map(ctx, p->sl[i].end_ns) : p->sl[i].end_ns;
 		if (sl[i].end_ns < sl[i].start_ns)

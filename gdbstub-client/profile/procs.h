@@ -53,7 +53,7 @@ struct gc_proc {
 };
 
 struct gc_proc_slice {
-	size_t proc;
+	size_t proc;             /* SIZE_MAX: no process known */
 	int64_t start_ns, end_ns;
 	int64_t n;
 	unsigned gen;            /* the caller's phase generation */
@@ -84,7 +84,8 @@ struct gc_procs {
 	size_t n, cap;
 	struct gc_proc_slice *sl;
 	size_t nsl, capsl;
-	int64_t unnamed;             /* samples counted to no process */
+	int64_t unnamed;             /* samples counted to no process (in
+				      * slices of their own too) */
 	bool nomem;
 };
 

@@ -427,7 +427,7 @@ static int load_process(struct loader *l, json_object *e, char *path,
 }
 
 /* samples.slices: [process, start_ns, end_ns, samples] each, the process
- * an index into samples.processes */
+ * an index into samples.processes, or -1 (not known) */
 static int load_slices(struct loader *l, json_object *o, struct prof_samples *s)
 {
 	json_object *arr, *e;
@@ -456,7 +456,7 @@ static int load_slices(struct loader *l, json_object *o, struct prof_samples *s)
 			errno = 0;
 			if (!x || !json_object_is_type(x, json_type_int) ||
 			    ((v[k] = json_object_get_int64(x)), errno) ||
-			    v[k] < (k == 1 || k == 2 ? -PROF_NS_MAX : 0) ||
+			    v[k] < (k == 0 ? -1 : k == 1 || k == 2 ? -PROF_NS_MAX : 0) ||
 			    v[k] > (k == 0 ? (int64_t)s->nprocs - 1 :
 				    k == 3 ? PROF_COUNT_MAX : PROF_NS_MAX))
 				return bad(l, path, k == 0 ? "names no process in "

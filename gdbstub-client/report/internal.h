@@ -86,10 +86,11 @@ struct prof_proc_row {
 	double share;           /* of the named samples there */
 	double time_ns;         /* share x the phases' duration */
 };
-/* *out malloc'd (NULL when none); *span_ns: the phases' duration. */
+/* *out malloc'd (NULL when none); *span_ns: the phases' duration;
+ * *unnamed: their samples whose process is not known. */
 int prof_proc_rows(const struct prof_profile *p, unsigned groups,
 		   struct prof_proc_row **out, size_t *n, int64_t *span_ns,
-		   struct kit_err *err);
+		   int64_t *unnamed, struct kit_err *err);
 /* "comm", or "[comm]" for a kernel thread, escaped (prof_esc). */
 void prof_proc_name(const struct prof_process *pr, char *buf, size_t len);
 /* The text report's tables: kernel init and userspace by process. */

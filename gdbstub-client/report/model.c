@@ -241,7 +241,8 @@ int prof_set_slices(struct prof_profile *p, const struct prof_slice *v, size_t n
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (v[i].process < 0 || (size_t)v[i].process >= p->samples.nprocs ||
+		if (v[i].process < -1 || (v[i].process >= 0 &&
+					  (size_t)v[i].process >= p->samples.nprocs) ||
 		    v[i].end_ns < v[i].start_ns || v[i].samples < 0)
 			return kit_seterr(err, PROF_EUSAGE, "bad slice %zu", i);
 	if (n && !(c = malloc(n * sizeof *c)))

@@ -170,7 +170,8 @@ struct prof_process {
 /* Consecutive samples in one process: [start_ns, end_ns) on the profile's
  * timeline (end: the last sample plus one period). */
 struct prof_slice {
-	int64_t process;       /* index into prof_samples.procs */
+	int64_t process;       /* index into prof_samples.procs; -1: samples
+	                          whose process could not be read */
 	int64_t start_ns, end_ns;
 	int64_t samples;
 };
@@ -253,7 +254,7 @@ int prof_set_str(char **field, const char *value, struct kit_err *err);
 int prof_add_process(struct prof_profile *p, const struct prof_process *in,
 		     struct kit_err *err);
 /* The slices, copied, replacing any.  PROF_EUSAGE: a process index out of
- * range, end before start, a negative count. */
+ * range (-1 is no process), end before start, a negative count. */
 int prof_set_slices(struct prof_profile *p, const struct prof_slice *v, size_t n,
 		    struct kit_err *err);
 /*

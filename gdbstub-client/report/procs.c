@@ -37,7 +37,7 @@ static int by_samples(const void *a, const void *b)
 
 int prof_proc_rows(const struct prof_profile *p, unsigned groups,
 		   struct prof_proc_row **out, size_t *n, int64_t *span_ns,
-		   struct kit_err *err)
+		   int64_t *unnamed, struct kit_err *err)
 {
 	const struct prof_samples *s = &p->samples;
 	struct prof_proc_row *v;
@@ -47,6 +47,7 @@ int prof_proc_rows(const struct prof_profile *p, unsigned groups,
 	*out = NULL;
 	*n = 0;
 	*span_ns = 0;
+	*unnamed = 0;
 	for (i = 0; i < p->nphases; i++) {
 		int g = prof_phase_group(p->phases[i].id);
 
@@ -67,6 +68,10 @@ int prof_proc_rows(const struct prof_profile *p, unsigned groups,
 
 		if (g < 0 || !(groups & (1u << g)))
 			continue;
+		if (sl->process < 0) {
+			*unnamed += sl->samples;
+			continue;
+		}
 		v[sl->process].samples += sl->samples;
 		if (sl->start_ns < v[sl->process].first_ns)
 			v[sl->process].first_ns = sl->start_ns;
@@ -103,18 +108,22 @@ static int table(const struct prof_profile *p, unsigned groups, const char *titl
 		 size_t top, FILE *out, struct kit_err *err)
 {
 	struct prof_proc_row *v;
-	int64_t span, total = 0;
+	int64_t span, total = 0, unnamed;
 	char t[32], f[32], name[96];
 	size_t n, i;
 
-	if (prof_proc_rows(p, groups, &v, &n, &span, err) < 0)
+	if (prof_proc_rows(p, groups, &v, &n, &span, &unnamed, err) < 0)
 		return -1;
 	if (!n)
 		return 0;
 	for (i = 0; i < n; i++)
 		total += v[i].samples;
-	fprintf(out, "\nBy process, %s: %lld samples in %s ms\n", title,
+	fprintf(out, "\nBy process, %s: %lld samples in %s ms", title,
 		(long long)total, prof_fmt_ms(t, sizeof t, (double)span, 1));
+	if (unnamed)
+		fprintf(out, "; %lld more (%.1f%%) in no known process", (long long)unnamed,
+			100.0 * (double)unnamed / (double)(unnamed + total));
+	fputc('\n', out);
 	fprintf(out, "  %10s %6s %7s %6s %10s  %-7s %s\n", "time (ms)", "%",
 		"samples", "user", "first (ms)", "pid", "process");
 	for (i = 0; i < n && i < top; i++) {

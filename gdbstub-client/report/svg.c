@@ -11,6 +11,10 @@
  *             narrower than a pixel are merged with their tiny neighbours
  *             into one bar whose title lists them (a 6.1 kernel runs 666
  *             initcalls, most of them a few microseconds long)
+ *   processes: with samples that name their processes (time by process),
+ *             a lane per process on the overview's axis (the most sampled
+ *             PROC_LANES, the rest in one "other" lane), a bar per slice
+ *             of consecutive samples: kernel threads grey, processes blue
  *   slowest initcalls, then the legend: every phase, its colour and time
  */
 #include "internal.h"
@@ -28,6 +32,7 @@
 #define LANE_H 16.0
 #define CHAR_W 6.2  /* average width of an 11 px sans-serif character */
 #define MAX_TIP 12  /* names listed in a merged bar's title */
+#define PROC_LANES 16
 
 static const char *phase_color(const char *id)
 {
@@ -253,16 +258,25 @@ struct layout {
 	int lanes[10], nlanes;    /* a lane per known level seen */
 	int other;                /* initcalls of levels not known */
 	size_t nslow;             /* slowest initcalls listed */
+	struct prof_proc_row *procs; /* the process lanes, most sampled first */
+	size_t nprocs;            /* lanes: min(PROC_LANES, processes) */
+	int proc_other;           /* an "other" lane for the rest */
 	double h;                 /* the picture's height */
 };
 
 static void layout(const struct prof_profile *p, struct layout *L)
 {
-	int64_t hi64;
-	size_t i;
+	int64_t hi64, span, unnamed;
+	size_t i, n;
 	int k;
 
 	memset(L, 0, sizeof *L);
+	/* kernel init and userspace (groups 2 to 4); out of memory: none */
+	if (prof_proc_rows(p, 1u << 2 | 1u << 3 | 1u << 4, &L->procs, &n, &span,
+			   &unnamed, NULL) == 0) {
+		L->nprocs = n < PROC_LANES ? n : PROC_LANES;
+		L->proc_other = n > PROC_LANES;
+	}
 	prof_span(p, &L->lo64, &hi64);
 	L->lo = (double)L->lo64;
 	L->span = (double)(hi64 - L->lo64);
@@ -307,6 +321,8 @@ static void layout(const struct prof_profile *p, struct layout *L)
 	L->nslow = p->ninitcalls < 10 ? p->ninitcalls : 10;
 
 	L->h = 40 + 30 + BAND_H + 30;
+	if (L->nprocs)
+		L->h += 24 + (double)(L->nprocs + L->proc_other) * LANE_H + 20;
 	if (L->has_zoom)
 		L->h += 40 + BAND_H + 8 + (L->nlanes + L->other) * LANE_H + 20;
 	L->h += L->nslow ? 24 + 14.0 * (double)L->nslow : 0;
@@ -400,6 +416,57 @@ static double svg_zoom(FILE *out, const struct prof_profile *p,
 	return y + 20;
 }
 
+/* The process lanes from y, on the overview's axis.  The y below. */
+static double svg_procs(FILE *out, const struct prof_profile *p,
+			const struct layout *L, double y)
+{
+	const struct prof_samples *s = &p->samples;
+	size_t i, k, nlanes = L->nprocs + (size_t)L->proc_other;
+	char name[96];
+
+	fprintf(out, "<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">processes "
+		"(samples)</text>\n", y + 12);
+	y += 24;
+	for (k = 0; k < nlanes; k++) {
+		if (k < L->nprocs)
+			prof_proc_name(L->procs[k].proc, name, sizeof name);
+		fprintf(out, "<text x=\"10\" y=\"%.1f\">", y + (double)k * LANE_H + LANE_H - 5);
+		if (k < L->nprocs) {
+			prof_xml_puts(out, name);
+			fprintf(out, " %lld", (long long)L->procs[k].proc->pid);
+		} else {
+			fputs("other", out);
+		}
+		fputs("</text>\n", out);
+	}
+	for (i = 0; i < s->nslices; i++) {
+		const struct prof_slice *sl = &s->slices[i];
+		const struct prof_process *pr;
+		double x, w;
+
+		if (sl->process < 0)
+			continue;
+		pr = &s->procs[sl->process];
+		for (k = 0; k < L->nprocs && L->procs[k].proc != pr; k++)
+			;
+		if (k == L->nprocs && !L->proc_other)
+			continue;
+		x = ML + ((double)(sl->start_ns - L->lo64)) * L->scale;
+		w = (double)(sl->end_ns - sl->start_ns) * L->scale;
+		if (x < ML || x > W - MR)
+			continue;
+		prof_proc_name(pr, name, sizeof name);
+		fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
+			"fill=\"%s\"><title>", x, y + (double)k * LANE_H,
+			w < 1 ? 1 : w, LANE_H - 2, pr->kthread ? "#999" : "#4a7bd0");
+		prof_xml_puts(out, name);
+		fprintf(out, " (pid %lld): %lld sample%s from %.3f s</title></rect>\n",
+			(long long)pr->pid, (long long)sl->samples,
+			sl->samples == 1 ? "" : "s", (double)(sl->start_ns - L->lo64) / 1e9);
+	}
+	return y + (double)nlanes * LANE_H + 20;
+}
+
 /* The slowest initcalls, then the legend of every phase, from y. */
 static void svg_lists(FILE *out, const struct prof_profile *p,
 		      const struct prof_initcall **slow, size_t nslow, double y)
@@ -451,8 +518,10 @@ int prof_report_svg(const struct prof_profile *p,
 	size_t i;
 
 	layout(p, &L);
-	if (L.nslow && !(slow = prof_by_duration(p)))
+	if (L.nslow && !(slow = prof_by_duration(p))) {
+		free(L.procs);
 		return kit_seterr(err, ENOMEM, "out of memory");
+	}
 	svg_head(out, p, L.h);
 
 	/* overview */
@@ -468,10 +537,13 @@ int prof_report_svg(const struct prof_profile *p,
 			BAND_H + 4, L.z0 / 1e9, L.z1 / 1e9);
 	y += BAND_H + 30;
 
+	if (L.nprocs)
+		y = svg_procs(out, p, &L, y);
 	if (L.has_zoom)
 		y = svg_zoom(out, p, &L, y);
 	svg_lists(out, p, slow, L.nslow, y);
 	free(slow);
+	free(L.procs);
 	(void)o;
 	return prof_out_check(out, err);
 }

@@ -12,8 +12,11 @@
  * stops.  A profile with kernel log messages has a third thread, tid 3
  * "kernel log", with an "i" instant event (thread scope) per message at
  * its time: named by the text's first TRACE_NAME_MAX bytes, so the
- * timeline stays readable, the whole text and the level in args.  Every
- * event carries ph, ts, pid and tid, metadata included.
+ * timeline stays readable, the whole text and the level in args.  Samples
+ * that name their processes (time by process) give a track per guest
+ * process, tid TRACE_PROC_TID + its index, named "comm (pid N)" ("[comm]"
+ * for a kernel thread), with an "X" event per slice of consecutive
+ * samples.  Every event carries ph, ts, pid and tid, metadata included.
  */
 #include "internal.h"
 
@@ -23,6 +26,8 @@
 
 /* bytes of a message's text that name its event */
 #define TRACE_NAME_MAX 120
+/* the first guest process's track */
+#define TRACE_PROC_TID 100
 
 static json_object *us(double ns)
 {
@@ -116,6 +121,37 @@ static int messages(json_object *arr, const struct prof_profile *p, int pid,
 	return 0;
 }
 
+static int procs(json_object *arr, const struct prof_profile *p, int pid,
+		 int64_t lo)
+{
+	const struct prof_samples *s = &p->samples;
+	json_object *e, *a;
+	char name[128], track[160];
+	size_t i;
+
+	for (i = 0; i < s->nprocs; i++) {
+		prof_proc_name(&s->procs[i], name, sizeof name);
+		snprintf(track, sizeof track, "%s (pid %lld)", name,
+			 (long long)s->procs[i].pid);
+		if (meta(arr, "thread_name", pid, TRACE_PROC_TID + (int)i, track))
+			return -1;
+	}
+	for (i = 0; i < s->nslices; i++) {
+		const struct prof_slice *sl = &s->slices[i];
+
+		if (sl->process < 0)
+			continue;
+		e = event(arr, "X", s->procs[sl->process].comm, pid,
+			  TRACE_PROC_TID + (int)sl->process, (double)(sl->start_ns - lo));
+		if (!e || add(e, "dur", us((double)(sl->end_ns - sl->start_ns))) ||
+		    add(e, "cat", json_object_new_string("process")) ||
+		    add(e, "args", a = json_object_new_object()) ||
+		    add(a, "samples", json_object_new_int64(sl->samples)))
+			return -1;
+	}
+	return 0;
+}
+
 static int one(json_object *arr, const struct prof_profile *p, int pid)
 {
 	int64_t lo, hi;
@@ -159,7 +195,7 @@ static int one(json_object *arr, const struct prof_profile *p, int pid)
 				       prof_json_string(ic->module))))
 			return -1;
 	}
-	if (messages(arr, p, pid, lo))
+	if (messages(arr, p, pid, lo) || procs(arr, p, pid, lo))
 		return -1;
 	if (!p->complete) {
 		snprintf(name, sizeof name, "INCOMPLETE: %s",
