@@ -560,6 +560,91 @@ static void test_messages(void)
 	free(big);
 }
 
+/* Time by process: builders, the file form, refusals, and the text
+ * report's table against figures worked out here by hand. */
+static void test_processes(void)
+{
+	struct prof_profile *p = prof_new(), *q;
+	struct prof_process init = { 1, "init", 0, 2100 * MS, 30, 10 };
+	struct prof_process idle = { 0, "swapper/0", 1, 1000 * MS, 10, 0 };
+	struct prof_process bad = { -1, "x", 0, 0, 1, 0 };
+	/* kernel-init 1000..2000 ms, userspace 2000..4000 ms */
+	struct prof_slice sl[] = {
+		{ 1, 1000 * MS, 1100 * MS, 10 },   /* idle, kernel init */
+		{ -1, 1500 * MS, 1510 * MS, 10 },  /* no process, kernel init */
+		{ 0, 2100 * MS, 2400 * MS, 30 },   /* init, userspace */
+		{ -1, 3000 * MS, 3010 * MS, 10 },  /* no process, userspace */
+	};
+	struct prof_slice wrong = { 2, 0, 1, 1 };
+	struct kit_err err = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct prof_report_opts o = { 0 };
+
+	ok(!prof_add_phase(p, "kernel-init", 1000 * MS, 1000 * MS, &err), "procs: phase");
+	ok(!prof_add_phase(p, "userspace", 2000 * MS, 2000 * MS, &err), "procs: phase 2");
+	p->samples.rate_hz = 100;
+	ok(!prof_add_sample(p, "kernel", "x", 60, &err), "procs: a sample entry");
+	ok(!prof_add_process(p, &init, &err), "add a process");
+	ok(!prof_add_process(p, &idle, &err), "add a kernel thread");
+	ok(prof_add_process(p, &bad, &err) && err.code == PROF_EUSAGE, "a negative pid refused");
+	bad.pid = 3;
+	bad.user_samples = 2;
+	ok(prof_add_process(p, &bad, &err) && err.code == PROF_EUSAGE,
+	   "more user samples than samples refused");
+	ok(prof_set_slices(p, &wrong, 1, &err) && err.code == PROF_EUSAGE,
+	   "a slice of a process not there refused");
+	ok(!prof_set_slices(p, sl, 4, &err), "slices set, -1 among them");
+	q = round_trip(p, "procs.json", "processes: ");
+	if (q) {
+		is_int(q->samples.nprocs, 2, "processes read back");
+		ok(q->samples.procs[1].kthread, "kernel_thread read back");
+		is_int(q->samples.slices[1].process, -1, "a slice of no process read back");
+	}
+	prof_free(q);
+	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [], \"initcalls\": [],"
+		     "\"samples\": {\"rate_hz\": 100, \"entries\": [], \"processes\": ["
+		     "{\"pid\": 1, \"comm\": \"a\", \"first_ns\": 0, \"samples\": 1, \"user_samples\": 0}],"
+		     "\"slices\": [[1, 0, 10, 1]]}}",
+		     PROF_ESCHEMA,
+		     "x.json: 'samples.slices[0]' names no process in samples.processes",
+		     "a slice naming a process past the list refused");
+	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [], \"initcalls\": [],"
+		     "\"samples\": {\"rate_hz\": 100, \"entries\": [], \"processes\": ["
+		     "{\"pid\": 1, \"comm\": \"a\", \"first_ns\": 0, \"samples\": 1, \"user_samples\": 2}]}}",
+		     PROF_ESCHEMA,
+		     "x.json: 'samples.processes[0].user_samples' is more than samples",
+		     "more user samples than samples refused when read");
+	expect_error("{\"version\": 1, \"complete\": true, \"phases\": [], \"initcalls\": [],"
+		     "\"samples\": {\"rate_hz\": 100, \"entries\": [], \"processes\": ["
+		     "{\"pid\": 1, \"comm\": \"a\", \"first_ns\": 0, \"samples\": 1, \"user_samples\": 0}],"
+		     "\"slices\": [[0, 10, 5, 1]]}}",
+		     PROF_ESCHEMA, "x.json: 'samples.slices[0]' ends before it starts",
+		     "a slice ending before it starts refused");
+
+	/* the tables: kernel init is 1000 ms with 10 named samples of 20
+	 * (all idle: 1000 ms, 100 %); userspace is 2000 ms with 30 named of
+	 * 40 (all init: 2000 ms); init's user share is 10 of 30 = 33 % */
+	f = open_memstream(&text, &len);
+	ok(f && !prof_report_text(p, &o, f, &err), "procs: text report");
+	if (f)
+		fclose(f);
+	ok(text && strstr(text, "By process, kernel init (kernel-early to "
+			  "userspace-start): 10 samples in 1000.0 ms; 10 more (50.0%) "
+			  "in no known process\n"), "kernel init: named and not named");
+	ok(text && strstr(text, "    1000.0 100.0%      10     0%     1000.0  0       [swapper/0]\n"),
+	   "kernel init: the idle task's row");
+	ok(text && strstr(text, "By process, userspace: 30 samples in 2000.0 ms; 10 more "
+			  "(25.0%) in no known process\n"), "userspace: named and not named");
+	ok(text && strstr(text, "    2000.0 100.0%      30    33%     2100.0  1       init\n"),
+	   "userspace: init's row");
+	if (text && !strstr(text, "init\n"))
+		printf("# %s\n", text);
+	free(text);
+	prof_free(p);
+}
+
 int main(void)
 {
 	struct prof_profile *p = prof_new(), *q, *runs[4], *ga[3], *gb[3];
@@ -752,5 +837,6 @@ int main(void)
 	test_escape();
 	test_limits();
 	test_messages();
+	test_processes();
 	return tap_done();
 }
