@@ -12,6 +12,7 @@
 #define GC_SAMPLE_INTERNAL_H
 
 #include "sample.h"
+#include "lx.h"
 #include "hmp.h"
 #include "model.h"
 #include "rundir.h"
@@ -24,7 +25,8 @@ struct opts {
 	double hz;
 	double duration_s;     /* s, host wall time; 0 = until exit */
 	size_t top;
-	bool callers;          /* --callers: a stack read per kernel sample */
+	bool callers;          /* --callers: the call stack of each kernel
+	                          sample, from the image's ORC tables */
 	bool sync;             /* --sync: wait for each stop, then read */
 	enum { METHOD_STOP, METHOD_MONITOR } method;
 	const char *monitor;   /* --monitor SPEC: QEMU's human monitor */
@@ -36,9 +38,17 @@ struct bucket {
 	enum gc_region region;
 	const char *symbol;
 	uint64_t sym_addr;
-	const char *caller;    /* probable caller from a stack scan, or NULL */
+	const struct stack *callers; /* the call stack above symbol (interned:
+	                          one pointer a stack), or NULL */
 	uint64_t lo, hi;       /* lowest and highest linear address seen */
 	int64_t count;
+};
+
+/* A kernel call stack above a sample's function, outermost first: symbol
+ * names of the kernel's table (stable pointers). */
+struct stack {
+	const char **f;
+	size_t n;
 };
 
 /* Where a register sits in the 'g' reply (hex digits: 2 * offset). */
@@ -62,6 +72,7 @@ struct cs_cache_ent {
 /* Registers of one sample, from one 'g'. */
 struct regs {
 	uint64_t ip, cs, eflags, cr0, efer, sp;
+	uint64_t bp, di, dx, r10, r13;    /* for --callers' unwinder */
 };
 
 struct sampler {
@@ -81,8 +92,15 @@ struct sampler {
 	size_t nstops, stops_cap;
 
 	struct reg_slot r_rip, r_cs, r_eflags, r_cr0, r_efer, r_rsp;
+	struct reg_slot r_rbp, r_rdi, r_rdx, r_r10, r_r13;
 	bool have_slots;
 	unsigned long stack_reads;
+	/* --callers: the ORC tables and the layouts they are read with */
+	struct ksym_orc *orc;
+	struct lx_unwind_layout ul;
+	struct stack **stacks;   /* interned call stacks */
+	size_t nstacks, capstacks;
+	unsigned long unwinds, unwind_frames;
 
 	struct cs_cache_ent cs_cache[CS_CACHE_MAX];
 	size_t ncs;
@@ -130,8 +148,11 @@ void sample_cs_remember(struct sampler *s, const struct x86_seg *seg);
 void sample_cs_mode(struct sampler *s, uint64_t cr0, uint64_t efer);
 /* One more sample in its bucket.  0, or -1 on ENOMEM. */
 int sample_add_bucket(struct sampler *s, enum x86_mode mode,
-		      const struct gc_where *w, const char *caller,
+		      const struct gc_where *w, const struct stack *callers,
 		      uint64_t addr);
+/* The interned copy of stack f[0..n) (outermost first); NULL when out of
+ * memory. */
+const struct stack *sample_stack(struct sampler *s, const char **f, size_t n);
 /* A sample from a linear pc (the monitor method, see sample.c). */
 int sample_attribute_linear(struct sampler *s, uint64_t pc, uint16_t cs,
 			    const struct x86_cpu_state *st,

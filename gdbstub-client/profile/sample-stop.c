@@ -119,6 +119,11 @@ static void find_slots(struct sampler *s)
 	find_slot(c, "cr0", &s->r_cr0);
 	find_slot(c, "efer", &s->r_efer);
 	find_slot(c, "rsp", &s->r_rsp);
+	find_slot(c, "rbp", &s->r_rbp);
+	find_slot(c, "rdi", &s->r_rdi);
+	find_slot(c, "rdx", &s->r_rdx);
+	find_slot(c, "r10", &s->r_r10);
+	find_slot(c, "r13", &s->r_r13);
 	s->have_slots = s->r_rip.offset >= 0;
 }
 
@@ -150,6 +155,11 @@ static int regs_from_reply(struct sampler *s, struct regs *r, struct kit_err *er
 	r->cr0 = slot_value(c, &s->r_cr0);
 	r->efer = slot_value(c, &s->r_efer);
 	r->sp = slot_value(c, &s->r_rsp);
+	r->bp = slot_value(c, &s->r_rbp);
+	r->di = slot_value(c, &s->r_rdi);
+	r->dx = slot_value(c, &s->r_rdx);
+	r->r10 = slot_value(c, &s->r_r10);
+	r->r13 = slot_value(c, &s->r_r13);
 	return 0;
 }
 
@@ -176,14 +186,63 @@ static int read_regs(struct sampler *s, struct regs *r, struct kit_err *err)
 }
 
 /*
- * The probable caller of a kernel sample: the first word of the 64 bytes
+ * --callers: the guest's stack read for the unwinder in pieces of up to
+ * 4 KiB (to the end of the 16 KiB-aligned kernel stack), one 'm' each,
+ * while the guest waits; the unwinder's reads are answered from them.
+ */
+struct stack_cache {
+	struct sampler *s;
+	uint64_t base;
+	uint8_t buf[4096];
+	size_t len;
+};
+
+static int cached_read(void *ctx, uint64_t addr, void *out, size_t n,
+		       struct kit_err *err)
+{
+	struct stack_cache *sc = ctx;
+	struct rsp_conn *c = sc->s->t->c;
+	char pkt[48];
+	size_t want;
+	ssize_t got;
+
+	if (sc->len && addr >= sc->base && addr - sc->base <= sc->len &&
+	    n <= sc->len - (addr - sc->base)) {
+		memcpy(out, sc->buf + (addr - sc->base), n);
+		return 0;
+	}
+	want = (size_t)(((addr | 0x3fff) + 1) - addr);
+	if (want > sizeof sc->buf)
+		want = sizeof sc->buf;
+	if (want < n)
+		want = n;
+	if (want > sizeof sc->buf)
+		return kit_seterr(err, EINVAL, "read too large");
+	snprintf(pkt, sizeof pkt, "m%llx,%zx", (unsigned long long)addr, want);
+	sc->s->stack_reads++;
+	sc->len = 0;
+	if (exchange(sc->s, pkt, err) < 0)
+		return -1;
+	got = rsp_reply(c)->len && rsp_reply(c)->data[0] != 'E' ?
+	      rsp_hex_decode(sc->buf, want, rsp_reply(c)->data, rsp_reply(c)->len) : -1;
+	if (got < (ssize_t)n)
+		return kit_seterr(err, EFAULT, "unreadable");
+	sc->base = addr;
+	sc->len = (size_t)got;
+	memcpy(out, sc->buf, n);
+	return 0;
+}
+
+/*
+ * Without ORC tables (an image that has none, or not a Linux kernel):
+ * the probable caller of a kernel sample, the first word of the 64 bytes
  * at the stack pointer that points inside a text symbol other than at its
  * start (a return address), like Linux's "?" guesses.  One 'm' packet.
  * Right for leaf functions and frames without locals; a stale return
  * address can be taken for the caller elsewhere.
  */
-static const char *stack_caller(struct sampler *s, enum x86_mode mode,
-				uint64_t sp)
+static const char *stack_scan(struct sampler *s, enum x86_mode mode,
+			      uint64_t sp)
 {
 	struct rsp_conn *c = s->t->c;
 	uint8_t buf[64];
@@ -218,6 +277,51 @@ static const char *stack_caller(struct sampler *s, enum x86_mode mode,
 	return NULL;
 }
 
+/* The call stack above a kernel sample, outermost first (interned), or
+ * NULL when it cannot be unwound. */
+static const struct stack *stack_callers(struct sampler *s, enum x86_mode mode,
+					 const struct regs *r)
+{
+	struct lx_frame f[LX_MAX_FRAMES];
+	const char *names[LX_MAX_FRAMES];
+	struct lx_regs lr = {
+		.ip = r->ip, .sp = r->sp, .bp = r->bp, .di = r->di, .dx = r->dx,
+		.r10 = r->r10, .r13 = r->r13, .full = true, .first = true,
+	};
+	struct stack_cache *sc = calloc(1, sizeof *sc);
+	struct lx_mem m = { cached_read, sc };
+	const struct stack *st = NULL;
+	size_t n = 0, i, k = 0;
+	char why[160];
+
+	if (!s->orc) {
+		/* no ORC tables: the stack scan's one probable caller */
+		free(sc);
+		names[0] = stack_scan(s, mode, r->sp);
+		return names[0] ? sample_stack(s, names, 1) : NULL;
+	}
+	if (!sc)
+		goto out;
+	sc->s = s;
+	lx_unwind(&m, s->orc, &s->ul, &lr, f, LX_MAX_FRAMES, &n, why, sizeof why);
+	s->unwinds++;
+	/* frame 0 is the sample's own function; its callers, outermost first */
+	for (i = n; i-- > 1;) {
+		struct gc_where w;
+
+		memset(&w, 0, sizeof w);
+		gc_sample_attribute(&s->layout, s->syms, f[i].ip - (f[i].regs_frame ? 0 : 1),
+				    X86_MODE_LONG64, true, 0, &w);
+		if (w.region == GC_REGION_KERNEL && w.symbol)
+			names[k++] = w.symbol;
+	}
+	s->unwind_frames += k;
+	st = k ? sample_stack(s, names, k) : NULL;
+out:
+	free(sc);
+	return st;
+}
+
 /* The CS descriptor for a sample is known without asking the monitor
  * (real mode, v86, or a selector in the cache). */
 static bool cs_known(struct sampler *s, const struct regs *r)
@@ -244,7 +348,7 @@ static int attribute(struct sampler *s, const struct regs *r, bool stopped,
 	struct x86_seg seg;
 	enum x86_mode mode;
 	struct gc_where w;
-	const char *caller = NULL;
+	const struct stack *caller = NULL;
 	unsigned cpl;
 
 	memset(&seg, 0, sizeof seg);
@@ -261,7 +365,7 @@ static int attribute(struct sampler *s, const struct regs *r, bool stopped,
 	gc_sample_attribute(&s->layout, s->syms, addr, mode,
 			    (r->cr0 & X86_CR0_PG) != 0, cpl, &w);
 	if (stopped && s->o.callers && w.region == GC_REGION_KERNEL)
-		caller = stack_caller(s, mode, r->sp);
+		caller = stack_callers(s, mode, r);
 	if (sample_add_bucket(s, mode, &w, caller, addr) < 0)
 		return kit_seterr(err, ENOMEM, "out of memory");
 	s->nsamples++;
@@ -283,7 +387,7 @@ static int take_pending(struct sampler *s, struct kit_err *err)
 
 /* Where the stopped guest is: one 'g', the monitor when a new CS selector
  * shows up in protected or compatibility mode, and with --callers for
- * kernel samples one 'm' of the stack for the probable caller. */
+ * kernel samples the stack, read for the unwinder (stack_callers). */
 static int take_sample(struct sampler *s, struct kit_err *err)
 {
 	struct regs r;

@@ -24,9 +24,11 @@
  *   --duration is host (wall) seconds from the first resume; without it
  *   sampling lasts until the guest exits (--until-exit, the default).
  *   At the end the client detaches and the guest runs on.
- *   --callers adds the probable caller of each kernel sample (a stack
- *   read: one more round trip while the guest waits); --sync takes every
- *   sample the slow way below (for comparison).
+ *   --callers adds the call stack of each kernel sample, unwound as the
+ *   kernel's own unwinder does from the image's ORC tables (linux/
+ *   unwind.c; the stack read in 4 KiB pieces, one round trip each while
+ *   the guest waits), so the folded output is a flame graph of the boot;
+ *   --sync takes every sample the slow way below (for comparison).
  *   GDBSTUB_SAMPLE_TRACE=1 prints one line per sample on stderr: how long
  *   the client waited, the guest ran, the stop took to come, the read took.
  *
@@ -309,6 +311,32 @@ static void load_symbols(struct sampler *s)
 	gc_sample_layout_symbols(&s->layout, s->syms);
 }
 
+/* --callers: the image's ORC tables, and struct orc_entry's and pt_regs'
+ * layouts from its BTF.  Without them (an image without ORC tables or
+ * BTF, or not a Linux kernel) a stack scan gives one probable caller, as
+ * said. */
+static void load_unwinder(struct sampler *s)
+{
+	struct ksym_btf *b = NULL;
+	struct kit_err e = { 0 };
+
+	if (!s->o.callers)
+		return;
+	if (!s->o.kernel || !s->syms)
+		die("--callers needs the kernel image (--kernel FILE)");
+	if ((s->orc = ksym_orc_open(s->o.kernel, &e)) &&
+	    (b = ksym_btf_open(s->o.kernel, &e)) &&
+	    lx_unwind_layout_btf(b, &s->ul, &e) == 0) {
+		ksym_btf_free(b);
+		return;
+	}
+	ksym_btf_free(b);
+	ksym_orc_free(s->orc);
+	s->orc = NULL;
+	warning("--callers: no call stacks from '%s' (%s): each kernel sample gets "
+		"the probable caller from a stack scan", s->o.kernel, e.msg);
+}
+
 /* The CS descriptor cache (both methods): CS selector -> descriptor from
  * "info registers".  The cached descriptor of sel, or NULL. */
 const struct x86_seg *sample_cs_cached(const struct sampler *s, uint16_t sel)
@@ -349,8 +377,46 @@ void sample_cs_mode(struct sampler *s, uint64_t cr0, uint64_t efer)
 	s->last_pe_lma = pe_lma;
 }
 
+const struct stack *sample_stack(struct sampler *s, const char **f, size_t n)
+{
+	struct stack *k;
+	size_t i;
+
+	for (i = 0; i < s->nstacks; i++)
+		if (s->stacks[i]->n == n && !memcmp(s->stacks[i]->f, f, n * sizeof *f))
+			return s->stacks[i];
+	if (s->nstacks == s->capstacks) {
+		size_t cap = s->capstacks ? 2 * s->capstacks : 64;
+		struct stack **v = realloc(s->stacks, cap * sizeof *v);
+
+		if (!v)
+			return NULL;
+		s->stacks = v;
+		s->capstacks = cap;
+	}
+	if (!(k = malloc(sizeof *k)) || !(k->f = malloc((n ? n : 1) * sizeof *f))) {
+		free(k);
+		return NULL;
+	}
+	memcpy(k->f, f, n * sizeof *f);
+	k->n = n;
+	s->stacks[s->nstacks++] = k;
+	return k;
+}
+
+static void stacks_free(struct sampler *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nstacks; i++) {
+		free(s->stacks[i]->f);
+		free(s->stacks[i]);
+	}
+	free(s->stacks);
+}
+
 int sample_add_bucket(struct sampler *s, enum x86_mode mode,
-		      const struct gc_where *w, const char *caller, uint64_t addr)
+		      const struct gc_where *w, const struct stack *caller, uint64_t addr)
 {
 	struct bucket *b;
 	size_t i;
@@ -359,7 +425,7 @@ int sample_add_bucket(struct sampler *s, enum x86_mode mode,
 		b = &s->b[i];
 		if (b->mode == mode && b->region == w->region &&
 		    b->symbol == w->symbol && b->sym_addr == w->sym_addr &&
-		    b->caller == caller) {
+		    b->callers == caller) {
 			if (addr < b->lo)
 				b->lo = addr;
 			if (addr > b->hi)
@@ -381,7 +447,7 @@ int sample_add_bucket(struct sampler *s, enum x86_mode mode,
 	b->region = w->region;
 	b->symbol = w->symbol;
 	b->sym_addr = w->sym_addr;
-	b->caller = caller;
+	b->callers = caller;
 	b->lo = b->hi = addr;
 	b->count = 1;
 	return 0;
@@ -473,7 +539,7 @@ static int merge_callers(const struct sampler *s, struct bucket **out, size_t *n
 				break;
 		if (j == n) {
 			m[n] = *b;
-			m[n++].caller = NULL;
+			m[n++].callers = NULL;
 			continue;
 		}
 		m[j].count += b->count;
@@ -508,7 +574,8 @@ static void bucket_row(const struct bucket *b, struct prof_sample_row *r)
 	r->mode = gc_sample_mode_id(b->mode);
 	r->region = gc_region_name(b->region);
 	r->symbol = b->symbol;
-	r->caller = b->caller;
+	r->callers = b->callers ? b->callers->f : NULL;
+	r->ncallers = b->callers ? b->callers->n : 0;
 	r->lo = b->lo;
 	r->hi = b->hi;
 	r->have_addr = 1;
@@ -711,6 +778,7 @@ int gc_sample_main(int argc, char **argv)
 		  strcmp(getenv("GDBSTUB_SAMPLE_TRACE"), "0");
 	install_signals();
 	load_symbols(&s);
+	load_unwinder(&s);
 	/* sub-millisecond sleeps: the default 50 us slack is 5 % at 1 kHz */
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	if (sample_got_signal)   /* Ctrl-C while the symbols loaded: leave the guest be */
@@ -758,6 +826,8 @@ int gc_sample_main(int argc, char **argv)
 		status = 1;
 	free(merged);
 	free(s.b);
+	stacks_free(&s);
+	ksym_orc_free(s.orc);
 	free(s.stops);
 	free(s.client_ns);
 	sample_monitor_free(&s);

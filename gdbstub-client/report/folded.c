@@ -10,7 +10,8 @@
  * (prof_folded_sample):
  *   kernel;memset 120
  *   long64;kernel;memset 120          the CPU mode first, when recorded
- *   long64;kernel;caller;memset 3     `sample --callers`: the probable caller
+ *   long64;kernel;kernel_init;do_one_initcall;memset 3
+ *                                     `sample --callers`: the call stack
  *   decompressor 80                   a region without a symbol
  *   real;bios-rom;0xfe05b 2           one address only (`sample`)
  * Frames never hold ';', spaces, tabs or newlines (they become '_'), nor
@@ -131,14 +132,16 @@ int prof_report_folded(const struct prof_profile *p,
 
 void prof_folded_sample(FILE *out, const struct prof_sample_row *r)
 {
+	size_t i;
+
 	if (r->mode) {
 		prof_folded_frame(out, r->mode);
 		fputc(';', out);
 	}
 	prof_folded_frame(out, r->region ? r->region : "unknown");
-	if (r->symbol && r->caller) {
+	for (i = 0; r->symbol && i < r->ncallers; i++) {
 		fputc(';', out);
-		prof_folded_frame(out, r->caller);
+		prof_folded_frame(out, r->callers[i]);
 	}
 	if (r->symbol) {
 		fputc(';', out);

@@ -447,13 +447,16 @@ struct prof_sample_row {
 	const char *mode;     /* "real" "long64"...; NULL = not recorded */
 	const char *region;   /* "kernel" "bios-rom"... */
 	const char *symbol;   /* NULL outside symbols */
-	const char *caller;   /* probable caller (`sample --callers`), or NULL */
+	const char *const *callers; /* `sample --callers`: the kernel call stack
+	                         above symbol, outermost first (from the
+	                         image's ORC tables), or NULL */
+	size_t ncallers;
 	uint64_t lo, hi;      /* lowest and highest linear address seen */
 	int have_addr;        /* lo/hi are known */
 	int64_t count;
 };
 /*
- * One folded stack line: [MODE;]REGION[;CALLER][;SYMBOL] COUNT, and for a
+ * One folded stack line: [MODE;]REGION[;CALLER...][;SYMBOL] COUNT, and for a
  * row without a symbol whose samples all fell at one address,
  * [MODE;]REGION;0xADDR COUNT.  Frames as prof_folded_frame() writes them.
  */
