@@ -12,6 +12,7 @@
 #define GC_SAMPLE_INTERNAL_H
 
 #include "sample.h"
+#include "procs.h"
 #include "lx.h"
 #include "hmp.h"
 #include "model.h"
@@ -101,6 +102,11 @@ struct sampler {
 	struct stack **stacks;   /* interned call stacks */
 	size_t nstacks, capstacks;
 	unsigned long unwinds, unwind_frames;
+	/* time by process (procs.h): pipelined ticks read the current task */
+	struct gc_procs procs;
+	bool procs_on;
+	struct gc_tick_req treq[GC_TICK_MAXMEM]; /* the reads of the batch sent */
+	size_t ntreq;
 
 	struct cs_cache_ent cs_cache[CS_CACHE_MAX];
 	size_t ncs;

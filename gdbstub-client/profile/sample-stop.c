@@ -466,7 +466,7 @@ static int read_batch(struct sampler *s, struct gc_event *ev, int64_t *t_stop,
 {
 	struct gc_tick t;
 	struct regs r;
-	int rc = gc_tick_read(s->t->c, &t, NULL, 0, err);
+	int rc = gc_tick_read(s->t->c, &t, s->treq, s->ntreq, err);
 
 	memset(ev, 0, sizeof *ev);
 	*t_stop = t.stop_ns;
@@ -485,6 +485,14 @@ static int read_batch(struct sampler *s, struct gc_event *ev, int64_t *t_stop,
 	r.eflags = t.regs[GC_TICK_EFLAGS];
 	r.cr0 = t.regs[GC_TICK_CR0];
 	r.efer = t.regs[GC_TICK_EFER];
+	if (s->procs_on) {
+		/* the task: CPL 3 with paging is user mode */
+		struct gc_procs_sample ps = {
+			(r.cr0 & X86_CR0_PG) && (r.cs & 3) == 3, s->pace.run_ns, 0
+		};
+
+		gc_procs_tick(&s->procs, &t, 0, &ps);
+	}
 	if (cs_known(s, &r))
 		return attribute(s, &r, false, err);
 	/* a CS selector never seen: its base comes from the monitor at the
@@ -559,6 +567,11 @@ static int pipelined_tick(struct sampler *s, struct loop *l)
 	s->run_hi_ns += l->t_int - l->t_res;
 	gc_pace_ran(&s->pace, l->t_int - l->t_res);
 	eager = s->nbatches++ % SAMPLE_MEASURE_EVERY == 0;
+	if (rc == 0 && s->npending == 0 && s->procs_on) {
+		s->ntreq = gc_procs_requests(&s->procs, s->treq, GC_TICK_MAXMEM);
+		if (gc_tick_prepare(s->t->c, &s->batch, s->treq, s->ntreq, &e) < 0)
+			rc = -1;
+	}
 	if (rc == 0 && s->npending == 0) {
 		if (rsp_batch_send(s->t->c, &s->batch, NULL) < 0) {
 			memset(&l->ev, 0, sizeof l->ev);

@@ -315,6 +315,25 @@ static void load_symbols(struct sampler *s)
  * layouts from its BTF.  Without them (an image without ORC tables or
  * BTF, or not a Linux kernel) a stack scan gives one probable caller, as
  * said. */
+/* Time by process: the task layout from the image's BTF (pipelined
+ * samples only; quietly none without BTF). */
+static void load_procs(struct sampler *s)
+{
+	struct gc_procs_layout l;
+	struct ksym_btf *b;
+	struct kit_err e = { 0 };
+
+	if (!s->o.kernel || !s->syms || s->o.sync || s->o.callers ||
+	    s->o.method == METHOD_MONITOR || !ksym_addr(s->syms, "__start_BTF"))
+		return;
+	if ((b = ksym_btf_open(s->o.kernel, &e)) &&
+	    gc_procs_layout(s->syms, b, &l, &e) == 0) {
+		gc_procs_init(&s->procs, &l, (int64_t)(1e9 / s->o.hz));
+		s->procs_on = true;
+	}
+	ksym_btf_free(b);
+}
+
 static void load_unwinder(struct sampler *s)
 {
 	struct ksym_btf *b = NULL;
@@ -618,6 +637,47 @@ static void print_summary(struct sampler *s, int64_t med, int64_t p95)
 }
 
 /* The summary and the top table (prof_sample_table). */
+static int by_proc_samples(const void *a, const void *b)
+{
+	const struct gc_proc *x = *(const struct gc_proc *const *)a;
+	const struct gc_proc *y = *(const struct gc_proc *const *)b;
+
+	return (x->samples < y->samples) - (x->samples > y->samples);
+}
+
+/* Time by process: the processes the samples ran in, most first. */
+static void print_procs(const struct sampler *s)
+{
+	const struct gc_procs *p = &s->procs;
+	const struct gc_proc **v;
+	int64_t named = 0;
+	size_t i, top = s->o.top < 10 ? s->o.top : 10;
+	char c[80];
+
+	if (!s->procs_on || !p->n || !(v = malloc(p->n * sizeof *v)))
+		return;
+	for (i = 0; i < p->n; i++) {
+		v[i] = &p->v[i];
+		named += p->v[i].samples;
+	}
+	qsort(v, p->n, sizeof *v, by_proc_samples);
+	printf("By process: %lld samples named, %lld in no known process "
+	       "(before the kernel, or its task unreadable)\n",
+	       (long long)named, (long long)p->unnamed);
+	printf("  %4s %7s %7s %5s  %-7s %s\n", "rank", "count", "%", "user", "pid", "process");
+	for (i = 0; i < p->n && i < top; i++) {
+		ksym_printable(v[i]->comm, c, sizeof c);
+		printf("  %4zu %7lld %6.1f%% %4.0f%%  %-7d %s%s%s\n", i + 1,
+		       (long long)v[i]->samples,
+		       100.0 * (double)v[i]->samples / (double)(named + p->unnamed),
+		       100.0 * (double)v[i]->user / (double)v[i]->samples, v[i]->pid,
+		       v[i]->kthread ? "[" : "", c, v[i]->kthread ? "]" : "");
+	}
+	if (p->n > top)
+		printf("  (%zu more)\n", p->n - top);
+	free(v);
+}
+
 static void print_report(struct sampler *s, const struct bucket *m, size_t nm,
 			 int64_t med, int64_t p95)
 {
@@ -632,6 +692,7 @@ static void print_report(struct sampler *s, const struct bucket *m, size_t nm,
 		printf("INCOMPLETE: %s\n", s->reason);
 	print_summary(s, med, p95);
 	prof_sample_table(stdout, rows, nm, s->o.top, s->nsamples);
+	print_procs(s);
 	if (!s->complete)
 		printf("INCOMPLETE: %s\n", s->reason);
 	free(rows);
@@ -702,6 +763,8 @@ static int write_json(struct sampler *s, const struct bucket *m, size_t nm,
 					 gc_sample_mode_id(b->mode), b->count, &e))
 			goto out;
 	}
+	if (s->procs_on && gc_procs_save(&s->procs, p, NULL, NULL, &e) < 0)
+		goto out;
 	for (i = 0; i < s->nstops; i++)
 		if (prof_add_stop(p, PROF_STOP_INTERRUPT, s->stops[i].reported_ns,
 				  s->stops[i].resumed_ns, &e))
@@ -779,6 +842,7 @@ int gc_sample_main(int argc, char **argv)
 	install_signals();
 	load_symbols(&s);
 	load_unwinder(&s);
+	load_procs(&s);
 	/* sub-millisecond sleeps: the default 50 us slack is 5 % at 1 kHz */
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	if (sample_got_signal)   /* Ctrl-C while the symbols loaded: leave the guest be */
@@ -817,6 +881,8 @@ int gc_sample_main(int argc, char **argv)
 		qsort(s.b, s.nb, sizeof *s.b, cmp_bucket);
 	if (merge_callers(&s, &merged, &nmerged) < 0)
 		die("out of memory");
+	if (s.procs_on)
+		gc_procs_finish(&s.procs);
 	print_report(&s, merged, nmerged, med, p95);
 	fflush(stdout);
 	status = s.complete ? 0 : 1;
@@ -828,6 +894,7 @@ int gc_sample_main(int argc, char **argv)
 	free(s.b);
 	stacks_free(&s);
 	ksym_orc_free(s.orc);
+	gc_procs_free(&s.procs);
 	free(s.stops);
 	free(s.client_ns);
 	sample_monitor_free(&s);
