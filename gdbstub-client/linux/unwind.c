@@ -12,7 +12,8 @@
  * numbers changed in 6.4: both come from the kernel's BTF.
  *
  * Guest memory is untrusted: every read is checked, the stack pointer
- * must grow, and the walk stops at LX_MAX_FRAMES, each stop saying why.
+ * must grow (but at a few stack switches), and the walk stops at
+ * LX_MAX_FRAMES, each stop saying why.
  */
 #include "lx.h"
 
@@ -23,6 +24,8 @@
 enum { REG_UNDEF, REG_PREV_SP, REG_DX, REG_DI, REG_BP, REG_SP, REG_R10, REG_R13,
        REG_BP_INDIRECT, REG_SP_INDIRECT };
 enum kind { K_UNDEF, K_END, K_CALL, K_REGS, K_PARTIAL };
+/* irq stack -> task stack; nested: exception stack -> irq -> task */
+enum { LX_MAX_STACK_SWITCHES = 4 };
 
 static int field(const struct ksym_btf *b, const char *name, struct lx_fld *f,
 		 struct kit_err *err)
@@ -106,9 +109,19 @@ static int word(const struct lx_mem *m, uint64_t addr, uint64_t *v)
 	return 0;
 }
 
-/* The caller's sp for entry E, from the frame's registers R. */
+/*
+ * The caller's sp for entry E, from the frame's registers R.  BP_INDIRECT
+ * (DRAP, a realigned stack) is *(bp + offset).  SP_INDIRECT is objtool's
+ * "stack swizzle" since 5.12 (call_on_stack: the irq stack's top holds the
+ * interrupted stack's sp; arch/x86/include/asm/irq_stack.h), and the
+ * kernel's unwinder reads it as *sp + offset, not *(sp + offset): the
+ * offset is the caller's frame on the stack switched back to.  Older
+ * kernels emit no SP_INDIRECT entry (5.10's table has none).  *SWITCHED
+ * says the walk changes stacks here: sp need not grow.
+ */
 static int prev_sp(const struct lx_mem *m, const struct lx_unwind_layout *l,
-		   const uint8_t *e, const struct lx_regs *r, uint64_t *sp, const char **why)
+		   const uint8_t *e, const struct lx_regs *r, uint64_t *sp, bool *switched,
+		   const char **why)
 {
 	int64_t off = sbits(e, &l->sp_offset);
 	unsigned reg = (unsigned)bits(e, &l->sp_reg);
@@ -130,6 +143,15 @@ static int prev_sp(const struct lx_mem *m, const struct lx_unwind_layout *l,
 		*why = "no unwind information here (undefined sp)";
 		return -1;
 	}
+	*switched = reg == REG_SP_INDIRECT;
+	if (reg == REG_SP_INDIRECT) {
+		if (word(m, base, sp) < 0) {
+			*why = "the frame's sp points at unreadable memory";
+			return -1;
+		}
+		*sp += (uint64_t)off;
+		return 0;
+	}
 	*sp = base + (uint64_t)off;
 	if (indirect && word(m, *sp, sp) < 0) {
 		*why = "the frame's sp points at unreadable memory";
@@ -145,6 +167,7 @@ int lx_unwind(const struct lx_mem *m, const struct ksym_orc *orc,
 	struct lx_regs r = *start;
 	const char *stop = NULL;
 	size_t k = 0;
+	unsigned switches = 0;
 
 	*n = 0;
 	why[0] = '\0';
@@ -152,6 +175,7 @@ int lx_unwind(const struct lx_mem *m, const struct ksym_orc *orc,
 		uint64_t from, sp, ra = 0, bp = r.bp;
 		const uint8_t *e;
 		enum kind kd;
+		bool switched = false;
 
 		out[k].ip = r.ip;
 		out[k].sp = r.sp;
@@ -170,7 +194,7 @@ int lx_unwind(const struct lx_mem *m, const struct ksym_orc *orc,
 			stop = "no unwind information here (undefined entry)";
 			break;
 		}
-		if (prev_sp(m, l, e, &r, &sp, &stop) < 0)
+		if (prev_sp(m, l, e, &r, &sp, &switched, &stop) < 0)
 			break;
 		switch ((unsigned)bits(e, &l->bp_reg)) {
 		case REG_PREV_SP:
@@ -191,7 +215,9 @@ int lx_unwind(const struct lx_mem *m, const struct ksym_orc *orc,
 				stop = "the return address is unreadable";
 				break;
 			}
-			if (sp <= r.sp) {
+			/* back from the irq stack to the interrupted one,
+			 * which may lie below it: a few such switches */
+			if (sp <= r.sp && !(switched && ++switches <= LX_MAX_STACK_SWITCHES)) {
 				stop = "the stack pointer does not grow: stopped";
 				break;
 			}
