@@ -39,7 +39,7 @@ check_table_and_folded() { # $1 = folded file
 	[ -n "$n" ] && [ "$n" -gt 0 ] || { echo "# no summary line:"; echo "$output"; false; }
 	expect_line '^rank percent  samples  symbol/region +mode$'
 	# every row: rank, percent, count, place, mode
-	rows=$(grep -E '^ *[0-9]+ ' <<<"$output" | grep -vE '^ *[0-9]+ +[0-9.]+% +[0-9]+  .+ (real|v86|prot16|prot32|compat16|compat32|long64|unknown)$' || true)
+	rows=$(sed -n '/^rank percent/,/^By process/p' <<<"$output" | grep -E '^ *[0-9]+ ' | grep -vE '^ *[0-9]+ +[0-9.]+% +[0-9]+  .+ (real|v86|prot16|prot32|compat16|compat32|long64|unknown)$' || true)
 	[ -z "$rows" ] || { echo "# malformed rows:"; echo "$rows"; false; }
 	# folded: mode;region[;caller][;symbol|;0xADDR] count, counts add up to the samples
 	bad=$(grep -vE '^(real|v86|prot16|prot32|compat16|compat32|long64|unknown);[a-z-]+(;[^ ;]+){0,2} [0-9]+$' "$1" || true)
@@ -381,4 +381,11 @@ sample_kill_qemu() {
 	[ "$(grep -Ec '^long64;kernel;' "$BATS_TEST_TMPDIR/f.txt")" -ge 50 ]
 	[ "$(jq -r .complete "$BATS_TEST_TMPDIR/p.json")" = true ]
 	[ "$(jq '[.samples.entries[] | select(.region == "kernel")] | length' "$BATS_TEST_TMPDIR/p.json")" -ge 50 ]
+	# time by process: the table, the idle task and pid 1 among its rows,
+	# the processes in the JSON
+	expect_line '^By process: [0-9]+ samples named, [0-9]+ in no known process '
+	grep -Eq '^ +[0-9]+ +[0-9]+ +[0-9.]+% +[0-9]+%  0 +\[swapper/0\]$' <<<"$output"
+	grep -Eq '^ +[0-9]+ +[0-9]+ +[0-9.]+% +[0-9]+%  1 +swapper/0$' <<<"$output"
+	[ "$(jq '[.samples.processes[] | select(.pid == 0 and .kernel_thread)] | length > 0' \
+		"$BATS_TEST_TMPDIR/p.json")" = true ]
 }
