@@ -407,11 +407,18 @@ int ksym_btf_check(const struct ksym_btf *b, const struct ksym_table *t,
 struct ksym_orc;
 struct ksym_orc *ksym_orc_open(const char *path, struct kit_err *err);
 struct ksym_orc *ksym_orc_load(const uint8_t *data, size_t len, struct kit_err *err);
+/* Tables from the sections' contents: N ip offsets, each relative to its
+ * own address (IP_ADDR, the .orc_unwind_ip section's, + 4 * i), and N
+ * 6-byte entries, both copied.  KSYM_EFORMAT: N is 0 or too large, or
+ * the ips are not sorted. */
+struct ksym_orc *ksym_orc_new(uint64_t ip_addr, const int32_t *ip,
+			      const uint8_t *ent, size_t n, struct kit_err *err);
 void ksym_orc_free(struct ksym_orc *o);
 size_t ksym_orc_count(const struct ksym_orc *o);
 /* The entry covering ADDR: the start of its range and its 6 raw bytes
  * (struct orc_entry: read its bitfields with the kernel's BTF); -1 when
- * ADDR is below every entry. */
+ * ADDR is below every entry or past the last one (the terminator of the
+ * last text section: a module's address, say). */
 int ksym_orc_find(const struct ksym_orc *o, uint64_t addr, uint64_t *start,
 		  const uint8_t **entry);
 

@@ -713,7 +713,8 @@ static int cmd_orc(int argc, char **argv)
 		ksym_orc_free(o);
 		ksym_btf_free(b);
 		ksym_free(t);
-		die("0x%llx is below every ORC entry", (unsigned long long)addr);
+		die("0x%llx is outside the ORC tables (below the first entry or past "
+		    "the last)", (unsigned long long)addr);
 	}
 	s = ksym_lookup_addr(t, addr, &off);
 	spr = orc_field(b, ent, "sp_reg", &have);

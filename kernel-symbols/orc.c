@@ -9,10 +9,13 @@
  * bp_offset, then bitfields whose layout changed across versions: read
  * them with the kernel's own BTF, linux/).  The entry for an address is
  * the last one whose ip is <= it.  .orc_lookup is filled at boot, not in
- * the image: the search here is a binary search over the ips.
+ * the image: the search here is a binary search over the ips, and an
+ * address past the last entry (the terminator objtool puts at the end of
+ * a text section) is not covered, like one below the first.
  *
  * The tables are untrusted input: the two sections must be the same
- * length in entries, and at most KSYM_ORC_MAX entries.
+ * length in entries, at most KSYM_ORC_MAX entries, their ips sorted.
+ * ksym_orc_new builds tables from arrays (the unit tests' synthetic ones).
  */
 #include "internal.h"
 
@@ -53,7 +56,9 @@ int ksym_orc_find(const struct ksym_orc *o, uint64_t addr, uint64_t *start,
 {
 	size_t lo = 0, hi = o->n;
 
-	if (!o->n || addr < ip_of(o, 0))
+	/* past the last entry (a section's terminator): module or other
+	 * code the tables do not cover, as the kernel's orc_find says */
+	if (!o->n || addr < ip_of(o, 0) || addr > ip_of(o, o->n - 1))
 		return -1;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -68,12 +73,46 @@ int ksym_orc_find(const struct ksym_orc *o, uint64_t addr, uint64_t *start,
 	return 0;
 }
 
+struct ksym_orc *ksym_orc_new(uint64_t ip_addr, const int32_t *ip,
+			      const uint8_t *ent, size_t n, struct kit_err *err)
+{
+	struct ksym_orc *o;
+	size_t i;
+
+	if (!n || n > KSYM_ORC_MAX) {
+		kit_seterr(err, KSYM_EFORMAT, "%zu ORC entries: not 1 to %u", n, KSYM_ORC_MAX);
+		return NULL;
+	}
+	o = calloc(1, sizeof *o);
+	if (o) {
+		o->ip = malloc(n * 4);
+		o->ent = malloc(n * 6);
+	}
+	if (!o || !o->ip || !o->ent) {
+		ksym_orc_free(o);
+		kit_seterr(err, ENOMEM, "out of memory for %zu ORC entries", n);
+		return NULL;
+	}
+	o->n = n;
+	o->ip_addr = ip_addr;
+	memcpy(o->ip, ip, n * 4);
+	memcpy(o->ent, ent, n * 6);
+	for (i = 1; i < n; i++)
+		if (ip_of(o, i) < ip_of(o, i - 1)) {
+			kit_seterr(err, KSYM_EFORMAT, "the ORC ips are not sorted (entry %zu)", i);
+			ksym_orc_free(o);
+			return NULL;
+		}
+	return o;
+}
+
 /* The two sections of an ELF image in memory. */
 static struct ksym_orc *from_elf(const uint8_t *data, size_t len, struct kit_err *err)
 {
 	struct ksym_image img;
 	const struct ksym_section *ips, *ents;
 	struct ksym_orc *o = NULL;
+	int32_t *ip = NULL;
 	size_t n, i;
 
 	if (ksym_image_open(&img, data, len, "the decompressed payload", err))
@@ -94,29 +133,15 @@ static struct ksym_orc *from_elf(const uint8_t *data, size_t len, struct kit_err
 			   (unsigned long long)ips->size, (unsigned long long)ents->size);
 		goto out;
 	}
-	o = calloc(1, sizeof *o);
-	if (o) {
-		o->ip = malloc(n * 4);
-		o->ent = malloc(n * 6);
-	}
-	if (!o || !o->ip || !o->ent) {
-		ksym_orc_free(o);
-		o = NULL;
+	ip = malloc(n * 4);
+	if (!ip) {
 		kit_seterr(err, ENOMEM, "out of memory for %zu ORC entries", n);
 		goto out;
 	}
-	o->n = n;
-	o->ip_addr = ips->addr;
 	for (i = 0; i < n; i++)
-		o->ip[i] = (int32_t)ksym_le32(data + ips->offset + 4 * i);
-	memcpy(o->ent, data + ents->offset, n * 6);
-	for (i = 1; i < n; i++)
-		if (ip_of(o, i) < ip_of(o, i - 1)) {
-			kit_seterr(err, KSYM_EFORMAT, "the ORC ips are not sorted (entry %zu)", i);
-			ksym_orc_free(o);
-			o = NULL;
-			break;
-		}
+		ip[i] = (int32_t)ksym_le32(data + ips->offset + 4 * i);
+	o = ksym_orc_new(ips->addr, ip, data + ents->offset, n, err);
+	free(ip);
 out:
 	ksym_image_close(&img);
 	return o;

@@ -5,6 +5,9 @@
 #   - in an initcall (inet_init): inet_init, do_one_initcall,
 #     kernel_init_freeable (do_initcalls is inlined there), kernel_init,
 #     ret_from_fork, in that order, to the end of the stack;
+#   - then in a timer interrupt (__sysvec_apic_timer_interrupt): from the
+#     IRQ stack back to the task's (ORC's (sp) + offset) and through the
+#     interrupt's pt_regs, with no early stop;
 #   - in a system call (do_sys_openat2, busybox opening files): through
 #     do_syscall_64 to the entry code, ending at the user-space frame;
 #   - at the reset vector: "no unwind information here", one line.
@@ -51,10 +54,13 @@ PY
 			-append "console=ttyS0 nokaslr panic=-1 rdinit=/init" \
 			-serial "file:$D/console.log"
 		run --separate-stderr timeout 300 "$CLIENT" attach --latest \
-			-ex 'break inet_init' -ex continue -ex bt -ex delete
+			-ex 'break inet_init' -ex continue -ex bt -ex delete \
+			-ex 'break __sysvec_apic_timer_interrupt' -ex continue -ex bt -ex delete
 		expect_status 0
 		frames_in_order inet_init do_one_initcall kernel_init_freeable kernel_init \
-			ret_from_fork >&3
+			ret_from_fork __sysvec_apic_timer_interrupt sysvec_apic_timer_interrupt \
+			asm_sysvec_apic_timer_interrupt >&3
+		grep -qE '^#[0-9]+ +0x[0-9a-f]+ in .*  \(interrupted here\)$' <<<"$output"
 		! grep -q '^<' <<<"$output" || { echo "$output"; false; }
 		run --separate-stderr timeout 300 "$CLIENT" attach --latest \
 			-ex 'break do_sys_openat2' -ex continue -ex where -ex delete

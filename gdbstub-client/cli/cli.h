@@ -19,6 +19,7 @@ struct cli {
 	const char *kernel;    /* the image syms came from: BTF for dmesg */
 	struct ksym_btf *btf;  /* loaded by the first dmesg, or NULL */
 	struct ksym_orc *orc;  /* loaded by the first bt, or NULL */
+	bool no_orc;           /* the image has no ORC tables: frame pointers */
 	bool batch;            /* -ex / -x / stdin not a terminal */
 	bool quit;             /* "quit", "detach", or the target is gone */
 	bool intel;            /* disassembly syntax */

@@ -922,7 +922,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "handle", NULL, cmd_handle, "SIG [no]stop [no]print [no]pass", "what a stop for a signal does; no argument lists the table", CLI_COMPLETE_SIGNAL },
 	{ "monitor", NULL, cmd_monitor, "CMD", "a QEMU monitor command (info registers, info mtree...)", 0 },
 	{ "dmesg", NULL, cli_dmesg, "", "the kernel log, read from guest memory (symbols and BTF of the kernel image)", 0 },
-	{ "backtrace", "bt", cli_bt, "", "the kernel's call stack, from the image's ORC tables", 0 },
+	{ "backtrace", "bt", cli_bt, "", "the kernel's call stack (ORC tables, or frame pointers)", 0 },
 	{ "where", NULL, cli_bt, "", "the same as backtrace", 0 },
 	{ "ps", NULL, cli_ps, "", "the kernel's processes, read from guest memory (as ps shows them; the task each CPU runs marked)", 0 },
 	{ "percpu", NULL, cli_percpu, "VAR[.MEMBER] [CPU]", "a per-CPU variable of CPU (0): where it is and its value", CLI_COMPLETE_SYMBOL },

@@ -274,12 +274,35 @@ static int bt_regs(struct cli *cli, struct lx_regs *r)
 	return 0;
 }
 
+/* The image's ORC tables into cli->orc, once; an image without them (a
+ * kernel built with CONFIG_UNWINDER_FRAME_POINTER) is said once, on
+ * stderr, and bt walks frame pointers: 0, or -1 after saying why. */
+static int bt_need_orc(struct cli *cli)
+{
+	struct kit_err e;
+
+	if (cli->orc || cli->no_orc)
+		return 0;
+	cli->orc = ksym_orc_open(cli->kernel, &e);
+	if (cli->orc)
+		return 0;
+	if (e.code != KSYM_ENOTFOUND)
+		return error("%s", e.msg);
+	cli->no_orc = true;
+	fprintf(stderr, "'%s' has no ORC tables (a kernel without CONFIG_UNWINDER_ORC): "
+		"frames come from frame pointers, a guess\n", cli->kernel);
+	return 0;
+}
+
 /* "bt" / "backtrace" / "where": the kernel's call stack from its ORC
- * tables (the image's, loaded at the first use), frames named. */
+ * tables (the image's, loaded at the first use), or from its frame
+ * pointers when it has none; frames named, those found by frame pointer
+ * marked so. */
 int cli_bt(struct cli *cli, const char *args)
 {
 	struct lx_frame f[LX_MAX_FRAMES];
 	struct lx_unwind_layout l;
+	const struct lx_unwind_layout *lp = NULL;
 	struct lx_regs r;
 	struct lx_mem m;
 	struct kit_err e;
@@ -291,20 +314,24 @@ int cli_bt(struct cli *cli, const char *args)
 		return error("the target is gone (exited, detached or the connection closed)");
 	if (!cli->kernel)
 		return error("bt needs the kernel image (--kernel FILE)");
-	if (bt_regs(cli, &r) < 0)
+	if (bt_regs(cli, &r) < 0 || bt_need_orc(cli) < 0)
 		return -1;
-	if (cli_need_btf(cli) < 0)
-		return -1;
-	if (lx_unwind_layout_btf(cli->btf, &l, &e) < 0)
-		return error("'%s': %s", cli->kernel, e.msg);
-	if (!cli->orc && !(cli->orc = ksym_orc_open(cli->kernel, &e)))
-		return error("%s", e.msg);
+	if (cli->orc) {
+		if (cli_need_btf(cli) < 0)
+			return -1;
+		if (lx_unwind_layout_btf(cli->btf, &l, &e) < 0)
+			return error("'%s': %s", cli->kernel, e.msg);
+		lp = &l;
+	} else if (cli->btf && lx_unwind_layout_btf(cli->btf, &l, &e) == 0) {
+		lp = &l;        /* optional: encoded pt_regs pointers followed */
+	}
 	lx_target_mem(cli->t, &m);
-	lx_unwind(&m, cli->orc, &l, &r, f, LX_MAX_FRAMES, &n, why, sizeof why);
+	lx_unwind(&m, cli->orc, lp, &r, f, LX_MAX_FRAMES, &n, why, sizeof why);
 	for (i = 0; i < n; i++) {
 		gc_symbolize(cli->t, f[i].ip, sym, sizeof sym);
-		printf("#%-2zu 0x%016llx in %s%s\n", i, (unsigned long long)f[i].ip,
-		       sym[0] ? sym : "??", f[i].regs_frame ? "  (interrupted here)" : "");
+		printf("#%-2zu 0x%016llx in %s%s%s\n", i, (unsigned long long)f[i].ip,
+		       sym[0] ? sym : "??", f[i].regs_frame ? "  (interrupted here)" : "",
+		       f[i].by_fp ? "  (frame pointer)" : "");
 	}
 	if (why[0])
 		printf("<%s>\n", why);

@@ -193,13 +193,18 @@ int lx_current_task(const struct lx_mem *m, const struct ksym_table *syms,
 		    const struct ksym_btf *b, unsigned cpu, uint64_t *task,
 		    struct kit_err *err);
 
-/* ---- backtraces from the ORC tables (unwind.c) ------------------------- */
+/* ---- backtraces (unwind.c) -------------------------------------------- */
 
 #define LX_MAX_FRAMES 64
+/* THREAD_SIZE (x86-64, without KASAN): a stack is one block this size,
+ * aligned to it.  Addresses below LX_KERNEL_MIN are user space's. */
+#define LX_THREAD_SIZE 16384u
+#define LX_KERNEL_MIN UINT64_C(0xffff800000000000)
 
-/* struct orc_entry's members and pt_regs' ip, sp, bp (the kernel's types). */
+/* struct orc_entry's members and pt_regs' ip, sp, bp (the kernel's types);
+ * signal: 6.4+ only (not present before). */
 struct lx_unwind_layout {
-	struct lx_fld sp_offset, bp_offset, sp_reg, bp_reg, type, end;
+	struct lx_fld sp_offset, bp_offset, sp_reg, bp_reg, type, end, signal;
 	struct lx_fld r_ip, r_sp, r_bp;
 	bool old_types;         /* up to 6.3: an 'end' bit, type 0 = call */
 };
@@ -219,13 +224,25 @@ struct lx_frame {
 	uint64_t ip, sp;
 	bool regs_frame;        /* entered through an interrupt or exception */
 	bool user_below;        /* the frame below is user space: the end */
+	bool by_fp;             /* found by the frame-pointer chain: a guess */
 };
 
 /*
- * Walk the stack from START with the ORC tables: up to MAX frames into
- * OUT (*n of them, the first START's).  Always 0; WHY says why the walk
- * stopped early ("" when it reached the stack's end: an end-of-stack
- * entry, a return to user space, or ip 0).
+ * Walk the stack from START: up to MAX frames into OUT (*n of them, the
+ * first START's).  Always 0; WHY says why the walk stopped early ("" when
+ * it reached the stack's end: an end-of-stack entry, a return to user
+ * space, an ip of 0, or a frame pointer of 0).
+ *
+ * With ORC tables (ORC, and their layout L), as the kernel's ORC unwinder
+ * walks; an ip the tables do not cover (code outside the image: a module,
+ * BPF) is passed by its frame pointer, as the kernel does, that frame
+ * marked by_fp.  ORC NULL (a kernel built with CONFIG_UNWINDER_FRAME_
+ * POINTER, no tables): the rbp chain only, every frame but the first
+ * by_fp: caller ip [bp + 8], caller bp [bp], caller sp bp + 16, bp
+ * 8-aligned, growing, inside the THREAD_SIZE block of the frame's sp; a
+ * bp with bit 0 set (the entry code's encoded pt_regs) is followed when
+ * L is given (it may be NULL then).  A function stopped before it saved
+ * rbp (at its first instruction) has its caller missed by that chain.
  */
 int lx_unwind(const struct lx_mem *m, const struct ksym_orc *orc,
 	      const struct lx_unwind_layout *l, const struct lx_regs *start,

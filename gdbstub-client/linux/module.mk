@@ -11,6 +11,6 @@ gdbstub-client/linux/%.o: KIT_CFLAGS += $(LINUX_CFLAGS)
 LIBS_BUILT += $(LIB_LINUX)
 $(LIB_LINUX): $(LINUX_OBJS)
 
-$(eval $(call kit_unit_tests,tests/unit/test-linux-printk,\
+$(eval $(call kit_unit_tests,tests/unit/test-linux-printk tests/unit/test-linux-unwind,\
 	$(LINUX_CFLAGS),$(LIB_LINUX) $(LIB_TARGET) $(LIB_RSP) $(LIB_KSYM) $(LIB_COMMON),\
 	$(LINUX_LIBS)))

@@ -1,19 +1,27 @@
 /*
  * unwind.c: a stopped kernel's call stack from its ORC tables, as the
- * kernel's own unwinder walks it (arch/x86/kernel/unwind_orc.c).
+ * kernel's own unwinder walks it (arch/x86/kernel/unwind_orc.c), or from
+ * its frame pointers (unwind_frame.c) when the image has no ORC tables.
  *
  * Each frame's ORC entry (kernel-symbols: the one covering ip, or ip - 1
  * for a return address, which may point past its function's end) says
  * where the caller's stack pointer is (sp_reg + sp_offset, possibly read
- * through memory), where bp was saved, and what kind of frame it is: a
- * call (the return address just below the caller's sp), full pt_regs
- * (an interrupt or exception: ip, sp and bp from them), or an iret frame
- * only (REGS_PARTIAL).  The struct orc_entry's bitfields and its type
- * numbers changed in 6.4: both come from the kernel's BTF.
+ * through memory: (bp + offset), or (sp) + offset), where bp was saved,
+ * and what kind of frame it is: a call (the return address just below
+ * the caller's sp), full pt_regs (an interrupt or exception: ip, sp and
+ * bp from them), or an iret frame only (REGS_PARTIAL).  The struct
+ * orc_entry's bitfields and its type numbers changed in 6.4: both come
+ * from the kernel's BTF.  An ip with no entry (outside the image's text)
+ * is passed with the frame pointer, as the kernel does: a guess, marked.
+ *
+ * Without ORC tables, the rbp chain: the caller's ip at [bp + 8], its bp
+ * at [bp], its sp bp + 16; bp must be 8-aligned, above sp and inside the
+ * frame's THREAD_SIZE-aligned stack block.
  *
  * Guest memory is untrusted: every read is checked, the stack pointer
- * must grow (but at a few stack switches), and the walk stops at
- * LX_MAX_FRAMES, each stop saying why.
+ * must grow (unless it moves to another stack block: an IRQ stack's
+ * return to the task's), and the walk stops at the caller's bound on
+ * frames, each stop saying why.
  */
 #include "lx.h"
 
@@ -24,8 +32,6 @@
 enum { REG_UNDEF, REG_PREV_SP, REG_DX, REG_DI, REG_BP, REG_SP, REG_R10, REG_R13,
        REG_BP_INDIRECT, REG_SP_INDIRECT };
 enum kind { K_UNDEF, K_END, K_CALL, K_REGS, K_PARTIAL };
-/* irq stack -> task stack; nested: exception stack -> irq -> task */
-enum { LX_MAX_STACK_SWITCHES = 4 };
 
 static int field(const struct ksym_btf *b, const char *name, struct lx_fld *f,
 		 struct kit_err *err)
@@ -61,8 +67,11 @@ int lx_unwind_layout_btf(const struct ksym_btf *b, struct lx_unwind_layout *l,
 	    field(b, "pt_regs.bp", &l->r_bp, &e) < 0)
 		return kit_seterr(err, LX_ELAYOUT, "the kernel's types: %s", e.msg);
 	/* 'end' up to 6.3 (type 0 CALL, 1 REGS, 2 REGS_PARTIAL); 6.4 on
-	 * numbers UNDEFINED 0, END_OF_STACK 1, CALL 2, REGS 3, PARTIAL 4 */
+	 * numbers UNDEFINED 0, END_OF_STACK 1, CALL 2, REGS 3, PARTIAL 4,
+	 * and 'signal' says whether the caller's ip is a return address */
 	l->old_types = field(b, "orc_entry.end", &l->end, &e) == 0;
+	if (!l->old_types)
+		(void)field(b, "orc_entry.signal", &l->signal, &e);
 	return 0;
 }
 
@@ -88,8 +97,10 @@ static enum kind kind_of(const struct lx_unwind_layout *l, const uint8_t *e)
 	unsigned t = (unsigned)bits(e, &l->type);
 
 	if (l->old_types) {
-		if (bits(e, &l->end))
-			return K_END;
+		/* up to 6.3, only an undefined sp marks the end (with 'end')
+		 * or the lack of information */
+		if (bits(e, &l->sp_reg) == REG_UNDEF)
+			return bits(e, &l->end) ? K_END : K_UNDEF;
 		return t == 0 ? K_CALL : t == 1 ? K_REGS : t == 2 ? K_PARTIAL : K_UNDEF;
 	}
 	return t == 1 ? K_END : t == 2 ? K_CALL : t == 3 ? K_REGS : t == 4 ? K_PARTIAL
@@ -109,154 +120,225 @@ static int word(const struct lx_mem *m, uint64_t addr, uint64_t *v)
 	return 0;
 }
 
-/*
- * The caller's sp for entry E, from the frame's registers R.  BP_INDIRECT
- * (DRAP, a realigned stack) is *(bp + offset).  SP_INDIRECT is objtool's
- * "stack swizzle" since 5.12 (call_on_stack: the irq stack's top holds the
- * interrupted stack's sp; arch/x86/include/asm/irq_stack.h), and the
- * kernel's unwinder reads it as *sp + offset, not *(sp + offset): the
- * offset is the caller's frame on the stack switched back to.  Older
- * kernels emit no SP_INDIRECT entry (5.10's table has none).  *SWITCHED
- * says the walk changes stacks here: sp need not grow.
- */
-static int prev_sp(const struct lx_mem *m, const struct lx_unwind_layout *l,
-		   const uint8_t *e, const struct lx_regs *r, uint64_t *sp, bool *switched,
-		   const char **why)
+/* A stack lives in one THREAD_SIZE-aligned block: in the same block, the
+ * caller's sp must be above the callee's (else a loop); into another
+ * block, the walk has switched stacks (from an IRQ stack, say). */
+static bool same_stack(uint64_t a, uint64_t b)
 {
+	return a / LX_THREAD_SIZE == b / LX_THREAD_SIZE;
+}
+
+struct walk {
+	const struct lx_mem *m;
+	const struct ksym_orc *orc;
+	const struct lx_unwind_layout *l;
+	struct lx_regs r;
+	bool exact;             /* look ip up as is: not a return address */
+	bool by_fp;             /* r came from the frame-pointer chain */
+	bool user;              /* the frame's pt_regs are user space's */
+	const char *why;        /* why the walk stopped early */
+	char buf[160];
+};
+
+enum { STEP_OK, STEP_END, STEP_STOP };
+
+static int stop(struct walk *w, const char *why)
+{
+	w->why = why;
+	return STEP_STOP;
+}
+
+/* The caller's sp for entry E, from the frame's registers. */
+static int prev_sp(struct walk *w, const uint8_t *e, uint64_t *sp)
+{
+	const struct lx_unwind_layout *l = w->l;
+	const struct lx_regs *r = &w->r;
 	int64_t off = sbits(e, &l->sp_offset);
 	unsigned reg = (unsigned)bits(e, &l->sp_reg);
 	uint64_t base;
-	bool indirect = reg == REG_SP_INDIRECT || reg == REG_BP_INDIRECT;
 
 	switch (reg) {
 	case REG_SP: case REG_SP_INDIRECT: base = r->sp; break;
 	case REG_BP: case REG_BP_INDIRECT: base = r->bp; break;
 	case REG_R10: case REG_R13: case REG_DI: case REG_DX:
-		if (!r->full) {
-			*why = "the frame's sp is in a register not saved here";
-			return -1;
-		}
+		if (!r->full)
+			return stop(w, "the frame's sp is in a register not saved here");
 		base = reg == REG_R10 ? r->r10 : reg == REG_R13 ? r->r13 :
 		       reg == REG_DI ? r->di : r->dx;
 		break;
 	default:
-		*why = "no unwind information here (undefined sp)";
-		return -1;
+		return stop(w, "no unwind information here (undefined sp)");
 	}
-	*switched = reg == REG_SP_INDIRECT;
-	if (reg == REG_SP_INDIRECT) {
-		if (word(m, base, sp) < 0) {
-			*why = "the frame's sp points at unreadable memory";
-			return -1;
-		}
+	/* SP_INDIRECT is (sp) + offset since 5.12 (unused before, when it
+	 * meant (sp + offset)); BP_INDIRECT is (bp + offset) */
+	*sp = reg == REG_SP_INDIRECT ? base : base + (uint64_t)off;
+	if ((reg == REG_SP_INDIRECT || reg == REG_BP_INDIRECT) && word(w->m, *sp, sp) < 0)
+		return stop(w, "the frame's sp points at unreadable memory");
+	if (reg == REG_SP_INDIRECT)
 		*sp += (uint64_t)off;
-		return 0;
+	return STEP_OK;
+}
+
+/* The caller's bp for entry E, the caller's sp being SP. */
+static int prev_bp(struct walk *w, const uint8_t *e, uint64_t sp, uint64_t *bp)
+{
+	const struct lx_unwind_layout *l = w->l;
+	int64_t off = sbits(e, &l->bp_offset);
+
+	*bp = w->r.bp;
+	switch ((unsigned)bits(e, &l->bp_reg)) {
+	case REG_UNDEF:
+		return STEP_OK;
+	case REG_PREV_SP:
+		if (word(w->m, sp + (uint64_t)off, bp) < 0)
+			return stop(w, "the saved bp is unreadable");
+		return STEP_OK;
+	case REG_BP:
+		if (word(w->m, w->r.bp + (uint64_t)off, bp) < 0)
+			return stop(w, "the saved bp is unreadable");
+		return STEP_OK;
+	default:
+		return stop(w, "no unwind information here (unknown bp register)");
 	}
-	*sp = base + (uint64_t)off;
-	if (indirect && word(m, *sp, sp) < 0) {
-		*why = "the frame's sp points at unreadable memory";
-		return -1;
+}
+
+/* The frame below pt_regs at REGS (PARTIAL: only its iret frame, from ip
+ * on, is there, and bp stays BP). */
+static int regs_step(struct walk *w, uint64_t regs, bool partial, uint64_t bp)
+{
+	const struct lx_unwind_layout *l = w->l;
+	uint64_t ip, sp;
+
+	if (word(w->m, regs + l->r_ip.off, &ip) < 0 ||
+	    word(w->m, regs + l->r_sp.off, &sp) < 0 ||
+	    (!partial && word(w->m, regs + l->r_bp.off, &bp) < 0))
+		return stop(w, "an interrupt frame (pt_regs) is unreadable");
+	if (sp < LX_KERNEL_MIN) {
+		w->user = true;         /* came from user space: the end */
+		return STEP_END;
 	}
-	return 0;
+	if (sp <= w->r.sp && same_stack(sp, w->r.sp))
+		return stop(w, "the stack pointer does not grow: stopped");
+	w->r.ip = ip;
+	w->r.sp = sp;
+	w->r.bp = bp;
+	w->r.full = false;
+	w->r.after_regs = true;
+	w->exact = true;
+	return STEP_OK;
+}
+
+/* One step up the rbp chain: the caller's bp at [bp], its return address
+ * at [bp + 8], its sp bp + 16.  A bp with bit 0 set is the entry code's
+ * ENCODE_FRAME_POINTER: pt_regs at bp - 1.  WHY (short) on a stop; a bp
+ * of 0 is the end. */
+static int fp_step(struct walk *w)
+{
+	uint64_t bp = w->r.bp, lo = w->r.sp / LX_THREAD_SIZE * LX_THREAD_SIZE;
+	uint64_t hi = lo + LX_THREAD_SIZE, ip, nbp;
+
+	if (!bp)
+		return STEP_END;
+	if ((bp & 7) == 1 && w->l && bp - 1 >= w->r.sp && bp - 1 < hi &&
+	    w->l->r_sp.off + 8 <= hi - (bp - 1)) {
+		w->by_fp = true;
+		return regs_step(w, bp - 1, false, 0);
+	}
+	if (bp & 7)
+		return stop(w, "bp is not 8-aligned");
+	if (bp < lo || bp + 16 > hi)
+		return stop(w, "bp leaves the stack");
+	if (bp < w->r.sp)
+		return stop(w, "bp does not grow");
+	if (word(w->m, bp, &nbp) < 0 || word(w->m, bp + 8, &ip) < 0)
+		return stop(w, "the frame pointer chain is unreadable");
+	w->r.ip = ip;
+	w->r.sp = bp + 16;
+	w->r.bp = nbp;
+	w->r.full = false;
+	w->r.after_regs = false;
+	w->exact = false;
+	w->by_fp = true;
+	return STEP_OK;
+}
+
+/* One step by the ORC entry of the frame's ip; an ip the tables do not
+ * cover is passed by its frame pointer, as the kernel does. */
+static int orc_step(struct walk *w)
+{
+	const struct lx_unwind_layout *l = w->l;
+	uint64_t from, sp, bp, ra;
+	const uint8_t *e;
+	enum kind kd;
+	int rc;
+
+	if (ksym_orc_find(w->orc, w->r.ip - (w->exact ? 0 : 1), &from, &e) < 0) {
+		rc = w->r.bp ? fp_step(w) : stop(w, "bp is 0");
+		if (rc == STEP_STOP) {
+			snprintf(w->buf, sizeof w->buf, "no unwind information here (not "
+				 "kernel text), nor a frame pointer (%s)", w->why);
+			w->why = w->buf;
+		}
+		return rc;
+	}
+	w->by_fp = false;
+	kd = kind_of(l, e);
+	if (kd == K_END)
+		return STEP_END;        /* the end of the stack, as the kernel marks it */
+	if (kd == K_UNDEF)
+		return stop(w, "no unwind information here (undefined entry)");
+	if (prev_sp(w, e, &sp) != STEP_OK || prev_bp(w, e, sp, &bp) != STEP_OK)
+		return STEP_STOP;
+	if (kd != K_CALL) {
+		rc = regs_step(w, kd == K_REGS ? sp : sp - l->r_ip.off, kd == K_PARTIAL, bp);
+		if (rc == STEP_OK && l->signal.present)
+			w->exact = bits(e, &l->signal);
+		return rc;
+	}
+	if (sp <= w->r.sp && same_stack(sp, w->r.sp))
+		return stop(w, "the stack pointer does not grow: stopped");
+	if (word(w->m, sp - 8, &ra) < 0)
+		return stop(w, "the return address is unreadable");
+	w->r.ip = ra;
+	w->r.sp = sp;
+	w->r.bp = bp;
+	w->r.full = false;
+	w->r.after_regs = false;
+	/* 6.4+: the entry says whether the caller's ip is a return address */
+	w->exact = l->signal.present && bits(e, &l->signal);
+	return STEP_OK;
 }
 
 int lx_unwind(const struct lx_mem *m, const struct ksym_orc *orc,
 	      const struct lx_unwind_layout *l, const struct lx_regs *start,
 	      struct lx_frame *out, size_t max, size_t *n, char *why, size_t wlen)
 {
-	struct lx_regs r = *start;
-	const char *stop = NULL;
+	struct walk w = { .m = m, .orc = orc, .l = l, .r = *start };
 	size_t k = 0;
-	unsigned switches = 0;
+	int rc = STEP_OK;
 
-	*n = 0;
-	why[0] = '\0';
+	w.exact = start->first || start->after_regs;
 	while (k < max) {
-		uint64_t from, sp, ra = 0, bp = r.bp;
-		const uint8_t *e;
-		enum kind kd;
-		bool switched = false;
-
-		out[k].ip = r.ip;
-		out[k].sp = r.sp;
-		out[k].regs_frame = r.after_regs;
+		memset(&out[k], 0, sizeof out[k]);
+		out[k].ip = w.r.ip;
+		out[k].sp = w.r.sp;
+		out[k].regs_frame = w.r.after_regs;
+		out[k].by_fp = w.by_fp;
 		k++;
-		if (ksym_orc_find(orc, r.ip - (r.first || r.after_regs ? 0 : 1), &from, &e) < 0) {
-			stop = "no unwind information here (not kernel text)";
-			break;
+		if (orc)
+			rc = orc_step(&w);
+		else if ((rc = fp_step(&w)) == STEP_STOP) {
+			snprintf(w.buf, sizeof w.buf, "frame pointers: %s: stopped", w.why);
+			w.why = w.buf;
 		}
-		kd = kind_of(l, e);
-		if (kd == K_END) {
-			stop = NULL;    /* the end of the stack, as the kernel marks it */
+		if (w.user)
+			out[k - 1].user_below = true;
+		if (rc != STEP_OK || !w.r.ip)
 			break;
-		}
-		if (kd == K_UNDEF) {
-			stop = "no unwind information here (undefined entry)";
-			break;
-		}
-		if (prev_sp(m, l, e, &r, &sp, &switched, &stop) < 0)
-			break;
-		switch ((unsigned)bits(e, &l->bp_reg)) {
-		case REG_PREV_SP:
-			if (word(m, sp + (uint64_t)sbits(e, &l->bp_offset), &bp) < 0)
-				bp = r.bp;
-			break;
-		case REG_BP:
-			if (word(m, r.bp + (uint64_t)sbits(e, &l->bp_offset), &bp) < 0)
-				bp = r.bp;
-			break;
-		default:
-			break;
-		}
-		r.first = false;
-		r.after_regs = false;
-		if (kd == K_CALL) {
-			if (word(m, sp - 8, &ra) < 0) {
-				stop = "the return address is unreadable";
-				break;
-			}
-			/* back from the irq stack to the interrupted one,
-			 * which may lie below it: a few such switches */
-			if (sp <= r.sp && !(switched && ++switches <= LX_MAX_STACK_SWITCHES)) {
-				stop = "the stack pointer does not grow: stopped";
-				break;
-			}
-			r.ip = ra;
-			r.sp = sp;
-			r.bp = bp;
-			r.full = false;
-		} else {
-			/* pt_regs at sp (REGS), or only its iret frame (PARTIAL:
-			 * sp points at pt_regs.ip) */
-			uint64_t base = kd == K_REGS ? sp : sp - l->r_ip.off;
-			uint64_t ip, nsp, nbp = bp;
-
-			if (word(m, base + l->r_ip.off, &ip) < 0 ||
-			    word(m, base + l->r_sp.off, &nsp) < 0 ||
-			    (kd == K_REGS && word(m, base + l->r_bp.off, &nbp) < 0)) {
-				stop = "an interrupt frame (pt_regs) is unreadable";
-				break;
-			}
-			if (nsp < UINT64_C(0xffff800000000000)) {
-				out[k - 1].user_below = true;
-				stop = NULL;    /* came from user space: the end */
-				break;
-			}
-			r.ip = ip;
-			r.sp = nsp;
-			r.bp = nbp;
-			r.full = false;
-			r.after_regs = true;
-		}
-		if (!r.ip) {
-			stop = NULL;
-			break;
-		}
 	}
-	if (k == max && !stop)
-		stop = "too many frames: stopped";
-	if (stop)
-		snprintf(why, wlen, "%s", stop);
+	if (k == max && rc == STEP_OK && w.r.ip)
+		w.why = "too many frames: stopped";
+	snprintf(why, wlen, "%s", w.why ? w.why : "");
 	*n = k;
 	return 0;
 }
