@@ -252,6 +252,18 @@ linux_guest_setup() {
 	D=$BATS_TEST_TMPDIR
 }
 
+# start_linux_guest KERNEL INITRD [QEMU ARGS...]: a Debian kernel booted
+# to a busybox initramfs under TCG through qemu-wrapper, held at the reset
+# vector, its console in $D/console.log; returns once the session exists.
+start_linux_guest() {
+	local k=$1 initrd=$2
+	shift 2
+	start_session -machine pc,accel=tcg -m 512 -display none -nodefaults \
+		-no-reboot -kernel "$k" -initrd "$initrd" \
+		-append "console=ttyS0 nokaslr panic=-1 rdinit=/init" \
+		-serial "file:$D/console.log" "$@"
+}
+
 # Debian's python3 first: python3-jsonschema (scripts/install-deps) installs
 # there, and another python3 may come earlier on PATH
 for PY in /usr/bin/python3 python3; do

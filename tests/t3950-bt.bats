@@ -49,10 +49,7 @@ PY
 	for k in $(test_kernels); do
 		echo "# $(basename "$k")" >&3
 		rm -f "$D/wrapper.rc"
-		start_session -machine pc,accel=tcg -m 512 -display none -nodefaults \
-			-no-reboot -kernel "$k" -initrd "$D/initrd.cpio" \
-			-append "console=ttyS0 nokaslr panic=-1 rdinit=/init" \
-			-serial "file:$D/console.log"
+		start_linux_guest "$k" "$D/initrd.cpio"
 		run --separate-stderr timeout 300 "$CLIENT" attach --latest \
 			-ex 'break inet_init' -ex continue -ex bt -ex delete \
 			-ex 'break __sysvec_apic_timer_interrupt' -ex continue -ex bt -ex delete
@@ -72,10 +69,7 @@ PY
 }
 
 @test "at the reset vector: no unwind information here" {
-	start_session -machine pc,accel=tcg -m 512 -display none -nodefaults \
-		-no-reboot -kernel "$KERNEL" -initrd "$D/initrd.cpio" \
-		-append "console=ttyS0 nokaslr panic=-1 rdinit=/init" \
-		-serial "file:$D/console.log"
+	start_linux_guest "$KERNEL" "$D/initrd.cpio"
 	run --separate-stderr timeout 60 "$CLIENT" attach --latest -ex bt
 	exit_is 1
 	[[ "$stderr" == *"no unwind information here: the CPU is in real mode at 0xfffffff0"* ]]

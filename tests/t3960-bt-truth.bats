@@ -70,10 +70,7 @@ commands_of() {
 		n=$((n + 1))
 		echo "# $(basename "$k")" >&3
 		rm -f "$D/wrapper.rc"
-		start_session -machine pc,accel=tcg -m 512 -display none -nodefaults \
-			-no-reboot -kernel "$k" -initrd "$D/initrd.cpio" \
-			-append "console=ttyS0 nokaslr panic=-1 rdinit=/init" \
-			-serial "file:$D/console.log"
+		start_linux_guest "$k" "$D/initrd.cpio"
 		mapfile -t cmds < <(commands_of "$t")
 		args=()
 		for c in "${cmds[@]}"; do args+=(-ex "$c"); done

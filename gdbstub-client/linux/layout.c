@@ -7,8 +7,7 @@
 
 #include <string.h>
 
-/* One member by BTF path; OPTIONAL ones may be absent (present = 0). */
-static int fld(const struct ksym_btf *b, const char *path, uint32_t outer,
+int lx_btf_fld(const struct ksym_btf *b, const char *path, uint32_t outer,
 	       struct lx_fld *f, int optional, struct kit_err *err)
 {
 	struct ksym_btf_field bf;
@@ -87,16 +86,16 @@ int lx_prb_layout_btf(const struct ksym_btf *b, struct lx_prb_layout *l,
 		return -1;
 	for (i = 0; i < sizeof(rbf) / sizeof(rbf[0]); i++) {
 		snprintf(path, sizeof(path), "%s%s", rb, rbf[i].path);
-		if (fld(b, path, l->rb_size, (struct lx_fld *)((char *)l + rbf[i].at),
+		if (lx_btf_fld(b, path, l->rb_size, (struct lx_fld *)((char *)l + rbf[i].at),
 			rbf[i].optional, err) < 0)
 			return -1;
 	}
-	if (fld(b, "prb_desc.state_var", l->desc_size, &l->state_var, 0, err) < 0 ||
-	    fld(b, "prb_desc.text_blk_lpos.begin", l->desc_size, &l->begin, 0, err) < 0 ||
-	    fld(b, "prb_desc.text_blk_lpos.next", l->desc_size, &l->next, 0, err) < 0)
+	if (lx_btf_fld(b, "prb_desc.state_var", l->desc_size, &l->state_var, 0, err) < 0 ||
+	    lx_btf_fld(b, "prb_desc.text_blk_lpos.begin", l->desc_size, &l->begin, 0, err) < 0 ||
+	    lx_btf_fld(b, "prb_desc.text_blk_lpos.next", l->desc_size, &l->next, 0, err) < 0)
 		return -1;
 	for (i = 0; i < sizeof(inf) / sizeof(inf[0]); i++)
-		if (fld(b, inf[i].path, l->info_size,
+		if (lx_btf_fld(b, inf[i].path, l->info_size,
 			(struct lx_fld *)((char *)l + inf[i].at), 0, err) < 0)
 			return -1;
 	l->lsz = l->state_var.size;

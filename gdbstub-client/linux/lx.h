@@ -60,6 +60,12 @@ struct lx_prb_layout {
 };
 
 /* From the BTF of the kernel; LX_ELAYOUT names what is missing. */
+/* One member of a kernel struct by BTF path ("struct.member"), checked to
+ * be 1, 2, 4 or 8 bytes inside the struct's first OUTER bytes; an
+ * OPTIONAL one may be absent (present = 0).  LX_ELAYOUT otherwise. */
+int lx_btf_fld(const struct ksym_btf *b, const char *path, uint32_t outer,
+	       struct lx_fld *f, int optional, struct kit_err *err);
+
 int lx_prb_layout_btf(const struct ksym_btf *b, struct lx_prb_layout *l,
 		      struct kit_err *err);
 

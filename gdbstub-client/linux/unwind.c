@@ -33,45 +33,38 @@ enum { REG_UNDEF, REG_PREV_SP, REG_DX, REG_DI, REG_BP, REG_SP, REG_R10, REG_R13,
        REG_BP_INDIRECT, REG_SP_INDIRECT };
 enum kind { K_UNDEF, K_END, K_CALL, K_REGS, K_PARTIAL };
 
+/* A member of struct orc_entry (6 bytes, but BTF places a bitfield in the
+ * unsigned int that holds it, which may reach past them; bits() reads no
+ * byte past the 6) or of struct pt_regs. */
 static int field(const struct ksym_btf *b, const char *name, struct lx_fld *f,
-		 struct kit_err *err)
+		 int optional, struct kit_err *err)
 {
-	struct ksym_btf_field bf;
-	char path[64];
-
-	snprintf(path, sizeof path, "%s", name);
-	memset(f, 0, sizeof *f);
-	if (ksym_btf_member(b, path, &bf, err) < 0)
-		return -1;
-	f->off = (uint32_t)bf.offset;
-	f->size = (uint32_t)bf.size;
-	f->bit_off = bf.bit_offset;
-	f->bit_size = bf.bit_size;
-	f->present = 1;
-	return 0;
+	return lx_btf_fld(b, name, strncmp(name, "pt_regs.", 8) ? 16 : 4096, f,
+			  optional, err);
 }
 
 int lx_unwind_layout_btf(const struct ksym_btf *b, struct lx_unwind_layout *l,
 			 struct kit_err *err)
 {
-	struct kit_err e = { 0 };
-
 	memset(l, 0, sizeof *l);
-	if (field(b, "orc_entry.sp_offset", &l->sp_offset, &e) < 0 ||
-	    field(b, "orc_entry.bp_offset", &l->bp_offset, &e) < 0 ||
-	    field(b, "orc_entry.sp_reg", &l->sp_reg, &e) < 0 ||
-	    field(b, "orc_entry.bp_reg", &l->bp_reg, &e) < 0 ||
-	    field(b, "orc_entry.type", &l->type, &e) < 0 ||
-	    field(b, "pt_regs.ip", &l->r_ip, &e) < 0 ||
-	    field(b, "pt_regs.sp", &l->r_sp, &e) < 0 ||
-	    field(b, "pt_regs.bp", &l->r_bp, &e) < 0)
-		return kit_seterr(err, LX_ELAYOUT, "the kernel's types: %s", e.msg);
-	/* 'end' up to 6.3 (type 0 CALL, 1 REGS, 2 REGS_PARTIAL); 6.4 on
-	 * numbers UNDEFINED 0, END_OF_STACK 1, CALL 2, REGS 3, PARTIAL 4,
-	 * and 'signal' says whether the caller's ip is a return address */
-	l->old_types = field(b, "orc_entry.end", &l->end, &e) == 0;
-	if (!l->old_types)
-		(void)field(b, "orc_entry.signal", &l->signal, &e);
+	if (field(b, "orc_entry.sp_offset", &l->sp_offset, 0, err) < 0 ||
+	    field(b, "orc_entry.bp_offset", &l->bp_offset, 0, err) < 0 ||
+	    field(b, "orc_entry.sp_reg", &l->sp_reg, 0, err) < 0 ||
+	    field(b, "orc_entry.bp_reg", &l->bp_reg, 0, err) < 0 ||
+	    field(b, "orc_entry.type", &l->type, 0, err) < 0 ||
+	    field(b, "pt_regs.ip", &l->r_ip, 0, err) < 0 ||
+	    field(b, "pt_regs.sp", &l->r_sp, 0, err) < 0 ||
+	    field(b, "pt_regs.bp", &l->r_bp, 0, err) < 0 ||
+	    /* 'end' up to 6.3 (type 0 CALL, 1 REGS, 2 REGS_PARTIAL); 6.4 on
+	     * numbers UNDEFINED 0, END_OF_STACK 1, CALL 2, REGS 3, PARTIAL
+	     * 4, and 'signal' says whether the caller's ip is a return
+	     * address */
+	    field(b, "orc_entry.end", &l->end, 1, err) < 0 ||
+	    field(b, "orc_entry.signal", &l->signal, 1, err) < 0)
+		return -1;
+	l->old_types = l->end.present;
+	if (l->old_types)
+		memset(&l->signal, 0, sizeof l->signal);
 	return 0;
 }
 

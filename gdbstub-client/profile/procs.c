@@ -62,6 +62,24 @@ void gc_procs_free(struct gc_procs *p)
 	memset(p, 0, sizeof *p);
 }
 
+/* v (n elements of size sz, room for *cap) with room for one more: v
+ * itself, or a larger copy (*cap doubled).  NULL when out of memory
+ * (p->nomem said; v is kept). */
+static void *room(struct gc_procs *p, void *v, size_t *cap, size_t n, size_t sz)
+{
+	size_t c = *cap ? 2 * *cap : 64;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	if (!(nv = realloc(v, c * sz))) {
+		p->nomem = true;
+		return NULL;
+	}
+	*cap = c;
+	return nv;
+}
+
 static struct gc_procs_task *task_of(struct gc_procs *p, uint64_t task)
 {
 	size_t i;
@@ -106,22 +124,15 @@ size_t gc_procs_requests(struct gc_procs *p, struct gc_tick_req *req, size_t roo
 static size_t proc_of(struct gc_procs *p, int32_t tgid, const char *comm,
 		      bool kthread, int64_t t_ns)
 {
+	struct gc_proc *v;
 	size_t i;
 
 	for (i = p->n; i-- > 0;)
 		if (p->v[i].pid == tgid && !strcmp(p->v[i].comm, comm))
 			return i;
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 64;
-		struct gc_proc *v = realloc(p->v, cap * sizeof *v);
-
-		if (!v) {
-			p->nomem = true;
-			return SIZE_MAX;
-		}
-		p->v = v;
-		p->cap = cap;
-	}
+	if (!(v = room(p, p->v, &p->cap, p->n, sizeof *p->v)))
+		return SIZE_MAX;
+	p->v = v;
 	memset(&p->v[p->n], 0, sizeof p->v[p->n]);
 	p->v[p->n].pid = tgid;
 	snprintf(p->v[p->n].comm, sizeof p->v[p->n].comm, "%s", comm);
@@ -133,7 +144,7 @@ static size_t proc_of(struct gc_procs *p, int32_t tgid, const char *comm,
 static void count(struct gc_procs *p, size_t proc, bool user, int64_t t_ns,
 		  unsigned gen)
 {
-	struct gc_proc_slice *s = p->nsl ? &p->sl[p->nsl - 1] : NULL;
+	struct gc_proc_slice *s = p->nsl ? &p->sl[p->nsl - 1] : NULL, *sl;
 
 	if (proc == SIZE_MAX) {
 		p->unnamed++;
@@ -147,37 +158,21 @@ static void count(struct gc_procs *p, size_t proc, bool user, int64_t t_ns,
 		s->n++;
 		return;
 	}
-	if (p->nsl == p->capsl) {
-		size_t cap = p->capsl ? 2 * p->capsl : 256;
-		struct gc_proc_slice *v = realloc(p->sl, cap * sizeof *v);
-
-		if (!v) {
-			p->nomem = true;
-			return;
-		}
-		p->sl = v;
-		p->capsl = cap;
-	}
+	if (!(sl = room(p, p->sl, &p->capsl, p->nsl, sizeof *p->sl)))
+		return;
+	p->sl = sl;
 	p->sl[p->nsl++] = (struct gc_proc_slice){ proc, t_ns, t_ns + p->period_ns, 1, gen };
 }
 
 static struct gc_procs_task *remember(struct gc_procs *p, uint64_t task)
 {
-	struct gc_procs_task *k = task_of(p, task);
+	struct gc_procs_task *k = task_of(p, task), *v;
 
 	if (k)
 		return k;
-	if (p->ntasks == p->captasks) {
-		size_t cap = p->captasks ? 2 * p->captasks : 64;
-		struct gc_procs_task *v = realloc(p->tasks, cap * sizeof *v);
-
-		if (!v) {
-			p->nomem = true;
-			return NULL;
-		}
-		p->tasks = v;
-		p->captasks = cap;
-	}
+	if (!(v = room(p, p->tasks, &p->captasks, p->ntasks, sizeof *p->tasks)))
+		return NULL;
+	p->tasks = v;
 	k = &p->tasks[p->ntasks++];
 	memset(k, 0, sizeof *k);
 	k->task = task;
