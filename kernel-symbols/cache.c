@@ -127,15 +127,35 @@ static int mkdir_p(const char *dir)
 	return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
 }
 
+int ksym_cache_write(const char *file, const void *data, size_t len,
+		     struct kit_err *err)
+{
+	char dir[1024], *slash;
+	struct kit_outfile o;
+
+	snprintf(dir, sizeof dir, "%s", file);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		if (mkdir_p(dir))
+			return kit_seterr_errno(err, errno, "cannot create '%s'", dir);
+	}
+	if (kit_outfile_open(&o, file, 0, 0, err))
+		return -1;
+	if (kit_outfile_write(&o, data, len, err)) {
+		kit_outfile_abort(&o);
+		return -1;
+	}
+	return kit_outfile_commit(&o, err);
+}
+
 int ksym_cache_save(const struct ksym_table *t, const char *file,
 		    struct kit_err *err)
 {
 	struct wbuf w = { NULL, 0, 0, 0 };
-	char dir[1024], *slash;
 	uint8_t pad[8] = { 0 };
 	uint32_t flags = 0;
 	size_t i;
-	struct kit_outfile o;
 	int rc = -1;
 
 	flags |= t->have_initcall_data ? 1 : 0;
@@ -169,24 +189,7 @@ int ksym_cache_save(const struct ksym_table *t, const char *file,
 		kit_seterr(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	snprintf(dir, sizeof dir, "%s", file);
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = 0;
-		if (mkdir_p(dir)) {
-			kit_seterr_errno(err, errno, "cannot create '%s'", dir);
-			goto out;
-		}
-	}
-	if (kit_outfile_open(&o, file, 0, 0, err))
-		goto out;
-	if (kit_outfile_write(&o, w.p, w.len, err)) {
-		kit_outfile_abort(&o);
-		goto out;
-	}
-	if (kit_outfile_commit(&o, err))
-		goto out;
-	rc = 0;
+	rc = ksym_cache_write(file, w.p, w.len, err);
 out:
 	free(w.p);
 	return rc;

@@ -289,6 +289,9 @@ int ksym_kaslr_slide(const struct ksym_table *t, const char *name,
 uint64_t ksym_hash64(const uint8_t *data, size_t len);
 /* $XDG_CACHE_HOME/qemu-boot-debug or ~/.cache/qemu-boot-debug into BUF. */
 int ksym_cache_dir(char *buf, size_t bufsz);
+/* data into the cache file FILE (its folder made), whole or not at all. */
+int ksym_cache_write(const char *file, const void *data, size_t len,
+		     struct kit_err *err);
 int ksym_cache_save(const struct ksym_table *t, const char *file,
 		    struct kit_err *err);
 /* Errors name FILE. */

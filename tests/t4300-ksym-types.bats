@@ -51,6 +51,33 @@ extract_btf() {
 	[ "$output" = "task_struct.comm: offset $off ($(printf 0x%x "$off")), size 16, type char[16] (16 x char)" ]
 }
 
+@test "types: a bzImage's BTF is cached by content; a bad cache file is rebuilt" {
+	local c
+	ks types "$VMLINUZ" task_struct.comm
+	exit_is 0
+	local first=$output
+	c=$(ls "$XDG_CACHE_HOME"/qemu-boot-debug/btf-*.raw)
+	[ "$(od -An -tx1 -N2 "$c" | tr -d ' ')" = 9feb ]
+	# the second run reads the cache: the same answer
+	ks types "$VMLINUZ" task_struct.comm
+	exit_is 0
+	[ "$output" = "$first" ]
+	# a damaged cache file: ignored, the BTF read from the image again,
+	# and the file rewritten
+	printf 'garbage' >"$c"
+	ks types "$VMLINUZ" task_struct.comm
+	exit_is 0
+	[ "$output" = "$first" ]
+	[ "$(od -An -tx1 -N2 "$c" | tr -d ' ')" = 9feb ]
+	# a raw BTF whose types are not the kernel's (the cache of another
+	# image would have another name): a truncated blob is refused by
+	# libbpf and rebuilt too
+	head -c 100 "$c" >"$c.t" && mv "$c.t" "$c"
+	ks types "$VMLINUZ" task_struct.comm
+	exit_is 0
+	[ "$output" = "$first" ]
+}
+
 @test "types: nested members, through anonymous unions, as JSON" {
 	ks types "$VMLINUZ" task_struct.se.vruntime
 	exit_is 0
