@@ -10,7 +10,8 @@
 #     process; the trace a track per process;
 #   - sample --callers on the installed kernel: the folded stacks hold
 #     the initcalls' real call chain (ret_from_fork;kernel_init;
-#     kernel_init_freeable;do_one_initcall;...), from the ORC tables.
+#     kernel_init_freeable;do_one_initcall;...), from the ORC tables, and
+#     its by-process table names md5sum (the slow way reads tasks too).
 # KERNEL_TEST_KERNEL=/path runs one kernel.
 
 load lib
@@ -94,6 +95,9 @@ boot() {
 		--folded "$D/f.txt"
 	expect_status 0
 	[[ "$stderr" != *"stack scan"* ]] || { echo "$stderr"; false; }
+	# the slow way (a stop, its reads, a resume) names the processes too
+	expect_line '^By process: [0-9]+ samples named, '
+	grep -Eq '^ +[0-9]+ +[0-9]+ +[0-9.]+% +[0-9]+%  [0-9]+ +md5sum$' <<<"$output"
 	wait_until 60 test -s "$BATS_TEST_TMPDIR/wrapper.rc"
 	grep -Eq '^long64;kernel;ret_from_fork;kernel_init;kernel_init_freeable;do_one_initcall;[A-Za-z0-9_.]+(;[A-Za-z0-9_.]+)* [0-9]+$' "$D/f.txt" || {
 		head -20 "$D/f.txt"; false; }

@@ -388,6 +388,32 @@ static int take_pending(struct sampler *s, struct kit_err *err)
 /* Where the stopped guest is: one 'g', the monitor when a new CS selector
  * shows up in protected or compatibility mode, and with --callers for
  * kernel samples the stack, read for the unwinder (stack_callers). */
+/* The slow way's time by process: the reads a pipelined tick would have
+ * sent, one round trip each while the guest waits. */
+static int sync_procs(struct sampler *s, const struct regs *r, struct kit_err *err)
+{
+	struct rsp_conn *c = s->t->c;
+	struct gc_procs_sample ps = {
+		(r->cr0 & X86_CR0_PG) && (r->cs & 3) == 3, s->pace.run_ns, 0
+	};
+	struct gc_tick t;
+	char pkt[48];
+	size_t i, n = gc_procs_requests(&s->procs, s->treq, GC_TICK_MAXMEM);
+
+	memset(&t, 0, sizeof t);
+	for (i = 0; i < n; i++) {
+		snprintf(pkt, sizeof pkt, "m%llx,%x", (unsigned long long)s->treq[i].addr,
+			 s->treq[i].len);
+		if (exchange(s, pkt, err) < 0)
+			return -1;
+		t.mem_ok[i] = rsp_reply(c)->len == 2 * (size_t)s->treq[i].len &&
+			      rsp_hex_decode(t.mem[i], sizeof t.mem[i], rsp_reply(c)->data,
+					     rsp_reply(c)->len) == (ssize_t)s->treq[i].len;
+	}
+	gc_procs_tick(&s->procs, &t, 0, &ps);
+	return 0;
+}
+
 static int take_sample(struct sampler *s, struct kit_err *err)
 {
 	struct regs r;
@@ -395,6 +421,8 @@ static int take_sample(struct sampler *s, struct kit_err *err)
 	if (read_regs(s, &r, err) < 0)
 		return -1;
 	if (take_pending(s, err) < 0)
+		return -1;
+	if (s->procs_on && sync_procs(s, &r, err) < 0)
 		return -1;
 	return attribute(s, &r, true, err);
 }

@@ -315,16 +315,16 @@ static void load_symbols(struct sampler *s)
  * layouts from its BTF.  Without them (an image without ORC tables or
  * BTF, or not a Linux kernel) a stack scan gives one probable caller, as
  * said. */
-/* Time by process: the task layout from the image's BTF (pipelined
- * samples only; quietly none without BTF). */
+/* Time by process: the task layout from the image's BTF (quietly none
+ * without BTF; the monitor method reads no memory). */
 static void load_procs(struct sampler *s)
 {
 	struct gc_procs_layout l;
 	struct ksym_btf *b;
 	struct kit_err e = { 0 };
 
-	if (!s->o.kernel || !s->syms || s->o.sync || s->o.callers ||
-	    s->o.method == METHOD_MONITOR || !ksym_addr(s->syms, "__start_BTF"))
+	if (!s->o.kernel || !s->syms || s->o.method == METHOD_MONITOR ||
+	    !ksym_addr(s->syms, "__start_BTF"))
 		return;
 	if ((b = ksym_btf_open(s->o.kernel, &e)) &&
 	    gc_procs_layout(s->syms, b, &l, &e) == 0) {
