@@ -71,9 +71,12 @@ kill_tracked() {
 
 # Start the wrapper in the background; $WPID is its pid.  Output goes to
 # $BATS_TEST_TMPDIR/wrapper.out / .err, its exit status to wrapper.rc.
+# WRAPPER_RUN=(env --ignore-signal=HUP): a command the wrapper is run
+# through, which must exec it (the wrapper is the subshell's child).
 start_wrapper() {
 	# (bats runs with errexit: keep a failing status from ending the subshell)
-	( rc=0; "$WRAPPER" "$@" >"$BATS_TEST_TMPDIR/wrapper.out" \
+	( rc=0; ${WRAPPER_RUN[@]+"${WRAPPER_RUN[@]}"} "$WRAPPER" "$@" \
+		>"$BATS_TEST_TMPDIR/wrapper.out" \
 		2>"$BATS_TEST_TMPDIR/wrapper.err" </dev/null || rc=$?
 	  echo "$rc" >"$BATS_TEST_TMPDIR/wrapper.rc" ) 3>&- &
 	# $! is the subshell; the wrapper is its only child

@@ -25,10 +25,16 @@ client() {
 	[ "$status" -eq 0 ] || { echo "# client status $status:"; sed 's/^/#   /' <<<"$output"; false; }
 }
 
-@test "reset vector: real mode, f000:fff0 = 0xfffffff0 (CS base 0xffff0000), 16-bit disassembly" {
+@test "reset vector: real mode, f000:fff0 = 0xfffffff0 (CS base 0xffff0000), 16-bit disassembly, \$cs:\$ip" {
 	start_guest
-	client -ex mode -ex 'disassemble $pc 1'
+	client -ex mode -ex 'disassemble $pc 1' -ex 'p $cs:$ip' -ex 'p $cs:$ip+0x10' \
+		-ex 'p f000:fff0'
 	expect_line '^=> f000:fff0 = 0xfffffff0:	ljmpw \$0xf000:\$0xe05b$'
+	# $cs:$ip is seg * 16 + off (docs/gdbstub-client.md), not the CS base:
+	# 0xf000 * 16 + 0xfff0, as f000:fff0 written out
+	[ "$(grep -E '^0x[0-9a-f]+  [0-9]+$' <<<"$output")" = "0xffff0  1048560
+0x100000  1048576
+0xffff0  1048560" ] || { echo "# p \$cs:\$ip, \$cs:\$ip+0x10, f000:fff0:"; echo "$output"; false; }
 	expect_line '^mode: real \(16-bit code\)$'
 	expect_line '^  cr0 0x60000010 \(PE=0 PG=0\)'
 	expect_line '^  cs f000 base 0xffff0000 limit 0xffff'

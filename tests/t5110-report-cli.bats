@@ -1,10 +1,14 @@
 #!/usr/bin/env bats
 # `gdbstub-client report` and `compare`: what the formats hold and what
-# compare ranks first (t5100 holds the golden files of each format).
+# compare ranks first (t5100 holds the golden files of each format).  The
+# figures over several runs are checked against tests/helpers/stats-ref.py,
+# which computes them from the profiles in plain Python (sample SD with
+# n - 1, Welch's t-test, the ranking), never with the client's code.
 
 load lib
 
 P=$KIT/tests/data/profiles
+REF=$KIT/tests/helpers/stats-ref.py
 
 @test "gdbstub-client report: text, json and folded each in its own form" {
 	run "$CLIENT" report --color=never --format=json "$P/realistic.json"
@@ -16,6 +20,13 @@ P=$KIT/tests/data/profiles
 	! echo "$output" | grep -Ev '^[^ ;]+(;[^ ;]+)* [0-9]+$'
 	run "$CLIENT" report --color=never "$P/realistic.json"
 	[[ "${lines[6]}" == "Boot to userspace: "* ]] || { echo "# summary line: ${lines[6]}"; false; }
+	# three runs: mean, sample SD, min, max and the top table's order,
+	# against the reference computed from the profiles themselves
+	local o=$BATS_TEST_TMPDIR/runs
+	"$CLIENT" report --format=json "$P"/run{1,2,3}.json >"$o.json"
+	python3 "$REF" report-json "$o.json" "$P"/run{1,2,3}.json
+	"$CLIENT" report --color=never "$P"/run{1,2,3}.json >"$o.txt"
+	python3 "$REF" report-text "$o.txt" "$P"/run{1,2,3}.json
 }
 
 @test "gdbstub-client compare ranks the slower initcall" {
@@ -27,6 +38,12 @@ P=$KIT/tests/data/profiles
 	first=$(echo "$output" | grep -m1 '^  SLOWER  initcall ')
 	[[ "$first" == "  SLOWER  initcall serial8250_init (device) "* ]] || { echo "# $first"; false; }
 	[ "$(echo "$output" | grep -c '^  [A-Z]*  initcall ')" -eq 1 ]
+	# every figure, mark and the order of the rows, against the reference
+	local o=$BATS_TEST_TMPDIR/cmp
+	echo "$output" >"$o.txt"
+	python3 "$REF" compare-text "$o.txt" "$P"/cmp-a{1,2,3}.json -- "$P"/cmp-b{1,2,3}.json
+	"$CLIENT" compare --format=json "$P"/cmp-a{1,2,3}.json -- "$P"/cmp-b{1,2,3}.json >"$o.json"
+	python3 "$REF" compare-json "$o.json" "$P"/cmp-a{1,2,3}.json -- "$P"/cmp-b{1,2,3}.json
 }
 
 @test "gdbstub-client: unknown subcommand and a missing profile are one-line errors" {

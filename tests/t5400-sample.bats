@@ -41,6 +41,19 @@ check_table_and_folded() { # $1 = folded file
 	# every row: rank, percent, count, place, mode
 	rows=$(sed -n '/^rank percent/,/^By process/p' <<<"$output" | grep -E '^ *[0-9]+ ' | grep -vE '^ *[0-9]+ +[0-9.]+% +[0-9]+  .+ (real|v86|prot16|prot32|compat16|compat32|long64|unknown)$' || true)
 	[ -z "$rows" ] || { echo "# malformed rows:"; echo "$rows"; false; }
+	# in order: ranks 1..N in turn, counts never rising, and each percent
+	# is its count of the summary's samples (printed to 0.01 %)
+	rows=$(sed -n '/^rank percent/,/^By process/p' <<<"$output" | grep -E '^ *[0-9]+ ' |
+		awk -v n="$n" '{
+			r++; p = $2; sub(/%$/, "", p); c = $3
+			if ($1 != r) print "row " r ": rank " $1
+			if (r > 1 && c + 0 > prev + 0) print "row " r ": " c " samples after " prev
+			d = p - 100 * c / n; if (d < 0) d = -d
+			if (d > 0.0051) printf "row %d: %s%%, but %d of %d is %.4f%%\n", r, p, c, n, 100 * c / n
+			prev = c
+		}
+		END { if (!r) print "no rows" }')
+	[ -z "$rows" ] || { echo "# top table:"; echo "$rows"; echo "$output"; false; }
 	# folded: mode;region[;caller][;symbol|;0xADDR] count, counts add up to the samples
 	bad=$(grep -vE '^(real|v86|prot16|prot32|compat16|compat32|long64|unknown);[a-z-]+(;[^ ;]+){0,2} [0-9]+$' "$1" || true)
 	[ -z "$bad" ] || { echo "# malformed folded lines:"; echo "$bad"; false; }

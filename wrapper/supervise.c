@@ -422,11 +422,27 @@ static int poll_timeout(const struct sup_state *st, bool qmp_open, bool eager)
 	return ms;
 }
 
+/* The signals the wrapper passes on to qemu (on_signal). */
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
 static void child_exec(struct wrap_supervisor *sv, const sigset_t *oldmask,
 		       int errpipe, pid_t parent)
 {
+	size_t i;
 	int e;
 
+	/*
+	 * The wrapper takes these whatever their disposition (a blocked
+	 * signal is never discarded as ignored: signalfd reads it even under
+	 * nohup), and what it forwards must act on qemu.  An ignore it
+	 * inherited (nohup, a script's "cmd &") would make qemu drop a
+	 * signal the wrapper logged as delivered until qemu installs its own
+	 * handlers for INT, TERM and HUP, which it does whatever it
+	 * inherited.  So qemu starts with them at the default, as after its
+	 * first second it behaves anyway (README, "Signals").
+	 */
+	for (i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+		signal(forwarded[i], SIG_DFL);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	/* If the wrapper dies (even by SIGKILL), the kernel sends qemu
 	 * SIGTERM, on which qemu shuts down cleanly. */
@@ -568,8 +584,7 @@ static int supervise_until_exit(struct sup_state *st, int sfd, pid_t pid,
 
 int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD,
-				    SIGUSR1 };
+	static const int own[] = { SIGCHLD, SIGUSR1 };
 	struct sup_state *st;
 	sigset_t mask, oldmask;
 	int sfd, wstatus = -1;
@@ -585,8 +600,10 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 		   (sv->shield == WRAP_SHIELD_AUTO && sv->held_at_start);
 
 	sigemptyset(&mask);
-	for (i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		sigaddset(&mask, sigs[i]);
+	for (i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+		sigaddset(&mask, forwarded[i]);
+	for (i = 0; i < sizeof own / sizeof *own; i++)
+		sigaddset(&mask, own[i]);
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {

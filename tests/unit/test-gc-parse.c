@@ -152,8 +152,139 @@ static void test_signals(void)
 	is_int(gc_sigtab_handle(&t, "SIGTERM stop frob", sigs, GC_NSIG, &n, &e), -1, "unknown action");
 	is_str(e.msg, "unknown action 'frob'", "message");
 	is_int(gc_sigtab_handle(&t, "stop", sigs, GC_NSIG, &n, &e), -1, "no signal");
-	gc_sigtab_handle(&t, "all nopass", sigs, GC_NSIG, &n, &e);
-	ok(!t.a[11].pass && !t.a[2].pass && t.a[5].stop, "all: but not INT and TRAP");
+}
+
+/*
+ * "handle all" leaves INT and TRAP alone, as gdb's does.  Their defaults
+ * already are what "all nopass" would set, so first give them something
+ * "all" would change, then check that it changed every other signal and
+ * not them.
+ */
+static void test_handle_all(void)
+{
+	struct gc_sigtab t;
+	struct kit_err e;
+	int sigs[GC_NSIG];
+	size_t n, i;
+	bool others = true, listed_int_trap = false;
+
+	gc_sigtab_init(&t);
+	is_int(gc_sigtab_handle(&t, "SIGINT SIGTRAP pass", sigs, GC_NSIG, &n, &e), 0,
+	       "INT and TRAP passed");
+	is_int(gc_sigtab_handle(&t, "SIGINT SIGTRAP nostop", sigs, GC_NSIG, &n, &e), 0,
+	       "INT and TRAP nostop");
+	is_int(gc_sigtab_handle(&t, "all nopass stop", sigs, GC_NSIG, &n, &e), 0,
+	       "handle all nopass stop");
+	ok(t.a[2].pass && !t.a[2].stop && t.a[2].print, "all: INT keeps pass nostop print");
+	ok(t.a[5].pass && !t.a[5].stop && t.a[5].print, "all: TRAP keeps pass nostop print");
+	for (i = 1; i < GC_NSIG; i++) {
+		if (i == 2 || i == 5)
+			continue;
+		if (t.a[i].pass || !t.a[i].stop || !t.a[i].print) {
+			printf("#   signal %zu: stop %d print %d pass %d\n", i,
+			       t.a[i].stop, t.a[i].print, t.a[i].pass);
+			others = false;
+		}
+	}
+	ok(others, "all: every other signal now stop print nopass");
+	for (i = 0; i < n; i++)
+		if (sigs[i] == 2 || sigs[i] == 5)
+			listed_int_trap = true;
+	ok(n == GC_NSIG - 3 && !listed_int_trap, "all: reports all but 0, INT and TRAP");
+}
+
+/*
+ * gc_sigtab_init's defaults, signal by signal, in GDB's numbering
+ * (include/gdb/signals.def), written by hand from gdb's documented
+ * defaults rather than from sigtab.c: stubs report GDB numbers, so a
+ * default put on a Linux number lands on another signal.
+ */
+static void test_signal_defaults(void)
+{
+	static const struct {
+		int gdb;
+		const char *name;
+		bool stop, print, pass;
+	} quiet[] = {
+		/* gdb: "signals that are not errors", nostop noprint pass */
+		{ 14, "SIGALRM", false, false, true },
+		{ 16, "SIGURG", false, false, true },
+		{ 20, "SIGCHLD", false, false, true },
+		{ 23, "SIGIO", false, false, true },
+		{ 26, "SIGVTALRM", false, false, true },
+		{ 27, "SIGPROF", false, false, true },
+		{ 28, "SIGWINCH", false, false, true },
+		{ 33, "SIGPOLL", false, false, true },
+		/* gdb: the debugger's own, stop print nopass */
+		{ 2, "SIGINT", true, true, false },
+		{ 5, "SIGTRAP", true, true, false },
+		/* ours: a kill aimed at QEMU, nostop noprint nopass */
+		{ 9, "SIGKILL", false, false, false },
+		{ 15, "SIGTERM", false, false, false },
+	};
+	/*
+	 * Linux numbers of signals whose GDB number differs, and the GDB
+	 * signal each number is: those keep that signal's default.
+	 */
+	static const struct {
+		int num;
+		const char *linux_name, *gdb_name;
+		bool stop, print, pass;
+	} linux_nums[] = {
+		{ 7, "SIGBUS", "SIGEMT", true, true, true },
+		{ 10, "SIGUSR1", "SIGBUS", true, true, true },
+		{ 12, "SIGUSR2", "SIGSYS", true, true, true },
+		{ 17, "SIGCHLD", "SIGSTOP", true, true, true },
+		{ 18, "SIGCONT", "SIGTSTP", true, true, true },
+		{ 19, "SIGSTOP", "SIGCONT", true, true, true },
+		{ 20, "SIGTSTP", "SIGCHLD", false, false, true },
+		{ 23, "SIGURG", "SIGIO", false, false, true },
+		{ 29, "SIGIO", "SIGLOST", true, true, true },
+		{ 30, "SIGPWR", "SIGUSR1", true, true, true },
+		{ 31, "SIGSYS", "SIGUSR2", true, true, true },
+	};
+	struct gc_sigtab t;
+	bool special[GC_NSIG] = { false }, rest = true;
+	char msg[128];
+	size_t i;
+	int s;
+
+	gc_sigtab_init(&t);
+	for (i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+		const struct gc_sigaction *a = &t.a[quiet[i].gdb];
+
+		special[quiet[i].gdb] = true;
+		snprintf(msg, sizeof msg, "default %s (GDB %d): %sstop %sprint %spass",
+			 quiet[i].name, quiet[i].gdb, quiet[i].stop ? "" : "no",
+			 quiet[i].print ? "" : "no", quiet[i].pass ? "" : "no");
+		ok(a->stop == quiet[i].stop && a->print == quiet[i].print &&
+		   a->pass == quiet[i].pass, msg);
+		snprintf(msg, sizeof msg, "%s is GDB's %d", quiet[i].name, quiet[i].gdb);
+		is_int(gc_signal_number(quiet[i].name), quiet[i].gdb, msg);
+	}
+	for (s = 1; s < GC_NSIG; s++) {
+		if (special[s])
+			continue;
+		if (!t.a[s].stop || !t.a[s].print || !t.a[s].pass) {
+			printf("#   signal %d: stop %d print %d pass %d\n", s,
+			       t.a[s].stop, t.a[s].print, t.a[s].pass);
+			rest = false;
+		}
+	}
+	ok(rest, "every other signal 1..63: stop print pass");
+	for (i = 0; i < sizeof linux_nums / sizeof linux_nums[0]; i++) {
+		const struct gc_sigaction *a = &t.a[linux_nums[i].num];
+
+		snprintf(msg, sizeof msg, "%d (Linux %s) is GDB's %s: %sstop %sprint %spass",
+			 linux_nums[i].num, linux_nums[i].linux_name,
+			 linux_nums[i].gdb_name, linux_nums[i].stop ? "" : "no",
+			 linux_nums[i].print ? "" : "no", linux_nums[i].pass ? "" : "no");
+		ok(a->stop == linux_nums[i].stop && a->print == linux_nums[i].print &&
+		   a->pass == linux_nums[i].pass, msg);
+		snprintf(msg, sizeof msg, "%s is GDB's %d", linux_nums[i].gdb_name,
+			 linux_nums[i].num);
+		is_int(gc_signal_number(linux_nums[i].gdb_name), linux_nums[i].num, msg);
+	}
 }
 
 /* QEMU's "info registers" comes from the stub: fields too wide for what
@@ -182,5 +313,7 @@ int main(void)
 	test_addr();
 	test_cond();
 	test_signals();
+	test_signal_defaults();
+	test_handle_all();
 	return tap_done();
 }
