@@ -6,6 +6,9 @@
 #   make                       build the programs
 #   make check                 build and run all unit and bats tests
 #   make test-programs         build what make check runs, run nothing
+#   make mutate                plant tests/mutants.txt's bugs one at a time
+#                              in a scratch tree; the tests must catch each
+#                              (slow, not part of check; MUTANTS="id ...")
 #   make bench                 build the benchmarks (run them from the top)
 #   make fuzz                  build and briefly run the fuzz targets (clang)
 #   make install PREFIX=... DESTDIR=...
@@ -109,6 +112,11 @@ check: test-programs
 	@scripts/fetch-test-kernels || echo "check: warning: no Debian 5.10/6.12 test kernels (scripts/fetch-test-kernels)"
 	@tests/run-all $(UNIT_TESTS)
 
+# Mutation testing: tests/mutate builds and tests its own scratch worktree
+# of HEAD (the working tree is not touched, nor built here).
+mutate:
+	tests/mutate $(MUTANTS)
+
 bench: all $(BENCHES) $(TEST_HELPERS)
 
 demo: all
@@ -127,5 +135,5 @@ clean:
 	find . -name '*.o' -o -name '*.d' | xargs rm -f
 
 FORCE:
-.PHONY: all test-programs check bench demo install clean FORCE
+.PHONY: all test-programs check mutate bench demo install clean FORCE
 -include $(shell find . -name '*.d' 2>/dev/null)

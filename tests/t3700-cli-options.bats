@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # gdbstub-client's subcommands on bad options: a number that is not one
-# ("5x"), a negative one, one that overflows, an unknown option and an
+# ("5x", " 5"), a negative one, one that overflows, an unknown option and an
 # option without its value are refused before anything is attached or
 # read, with exit status 2, nothing on stdout and one line on stderr that
 # names the option.  No guest is needed: the endpoint given is a socket
@@ -12,7 +12,8 @@ load lib
 bats_require_minimum_version 1.5.0
 
 P=$KIT/tests/data/profiles
-BAD_NUMBERS=(5x -1 99999999999999999999)
+# ' 5': strtol would skip the blank; a quoting slip is refused, not guessed
+BAD_NUMBERS=(5x ' 5' -1 99999999999999999999)
 
 setup() {
 	wrapper_env

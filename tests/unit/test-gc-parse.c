@@ -145,6 +145,9 @@ static void test_signals(void)
 	ok(t.a[15].stop && t.a[15].print, "stop implies print");
 	gc_sigtab_handle(&t, "SIGTERM noprint", sigs, GC_NSIG, &n, &e);
 	ok(!t.a[15].stop && !t.a[15].print, "noprint implies nostop");
+	/* gdb reads the words in order: a later noprint undoes an earlier stop */
+	gc_sigtab_handle(&t, "SIGTERM stop noprint", sigs, GC_NSIG, &n, &e);
+	ok(!t.a[15].stop && !t.a[15].print, "stop noprint: nostop noprint");
 	gc_sigtab_handle(&t, "SIGUSR1 SIGUSR2 nostop", sigs, GC_NSIG, &n, &e);
 	ok(n == 2 && !t.a[30].stop && !t.a[31].stop && t.a[30].print, "two signals, nostop keeps print");
 	is_int(gc_sigtab_handle(&t, "SIGFOO stop", sigs, GC_NSIG, &n, &e), -1, "unknown signal");

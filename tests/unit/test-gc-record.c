@@ -346,6 +346,36 @@ static void test_klog_pair(void)
 	free(c);
 }
 
+/* nested calls of one name (a module's init loading another module whose
+ * init has the same name): a return closes the latest open call, and a
+ * closed call is not closed again */
+static void test_klog_pair_nested(void)
+{
+	static const char *const nest[] = {
+		"calling  mod_init+0x0/0x40 [outer] @ 200",
+		"calling  mod_init+0x0/0x80 [inner] @ 200",
+		"initcall mod_init+0x0/0x80 [inner] returned 0 after 1 usecs",
+		"initcall mod_init+0x0/0x40 [outer] returned -5 after 3 usecs",
+	};
+	struct rec_klog_rec rn[sizeof nest / sizeof nest[0]];
+	struct rec_klog_call *c;
+	struct kit_err e = { 0 };
+	size_t n, i;
+
+	for (i = 0; i < sizeof nest / sizeof nest[0]; i++) {
+		rn[i].ts = (int64_t)i * 1000;
+		rn[i].level = 7;
+		rn[i].text = (char *)nest[i];
+	}
+	ok(rec_klog_pair(rn, sizeof nest / sizeof nest[0], &c, &n, &e) == 0 && n == 2,
+	   "klog nested: two calls");
+	ok(c[1].done && c[1].ret == 0 && c[1].ts_ret == 2000,
+	   "klog nested: the first return closes the inner (latest) call");
+	ok(c[0].done && c[0].ret == -5 && c[0].ts_ret == 3000,
+	   "klog nested: the second closes the outer one");
+	free(c);
+}
+
 /* calls whose records are SCALE ns a printed "usec" apart, plus COST */
 static void klog_calls(struct rec_klog_call *c, int64_t scale, int64_t cost)
 {
@@ -399,6 +429,7 @@ int main(void)
 	test_names();
 	test_schemes();
 	test_klog_pair();
+	test_klog_pair_nested();
 	test_klog_figures();
 	return tap_done();
 }

@@ -191,6 +191,13 @@ static void test_pace(void)
 	gc_pace_ran(&p, -5);
 	is_int(p.run_ns, 5500000, "a negative interval is ignored");
 
+	/* a run ending exactly on a tick's time: that tick is past, missed
+	 * like the others, not one due at once (a wait of 0) */
+	gc_pace_init(&p, 1000);
+	gc_pace_ran(&p, 2000000);
+	is_int(p.missed, 1, "a run ending exactly at 2 ms: the tick at 2 ms missed");
+	is_int(gc_pace_wait(&p), 1000000, "and the next is at 3 ms, not now");
+
 	gc_pace_init(&p, 3);
 	is_int(p.period_ns, 333333333, "3 Hz rounds to the nearest ns");
 	gc_pace_init(&p, 0);

@@ -42,6 +42,8 @@ static void test_map(void)
 		"ffffffff81003000 T start_kernel\n"
 		"ffffffffc0001000 t foo_init\t[foo]\n"
 		"\n";
+	static const char twoletter[] =
+		"ffffffff81000000 T _text\nffffffff81001000 TT start_kernel\n";
 	static const char zeros[] = "0000000000000000 T _text\n0000000000000000 T start_kernel\n";
 	struct kit_err e = { 0 };
 	struct ksym_table *t;
@@ -73,6 +75,11 @@ static void test_map(void)
 	ksym_free(t);
 	t = ksym_load_map("hello world\n", 12, &e);
 	ok(!t && e.code == KSYM_EFORMAT, "garbage: KSYM_EFORMAT");
+	ksym_free(t);
+	/* the type is one letter: "TT" is not a type, the line is not a symbol */
+	t = ksym_load_map(twoletter, sizeof twoletter - 1, &e);
+	ok(!t && e.code == KSYM_EFORMAT && strstr(e.msg, "line 2 "),
+	   "a two-letter type: KSYM_EFORMAT at line 2");
 	ksym_free(t);
 	t = ksym_load_map("", 0, &e);
 	ok(!t && e.code == KSYM_ENOSYMS, "empty: KSYM_ENOSYMS");

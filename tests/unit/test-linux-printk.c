@@ -366,6 +366,23 @@ static void test_wrap(void)
 	ok(r.log.recs[r.log.n - 1].state == LX_REC_OK && r.log.recs[r.log.n - 1].id == id,
 	   "the head record is fine");
 	rd_free(&r);
+
+	/* The ring starts DSIZE below 2^64 (as the kernel's does), so that
+	 * first wrap is also lpos's own overflow (begin > next).  The next
+	 * one is not: begin < next in different wraps. */
+	for (wrapped = 0; i < 40 && !wrapped; i++) {
+		uint64_t b, n;
+
+		snprintf(text, sizeof(text), "record %d %.*s", i, 30, "..............................");
+		id = emit(&s, text, 2, 6, 1, (uint64_t)i * 1000000);
+		b = got(DESC(&s, id) + 8);
+		n = got(DESC(&s, id) + 16);
+		wrapped = (b >> SB) != (n >> SB) && b < n;
+	}
+	ok(wrapped, "the ring wrapped a text block again, lpos not overflowing");
+	rd(&r, &s, 0);
+	ok(has(&r, text, NULL), "that block's text is read from the ring's start");
+	rd_free(&r);
 }
 
 static void test_midwrite(void)

@@ -274,6 +274,22 @@ static void test_files(const struct prof_profile *p)
 }
 
 /* Control characters from a profile never reach a terminal. */
+/* A folded frame: ';' separates frames and a blank the count, so neither
+ * may appear inside one; controls as \xNN like every text format. */
+static void test_folded_frame(void)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	if (!f)
+		return;
+	prof_folded_frame(f, "a;b c\td\ne\x1b" "f");
+	fclose(f);
+	is_str(buf, "a_b_c_d_e\\x1bf", "folded frame: ';', blanks and newlines as '_', ESC as \\x1b");
+	free(buf);
+}
+
 static void test_escape(void)
 {
 	json_object *j;
@@ -835,6 +851,7 @@ int main(void)
 	test_files(p);
 	prof_free(p);
 	test_escape();
+	test_folded_frame();
 	test_limits();
 	test_messages();
 	test_processes();

@@ -89,6 +89,10 @@ static const struct classify_case classify_cases[] = {
 	  "help wins over a payload" },
 	{ { "-device", "helper-thing" }, WRAP_LAUNCH, "no help option",
 	  "'helper-thing' is not help" },
+	{ { "-kernel", "k", "-append", "help" }, WRAP_LAUNCH, "-kernel",
+	  "-append help is a kernel command line, not a help request" },
+	{ { "-kernel", "k", "-append", "quiet,?" }, WRAP_LAUNCH, "-kernel",
+	  "-append with a '?' part is not a help request" },
 	{ { "-S", "-machine", "help" }, WRAP_PROBE, "'-machine help'",
 	  "a flag option does not swallow the next option" },
 	/* libvirt's capability probe */
