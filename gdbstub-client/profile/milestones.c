@@ -308,8 +308,6 @@ int rec_watch_check(struct rec *r, const struct gc_tick *t)
 		return 1;
 	if (rec_arm_late(r) < 0)
 		return -1;
-	if (r->sample_hz > 0 && gc_tick_prepare(r->c, &r->sbatch, NULL, 0, NULL) < 0)
-		return -1;
 	return rec_resume(r) < 0 ? -1 : 0;
 }
 

@@ -311,45 +311,44 @@ static void load_symbols(struct sampler *s)
 	gc_sample_layout_symbols(&s->layout, s->syms);
 }
 
-/* --callers: the image's ORC tables, and struct orc_entry's and pt_regs'
- * layouts from its BTF.  Without them (an image without ORC tables or
- * BTF, or not a Linux kernel) a stack scan gives one probable caller, as
- * said. */
 /* Time by process: the task layout from the image's BTF (quietly none
  * without BTF; the monitor method reads no memory). */
-static void load_procs(struct sampler *s)
+static bool want_procs(const struct sampler *s)
+{
+	return s->o.kernel && s->syms && s->o.method != METHOD_MONITOR &&
+	       ksym_addr(s->syms, "__start_BTF");
+}
+
+static void load_procs(struct sampler *s, const struct ksym_btf *b)
 {
 	struct gc_procs_layout l;
-	struct ksym_btf *b;
 	struct kit_err e = { 0 };
 
-	if (!s->o.kernel || !s->syms || s->o.method == METHOD_MONITOR ||
-	    !ksym_addr(s->syms, "__start_BTF"))
-		return;
-	if ((b = ksym_btf_open(s->o.kernel, &e)) &&
-	    gc_procs_layout(s->syms, b, &l, &e) == 0) {
+	if (want_procs(s) && b && gc_procs_layout(s->syms, b, &l, &e) == 0) {
 		gc_procs_init(&s->procs, &l, (int64_t)(1e9 / s->o.hz));
 		s->procs_on = true;
 	}
-	ksym_btf_free(b);
 }
 
-static void load_unwinder(struct sampler *s)
+/* --callers: the image's ORC tables, and struct orc_entry's and pt_regs'
+ * layouts from its BTF (b; NULL: btf_err says why).  Without them (an
+ * image without ORC tables or BTF, or not a Linux kernel) a stack scan
+ * gives one probable caller, as said. */
+static void load_unwinder(struct sampler *s, const struct ksym_btf *b,
+			  const struct kit_err *btf_err)
 {
-	struct ksym_btf *b = NULL;
 	struct kit_err e = { 0 };
 
 	if (!s->o.callers)
 		return;
 	if (!s->o.kernel || !s->syms)
 		die("--callers needs the kernel image (--kernel FILE)");
-	if ((s->orc = ksym_orc_open(s->o.kernel, &e)) &&
-	    (b = ksym_btf_open(s->o.kernel, &e)) &&
-	    lx_unwind_layout_btf(b, &s->ul, &e) == 0) {
-		ksym_btf_free(b);
-		return;
+	if ((s->orc = ksym_orc_open(s->o.kernel, &e))) {
+		if (!b)
+			e = *btf_err;
+		else if (lx_unwind_layout_btf(b, &s->ul, &e) == 0)
+			return;
 	}
-	ksym_btf_free(b);
 	ksym_orc_free(s->orc);
 	s->orc = NULL;
 	warning("--callers: no call stacks from '%s' (%s): each kernel sample gets "
@@ -826,7 +825,8 @@ static void choose_method(struct sampler *s, int timeout_s)
 int gc_sample_main(int argc, char **argv)
 {
 	struct sampler s;
-	struct kit_err e;
+	struct ksym_btf *btf = NULL;
+	struct kit_err e, btf_err = { 0 };
 	int timeout_s = 30, status;
 	int64_t med = 0, p95 = 0, *tmp;
 	struct bucket *merged = NULL;
@@ -841,8 +841,12 @@ int gc_sample_main(int argc, char **argv)
 		  strcmp(getenv("GDBSTUB_SAMPLE_TRACE"), "0");
 	install_signals();
 	load_symbols(&s);
-	load_unwinder(&s);
-	load_procs(&s);
+	/* the image's BTF, opened once for the unwinder and the tasks */
+	if (s.o.kernel && s.syms && (s.o.callers || want_procs(&s)))
+		btf = ksym_btf_open(s.o.kernel, &btf_err);
+	load_unwinder(&s, btf, &btf_err);
+	load_procs(&s, btf);
+	ksym_btf_free(btf);
 	/* sub-millisecond sleeps: the default 50 us slack is 5 % at 1 kHz */
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	if (sample_got_signal)   /* Ctrl-C while the symbols loaded: leave the guest be */

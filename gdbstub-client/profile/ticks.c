@@ -114,8 +114,7 @@ int rec_sample_setup(struct rec *r)
 	gc_sample_layout_symbols(&r->layout, r->syms);
 	if (gc_tick_prepare(r->c, &r->sbatch, NULL, 0, &e) < 0)
 		return error("--sample: %s", e.msg);
-	if (r->syms->have_bzimage || r->syms->path[0])
-		procs_begin(r);
+	procs_begin(r);
 	return 0;
 }
 
