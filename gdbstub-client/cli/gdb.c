@@ -247,18 +247,25 @@ static int parse_x_format(const char **pp, long *count, char *fmt, unsigned *siz
 	return 0;
 }
 
-/* Why a read stopped at addr: the end of the 4 GiB space outside 64-bit
- * mode says so. */
+/*
+ * Why a read stopped at addr.  At the end of the 4 GiB space outside
+ * 64-bit mode (x/10i at the reset vector) there is no more to show: a
+ * note, not a failure.  Anywhere else the memory cannot be read: gdb's
+ * error.
+ */
 static int cannot_read(struct cli *cli, uint64_t addr, long shown, long count,
 		       const char *what)
 {
 	const struct gc_mode_info *mi;
-	bool end4g = addr == 0x100000000ull && gc_mode(cli->t, false, &mi, NULL) == 0 &&
-		     mi->bits != 64;
 
-	return error("cannot access memory at address 0x%llx%s (%ld of %ld %s shown)",
-		     (unsigned long long)addr,
-		     end4g ? ": the 4 GiB address space ends there" : "", shown, count, what);
+	if (addr == 0x100000000ull && gc_mode(cli->t, false, &mi, NULL) == 0 && mi->bits != 64) {
+		printf("(the 4 GiB address space ends at 0x100000000: %ld of %ld %s)\n",
+		       shown, count, what);
+		return 0;
+	}
+	fflush(stdout);   /* what was shown comes before why it ends */
+	return error("cannot access memory at address 0x%llx (%ld of %ld %s shown)",
+		     (unsigned long long)addr, shown, count, what);
 }
 
 /* x/Ni: count instructions from addr. */
@@ -971,11 +978,17 @@ static int caller_frame(struct cli *cli, uint64_t *ret, uint64_t *cfa, bool quie
 	char why[160];
 	size_t n;
 
+	const struct gc_mode_info *mi;
+
 	if (!cli->kernel) {
 		if (!quiet)
 			error("no frame information without the kernel image (--kernel FILE)");
 		return -1;
 	}
+	/* the unwinder knows the kernel's 64-bit code only */
+	if (quiet && (gc_mode(cli->t, false, &mi, NULL) < 0 || mi->mode != X86_MODE_LONG64 ||
+		      mi->pc < LX_KERNEL_MIN))
+		return -1;
 	if (cli_unwind(cli, f, 2, &n, why, sizeof why) < 0)
 		return -1;
 	if (n < 2) {

@@ -124,6 +124,20 @@ static int address(const char *s, const struct gc_addr_ctx *x, uint64_t *v,
 		s++;
 	if (*s == '&' && (isalpha((unsigned char)s[1]) || s[1] == '_'))
 		s++;
+	/* "($sp-64)": the whole address in parentheses, as C needs it */
+	if (*s == '(') {
+		char inner[128];
+		size_t n = strlen(s);
+
+		while (n && isspace((unsigned char)s[n - 1]))
+			n--;
+		if (s[n - 1] != ')' || n - 2 >= sizeof inner || memchr(s + 1, '(', n - 2))
+			return kit_seterr(err, EINVAL, "malformed address '%s': "
+					  "parentheses only around the whole address", s);
+		memcpy(inner, s + 1, n - 2);
+		inner[n - 2] = '\0';
+		return gc_parse_addr(inner, x, v, err);
+	}
 	return gc_parse_addr(s, x, v, err);
 }
 
