@@ -876,39 +876,57 @@ static bool bp_hit(struct gc_target *t, struct gc_bp *b, struct kit_err *err)
 
 /*
  * A stop for a watchpoint ("watch:ADDR", "rwatch:", "awatch:"; ADDR is
- * where the watched range starts, as QEMU reports it): the watchpoint
- * whose range holds ADDR, its value before and now.  1 = report, 0 = a
- * write that left the value as it was (gdb resumes then too), -1 = none
- * of ours.
+ * where the watched range starts, as QEMU reports it, and QEMU names one
+ * watchpoint even when several fire: an incl of a word watched for reads
+ * and for writes comes as "rwatch").  Every one of ours on that range
+ * gets its value read again; the first that fired is reported, by
+ * number: a write watchpoint whose value changed, a read watchpoint on a
+ * read, an access watchpoint always.  1 = report, 0 = nothing of ours
+ * fired (a write that left the value as it was: gdb resumes then too),
+ * -1 = no watchpoint of ours there.
  */
 static int watch_hit(struct gc_target *t, const struct rsp_stop *st,
 		     struct gc_event *ev)
 {
+	struct gc_bp *hit = NULL;
+	bool any = false;
 	size_t i;
 
 	for (i = 0; i < t->nbps; i++) {
 		struct gc_bp *b = &t->bps[i];
+		uint64_t now = 0;
+		bool known, changed, fired;
 
 		if (!(b->flags & GC_BP_WATCH) || !b->inserted ||
 		    st->watch_addr < b->addr || st->watch_addr >= b->addr + b->len)
 			continue;
-		ev->watch_addr = st->watch_addr;
-		ev->watch_old = b->value;
-		ev->watch_old_known = b->value_known;
-		ev->watch_new_known = watch_value(t, b, &ev->watch_new);
-		ev->watch_changed = ev->watch_new_known &&
-			(!b->value_known || ev->watch_new != b->value);
-		if (b->as == RSP_WP_WRITE && ev->watch_new_known && !ev->watch_changed)
-			return 0;
-		b->value = ev->watch_new;
-		b->value_known = ev->watch_new_known;
-		b->hits++;
-		ev->kind = GC_EV_WATCH;
-		ev->bp_num = b->num;
-		delete_internal(t);
-		return 1;
+		any = true;
+		known = watch_value(t, b, &now);
+		changed = known && (!b->value_known || now != b->value);
+		fired = b->as == RSP_WP_ACCESS ||
+			(b->as == RSP_WP_WRITE && (changed || !known)) ||
+			(b->as == RSP_WP_READ && st->reason != RSP_REASON_WATCH);
+		if (fired && (!hit || b->num < hit->num)) {
+			hit = b;
+			ev->watch_addr = st->watch_addr;
+			ev->watch_old = b->value;
+			ev->watch_old_known = b->value_known;
+			ev->watch_new = now;
+			ev->watch_new_known = known;
+			ev->watch_changed = changed;
+		}
+		b->value = now;
+		b->value_known = known;
 	}
-	return -1;
+	if (!any)
+		return -1;
+	if (!hit)
+		return 0;
+	hit->hits++;
+	ev->kind = GC_EV_WATCH;
+	ev->bp_num = hit->num;
+	delete_internal(t);
+	return 1;
 }
 
 /* Decide what a stop means: 1 = report *ev, 0 = resume silently. */
