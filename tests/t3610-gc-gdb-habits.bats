@@ -152,7 +152,12 @@ reg_hex() { awk -v r="$1" '$1 == r { print $2; exit }' <<<"$output"; }
 	# QEMU names one watchpoint per stop, and an incl (read and write)
 	# comes as "rwatch": the client tells them apart by the values
 	guest_client -ex 'break start64' -ex continue -ex 'watch *(int *)0x1008' \
-		-ex 'rwatch *(int *)0x1008' -ex continue -ex continue -ex continue -ex continue
+		-ex 'rwatch *(int *)0x1008' -ex continue -ex continue -ex continue -ex continue \
+		-ex 'info watchpoints'
+	# info watchpoints lists the two watchpoints, not breakpoint 1
+	expect_line '^2    hw watchpoint   keep  hardware  0x0000000000001008  \*\(int \*\)0x1008$'
+	expect_line '^3    read watchpoint keep  hardware  0x0000000000001008  \*\(int \*\)0x1008$'
+	! grep -q '^1    breakpoint' <<<"$output"
 	[ "$(grep -E '^(Hardware .*watchpoint [0-9]+: |Value = |Old value = |New value = |=> )' <<<"$output" |
 	     sed -n '/^Hardware read watchpoint 3/,$p' | tr '\n' '|')" = \
 	  "Hardware read watchpoint 3: *(int *)0x1008|Hardware read watchpoint 3: *(int *)0x1008|Value = 0|=> 0x9013 <fake_spin+0x13>:	xorl %r9d, %r9d|Hardware read watchpoint 3: *(int *)0x1008|Value = 0|=> 0x80d6 <do_one_initcall+0x16>:	cmpl \$0x10, %ecx|Hardware watchpoint 2: *(int *)0x1008|Old value = 0|New value = 1|=> 0x80f2 <do_one_initcall+0x32>:	popq %rbx|Hardware read watchpoint 3: *(int *)0x1008|Value = 1|=> 0x9013 <fake_spin+0x13>:	xorl %r9d, %r9d|" ] ||

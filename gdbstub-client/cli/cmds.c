@@ -525,7 +525,8 @@ static int cmd_delete(struct cli *cli, const char *args)
 	return rc;
 }
 
-static int info_breakpoints(struct cli *cli)
+/* info breakpoints (watch_only: info watchpoints, as gdb's) */
+static int info_breakpoints(struct cli *cli, bool watch_only)
 {
 	size_t i, shown = 0;
 
@@ -533,7 +534,7 @@ static int info_breakpoints(struct cli *cli)
 		const struct gc_bp *b = &cli->t->bps[i];
 		char sym[160];
 
-		if (b->num <= 0)
+		if (b->num <= 0 || (watch_only && !(b->flags & GC_BP_WATCH)))
 			continue;
 		if (!shown++)
 			printf("Num  Type            Disp  How       Address             What\n");
@@ -559,7 +560,7 @@ static int info_breakpoints(struct cli *cli)
 			       b->hits == 1 ? "" : "s");
 	}
 	if (!shown)
-		printf("No breakpoints.\n");
+		printf(watch_only ? "No watchpoints.\n" : "No breakpoints.\n");
 	return 0;
 }
 
@@ -752,13 +753,13 @@ static int cmd_info(struct cli *cli, const char *args)
 	if (cli_need_target(cli) < 0)
 		return -1;
 	switch (i) {
-	case 0: return info_breakpoints(cli);
+	case 0: return info_breakpoints(cli, false);
 	case 1: return cli_info_registers(cli, rest);
 	case 4: return cli_ps(cli, rest);
 	case 5: return cli_info_symbol(cli, rest);
 	case 6: return cli_info_frame(cli, rest);
 	case 7: return cli_info_display(cli, rest);
-	case 8: return info_breakpoints(cli);
+	case 8: return info_breakpoints(cli, true);
 	default: return cmd_mode(cli, rest);
 	}
 }
