@@ -1,5 +1,6 @@
 /*
- * cli.h: the command-line part of gdbstub-client (main.c, cmds.c, repl.c).
+ * cli.h: the command-line part of gdbstub-client (main.c, cmds.c, repl.c,
+ * linux.c, gdb.c).
  * This part prints; the library part (target.h) does not.
  */
 #ifndef GC_CLI_H

@@ -23,12 +23,15 @@
  *       -ex CMD             run CMD (repeatable), then leave; exit status 1
  *       -x FILE             run the commands in FILE, stop at the first
  *                           failure
+ *       -batch              no REPL, no questions (gdb's -batch)
  *   gdbstub-client dmesg [ENDPOINT] [--kernel FILE]   the kernel log of the
  *                           guest, read from its memory (then it runs on)
  *   gdbstub-client ps [ENDPOINT] [--kernel FILE]      its processes, the same way
- *   Commands: "help" lists them (continue, stepi, nexti, finish, break,
- *   hbreak, tbreak, delete, info, x/FMT, disassemble, mode, handle,
- *   monitor, symbol, dmesg, ps, percpu, detach, quit).  Ctrl-C stops the guest.
+ *   Commands: "help" lists them (continue, stepi, nexti, finish, until,
+ *   advance, break, hbreak, tbreak, watch, rwatch, awatch, delete, info,
+ *   x/FMT, print/FMT, set, display, disassemble, mode, handle, monitor,
+ *   symbol, dmesg, ps, bt, percpu, detach, quit), with gdb's syntax and
+ *   output shapes; Enter repeats the last command.  Ctrl-C stops the guest.
  *   GDBSTUB_TRACE=1 prints every packet.
  *   Options are read with getopt_long_only (so gdb's -ex and -x work) and
  *   numbers strictly (common/opts.h: "--timeout 5x" is refused); a usage
