@@ -87,6 +87,21 @@ reg_hex() { awk -v r="$1" '$1 == r { print $2; exit }' <<<"$output"; }
 	expect_line '^\$15 = 0x7eb0$'
 }
 
+@test "\$sp and \$fp in the mode's width: sp in real mode, esp in 32-bit, rsp in 64-bit code" {
+	# high bits planted in rsp and rbp, then read through $sp and $fp
+	guest_client -ex 'set $rsp = 0x1122334455667788' -ex 'p/x $sp' -ex 'set $rsp = 0' \
+		-ex 'break start32' -ex continue -ex 'p/x $rbp' \
+		-ex 'set $rbp = 0x1122334400000000 + $2' -ex 'p/x $fp' -ex 'set $rbp = $2' \
+		-ex 'break start64' -ex continue -ex 'set $rbp = 0x1122334455667788' -ex 'p/x $fp'
+	expect_line '^\$1 = 0x7788$'
+	expect_line '^\$4 = 0x1122334455667788$'
+	# $2 is rbp at start32, $3 its low 32 bits: the same number
+	local r2 r3
+	r2=$(sed -n 's/^\$2 = //p' <<<"$output")
+	r3=$(sed -n 's/^\$3 = //p' <<<"$output")
+	[ -n "$r2" ] && [ "$r2" = "$r3" ] || { echo "# \$fp in 32-bit code: rbp $r2, \$fp $r3"; echo "$output"; false; }
+}
+
 @test "x/NFU: sizes b h w g, formats x d u o t z a c s i; x alone goes on; the 4 GiB end is said" {
 	guest_client -ex 'x/10i $pc' -ex 'break initcalls_done' -ex continue \
 		-ex 'x/4xb guest_log' -ex 'x/2xh guest_log' -ex 'x/1xw guest_log' -ex 'x/1xg guest_log' \
