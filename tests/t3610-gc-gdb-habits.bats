@@ -168,11 +168,16 @@ reg_hex() { awk -v r="$1" '$1 == r { print $2; exit }' <<<"$output"; }
 	# comes as "rwatch": the client tells them apart by the values
 	guest_client -ex 'break start64' -ex continue -ex 'watch *(int *)0x1008' \
 		-ex 'rwatch *(int *)0x1008' -ex continue -ex continue -ex continue -ex continue \
-		-ex 'info watchpoints'
+		-ex 'info watchpoints' -ex 'hbreak start32' -ex 'info breakpoints'
+	# every row in gdb's columns, "hw breakpoint" and "read watchpoint" too
+	expect_line '^Num  Type            Disp  How       Address             What$'
+	expect_line '^1    breakpoint      keep  software  0x0000000000007eb0  start64$'
+	expect_line '^4    hw breakpoint   keep  hardware  0x0000000000007e00  start32$'
 	# info watchpoints lists the two watchpoints, not breakpoint 1
 	expect_line '^2    hw watchpoint   keep  hardware  0x0000000000001008  \*\(int \*\)0x1008$'
 	expect_line '^3    read watchpoint keep  hardware  0x0000000000001008  \*\(int \*\)0x1008$'
-	! grep -q '^1    breakpoint' <<<"$output"
+	[ "$(awk '/^Num/ { n++ } n == 1' <<<"$output" | grep -c '^1    breakpoint')" -eq 0 ] ||
+		{ echo "# info watchpoints listed a breakpoint:"; echo "$output"; false; }
 	[ "$(grep -E '^(Hardware .*watchpoint [0-9]+: |Value = |Old value = |New value = |=> )' <<<"$output" |
 	     sed -n '/^Hardware read watchpoint 3/,$p' | tr '\n' '|')" = \
 	  "Hardware read watchpoint 3: *(int *)0x1008|Hardware read watchpoint 3: *(int *)0x1008|Value = 0|=> 0x9013 <fake_spin+0x13>:	xorl %r9d, %r9d|Hardware read watchpoint 3: *(int *)0x1008|Value = 0|=> 0x80d6 <do_one_initcall+0x16>:	cmpl \$0x10, %ecx|Hardware watchpoint 2: *(int *)0x1008|Old value = 0|New value = 1|=> 0x80f2 <do_one_initcall+0x32>:	popq %rbx|Hardware read watchpoint 3: *(int *)0x1008|Value = 1|=> 0x9013 <fake_spin+0x13>:	xorl %r9d, %r9d|" ] ||

@@ -1,6 +1,6 @@
 /*
  * cli.h: the command-line part of gdbstub-client (main.c, cmds.c, repl.c,
- * linux.c, gdb.c).
+ * linux.c, examine.c, gdb.c).
  * This part prints; the library part (target.h) does not.
  */
 #ifndef GC_CLI_H
@@ -111,9 +111,27 @@ bool cli_repeats(const char *name);
 /* Run the last repeatable command again (Enter on an empty line). */
 int cli_exec_repeat(struct cli *cli);
 
-/* gdb.c: gdb's vocabulary. */
+/* examine.c: print, x, info registers, info symbol as gdb's. */
 int cli_print(struct cli *cli, const char *args);
 int cli_x(struct cli *cli, const char *args);
+int cli_info_symbol(struct cli *cli, const char *args);
+int cli_info_registers(struct cli *cli, const char *args);
+/* "/FMT" after print or display: the letter (0 none), *pp past it; 0 or
+ * -1 after saying why. */
+int cli_parse_print_format(const char **pp, char *fmt, const char *cmd);
+/* EXPR's value: an address expression, or memory when it starts with '*'
+ * (*(TYPE *)ADDR; *typed then, with *type): 0, or -1 after saying why. */
+int cli_eval(struct cli *cli, const char *expr, uint64_t *v, struct gc_ctype *type,
+	     bool *typed);
+/* VALUE as p/FMT shows it ("0x1ad40", "64 '@'", "0x... <sym+0x1a>"). */
+void cli_render(struct cli *cli, char *buf, size_t len, uint64_t v,
+		const struct gc_ctype *type, char fmt);
+/* " <sym+0x1a>" for addr, or "". */
+const char *cli_sym_suffix(struct cli *cli, uint64_t addr, char *buf, size_t len);
+/* The CPU mode's word in bytes (8 in 64-bit code): a bare symbol's size. */
+unsigned cli_mode_word(struct cli *cli);
+
+/* gdb.c: gdb's vocabulary beyond looking. */
 int cli_set(struct cli *cli, const char *args);
 int cli_watch(struct cli *cli, const char *args);
 int cli_rwatch(struct cli *cli, const char *args);
@@ -122,10 +140,8 @@ int cli_display(struct cli *cli, const char *args);
 int cli_undisplay(struct cli *cli, const char *args);
 int cli_until(struct cli *cli, const char *args);
 int cli_advance(struct cli *cli, const char *args);
-int cli_info_symbol(struct cli *cli, const char *args);
 int cli_info_frame(struct cli *cli, const char *args);
 int cli_info_display(struct cli *cli, const char *args);
-int cli_info_registers(struct cli *cli, const char *args);
 /* Show every display (after a stop). */
 void cli_do_displays(struct cli *cli);
 /*
