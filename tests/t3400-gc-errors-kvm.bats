@@ -289,3 +289,14 @@ no_raw_control() {
 	! grep -Eq '^rip +0x' <<<"$output" || { echo "# registers read after the end: $output"; false; }
 	fake_result
 }
+
+@test "a stub without watchpoints: watch says so in one line" {
+	# QEMU under TCG takes Z2-Z4; a stub that answers Z2 empty does not
+	fake_script opening_long 'expect m1000,4' 'reply 2a000000' 'expect Z2,1000,4' 'reply' \
+		'expect D*' 'reply OK'
+	attach_fake -ex 'watch *(int *)0x1000' -ex 'info watchpoints'
+	expect_status 1
+	expect_line "^gdbstub-client: cannot set a watchpoint on 0x1000: the stub does not support write watchpoints \(Z2\)$"
+	! grep -q 'Hardware watchpoint' <<<"$output"
+	fake_result
+}

@@ -1,5 +1,6 @@
 /*
- * cli.h: the command-line part of gdbstub-client (main.c, cmds.c, repl.c).
+ * cli.h: the command-line part of gdbstub-client (main.c, cmds.c, repl.c,
+ * linux.c, examine.c, gdb.c).
  * This part prints; the library part (target.h) does not.
  */
 #ifndef GC_CLI_H
@@ -24,6 +25,30 @@ struct cli {
 	bool quit;             /* "quit", "detach", or the target is gone */
 	bool intel;            /* disassembly syntax */
 	int run_timeout_ms;    /* continue/finish: -1 = until a stop */
+
+	/* gdb's habits (gdb.c) */
+	bool no_confirm;       /* "set confirm off" */
+	char *repeat_line;     /* what Enter runs again (NULL: nothing) */
+	bool repeating;        /* the command runs again by Enter */
+	bool x_valid;          /* x: where the last one ended, its format */
+	uint64_t x_next;
+	long x_count;
+	char x_fmt;
+	unsigned x_size;
+	uint64_t *history;     /* p's values: $1, $2... */
+	size_t nhistory;
+	struct cli_display *displays;
+	size_t ndisplays;
+	int next_display;
+	struct gc_addr_ctx target_ctx; /* the target's, under cli_addr_ctx */
+};
+
+/* One "display" expression, shown at every stop. */
+struct cli_display {
+	int num;
+	char fmt;              /* print letter, 'i' or 's' (x), 0 none */
+	long count;            /* for 'i' and 's' */
+	char expr[128];
 };
 
 struct cli_cmd {
@@ -66,6 +91,71 @@ struct lx_task_layout;
 int cli_need_task_layout(struct cli *cli, struct lx_task_layout *l);
 int cli_ps(struct cli *cli, const char *args);
 int cli_bt(struct cli *cli, const char *args);
+
+/* cmds.c, for gdb.c: an address expression with $N of p's history:
+ * 0, or -1 after saying why. */
+int cli_parse_addr(struct cli *cli, const char *s, uint64_t *v);
+/* The address context of cli_parse_addr (registers, symbols, $N). */
+void cli_addr_ctx(struct cli *cli, struct gc_addr_ctx *x);
+void cli_print_insn(struct cli *cli, const struct gc_insn *in, const char *prefix,
+		    const char *where);
+/* Report a stop event as gdb would (and the displays): 0, or -1 for a
+ * failure in batch mode. */
+int cli_report(struct cli *cli, const struct gc_event *ev);
+/* Wait for the running target's stop, then cli_report. */
+int cli_wait_report(struct cli *cli);
+/* stepi/nexti N. */
+int cli_step(struct cli *cli, const char *args, bool over);
+/* Whether Enter runs command NAME again (cli_repeats lists them). */
+bool cli_repeats(const char *name);
+/* Run the last repeatable command again (Enter on an empty line). */
+int cli_exec_repeat(struct cli *cli);
+
+/* examine.c: print, x, info registers, info symbol as gdb's. */
+int cli_print(struct cli *cli, const char *args);
+int cli_x(struct cli *cli, const char *args);
+int cli_info_symbol(struct cli *cli, const char *args);
+int cli_info_registers(struct cli *cli, const char *args);
+/* "/FMT" after print or display: the letter (0 none), *pp past it; 0 or
+ * -1 after saying why. */
+int cli_parse_print_format(const char **pp, char *fmt, const char *cmd);
+/* EXPR's value: an address expression, or memory when it starts with '*'
+ * (*(TYPE *)ADDR; *typed then, with *type): 0, or -1 after saying why. */
+int cli_eval(struct cli *cli, const char *expr, uint64_t *v, struct gc_ctype *type,
+	     bool *typed);
+/* VALUE as p/FMT shows it ("0x1ad40", "64 '@'", "0x... <sym+0x1a>"). */
+void cli_render(struct cli *cli, char *buf, size_t len, uint64_t v,
+		const struct gc_ctype *type, char fmt);
+/* " <sym+0x1a>" for addr, or "". */
+const char *cli_sym_suffix(struct cli *cli, uint64_t addr, char *buf, size_t len);
+/* The CPU mode's word in bytes (8 in 64-bit code): a bare symbol's size. */
+unsigned cli_mode_word(struct cli *cli);
+
+/* gdb.c: gdb's vocabulary beyond looking. */
+int cli_set(struct cli *cli, const char *args);
+int cli_watch(struct cli *cli, const char *args);
+int cli_rwatch(struct cli *cli, const char *args);
+int cli_awatch(struct cli *cli, const char *args);
+int cli_display(struct cli *cli, const char *args);
+int cli_undisplay(struct cli *cli, const char *args);
+int cli_until(struct cli *cli, const char *args);
+int cli_advance(struct cli *cli, const char *args);
+int cli_info_frame(struct cli *cli, const char *args);
+int cli_info_display(struct cli *cli, const char *args);
+/* Show every display (after a stop). */
+void cli_do_displays(struct cli *cli);
+/*
+ * gdb's query: "QUESTION(y or n) " on a terminal, the answer read from
+ * it; true without asking in batch mode (-ex, -x, -batch, stdin not a
+ * terminal) or after "set confirm off", as gdb does.  EOF is yes, Ctrl-C
+ * no.
+ */
+bool cli_confirm(struct cli *cli, const char *question);
+void cli_gdb_free(struct cli *cli);
+struct lx_frame;
+/* linux.c: the kernel stack's frames (bt, info frame, until). */
+int cli_unwind(struct cli *cli, struct lx_frame *f, size_t max, size_t *n,
+	       char *why, size_t wlen);
 
 /* repl.c: the interactive loop on a terminal; returns the exit status. */
 int cli_repl(struct cli *cli);

@@ -40,15 +40,53 @@ int cli_need_target(struct cli *cli)
 	return 0;
 }
 
-static int parse(struct cli *cli, const char *s, uint64_t *v)
+/* $N: the value history of p (p/FMT prints "$N = ..."); else the
+ * target's registers. */
+static int hist_reg(void *ctx, const char *name, uint64_t *v)
+{
+	struct cli *cli = ctx;
+	char *end;
+	unsigned long n;
+
+	if (isdigit((unsigned char)name[0])) {
+		n = strtoul(name, &end, 10);
+		if (*end || n == 0 || n > cli->nhistory)
+			return -1;
+		*v = cli->history[n - 1];
+		return 0;
+	}
+	return cli->target_ctx.reg(cli->target_ctx.ctx, name, v);
+}
+
+static int hist_sym(void *ctx, const char *name, uint64_t *v)
+{
+	struct cli *cli = ctx;
+
+	return cli->target_ctx.sym(cli->target_ctx.ctx, name, v);
+}
+
+void cli_addr_ctx(struct cli *cli, struct gc_addr_ctx *x)
+{
+	gc_target_addr_ctx(cli->t, &cli->target_ctx);
+	x->reg = hist_reg;
+	x->sym = cli->target_ctx.sym ? hist_sym : NULL;
+	x->ctx = cli;
+}
+
+int cli_parse_addr(struct cli *cli, const char *s, uint64_t *v)
 {
 	struct gc_addr_ctx x;
 	struct kit_err e;
 
-	gc_target_addr_ctx(cli->t, &x);
+	cli_addr_ctx(cli, &x);
 	if (gc_parse_addr(s, &x, v, &e) < 0)
 		return error("%s", e.msg);
 	return 0;
+}
+
+static int parse(struct cli *cli, const char *s, uint64_t *v)
+{
+	return cli_parse_addr(cli, s, v);
 }
 
 /* "f000:fff0 = 0xfffffff0" in real mode, else "0x7e00"; with <sym>. */
@@ -70,8 +108,8 @@ static void format_pc(struct cli *cli, const struct gc_mode_info *mi,
 
 /* One instruction; a call or jump target named as gdb names it
  * ("call 0xffffffff81234560 <do_one_initcall>"). */
-static void print_insn(struct cli *cli, const struct gc_insn *in, const char *prefix,
-		       const char *where)
+void cli_print_insn(struct cli *cli, const struct gc_insn *in, const char *prefix,
+		    const char *where)
 {
 	char sym[160] = "";
 
@@ -101,17 +139,70 @@ void cli_show_location(struct cli *cli)
 	n = gc_read_mem(cli->t, mi->pc, code, sizeof code, &e);
 	if (n > 0 && gc_disasm(code, (size_t)n, mi->pc, mi->bits, cli->intel,
 			       &in, 1, &e) == 1)
-		print_insn(cli, &in, "=> ", where);
+		cli_print_insn(cli, &in, "=> ", where);
 	else
 		printf("=> %s:\t(cannot read or decode the instruction)\n", where);
 }
 
+static int report(struct cli *cli, const struct gc_event *ev);
+
+/* The value a watchpoint saw, as gdb prints it by its type. */
+static void watch_value(const struct gc_bp *b, bool known, uint64_t v)
+{
+	char buf[96];
+
+	if (!known) {
+		printf("<unreadable>\n");
+		return;
+	}
+	gc_value_format(buf, sizeof buf, v, &b->type, 0, false);
+	if (b->type.is_ptr)
+		printf("(%s) %s\n", b->type.name, buf);
+	else
+		printf("%s\n", buf);
+}
+
+static const char *watch_kind(const struct gc_bp *b)
+{
+	return b->as == RSP_WP_READ ? "Hardware read watchpoint" :
+	       b->as == RSP_WP_ACCESS ? "Hardware access (read/write) watchpoint" :
+	       "Hardware watchpoint";
+}
+
 /* Report an event; 0, or -1 when it is a failure for batch mode. */
+int cli_report(struct cli *cli, const struct gc_event *ev)
+{
+	int rc = report(cli, ev);
+
+	if (ev->kind != GC_EV_EXITED && ev->kind != GC_EV_KILLED &&
+	    ev->kind != GC_EV_CLOSED && ev->kind != GC_EV_TIMEOUT)
+		cli_do_displays(cli);
+	return rc;
+}
+
 static int report(struct cli *cli, const struct gc_event *ev)
 {
 	char nb[16];
 
 	switch (ev->kind) {
+	case GC_EV_WATCH: {
+		const struct gc_bp *b = gc_break_find(cli->t, ev->bp_num);
+
+		if (!b)
+			return 0;
+		/* gdb's shape: the watchpoint, the values, where it stopped */
+		printf("\n%s %d: %s\n\n", watch_kind(b), b->num, b->spec);
+		if (b->as != RSP_WP_READ && ev->watch_changed) {
+			printf("Old value = ");
+			watch_value(b, ev->watch_old_known, ev->watch_old);
+			printf("New value = ");
+		} else {
+			printf("Value = ");
+		}
+		watch_value(b, ev->watch_new_known, ev->watch_new);
+		cli_show_location(cli);
+		return 0;
+	}
 	case GC_EV_BREAK:
 		printf("\n%s %d, ", ev->temp ? "Temporary breakpoint" :
 		       "Breakpoint", ev->bp_num);
@@ -166,7 +257,7 @@ static int report(struct cli *cli, const struct gc_event *ev)
 }
 
 /* Wait for the running target's next event and report it. */
-static int wait_report(struct cli *cli)
+int cli_wait_report(struct cli *cli)
 {
 	struct gc_event ev;
 	struct kit_err e;
@@ -176,11 +267,11 @@ static int wait_report(struct cli *cli)
 	if (ev.kind == GC_EV_TIMEOUT) {
 		gc_interrupt(cli->t);
 		if (gc_wait(cli->t, 5000, &ev, &e) == 0 && ev.kind != GC_EV_TIMEOUT)
-			report(cli, &ev);
+			cli_report(cli, &ev);
 		return error("target still running after %d ms: interrupted",
 			     cli->run_timeout_ms);
 	}
-	return report(cli, &ev);
+	return cli_report(cli, &ev);
 }
 
 static long count_arg(const char *args, long dflt)
@@ -209,7 +300,7 @@ static int resume(struct cli *cli, const char *args, const char *name)
 		return error("'%s' takes no argument", name);
 	if (gc_continue(cli->t, &e) < 0)
 		return error("cannot continue: %s", e.msg);
-	return wait_report(cli);
+	return cli_wait_report(cli);
 }
 
 static int cmd_continue(struct cli *cli, const char *args)
@@ -219,7 +310,7 @@ static int cmd_continue(struct cli *cli, const char *args)
 	return resume(cli, args, "continue");
 }
 
-static int step_n(struct cli *cli, const char *args, bool over)
+int cli_step(struct cli *cli, const char *args, bool over)
 {
 	long i, n = count_arg(args, 1);
 	struct gc_event ev;
@@ -258,19 +349,19 @@ static int step_n(struct cli *cli, const char *args, bool over)
 			return error("cannot step: %s", e.msg);
 		}
 		if (ev.kind != GC_EV_STEP || i + 1 == n)
-			return report(cli, &ev);
+			return cli_report(cli, &ev);
 	}
 	return 0;
 }
 
 static int cmd_stepi(struct cli *cli, const char *args)
 {
-	return step_n(cli, args, false);
+	return cli_step(cli, args, false);
 }
 
 static int cmd_nexti(struct cli *cli, const char *args)
 {
-	return step_n(cli, args, true);
+	return cli_step(cli, args, true);
 }
 
 /*
@@ -405,7 +496,18 @@ static int cmd_delete(struct cli *cli, const char *args)
 	if (cli_need_target(cli) < 0)
 		return -1;
 	args = skip_ws(args);
+	if (!strncmp(args, "display", 7) && (!args[7] || isspace((unsigned char)args[7])))
+		return cli_undisplay(cli, args + 7);
+	if (!strncmp(args, "breakpoints", 11) && (!args[11] || isspace((unsigned char)args[11])))
+		args = skip_ws(args + 11);
 	if (!*args) {
+		size_t i, user = 0;
+
+		for (i = 0; i < cli->t->nbps; i++)
+			user += cli->t->bps[i].num > 0;
+		/* gdb asks first, on a terminal */
+		if (user && !cli_confirm(cli, "Delete all breakpoints? "))
+			return 0;
 		if (gc_break_delete_all(cli->t, &e) < 0)
 			return error("%s", e.msg);
 		return 0;
@@ -423,7 +525,8 @@ static int cmd_delete(struct cli *cli, const char *args)
 	return rc;
 }
 
-static int info_breakpoints(struct cli *cli)
+/* info breakpoints (watch_only: info watchpoints, as gdb's) */
+static int info_breakpoints(struct cli *cli, bool watch_only)
 {
 	size_t i, shown = 0;
 
@@ -431,16 +534,21 @@ static int info_breakpoints(struct cli *cli)
 		const struct gc_bp *b = &cli->t->bps[i];
 		char sym[160];
 
-		if (b->num <= 0)
+		if (b->num <= 0 || (watch_only && !(b->flags & GC_BP_WATCH)))
 			continue;
 		if (!shown++)
-			printf("Num  Type        Disp  How       Address             What\n");
+			printf("Num  Type            Disp  How       Address             What\n");
 		gc_symbolize(cli->t, b->addr, sym, sizeof sym);
-		printf("%-4d %-11s %-5s %-9s 0x%016llx  %s%s%s\n", b->num,
+		/* gdb's type names; watchpoints show what the user wrote */
+		printf("%-4d %-15s %-5s %-9s 0x%016llx  %s%s%s\n", b->num,
+		       (b->flags & GC_BP_WATCH) ? (b->as == RSP_WP_READ ? "read watchpoint" :
+						  b->as == RSP_WP_ACCESS ? "acc watchpoint" :
+						  "hw watchpoint") :
 		       (b->flags & GC_BP_HW) ? "hw breakpoint" : "breakpoint",
 		       (b->flags & GC_BP_TEMP) ? "del" : "keep",
-		       b->as == RSP_BP_HW ? "hardware" : "software",
-		       (unsigned long long)b->addr, sym[0] ? sym : b->spec,
+		       b->as == RSP_BP_SW ? "software" : "hardware",
+		       (unsigned long long)b->addr,
+		       (b->flags & GC_BP_WATCH) || !sym[0] ? b->spec : sym,
 		       b->want_sw ? "  [software when possible" : "",
 		       b->want_sw ? "]" : "");
 		if (b->want_sw && b->why[0])
@@ -452,65 +560,12 @@ static int info_breakpoints(struct cli *cli)
 			       b->hits == 1 ? "" : "s");
 	}
 	if (!shown)
-		printf("No breakpoints.\n");
+		printf(watch_only ? "No watchpoints.\n" : "No breakpoints.\n");
 	return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Registers, memory, modes.                                            */
-
-static int info_registers(struct cli *cli, const char *args)
-{
-	static const char *const dflt[] = {
-		"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9",
-		"r10", "r11", "r12", "r13", "r14", "r15", "rip", "eflags", "cs",
-		"ss", "ds", "es", "fs", "gs", "fs_base", "gs_base", "cr0", "cr2",
-		"cr3", "cr4", "efer", NULL };
-	char buf[512], *save = NULL, *w;
-	struct kit_err e;
-	uint64_t v;
-	size_t i;
-	int rc = 0;
-
-	args = skip_ws(args);
-	if (!*args) {
-		for (i = 0; dflt[i]; i++) {
-			if (!rsp_tdesc_find(rsp_tdesc(cli->t->c), dflt[i]))
-				continue;
-			if (gc_reg(cli->t, dflt[i], &v, &e) < 0)
-				return error("cannot read the registers: %s", e.msg);
-			printf("%-8s 0x%-18llx %lld\n", dflt[i], (unsigned long long)v,
-			       (long long)v);
-		}
-		return 0;
-	}
-	snprintf(buf, sizeof buf, "%s", args);
-	for (w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		const char *name = w[0] == '$' ? w + 1 : w;
-		struct gc_addr_ctx x;
-		char expr[64];
-
-		if (rsp_tdesc_find(rsp_tdesc(cli->t->c), name)) {
-			/* a register of the description: its own error (a bad
-			 * reply, the target gone), not "unknown register" */
-			if (gc_reg(cli->t, name, &v, &e) < 0) {
-				rc = error("cannot read register '%s': %s", name, e.msg);
-				if (cli->t->exited)
-					break;
-				continue;
-			}
-		} else {
-			gc_target_addr_ctx(cli->t, &x);
-			snprintf(expr, sizeof expr, "$%s", name);
-			if (gc_parse_addr(expr, &x, &v, &e) < 0) {
-				rc = error("%s", e.msg);
-				continue;
-			}
-		}
-		printf("%-8s 0x%-18llx %lld\n", name, (unsigned long long)v, (long long)v);
-	}
-	return rc;
-}
 
 static int cmd_mode(struct cli *cli, const char *args)
 {
@@ -541,188 +596,6 @@ static int cmd_mode(struct cli *cli, const char *args)
 	return 0;
 }
 
-/* The "/NFU" of x/NFU: count, format letter and unit size; p past it. */
-static int parse_x_format(const char **pp, long *count, char *fmt, unsigned *size)
-{
-	const char *p = *pp;
-	char *end;
-
-	if (*p != '/')
-		return 0;
-	p++;
-	if (isdigit((unsigned char)*p)) {
-		*count = strtol(p, &end, 10);
-		p = end;
-	}
-	for (; *p && !isspace((unsigned char)*p); p++) {
-		switch (*p) {
-		case 'x': case 'd': case 'u': case 'c': case 's': case 'i':
-		case 'a':
-			*fmt = *p;
-			break;
-		case 'b': *size = 1; break;
-		case 'h': *size = 2; break;
-		case 'w': *size = 4; break;
-		case 'g': *size = 8; break;
-		default:
-			return error("unknown format letter '%c' in 'x/' (use x d u c s i a with b h w g)",
-				     *p);
-		}
-	}
-	*pp = p;
-	if (*count <= 0 || *count > 4096)
-		return error("bad count in 'x/' (1..4096)");
-	return 0;
-}
-
-/* x/Ni: count instructions from addr. */
-static int x_insns(struct cli *cli, uint64_t addr, long count)
-{
-	const struct gc_mode_info *mi;
-	struct gc_insn *in = calloc((size_t)count, sizeof *in);
-	uint8_t *code = malloc((size_t)count * 15);
-	struct kit_err e;
-	ssize_t n;
-	int k, j;
-
-	if (!in || !code || gc_mode(cli->t, false, &mi, &e) < 0) {
-		free(in);
-		free(code);
-		return error("cannot disassemble: %s", in && code ? e.msg : "out of memory");
-	}
-	n = gc_read_mem(cli->t, addr, code, (size_t)count * 15, &e);
-	k = n > 0 ? gc_disasm(code, (size_t)n, addr, mi->bits, cli->intel, in,
-			      (size_t)count, &e) : 0;
-	for (j = 0; j < k; j++) {
-		char where[200], sym[160];
-
-		gc_symbolize(cli->t, in[j].addr, sym, sizeof sym);
-		snprintf(where, sizeof where, "0x%llx%s%s%s",
-			 (unsigned long long)in[j].addr, sym[0] ? " <" : "", sym,
-			 sym[0] ? ">" : "");
-		print_insn(cli, &in[j], in[j].addr == mi->pc ? "=> " : "   ", where);
-	}
-	free(in);
-	free(code);
-	if (n < 0)
-		return error("%s", e.msg);
-	return k > 0 ? 0 : error("cannot decode an instruction at 0x%llx",
-				 (unsigned long long)addr);
-}
-
-/* x/Ns: count NUL-terminated strings (256 bytes at most each). */
-static int x_strings(struct cli *cli, uint64_t addr, long count)
-{
-	struct kit_err e;
-	long i;
-
-	for (i = 0; i < count; i++) {
-		char s[257];
-		ssize_t n = gc_read_mem(cli->t, addr, s, 256, &e);
-		size_t len;
-
-		if (n <= 0)
-			return error("%s", n < 0 ? e.msg : "cannot read memory");
-		s[n] = '\0';
-		len = strlen(s);
-		printf("0x%llx:\t\"", (unsigned long long)addr);
-		for (size_t k = 0; k < len; k++)
-			printf(isprint((unsigned char)s[k]) ? "%c" : "\\x%02x",
-			       (unsigned char)s[k]);
-		printf("\"\n");
-		addr += len + 1;
-	}
-	return 0;
-}
-
-/* One unit v of x/NFU in format fmt. */
-static void x_print_unit(uint64_t v, char fmt, unsigned size)
-{
-	switch (fmt) {
-	case 'd': {
-		int64_t sv = size == 1 ? (int8_t)v : size == 2 ? (int16_t)v :
-			     size == 4 ? (int32_t)v : (int64_t)v;
-
-		printf("\t%lld", (long long)sv);
-		break;
-	}
-	case 'u':
-		printf("\t%llu", (unsigned long long)v);
-		break;
-	case 'c':
-		printf(isprint((int)v) ? "\t%u '%c'" : "\t%u '\\x%02x'",
-		       (unsigned)v, (unsigned)v);
-		break;
-	default:
-		printf("\t0x%0*llx", (int)size * 2, (unsigned long long)v);
-	}
-}
-
-/* x/NFU for the unit formats (x d u c a): lines of units, each symbolized. */
-static int x_units(struct cli *cli, uint64_t addr, long count, char fmt, unsigned size)
-{
-	size_t total = (size_t)count * size, i;
-	uint8_t *buf = malloc(total);
-	unsigned per_line;
-	struct kit_err e;
-	ssize_t n;
-
-	if (!buf)
-		return error("out of memory");
-	n = gc_read_mem(cli->t, addr, buf, total, &e);
-	if (n < 0) {
-		free(buf);
-		return error("%s", e.msg);
-	}
-	per_line = fmt == 'c' ? 8 : size == 8 ? 2 : size == 4 ? 4 : 8;
-	for (i = 0; i * size + size <= (size_t)n; i++) {
-		if (i % per_line == 0) {
-			char sym[160];
-
-			gc_symbolize(cli->t, addr + i * size, sym, sizeof sym);
-			printf("%s0x%llx%s%s%s:", i ? "\n" : "",
-			       (unsigned long long)(addr + i * size), sym[0] ? " <" : "",
-			       sym, sym[0] ? ">" : "");
-		}
-		x_print_unit(rsp_le_to_u64(buf + i * size, size), fmt, size);
-	}
-	printf("\n");
-	free(buf);
-	if ((size_t)n < total)
-		return error("cannot read memory at 0x%llx",
-			     (unsigned long long)(addr + (uint64_t)n));
-	return 0;
-}
-
-/* x/NFU ADDR, gdb's examine. */
-static int cmd_x(struct cli *cli, const char *args)
-{
-	const char *p = args;
-	long count = 1;
-	char fmt = 'x';
-	unsigned size = 4;
-	uint64_t addr;
-
-	if (cli_need_target(cli) < 0)
-		return -1;
-	if (parse_x_format(&p, &count, &fmt, &size) < 0)
-		return -1;
-	p = skip_ws(p);
-	if (!*p)
-		return error("'x' needs an address");
-	if (parse(cli, p, &addr) < 0)
-		return -1;
-	if (fmt == 'c')
-		size = 1;
-	if (fmt == 'a')
-		size = 8;
-	if (fmt == 'i')
-		return x_insns(cli, addr, count);
-	if (fmt == 's')
-		return x_strings(cli, addr, count);
-	return x_units(cli, addr, count, fmt, size);
-}
-
 /* disassemble [ADDR [COUNT]] */
 static int cmd_disassemble(struct cli *cli, const char *args)
 {
@@ -740,24 +613,7 @@ static int cmd_disassemble(struct cli *cli, const char *args)
 	if (!buf[0])
 		strcpy(buf, "$pc");
 	snprintf(cmd, sizeof cmd, "/%ldi %s", count, buf);
-	return cmd_x(cli, cmd);
-}
-
-static int cmd_print(struct cli *cli, const char *args)
-{
-	uint64_t v;
-	char sym[160];
-
-	if (cli_need_target(cli) < 0)
-		return -1;
-	if (!*skip_ws(args))
-		return error("'print' needs an expression");
-	if (parse(cli, skip_ws(args), &v) < 0)
-		return -1;
-	gc_symbolize(cli->t, v, sym, sizeof sym);
-	printf("0x%llx  %llu%s%s%s\n", (unsigned long long)v, (unsigned long long)v,
-	       sym[0] ? "  <" : "", sym, sym[0] ? ">" : "");
-	return 0;
+	return cli_x(cli, cmd);
 }
 
 static int cmd_symbol(struct cli *cli, const char *args)
@@ -867,7 +723,8 @@ static int cmd_quit(struct cli *cli, const char *args)
 }
 
 static const char *const info_subs[] = { "breakpoints", "registers", "signals",
-					 "mode", "tasks", NULL };
+					 "mode", "tasks", "symbol", "frame", "display",
+					 "watchpoints", NULL };
 
 static int cmd_info(struct cli *cli, const char *args)
 {
@@ -883,21 +740,26 @@ static int cmd_info(struct cli *cli, const char *args)
 	rest = args + n;
 	len = strlen(sub);
 	if (!len)
-		return error("'info' needs one of: breakpoints registers signals mode tasks");
+		return error("'info' needs one of: breakpoints registers signals mode tasks "
+			     "symbol frame display watchpoints");
 	for (i = 0; info_subs[i]; i++)
 		if (!strncmp(info_subs[i], sub, len))
 			break;
 	if (!info_subs[i])
 		return error("unknown 'info' subcommand '%s' (breakpoints registers signals "
-			     "mode tasks)", sub);
+			     "mode tasks symbol frame display watchpoints)", sub);
 	if (i == 2)
 		return cmd_handle(cli, "");
 	if (cli_need_target(cli) < 0)
 		return -1;
 	switch (i) {
-	case 0: return info_breakpoints(cli);
-	case 1: return info_registers(cli, rest);
+	case 0: return info_breakpoints(cli, false);
+	case 1: return cli_info_registers(cli, rest);
 	case 4: return cli_ps(cli, rest);
+	case 5: return cli_info_symbol(cli, rest);
+	case 6: return cli_info_frame(cli, rest);
+	case 7: return cli_info_display(cli, rest);
+	case 8: return info_breakpoints(cli, true);
 	default: return cmd_mode(cli, rest);
 	}
 }
@@ -908,16 +770,24 @@ const struct cli_cmd cli_cmds[] = {
 	{ "continue", "c", cmd_continue, "", "resume until a breakpoint, a signal or Ctrl-C", 0 },
 	{ "stepi", "si", cmd_stepi, "[N]", "execute N instructions (default 1)", 0 },
 	{ "nexti", "ni", cmd_nexti, "[N]", "like stepi, but run calls through to their return", 0 },
+	{ "until", "u", cli_until, "[LOC]", "like nexti, but a backward jump runs on (a loop ends); LOC: run to LOC in this frame or until it returns", CLI_COMPLETE_SYMBOL },
+	{ "advance", NULL, cli_advance, "LOC", "run to LOC in any frame, or until this function returns", CLI_COMPLETE_SYMBOL },
 	{ "finish", NULL, cmd_finish, "", "run until the current function returns (at its entry: the return address is on top of the stack)", 0 },
 	{ "break", "b", cmd_break, "[LOC] [if COND]", "breakpoint at a symbol, linear address or seg:off; sw, hw when sw is refused", CLI_COMPLETE_SYMBOL },
 	{ "hbreak", NULL, cmd_hbreak, "LOC [if COND]", "hardware breakpoint (at most 4)", CLI_COMPLETE_SYMBOL },
 	{ "tbreak", NULL, cmd_tbreak, "LOC [if COND]", "breakpoint deleted when hit", CLI_COMPLETE_SYMBOL },
-	{ "delete", "d", cmd_delete, "[N...]", "delete breakpoints (all without N)", 0 },
-	{ "info", "i", cmd_info, "breakpoints|registers [REG...]|signals|mode|tasks", "show state", CLI_COMPLETE_INFO },
-	{ "x", NULL, cmd_x, "/NFU ADDR", "examine memory: N units, F in x d u c s i a, U in b h w g", CLI_COMPLETE_SYMBOL },
+	{ "watch", NULL, cli_watch, "EXPR", "stop when EXPR's memory is written and its value changes (Z2): sym, *(TYPE *)ADDR", CLI_COMPLETE_SYMBOL },
+	{ "rwatch", NULL, cli_rwatch, "EXPR", "stop when EXPR's memory is read (Z3)", CLI_COMPLETE_SYMBOL },
+	{ "awatch", NULL, cli_awatch, "EXPR", "stop when EXPR's memory is read or written (Z4)", CLI_COMPLETE_SYMBOL },
+	{ "delete", "d", cmd_delete, "[N...] | display [N...]", "delete breakpoints and watchpoints (all without N: asks on a terminal)", 0 },
+	{ "info", "i", cmd_info, "breakpoints|watchpoints|registers [REG...]|signals|mode|tasks|symbol ADDR|frame|display", "show state", CLI_COMPLETE_INFO },
+	{ "x", NULL, cli_x, "/NFU [ADDR]", "examine memory: N units, F in x d u o t z a c f s i, U in b h w g; no ADDR (or Enter): on from the last", CLI_COMPLETE_SYMBOL },
 	{ "disassemble", "disas", cmd_disassemble, "[ADDR [N]]", "N instructions (10) at ADDR (pc) in the current mode's width", CLI_COMPLETE_SYMBOL },
 	{ "mode", NULL, cmd_mode, "", "CPU mode, control registers, CS descriptor, pc", 0 },
-	{ "print", "p", cmd_print, "EXPR", "value of an address expression ($reg, sym+off, seg:off)", CLI_COMPLETE_SYMBOL },
+	{ "print", "p", cli_print, "[/FMT] EXPR", "value of an address expression ($reg, sym+off, seg:off, $N) or of memory (*(TYPE *)ADDR); FMT in x d u o t z c a f s", CLI_COMPLETE_SYMBOL },
+	{ "set", NULL, cli_set, "[var] LVALUE = EXPR | confirm on|off", "write a register ($rax, $sp, $eax) or memory (*(TYPE *)ADDR, sym)", CLI_COMPLETE_SYMBOL },
+	{ "display", NULL, cli_display, "[/FMT] [EXPR]", "show EXPR at every stop (FMT as p's, or i, s: as x's); no EXPR: show them all now", CLI_COMPLETE_SYMBOL },
+	{ "undisplay", NULL, cli_undisplay, "[N...]", "delete displays (all without N: asks on a terminal)", 0 },
 	{ "symbol", NULL, cmd_symbol, "ADDR|NAME", "the symbol holding ADDR, or NAME's address", CLI_COMPLETE_SYMBOL },
 	{ "handle", NULL, cmd_handle, "SIG [no]stop [no]print [no]pass", "what a stop for a signal does; no argument lists the table", CLI_COMPLETE_SIGNAL },
 	{ "monitor", NULL, cmd_monitor, "CMD", "a QEMU monitor command (info registers, info mtree...)", 0 },
@@ -987,12 +857,47 @@ int cli_exec(struct cli *cli, const char *line)
 	args = p + n;
 	if (!(c = find_cmd(p, n)))
 		return error("unknown command '%.*s' (try 'help')", (int)n, p);
-	if (*args != '/' || c->fn != cmd_x)
+	if (*args != '/' || (c->fn != cli_x && c->fn != cli_print && c->fn != cli_display))
 		args = skip_ws(args);
+	/* what Enter runs again (gdb: a command that does not repeat makes
+	 * Enter do nothing) */
+	if (!cli->repeating) {
+		free(cli->repeat_line);
+		cli->repeat_line = cli_repeats(c->name) ? strdup(p) : NULL;
+	}
 	fflush(stdout);
 	n = (size_t)c->fn(cli, args);
 	fflush(stdout);
 	return (int)n;
+}
+
+/* The commands Enter runs again, as gdb's do (gdb: run, delete, set and
+ * the like do not repeat: an Enter after them does nothing). */
+bool cli_repeats(const char *name)
+{
+	static const char *const names[] = { "continue", "stepi", "nexti", "until",
+					     "x", "print", "info", "backtrace",
+					     "where", NULL };
+	size_t i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+int cli_exec_repeat(struct cli *cli)
+{
+	char *line = cli->repeat_line ? strdup(cli->repeat_line) : NULL;
+	int rc;
+
+	if (!line)
+		return 0;
+	cli->repeating = true;
+	rc = cli_exec(cli, line);
+	cli->repeating = false;
+	free(line);
+	return rc;
 }
 
 void cli_interrupt(struct cli *cli)

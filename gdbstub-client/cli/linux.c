@@ -294,26 +294,21 @@ static int bt_need_orc(struct cli *cli)
 	return 0;
 }
 
-/* "bt" / "backtrace" / "where": the kernel's call stack from its ORC
- * tables (the image's, loaded at the first use), or from its frame
- * pointers when it has none; frames named, those found by frame pointer
- * marked so. */
-int cli_bt(struct cli *cli, const char *args)
+/* The stopped CPU's kernel stack, frames into f (up to max, *n of them),
+ * why the walk stopped early into why: 0, or -1 after saying why not. */
+int cli_unwind(struct cli *cli, struct lx_frame *f, size_t max, size_t *n,
+	       char *why, size_t wlen)
 {
-	struct lx_frame f[LX_MAX_FRAMES];
 	struct lx_unwind_layout l;
 	const struct lx_unwind_layout *lp = NULL;
 	struct lx_regs r;
 	struct lx_mem m;
 	struct kit_err e;
-	char why[160], sym[160];
-	size_t n, i;
 
-	(void)args;
 	if (!cli->t || cli->t->exited)
 		return error("the target is gone (exited, detached or the connection closed)");
 	if (!cli->kernel)
-		return error("bt needs the kernel image (--kernel FILE)");
+		return error("the kernel's frames need its image (--kernel FILE)");
 	if (bt_regs(cli, &r) < 0 || bt_need_orc(cli) < 0)
 		return -1;
 	if (cli->orc) {
@@ -326,7 +321,25 @@ int cli_bt(struct cli *cli, const char *args)
 		lp = &l;        /* optional: encoded pt_regs pointers followed */
 	}
 	lx_target_mem(cli->t, &m);
-	lx_unwind(&m, cli->orc, lp, &r, f, LX_MAX_FRAMES, &n, why, sizeof why);
+	lx_unwind(&m, cli->orc, lp, &r, f, max, n, why, wlen);
+	return 0;
+}
+
+/* "bt" / "backtrace" / "where": the kernel's call stack from its ORC
+ * tables (the image's, loaded at the first use), or from its frame
+ * pointers when it has none; frames named, those found by frame pointer
+ * marked so. */
+int cli_bt(struct cli *cli, const char *args)
+{
+	struct lx_frame f[LX_MAX_FRAMES];
+	char why[160], sym[160];
+	size_t n, i;
+
+	(void)args;
+	if (cli->t && !cli->t->exited && !cli->kernel)
+		return error("bt needs the kernel image (--kernel FILE)");
+	if (cli_unwind(cli, f, LX_MAX_FRAMES, &n, why, sizeof why) < 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		gc_symbolize(cli->t, f[i].ip, sym, sizeof sym);
 		printf("#%-2zu 0x%016llx in %s%s%s\n", i, (unsigned long long)f[i].ip,

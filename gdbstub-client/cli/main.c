@@ -23,12 +23,15 @@
  *       -ex CMD             run CMD (repeatable), then leave; exit status 1
  *       -x FILE             run the commands in FILE, stop at the first
  *                           failure
+ *       -batch              no REPL, no questions (gdb's -batch)
  *   gdbstub-client dmesg [ENDPOINT] [--kernel FILE]   the kernel log of the
  *                           guest, read from its memory (then it runs on)
  *   gdbstub-client ps [ENDPOINT] [--kernel FILE]      its processes, the same way
- *   Commands: "help" lists them (continue, stepi, nexti, finish, break,
- *   hbreak, tbreak, delete, info, x/FMT, disassemble, mode, handle,
- *   monitor, symbol, dmesg, ps, percpu, detach, quit).  Ctrl-C stops the guest.
+ *   Commands: "help" lists them (continue, stepi, nexti, finish, until,
+ *   advance, break, hbreak, tbreak, watch, rwatch, awatch, delete, info,
+ *   x/FMT, print/FMT, set, display, disassemble, mode, handle, monitor,
+ *   symbol, dmesg, ps, bt, percpu, detach, quit), with gdb's syntax and
+ *   output shapes; Enter repeats the last command.  Ctrl-C stops the guest.
  *   GDBSTUB_TRACE=1 prints every packet.
  *   Options are read with getopt_long_only (so gdb's -ex and -x work) and
  *   numbers strictly (common/opts.h: "--timeout 5x" is refused); a usage
@@ -85,7 +88,7 @@ static void usage(int status)
 	fprintf(status ? stderr : stdout,
 		"usage: gdbstub-client attach [--latest | --wait | HOST:PORT | unix:PATH]\n"
 		"                             [--kernel FILE] [--timeout SEC] [--run-timeout SEC]\n"
-		"                             [--intel] [-ex CMD]... [-x FILE]\n"
+		"                             [--intel] [-ex CMD]... [-x FILE] [-batch]\n"
 		"       gdbstub-client dmesg [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]\n"
 		"       gdbstub-client ps [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]\n"
 		"       gdbstub-client profile [--latest | --wait | ENDPOINT] [--kernel FILE]\n"
@@ -161,6 +164,7 @@ struct attach_opts {
 	bool wait;
 	int timeout_s;
 	int run_timeout_s;     /* 0 = continue/finish until a stop */
+	bool batch;            /* -batch: no REPL, no questions (gdb's) */
 };
 
 /*
@@ -172,7 +176,7 @@ static void parse_attach(int argc, char **argv, struct attach_opts *o,
 			 struct cli *cli)
 {
 	enum { O_LATEST = 256, O_WAIT, O_KERNEL, O_TIMEOUT, O_RUN_TIMEOUT,
-	       O_INTEL, O_EX };
+	       O_INTEL, O_EX, O_BATCH };
 	static const struct option opts[] = {
 		{ "latest", no_argument, NULL, O_LATEST },
 		{ "wait", no_argument, NULL, O_WAIT },
@@ -181,6 +185,7 @@ static void parse_attach(int argc, char **argv, struct attach_opts *o,
 		{ "run-timeout", required_argument, NULL, O_RUN_TIMEOUT },
 		{ "intel", no_argument, NULL, O_INTEL },
 		{ "ex", required_argument, NULL, O_EX },
+		{ "batch", no_argument, NULL, O_BATCH },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -205,6 +210,7 @@ static void parse_attach(int argc, char **argv, struct attach_opts *o,
 			break;
 		case O_INTEL: cli->intel = true; break;
 		case O_EX: o->ex[o->nex++] = optarg; break;
+		case O_BATCH: o->batch = true; break;
 		case 'x': o->script = optarg; break;
 		default: kit_opt_die_getopt(c, argv);
 		}
@@ -221,7 +227,7 @@ static int run_commands(struct cli *cli, const struct attach_opts *o)
 {
 	int i, status = 0;
 
-	if (o->nex || o->script) {
+	if (o->nex || o->script || o->batch) {
 		cli->batch = true;
 		for (i = 0; i < o->nex && !cli->quit; i++)
 			if (cli_exec(cli, o->ex[i]) < 0) {
@@ -284,6 +290,7 @@ static int attach_main(int argc, char **argv)
 	ksym_free(cli.syms);
 	ksym_btf_free(cli.btf);
 	ksym_orc_free(cli.orc);
+	cli_gdb_free(&cli);
 	free(o.ex);
 	fflush(stdout);
 	return status;

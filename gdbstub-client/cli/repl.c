@@ -118,7 +118,8 @@ static void on_line(char *line)
 	}
 	/* the terminal goes back to normal (ISIG) while the command runs */
 	rl_callback_handler_remove();
-	if (cli_exec(active, line) < 0)
+	/* Enter on an empty line runs the last command again, as in gdb */
+	if (!*line ? cli_exec_repeat(active) < 0 : cli_exec(active, line) < 0)
 		status = 1;
 	free(line);
 	if (!active->quit)

@@ -990,6 +990,17 @@ int rsp_detach(struct rsp_conn *c, struct kit_err *err)
 	if (rc < 0)
 		return rc;
 	rc = expect_ok(c, "D", err);
+	/* QEMU 7.2 answers a plain D with E22 once any client (gdb) has
+	 * offered multiprocess+: the flag outlives that client.  It takes
+	 * "D;PID" then (docs/qemu-notes.md). */
+	if (rc == -RSP_ERR_TARGET && rsp_target_errno(c) == 0x22) {
+		long pid = c->have_stop && c->last_stop.pid > 0 ? c->last_stop.pid : 1;
+
+		rc = rsp_exchangef(c, err, "D;%lx", pid);
+		if (rc < 0)
+			return rc;
+		rc = expect_ok(c, "D;PID", err);
+	}
 	if (rc == 0)
 		c->nbps = 0;   /* QEMU removes breakpoints on detach */
 	return rc;

@@ -120,6 +120,9 @@ static int term(struct lexer *l, uint64_t *v)
 	uint64_t seg;
 
 	skip_space(l);
+	/* &sym: a symbol's value is its address already (gdb's &jiffies) */
+	if (*l->p == '&' && (isalpha((unsigned char)l->p[1]) || l->p[1] == '_'))
+		l->p++;
 	if (*l->p == '$') {
 		if (reg_term(l, v) < 0)
 			return -1;

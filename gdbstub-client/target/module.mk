@@ -2,7 +2,7 @@
 # conditions, signals, disassembly) and qemu-wrapper's session files.
 # Uses rsp/, kernel-symbols and common/.
 TARGET_OBJS = $(addprefix gdbstub-client/target/,x86mode.o layout.o addr.o cond.o \
-	sigtab.o disasm.o session.o target.o)
+	sigtab.o disasm.o session.o target.o value.o)
 TARGET_CFLAGS = -Igdbstub-client/target $(RSP_CFLAGS) $(KSYM_CFLAGS) \
 	$(call pc_cflags,capstone json-c)
 TARGET_LIBS = $(RSP_LIBS) $(KSYM_LIBS) $(call pc_libs,capstone json-c)

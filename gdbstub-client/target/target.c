@@ -259,6 +259,46 @@ static int quick_pc(struct gc_target *t, uint64_t *pc, bool *guessed,
 /* ------------------------------------------------------------------ */
 /* Address expressions and symbols.                                     */
 
+/* The 32-, 16- and 8-bit parts gdb names ($eax, $ax, $al, $ah, $r8d...),
+ * which QEMU's description does not list. */
+static int sub_reg(struct gc_target *t, const char *name, uint64_t *v)
+{
+	static const char *const legacy[] = { "ax", "bx", "cx", "dx", "si", "di",
+					      "bp", "sp", NULL };
+	char full[16];
+	size_t n = strlen(name), i;
+	unsigned shift = 0, bits = 0;
+	uint64_t r;
+
+	if (n < 2 || n > 5)
+		return -1;
+	if (name[0] == 'e' && n == 3) {                 /* eax, esi */
+		snprintf(full, sizeof full, "r%s", name + 1);
+		bits = 32;
+	} else if (name[0] == 'r' && (name[n - 1] == 'd' || name[n - 1] == 'w' ||
+				      name[n - 1] == 'l') && n >= 3 &&
+		   name[1] >= '0' && name[1] <= '9') {      /* r8d r8w r8l */
+		snprintf(full, sizeof full, "%.*s", (int)(n - 1), name);
+		bits = name[n - 1] == 'd' ? 32 : name[n - 1] == 'w' ? 16 : 8;
+	} else if (n == 2) {
+		for (i = 0; legacy[i]; i++)
+			if (!strcmp(legacy[i], name))
+				break;
+		if (legacy[i]) {                            /* ax, si */
+			snprintf(full, sizeof full, "r%s", name);
+			bits = 16;
+		} else if (strchr("abcd", name[0]) && (name[1] == 'l' || name[1] == 'h')) {
+			snprintf(full, sizeof full, "r%cx", name[0]);
+			bits = 8;
+			shift = name[1] == 'h' ? 8 : 0;
+		}
+	}
+	if (!bits || !rsp_tdesc_find(rsp_tdesc(t->c), full) || gc_reg(t, full, &r, NULL) < 0)
+		return -1;
+	*v = (r >> shift) & (bits == 64 ? ~0ull : (1ull << bits) - 1);
+	return 0;
+}
+
 static int ctx_reg(void *ctx, const char *name, uint64_t *v)
 {
 	struct gc_target *t = ctx;
@@ -273,8 +313,19 @@ static int ctx_reg(void *ctx, const char *name, uint64_t *v)
 	}
 	if (!strcmp(name, "ip"))
 		name = "rip";
+	/* gdb's $sp and $fp: the stack and frame pointer in the mode's
+	 * width (sp and bp in 16-bit code, esp and ebp in 32-bit) */
+	if (!strcmp(name, "sp") || !strcmp(name, "fp")) {
+		uint64_t r;
+
+		if (gc_mode(t, false, &mi, NULL) < 0 ||
+		    gc_reg(t, name[0] == 's' ? "rsp" : "rbp", &r, NULL) < 0)
+			return -1;
+		*v = mi->bits == 16 ? r & 0xffff : mi->bits == 32 ? r & 0xffffffffull : r;
+		return 0;
+	}
 	if (!rsp_tdesc_find(rsp_tdesc(t->c), name))
-		return -1;
+		return sub_reg(t, name, v);
 	return gc_reg(t, name, v, NULL);
 }
 
@@ -390,8 +441,30 @@ ssize_t gc_read_mem(struct gc_target *t, uint64_t addr, void *buf, size_t len,
 	return n < 0 ? -1 : n;
 }
 
+int gc_write_mem(struct gc_target *t, uint64_t addr, const void *buf, size_t len,
+		 struct kit_err *err)
+{
+	int rc;
+
+	if (t->exited)
+		return kit_seterr(err, RSP_ERR_EXITED, "the target is gone");
+	rc = rsp_write_memory(t->c, addr, buf, len, false, err);
+	if (rc < 0)
+		note_end(t);
+	if (rc == -RSP_ERR_TARGET)
+		return kit_seterr(err, RSP_ERR_TARGET,
+				  "cannot write memory at 0x%llx", (unsigned long long)addr);
+	return rc < 0 ? -1 : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Breakpoints.                                                         */
+
+/* An execution breakpoint (not a watchpoint) inserted at addr. */
+static bool exec_bp_at(const struct gc_bp *b, uint64_t addr)
+{
+	return b->inserted && !(b->flags & GC_BP_WATCH) && b->addr == addr;
+}
 
 static unsigned hw_in_use(const struct gc_target *t)
 {
@@ -423,6 +496,12 @@ static int insert_bp(struct gc_target *t, struct gc_bp *b, struct kit_err *err)
 	uint64_t cr0;
 	int rc;
 
+	if (b->flags & GC_BP_WATCH) {
+		if (rsp_insert_break(t->c, b->as, b->addr, b->len, err) < 0)
+			return -1;
+		b->inserted = true;
+		return 0;
+	}
 	if (b->flags & GC_BP_HW)
 		return insert_hw(t, b, err);
 	if (t->kvm == 1 && rsp_tdesc_find(rsp_tdesc(t->c), "cr0") &&
@@ -454,7 +533,7 @@ static int remove_bp(struct gc_target *t, struct gc_bp *b, struct kit_err *err)
 
 	if (!b->inserted)
 		return 0;
-	rc = rsp_remove_break(t->c, b->as, b->addr, 1, err);
+	rc = rsp_remove_break(t->c, b->as, b->addr, b->len ? b->len : 1, err);
 	if (rc < 0 && rc != -RSP_ERR_TARGET)
 		return -1;
 	b->inserted = false;
@@ -523,6 +602,67 @@ struct gc_bp *gc_break_add(struct gc_target *t, uint64_t addr, unsigned flags,
 	if (insert_bp(t, b, err) < 0)
 		return NULL;
 	b->num = (flags & GC_BP_FINISH) ? -1 : t->next_num++;
+	t->nbps++;
+	return b;
+}
+
+/* The value of watchpoint b now, into *v: whether it could be read. */
+static bool watch_value(struct gc_target *t, const struct gc_bp *b, uint64_t *v)
+{
+	uint8_t buf[8];
+
+	if (gc_read_mem(t, b->addr, buf, b->len, NULL) != (ssize_t)b->len)
+		return false;
+	*v = rsp_le_to_u64(buf, b->len);
+	return true;
+}
+
+struct gc_bp *gc_watch_add(struct gc_target *t, enum rsp_bp_type type,
+			   uint64_t addr, unsigned len, const struct gc_ctype *vt,
+			   const char *spec, struct kit_err *err)
+{
+	struct gc_bp *b;
+	struct kit_err e2;
+
+	if (t->exited) {
+		kit_seterr(err, RSP_ERR_EXITED, "the target is gone");
+		return NULL;
+	}
+	if (type != RSP_WP_WRITE && type != RSP_WP_READ && type != RSP_WP_ACCESS) {
+		kit_seterr(err, EINVAL, "not a watchpoint type: %d", (int)type);
+		return NULL;
+	}
+	if (len != 1 && len != 2 && len != 4 && len != 8) {
+		kit_seterr(err, EINVAL, "a watchpoint covers 1, 2, 4 or 8 bytes, not %u", len);
+		return NULL;
+	}
+	if (t->nbps == GC_MAX_BPS) {
+		kit_seterr(err, ENOSPC, "too many breakpoints (%d)", GC_MAX_BPS);
+		return NULL;
+	}
+	b = &t->bps[t->nbps];
+	memset(b, 0, sizeof *b);
+	b->addr = addr;
+	b->flags = GC_BP_WATCH;
+	b->as = type;
+	b->len = len;
+	if (vt)
+		b->type = *vt;
+	else
+		gc_ctype_unsigned(&b->type, len);
+	snprintf(b->spec, sizeof b->spec, "%s", spec ? spec : "");
+	b->value_known = watch_value(t, b, &b->value);
+	if (insert_bp(t, b, &e2) < 0) {
+		if (e2.code == RSP_ERR_UNSUPPORTED)
+			kit_seterr(err, RSP_ERR_UNSUPPORTED,
+				   "the stub does not support %s watchpoints (Z%d)",
+				   type == RSP_WP_WRITE ? "write" : type == RSP_WP_READ ?
+				   "read" : "access", (int)type);
+		else if (err)
+			*err = e2;
+		return NULL;
+	}
+	b->num = t->next_num++;
 	t->nbps++;
 	return b;
 }
@@ -657,7 +797,7 @@ static int step_lifted(struct gc_target *t, int sig, struct rsp_stop *st,
 	if (t->nbps && quick_pc(t, &pc, &guessed, err) < 0)
 		return -1;
 	for (i = 0; i < t->nbps; i++) {
-		if (t->bps[i].inserted && t->bps[i].addr == pc) {
+		if (exec_bp_at(&t->bps[i], pc)) {
 			if (remove_bp(t, &t->bps[i], err) < 0)
 				return -1;
 			lifted[n++] = &t->bps[i];
@@ -688,7 +828,7 @@ int gc_continue(struct gc_target *t, struct kit_err *err)
 		if (quick_pc(t, &pc, &guessed, err) < 0)
 			return -1;
 		for (i = 0; i < t->nbps; i++)
-			if (t->bps[i].inserted && t->bps[i].addr == pc)
+			if (exec_bp_at(&t->bps[i], pc))
 				at_bp = true;
 	}
 	if (at_bp) {
@@ -734,6 +874,61 @@ static bool bp_hit(struct gc_target *t, struct gc_bp *b, struct kit_err *err)
 	return r == 1;
 }
 
+/*
+ * A stop for a watchpoint ("watch:ADDR", "rwatch:", "awatch:"; ADDR is
+ * where the watched range starts, as QEMU reports it, and QEMU names one
+ * watchpoint even when several fire: an incl of a word watched for reads
+ * and for writes comes as "rwatch").  Every one of ours on that range
+ * gets its value read again; the first that fired is reported, by
+ * number: a write watchpoint whose value changed, a read watchpoint on a
+ * read, an access watchpoint always.  1 = report, 0 = nothing of ours
+ * fired (a write that left the value as it was: gdb resumes then too),
+ * -1 = no watchpoint of ours there.
+ */
+static int watch_hit(struct gc_target *t, const struct rsp_stop *st,
+		     struct gc_event *ev)
+{
+	struct gc_bp *hit = NULL;
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < t->nbps; i++) {
+		struct gc_bp *b = &t->bps[i];
+		uint64_t now = 0;
+		bool known, changed, fired;
+
+		if (!(b->flags & GC_BP_WATCH) || !b->inserted ||
+		    st->watch_addr < b->addr || st->watch_addr >= b->addr + b->len)
+			continue;
+		any = true;
+		known = watch_value(t, b, &now);
+		changed = known && (!b->value_known || now != b->value);
+		fired = b->as == RSP_WP_ACCESS ||
+			(b->as == RSP_WP_WRITE && (changed || !known)) ||
+			(b->as == RSP_WP_READ && st->reason != RSP_REASON_WATCH);
+		if (fired && (!hit || b->num < hit->num)) {
+			hit = b;
+			ev->watch_addr = st->watch_addr;
+			ev->watch_old = b->value;
+			ev->watch_old_known = b->value_known;
+			ev->watch_new = now;
+			ev->watch_new_known = known;
+			ev->watch_changed = changed;
+		}
+		b->value = now;
+		b->value_known = known;
+	}
+	if (!any)
+		return -1;
+	if (!hit)
+		return 0;
+	hit->hits++;
+	ev->kind = GC_EV_WATCH;
+	ev->bp_num = hit->num;
+	delete_internal(t);
+	return 1;
+}
+
 /* Decide what a stop means: 1 = report *ev, 0 = resume silently. */
 static int classify(struct gc_target *t, const struct rsp_stop *st, bool stepping,
 		    struct gc_event *ev, struct kit_err *err)
@@ -758,6 +953,18 @@ static int classify(struct gc_target *t, const struct rsp_stop *st, bool steppin
 		t->exited = true;
 		return 1;
 	}
+	if (st->signo == 5 && (st->reason == RSP_REASON_WATCH ||
+				st->reason == RSP_REASON_RWATCH ||
+				st->reason == RSP_REASON_AWATCH)) {
+		int r = watch_hit(t, st, ev);
+
+		if (r == 0 && stepping) {   /* the step is done all the same */
+			ev->kind = GC_EV_STEP;
+			return 1;
+		}
+		if (r >= 0)
+			return r;
+	}
 	if (st->signo == 5) {
 		if (t->nbps && quick_pc(t, &pc, &guessed, err) < 0)
 			return -1;
@@ -765,7 +972,7 @@ static int classify(struct gc_target *t, const struct rsp_stop *st, bool steppin
 			size_t j;
 
 			for (j = 0; j < t->nbps; j++)
-				if (t->bps[j].inserted && t->bps[j].addr == pc)
+				if (exec_bp_at(&t->bps[j], pc))
 					matched = true;
 			if (!matched && guessed && i == 0) {
 				const struct gc_mode_info *mi;
@@ -781,7 +988,7 @@ static int classify(struct gc_target *t, const struct rsp_stop *st, bool steppin
 			for (i = 0; i < t->nbps; i++) {
 				struct gc_bp *b = &t->bps[i];
 
-				if (!b->inserted || b->addr != pc || !bp_hit(t, b, err))
+				if (!exec_bp_at(b, pc) || !bp_hit(t, b, err))
 					continue;
 				if (b->flags & GC_BP_FINISH) {
 					ev->kind = GC_EV_FINISH;

@@ -13,6 +13,9 @@
  *              ("$rdi == fake_init_delta && $rax != 0")
  *   sigtab.c   gc_sig*: the signal table of "handle SIG [no]stop ..."
  *   disasm.c   gc_disasm_*: capstone in the current mode's width
+ *   value.c    gc_value_*: gdb's C casts ("*(long *)ADDR"), lvalues of
+ *              "set" and "watch", and values printed in gdb's /FMT
+ *              letters; pure functions
  *   session.c   gc_session_*: qemu-wrapper's session files (--latest, --wait)
  *   target.c   gc_target_*: the debugged target (connection, caches,
  *              breakpoints with hardware fallback, stops, run control)
@@ -133,7 +136,7 @@ struct gc_addr_ctx {
  *                         real-mode style
  *   $rdi                  a register
  *   start_kernel          a symbol (letters, digits, _ . and $, not
- *                         starting with a digit)
+ *                         starting with a digit); &start_kernel the same
  * A leading '*' is accepted and ignored (gdb's "break *ADDR").  A NULL ctx
  * function makes that kind of term an error.  Errors: "malformed address
  * 'S': ...", "unknown symbol 'S'", "unknown register '$R'".
@@ -174,6 +177,71 @@ int gc_cond_parse(const char *s, const struct gc_addr_ctx *x,
 /* 1 true, 0 false, -1 an operand could not be evaluated. */
 int gc_cond_eval(const struct gc_cond *c, const struct gc_addr_ctx *x,
 		 struct kit_err *err);
+
+/* ------------------------------------------------------------------ */
+/* value.c                                                             */
+
+/* The C type of a value the user names with a cast ("(unsigned char *)"),
+ * as x86-64 gdb sizes it: char 1, short 2, int 4, long and pointers 8. */
+struct gc_ctype {
+	unsigned size;     /* bytes: 1, 2, 4 or 8 */
+	bool is_signed;
+	bool is_char;      /* printed as 65 'A' */
+	bool is_ptr;       /* printed as (TYPE *) 0x... */
+	char name[80];     /* "unsigned long", "char *" */
+};
+
+/*
+ * A type name: char, short, int, long, long long with signed/unsigned,
+ * unsigned alone, u8..u64, s8..s64, [u]int8_t..[u]int64_t, size_t, void
+ * (only as a pointer), bool; then any number of '*'.  Errors: "unknown
+ * type 'T' (...)".
+ */
+int gc_ctype_parse(const char *s, struct gc_ctype *t, struct kit_err *err);
+/* The type of a bare symbol or register: an unsigned integer of size
+ * bytes ("unsigned long" for 8). */
+void gc_ctype_unsigned(struct gc_ctype *t, unsigned size);
+
+/* Where "set X = V" writes and what "watch X" watches. */
+struct gc_lvalue {
+	bool is_reg;       /* $NAME: a register */
+	char reg[32];      /* its name without '$' */
+	uint64_t addr;     /* memory: the linear address */
+	struct gc_ctype type;
+	char text[128];    /* as the user wrote it, trimmed */
+};
+
+/*
+ * Parse an lvalue:
+ *   $rax                   a register (is_reg; type unsigned, 8 bytes)
+ *   *(TYPE *)EXPR          TYPE at the address EXPR
+ *   *EXPR                  an int at EXPR (gdb's default)
+ *   SYM, SYM+4, &SYM...    memory at that address, an unsigned integer of
+ *                          word bytes (the CPU mode's: 8 in 64-bit mode)
+ * EXPR is an address expression (gc_parse_addr; a leading '&' on a symbol
+ * is accepted, its value is its address).  Errors as gc_parse_addr's and
+ * gc_ctype_parse's, "malformed cast in 'S'".
+ */
+int gc_lvalue_parse(const char *s, const struct gc_addr_ctx *x, unsigned word,
+		    struct gc_lvalue *lv, struct kit_err *err);
+
+/*
+ * v (of type t; NULL: a 64-bit signed integer, what gdb gives a register)
+ * in gdb's print format letter fmt into buf:
+ *   0    by type: signed or unsigned decimal, 65 'A' for a char,
+ *        0x... for a pointer
+ *   x    hex, no leading zeros         z   hex, zero-padded to the size
+ *   d    signed decimal                u   unsigned decimal
+ *   o    octal with a leading 0        t   binary, no leading zeros
+ *   c    the low byte as a char: 65 'A', 10 '\n', -56 '\310'
+ *   a    hex (the caller adds " <symbol>")
+ *   f    the bits as an IEEE double (8 bytes) or float (4); else decimal
+ *   s    as 0 (an integer is no string)
+ * pad: x pads to the size (x/NFU's units do, p/x does not).  Returns buf;
+ * an unknown letter gives "".
+ */
+const char *gc_value_format(char *buf, size_t len, uint64_t v,
+			    const struct gc_ctype *t, char fmt, bool pad);
 
 /* ------------------------------------------------------------------ */
 /* sigtab.c                                                            */
@@ -342,6 +410,8 @@ enum gc_bp_flags {
 	GC_BP_HW = 0x1,      /* asked for a hardware breakpoint (hbreak) */
 	GC_BP_TEMP = 0x2,    /* deleted when hit (tbreak) */
 	GC_BP_FINISH = 0x4,  /* internal: finish/nexti; not listed */
+	GC_BP_WATCH = 0x8,   /* a watchpoint (Z2-Z4): addr is data, as is
+	                        RSP_WP_WRITE, _READ or _ACCESS */
 };
 
 struct gc_bp {
@@ -357,6 +427,11 @@ struct gc_bp {
 	unsigned long hits;
 	char spec[128];        /* what the user typed */
 	uint64_t frame_sp;     /* GC_BP_FINISH: stop only when sp > this */
+	/* GC_BP_WATCH: */
+	unsigned len;          /* bytes watched at addr (1, 2, 4 or 8) */
+	struct gc_ctype type;  /* how the value is shown */
+	uint64_t value;        /* the value at the last look (set, hit) */
+	bool value_known;      /* it could be read then */
 };
 
 /* The CPU state derived after a stop, cached until the next resume. */
@@ -374,6 +449,7 @@ struct gc_mode_info {
 enum gc_event_kind {
 	GC_EV_BREAK,       /* a user breakpoint; bp_num */
 	GC_EV_FINISH,      /* an internal breakpoint (finish, nexti) */
+	GC_EV_WATCH,       /* a watchpoint: bp_num, watch_* below */
 	GC_EV_STEP,        /* a single step completed */
 	GC_EV_SIGNAL,      /* a signal to stop for (SIGINT after Ctrl-C...) */
 	GC_EV_EXITED,      /* W: exit_status */
@@ -389,6 +465,10 @@ struct gc_event {
 	int signo;
 	int exit_status;
 	struct rsp_stop stop;
+	/* GC_EV_WATCH: the data address the stub reported, the value before
+	 * (old_known: it could be read then) and now; changed: new != old */
+	uint64_t watch_addr, watch_old, watch_new;
+	bool watch_old_known, watch_new_known, watch_changed;
 };
 
 /* Things the library reports while it resumes on its own (a signal
@@ -447,6 +527,9 @@ void gc_target_addr_ctx(struct gc_target *t, struct gc_addr_ctx *x);
 
 ssize_t gc_read_mem(struct gc_target *t, uint64_t addr, void *buf, size_t len,
 		    struct kit_err *err);
+/* Write len bytes at addr (M).  "cannot write memory at 0x..." for E NN. */
+int gc_write_mem(struct gc_target *t, uint64_t addr, const void *buf, size_t len,
+		 struct kit_err *err);
 
 /*
  * Breakpoints.  A software one refused by the stub (empty or E NN: KVM
@@ -460,6 +543,18 @@ struct gc_bp *gc_break_add(struct gc_target *t, uint64_t addr, unsigned flags,
 			   const char *spec, const struct gc_cond *cond,
 			   struct kit_err *err);
 int gc_break_delete(struct gc_target *t, int num, struct kit_err *err);
+/*
+ * A watchpoint: Z2 (type RSP_WP_WRITE), Z3 (RSP_WP_READ) or Z4
+ * (RSP_WP_ACCESS) of len bytes at the linear address addr (QEMU under
+ * TCG takes any number; under KVM they share the 4 debug registers).  Its
+ * value is read now, and again at each hit: a write watchpoint that finds
+ * the value unchanged resumes silently, as gdb's do.  Listed with the
+ * breakpoints (same numbers); deleted the same way.  NULL on failure
+ * ("the stub does not support watchpoints" for an empty reply).
+ */
+struct gc_bp *gc_watch_add(struct gc_target *t, enum rsp_bp_type type,
+			   uint64_t addr, unsigned len, const struct gc_ctype *vt,
+			   const char *spec, struct kit_err *err);
 int gc_break_delete_all(struct gc_target *t, struct kit_err *err);
 struct gc_bp *gc_break_find(struct gc_target *t, int num);
 

@@ -1,6 +1,7 @@
 /*
  * test-gc-parse: address expressions (numbers, seg:off, $reg, sym+off),
- * conditions, and the signal table of "handle".
+ * conditions, the signal table of "handle", and gdb's casts, lvalues and
+ * format letters (value.c).
  */
 #include "target.h"
 #include "tap.h"
@@ -310,8 +311,94 @@ static void test_hostile_monitor_text(void)
 	       "RIP past 64 bits: refused, not saturated");
 }
 
+static const char *fmt(uint64_t v, const struct gc_ctype *t, char f, bool pad)
+{
+	static char buf[128];
+
+	return gc_value_format(buf, sizeof buf, v, t, f, pad);
+}
+
+/* gdb 13's own output for the same values (x86-64, QEMU's rax = 109888):
+ * p/x $rax = 0x1ad40, p/o = 0326500, p/t = 11010110101000000, p/c =
+ * 64 '@', p/d $rdi..., p/c 200 = -56 '\310', p/c 10 = 10 '\n',
+ * p/f $rax = 5.42918856902029e-319, x/2tb = 00001101 ... */
+static void test_value_format(void)
+{
+	struct gc_ctype t, u8;
+
+	is_str(fmt(0x1ad40, NULL, 'x', false), "0x1ad40", "p/x");
+	is_str(fmt(0x1ad40, NULL, 'o', false), "0326500", "p/o");
+	is_str(fmt(0x1ad40, NULL, 't', false), "11010110101000000", "p/t");
+	is_str(fmt(0x1ad40, NULL, 'c', false), "64 '@'", "p/c: the low byte");
+	is_str(fmt(0x1ad40, NULL, 'd', false), "109888", "p/d");
+	is_str(fmt(0x1ad40, NULL, 'f', false), "5.42918856902029e-319", "p/f: the bits as a double");
+	is_str(fmt(0x1ad40, NULL, 'z', false), "0x000000000001ad40", "p/z: padded");
+	is_str(fmt(200, NULL, 'c', false), "-56 '\\310'", "p/c 200: a signed char in octal");
+	is_str(fmt(10, NULL, 'c', false), "10 '\\n'", "p/c 10");
+	is_str(fmt(0, NULL, 't', false), "0", "p/t 0");
+	is_str(fmt(0, NULL, 'o', false), "0", "p/o 0");
+	is_str(fmt(UINT64_MAX, NULL, 'd', false), "-1", "p/d of all ones");
+	is_str(fmt(UINT64_MAX, NULL, 'u', false), "18446744073709551615", "p/u of all ones");
+	is_str(fmt(UINT64_MAX, NULL, 0, false), "-1", "no format: a register is signed");
+	gc_ctype_unsigned(&u8, 1);
+	is_str(fmt(13, &u8, 't', true), "00001101", "x/tb: padded to the unit");
+	is_str(fmt(13, &u8, 'x', true), "0x0d", "x/xb: padded");
+	is_str(fmt(13, &u8, 'o', true), "015", "x/ob: not padded");
+	is_str(fmt(0x1ff, &u8, 'u', false), "255", "a value cut to its type's size");
+	is_int(gc_ctype_parse("unsigned long", &t, NULL), 0, "unsigned long parses");
+	is_int((int)t.size, 8, "unsigned long is 8 bytes");
+	is_str(fmt(4294892296u, &t, 0, false), "4294892296", "unsigned long by type: unsigned");
+	is_int(gc_ctype_parse("  int  ", &t, NULL), 0, "int parses, spaces around");
+	is_str(fmt(0xfffedc58, &t, 0, false), "-74664", "int by type: signed, 4 bytes");
+	is_int(gc_ctype_parse("char", &t, NULL), 0, "char parses");
+	is_str(fmt(88, &t, 0, false), "88 'X'", "char by type: 88 'X'");
+	is_int(gc_ctype_parse("void *", &t, NULL), 0, "void * parses");
+	ok(t.is_ptr && t.size == 8 && !strcmp(t.name, "void *"), "void * is an 8-byte pointer");
+	is_int(gc_ctype_parse("unsigned   short", &t, NULL), 0, "unsigned   short parses");
+	ok(t.size == 2 && !t.is_signed && !strcmp(t.name, "unsigned short"), "unsigned short");
+	is_int(gc_ctype_parse("u32", &t, NULL), 0, "u32 parses");
+	is_int((int)t.size, 4, "u32 is 4 bytes");
+	is_int(gc_ctype_parse("struct foo", &t, NULL), -1, "struct: unknown type");
+	is_int(gc_ctype_parse("void", &t, NULL), -1, "void alone is no value");
+}
+
+static void test_lvalue(void)
+{
+	struct gc_lvalue lv;
+	struct kit_err e = { 0 };
+
+	is_int(gc_lvalue_parse("*(long *)&start64", &X, 8, &lv, &e), 0, "*(long *)&sym");
+	ok(!lv.is_reg && lv.addr == 0x7eb0 && lv.type.size == 8 && lv.type.is_signed,
+	   "*(long *)&sym: a long at the symbol");
+	is_str(lv.text, "*(long *)&start64", "the text kept as written");
+	is_int(gc_lvalue_parse(" *(unsigned char *) start64+4 ", &X, 8, &lv, &e), 0,
+	       "*(unsigned char *) sym+4");
+	ok(lv.addr == 0x7eb4 && lv.type.size == 1 && lv.type.is_char, "an unsigned char at sym+4");
+	is_str(lv.text, "*(unsigned char *) start64+4", "trimmed");
+	is_int(gc_lvalue_parse("*(short *)($rdi-16)", &X, 8, &lv, &e), 0,
+	       "*(short *)($reg-16): parentheses around the address");
+	is_u64(lv.addr, 0x81a0, "($rdi-16)");
+	is_int(gc_lvalue_parse("*0x1000", &X, 8, &lv, &e), 0, "*ADDR");
+	ok(lv.addr == 0x1000 && lv.type.size == 4 && lv.type.is_signed, "*ADDR: an int, as gdb");
+	is_int(gc_lvalue_parse("start64", &X, 4, &lv, &e), 0, "a bare symbol");
+	ok(lv.addr == 0x7eb0 && lv.type.size == 4 && !lv.type.is_signed,
+	   "a bare symbol: an unsigned word of the mode");
+	is_int(gc_lvalue_parse("$rdi", &X, 8, &lv, &e), 0, "$reg");
+	ok(lv.is_reg && !strcmp(lv.reg, "rdi"), "$reg: a register");
+	is_int(gc_lvalue_parse("$nosuch", &X, 8, &lv, &e), -1, "an unknown register");
+	is_str(e.msg, "unknown register '$nosuch'", "unknown register message");
+	is_int(gc_lvalue_parse("*(long)0x1000", &X, 8, &lv, &e), -1, "a cast without '*'");
+	is_str(e.msg, "malformed cast in '*(long)0x1000': expected '*(TYPE *)ADDR'",
+	       "cast without '*' message");
+	is_int(gc_lvalue_parse("*(struct task *)0x1000", &X, 8, &lv, &e), -1, "unknown type");
+	ok(!strncmp(e.msg, "unknown type 'struct task'", 26), "unknown type named");
+	is_int(gc_lvalue_parse("   ", &X, 8, &lv, &e), -1, "empty");
+}
+
 int main(void)
 {
+	test_value_format();
+	test_lvalue();
 	test_hostile_monitor_text();
 	test_addr();
 	test_cond();
