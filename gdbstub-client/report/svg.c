@@ -17,19 +17,14 @@
  *             of consecutive samples: kernel threads grey, processes blue
  *   slowest initcalls, then the legend: every phase, its colour and time
  */
-#include "internal.h"
+#include "svg-int.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define W 1200.0
-#define ML 150.0    /* left margin: lane names */
-#define MR 30.0
-#define PW (W - ML - MR)
 #define BAND_H 26.0
-#define LANE_H 16.0
 #define CHAR_W 6.2  /* average width of an 11 px sans-serif character */
 #define MAX_TIP 12  /* names listed in a merged bar's title */
 #define PROC_LANES 16
@@ -163,80 +158,15 @@ static void ic_title(FILE *out, const struct prof_initcall *ic, double lo)
 	fprintf(out, ", from %.6f s", (double)(ic->start_ns - lo) / 1e9);
 }
 
-/*
- * The bars of one lane, as lane() draws them: an initcall a pixel wide or
- * more is a bar of its own; a run of narrower ones of the level, while
- * they stay within a few pixels of each other, is one merged bar.
- * next_bar() fills b with the bar starting at or after initcall *i and
- * moves *i past it; 0 when the lane has no more.
- */
-struct bar {
-	size_t first, end;        /* initcalls [first, end) (others' levels
-	                             among them are not in it) */
-	size_t k;                 /* initcalls of the level in it */
-	int64_t sum;              /* their time, ns */
-	double x, w;              /* pixels */
-	int whole;                /* one initcall a pixel wide or more */
-};
-
-static int next_bar(const struct prof_profile *p, const char *level,
-		    double lo, double z0, double scale, size_t *i,
-		    struct bar *b)
-{
-	size_t j;
-	double end;
-
-	while (*i < p->ninitcalls && strcmp(p->initcalls[*i].level, level))
-		(*i)++;
-	if (*i >= p->ninitcalls)
-		return 0;
-	b->first = *i;
-	b->x = ML + ((double)(p->initcalls[*i].start_ns - lo) - z0) * scale;
-	b->w = (double)p->initcalls[*i].duration_ns * scale;
-	b->whole = b->w >= 1;
-	if (b->whole) {
-		b->end = ++*i;
-		b->k = 1;
-		b->sum = p->initcalls[b->first].duration_ns;
-		return 1;
-	}
-	end = b->x + b->w;
-	b->sum = 0;
-	b->k = 0;
-	for (j = *i; j < p->ninitcalls; j++) {
-		const struct prof_initcall *c = &p->initcalls[j];
-		double cx, cw;
-
-		if (strcmp(c->level, level))
-			continue;
-		cx = ML + ((double)(c->start_ns - lo) - z0) * scale;
-		cw = (double)c->duration_ns * scale;
-		if (cw >= 1 || cx > end + 3)
-			break;
-		if (cx + cw > end)
-			end = cx + cw;
-		b->sum += c->duration_ns;
-		b->k++;
-	}
-	b->w = end - b->x < 1 ? 1 : end - b->x;
-	b->end = *i = j;
-	return 1;
-}
-
-static int failed(const struct prof_initcall *ic)
-{
-	return ic->has_ret && ic->ret;
-}
-
 /* One lane: the initcalls of one level, tiny neighbours merged. */
 static void lane(FILE *out, const struct prof_profile *p, const char *level,
 		 double lo, double z0, double scale, double y)
 {
 	size_t i = 0, j;
-	struct bar b;
+	struct prof_svg_bar b;
 	char s[32];
 
-	while (next_bar(p, level, lo, z0, scale, &i, &b)) {
+	while (prof_svg_next_bar(p, level, lo, z0, scale, &i, &b)) {
 		const struct prof_initcall *ic = &p->initcalls[b.first];
 
 		if (b.whole) {
@@ -245,7 +175,7 @@ static void lane(FILE *out, const struct prof_profile *p, const char *level,
 				/* a failed initcall is outlined in red; the
 				 * others get a thin white edge so neighbours
 				 * of one colour stay apart */
-				failed(ic) ?
+				prof_svg_failed(ic) ?
 				" class=\"failed\" stroke=\"#d00\" stroke-width=\"1.5\"" :
 				" stroke=\"#fff\" stroke-width=\"0.5\"");
 			ic_title(out, ic, lo);
@@ -281,7 +211,7 @@ static void lane(FILE *out, const struct prof_profile *p, const char *level,
 		for (j = b.first; j < b.end; j++) {
 			const struct prof_initcall *c = &p->initcalls[j];
 
-			if (strcmp(c->level, level) || !failed(c))
+			if (strcmp(c->level, level) || !prof_svg_failed(c))
 				continue;
 			fprintf(out, "<rect class=\"failed-tick\" x=\"%.2f\" y=\"%.1f\" width=\"1.5\" height=\"%.1f\" fill=\"#d00\"><title>",
 				ML + ((double)(c->start_ns - lo) - z0) * scale, y - 1,
@@ -291,8 +221,6 @@ static void lane(FILE *out, const struct prof_profile *p, const char *level,
 		}
 	}
 }
-
-struct labels;
 
 /* Where everything goes: the time scale of the overview and of the zoom
  * on the initcalls, and which level lanes the zoom has. */
@@ -308,7 +236,7 @@ struct layout {
 	size_t nprocs;            /* lanes: min(PROC_LANES, processes) */
 	int proc_other;           /* an "other" lane for the rest */
 	double h;                 /* the picture's height */
-	const struct labels *lab; /* the names on the initcall bars */
+	const struct prof_svg_labels *lab; /* the names on the initcall bars */
 };
 
 static void layout(const struct prof_profile *p, struct layout *L)
@@ -376,229 +304,6 @@ static void layout(const struct prof_profile *p, struct layout *L)
 	L->h += 24 + 18.0 * (double)((p->nphases + 2) / 3) + 20;
 }
 
-/*
- * Names on the bars, as bootgraph.pl writes them: an initcall whose bar
- * holds its name gets it inside; each of the slowest (the list under the
- * picture) is always named: inside, else just right or left of its bar
- * when nothing else is there, else on a row of its own under the lane,
- * with a leader line up to the bar.  No name covers another name or
- * another bar; the other narrow bars keep theirs in their hover titles.
- */
-#define LABEL_FONT 10.0
-#define LABEL_PAD 3.0     /* pixels kept free around a name */
-#define ROW_H 12.0        /* a row of names under a lane */
-
-struct label {
-	size_t ic;            /* index into p->initcalls */
-	int lane;             /* level index */
-	int row;              /* 0: in the lane; r > 0: r-th row under it */
-	int inside;           /* within its own bar */
-	double x, tw;         /* start of the text, its estimated width */
-	double lead_x;        /* row > 0: the leader line's x */
-};
-
-struct labels {
-	struct label *v;
-	size_t n, cap;
-	int rows[10];         /* rows of names under each level's lane */
-};
-
-/*
- * The width of s in pixels at LABEL_FONT, a little over what DejaVu Sans
- * (Debian's sans-serif, which librsvg and browsers use here) draws: its
- * advance widths in em, by character, rounded up (docs/gdbstub-client.md,
- * "Pictures", has the command that reads them from the font).  A byte that
- * outside ASCII counts as a wide character.
- */
-static double label_w(const char *s)
-{
-	double em = 0;
-	size_t n;
-
-	for (; *s; s += n ? n : 1) {
-		unsigned char c = (unsigned char)*s;
-
-		n = prof_safe_char(s);
-		if (n != 1) {
-			/* prof_xml_puts() writes "\xNN" for it, or a
-			 * character outside ASCII */
-			em += n ? 1.0 : 2.6;
-			continue;
-		}
-		em += strchr("ijl.,:;'|!", c) ? 0.29 :
-		      strchr("ftI ", c) ? 0.40 :
-		      c == 'r' ? 0.42 : c == 'm' ? 0.98 : c == 'w' ? 0.82 :
-		      c >= 'A' && c <= 'Z' ? (c == 'M' || c == 'W' ? 1.0 : 0.78) :
-		      c > 0x20 && c < 0x7f ? 0.64 : 1.0;
-	}
-	return em * LABEL_FONT;
-}
-
-static int overlaps(double a0, double a1, double b0, double b1)
-{
-	return a0 < b1 + LABEL_PAD && b0 < a1 + LABEL_PAD;
-}
-
-/* Is [x0, x1] in row row of lane k free of names (and, in the lane
- * itself, of bars other than own)? */
-static int label_fits(const struct labels *lb, const struct bar *bars,
-		      size_t nbars, size_t own, int k, int row, double x0,
-		      double x1)
-{
-	size_t i;
-
-	/* rows under the lane take what does not fit the picture too (a
-	 * name wider than it): a row with no name is always free */
-	if (row == 0 && (x0 < ML || x1 > W - MR))
-		return 0;
-	for (i = 0; i < lb->n; i++)
-		if (lb->v[i].lane == k && lb->v[i].row == row &&
-		    overlaps(x0, x1, lb->v[i].x, lb->v[i].x + lb->v[i].tw))
-			return 0;
-	for (i = 0; row == 0 && i < nbars; i++)
-		if (i != own && overlaps(x0, x1, bars[i].x, bars[i].x + bars[i].w))
-			return 0;
-	return 1;
-}
-
-static int label_add(struct labels *lb, const struct label *l)
-{
-	if (lb->n == lb->cap) {
-		size_t cap = lb->cap ? 2 * lb->cap : 32;
-		struct label *v = realloc(lb->v, cap * sizeof *v);
-
-		if (!v)
-			return -1;
-		lb->v = v;
-		lb->cap = cap;
-	}
-	lb->v[lb->n++] = *l;
-	return 0;
-}
-
-/* The names of lane k's bars into lb.  slow: the nslow slowest. */
-static int place_lane(const struct prof_profile *p, const struct layout *L,
-		      const struct prof_initcall **slow, size_t nslow, int k,
-		      struct labels *lb)
-{
-	struct bar *bars = NULL, b, *nb;
-	size_t i = 0, n = 0, s, own;
-	struct label l;
-	int rc = -1;
-
-	while (next_bar(p, prof_levels[k], L->lo, L->z0, L->zscale, &i, &b)) {
-		if (!(nb = realloc(bars, (n + 1) * sizeof *bars)))
-			goto out;
-		bars = nb;
-		bars[n++] = b;
-	}
-	/* inside: every bar that holds its name */
-	for (i = 0; i < n; i++) {
-		const char *fn = p->initcalls[bars[i].first].fn;
-
-		if (!bars[i].whole || bars[i].w < label_w(fn) + 4)
-			continue;
-		l = (struct label){ .ic = bars[i].first, .lane = k, .inside = 1,
-				    .x = bars[i].x + 2, .tw = label_w(fn) };
-		if (label_add(lb, &l))
-			goto out;
-	}
-	/* the slowest of this level, slowest first, wherever they fit */
-	for (s = 0; s < nslow; s++) {
-		size_t ic = (size_t)(slow[s] - p->initcalls);
-		double tw = label_w(slow[s]->fn), x0, x1, c;
-		int row;
-
-		if (prof_level_index(slow[s]->level) != k)
-			continue;
-		for (own = 0; own < n; own++)
-			if (bars[own].first <= ic && ic < bars[own].end)
-				break;
-		if (own == n)
-			continue;
-		if (bars[own].whole && bars[own].w >= tw + 4)
-			continue; /* named inside */
-		x0 = bars[own].x;
-		x1 = bars[own].x + bars[own].w;
-		l = (struct label){ .ic = ic, .lane = k, .tw = tw };
-		if (label_fits(lb, bars, n, own, k, 0, x1 + 2, x1 + 2 + tw)) {
-			l.x = x1 + 2;
-		} else if (label_fits(lb, bars, n, own, k, 0, x0 - 2 - tw, x0 - 2)) {
-			l.x = x0 - 2 - tw;
-		} else {
-			/* under the lane: text right of the leader, or left
-			 * of it at the picture's right edge */
-			c = (x0 + x1) / 2;
-			l.lead_x = c;
-			l.x = c + 2 + tw <= W - MR ? c + 2 : c - 2 - tw;
-			if (l.x < ML)
-				l.x = ML;
-			for (row = 1; !label_fits(lb, bars, n, own, k, row, l.x,
-						   l.x + tw); row++)
-				;
-			l.row = row;
-			if (row > lb->rows[k])
-				lb->rows[k] = row;
-		}
-		if (label_add(lb, &l))
-			goto out;
-	}
-	rc = 0;
-out:
-	free(bars);
-	return rc;
-}
-
-static int place_labels(const struct prof_profile *p, const struct layout *L,
-			const struct prof_initcall **slow, size_t nslow,
-			struct labels *lb)
-{
-	int k;
-
-	memset(lb, 0, sizeof *lb);
-	for (k = 0; L->has_zoom && k < 10; k++)
-		if (L->lanes[k] && place_lane(p, L, slow, nslow, k, lb))
-			return -1;
-	return 0;
-}
-
-static int label_rows(const struct labels *lb)
-{
-	int k, n = 0;
-
-	for (k = 0; k < 10; k++)
-		n += lb->rows[k];
-	return n;
-}
-
-/* Lane k's names, the lane drawn at y. */
-static void draw_labels(FILE *out, const struct prof_profile *p,
-			const struct labels *lb, int k, double y)
-{
-	size_t i;
-
-	for (i = 0; i < lb->n; i++) {
-		const struct label *l = &lb->v[i];
-		double ty = y + LANE_H - 5;
-
-		if (l->lane != k)
-			continue;
-		if (l->row > 0) {
-			ty = y + LANE_H + (double)l->row * ROW_H - 3;
-			fprintf(out, "<line class=\"leader\" x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" stroke=\"#555\" stroke-width=\"0.7\"/>\n",
-				l->lead_x, y + LANE_H - 2, l->lead_x,
-				ty - ROW_H / 2 + 2);
-		}
-		fprintf(out, "<text class=\"ic-label\" data-place=\"%s\" data-fn=\"",
-			l->inside ? "in" : l->row ? "row" : "out");
-		prof_xml_puts(out, p->initcalls[l->ic].fn);
-		fprintf(out, "\" x=\"%.2f\" y=\"%.1f\" font-size=\"%.0f\" pointer-events=\"none\">",
-			l->x, ty, LABEL_FONT);
-		prof_xml_puts(out, p->initcalls[l->ic].fn);
-		fputs("</text>\n", out);
-	}
-}
-
 /* The XML and SVG prologue, the title and the headline. */
 static void svg_head(FILE *out, const struct prof_profile *p, double h)
 {
@@ -652,7 +357,7 @@ static double svg_zoom(FILE *out, const struct prof_profile *p,
 	fprintf(out, "<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">initcalls</text>\n", y + 12);
 	y += 40;
 	axis(out, y - 6, L->z0, L->z1, BAND_H + 8 + (L->nlanes + L->other) * LANE_H +
-	     label_rows(L->lab) * ROW_H + 6);
+	     prof_svg_label_rows(L->lab) * ROW_H + 6);
 	fprintf(out, "<text x=\"10\" y=\"%.1f\">levels</text>\n", y + BAND_H / 2 + 4);
 	for (i = 0; i < p->nphases; i++)
 		if (!strncmp(p->phases[i].id, "initcalls:", 10))
@@ -664,7 +369,7 @@ static double svg_zoom(FILE *out, const struct prof_profile *p,
 		fprintf(out, "<text x=\"10\" y=\"%.1f\">%s</text>\n",
 			y + LANE_H - 5, prof_levels[k]);
 		lane(out, p, prof_levels[k], L->lo, L->z0, L->zscale, y);
-		draw_labels(out, p, L->lab, k, y);
+		prof_svg_draw_labels(out, p, L->lab, k, y);
 		y += LANE_H + L->lab->rows[k] * ROW_H;
 	}
 	if (L->other) {
@@ -782,129 +487,30 @@ static double svg_lists(FILE *out, const struct prof_profile *p,
 	return y + 18.0 * (double)((p->nphases + 2) / 3);
 }
 
-/*
- * The legend of the picture's marks, each only when the picture has it:
- * what a red outline or tick, a pale bar, a leader line, the dashed box
- * and the process colours mean.
- */
-enum { MARK_FAILED, MARK_MERGED, MARK_LEADER, MARK_ZOOM, MARK_KTHREAD,
-       MARK_PROCESS, NMARKS };
-
-static int marks_of(const struct prof_profile *p, const struct layout *L,
-		    int *have, size_t *nfailed)
-{
-	size_t i;
-	int n = 0, m;
-
-	memset(have, 0, NMARKS * sizeof *have);
-	*nfailed = 0;
-	for (i = 0; i < p->ninitcalls; i++) {
-		*nfailed += (size_t)failed(&p->initcalls[i]);
-		if ((double)p->initcalls[i].duration_ns * L->zscale < 1)
-			have[MARK_MERGED] = 1;
-	}
-	have[MARK_FAILED] = *nfailed > 0;
-	for (i = 0; L->lab && i < L->lab->n; i++)
-		if (L->lab->v[i].row)
-			have[MARK_LEADER] = 1;
-	have[MARK_ZOOM] = L->has_zoom;
-	for (i = 0; i < L->nprocs; i++) {
-		if (L->procs[i].proc->kthread)
-			have[MARK_KTHREAD] = 1;
-		else
-			have[MARK_PROCESS] = 1;
-	}
-	have[MARK_MERGED] &= L->has_zoom;
-	for (m = 0; m < NMARKS; m++)
-		n += have[m];
-	return n;
-}
-
-static double marks_height(const struct prof_profile *p, const struct layout *L)
-{
-	int have[NMARKS];
-	size_t nf;
-	int n = marks_of(p, L, have, &nf);
-
-	return n ? 10 + 24 + 18.0 * (double)((n + 1) / 2) : 0;
-}
-
-static void svg_marks(FILE *out, const struct prof_profile *p,
-		      const struct layout *L, double y)
-{
-	int have[NMARKS], m, shown = 0;
-	size_t nf;
-
-	if (!marks_of(p, L, have, &nf))
-		return;
-	y += 10;
-	fprintf(out, "<g class=\"legend-marks\"><text x=\"10\" y=\"%.1f\" font-weight=\"bold\">marks</text>\n", y + 12);
-	y += 24;
-	for (m = 0; m < NMARKS; m++) {
-		double x = ML + (double)(shown % 2) * (PW / 2);
-		double yy = y + (double)(shown / 2) * 18;
-
-		if (!have[m])
-			continue;
-		shown++;
-		fprintf(out, "<g class=\"mark-%s\">",
-			(const char *const[]){ "failed", "merged", "leader", "zoom",
-					       "kthread", "process" }[m]);
-		switch (m) {
-		case MARK_FAILED:
-			fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\" fill=\"#8fbc5a\" stroke=\"#d00\" stroke-width=\"1.5\"/>"
-				"<rect x=\"%.1f\" y=\"%.1f\" width=\"1.5\" height=\"14\" fill=\"#d00\"/>"
-				"<text x=\"%.1f\" y=\"%.1f\">initcall that returned an error: %zu here (-19, ENODEV: a driver found no device)</text>",
-				x, yy, x + 22, yy - 1, x + 30, yy + 10, nf);
-			break;
-		case MARK_MERGED:
-			fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\" fill=\"#8fbc5a\" fill-opacity=\"0.7\"/>"
-				"<text x=\"%.1f\" y=\"%.1f\">pale: initcalls under a pixel, merged (hover for the names)</text>",
-				x, yy, x + 30, yy + 10);
-			break;
-		case MARK_LEADER:
-			fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555\" stroke-width=\"0.7\"/>"
-				"<text x=\"%.1f\" y=\"%.1f\">a slowest initcall too narrow for its name, named under its lane</text>",
-				x + 8, yy, x + 8, yy + 12, x + 30, yy + 10);
-			break;
-		case MARK_ZOOM:
-			fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\" fill=\"none\" stroke=\"#000\" stroke-dasharray=\"3,2\"/>"
-				"<text x=\"%.1f\" y=\"%.1f\">dashed: the initcalls, drawn again below on their own scale</text>",
-				x, yy, x + 30, yy + 10);
-			break;
-		case MARK_KTHREAD:
-		case MARK_PROCESS:
-			fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\" fill=\"%s\"/>"
-				"<text x=\"%.1f\" y=\"%.1f\">%s</text>",
-				x, yy, m == MARK_KTHREAD ? "#999" : "#4a7bd0", x + 30, yy + 10,
-				m == MARK_KTHREAD ? "kernel thread (samples)" : "process (samples)");
-			break;
-		}
-		fputs("</g>\n", out);
-	}
-	fputs("</g>\n", out);
-}
-
 int prof_report_svg(const struct prof_profile *p,
 		    const struct prof_report_opts *o, FILE *out,
 		    struct kit_err *err)
 {
 	const struct prof_initcall **slow = NULL;
-	struct labels lab = { 0 };
+	struct prof_svg_labels lab = { 0 };
+	struct prof_svg_zoom z;
+	struct prof_svg_marks mk;
 	struct layout L;
 	double y;
 	size_t i;
 
 	layout(p, &L);
+	z = (struct prof_svg_zoom){ L.lo, L.z0, L.zscale, L.has_zoom, L.lanes };
+	mk = (struct prof_svg_marks){ &z, &lab, L.procs, L.nprocs };
 	if ((L.nslow && !(slow = prof_by_duration(p))) ||
-	    place_labels(p, &L, slow, L.nslow, &lab)) {
+	    prof_svg_place_labels(p, &z, slow, L.nslow, &lab)) {
 		free(lab.v);
 		free(slow);
 		free(L.procs);
 		return kit_seterr(err, ENOMEM, "out of memory");
 	}
 	L.lab = &lab;
-	L.h += label_rows(&lab) * ROW_H + marks_height(p, &L);
+	L.h += prof_svg_label_rows(&lab) * ROW_H + prof_svg_marks_height(p, &mk);
 	svg_head(out, p, L.h);
 
 	/* overview */
@@ -925,7 +531,7 @@ int prof_report_svg(const struct prof_profile *p,
 	if (L.has_zoom)
 		y = svg_zoom(out, p, &L, y);
 	y = svg_lists(out, p, slow, L.nslow, y);
-	svg_marks(out, p, &L, y);
+	prof_svg_marks(out, p, &mk, y);
 	fputs("</svg>\n", out);
 	free(lab.v);
 	free(slow);
