@@ -105,6 +105,12 @@ jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))'
 	echo "$output" | grep -qx "WARNING: A and B ran on different machines: a difference may be the machines', not the boots'"
 	run "$CLIENT" compare --format=json "$t"/a-hostA-{1,2,3}.json -- "$t"/b-hostB-{1,2,3}.json
 	jq -e '.same_machines == false and (.machines_a | length) == 1 and .machines_b[0].hostname == "hostB"' <<<"$output"
+	# two hosts alike but for their name are two machines
+	for i in 1 2 3; do
+		machine "$P/cmp-b$i.json" "$t/b-hostC-$i.json" hostC "AMD EPYC"
+	done
+	run "$CLIENT" compare --color=never "$t"/a-hostB-{1,2,3}.json -- "$t"/b-hostC-{1,2,3}.json
+	echo "$output" | grep -qx "WARNING: A and B ran on different machines: a difference may be the machines', not the boots'"
 	# both groups on the same two machines: no warning, said as noise
 	run "$CLIENT" compare --color=never "$t"/a-hostA-{1,2}.json "$t/a-hostB-3.json" -- "$t/a-hostA-3.json" "$t"/b-hostB-{1,2}.json
 	! echo "$output" | grep -q WARNING
