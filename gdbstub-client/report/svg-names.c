@@ -77,8 +77,9 @@ int prof_svg_failed(const struct prof_initcall *ic)
  * The width of s in pixels at LABEL_FONT, a little over what DejaVu Sans
  * (Debian's sans-serif, which librsvg and browsers use here) draws: its
  * advance widths in em, by character, rounded up (docs/gdbstub-client.md,
- * "Pictures", has the command that reads them from the font).  A byte that
- * outside ASCII counts as a wide character.
+ * "The picture: names and marks", has the command that reads them from
+ * the font).  A character outside ASCII counts as a wide one, a byte
+ * written as "\xNN" as those four.
  */
 static double label_w(const char *s)
 {
@@ -111,9 +112,9 @@ static int overlaps(double a0, double a1, double b0, double b1)
 
 /* Is [x0, x1] in row row of lane k free of names (and, in the lane
  * itself, of bars other than own)? */
-static int label_fits(const struct prof_svg_labels *lb, const struct prof_svg_bar *bars,
-		      size_t nbars, size_t own, int k, int row, double x0,
-		      double x1)
+static int label_fits(const struct prof_svg_labels *lb,
+		      const struct prof_svg_bar *bars, size_t nbars, size_t own,
+		      int k, int row, double x0, double x1)
 {
 	size_t i;
 
@@ -131,7 +132,8 @@ static int label_fits(const struct prof_svg_labels *lb, const struct prof_svg_ba
 	return 1;
 }
 
-static int label_add(struct prof_svg_labels *lb, const struct prof_svg_label *l)
+static int label_add(struct prof_svg_labels *lb,
+		     const struct prof_svg_label *l)
 {
 	if (lb->n == lb->cap) {
 		size_t cap = lb->cap ? 2 * lb->cap : 32;
@@ -147,7 +149,8 @@ static int label_add(struct prof_svg_labels *lb, const struct prof_svg_label *l)
 }
 
 /* The names of lane k's bars into lb.  slow: the nslow slowest. */
-static int place_lane(const struct prof_profile *p, const struct prof_svg_zoom *z,
+static int place_lane(const struct prof_profile *p,
+		      const struct prof_svg_zoom *z,
 		      const struct prof_initcall **slow, size_t nslow, int k,
 		      struct prof_svg_labels *lb)
 {
@@ -156,7 +159,8 @@ static int place_lane(const struct prof_profile *p, const struct prof_svg_zoom *
 	struct prof_svg_label l;
 	int rc = -1;
 
-	while (prof_svg_next_bar(p, prof_levels[k], z->lo, z->z0, z->scale, &i, &b)) {
+	while (prof_svg_next_bar(p, prof_levels[k], z->lo, z->z0, z->scale, &i,
+				 &b)) {
 		if (!(nb = realloc(bars, (n + 1) * sizeof *bars)))
 			goto out;
 		bars = nb;
@@ -168,8 +172,9 @@ static int place_lane(const struct prof_profile *p, const struct prof_svg_zoom *
 
 		if (!bars[i].whole || bars[i].w < label_w(fn) + 4)
 			continue;
-		l = (struct prof_svg_label){ .ic = bars[i].first, .lane = k, .inside = 1,
-				    .x = bars[i].x + 2, .tw = label_w(fn) };
+		l = (struct prof_svg_label){ .ic = bars[i].first, .lane = k,
+					     .inside = 1, .x = bars[i].x + 2,
+					     .tw = label_w(fn) };
 		if (label_add(lb, &l))
 			goto out;
 	}
@@ -277,8 +282,8 @@ void prof_svg_draw_labels(FILE *out, const struct prof_profile *p,
 enum { MARK_FAILED, MARK_MERGED, MARK_LEADER, MARK_ZOOM, MARK_KTHREAD,
        MARK_PROCESS, NMARKS };
 
-static int marks_of(const struct prof_profile *p, const struct prof_svg_marks *m,
-		    int *have, size_t *nfailed)
+static int marks_of(const struct prof_profile *p,
+		    const struct prof_svg_marks *m, int *have, size_t *nfailed)
 {
 	size_t i;
 	int n = 0, k;
@@ -307,6 +312,17 @@ static int marks_of(const struct prof_profile *p, const struct prof_svg_marks *m
 	return n;
 }
 
+/* Initcalls that returned -ENODEV (19 on Linux): a driver whose device
+ * is not there, the usual failure of a boot on a virtual machine. */
+static size_t nodev(const struct prof_profile *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->ninitcalls; i++)
+		n += p->initcalls[i].has_ret && p->initcalls[i].ret == -19;
+	return n;
+}
+
 double prof_svg_marks_height(const struct prof_profile *p,
 			     const struct prof_svg_marks *m)
 {
@@ -314,7 +330,7 @@ double prof_svg_marks_height(const struct prof_profile *p,
 	size_t nf;
 	int n = marks_of(p, m, have, &nf);
 
-	return n ? 10 + 24 + 18.0 * (double)((n + 1) / 2) : 0;
+	return n ? 10 + 24 + 18.0 * (double)n : 0;
 }
 
 void prof_svg_marks(FILE *out, const struct prof_profile *p,
@@ -329,8 +345,7 @@ void prof_svg_marks(FILE *out, const struct prof_profile *p,
 	fprintf(out, "<g class=\"legend-marks\"><text x=\"10\" y=\"%.1f\" font-weight=\"bold\">marks</text>\n", y + 12);
 	y += 24;
 	for (m = 0; m < NMARKS; m++) {
-		double x = ML + (double)(shown % 2) * (PW / 2);
-		double yy = y + (double)(shown / 2) * 18;
+		double x = ML, yy = y + (double)shown * 18; /* a line each */
 
 		if (!have[m])
 			continue;
@@ -342,8 +357,12 @@ void prof_svg_marks(FILE *out, const struct prof_profile *p,
 		case MARK_FAILED:
 			fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\" fill=\"#8fbc5a\" stroke=\"#d00\" stroke-width=\"1.5\"/>"
 				"<rect x=\"%.1f\" y=\"%.1f\" width=\"1.5\" height=\"14\" fill=\"#d00\"/>"
-				"<text x=\"%.1f\" y=\"%.1f\">initcall that returned an error: %zu here (-19, ENODEV: a driver found no device)</text>",
+				"<text x=\"%.1f\" y=\"%.1f\">initcall that returned an error: %zu here",
 				x, yy, x + 22, yy - 1, x + 30, yy + 10, nf);
+			if (nodev(p))
+				fprintf(out, ", %zu of them -19 (ENODEV: a driver that found no device)",
+					nodev(p));
+			fputs("</text>", out);
 			break;
 		case MARK_MERGED:
 			fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\" fill=\"#8fbc5a\" fill-opacity=\"0.7\"/>"
