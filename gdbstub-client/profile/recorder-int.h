@@ -258,6 +258,9 @@ int rec_step_over(struct rec *r);
 void rec_halt_running(struct rec *r);
 int rec_calibrate(struct rec *r);
 void rec_detach(struct rec *r);
+/* hostinfo.c: the host name, CPU model and, from `QEMU --version` (qemu
+ * may be NULL), the QEMU version into env. */
+void rec_env_machine(struct prof_env *env, const char *qemu);
 
 /* initcalls.c */
 int rec_load_initcalls(struct rec *r, const char *kpath);

@@ -73,6 +73,7 @@ static void fill_env(struct rec *r)
 			 u.machine, sysconf(_SC_NPROCESSORS_ONLN));
 		prof_set_str(&env->host, buf, NULL);
 	}
+	rec_env_machine(env, r->qemu[0] ? r->qemu : NULL);
 	gmtime_r(&now, &tm);
 	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	prof_set_str(&env->recorded_at, buf, NULL);

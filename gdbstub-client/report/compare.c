@@ -3,11 +3,15 @@
  * baseline, and B), in the manner of libguestfs's boot-benchmark-range:
  * every total, phase, initcall level and initcall, the difference of the
  * means, and Welch's t-test.  A change is marked (SLOWER / faster) when
+ *   each group has PROF_COMPARE_MIN_RUNS runs or more (one run cannot
+ *   tell a change from the noise between boots: then nothing is marked,
+ *   and the report says "not enough runs to tell noise from change"), and
  *   |B - A| >= threshold % of A, and
  *   |B - A| >= min_delta_ns (a 2 us initcall doubling is not news), and
- *   Welch's two-sided p < alpha, or p is undefined because a group has a
- *   single run (then the threshold alone decides; the report says so).
- * Ranked: totals first, then by |B - A|.
+ *   Welch's two-sided p < alpha.
+ * Ranked: totals first, then by |B - A|.  With the noise of the headline
+ * total known, the report also says how many runs a group would let the
+ * test see a change of the threshold's size (power.c).
  */
 #include "internal.h"
 
@@ -51,6 +55,38 @@ static int ranked(const void *x, const void *y)
 	return strcmp(sa->key, sb->key);
 }
 
+/*
+ * The runs a group the test needs to see a change of the threshold's size
+ * in the headline total (the first total both groups have), against the
+ * noise its runs show.
+ */
+static void advise(struct prof_comparison *cmp, const struct prof_compare_opts *o)
+{
+	const struct prof_change *h = NULL;
+	double sa, sb;
+	size_t i;
+
+	cmp->noise_a_ns = cmp->noise_b_ns = cmp->effect_ns = NAN;
+	for (i = 0; i < cmp->n && !h; i++)
+		if (cmp->c[i].a && cmp->c[i].b &&
+		    cmp->c[i].a->kind == PROF_SERIES_TOTAL)
+			h = &cmp->c[i];
+	if (!(cmp->headline = h))
+		return;
+	cmp->effect_ns = o->threshold_pct / 100 * h->a->st.mean;
+	if (cmp->effect_ns < (double)o->min_delta_ns)
+		cmp->effect_ns = (double)o->min_delta_ns;
+	sa = h->a->st.n >= 2 ? h->a->st.sd : NAN;
+	sb = h->b->st.n >= 2 ? h->b->st.sd : NAN;
+	/* one group's noise stands for the other's when that has one run */
+	cmp->noise_a_ns = isnan(sa) ? sb : sa;
+	cmp->noise_b_ns = isnan(sb) ? sa : sb;
+	if (!isnan(cmp->noise_a_ns))
+		cmp->runs_needed = prof_runs_needed(cmp->noise_a_ns, cmp->noise_b_ns,
+						    cmp->effect_ns, o->alpha,
+						    PROF_COMPARE_POWER);
+}
+
 int prof_compare(const struct prof_runs *a, const struct prof_runs *b,
 		 const struct prof_compare_opts *opts,
 		 struct prof_comparison *cmp, struct kit_err *err)
@@ -71,6 +107,7 @@ int prof_compare(const struct prof_runs *a, const struct prof_runs *b,
 		if (!prof_runs_find(a, b->s[i].key))
 			cmp->c[n++].b = &b->s[i];
 	cmp->n = n;
+	cmp->enough = a->n >= PROF_COMPARE_MIN_RUNS && b->n >= PROF_COMPARE_MIN_RUNS;
 	for (i = 0; i < n; i++) {
 		struct prof_change *c = &cmp->c[i];
 		double ma = c->a ? c->a->st.mean : 0;
@@ -82,14 +119,15 @@ int prof_compare(const struct prof_runs *a, const struct prof_runs *b,
 		if (!c->a || !c->b)
 			continue;
 		prof_welch_test(&c->a->st, &c->b->st, &c->w);
-		if (fabs(c->delta_pct) >= o.threshold_pct &&
+		if (cmp->enough && fabs(c->delta_pct) >= o.threshold_pct &&
 		    fabs(c->delta_ns) >= (double)o.min_delta_ns &&
-		    (isnan(c->w.p) || c->w.p < o.alpha)) {
+		    c->w.p < o.alpha) {
 			c->mark = c->delta_ns > 0 ? 1 : -1;
 			cmp->marked++;
 		}
 	}
 	qsort(cmp->c, n, sizeof *cmp->c, ranked);
+	advise(cmp, &o);
 	return 0;
 }
 
@@ -168,6 +206,23 @@ static void side(char *b, size_t len, const struct prof_series *s, int d)
 		prof_fmt_msd(b, len, s->st.mean, s->st.sd, d);
 }
 
+/* A and B on the same machines; 1 when that cannot be told (no memory) */
+static int compare_same_machines(const struct prof_runs *a,
+				 const struct prof_runs *b)
+{
+	struct prof_machines ma, mb;
+	int same = 1;
+
+	if (prof_machines_of(a->p, a->n, &ma, NULL))
+		return 1;
+	if (!prof_machines_of(b->p, b->n, &mb, NULL)) {
+		same = prof_machines_same(&ma, &mb);
+		prof_machines_free(&mb);
+	}
+	prof_machines_free(&ma);
+	return same;
+}
+
 static int compare_json(const struct prof_runs *a, const struct prof_runs *b,
 			const struct prof_comparison *cmp,
 			const struct prof_compare_opts *o, FILE *out,
@@ -187,6 +242,18 @@ static int compare_json(const struct prof_runs *a, const struct prof_runs *b,
 	json_object_object_add(root, "alpha", json_object_new_double(o->alpha));
 	json_object_object_add(root, "min_delta_ns", json_object_new_int64(o->min_delta_ns));
 	json_object_object_add(root, "marked", json_object_new_int64((int64_t)cmp->marked));
+	json_object_object_add(root, "min_runs", json_object_new_int(PROF_COMPARE_MIN_RUNS));
+	json_object_object_add(root, "machines_a", prof_machines_json(a->p, a->n));
+	json_object_object_add(root, "machines_b", prof_machines_json(b->p, b->n));
+	json_object_object_add(root, "same_machines", json_object_new_boolean(
+		compare_same_machines(a, b)));
+	json_object_object_add(root, "enough_runs", json_object_new_boolean(cmp->enough));
+	json_object_object_add(root, "power", json_object_new_double(PROF_COMPARE_POWER));
+	json_object_object_add(root, "effect_ns", NUM(cmp->effect_ns));
+	json_object_object_add(root, "noise_sd_a_ns", NUM(cmp->noise_a_ns));
+	json_object_object_add(root, "noise_sd_b_ns", NUM(cmp->noise_b_ns));
+	json_object_object_add(root, "runs_needed", cmp->runs_needed ?
+		json_object_new_int64((int64_t)cmp->runs_needed) : NULL);
 	if (!(arr = json_object_new_array()))
 		goto nomem;
 	json_object_object_add(root, "changes", arr);
@@ -237,6 +304,46 @@ nomem:
 	return kit_seterr(err, ENOMEM, "out of memory");
 }
 
+/*
+ * "runs: ..." the runs a group the test needs for a change of the
+ * threshold's size in the headline total, or why that is not known.
+ */
+static void runs_advice(FILE *out, const struct prof_runs *a,
+			const struct prof_runs *b,
+			const struct prof_comparison *cmp,
+			const struct prof_compare_opts *o)
+{
+	const struct prof_change *h = cmp->headline;
+	char e[32], na[32], nb[32];
+
+	fprintf(out, "runs: A %zu, B %zu", a->n, b->n);
+	if (!h) {
+		fputs("; no total in both groups to size the runs for\n", out);
+		return;
+	}
+	if (isnan(cmp->noise_a_ns)) {
+		fprintf(out, "; how many the test needs depends on the noise between "
+			"boots, which one run cannot show: run each side %d or more "
+			"times (boot-profile --runs N) and compare says how many\n",
+			PROF_COMPARE_MIN_RUNS);
+		return;
+	}
+	prof_fmt_ms(e, sizeof e, cmp->effect_ns, 1);
+	prof_fmt_ms(na, sizeof na, cmp->noise_a_ns, 1);
+	prof_fmt_ms(nb, sizeof nb, cmp->noise_b_ns, 1);
+	fprintf(out, "; to see a %g%% change of %s (%s ms) against its noise (sd %s ms "
+		"in A, %s ms in B%s) with %.0f%% power at p < %g: ",
+		o->threshold_pct, h->a->label, e, na, nb,
+		h->a->st.n < 2 || h->b->st.n < 2 ? ", one group's for both" : "",
+		100 * PROF_COMPARE_POWER, o->alpha);
+	if (!cmp->runs_needed)
+		fprintf(out, "more than %d a group\n", PROF_RUNS_NEEDED_MAX);
+	else
+		fprintf(out, "%zu a group%s\n", cmp->runs_needed,
+			cmp->enough && (a->n < cmp->runs_needed || b->n < cmp->runs_needed) ?
+			" (fewer: a change that size may go unmarked)" : "");
+}
+
 int prof_report_compare(const struct prof_runs *a, const struct prof_runs *b,
 			const struct prof_comparison *cmp,
 			const struct prof_compare_opts *opts, FILE *out,
@@ -245,14 +352,12 @@ int prof_report_compare(const struct prof_runs *a, const struct prof_runs *b,
 	struct prof_compare_opts o;
 	size_t i, shown = 0, slower = 0;
 	char b1[64], b2[64], b3[32], w[600];
-	int single;
 
 	defaults(opts, &o);
 	if (o.json)
 		return compare_json(a, b, cmp, &o, out, err);
 	for (i = 0; i < cmp->n; i++)
 		slower += cmp->c[i].mark > 0;
-	single = a->n < 2 || b->n < 2;
 
 	/* summary first: the headline total and the count of marks */
 	for (i = 0; i < cmp->n; i++) {
@@ -272,14 +377,24 @@ int prof_report_compare(const struct prof_runs *a, const struct prof_runs *b,
 			fputs(C_OFF, out);
 		break;
 	}
-	fprintf(out, "%zu change%s marked: %zu slower, %zu faster\n",
-		cmp->marked, cmp->marked == 1 ? "" : "s", slower,
-		cmp->marked - slower);
+	if (cmp->enough)
+		fprintf(out, "%zu change%s marked: %zu slower, %zu faster\n",
+			cmp->marked, cmp->marked == 1 ? "" : "s", slower,
+			cmp->marked - slower);
+	else
+		fprintf(out, "%snot enough runs to tell noise from change%s: A has %zu "
+			"run%s, B has %zu; the test (Welch's t) needs %d or more in "
+			"each group, so nothing is marked\n",
+			sgr(o.color, C_YELLOW C_BOLD), sgr(o.color, C_OFF), a->n,
+			a->n == 1 ? "" : "s", b->n, PROF_COMPARE_MIN_RUNS);
 	group_line(out, "A", a);
 	group_line(out, "B", b);
-	fprintf(out, "marked: |B - A| >= %g%% and >= %.3f ms and Welch p < %g%s\n",
-		o.threshold_pct, (double)o.min_delta_ns / 1e6, o.alpha,
-		single ? " (one run in a group: no t-test, the threshold alone decides)" : "");
+	if (prof_compare_machines(a, b, o.color, out, err))
+		return -1;
+	if (cmp->enough)
+		fprintf(out, "marked: |B - A| >= %g%% and >= %.3f ms and Welch p < %g\n",
+			o.threshold_pct, (double)o.min_delta_ns / 1e6, o.alpha);
+	runs_advice(out, a, b, cmp, &o);
 
 	fprintf(out, "\n  %-6s  %-40s %20s %20s %12s %8s %8s\n", "", "what",
 		"A (ms)", "B (ms)", "B - A (ms)", "%", "p");

@@ -245,6 +245,8 @@ static const struct field env_fields[] = {
 	STR("kernel_version", OPT, struct prof_env, kernel_version),
 	STR("cmdline", OPT, struct prof_env, cmdline),
 	STR("host", OPT, struct prof_env, host),
+	STR("hostname", OPT, struct prof_env, hostname),
+	STR("cpu_model", OPT, struct prof_env, cpu_model),
 	STR("recorded_at", OPT, struct prof_env, recorded_at),
 	STR("tool", OPT, struct prof_env, tool),
 };

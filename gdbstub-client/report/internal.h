@@ -77,6 +77,42 @@ extern const char *const prof_group_names[5];
  * Returns a malloc'd array of pointers into p, or NULL (ENOMEM, or none). */
 const struct prof_initcall **prof_by_duration(const struct prof_profile *p);
 
+/* The machines runs ran on (hosts.c): host name, CPU model, QEMU version
+ * and accelerator from each profile's environment; runs that record none
+ * of them are one machine, "unrecorded". */
+struct prof_machine {
+	const struct prof_profile *first; /* its first run, whose environment
+	                                     names it */
+	size_t *runs;           /* indexes of its runs in the profiles given */
+	double *total_ns;       /* each run's boot to userspace (else to its
+	                           end), NAN when neither */
+	size_t n;
+};
+struct prof_machines {
+	struct prof_machine *m; /* in order of their first run */
+	size_t n;
+};
+int prof_machines_of(struct prof_profile *const *p, size_t n,
+		     struct prof_machines *out, struct kit_err *err);
+void prof_machines_free(struct prof_machines *ms);
+/* "HOST (CPU; qemu VERSION; ACCEL)", escaped, what the runs recorded
+ * ("host unrecorded" for no host name). */
+const char *prof_machine_name(const struct prof_machine *m, char *buf,
+			      size_t len);
+/* The same set of machines on both sides. */
+int prof_machines_same(const struct prof_machines *a,
+		       const struct prof_machines *b);
+/* The text report of runs: a warning and a line per machine when the
+ * runs come from several. */
+int prof_text_machines(const struct prof_runs *r, int color, FILE *out,
+		       struct kit_err *err);
+/* compare's "machines:" line, and a warning when A's and B's differ. */
+int prof_compare_machines(const struct prof_runs *a, const struct prof_runs *b,
+			  int color, FILE *out, struct kit_err *err);
+/* [{hostname, cpu_model, qemu_version, accel, runs, sources, boot_mean_ns,
+ * boot_sd_ns}], NULL when out of memory. */
+json_object *prof_machines_json(struct prof_profile *const *p, size_t n);
+
 /* Time by process (procs.c): the processes whose samples fell in the
  * phases of groups (a bit per prof_phase_group), most samples first. */
 struct prof_proc_row {

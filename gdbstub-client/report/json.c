@@ -42,6 +42,9 @@ int prof_report_json_runs(const struct prof_runs *r, FILE *out,
 	for (i = 0; i < r->n; i++)
 		bad |= json_object_array_add(arr, r->p[i]->source ?
 			prof_json_string(r->p[i]->source) : NULL);
+	if (!(arr = prof_machines_json(r->p, r->n)) ||
+	    json_object_object_add(root, "machines", arr))
+		goto nomem;
 	if (!(arr = json_object_new_array()) ||
 	    json_object_object_add(root, "series", arr))
 		goto nomem;

@@ -37,6 +37,8 @@ static void env_free(struct prof_env *e)
 	free(e->kernel_version);
 	free(e->cmdline);
 	free(e->host);
+	free(e->hostname);
+	free(e->cpu_model);
 	free(e->recorded_at);
 	free(e->tool);
 }

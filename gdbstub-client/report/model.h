@@ -196,7 +196,9 @@ struct prof_env {
 	char *kernel;          /* path of the kernel image */
 	char *kernel_version;
 	char *cmdline;         /* kernel command line */
-	char *host;            /* "debian 12, 2 cpus" */
+	char *host;            /* "Linux 6.1.0-57-amd64 x86_64, 2 cpus" */
+	char *hostname;        /* the machine's name (uname's nodename) */
+	char *cpu_model;       /* /proc/cpuinfo's first "model name" */
 	char *recorded_at;     /* ISO 8601, UTC */
 	char *tool;            /* recorder name and version */
 };
@@ -469,6 +471,26 @@ void prof_folded_sample(FILE *out, const struct prof_sample_row *r);
 void prof_sample_table(FILE *out, const struct prof_sample_row *rows,
 		       size_t n, size_t top, int64_t total);
 
+/* ---- how many runs a comparison needs (power.c) ---- */
+
+/* Fewer runs than this in a group and compare marks nothing: one run has
+ * no spread, so nothing tells a change from the noise between boots. */
+#define PROF_COMPARE_MIN_RUNS 2
+/* prof_runs_needed() counts no further */
+#define PROF_RUNS_NEEDED_MAX 10000
+/* The power compare sizes its advice for: 80 %, the usual choice. */
+#define PROF_COMPARE_POWER 0.8
+
+/* The t > 0 whose two-sided p-value at df is p (the inverse of
+ * prof_t_p2); NAN for p outside (0, 1] or df <= 0. */
+double prof_t_inv2(double p, double df);
+/* Runs per group that let Welch's t-test at level alpha see a change of
+ * delta (ns) with probability power, when the groups' noise is sd_a and
+ * sd_b (ns): at least PROF_COMPARE_MIN_RUNS; 0 when the arguments make
+ * no sense or more than PROF_RUNS_NEEDED_MAX would be needed. */
+size_t prof_runs_needed(double sd_a, double sd_b, double delta, double alpha,
+			double power);
+
 /* compare.c */
 struct prof_compare_opts {
 	double threshold_pct;   /* mark changes beyond this; default 5 */
@@ -490,6 +512,17 @@ struct prof_comparison {
 	struct prof_change *c;    /* ranked by |delta_ns|, totals first */
 	size_t n;
 	size_t marked;
+	/* enough runs for the test: each group has PROF_COMPARE_MIN_RUNS or
+	 * more; when not, nothing is marked */
+	int enough;
+	/* the advice, for the headline total (boot to userspace, else to
+	 * the end): the change it is sized for (threshold % of A's mean, at
+	 * least min_delta), the noise (sd, ns) of A and B (one group's for
+	 * both when the other has a single run; NAN when neither has two),
+	 * and the runs a group that need (0: unknown) */
+	const struct prof_change *headline;
+	double effect_ns, noise_a_ns, noise_b_ns;
+	size_t runs_needed;
 };
 
 int prof_compare(const struct prof_runs *a, const struct prof_runs *b,

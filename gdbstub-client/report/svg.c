@@ -17,19 +17,14 @@
  *             of consecutive samples: kernel threads grey, processes blue
  *   slowest initcalls, then the legend: every phase, its colour and time
  */
-#include "internal.h"
+#include "svg-int.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define W 1200.0
-#define ML 150.0    /* left margin: lane names */
-#define MR 30.0
-#define PW (W - ML - MR)
 #define BAND_H 26.0
-#define LANE_H 16.0
 #define CHAR_W 6.2  /* average width of an 11 px sans-serif character */
 #define MAX_TIP 12  /* names listed in a merged bar's title */
 #define PROC_LANES 16
@@ -167,71 +162,38 @@ static void ic_title(FILE *out, const struct prof_initcall *ic, double lo)
 static void lane(FILE *out, const struct prof_profile *p, const char *level,
 		 double lo, double z0, double scale, double y)
 {
-	size_t i = 0, j, k;
-	char b[32];
+	size_t i = 0, j;
+	struct prof_svg_bar b;
+	char s[32];
 
-	while (i < p->ninitcalls) {
-		const struct prof_initcall *ic = &p->initcalls[i];
-		double x, w, end;
-		int64_t sum;
+	while (prof_svg_next_bar(p, level, lo, z0, scale, &i, &b)) {
+		const struct prof_initcall *ic = &p->initcalls[b.first];
 
-		if (strcmp(ic->level, level)) {
-			i++;
-			continue;
-		}
-		x = ML + ((double)(ic->start_ns - lo) - z0) * scale;
-		w = (double)ic->duration_ns * scale;
-		if (w >= 1) {
+		if (b.whole) {
 			fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"%s><title>",
-				x, y, w, LANE_H - 2, level_color(level),
+				b.x, y, b.w, LANE_H - 2, level_color(level),
 				/* a failed initcall is outlined in red; the
 				 * others get a thin white edge so neighbours
 				 * of one colour stay apart */
-				ic->has_ret && ic->ret ?
-				" stroke=\"#d00\" stroke-width=\"1.5\"" :
+				prof_svg_failed(ic) ?
+				" class=\"failed\" stroke=\"#d00\" stroke-width=\"1.5\"" :
 				" stroke=\"#fff\" stroke-width=\"0.5\"");
 			ic_title(out, ic, lo);
 			fputs("</title></rect>\n", out);
-			if (w >= CHAR_W * (double)strlen(ic->fn) + 4) {
-				fprintf(out, "<text x=\"%.2f\" y=\"%.1f\" font-size=\"10\" pointer-events=\"none\">",
-					x + 2, y + LANE_H - 5);
-				prof_xml_puts(out, ic->fn);
-				fputs("</text>\n", out);
-			}
-			i++;
 			continue;
 		}
-		/* merge the run of sub-pixel initcalls of this level starting
-		 * here, while they stay within a few pixels of each other */
-		end = x + w;
-		sum = 0;
-		for (j = i, k = 0; j < p->ninitcalls; j++) {
-			const struct prof_initcall *c = &p->initcalls[j];
-			double cx, cw;
-
-			if (strcmp(c->level, level))
-				continue;
-			cx = ML + ((double)(c->start_ns - lo) - z0) * scale;
-			cw = (double)c->duration_ns * scale;
-			if (cw >= 1 || cx > end + 3)
-				break;
-			if (cx + cw > end)
-				end = cx + cw;
-			sum += c->duration_ns;
-			k++;
-		}
-		w = end - x < 1 ? 1 : end - x;
-		fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"0.7\"><title>",
-			x, y, w, LANE_H - 2, level_color(level));
-		if (k == 1) {
+		fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"0.7\"%s><title>",
+			b.x, y, b.w, LANE_H - 2, level_color(level),
+			b.k > 1 ? " class=\"merged\"" : "");
+		if (b.k == 1) {
 			ic_title(out, ic, lo);
 		} else {
 			size_t shown = 0;
 
-			fprintf(out, "%zu %s initcalls, %s ms in calls:", k, level,
-				prof_fmt_ms(b, sizeof b, (double)sum, 3));
-			for (; i < j; i++) {
-				const struct prof_initcall *c = &p->initcalls[i];
+			fprintf(out, "%zu %s initcalls, %s ms in calls:", b.k, level,
+				prof_fmt_ms(s, sizeof s, (double)b.sum, 3));
+			for (j = b.first; j < b.end; j++) {
+				const struct prof_initcall *c = &p->initcalls[j];
 
 				if (strcmp(c->level, level))
 					continue;
@@ -244,7 +206,19 @@ static void lane(FILE *out, const struct prof_profile *p, const char *level,
 			}
 		}
 		fputs("</title></rect>\n", out);
-		i = j;
+		/* a failure too narrow for its outline: a red tick, so no
+		 * failed initcall is hidden in a merged bar */
+		for (j = b.first; j < b.end; j++) {
+			const struct prof_initcall *c = &p->initcalls[j];
+
+			if (strcmp(c->level, level) || !prof_svg_failed(c))
+				continue;
+			fprintf(out, "<rect class=\"failed-tick\" x=\"%.2f\" y=\"%.1f\" width=\"1.5\" height=\"%.1f\" fill=\"#d00\"><title>",
+				ML + ((double)(c->start_ns - lo) - z0) * scale, y - 1,
+				LANE_H);
+			ic_title(out, c, lo);
+			fputs("</title></rect>\n", out);
+		}
 	}
 }
 
@@ -262,6 +236,7 @@ struct layout {
 	size_t nprocs;            /* lanes: min(PROC_LANES, processes) */
 	int proc_other;           /* an "other" lane for the rest */
 	double h;                 /* the picture's height */
+	const struct prof_svg_labels *lab; /* the names on the initcall bars */
 };
 
 static void layout(const struct prof_profile *p, struct layout *L)
@@ -381,7 +356,8 @@ static double svg_zoom(FILE *out, const struct prof_profile *p,
 
 	fprintf(out, "<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">initcalls</text>\n", y + 12);
 	y += 40;
-	axis(out, y - 6, L->z0, L->z1, BAND_H + 8 + (L->nlanes + L->other) * LANE_H + 6);
+	axis(out, y - 6, L->z0, L->z1, BAND_H + 8 + (L->nlanes + L->other) * LANE_H +
+	     prof_svg_label_rows(L->lab) * ROW_H + 6);
 	fprintf(out, "<text x=\"10\" y=\"%.1f\">levels</text>\n", y + BAND_H / 2 + 4);
 	for (i = 0; i < p->nphases; i++)
 		if (!strncmp(p->phases[i].id, "initcalls:", 10))
@@ -393,7 +369,8 @@ static double svg_zoom(FILE *out, const struct prof_profile *p,
 		fprintf(out, "<text x=\"10\" y=\"%.1f\">%s</text>\n",
 			y + LANE_H - 5, prof_levels[k]);
 		lane(out, p, prof_levels[k], L->lo, L->z0, L->zscale, y);
-		y += LANE_H;
+		prof_svg_draw_labels(out, p, L->lab, k, y);
+		y += LANE_H + L->lab->rows[k] * ROW_H;
 	}
 	if (L->other) {
 		/* levels we do not know get a lane each would be
@@ -467,8 +444,9 @@ static double svg_procs(FILE *out, const struct prof_profile *p,
 	return y + (double)nlanes * LANE_H + 20;
 }
 
-/* The slowest initcalls, then the legend of every phase, from y. */
-static void svg_lists(FILE *out, const struct prof_profile *p,
+/* The slowest initcalls, then the legend of every phase, from y.  The y
+ * below. */
+static double svg_lists(FILE *out, const struct prof_profile *p,
 		      const struct prof_initcall **slow, size_t nslow, double y)
 {
 	char b[32];
@@ -505,7 +483,8 @@ static void svg_lists(FILE *out, const struct prof_profile *p,
 		fprintf(out, " %s ms</text>\n",
 			prof_fmt_ms(b, sizeof b, (double)ph->duration_ns, 1));
 	}
-	fputs("</g>\n</svg>\n", out);
+	fputs("</g>\n", out);
+	return y + 18.0 * (double)((p->nphases + 2) / 3);
 }
 
 int prof_report_svg(const struct prof_profile *p,
@@ -513,15 +492,25 @@ int prof_report_svg(const struct prof_profile *p,
 		    struct kit_err *err)
 {
 	const struct prof_initcall **slow = NULL;
+	struct prof_svg_labels lab = { 0 };
+	struct prof_svg_zoom z;
+	struct prof_svg_marks mk;
 	struct layout L;
 	double y;
 	size_t i;
 
 	layout(p, &L);
-	if (L.nslow && !(slow = prof_by_duration(p))) {
+	z = (struct prof_svg_zoom){ L.lo, L.z0, L.zscale, L.has_zoom, L.lanes };
+	mk = (struct prof_svg_marks){ &z, &lab, L.procs, L.nprocs };
+	if ((L.nslow && !(slow = prof_by_duration(p))) ||
+	    prof_svg_place_labels(p, &z, slow, L.nslow, &lab)) {
+		free(lab.v);
+		free(slow);
 		free(L.procs);
 		return kit_seterr(err, ENOMEM, "out of memory");
 	}
+	L.lab = &lab;
+	L.h += prof_svg_label_rows(&lab) * ROW_H + prof_svg_marks_height(p, &mk);
 	svg_head(out, p, L.h);
 
 	/* overview */
@@ -541,7 +530,10 @@ int prof_report_svg(const struct prof_profile *p,
 		y = svg_procs(out, p, &L, y);
 	if (L.has_zoom)
 		y = svg_zoom(out, p, &L, y);
-	svg_lists(out, p, slow, L.nslow, y);
+	y = svg_lists(out, p, slow, L.nslow, y);
+	prof_svg_marks(out, p, &mk, y);
+	fputs("</svg>\n", out);
+	free(lab.v);
 	free(slow);
 	free(L.procs);
 	(void)o;

@@ -61,6 +61,9 @@ static void env_header(const struct prof_env *e, FILE *out)
 			 "  [to add set QEMU_WRAPPER_APPEND]\n");
 	if (e->host)
 		env_line(out, "host:     ", e->host, NULL, "\n");
+	if (e->hostname || e->cpu_model)
+		env_line(out, "machine:  ", e->hostname ? e->hostname : e->cpu_model,
+			 e->hostname ? e->cpu_model : NULL, "\n");
 	if (e->recorded_at || e->tool) {
 		fputs("recorded: ", out);
 		if (e->recorded_at)
@@ -578,6 +581,8 @@ int prof_report_text_runs(const struct prof_runs *r,
 	if (r->mixed_kernels)
 		fprintf(out, "%sWARNING: the runs are of different kernels%s\n",
 			sgr(o->color, C_LOUD), sgr(o->color, C_OFF));
+	if (prof_text_machines(r, o->color, out, err))
+		return -1;
 	env_header(&r->p[0]->env, out);
 	summary_runs(r, o->color, out);
 

@@ -81,6 +81,31 @@ def welch(a, b):
     return t, df, p_two_sided(t, df)
 
 
+def t_inv2(p, df):
+    """The t > 0 with two-sided p-value p (bisection on p_two_sided)."""
+    lo, hi = 0.0, 1.0
+    while p_two_sided(hi, df) > p:
+        lo, hi = hi, 2 * hi
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if p_two_sided(mid, df) > p else (lo, mid)
+    return hi
+
+
+def runs_needed(sa, sb, delta, alpha, power):
+    """Runs a group for Welch's test to see delta with that power: the
+    smallest n with delta / se >= t(1 - alpha/2, df) + t(power, df)."""
+    for n in range(2, 10001):
+        va, vb = sa * sa / n, sb * sb / n
+        se = math.sqrt(va + vb)
+        if se == 0:
+            return n
+        df = (va + vb) ** 2 / ((va * va + vb * vb) / (n - 1))
+        if delta / se >= t_inv2(alpha, df) + t_inv2(2 * (1 - power), df):
+            return n
+    return None
+
+
 def close(got, want, rel=1e-9, abs_=1.0):
     return got is not None and abs(got - want) <= max(abs_, rel * abs(want))
 
@@ -192,6 +217,23 @@ def compare_json(out, a_runs, b_runs):
             fail("%s mark: %s, expected %s" % (e["key"], e["mark"], want))
         marked += c["mark"] != 0
     check_order([e["key"] for e in d["changes"]], order)
+    # enough runs, and the runs a group the headline total needs
+    if d["min_runs"] != 2 or d["enough_runs"] is not True:
+        fail("min_runs %s, enough_runs %s: expected 2, true" % (d["min_runs"], d["enough_runs"]))
+    # boot to userspace: qemu's start to the first instruction, then guest
+    # time to the start of the userspace phase
+    def to_userspace(paths):
+        out = []
+        for path in paths:
+            ph = {x["id"]: x for x in json.load(open(path))["phases"]}
+            out.append(ph["qemu"]["duration_ns"] + ph["userspace"]["start_ns"])
+        return out
+    ua, ub = to_userspace(a_runs), to_userspace(b_runs)
+    effect = max(d["threshold_pct"] / 100 * mean(ua), d["min_delta_ns"])
+    want = runs_needed(sd(ua), sd(ub), effect, d["alpha"], d["power"])
+    if not close(d["effect_ns"], effect) or d["runs_needed"] != want:
+        fail("runs_needed %s for a change of %s ns, expected %s for %.1f ns" % (
+            d["runs_needed"], d["effect_ns"], want, effect))
     if not any(c["mark"] for c in ch.values()):
         fail("the reference marks nothing: a weak fixture")
 

@@ -156,5 +156,22 @@ int main(void)
 	sb.sd = 0;
 	prof_welch_test(&sa, &sb, &w);
 	ok(w.p == 0 && isinf(w.t) && w.t > 0, "different constants: p = 0, t = +inf");
+
+	/* the t quantiles (tables: R's qt), and the runs a comparison needs */
+	near(prof_t_inv2(0.05, 10), 2.2281388519649, 1e-9, "t(0.975, 10)");
+	near(prof_t_inv2(0.05, 1), 12.7062047361747, 1e-9, "t(0.975, 1)");
+	near(prof_t_inv2(0.4, 20), 0.8599644, 1e-6, "t(0.8, 20)");
+	near(prof_t_inv2(0.05, INFINITY), 1.959963984540054, 1e-9, "the normal limit");
+	ok(isnan(prof_t_inv2(0, 5)) && isnan(prof_t_inv2(0.05, 0)), "p = 0 or df = 0: NaN");
+	/* d = 1 (sd 1, change 1), alpha 0.05, power 0.8: 17 a group, as
+	 * G*Power's exact t-test gives (the normal approximation says 16) */
+	ok(prof_runs_needed(1, 1, 1, 0.05, 0.8) == 17, "d = 1: 17 runs a group");
+	ok(prof_runs_needed(2, 2, 1, 0.05, 0.8) == 64, "d = 0.5: 64 runs a group");
+	ok(prof_runs_needed(0, 0, 1, 0.05, 0.8) == PROF_COMPARE_MIN_RUNS,
+	   "no noise: the fewest the test takes");
+	ok(prof_runs_needed(1, 1, 1e-3, 0.05, 0.8) == 0, "past the limit: 0");
+	ok(prof_runs_needed(1, 1, 0, 0.05, 0.8) == 0 &&
+	   prof_runs_needed(NAN, 1, 1, 0.05, 0.8) == 0 &&
+	   prof_runs_needed(1, 1, 1, 0, 0.8) == 0, "nonsense: 0");
 	return tap_done();
 }
