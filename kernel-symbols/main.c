@@ -356,24 +356,63 @@ static int cmd_milestones(struct ksym_table *t)
 	return 0;
 }
 
-static int cmd_export(struct ksym_table *t, const char *format, const char *file)
+/*
+ * export --format=elf: with the kernel's code and data unless --no-code
+ * (CODE 0) or KERNEL is a symbol list (then symbols only, said on stderr;
+ * with --with-code, CODE 2, an error).
+ */
+static void export_elf(const char *kernel, int code, const char *file, int *with_code,
+		       int64_t *nsyms)
 {
 	struct kit_err e = { 0 };
+	struct ksym_code *c = NULL;
+	struct ksym_table *t;
+
+	if (!code) {
+		t = open_kernel(kernel);
+	} else if (!(t = ksym_open_code(kernel, open_flags, &c, &e))) {
+		die("%s", pr(e.msg));
+	}
+	if (code && !c) {
+		if (code == 2) {
+			ksym_free(t);
+			die("'%s' is a symbol list, not a kernel image: it holds no code for "
+			    "--with-code (give the bzImage or vmlinux)", pr(kernel));
+		}
+		warning("'%s' is a symbol list, not a kernel image: '%s' gets symbols only",
+			pr(kernel), pr(file));
+	}
+	if (c ? ksym_export_elf_code(t, c, file, &e) : ksym_export_elf(t, file, &e)) {
+		ksym_code_free(c);
+		ksym_free(t);
+		die("%s", pr(e.msg));
+	}
+	*with_code = c != NULL;
+	ksym_code_free(c);
+	*nsyms = (int64_t)t->nsyms;
+	ksym_free(t);
+}
+
+static int cmd_export(struct ksym_table *t, const char *format, const char *file,
+		      const char *kernel, int code)
+{
+	struct kit_err e = { 0 };
+	int with_code = 0;
+	int64_t nsyms = t ? (int64_t)t->nsyms : 0;
 
 	if (!file)
 		die("export needs -o FILE");
 	if (strcmp(format, "map") && strcmp(format, "elf"))
 		die("unknown format '%s' (map or elf)", pr(format));
-	if (!strcmp(format, "map") && !strcmp(file, "-")) {
+	if (!strcmp(format, "elf")) {
+		export_elf(kernel, code, file, &with_code, &nsyms);
+	} else if (!strcmp(format, "map") && !strcmp(file, "-")) {
 		if (ksym_export_map(t, stdout, &e)) {
 			errno = e.code;
 			die_errno("cannot write to standard output");
 		}
-	} else if (!strcmp(format, "map")) {
-		if (ksym_export_map_file(t, file, &e))
-			die("%s", pr(e.msg));
 	} else {
-		if (ksym_export_elf(t, file, &e))
+		if (ksym_export_map_file(t, file, &e))
 			die("%s", pr(e.msg));
 	}
 	if (opt_json) {
@@ -381,7 +420,9 @@ static int cmd_export(struct ksym_table *t, const char *format, const char *file
 
 		json_object_object_add(o, "file", json_object_new_string(file));
 		json_object_object_add(o, "format", json_object_new_string(format));
-		json_object_object_add(o, "symbols", json_object_new_int64((int64_t)t->nsyms));
+		json_object_object_add(o, "symbols", json_object_new_int64(nsyms));
+		if (!strcmp(format, "elf"))
+			json_object_object_add(o, "code", json_object_new_boolean(with_code));
 		print_json(o);
 	}
 	return 0;
@@ -753,12 +794,14 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "btf", required_argument, NULL, 'b' },
+		{ "with-code", no_argument, NULL, 'c' },
+		{ "no-code", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = "map", *ofile = NULL, *btf_file = NULL, *cmd;
 	struct ksym_table *t;
-	int c, rc;
+	int c, rc, code = 1, code_opt = 0;
 
 	set_progname(argv[0]);
 	opterr = 0;  /* our own messages, in the project's form */
@@ -781,6 +824,14 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			btf_file = optarg;
+			break;
+		case 'c':
+			code = 2;
+			code_opt = 1;
+			break;
+		case 'n':
+			code = 0;
+			code_opt = 1;
 			break;
 		case 'h':
 			out("%s", usage_text);
@@ -824,6 +875,13 @@ int main(int argc, char **argv)
 		die("usage: kernel-symbols lookup KERNEL NAME[@N]|0xADDR...");
 	if (strcmp(cmd, "lookup") && strcmp(cmd, "kaslr") && argc - optind > 2)
 		die("unexpected argument '%s' after KERNEL for '%s'", pr(argv[optind + 2]), cmd);
+	if (code_opt && (strcmp(cmd, "export") || strcmp(format, "elf")))
+		die_usage("--with-code and --no-code are options of 'export --format=elf' only");
+	if (!strcmp(cmd, "export") && !strcmp(format, "elf")) {
+		rc = cmd_export(NULL, format, ofile, argv[optind + 1], code);
+		finish_stdout();
+		return rc;
+	}
 	t = open_kernel(argv[optind + 1]);
 	if (!strcmp(cmd, "lookup"))
 		rc = cmd_lookup(t, argc - optind - 2, argv + optind + 2);
@@ -832,7 +890,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "milestones"))
 		rc = cmd_milestones(t);
 	else if (!strcmp(cmd, "export"))
-		rc = cmd_export(t, format, ofile);
+		rc = cmd_export(t, format, ofile, argv[optind + 1], code);
 	else if (!strcmp(cmd, "info"))
 		rc = cmd_info(t);
 	else

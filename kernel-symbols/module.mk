@@ -6,7 +6,7 @@ KSYM_OBJS = kernel-symbols/symtab.o kernel-symbols/bzimage.o \
 	kernel-symbols/initcalls.o kernel-symbols/milestones.o \
 	kernel-symbols/cache.o kernel-symbols/export.o kernel-symbols/discover.o \
 	kernel-symbols/btf.o kernel-symbols/btfcheck.o kernel-symbols/btfdwarf.o \
-	kernel-symbols/orc.o
+	kernel-symbols/orc.o kernel-symbols/elfcode.o
 KSYM_MAIN = kernel-symbols/main.o
 KSYM_PC = libelf libdw liblzma zlib libzstd liblz4 json-c libbpf
 KSYM_CFLAGS = -Ikernel-symbols $(call pc_cflags,$(KSYM_PC))
