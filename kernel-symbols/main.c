@@ -5,15 +5,17 @@
  * System.map stub; the real symbols are in an 858 MB -dbg package.  The
  * bzImage carries them anyway, in the kallsyms tables the kernel uses for
  * its own backtraces.  This program decodes them exactly and answers what
- * an early-boot debugger asks: name -> address, address -> name+off, the
- * initcall table in call order, the addresses a boot passes through (the
- * milestones), and a symbols-only ELF for gdb's symbol-file.
+ * an early-boot debugger asks: name+off -> address, address -> name+off
+ * (one line format both ways), the initcall table in call order, the
+ * addresses a boot passes through (the milestones), and the kernel's own
+ * ELF with a symbol table, for gdb, objdump and nm offline.
  *
  * How to run it.
- *   kernel-symbols lookup /boot/vmlinuz-6.1.0-56-amd64 start_kernel 0xffffffff81002460
+ *   kernel-symbols lookup /boot/vmlinuz-6.1.0-56-amd64 start_kernel do_one_initcall+0x54 0xffffffff81002460
  *   kernel-symbols initcalls /boot/vmlinuz-$(uname -r)
  *   kernel-symbols milestones KERNEL
- *   kernel-symbols export KERNEL --format=elf -o vmlinux.sym   (gdb: symbol-file vmlinux.sym)
+ *   kernel-symbols export KERNEL --format=elf -o k.elf   (gdb: file k.elf; objdump -d k.elf)
+ *   kernel-symbols export KERNEL --format=elf --no-code -o k.sym   (symbols only)
  *   kernel-symbols export KERNEL --format=map -o System.map
  *   kernel-symbols info KERNEL          where the symbols came from, layout, timings
  *   kernel-symbols kaslr KERNEL NAME OBSERVED_ADDR
@@ -29,8 +31,12 @@
  * decoding, a matching vmlinux or real System.map is looked for in the
  * usual places; after decoding, the result is cached under
  * $XDG_CACHE_HOME/qemu-boot-debug keyed by the image's content, so the
- * second run costs milliseconds.  All of that is the ksym_ library
- * (ksym.h); this file only parses options and prints.
+ * second run costs milliseconds.  The ELF export writes that kernel ELF
+ * again, its sections at their addresses, with a .symtab whose symbols
+ * sit in the sections that hold them (elfcode.c); the payload is
+ * decompressed once for both when the symbols are not cached.  All of
+ * that is the ksym_ library (ksym.h); this file only parses options and
+ * prints.
  *
  * Where it breaks.  x86_64 little-endian kernels only.  Module symbols are
  * not in the image (System.map/kallsyms text lines tagged [module] are
@@ -68,10 +74,11 @@ static int stdout_errno;   /* the first error writing standard output */
 
 static const char usage_text[] =
 	"usage: kernel-symbols [--json] [--no-cache] [--no-discover] COMMAND KERNEL [ARGS]\n"
-	"  lookup KERNEL NAME[@N]|ADDR...   addresses of names, names of addresses\n"
+	"  lookup KERNEL NAME[@N][+OFF]|0xADDR...   one line each: ADDR TYPE NAME+0xOFF/0xSIZE\n"
 	"  initcalls KERNEL                 the initcall table in call order\n"
 	"  milestones KERNEL                boot milestones for a profiler\n"
-	"  export KERNEL --format=map|elf -o FILE\n"
+	"  export KERNEL --format=map|elf [--no-code|--with-code] -o FILE\n"
+	"                                   elf: the kernel's sections and symbols\n"
 	"  info KERNEL                      source, layout, counts, timings\n"
 	"  kaslr KERNEL NAME OBSERVED       the KASLR slide from one observation\n"
 	"  types [--btf FILE] KERNEL STRUCT[.MEMBER...]   struct layout from the BTF\n";
@@ -942,7 +949,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "kaslr") && argc - optind != 4)
 		die("usage: kernel-symbols kaslr KERNEL NAME OBSERVED_ADDR");
 	if (!strcmp(cmd, "lookup") && argc - optind < 3)
-		die("usage: kernel-symbols lookup KERNEL NAME[@N]|0xADDR...");
+		die("usage: kernel-symbols lookup KERNEL NAME[@N][+OFF]|0xADDR...");
 	if (strcmp(cmd, "lookup") && strcmp(cmd, "kaslr") && argc - optind > 2)
 		die("unexpected argument '%s' after KERNEL for '%s'", pr(argv[optind + 2]), cmd);
 	if (code_opt && (strcmp(cmd, "export") || strcmp(format, "elf")))

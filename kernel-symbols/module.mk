@@ -28,7 +28,7 @@ $(eval $(call kit_unit_tests,tests/unit/test-ksym-kallsyms tests/unit/test-ksym-
 # briefly.  FUZZ_SECONDS=N runs longer.
 FUZZ_SECONDS ?= 5
 FUZZ_CC ?= clang
-KSYM_FUZZ = bzimage map elf cache kallsyms
+KSYM_FUZZ = bzimage map elf cache kallsyms elfcode
 KSYM_FUZZ_SRCS = $(KSYM_OBJS:.o=.c) common/usage.c common/outfile.c
 KSYM_FUZZ_BINS = $(patsubst %,kernel-symbols/fuzz/build/fuzz-%,$(KSYM_FUZZ))
 CLEAN += $(KSYM_FUZZ_BINS)

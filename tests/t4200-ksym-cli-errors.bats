@@ -232,7 +232,7 @@ flip() {
 	ks info "$MAP" extra
 	fails 1 "kernel-symbols: unexpected argument 'extra' after KERNEL for 'info'"
 	ks lookup "$MAP"
-	fails 1 "kernel-symbols: usage: kernel-symbols lookup KERNEL NAME\[@N]|0xADDR..."
+	fails 1 "kernel-symbols: usage: kernel-symbols lookup KERNEL NAME\[@N]\[+OFF]|0xADDR..."
 	ks kaslr "$MAP" start_kernel
 	fails 1 "kernel-symbols: usage: kernel-symbols kaslr KERNEL NAME OBSERVED_ADDR"
 }
