@@ -227,7 +227,7 @@ static const char *name_at(const struct ksym_table *t, const struct ksym_sym *s,
  * of the symbol holding it, and where it is in that symbol as the
  * kernel's %pS writes it (gdb's "info symbol" says "NAME + OFF in
  * section"):
- *   ffffffff810024b4 T do_one_initcall+0x54/0x1c0
+ *   ffffffff810024b4 T do_one_initcall+0x54/0x220
  */
 static void answer(const struct ksym_table *t, const char *q, uint64_t addr,
 		   const struct ksym_sym *s, json_object *arr)
