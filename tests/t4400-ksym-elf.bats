@@ -18,7 +18,8 @@
 #   - --no-code, --with-code on a symbol list, and hostile kernel ELFs
 #     (a section past the end, overlapping, over the headers, an alignment
 #     that is no power of two, a truncated bzImage): one line naming the
-#     section, exit 1, no file left.
+#     section, exit 1, no file left; a full file system (an 8 MB tmpfs,
+#     as root): errno named, an old file kept.
 
 load lib
 bats_require_minimum_version 1.5.0
@@ -37,6 +38,14 @@ MAP
 	for tool in objdump nm gdb xz zstd python3; do
 		command -v "$tool" >/dev/null || skip "no $tool (scripts/install-deps)"
 	done
+	MNT=
+}
+
+teardown() {
+	if [ -n "$MNT" ]; then
+		umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
+	fi
+	return 0
 }
 
 # version K: "6.1.0-57-amd64" of .../vmlinuz-6.1.0-57-amd64
@@ -323,4 +332,20 @@ PY
 	ks --no-cache --no-discover export "$T/half" --format=elf -o "$T/bad5.elf"
 	fails 1 "kernel-symbols: '$T/half': *"
 	[ ! -e "$T/bad5.elf" ] && [ -z "$(ls -A "$T" | grep '^\.bad')" ] || { echo "# left: $(ls -a "$T")"; return 1; }
+}
+
+@test "an export with code to a full file system: errno named, no file, no temporary" {
+	[ "$(id -u)" -eq 0 ] || skip "mounting a tmpfs needs root"
+	MNT=$T/full
+	mkdir -p "$MNT"
+	mount -t tmpfs -o size=8m tmpfs "$MNT" || { MNT=; skip "cannot mount a tmpfs"; }
+	ks --no-discover export "$KERNEL" --format=elf -o "$MNT/k.elf"
+	fails 1 "kernel-symbols: cannot write '$MNT/k.elf': No space left on device"
+	[ -z "$(ls -A "$MNT")" ] || { echo "# left: $(ls -A "$MNT")"; return 1; }
+	# an old file of that name is kept as it was
+	echo old >"$MNT/k.elf"
+	ks --no-discover export "$KERNEL" --format=elf -o "$MNT/k.elf"
+	fails 1 "kernel-symbols: cannot write '$MNT/k.elf': No space left on device"
+	[ "$(cat "$MNT/k.elf")" = old ] && [ "$(ls -A "$MNT")" = k.elf ] ||
+		{ echo "# left: $(ls -A "$MNT")"; return 1; }
 }
