@@ -6,8 +6,11 @@
  * Prints the median of several runs of: a cold load of the bzImage
  * (decompress + decode, no cache, no discovery), a cached load (content
  * hash + cache file), parsing System.map-sized text (the same symbols
- * exported as a map), and name -> address and address -> name lookups per
- * second.  The cache goes to a temporary XDG_CACHE_HOME, removed at the end.
+ * exported as a map), name -> address and address -> name lookups per
+ * second, and export --format=elf (the kernel's sections and the symbols:
+ * cold, with the symbols cached, and --no-code; KSYM_BENCH_NO_EXPORT=1
+ * leaves it out).  The cache and the exports go to a temporary directory,
+ * removed at the end.
  */
 #include "clock.h"
 #include "ksym.h"
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_ms(void)
 {
@@ -97,6 +101,68 @@ static void bench_vmlinux(const char *bz_version)
 	printf("-dbg vmlinux:            %s (%zu symbols)\n", path, n);
 	printf("vmlinux load (no cache): %8.1f ms median of 21 (.symtab %.1f, index %.1f)\n",
 	       median(v, 21), median(dec, 21), median(idx, 21));
+}
+
+/*
+ * export --format=elf as the CLI does it: the symbols (CACHE: from the
+ * cache, else decoded) and the decompressed payload (ksym_open_code, one
+ * decompression at most), then the ELF with code into DIR, fsync'ed and
+ * renamed as every export is.  CODE 0: the symbols-only ELF (--no-code).
+ */
+/* CPU time of the process, ms: on a host shared with other work the
+ * wall time is mostly waiting for a core. */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double time_export(const char *path, const char *dir, int cache, int code,
+			  long long *bytes, double *cpu)
+{
+	struct kit_err e = { 0 };
+	struct ksym_code *c = NULL;
+	struct ksym_table *t;
+	char file[256];
+	struct stat st;
+	double t0 = now_ms(), c0 = cpu_ms(), ms;
+	unsigned flags = KSYM_NO_DISCOVER | (cache ? 0 : KSYM_NO_CACHE);
+
+	snprintf(file, sizeof file, "%s/k.elf", dir);
+	t = code ? ksym_open_code(path, flags, &c, &e) : ksym_open(path, flags, &e);
+	if (!t || (code && !c) ||
+	    (code ? ksym_export_elf_code(t, c, file, &e) : ksym_export_elf(t, file, &e))) {
+		fprintf(stderr, "bench/symbols: export: %s\n", e.msg);
+		exit(1);
+	}
+	ms = now_ms() - t0;
+	*cpu = cpu_ms() - c0;
+	ksym_code_free(c);
+	ksym_free(t);
+	*bytes = stat(file, &st) ? -1 : (long long)st.st_size;
+	unlink(file);
+	return ms;
+}
+
+static void bench_export(const char *path, const char *dir)
+{
+	double cold[5], warm[5], sym[5], ccold[5], cwarm[5], csym[5];
+	long long size = 0, symsize = 0;
+	int r;
+
+	ksym_free(must_open(path, KSYM_NO_DISCOVER));   /* the cache, for warm */
+	for (r = 0; r < 5; r++) {   /* interleaved: the host drifts */
+		cold[r] = time_export(path, dir, 0, 1, &size, &ccold[r]);
+		warm[r] = time_export(path, dir, 1, 1, &size, &cwarm[r]);
+		sym[r] = time_export(path, dir, 1, 0, &symsize, &csym[r]);
+	}
+	printf("export --format=elf:     %8.1f ms cold (no cache; CPU %.1f ms), %.1f ms cached "
+	       "symbols (CPU %.1f ms), median of 5; %.1f MB with code\n", median(cold, 5),
+	       median(ccold, 5), median(warm, 5), median(cwarm, 5), (double)size / 1e6);
+	printf("export --no-code:        %8.1f ms cached symbols (CPU %.1f ms), median of 5; %.1f MB\n",
+	       median(sym, 5), median(csym, 5), (double)symsize / 1e6);
 }
 
 static struct ksym_table *must_open(const char *path, unsigned flags)
@@ -198,6 +264,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < 1; i++)
 		if (!sink)
 			printf("(no lookups hit)\n");
+	if (!getenv("KSYM_BENCH_NO_EXPORT"))
+		bench_export(path, dir);
 	bench_vmlinux(t->version);
 	ksym_free(t);
 	free(text);

@@ -97,6 +97,13 @@ size_t ksym_bzimage_max_out(const uint8_t *payload, size_t plen,
 struct ksym_table *ksym_load_bzimage(const uint8_t *data, size_t len,
 				     struct kit_err *err)
 {
+	return ksym_load_bzimage_keep(data, len, NULL, NULL, err);
+}
+
+struct ksym_table *ksym_load_bzimage_keep(const uint8_t *data, size_t len,
+					  uint8_t **keep, size_t *keep_len,
+					  struct kit_err *err)
+{
 	struct ksym_bzimage bz;
 	struct ksym_table *t = NULL;
 	struct ksym_image img;
@@ -145,7 +152,12 @@ struct ksym_table *ksym_load_bzimage(const uint8_t *data, size_t len,
 		ksym_version_from_banner(t, &img);
 	ksym_initcalls_read(t, &img);
 	ksym_image_close(&img);
-	free(out);
+	if (keep) {
+		*keep = out;
+		*keep_len = out_len;
+	} else {
+		free(out);
+	}
 	return t;
 fail:
 	if (have_img)

@@ -132,8 +132,10 @@ static struct ksym_table *from_discovery(const struct ksym_bzimage *bz, const ch
 	return t;
 }
 
-struct ksym_table *ksym_open(const char *path, unsigned flags,
-			     struct kit_err *err)
+/* ksym_open(); a bzImage's payload into *KEEP when it was decompressed
+ * (KEEP not NULL); *KIND what PATH is. */
+static struct ksym_table *open_keep(const char *path, unsigned flags, uint8_t **keep,
+				    size_t *keep_len, enum kind *kind, struct kit_err *err)
 {
 	struct ksym_table *t = NULL;
 	struct ksym_bzimage bz;
@@ -147,6 +149,7 @@ struct ksym_table *ksym_open(const char *path, unsigned flags,
 
 	if (sniff(path, &k, err))
 		return NULL;
+	*kind = k;
 	if (k == K_ELF)
 		return ksym_load_elf_file(path, err);
 	if (k == K_TEXT)
@@ -181,7 +184,7 @@ struct ksym_table *ksym_open(const char *path, unsigned flags,
 			goto done;
 		}
 	}
-	t = ksym_load_bzimage(data, len, err);
+	t = ksym_load_bzimage_keep(data, len, keep, keep_len, err);
 	if (!t) {
 		ksym_err_prefix(err, path);
 		goto out;
@@ -195,5 +198,34 @@ done:
 	snprintf(t->path, sizeof t->path, "%s", path);
 out:
 	free(data);
+	return t;
+}
+
+struct ksym_table *ksym_open(const char *path, unsigned flags,
+			     struct kit_err *err)
+{
+	enum kind k;
+
+	return open_keep(path, flags, NULL, NULL, &k, err);
+}
+
+struct ksym_table *ksym_open_code(const char *path, unsigned flags,
+				  struct ksym_code **code, struct kit_err *err)
+{
+	uint8_t *payload = NULL;
+	size_t plen = 0;
+	enum kind k = K_TEXT;
+	struct ksym_table *t = open_keep(path, flags, &payload, &plen, &k, err);
+
+	*code = NULL;
+	if (!t)
+		return NULL;
+	if (k == K_TEXT || k == K_CACHE)
+		return t;   /* a symbol list: no code, and that is no error */
+	*code = payload ? ksym_code_adopt(payload, plen, path, err) : ksym_code_open(path, err);
+	if (!*code) {
+		ksym_free(t);
+		return NULL;
+	}
 	return t;
 }

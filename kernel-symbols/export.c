@@ -173,6 +173,13 @@ static int plan_names(struct plan *pl)
 	return 0;
 }
 
+int ksym_elf_bind(char type)
+{
+	if (type == 'W' || type == 'V' || type == 'w' || type == 'v')
+		return STB_WEAK;
+	return type >= 'a' && type <= 'z' ? STB_LOCAL : STB_GLOBAL;
+}
+
 /* Symbols: locals, then the rest.  Names index the table's strtab,
  * which becomes .strtab as it is (offset 0 must be "", so shift 1). */
 static int plan_syms(const struct ksym_table *t, struct plan *pl)
@@ -183,9 +190,7 @@ static int plan_syms(const struct ksym_table *t, struct plan *pl)
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < t->nsyms; i++) {
 			const struct ksym_sym *s = &t->syms[i];
-			int local = s->type >= 'a' && s->type <= 'z' && s->type != 'w' && s->type != 'v';
-			int bind = local ? STB_LOCAL : (s->type == 'W' || s->type == 'V' ||
-							s->type == 'w' || s->type == 'v') ? STB_WEAK : STB_GLOBAL;
+			int bind = ksym_elf_bind(s->type), local = bind == STB_LOCAL;
 			Elf64_Sym *o;
 
 			if ((pass == 0) != local)

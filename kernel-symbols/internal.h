@@ -76,6 +76,18 @@ int ksym_kallsyms_image(struct ksym_table *t, const struct ksym_image *img,
 /* Read the initcall entries from IMG into T->ic_pairs (T finished). */
 int ksym_initcalls_read(struct ksym_table *t, const struct ksym_image *img);
 
+/* ELF binding for an nm letter: lower case local (w, v weak), W and V
+ * weak, the rest global (export.c). */
+int ksym_elf_bind(char type);
+/* A bzImage's symbols, and its decompressed payload into *payload
+ * (malloc'ed, *plen bytes) when PAYLOAD is not NULL. */
+struct ksym_table *ksym_load_bzimage_keep(const uint8_t *data, size_t len,
+					  uint8_t **payload, size_t *plen,
+					  struct kit_err *err);
+/* A ksym_code owning PAYLOAD (freed on failure), decompressed from PATH. */
+struct ksym_code *ksym_code_adopt(uint8_t *payload, size_t len, const char *path,
+				  struct kit_err *err);
+
 /* Prefix err->msg with "'PATH': " (unless it names PATH already). */
 void ksym_err_prefix(struct kit_err *err, const char *path);
 

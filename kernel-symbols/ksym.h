@@ -22,6 +22,7 @@
  *   KSYM_ENOTFOUND       no such symbol, type or member
  *   KSYM_ENOBTF          the image carries no BTF (types API)
  *   KSYM_EFOREIGN        a BTF that does not belong to the image
+ *   KSYM_ENOCODE         the input holds no code (a symbol list)
  *   ENOMEM               out of memory
  *
  * Addresses are the kernel's link-time virtual addresses (nokaslr).  See
@@ -44,6 +45,7 @@ enum {
 	KSYM_ENOTFOUND,
 	KSYM_ENOBTF,    /* the image carries no BTF */
 	KSYM_EFOREIGN,  /* the BTF given belongs to another kernel */
+	KSYM_ENOCODE,   /* a symbol list (System.map, cache): no code to export */
 };
 
 /* Where a table came from. */
@@ -322,6 +324,44 @@ int ksym_export_map_file(const struct ksym_table *t, const char *file,
 			 struct kit_err *err);
 int ksym_export_elf(const struct ksym_table *t, const char *file,
 		    struct kit_err *err);
+
+/*
+ * The kernel's own ELF, for an export with code: a bzImage's decompressed
+ * payload (the vmlinux less its symbols, section headers kept), or a
+ * vmlinux ELF as it is (mapped).  ksym_code_open(): NULL with
+ * KSYM_ENOCODE for a file that is no kernel image (a System.map, a
+ * cache), KSYM_ECOMPRESS/KSYM_EFORMAT for a payload that cannot be had,
+ * errno when the file cannot be read.
+ */
+struct ksym_code;
+struct ksym_code *ksym_code_open(const char *path, struct kit_err *err);
+void ksym_code_free(struct ksym_code *c);
+/* "the decompressed payload of 'PATH'" or "'PATH'" */
+const char *ksym_code_what(const struct ksym_code *c);
+/*
+ * ksym_open() and ksym_code_open() together, decompressing a bzImage at
+ * most once (when the symbols are neither discovered nor cached, the
+ * payload decoded for them is kept).  *code is NULL, and no error, when
+ * PATH is a symbol list (System.map, kallsyms text, a cache file).
+ */
+struct ksym_table *ksym_open_code(const char *path, unsigned flags,
+				  struct ksym_code **code, struct kit_err *err);
+/*
+ * An ELF64 with the kernel's real sections and T's symbols (elfcode.c
+ * tells how): objdump -d, gdb's "file" and nm work on it offline.  FILE
+ * is written as ksym_export_elf() writes it (whole or not at all, a
+ * regular file).  Errors: KSYM_EFORMAT for a kernel ELF whose sections
+ * run past its end, overlap, or cannot be laid out ("section '.text' of
+ * the decompressed payload of 'K' runs past its end ..."), errno for a
+ * write.
+ */
+int ksym_export_elf_code(const struct ksym_table *t, const struct ksym_code *c,
+			 const char *file, struct kit_err *err);
+/* The same from ELF (LEN bytes, named WHAT) to FD, a regular file
+ * (tests, fuzzers); FILE names FD in errors. */
+int ksym_export_elf_code_fd(const struct ksym_table *t, const uint8_t *elf, size_t len,
+			    const char *what, int fd, const char *file,
+			    struct kit_err *err);
 
 /* ---- types (BTF, through libbpf) -------------------------------------- */
 

@@ -5,15 +5,17 @@
  * System.map stub; the real symbols are in an 858 MB -dbg package.  The
  * bzImage carries them anyway, in the kallsyms tables the kernel uses for
  * its own backtraces.  This program decodes them exactly and answers what
- * an early-boot debugger asks: name -> address, address -> name+off, the
- * initcall table in call order, the addresses a boot passes through (the
- * milestones), and a symbols-only ELF for gdb's symbol-file.
+ * an early-boot debugger asks: name+off -> address, address -> name+off
+ * (one line format both ways), the initcall table in call order, the
+ * addresses a boot passes through (the milestones), and the kernel's own
+ * ELF with a symbol table, for gdb, objdump and nm offline.
  *
  * How to run it.
- *   kernel-symbols lookup /boot/vmlinuz-6.1.0-56-amd64 start_kernel 0xffffffff81002460
+ *   kernel-symbols lookup /boot/vmlinuz-6.1.0-56-amd64 start_kernel do_one_initcall+0x54 0xffffffff81002460
  *   kernel-symbols initcalls /boot/vmlinuz-$(uname -r)
  *   kernel-symbols milestones KERNEL
- *   kernel-symbols export KERNEL --format=elf -o vmlinux.sym   (gdb: symbol-file vmlinux.sym)
+ *   kernel-symbols export KERNEL --format=elf -o k.elf   (gdb: file k.elf; objdump -d k.elf)
+ *   kernel-symbols export KERNEL --format=elf --no-code -o k.sym   (symbols only)
  *   kernel-symbols export KERNEL --format=map -o System.map
  *   kernel-symbols info KERNEL          where the symbols came from, layout, timings
  *   kernel-symbols kaslr KERNEL NAME OBSERVED_ADDR
@@ -29,8 +31,12 @@
  * decoding, a matching vmlinux or real System.map is looked for in the
  * usual places; after decoding, the result is cached under
  * $XDG_CACHE_HOME/qemu-boot-debug keyed by the image's content, so the
- * second run costs milliseconds.  All of that is the ksym_ library
- * (ksym.h); this file only parses options and prints.
+ * second run costs milliseconds.  The ELF export writes that kernel ELF
+ * again, its sections at their addresses, with a .symtab whose symbols
+ * sit in the sections that hold them (elfcode.c); the payload is
+ * decompressed once for both when the symbols are not cached.  All of
+ * that is the ksym_ library (ksym.h); this file only parses options and
+ * prints.
  *
  * Where it breaks.  x86_64 little-endian kernels only.  Module symbols are
  * not in the image (System.map/kallsyms text lines tagged [module] are
@@ -68,10 +74,11 @@ static int stdout_errno;   /* the first error writing standard output */
 
 static const char usage_text[] =
 	"usage: kernel-symbols [--json] [--no-cache] [--no-discover] COMMAND KERNEL [ARGS]\n"
-	"  lookup KERNEL NAME[@N]|ADDR...   addresses of names, names of addresses\n"
+	"  lookup KERNEL NAME[@N][+OFF]|0xADDR...   one line each: ADDR TYPE NAME+0xOFF/0xSIZE\n"
 	"  initcalls KERNEL                 the initcall table in call order\n"
 	"  milestones KERNEL                boot milestones for a profiler\n"
-	"  export KERNEL --format=map|elf -o FILE\n"
+	"  export KERNEL --format=map|elf [--no-code|--with-code] -o FILE\n"
+	"                                   elf: the kernel's sections and symbols\n"
 	"  info KERNEL                      source, layout, counts, timings\n"
 	"  kaslr KERNEL NAME OBSERVED       the KASLR slide from one observation\n"
 	"  types [--btf FILE] KERNEL STRUCT[.MEMBER...]   struct layout from the BTF\n";
@@ -194,6 +201,134 @@ static int parse_addr(const char *s, uint64_t *v)
 	return errno || *end ? -1 : 0;
 }
 
+/* "NAME" or, when NAME has duplicates, "NAME@N" (1-based, address
+ * order) into BUF: a name that lookup takes back. */
+static const char *name_at(const struct ksym_table *t, const struct ksym_sym *s,
+			   size_t *dup, size_t *ndup, char *buf, size_t bufsz)
+{
+	const struct ksym_sym *m[64];
+	const char *name = ksym_name(t, s);
+	size_t n = ksym_lookup_name(t, name, m, 64), j;
+
+	*dup = *ndup = 0;
+	for (j = 0; n > 1 && j < n && j < 64; j++)
+		if (m[j] == s) {
+			*dup = j + 1;
+			*ndup = n;
+		}
+	if (!*dup)
+		return name;
+	snprintf(buf, bufsz, "%s@%zu", name, *dup);
+	return buf;
+}
+
+/*
+ * One answer, the same for every kind of query: the address, the type
+ * of the symbol holding it, and where it is in that symbol as the
+ * kernel's %pS writes it (gdb's "info symbol" says "NAME + OFF in
+ * section"):
+ *   ffffffff810024b4 T do_one_initcall+0x54/0x220
+ */
+static void answer(const struct ksym_table *t, const char *q, uint64_t addr,
+		   const struct ksym_sym *s, json_object *arr)
+{
+	char nb[1100];
+	size_t dup, ndup;
+	const char *name = name_at(t, s, &dup, &ndup, nb, sizeof nb);
+	uint64_t off = addr - s->addr;
+
+	if (arr) {
+		json_object *o = jsym(t, s);
+
+		json_object_object_add(o, "query", json_object_new_string(q));
+		json_object_object_add(o, "symbol_address", jhex(s->addr));
+		json_object_object_add(o, "address", jhex(addr));
+		json_object_object_add(o, "offset", json_object_new_int64((int64_t)off));
+		if (dup) {
+			json_object_object_add(o, "duplicate", json_object_new_int64((int64_t)dup));
+			json_object_object_add(o, "duplicates", json_object_new_int64((int64_t)ndup));
+		}
+		json_object_array_add(arr, o);
+		return;
+	}
+	out("%016" PRIx64 " %s %s+0x%" PRIx64 "/0x%" PRIx64 "\n", addr, prc(s->type), pr(name),
+	    off, s->size);
+}
+
+/* "+OFF" at the end of Q: 0x-hex or decimal; *plus at the '+'.  -1 when
+ * there is none or it is not a number. */
+static int parse_offset(const char *q, const char **plus, uint64_t *off)
+{
+	const char *p = strrchr(q, '+'), *d;
+	char *end;
+
+	if (!p || p == q || !p[1])
+		return -1;
+	d = is_hex_prefixed(p + 1) ? p + 3 : p + 1;
+	if (!*d || strspn(d, is_hex_prefixed(p + 1) ? "0123456789abcdefABCDEF" : "0123456789")
+		   != strlen(d))
+		return -1;
+	errno = 0;
+	*off = strtoull(p + 1, &end, is_hex_prefixed(p + 1) ? 16 : 10);
+	if (errno || *end)
+		return -1;
+	*plus = p;
+	return 0;
+}
+
+/* NAME[@N][+OFF]: its answers (every duplicate when N is not given). */
+static int lookup_name(const struct ksym_table *t, const char *q, json_object *arr)
+{
+	const struct ksym_sym *m[64], *h;
+	const char *plus = NULL;
+	char *name, *at;
+	uint64_t off = 0, a, hoff;
+	size_t n, j, want = 0;
+	int rc = 0, numbered = 0;
+
+	if (!(name = strdup(q)))
+		die("out of memory");
+	/* the whole query first: anything may be a name in an image */
+	n = ksym_lookup_name(t, name, m, 64);
+	if (!n && !parse_offset(q, &plus, &off)) {
+		name[plus - q] = 0;
+		n = ksym_lookup_name(t, name, m, 64);
+	}
+	at = n ? NULL : strrchr(name, '@');
+	if (at && at[1] && !at[1 + strspn(at + 1, "0123456789")]) {
+		errno = 0;
+		want = strtoul(at + 1, NULL, 10);
+		numbered = errno == 0;
+		*at = 0;
+		n = numbered ? ksym_lookup_name(t, name, m, 64) : 0;
+	}
+	if (!n)
+		rc = error("no symbol '%s' in '%s'%s", pr(q), pr(t->path), strchr(q, '+') && !plus ?
+			   " (an offset is NAME+0xHEX or NAME+DECIMAL)" : "");
+	else if (numbered && (want < 1 || want > (n < 64 ? n : 64)))
+		rc = error("no symbol '%s' in '%s': %zu called '%s'%s", pr(q), pr(t->path), n,
+			   pr(name), n > 64 ? ", the first 64 numbered" : "");
+	for (j = 0; !rc && j < n && j < 64; j++) {
+		if (numbered && j + 1 != want)
+			continue;
+		a = m[j]->addr + off;
+		if (a < m[j]->addr) {
+			rc = error("'%s' is past the end of the address space", pr(q));
+			break;
+		}
+		/* past the symbol's end: what an address lookup says there */
+		h = m[j]->size && off >= m[j]->size ? ksym_lookup_addr(t, a, &hoff) : m[j];
+		if (!h) {
+			rc = error("no symbol in '%s' holds address 0x%" PRIx64 " (%s)", pr(t->path),
+				   a, pr(q));
+			break;
+		}
+		answer(t, q, a, h, arr);
+	}
+	free(name);
+	return rc;
+}
+
 static int cmd_lookup(struct ksym_table *t, int argc, char **argv)
 {
 	json_object *arr = opt_json ? json_object_new_array() : NULL;
@@ -201,76 +336,21 @@ static int cmd_lookup(struct ksym_table *t, int argc, char **argv)
 
 	for (i = 0; i < argc; i++) {
 		const char *q = argv[i];
+		const struct ksym_sym *s;
 		uint64_t a, off;
 
 		if (is_hex_prefixed(q) && parse_addr(q, &a)) {
 			rc = error("'%s' is not an address (0x and 1 to 16 hex digits)", pr(q));
-			continue;
-		}
-		if (q[strspn(q, "0123456789")] == 0) {
+		} else if (q[strspn(q, "0123456789")] == 0) {
 			rc = error("'%s' is neither a symbol name nor an address (write addresses as 0x...)",
 				   pr(q));
-			continue;
-		}
-		if (!parse_addr(q, &a)) {
-			const struct ksym_sym *s = ksym_lookup_addr(t, a, &off);
-
-			if (!s) {
+		} else if (!parse_addr(q, &a)) {
+			if ((s = ksym_lookup_addr(t, a, &off)))
+				answer(t, q, a, s, arr);
+			else
 				rc = error("no symbol in '%s' holds address '%s'", pr(t->path), pr(q));
-				continue;
-			}
-			if (arr) {
-				json_object *o = jsym(t, s);
-
-				json_object_object_add(o, "query", json_object_new_string(q));
-				json_object_object_add(o, "offset", json_object_new_int64((int64_t)off));
-				json_object_array_add(arr, o);
-			} else {
-				out("%s\t%s %s+0x%" PRIx64 "/0x%" PRIx64 "\n", pr(q), prc(s->type),
-				    pr(ksym_name(t, s)), off, s->size);
-			}
-		} else {
-			const struct ksym_sym *m[64];
-			char *name = strdup(q), *at;
-			size_t n, j, want = 0;
-
-			if (!name)
-				die("out of memory");
-			at = strrchr(name, '@');
-			if (at && at[1]) {
-				want = strtoul(at + 1, NULL, 10);
-				*at = 0;
-			}
-			n = ksym_lookup_name(t, name, m, 64);
-			if (!n) {
-				rc = error("no symbol '%s' in '%s'", pr(q), pr(t->path));
-				free(name);
-				continue;
-			}
-			if (want && want > (n < 64 ? n : 64)) {
-				rc = error("no symbol '%s' in '%s': %zu called '%s'%s", pr(q), pr(t->path), n,
-					   pr(name), n > 64 ? ", the first 64 numbered" : "");
-				free(name);
-				continue;
-			}
-			for (j = 0; j < n && j < 64; j++) {
-				if (want && j + 1 != want)
-					continue;
-				if (arr) {
-					json_object *o = jsym(t, m[j]);
-
-					json_object_object_add(o, "query", json_object_new_string(q));
-					json_object_object_add(o, "duplicate", json_object_new_int((int)j + 1));
-					json_object_object_add(o, "duplicates", json_object_new_int((int)n));
-					json_object_array_add(arr, o);
-				} else if (n > 1) {
-					out("%016" PRIx64 " %s %s@%zu\t(%zu of %zu)\n", m[j]->addr,
-					    prc(m[j]->type), pr(name), j + 1, j + 1, n);
-				} else {
-					out("%016" PRIx64 " %s %s\n", m[j]->addr, prc(m[j]->type), pr(name));
-				}
-			}
-			free(name);
+		} else if (lookup_name(t, q, arr)) {
+			rc = -1;
 		}
 	}
 	if (arr)
@@ -356,24 +436,60 @@ static int cmd_milestones(struct ksym_table *t)
 	return 0;
 }
 
-static int cmd_export(struct ksym_table *t, const char *format, const char *file)
+/*
+ * export --format=elf: with the kernel's code and data unless --no-code
+ * (CODE 0) or KERNEL is a symbol list (System.map, kallsyms text, a cache:
+ * symbols only, as --json's "code" says; with --with-code, CODE 2, an
+ * error).
+ */
+static void export_elf(const char *kernel, int code, const char *file, int *with_code,
+		       int64_t *nsyms)
 {
 	struct kit_err e = { 0 };
+	struct ksym_code *c = NULL;
+	struct ksym_table *t;
+
+	if (!code) {
+		t = open_kernel(kernel);
+	} else if (!(t = ksym_open_code(kernel, open_flags, &c, &e))) {
+		die("%s", pr(e.msg));
+	}
+	if (code == 2 && !c) {
+		ksym_free(t);
+		die("'%s' is a symbol list, not a kernel image: it holds no code for "
+		    "--with-code (give the bzImage or vmlinux)", pr(kernel));
+	}
+	if (c ? ksym_export_elf_code(t, c, file, &e) : ksym_export_elf(t, file, &e)) {
+		ksym_code_free(c);
+		ksym_free(t);
+		die("%s", pr(e.msg));
+	}
+	*with_code = c != NULL;
+	ksym_code_free(c);
+	*nsyms = (int64_t)t->nsyms;
+	ksym_free(t);
+}
+
+static int cmd_export(struct ksym_table *t, const char *format, const char *file,
+		      const char *kernel, int code)
+{
+	struct kit_err e = { 0 };
+	int with_code = 0;
+	int64_t nsyms = t ? (int64_t)t->nsyms : 0;
 
 	if (!file)
 		die("export needs -o FILE");
 	if (strcmp(format, "map") && strcmp(format, "elf"))
 		die("unknown format '%s' (map or elf)", pr(format));
-	if (!strcmp(format, "map") && !strcmp(file, "-")) {
+	if (!strcmp(format, "elf")) {
+		export_elf(kernel, code, file, &with_code, &nsyms);
+	} else if (!strcmp(format, "map") && !strcmp(file, "-")) {
 		if (ksym_export_map(t, stdout, &e)) {
 			errno = e.code;
 			die_errno("cannot write to standard output");
 		}
-	} else if (!strcmp(format, "map")) {
-		if (ksym_export_map_file(t, file, &e))
-			die("%s", pr(e.msg));
 	} else {
-		if (ksym_export_elf(t, file, &e))
+		if (ksym_export_map_file(t, file, &e))
 			die("%s", pr(e.msg));
 	}
 	if (opt_json) {
@@ -381,7 +497,9 @@ static int cmd_export(struct ksym_table *t, const char *format, const char *file
 
 		json_object_object_add(o, "file", json_object_new_string(file));
 		json_object_object_add(o, "format", json_object_new_string(format));
-		json_object_object_add(o, "symbols", json_object_new_int64((int64_t)t->nsyms));
+		json_object_object_add(o, "symbols", json_object_new_int64(nsyms));
+		if (!strcmp(format, "elf"))
+			json_object_object_add(o, "code", json_object_new_boolean(with_code));
 		print_json(o);
 	}
 	return 0;
@@ -753,12 +871,14 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "btf", required_argument, NULL, 'b' },
+		{ "with-code", no_argument, NULL, 'c' },
+		{ "no-code", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = "map", *ofile = NULL, *btf_file = NULL, *cmd;
 	struct ksym_table *t;
-	int c, rc;
+	int c, rc, code = 1, code_opt = 0;
 
 	set_progname(argv[0]);
 	opterr = 0;  /* our own messages, in the project's form */
@@ -781,6 +901,14 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			btf_file = optarg;
+			break;
+		case 'c':
+			code = 2;
+			code_opt = 1;
+			break;
+		case 'n':
+			code = 0;
+			code_opt = 1;
 			break;
 		case 'h':
 			out("%s", usage_text);
@@ -821,9 +949,16 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "kaslr") && argc - optind != 4)
 		die("usage: kernel-symbols kaslr KERNEL NAME OBSERVED_ADDR");
 	if (!strcmp(cmd, "lookup") && argc - optind < 3)
-		die("usage: kernel-symbols lookup KERNEL NAME[@N]|0xADDR...");
+		die("usage: kernel-symbols lookup KERNEL NAME[@N][+OFF]|0xADDR...");
 	if (strcmp(cmd, "lookup") && strcmp(cmd, "kaslr") && argc - optind > 2)
 		die("unexpected argument '%s' after KERNEL for '%s'", pr(argv[optind + 2]), cmd);
+	if (code_opt && (strcmp(cmd, "export") || strcmp(format, "elf")))
+		die_usage("--with-code and --no-code are options of 'export --format=elf' only");
+	if (!strcmp(cmd, "export") && !strcmp(format, "elf")) {
+		rc = cmd_export(NULL, format, ofile, argv[optind + 1], code);
+		finish_stdout();
+		return rc;
+	}
 	t = open_kernel(argv[optind + 1]);
 	if (!strcmp(cmd, "lookup"))
 		rc = cmd_lookup(t, argc - optind - 2, argv + optind + 2);
@@ -832,7 +967,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "milestones"))
 		rc = cmd_milestones(t);
 	else if (!strcmp(cmd, "export"))
-		rc = cmd_export(t, format, ofile);
+		rc = cmd_export(t, format, ofile, argv[optind + 1], code);
 	else if (!strcmp(cmd, "info"))
 		rc = cmd_info(t);
 	else

@@ -6,7 +6,7 @@ KSYM_OBJS = kernel-symbols/symtab.o kernel-symbols/bzimage.o \
 	kernel-symbols/initcalls.o kernel-symbols/milestones.o \
 	kernel-symbols/cache.o kernel-symbols/export.o kernel-symbols/discover.o \
 	kernel-symbols/btf.o kernel-symbols/btfcheck.o kernel-symbols/btfdwarf.o \
-	kernel-symbols/orc.o
+	kernel-symbols/orc.o kernel-symbols/elfcode.o
 KSYM_MAIN = kernel-symbols/main.o
 KSYM_PC = libelf libdw liblzma zlib libzstd liblz4 json-c libbpf
 KSYM_CFLAGS = -Ikernel-symbols $(call pc_cflags,$(KSYM_PC))
@@ -28,7 +28,7 @@ $(eval $(call kit_unit_tests,tests/unit/test-ksym-kallsyms tests/unit/test-ksym-
 # briefly.  FUZZ_SECONDS=N runs longer.
 FUZZ_SECONDS ?= 5
 FUZZ_CC ?= clang
-KSYM_FUZZ = bzimage map elf cache kallsyms
+KSYM_FUZZ = bzimage map elf cache kallsyms elfcode
 KSYM_FUZZ_SRCS = $(KSYM_OBJS:.o=.c) common/usage.c common/outfile.c
 KSYM_FUZZ_BINS = $(patsubst %,kernel-symbols/fuzz/build/fuzz-%,$(KSYM_FUZZ))
 CLEAN += $(KSYM_FUZZ_BINS)

@@ -226,12 +226,12 @@ PY
 	ks lookup "$T/esc.elf" 0xffffffff81002004
 	[ "$status" -eq 0 ] || { echo "# exit $status: $stderr"; return 1; }
 	no_raw_controls
-	[ "$output" = '0xffffffff81002004	t evil\x1bname+0x4/0x1000' ] ||
+	[ "$output" = 'ffffffff81002004 t evil\x1bname+0x4/0x1000' ] ||
 		{ echo "# saw: $output"; return 1; }
 	ks lookup "$T/esc.elf" $'evil\x1bname'
 	[ "$status" -eq 0 ] || { echo "# exit $status: $stderr"; return 1; }
 	no_raw_controls
-	[ "$output" = 'ffffffff81002000 t evil\x1bname' ] || { echo "# saw: $output"; return 1; }
+	[ "$output" = 'ffffffff81002000 t evil\x1bname+0x0/0x1000' ] || { echo "# saw: $output"; return 1; }
 	ks lookup "$T/esc.elf" $'no\x1b[2Jsuch'
 	fails 1 "kernel-symbols: no symbol 'no\\\\x1b\\[2Jsuch' in '$T/esc.elf'"
 	no_raw_controls
@@ -259,7 +259,7 @@ PY
 	ks lookup "$T/kallsyms" 0xffffffff81000101
 	[ "$status" -eq 0 ] || { echo "# exit $status: $stderr"; return 1; }
 	no_raw_controls
-	[ "$output" = '0xffffffff81000101	\x7f del\x7fname+0x1/0x0' ] || { echo "# saw: $output"; return 1; }
+	[ "$output" = 'ffffffff81000101 \x7f del\x7fname+0x1/0x0' ] || { echo "# saw: $output"; return 1; }
 	ks info "$T/kallsyms"
 	no_raw_controls
 	# (the first 0x210 bytes decide whether a file is text: the

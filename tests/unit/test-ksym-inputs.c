@@ -16,6 +16,7 @@
 #include <lzma.h>
 #include <lzo/lzo1x.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -788,6 +789,150 @@ static void write_file(const char *dir, const char *name, const void *d, size_t 
 	}
 }
 
+/* ---- the ELF export with code ------------------------------------------- */
+
+/* Section header field at byte OFF of section I of ELF E. */
+static uint8_t *sh_at(const uint8_t *e, unsigned i, unsigned off)
+{
+	size_t shoff = (size_t)e[40] | (size_t)e[41] << 8 | (size_t)e[42] << 16;
+
+	return (uint8_t *)(uintptr_t)e + shoff + 64 * i + off;
+}
+
+static void sh_put64(uint8_t *e, unsigned i, unsigned off, uint64_t v)
+{
+	put64(sh_at(e, i, off), v);
+}
+
+static uint64_t sh_get64(const uint8_t *e, unsigned i, unsigned off)
+{
+	const uint8_t *q = sh_at(e, i, off);
+	uint64_t v = 0;
+	int k;
+
+	for (k = 7; k >= 0; k--)
+		v = v << 8 | q[k];
+	return v;
+}
+
+/* ELF (ELEN bytes) patched by FN, exported with code to a memfd: the
+ * error message, "" when it was accepted. */
+static const char *export_patched(const struct ksym_table *t, const uint8_t *elf, size_t elen,
+				  void (*fn)(uint8_t *), struct kit_err *e)
+{
+	uint8_t *c = malloc(elen);
+	int fd = memfd_create("test", 0), rc;
+
+	memcpy(c, elf, elen);
+	fn(c);
+	memset(e, 0, sizeof *e);
+	rc = ksym_export_elf_code_fd(t, c, elen, "the ELF", fd, "out", e);
+	close(fd);
+	free(c);
+	return rc ? e->msg : "";
+}
+
+static void past_end(uint8_t *e) { sh_put64(e, 2, 32, 0x100000); }            /* .rodata size */
+static void overlap(uint8_t *e) { sh_put64(e, 3, 24, 64); }                   /* .init.data at .rodata */
+static void on_header(uint8_t *e) { sh_put64(e, 2, 24, 8); }                  /* .rodata over the header */
+static void bad_align(uint8_t *e) { sh_put64(e, 3, 48, 24); }
+
+static void test_export_code(const uint8_t *elf, size_t elen)
+{
+	size_t cl, bl, i;
+	uint8_t *c = c_xz(elf, elen, &cl, 0), *b = make_bzimage(c, cl, (uint32_t)elen, &bl), *o = NULL;
+	struct kit_err e = { 0 };
+	struct ksym_code *code = NULL;
+	struct ksym_table *t = NULL;
+	char bz[600], out[600], map[600];
+	FILE *fp;
+	long ol = 0;
+
+	write_file(tmpdir, "code.bz", b, bl);
+	snprintf(bz, sizeof bz, "%s/code.bz", tmpdir);
+	snprintf(out, sizeof out, "%s/code.elf", tmpdir);
+	t = ksym_open_code(bz, KSYM_NO_CACHE | KSYM_NO_DISCOVER, &code, &e);
+	if (!ok(t && code, "ksym_open_code: symbols and the payload of a bzImage")) {
+		printf("#   %s\n", e.msg);
+		goto out;
+	}
+	ok(strstr(ksym_code_what(code), "the decompressed payload of '") != NULL, "named as the payload");
+	ok(ksym_export_elf_code(t, code, out, &e) == 0, "ELF export with code");
+	fp = fopen(out, "rb");
+	if (fp && !fseek(fp, 0, SEEK_END) && (ol = ftell(fp)) > 0) {
+		rewind(fp);
+		o = malloc((size_t)ol);
+		if (fread(o, 1, (size_t)ol, fp) != (size_t)ol)
+			ol = 0;
+	}
+	if (fp)
+		fclose(fp);
+	/* the layout is the payload's: its bytes at their offsets */
+	/* .rodata then .init.data, from offset 64 on */
+	ol = o && ol > 0 && (uint64_t)ol >= sh_get64(elf, 3, 24) + sh_get64(elf, 3, 32) ? ol : 0;
+	ok(ol && !memcmp(o + 64, elf + 64, sh_get64(elf, 3, 24) + sh_get64(elf, 3, 32) - 64),
+	   "the payload's section bytes at their own offsets");
+	ksym_free(t);
+	t = o ? ksym_load_elf(o, (size_t)ol, &e) : NULL;
+	if (ok(t && t->nsyms == NKS, "the export loads back: every symbol")) {
+		ok(ksym_find(t, "f_dev")->type == 't' && ksym_find(t, "start_kernel")->type == 'T' &&
+		   ksym_find(t, "__initcall_start")->type == 'D' &&
+		   ksym_find(t, "__initcall__kmod_foo__1_2_f_earlyearly")->type == 'd' &&
+		   ksym_find(t, "fixed_percpu_data")->type == 'A',
+		   "letters from the sections: t T D d, and A stays absolute");
+		{
+			const struct ksym_sym *dup[2];
+
+			/* the last text symbol: up to .text's end, not to .init.data */
+			ok(ksym_lookup_name(t, "dup_static", dup, 2) == 2 && dup[1]->size == 0x100000 - 0x800,
+			   "a size cut at its section's end");
+		}
+	}
+	/* hostile payloads, each refused with the section named */
+	{
+		const struct {
+			void (*fn)(uint8_t *);
+			const char *want;
+		} bad[] = {
+			{ past_end, "section '.rodata' of the ELF runs past its end (offset 0x40, size 0x100000," },
+			{ overlap, "sections '.rodata' and '.init.data' of the ELF overlap in the file" },
+			{ on_header, "section '.rodata' of the ELF overlaps the ELF headers" },
+			{ bad_align, "section '.init.data' of the ELF has alignment 24, not a power of two" },
+		};
+
+		for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			const char *m = export_patched(t, elf, elen, bad[i].fn, &e);
+
+			if (!ok(!strncmp(m, bad[i].want, strlen(bad[i].want)) && e.code == KSYM_EFORMAT,
+				"a hostile payload refused, the section named"))
+				printf("#   saw '%s'\n", m);
+		}
+		for (i = 0; i < elen; i += 97) {   /* truncated anywhere: no crash */
+			int fd = memfd_create("test", 0);
+
+			ksym_export_elf_code_fd(t, elf, i, "the ELF", fd, "out", &e);
+			close(fd);
+		}
+		ok(1, "truncated payloads: no crash");
+	}
+	/* a symbol list has no code, and that is no error */
+	ksym_free(t);
+	ksym_code_free(code);
+	snprintf(map, sizeof map, "%s/code.map", tmpdir);
+	write_file(tmpdir, "code.map", ic_map, sizeof ic_map - 1);
+	t = ksym_open_code(map, 0, &code, &e);
+	ok(t && !code, "a System.map: symbols, no code");
+	ksym_code_free(code);
+	code = ksym_code_open(map, &e);
+	ok(!code && e.code == KSYM_ENOCODE, "ksym_code_open of a System.map: KSYM_ENOCODE");
+out:
+	ksym_code_free(code);
+	ksym_free(t);
+	free(o);
+	free(c);
+	free(b);
+}
+
 /* Fuzzer seeds (KSYM_WRITE_SEEDS=kernel-symbols/fuzz/seeds). */
 static void write_seeds(const char *dir, const uint8_t *elf, size_t elen)
 {
@@ -836,6 +981,7 @@ int main(void)
 	test_compressors(elf, elen);
 	test_lzo_name_past_end();
 	test_bzimage(elf, elen);
+	test_export_code(elf, elen);
 	if (getenv("KSYM_WRITE_SEEDS"))
 		write_seeds(getenv("KSYM_WRITE_SEEDS"), elf, elen);
 	free(elf);
