@@ -18,15 +18,22 @@
 # Changing DEVELOPER, SANITIZE, CC, CFLAGS or LDFLAGS rebuilds everything:
 # the flags are kept in .build-flags and every object depends on it.
 
+# The kit's one version: the programs (KIT_VERSION, common/version.h), the
+# scripts (read from this line in the tree, written in by make install).
+VERSION = 0.1.0
+
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 AR ?= ar
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 LDFLAGS ?=
 
-KIT_CFLAGS = -std=c11 -D_GNU_SOURCE -Icommon -MMD -MP
+KIT_CFLAGS = -std=c11 -D_GNU_SOURCE -Icommon -MMD -MP -DKIT_VERSION='"$(VERSION)"'
 KIT_LDFLAGS =
 
 ifdef DEVELOPER

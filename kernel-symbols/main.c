@@ -51,6 +51,7 @@
 #include "ksym.h"
 #include "opts.h"
 #include "usage.h"
+#include "version.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -74,7 +75,8 @@ static const char usage_text[] =
 	"  export KERNEL --format=map|elf -o FILE\n"
 	"  info KERNEL                      source, layout, counts, timings\n"
 	"  kaslr KERNEL NAME OBSERVED       the KASLR slide from one observation\n"
-	"  types [--btf FILE] KERNEL STRUCT[.MEMBER...]   struct layout from the BTF\n";
+	"  types [--btf FILE] KERNEL STRUCT[.MEMBER...]   struct layout from the BTF\n"
+	"  --help, --version; man kernel-symbols has the details\n";
 
 /*
  * S (a name, a type, a path, a message quoting them) safe for a terminal,
@@ -754,6 +756,7 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = "map", *ofile = NULL, *btf_file = NULL, *cmd;
@@ -782,6 +785,8 @@ int main(int argc, char **argv)
 		case 'b':
 			btf_file = optarg;
 			break;
+		case 'V':
+			kit_print_version("kernel-symbols");
 		case 'h':
 			out("%s", usage_text);
 			finish_stdout();
