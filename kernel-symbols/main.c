@@ -10,8 +10,8 @@
  * milestones), and a symbols-only ELF for gdb's symbol-file.
  *
  * How to run it.
- *   kernel-symbols lookup /boot/vmlinuz-6.1.0-56-amd64 start_kernel 0xffffffff81002460
- *   kernel-symbols initcalls /boot/vmlinuz-$(uname -r)
+ *   kernel-symbols lookup /vmlinuz start_kernel 0xffffffff81002460
+ *   kernel-symbols initcalls /vmlinuz
  *   kernel-symbols milestones KERNEL
  *   kernel-symbols export KERNEL --format=elf -o vmlinux.sym   (gdb: symbol-file vmlinux.sym)
  *   kernel-symbols export KERNEL --format=map -o System.map
