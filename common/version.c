@@ -13,3 +13,10 @@ void kit_print_version(const char *prog)
 		die_errno("cannot write the version to standard output");
 	exit(0);
 }
+
+void kit_help_done(void)
+{
+	if (fflush(stdout) || ferror(stdout))
+		die_errno("cannot write the help to standard output");
+	exit(0);
+}

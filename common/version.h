@@ -20,4 +20,10 @@
  */
 __attribute__((noreturn)) void kit_print_version(const char *prog);
 
+/*
+ * After --help has been printed on standard output: exit 0, or 1 with a
+ * message when standard output cannot be written (a full disk, /dev/full).
+ */
+__attribute__((noreturn)) void kit_help_done(void);
+
 #endif

@@ -64,6 +64,21 @@ version_ok() {
 	version_ok gdbstub-client "$CLIENT" attach -version
 }
 
+@test "--help and --version to a full disk: exit 1, said" {
+	need_client
+	local c
+	for c in "$CLIENT --help" "$CLIENT attach --help" "$CLIENT dmesg --help" \
+		 "$CLIENT profile --help" "$CLIENT sample --help" "$CLIENT report --help" \
+		 "$CLIENT compare --help" "$CLIENT --version" \
+		 "$KIT/kernel-symbols/kernel-symbols --help" "$KIT/kernel-symbols/kernel-symbols --version" \
+		 "$WRAPPER --wrapper-help" "$WRAPPER --wrapper-version"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr bash -c '"$@" >/dev/full' _ $c
+		[ "$status" -eq 1 ] && [[ "$stderr" == *"cannot write"*"No space left on device"* ]] ||
+			{ echo "# '$c' >/dev/full: exit $status, stderr '$stderr'"; false; }
+	done
+}
+
 @test "kernel-symbols: --help and --version, also after a command" {
 	local ks=$KIT/kernel-symbols/kernel-symbols
 	help_ok "$ks" --help

@@ -504,9 +504,7 @@ static void wrapper_options(int argc, char **argv)
 		printf("qemu: %s  [to change set QEMU_WRAPPER_QEMU]\n", qemu);
 	else
 		printf("qemu: none found: %s\n", err.msg);
-	if (fflush(stdout) || ferror(stdout))
-		die_errno("cannot write the help to standard output");
-	exit(0);
+	kit_help_done();
 }
 
 int main(int argc, char **argv)

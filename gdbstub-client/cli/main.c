@@ -100,6 +100,8 @@ static void usage(int status)
 		"       gdbstub-client help    (the commands: gdbstub-client attach -ex help)\n"
 		"       gdbstub-client --version\n"
 		"Each subcommand's --help says more; man gdbstub-client has it all.\n");
+	if (!status)
+		kit_help_done();
 	exit(status);
 }
 
@@ -121,7 +123,7 @@ static void attach_usage(void)
 	      "Without -ex or -x: a prompt on a terminal, else commands from standard input.\n"
 	      "The commands: gdbstub-client attach -ex help.  GDBSTUB_TRACE=1 prints every packet.\n",
 	      stdout);
-	exit(0);
+	kit_help_done();
 }
 
 static void on_notify(void *ctx, const char *msg)
@@ -384,7 +386,7 @@ static int kernel_reader_main(const struct kernel_reader *kr, int argc, char **a
 			       "BTF types: the guest stops, is read, and runs on.  --kernel FILE\n"
 			       "(default: the session's -kernel) must be the booted image.\n",
 			       kr->name, kr->what);
-			exit(0);
+			kit_help_done();
 		case O_VERSION: kit_print_version("gdbstub-client"); break;
 		default: kit_opt_die_getopt(c, argv);
 		}

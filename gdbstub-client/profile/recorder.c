@@ -507,7 +507,7 @@ static int parse_args(struct rec *r, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage();
-			return 1;
+			kit_help_done();
 		}
 		if (c == 'V')
 			kit_print_version("gdbstub-client");

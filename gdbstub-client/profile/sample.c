@@ -129,6 +129,8 @@ static void usage(int status)
 		"                             [-o FILE.json] [--top N] [--folded FILE|-] [--timeout SEC]\n"
 		"                             [--callers] [--sync]\n"
 		"                             [--method=stop|monitor] [--monitor unix:PATH|HOST:PORT]\n");
+	if (!status)
+		kit_help_done();
 	exit(status);
 }
 

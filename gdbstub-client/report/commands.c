@@ -178,8 +178,10 @@ static int parse_group(struct cli *c, int argc, char **argv, char **files,
 /* --help: the usage on standard output (parse's result rc passes through). */
 static int help(const struct cli *c, int rc)
 {
-	if (!rc && c->help)
+	if (!rc && c->help) {
 		fputs(c->compare ? COMPARE_USAGE : REPORT_USAGE, stdout);
+		kit_help_done();
+	}
 	return rc;
 }
 
