@@ -317,6 +317,15 @@ int main(int argc, char **argv)
 	double med[2][64], rate[2][64], mm[2], mr[2];
 
 	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			printf("usage: bench/stop-cost [--rounds N]   (after make bench, from the top directory)\n"
+			       "A breakpoint stop's cost to gdbstub-client and to gdb, side by side.\n");
+			return 0;
+		}
+		if (!strcmp(argv[i], "--version")) {
+			printf("stop-cost (qemu-boot-debug) %s\n", KIT_VERSION);
+			return 0;
+		}
 		if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
 			rounds = atoi(argv[++i]);
 		else {

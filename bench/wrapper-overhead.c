@@ -70,6 +70,15 @@ int main(int argc, char **argv)
 	const char *floor_prog = argc > 4 ? argv[4] : "bench/exec-floor";
 	double *tq, *tw, *tf, *ratio, *fratio, *dwq, *dfq, *dwf, mq, mw, mf;
 
+	if (argc > 1 && !strcmp(argv[1], "--help")) {
+		printf("usage: bench/wrapper-overhead [RUNS] [WRAPPER] [QEMU] [FLOOR]\n"
+		       "qemu -version through the wrapper against the real qemu, interleaved.\n");
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("wrapper-overhead (qemu-boot-debug) %s\n", KIT_VERSION);
+		return 0;
+	}
 	if (runs < 3) {
 		fprintf(stderr, "wrapper-overhead: RUNS must be at least 3\n");
 		return 2;

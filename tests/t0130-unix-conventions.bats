@@ -121,6 +121,20 @@ version_ok() {
 	[ "$before" = "$after" ] || { echo "# the tree changed:"; diff <(echo "$before") <(echo "$after") | head; false; }
 }
 
+@test "bench scripts: --help and --version, never taken for a number of runs" {
+	local b d=$BATS_TEST_TMPDIR/cwd
+	mkdir "$d"
+	for b in appliance profile-overhead profile-truth sample-methods sample-overhead; do
+		run --separate-stderr timeout 10 "$KIT/bench/$b" --help
+		[ "$status" -eq 0 ] && [ -z "$stderr" ] && [[ "$output" == "bench/$b"* ]] ||
+			{ echo "# bench/$b --help: exit $status, stderr '$stderr', stdout '${output:0:80}'"; false; }
+		version_ok "$b" "$KIT/bench/$b" --version
+		run --separate-stderr timeout 10 "$KIT/bench/$b" --bogus
+		[ "$status" -eq 2 ] && [ "$stderr" = "$b: unknown option '--bogus' (see --help)" ] ||
+			{ echo "# bench/$b --bogus: exit $status: $stderr"; false; }
+	done
+}
+
 @test "make-initramfs: usage errors exit 2 and write nothing; OUT is written whole" {
 	local d=$BATS_TEST_TMPDIR/cwd
 	mkdir "$d"
