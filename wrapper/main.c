@@ -14,6 +14,8 @@
  *   LIBGUESTFS_BACKEND=direct LIBGUESTFS_HV=/usr/local/bin/qemu-wrapper \
  *       guestfish -a /dev/null run            # held at the reset vector
  *   gdbstub-client attach --wait               # in another terminal
+ *   qemu-wrapper --wrapper-help | --wrapper-version   (alone: any other
+ *                              help or version option is qemu's)
  * The environment that steers it:
  *   QEMU_WRAPPER_QEMU=PATH     the real qemu (default: first
  *                              qemu-system-x86_64 or qemu-kvm on PATH that is

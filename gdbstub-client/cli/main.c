@@ -29,7 +29,8 @@
  *   Commands: "help" lists them (continue, stepi, nexti, finish, break,
  *   hbreak, tbreak, delete, info, x/FMT, disassemble, mode, handle,
  *   monitor, symbol, dmesg, ps, percpu, detach, quit).  Ctrl-C stops the guest.
- *   GDBSTUB_TRACE=1 prints every packet.
+ *   GDBSTUB_TRACE=1 prints every packet.  --help (stdout, exit 0) and
+ *   --version on the program and on every subcommand; man gdbstub-client.
  *   Options are read with getopt_long_only (so gdb's -ex and -x work) and
  *   numbers strictly (common/opts.h: "--timeout 5x" is refused); a usage
  *   error in any subcommand is one line and exit status 2.
