@@ -11,22 +11,29 @@
 #                              (slow, not part of check; MUTANTS="id ...")
 #   make bench                 build the benchmarks (run them from the top)
 #   make fuzz                  build and briefly run the fuzz targets (clang)
-#   make install PREFIX=... DESTDIR=...
+#   make install PREFIX=... DESTDIR=...   (make uninstall: the same files)
 #   make DEVELOPER=1           strict warnings, -Werror
 #   make SANITIZE=address,undefined
 #
 # Changing DEVELOPER, SANITIZE, CC, CFLAGS or LDFLAGS rebuilds everything:
 # the flags are kept in .build-flags and every object depends on it.
 
+# The kit's one version: the programs (KIT_VERSION, common/version.h), the
+# scripts (read from this line in the tree, written in by make install).
+VERSION = 0.1.0
+
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 AR ?= ar
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 LDFLAGS ?=
 
-KIT_CFLAGS = -std=c11 -D_GNU_SOURCE -Icommon -MMD -MP
+KIT_CFLAGS = -std=c11 -D_GNU_SOURCE -Icommon -MMD -MP -DKIT_VERSION='"$(VERSION)"'
 KIT_LDFLAGS =
 
 ifdef DEVELOPER
@@ -124,10 +131,34 @@ demo: all
 
 INSTALL_PROGRAMS = wrapper/qemu-wrapper gdbstub-client/gdbstub-client \
 	kernel-symbols/kernel-symbols
+MANPAGES = docs/man/qemu-wrapper.1 docs/man/gdbstub-client.1 \
+	docs/man/kernel-symbols.1 docs/man/boot-profile.1
+COMPLETION = scripts/completion/qemu-boot-debug.bash
+# The installed scripts learn where they are and the version: the lines
+# KIT_BINDIR=, KIT_LIBEXECDIR= and KIT_VERSION= at their top.
+install_script = sed -e "s|^KIT_BINDIR=.*|KIT_BINDIR='$(BINDIR)'|" \
+	-e "s|^KIT_LIBEXECDIR=.*|KIT_LIBEXECDIR='$(LIBEXECDIR)'|" \
+	-e "s|^KIT_VERSION=.*|KIT_VERSION='$(VERSION)'|" $(1) >$(2).tmp && \
+	chmod 0755 $(2).tmp && mv -f $(2).tmp $(2)
 
+# Programs, boot-profile and its helper, man pages, bash completion
+# (under both command names, as bash-completion loads them).
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/qemu-boot-debug \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(INSTALL_PROGRAMS) $(DESTDIR)$(BINDIR)/
+	$(call install_script,scripts/boot-profile,$(DESTDIR)$(BINDIR)/boot-profile)
+	$(call install_script,scripts/make-initramfs,$(DESTDIR)$(LIBEXECDIR)/qemu-boot-debug/make-initramfs)
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/gdbstub-client
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/kernel-symbols
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(INSTALL_PROGRAMS)) boot-profile) \
+		$(DESTDIR)$(LIBEXECDIR)/qemu-boot-debug/make-initramfs \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES))) \
+		$(DESTDIR)$(BASHCOMPDIR)/gdbstub-client $(DESTDIR)$(BASHCOMPDIR)/kernel-symbols
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/qemu-boot-debug
 
 clean:
 	rm -f $(PROGRAMS) $(UNIT_TESTS) $(TEST_HELPERS) $(BENCHES) $(CLEAN) \
@@ -135,5 +166,5 @@ clean:
 	find . -name '*.o' -o -name '*.d' | xargs rm -f
 
 FORCE:
-.PHONY: all test-programs check mutate bench demo install clean FORCE
+.PHONY: all test-programs check mutate bench demo install uninstall clean FORCE
 -include $(shell find . -name '*.d' 2>/dev/null)

@@ -77,13 +77,6 @@ static int listen_any(int *port)
 	return fd;
 }
 
-static int free_port(void)
-{
-	int port, fd = listen_any(&port);
-
-	close(fd);
-	return port;
-}
 
 static int connect_retry(int port, double limit_s)
 {
@@ -225,9 +218,9 @@ out:
 
 static void one_run(const char *tool, const char *kit, struct run *r)
 {
-	char img[4200], elf[4200], client[4200], drive[4300], gdbarg[64], target[80];
+	char img[4200], elf[4200], client[4200], drive[4300], chardev[96], target[80];
 	char script[] = "/tmp/stop-cost-XXXXXX";
-	int qport = free_port(), pport, lfd, cfd, qfd;
+	int qport, qlfd, pport, lfd, cfd, qfd, st;
 	pid_t qemu, dbg;
 	bool gdb = !strcmp(tool, "gdb");
 
@@ -235,14 +228,27 @@ static void one_run(const char *tool, const char *kit, struct run *r)
 	snprintf(elf, sizeof elf, "%s/tests/guests/build/guest.elf", kit);
 	snprintf(client, sizeof client, "%s/gdbstub-client/gdbstub-client", kit);
 	snprintf(drive, sizeof drive, "file=%s,format=raw,if=ide", img);
-	snprintf(gdbarg, sizeof gdbarg, "tcp:127.0.0.1:%d", qport);
+	if (access(img, R_OK) < 0 || access(elf, R_OK) < 0 || access(client, X_OK) < 0) {
+		fprintf(stderr, "stop-cost: no test guest or client ('%s', '%s'): "
+			"run 'make bench' in the kit's top directory first\n", img, client);
+		exit(2);
+	}
+	/* qemu's gdbstub listens on a socket opened here and inherited, so no
+	 * other process can take the port between choosing and binding it */
+	qlfd = listen_any(&qport);
+	if (fcntl(qlfd, F_SETFD, 0) < 0) {
+		perror("stop-cost: fcntl");
+		exit(2);
+	}
+	snprintf(chardev, sizeof chardev, "socket,id=gdb0,fd=%d,server=on,wait=off,nodelay=on", qlfd);
 	{
 		char *qargv[] = { "qemu-system-x86_64", "-machine", "pc,accel=tcg",
 			"-nodefaults", "-display", "none", "-no-reboot", "-m", "32",
 			"-drive", drive, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-			"-S", "-gdb", gdbarg, NULL };
-		qemu = spawn(qargv, true);
+			"-S", "-chardev", chardev, "-gdb", "chardev:gdb0", NULL };
+		qemu = spawn(qargv, false);
 	}
+	close(qlfd);
 	lfd = listen_any(&pport);
 	snprintf(target, sizeof target, "127.0.0.1:%d", pport);
 	if (gdb) {
@@ -277,7 +283,12 @@ static void one_run(const char *tool, const char *kit, struct run *r)
 	close(lfd);
 	qfd = connect_retry(qport, 10);
 	if (cfd < 0 || qfd < 0) {
-		fprintf(stderr, "stop-cost: cannot connect the relay\n");
+		if (waitpid(qemu, &st, WNOHANG) == qemu)
+			fprintf(stderr, "stop-cost: qemu exited (status %d) before its "
+				"gdbstub could be reached\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		else
+			fprintf(stderr, "stop-cost: cannot connect the relay: %s\n",
+				cfd < 0 ? "the debugger's connection" : "qemu's gdbstub");
 		exit(2);
 	}
 	{
@@ -306,6 +317,15 @@ int main(int argc, char **argv)
 	double med[2][64], rate[2][64], mm[2], mr[2];
 
 	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			printf("usage: bench/stop-cost [--rounds N]   (after make bench, from the top directory)\n"
+			       "A breakpoint stop's cost to gdbstub-client and to gdb, side by side.\n");
+			return 0;
+		}
+		if (!strcmp(argv[i], "--version")) {
+			printf("stop-cost (qemu-boot-debug) %s\n", KIT_VERSION);
+			return 0;
+		}
 		if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
 			rounds = atoi(argv[++i]);
 		else {

@@ -190,6 +190,15 @@ int main(int argc, char **argv)
 	uint64_t sink = 0, rnd = 88172645463325252ull;
 	int r;
 
+	if (path && !strcmp(path, "--help")) {
+		printf("usage: bench/symbols [BZIMAGE]   (default: the first /boot/vmlinuz-*)\n"
+		       "Symbol loading: cold, cached, and the lookups.\n");
+		return 0;
+	}
+	if (path && !strcmp(path, "--version")) {
+		printf("symbols (qemu-boot-debug) %s\n", KIT_VERSION);
+		return 0;
+	}
 	if (!path) {
 		if (glob("/boot/vmlinuz-*", 0, NULL, &g) || !g.gl_pathc) {
 			fprintf(stderr, "bench/symbols: no /boot/vmlinuz-*; give a bzImage\n");

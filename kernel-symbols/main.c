@@ -11,8 +11,8 @@
  * ELF with a symbol table, for gdb, objdump and nm offline.
  *
  * How to run it.
- *   kernel-symbols lookup /boot/vmlinuz-6.1.0-56-amd64 start_kernel do_one_initcall+0x54 0xffffffff81002460
- *   kernel-symbols initcalls /boot/vmlinuz-$(uname -r)
+ *   kernel-symbols lookup /vmlinuz start_kernel do_one_initcall+0x54 0xffffffff81002460
+ *   kernel-symbols initcalls /vmlinuz
  *   kernel-symbols milestones KERNEL
  *   kernel-symbols export KERNEL --format=elf -o k.elf   (gdb: file k.elf; objdump -d k.elf)
  *   kernel-symbols export KERNEL --format=elf --no-code -o k.sym   (symbols only)
@@ -57,6 +57,7 @@
 #include "ksym.h"
 #include "opts.h"
 #include "usage.h"
+#include "version.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -81,7 +82,8 @@ static const char usage_text[] =
 	"                                   elf: the kernel's sections and symbols\n"
 	"  info KERNEL                      source, layout, counts, timings\n"
 	"  kaslr KERNEL NAME OBSERVED       the KASLR slide from one observation\n"
-	"  types [--btf FILE] KERNEL STRUCT[.MEMBER...]   struct layout from the BTF\n";
+	"  types [--btf FILE] KERNEL STRUCT[.MEMBER...]   struct layout from the BTF\n"
+	"  --help, --version; man kernel-symbols has the details\n";
 
 /*
  * S (a name, a type, a path, a message quoting them) safe for a terminal,
@@ -874,6 +876,7 @@ int main(int argc, char **argv)
 		{ "with-code", no_argument, NULL, 'c' },
 		{ "no-code", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = "map", *ofile = NULL, *btf_file = NULL, *cmd;
@@ -910,6 +913,8 @@ int main(int argc, char **argv)
 			code = 0;
 			code_opt = 1;
 			break;
+		case 'V':
+			kit_print_version("kernel-symbols");
 		case 'h':
 			out("%s", usage_text);
 			finish_stdout();

@@ -111,6 +111,7 @@ check_includes() {
 EXITS_KNOWN=(
 	common/usage.c          # defines die() and die_errno()
 	common/opts.c           # die_usage(): a usage error, for CLI code
+	common/version.c        # kit_print_version(): --version, for CLI code
 	gdbstub-client/profile/sample.c # the sample command's option parsing
 	gdbstub-client/profile/recorder.c # the profile command's option parsing
 	gdbstub-client/report/commands.c # the report and compare commands' options

@@ -14,6 +14,8 @@
  *   LIBGUESTFS_BACKEND=direct LIBGUESTFS_HV=/usr/local/bin/qemu-wrapper \
  *       guestfish -a /dev/null run            # held at the reset vector
  *   gdbstub-client attach --wait               # in another terminal
+ *   qemu-wrapper --wrapper-help | --wrapper-version   (alone: any other
+ *                              help or version option is qemu's)
  * The environment that steers it:
  *   QEMU_WRAPPER_QEMU=PATH     the real qemu (default: first
  *                              qemu-system-x86_64 or qemu-kvm on PATH that is
@@ -58,6 +60,7 @@
 #include "rundir.h"
 #include "strv.h"
 #include "usage.h"
+#include "version.h"
 #include "wrap.h"
 
 #include <errno.h>
@@ -352,16 +355,21 @@ static int add_monitors(struct launch *l, const char *rundir, int qmp[2],
 	return -1;
 }
 
-/* Say (unless quiet) and log where the gdbstub is. */
-static void announce(struct launch *l, const struct wrap_endpoint *ep)
+/* Say (unless quiet) and log where the gdbstub is; the attach command is
+ * one that runs where the user is (hint.c). */
+static void announce(struct launch *l, const struct wrap_endpoint *ep,
+		     const char *rundir_explicit)
 {
+	char hint[2 * PATH_MAX + 64];
+
+	wrap_attach_hint(getenv("PATH"), rundir_explicit, hint, sizeof hint);
 	if (l->hold && !l->quiet)
 		fprintf(stderr, "qemu-wrapper: guest paused at its reset vector; "
-			"gdbstub on %s, %s (attach: gdbstub-client attach --latest)\n",
+			"gdbstub on %s, %s (attach: %s)\n",
 			l->gdb[0] ? l->gdb : "none",
 			!l->gdb_added ? "as you gave it" :
 			ep->transport == WRAP_UNIX ? "only you can connect" :
-			"every local user can connect");
+			"every local user can connect", hint);
 	wrap_log_event(&l->log, "gdbstub %s%s, hold %s", l->gdb[0] ? l->gdb : "none",
 		       l->gdb_added ? " (added)" : " (the user's)",
 		       l->hold ? "on" : "off");
@@ -421,7 +429,7 @@ static int launch(struct launch *l, int argc, char **argv)
 
 	if (!l->li.daemonize)
 		cmon_fd = add_monitors(l, rundir, qmp, &mep);
-	announce(l, &ep);
+	announce(l, &ep, rundir_explicit ? rundir : NULL);
 
 	if (l->li.daemonize) {
 		wrap_log_event(&l->log, "-daemonize: exec without supervision "
@@ -468,6 +476,39 @@ static int launch(struct launch *l, int argc, char **argv)
 	return wrap_exit_status(wstatus);
 }
 
+/*
+ * --wrapper-help and --wrapper-version: the wrapper's own, spelled so
+ * that qemu's -help, --help, -version and --version still reach the real
+ * qemu (libguestfs and libvirt probe it through the wrapper).  Only as
+ * the one argument.
+ */
+static void wrapper_options(int argc, char **argv)
+{
+	char qemu[PATH_MAX];
+	struct kit_err err;
+
+	if (argc != 2)
+		return;
+	if (!strcmp(argv[1], "--wrapper-version"))
+		kit_print_version("qemu-wrapper");
+	if (strcmp(argv[1], "--wrapper-help"))
+		return;
+	printf("usage: qemu-wrapper QEMU-ARGUMENTS...   (in place of qemu-system-x86_64)\n"
+	       "       qemu-wrapper --wrapper-help | --wrapper-version\n"
+	       "Probes (-help, -version, -device help, QMP queries, -machine none) run the\n"
+	       "real qemu unchanged.  A launch gets -S and a gdbstub: the guest waits at its\n"
+	       "reset vector for gdbstub-client attach (a session file in the run directory).\n"
+	       "Environment: QEMU_WRAPPER_QEMU, _MODE=probe|launch, _HOLD=0, _GDB=unix|unix:PATH|\n"
+	       "tcp:HOST:PORT, _RELEASE=0, _APPEND, _SHIELD=auto|1|0, _RUNDIR, _LOG, _QUIET=1,\n"
+	       "_MONITOR=0 (man qemu-wrapper).\n");
+	if (wrap_find_qemu(getenv("QEMU_WRAPPER_QEMU"), getenv("PATH"), qemu,
+			   sizeof qemu, &err) == 0)
+		printf("qemu: %s  [to change set QEMU_WRAPPER_QEMU]\n", qemu);
+	else
+		printf("qemu: none found: %s\n", err.msg);
+	kit_help_done();
+}
+
 int main(int argc, char **argv)
 {
 	struct launch l = { .argv = STRV_INIT };
@@ -478,6 +519,7 @@ int main(int argc, char **argv)
 	int status;
 
 	set_progname("qemu-wrapper");
+	wrapper_options(argc, argv);
 	wrap_log_open(&l.log, getenv("QEMU_WRAPPER_LOG"));
 
 	if (wrap_find_qemu(getenv("QEMU_WRAPPER_QEMU"), getenv("PATH"), qemu,

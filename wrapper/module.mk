@@ -2,7 +2,7 @@
 # wrapper, and loading one more shared object costs a measurable part of
 # qemu -version (bench/wrapper-overhead).
 WRAPPER_OBJS = $(addprefix wrapper/,classify.o findqemu.o endpoint.o \
-	session.o supervise.o wlog.o gdbwatch.o)
+	session.o supervise.o wlog.o gdbwatch.o hint.o)
 WRAPPER_MAIN = wrapper/main.o
 WRAPPER_LIBS = -Wl,-Bstatic $(call pc_libs,json-c) -Wl,-Bdynamic
 wrapper/%.o: KIT_CFLAGS += $(call pc_cflags,json-c)

@@ -102,6 +102,16 @@ void wrap_launch_info(int argc, char *const *argv, struct wrap_launch_info *li);
 int wrap_find_qemu(const char *explicit, const char *path_env,
 		   char *out, size_t len, struct kit_err *err);
 
+/*
+ * The command that attaches to this launch, as the wrapper's first line
+ * prints it: the gdbstub-client beside the running wrapper (installed or
+ * in its build tree) by its bare name when PATH finds that same file,
+ * else by its absolute path; with QEMU_WRAPPER_RUNDIR=DIR in front when
+ * the run directory was given (rundir_explicit, else NULL).  Shell-quoted.
+ */
+void wrap_attach_hint(const char *path_env, const char *rundir_explicit,
+		      char *out, size_t len);
+
 /* ---- the gdbstub endpoint ------------------------------------------ */
 
 enum wrap_transport { WRAP_TCP, WRAP_UNIX };

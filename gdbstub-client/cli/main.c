@@ -32,7 +32,8 @@
  *   x/FMT, print/FMT, set, display, disassemble, mode, handle, monitor,
  *   symbol, dmesg, ps, bt, percpu, detach, quit), with gdb's syntax and
  *   output shapes; Enter repeats the last command.  Ctrl-C stops the guest.
- *   GDBSTUB_TRACE=1 prints every packet.
+ *   GDBSTUB_TRACE=1 prints every packet.  --help (stdout, exit 0) and
+ *   --version on the program and on every subcommand; man gdbstub-client.
  *   Options are read with getopt_long_only (so gdb's -ex and -x work) and
  *   numbers strictly (common/opts.h: "--timeout 5x" is refused); a usage
  *   error in any subcommand is one line and exit status 2.
@@ -73,6 +74,7 @@
 #include "sample.h"
 #include "opts.h"
 #include "rundir.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -99,8 +101,33 @@ static void usage(int status)
 		"       gdbstub-client report FILE.json... [--format=text|json|svg|trace|folded]\n"
 		"                             [--warmup N] [--top N] [--color=auto|always|never] [-o FILE]\n"
 		"       gdbstub-client compare A.json... -- B.json... [--threshold PCT]\n"
-		"       gdbstub-client help    (the commands: gdbstub-client attach -ex help)\n");
+		"       gdbstub-client help    (the commands: gdbstub-client attach -ex help)\n"
+		"       gdbstub-client --version\n"
+		"Each subcommand's --help says more; man gdbstub-client has it all.\n");
+	if (!status)
+		kit_help_done();
 	exit(status);
+}
+
+static void attach_usage(void)
+{
+	fputs("usage: gdbstub-client attach [--latest | --wait | HOST:PORT | unix:PATH]\n"
+	      "                             [--kernel FILE] [--timeout SEC] [--run-timeout SEC]\n"
+	      "                             [--intel] [-ex CMD]... [-x FILE]\n"
+	      "  --latest           the newest live qemu-wrapper session (the default)\n"
+	      "  --wait             wait for a session to start\n"
+	      "  HOST:PORT, unix:PATH   any gdbstub instead of a session\n"
+	      "  --kernel FILE      symbols: bzImage, vmlinux, System.map or kallsyms text\n"
+	      "                     (default: the session's -kernel)\n"
+	      "  --timeout SEC      for --wait and for connecting (default 30)\n"
+	      "  --run-timeout SEC  continue and finish give up after SEC (default: never)\n"
+	      "  --intel            disassemble in Intel syntax\n"
+	      "  -ex CMD            run CMD (repeatable), then detach and leave\n"
+	      "  -x FILE            run the commands in FILE, stop at the first failure\n"
+	      "Without -ex or -x: a prompt on a terminal, else commands from standard input.\n"
+	      "The commands: gdbstub-client attach -ex help.  GDBSTUB_TRACE=1 prints every packet.\n",
+	      stdout);
+	kit_help_done();
 }
 
 static void on_notify(void *ctx, const char *msg)
@@ -176,7 +203,7 @@ static void parse_attach(int argc, char **argv, struct attach_opts *o,
 			 struct cli *cli)
 {
 	enum { O_LATEST = 256, O_WAIT, O_KERNEL, O_TIMEOUT, O_RUN_TIMEOUT,
-	       O_INTEL, O_EX, O_BATCH };
+	       O_INTEL, O_EX, O_BATCH, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "latest", no_argument, NULL, O_LATEST },
 		{ "wait", no_argument, NULL, O_WAIT },
@@ -186,6 +213,8 @@ static void parse_attach(int argc, char **argv, struct attach_opts *o,
 		{ "intel", no_argument, NULL, O_INTEL },
 		{ "ex", required_argument, NULL, O_EX },
 		{ "batch", no_argument, NULL, O_BATCH },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -212,6 +241,8 @@ static void parse_attach(int argc, char **argv, struct attach_opts *o,
 		case O_EX: o->ex[o->nex++] = optarg; break;
 		case O_BATCH: o->batch = true; break;
 		case 'x': o->script = optarg; break;
+		case O_HELP: attach_usage(); break;
+		case O_VERSION: kit_print_version("gdbstub-client"); break;
 		default: kit_opt_die_getopt(c, argv);
 		}
 	}
@@ -300,6 +331,7 @@ static int attach_main(int argc, char **argv)
  * what they read), and what they print once attached. */
 struct kernel_reader {
 	const char *name;
+	const char *what;      /* one line for --help */
 	int (*check)(struct cli *cli);
 	int (*run)(struct cli *cli, const char *args);
 };
@@ -326,12 +358,14 @@ static int ps_check(struct cli *cli)
  */
 static int kernel_reader_main(const struct kernel_reader *kr, int argc, char **argv)
 {
-	enum { O_LATEST = 256, O_WAIT, O_KERNEL, O_TIMEOUT };
+	enum { O_LATEST = 256, O_WAIT, O_KERNEL, O_TIMEOUT, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "latest", no_argument, NULL, O_LATEST },
 		{ "wait", no_argument, NULL, O_WAIT },
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *endpoint = NULL, *kernel = NULL;
@@ -353,6 +387,15 @@ static int kernel_reader_main(const struct kernel_reader *kr, int argc, char **a
 			timeout_s = (int)kit_opt_long_or_die("--timeout", optarg,
 							     1, INT_MAX / 1000);
 			break;
+		case O_HELP:
+			printf("usage: gdbstub-client %s [--latest | --wait | HOST:PORT | unix:PATH]\n"
+			       "           [--kernel FILE] [--timeout SEC]\n"
+			       "%s, read from its memory with the kernel's\n"
+			       "BTF types: the guest stops, is read, and runs on.  --kernel FILE\n"
+			       "(default: the session's -kernel) must be the booted image.\n",
+			       kr->name, kr->what);
+			kit_help_done();
+		case O_VERSION: kit_print_version("gdbstub-client"); break;
 		default: kit_opt_die_getopt(c, argv);
 		}
 	}
@@ -392,14 +435,16 @@ static int kernel_reader_main(const struct kernel_reader *kr, int argc, char **a
 
 static int dmesg_main(int argc, char **argv)
 {
-	static const struct kernel_reader kr = { "dmesg", dmesg_check, cli_dmesg };
+	static const struct kernel_reader kr = { "dmesg", "The guest kernel's log (its printk ring)",
+					       dmesg_check, cli_dmesg };
 
 	return kernel_reader_main(&kr, argc, argv);
 }
 
 static int ps_main(int argc, char **argv)
 {
-	static const struct kernel_reader kr = { "ps", ps_check, cli_ps };
+	static const struct kernel_reader kr = { "ps", "The guest kernel's processes (its task list)",
+					       ps_check, cli_ps };
 
 	return kernel_reader_main(&kr, argc, argv);
 }
@@ -425,6 +470,8 @@ int main(int argc, char **argv)
 		usage(2);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		usage(0);
+	if (!strcmp(argv[1], "--version"))
+		kit_print_version("gdbstub-client");
 	/* each subcommand parses its own options; argv[0] = subcommand */
 	for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
 		if (!strcmp(argv[1], subcommands[i].name))

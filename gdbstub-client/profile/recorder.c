@@ -67,6 +67,7 @@
 #include "rundir.h"
 #include "opts.h"
 #include "clock.h"
+#include "version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -397,14 +398,24 @@ static int record(struct rec *r)
 	}
 }
 
+/* --help: on standard output (exit status 0) */
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: profile [--latest | --wait | ENDPOINT] [--kernel FILE]\n"
-		"               [--initcalls=klog|breakpoints|entries|off] [--milestones NAME,...]\n"
-		"               [--until MILESTONE | --until-exit] [--timeout SEC]\n"
-		"               [--progress N] [--save-memory ADDR:LEN:FILE] [--raw]\n"
-		"               [--sample HZ] -o FILE.json\n");
+	fputs("usage: gdbstub-client profile [--latest | --wait | HOST:PORT | unix:PATH]\n"
+	      "           [--kernel FILE] [--initcalls=klog|breakpoints|entries|off]\n"
+	      "           [--milestones NAME,...] [--until MILESTONE | --until-exit]\n"
+	      "           [--timeout SEC] [--progress N] [--save-memory ADDR:LEN:FILE] [--raw]\n"
+	      "           [--sample HZ] -o FILE.json\n"
+	      "Records a boot held at its reset vector: phases, kernel milestones and every\n"
+	      "initcall, into FILE.json (docs/profile-schema.md); read it with\n"
+	      "'gdbstub-client report FILE.json'.\n"
+	      "  --initcalls MODE   klog (default where the kernel has BTF: the kernel's own\n"
+	      "                     initcall_debug records), breakpoints, entries or off\n"
+	      "  --until M          stop recording at milestone M; --until-exit: when qemu\n"
+	      "                     exits (the default)\n"
+	      "  --sample HZ        interrupt-stop samples beside the initcalls\n"
+	      "  --timeout SEC      give up waiting (for --wait and for the boot)\n",
+	      stdout);
 }
 
 enum {
@@ -483,6 +494,7 @@ static int parse_args(struct rec *r, int argc, char **argv)
 		{ "progress", required_argument, NULL, OPT_PROGRESS },
 		{ "save-memory", required_argument, NULL, OPT_SAVE_MEMORY },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		/* hidden: for tests and measurements (the opening comment) */
 		{ "initcall-scheme", required_argument, NULL, OPT_SCHEME },
 		{ "test-stall", required_argument, NULL, OPT_STALL },
@@ -495,8 +507,10 @@ static int parse_args(struct rec *r, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage();
-			return 1;
+			kit_help_done();
 		}
+		if (c == 'V')
+			kit_print_version("gdbstub-client");
 		if (c == ':')
 			die_usage("option '%s' needs a value", argv[optind - 1]);
 		if (c == '?') {

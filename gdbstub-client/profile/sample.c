@@ -90,6 +90,7 @@
 #include "sample-internal.h"
 #include "clock.h"
 #include "opts.h"
+#include "version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,6 +129,8 @@ static void usage(int status)
 		"                             [-o FILE.json] [--top N] [--folded FILE|-] [--timeout SEC]\n"
 		"                             [--callers] [--sync]\n"
 		"                             [--method=stop|monitor] [--monitor unix:PATH|HOST:PORT]\n");
+	if (!status)
+		kit_help_done();
 	exit(status);
 }
 
@@ -136,6 +139,7 @@ static bool simple_opt(int c, struct opts *o)
 {
 	switch (c) {
 	case 'h': usage(0); break;
+	case 'V': kit_print_version("gdbstub-client"); break;
 	case 'L': o->wait = false; break;
 	case 'W': o->wait = true; break;
 	case 'k': o->kernel = optarg; break;
@@ -155,6 +159,7 @@ static bool simple_opt(int c, struct opts *o)
 
 static const struct option sample_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ "latest", no_argument, NULL, 'L' },
 	{ "wait", no_argument, NULL, 'W' },
 	{ "kernel", required_argument, NULL, 'k' },

@@ -19,6 +19,7 @@
  */
 #include "model.h"
 #include "opts.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -78,6 +79,7 @@ static const struct option long_opts[] = {
 	{ "alpha", required_argument, NULL, O_ALPHA },
 	{ "min-delta-us", required_argument, NULL, O_MIN_DELTA },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -137,6 +139,8 @@ static int take_option(struct cli *c, int opt, const char *v)
 	case 'h':
 		c->help = 1;
 		return 0;
+	case 'V':
+		kit_print_version("gdbstub-client");
 	}
 	return 0;
 }
@@ -174,8 +178,10 @@ static int parse_group(struct cli *c, int argc, char **argv, char **files,
 /* --help: the usage on standard output (parse's result rc passes through). */
 static int help(const struct cli *c, int rc)
 {
-	if (!rc && c->help)
+	if (!rc && c->help) {
 		fputs(c->compare ? COMPARE_USAGE : REPORT_USAGE, stdout);
+		kit_help_done();
+	}
 	return rc;
 }
 
