@@ -867,7 +867,7 @@ static int cmd_quit(struct cli *cli, const char *args)
 }
 
 static const char *const info_subs[] = { "breakpoints", "registers", "signals",
-					 "mode", "tasks", NULL };
+					 "mode", "tasks", "meminfo", NULL };
 
 static int cmd_info(struct cli *cli, const char *args)
 {
@@ -883,13 +883,14 @@ static int cmd_info(struct cli *cli, const char *args)
 	rest = args + n;
 	len = strlen(sub);
 	if (!len)
-		return error("'info' needs one of: breakpoints registers signals mode tasks");
+		return error("'info' needs one of: breakpoints registers signals mode tasks "
+			     "meminfo");
 	for (i = 0; info_subs[i]; i++)
 		if (!strncmp(info_subs[i], sub, len))
 			break;
 	if (!info_subs[i])
 		return error("unknown 'info' subcommand '%s' (breakpoints registers signals "
-			     "mode tasks)", sub);
+			     "mode tasks meminfo)", sub);
 	if (i == 2)
 		return cmd_handle(cli, "");
 	if (cli_need_target(cli) < 0)
@@ -898,6 +899,7 @@ static int cmd_info(struct cli *cli, const char *args)
 	case 0: return info_breakpoints(cli);
 	case 1: return info_registers(cli, rest);
 	case 4: return cli_ps(cli, rest);
+	case 5: return cli_meminfo(cli, rest);
 	default: return cmd_mode(cli, rest);
 	}
 }
@@ -913,7 +915,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "hbreak", NULL, cmd_hbreak, "LOC [if COND]", "hardware breakpoint (at most 4)", CLI_COMPLETE_SYMBOL },
 	{ "tbreak", NULL, cmd_tbreak, "LOC [if COND]", "breakpoint deleted when hit", CLI_COMPLETE_SYMBOL },
 	{ "delete", "d", cmd_delete, "[N...]", "delete breakpoints (all without N)", 0 },
-	{ "info", "i", cmd_info, "breakpoints|registers [REG...]|signals|mode|tasks", "show state", CLI_COMPLETE_INFO },
+	{ "info", "i", cmd_info, "breakpoints|registers [REG...]|signals|mode|tasks|meminfo", "show state", CLI_COMPLETE_INFO },
 	{ "x", NULL, cmd_x, "/NFU ADDR", "examine memory: N units, F in x d u c s i a, U in b h w g", CLI_COMPLETE_SYMBOL },
 	{ "disassemble", "disas", cmd_disassemble, "[ADDR [N]]", "N instructions (10) at ADDR (pc) in the current mode's width", CLI_COMPLETE_SYMBOL },
 	{ "mode", NULL, cmd_mode, "", "CPU mode, control registers, CS descriptor, pc", 0 },
@@ -925,6 +927,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "backtrace", "bt", cli_bt, "", "the kernel's call stack (ORC tables, or frame pointers)", 0 },
 	{ "where", NULL, cli_bt, "", "the same as backtrace", 0 },
 	{ "ps", NULL, cli_ps, "", "the kernel's processes, read from guest memory (as ps shows them; the task each CPU runs marked)", 0 },
+	{ "meminfo", NULL, cli_meminfo, "", "the guest's memory as its /proc/meminfo shows it, from the kernel's counters in guest memory", 0 },
 	{ "percpu", NULL, cli_percpu, "VAR[.MEMBER] [CPU]", "a per-CPU variable of CPU (0): where it is and its value", CLI_COMPLETE_SYMBOL },
 	{ "detach", NULL, cmd_detach, "", "remove breakpoints, let the guest run, end the session", 0 },
 	{ "quit", "q", cmd_quit, "", "detach (the guest runs on) and leave", 0 },
