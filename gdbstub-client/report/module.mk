@@ -2,7 +2,7 @@
 # statistics, comparison and writers, and the `report` and `compare`
 # commands.  Depends on common/ only.
 REPORT_OBJS = $(addprefix gdbstub-client/report/,model.o file.o timeline.o files.o stats.o util.o \
-	text.o json.o svg.o trace.o folded.o compare.o commands.o procs.o)
+	text.o json.o svg.o trace.o folded.o compare.o commands.o procs.o memory.o)
 REPORT_CFLAGS = -Igdbstub-client/report $(call pc_cflags,json-c)
 REPORT_LIBS = $(call pc_libs,json-c) -lm
 gdbstub-client/report/%.o: KIT_CFLAGS += $(REPORT_CFLAGS)
