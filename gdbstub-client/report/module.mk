@@ -10,5 +10,5 @@ gdbstub-client/report/%.o: KIT_CFLAGS += $(REPORT_CFLAGS)
 LIBS_BUILT += $(LIB_REPORT)
 $(LIB_REPORT): $(REPORT_OBJS)
 
-$(eval $(call kit_unit_tests,tests/unit/test-prof-stats tests/unit/test-prof-report,\
+$(eval $(call kit_unit_tests,tests/unit/test-prof-stats tests/unit/test-prof-report tests/unit/test-prof-memory,\
 	$(REPORT_CFLAGS),$(LIB_REPORT) $(LIB_COMMON),$(REPORT_LIBS)))
