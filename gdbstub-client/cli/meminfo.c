@@ -20,8 +20,9 @@ int cli_need_mem_layout(struct cli *cli, struct lx_mem_layout *l)
 {
 	struct kit_err e;
 
-	if (!cli->syms)
-		return error("meminfo needs the kernel's symbols (--kernel FILE)");
+	if (!cli->syms || !ksym_addr(cli->syms, "vm_node_stat"))
+		return error("meminfo needs the kernel's symbols, with vm_node_stat "
+			     "(--kernel FILE)");
 	if (cli_need_btf(cli) < 0)
 		return -1;
 	if (lx_mem_layout_btf(cli->syms, cli->btf, l, &e) < 0)

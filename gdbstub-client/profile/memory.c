@@ -57,6 +57,7 @@ struct rec_mem {
 	bool usable, said;
 	int64_t wmark;              /* the last low watermarks' sum; -1 none */
 	int64_t next;               /* host ns of the next read between milestones */
+	int64_t hwm;                /* qemu's VmHWM at the --until stop, KiB; 0 none */
 	struct rec_mem_pt *v;
 	size_t n, cap;
 };
@@ -195,8 +196,15 @@ static int read_now(struct rec *r, const char *at, bool full)
 	return keep(k, at, r->g, &info);
 }
 
-int rec_mem_milestone(struct rec *r, const char *name)
+/* qemu's VmHWM (KiB) from /proc/PID/status; 0 when it cannot be read. */
+static int64_t vmhwm(long pid);
+
+int rec_mem_milestone(struct rec *r, const char *name, bool until)
 {
+	/* the recording ends here and the guest runs on, qemu may be gone by
+	 * the time the profile is written: its peak so far, now */
+	if (until && r->mem)
+		r->mem->hwm = vmhwm(r->qemu_pid);
 	return read_now(r, !strcmp(name, "run_init_process") ? "userspace" : name, true);
 }
 
@@ -238,8 +246,14 @@ int rec_mem_write(struct rec *r, int64_t (*map)(const struct rec *, int64_t))
 		pm->qemu_user_us = r->exit.user_us;
 		pm->qemu_system_us = r->exit.system_us;
 		prof_set_str(&pm->qemu_source, "wait4", NULL);
-	} else if (!r->conn_end && (pm->qemu_peak_rss_kb = vmhwm(r->qemu_pid)) > 0) {
-		prof_set_str(&pm->qemu_source, "VmHWM", NULL);
+	} else {
+		/* qemu runs on (--until): its peak so far */
+		int64_t h = k && k->hwm > 0 ? k->hwm : !r->conn_end ? vmhwm(r->qemu_pid) : 0;
+
+		if (h > 0) {
+			pm->qemu_peak_rss_kb = h;
+			prof_set_str(&pm->qemu_source, "VmHWM", NULL);
+		}
 	}
 	if (!k)
 		return 0;

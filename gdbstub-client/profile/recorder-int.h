@@ -304,7 +304,7 @@ int rec_klog_phases(struct rec *r);
  * peak RSS; rec_mem_write() puts them in the profile, times mapped */
 int rec_mem_begin(struct rec *r);
 void rec_mem_free(struct rec *r);
-int rec_mem_milestone(struct rec *r, const char *name);
+int rec_mem_milestone(struct rec *r, const char *name, bool until);
 int rec_mem_stop(struct rec *r);
 int rec_mem_write(struct rec *r, int64_t (*map)(const struct rec *, int64_t));
 
