@@ -60,6 +60,9 @@ struct rec_mem {
 	int64_t hwm;                /* qemu's VmHWM at the --until stop, KiB; 0 none */
 	struct rec_mem_pt *v;
 	size_t n, cap;
+	int64_t spent[2];           /* host ns the reads held the guest: the
+				     * counters alone, in full */
+	size_t nread[2];
 };
 
 static void *layout_thread(void *arg)
@@ -170,7 +173,7 @@ static int read_now(struct rec *r, const char *at, bool full)
 	struct lx_mem_counters c;
 	struct lx_meminfo info;
 	struct kit_err e = { 0 };
-	int64_t buffers = -1, w;
+	int64_t buffers = -1, w, t0 = kit_mono_ns(), now;
 
 	if (!k)
 		return 0;
@@ -192,7 +195,10 @@ static int read_now(struct rec *r, const char *at, bool full)
 	    lx_meminfo_wmark_low(&m, &k->l, &w, NULL) == 0)
 		k->wmark = w > 0 ? w : -1;
 	lx_meminfo_compute(&k->l, &c, buffers, k->wmark, &info);
-	k->next = kit_mono_ns() + REC_MEM_EVERY_NS;
+	now = kit_mono_ns();
+	k->next = now + REC_MEM_EVERY_NS;
+	k->spent[full] += now - t0;
+	k->nread[full]++;
 	return keep(k, at, r->g, &info);
 }
 
@@ -278,8 +284,13 @@ int rec_mem_write(struct rec *r, int64_t (*map)(const struct rec *, int64_t))
 		    prof_add_mem_point(r->p, &pt, &e) < 0)
 			return error("%s", e.msg);
 		rec_progress(r, "guest memory: %zu reads, the last at %.1f ms: %" PRId64
-			     " kB total, %" PRId64 " kB free", k->n, rec_ms_of(pt.t_ns),
-			     pt.total_kb, pt.free_kb);
+			     " kB total, %" PRId64 " kB free; a read held the guest "
+			     "%.3f ms on average (%zu of the counters), %.3f ms (%zu in full)",
+			     k->n, rec_ms_of(pt.t_ns), pt.total_kb, pt.free_kb,
+			     k->nread[0] ? rec_ms_of(k->spent[0]) / (double)k->nread[0] : 0.0,
+			     k->nread[0],
+			     k->nread[1] ? rec_ms_of(k->spent[1]) / (double)k->nread[1] : 0.0,
+			     k->nread[1]);
 	}
 	return 0;
 }
