@@ -326,18 +326,19 @@ int lx_meminfo_buffers(const struct lx_mem *m, const struct lx_mem_layout *l,
 	if (sb < KERNEL_HALF)
 		return kit_seterr(err, LX_ECORRUPT, "blockdev_superblock is 0x%" PRIx64, sb);
 	head = cur = sb + l->sb_inodes;
-	for (n = 0;; n++) {
-		if (read_u(m, cur, 8, &next, err) < 0)
-			return -1;
-		if (next == head)
-			break;
+	if (read_u(m, head, 8, &next, err) < 0)
+		return -1;
+	for (n = 0; next != head; n++) {
+		uint8_t lh[16];   /* the inode's i_sb_list: next, prev */
+
 		if (n >= LX_MEM_MAX_BDEVS || next < KERNEL_HALF || next % 8)
 			return kit_seterr(err, LX_ECORRUPT, "the block device inode list %s "
 					  "(0x%" PRIx64 " after 0x%" PRIx64 ")",
 					  n >= LX_MEM_MAX_BDEVS ? "does not come back" :
 					  "points outside the kernel", next, cur);
-		if (read_u(m, next + 8, 8, &back, err) < 0)
+		if (m->read(m->ctx, next, lh, sizeof lh, err) < 0)
 			return -1;
+		back = le(lh + 8, 8);
 		if (back != cur)
 			return kit_seterr(err, LX_ECORRUPT, "a block device inode at 0x%"
 					  PRIx64 " does not link back", next - l->inode_sb_list);
@@ -354,6 +355,7 @@ int lx_meminfo_buffers(const struct lx_mem *m, const struct lx_mem_layout *l,
 						  "hold more than 2^40 pages");
 		}
 		cur = next;
+		next = le(lh, 8);
 	}
 	*pages = sum;
 	return 0;
@@ -388,11 +390,23 @@ int lx_meminfo_wmark_low(const struct lx_mem *m, const struct lx_mem_layout *l,
 		for (z = 0; z < l->nzones; z++) {
 			uint64_t zone = pg + l->node_zones + (uint64_t)z * l->zone_size;
 
-			if (read_u(m, zone + l->wmark_low, 8, &w, err) < 0)
-				return -1;
+			uint8_t b[72];
+			uint32_t span = l->wmark_boost + 8 - l->wmark_low;
+
 			boost = 0;
-			if (l->have_boost && read_u(m, zone + l->wmark_boost, 8, &boost, err) < 0)
+			if (l->have_boost && l->wmark_boost > l->wmark_low &&
+			    span <= sizeof b) {
+				/* the low watermark and the boost a few words on
+				 * (_watermark[], watermark_boost): one read */
+				if (m->read(m->ctx, zone + l->wmark_low, b, span, err) < 0)
+					return -1;
+				w = le(b, 8);
+				boost = le(b + span - 8, 8);
+			} else if (read_u(m, zone + l->wmark_low, 8, &w, err) < 0 ||
+				   (l->have_boost &&
+				    read_u(m, zone + l->wmark_boost, 8, &boost, err) < 0)) {
 				return -1;
+			}
 			if (w > (uint64_t)MAX_TOTAL_PAGES || boost > (uint64_t)MAX_TOTAL_PAGES)
 				return kit_seterr(err, LX_ECORRUPT, "a zone's watermark "
 						  "reads %" PRIu64 " pages", w > boost ? w : boost);
