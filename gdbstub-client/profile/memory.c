@@ -12,8 +12,9 @@
  *     watermarks (MemAvailable) read;
  *   - at the other stops (--initcalls=klog's log reads, the schemes'
  *     breakpoints), at most every REC_MEM_EVERY_NS of host time: the
- *     counters only (three reads), Buffers folded into the page cache and
- *     MemAvailable from the last watermarks read;
+ *     counters only (four reads on Debian's 6.1: nearby variables are
+ *     read together), Buffers folded into the page cache and MemAvailable
+ *     from the last watermarks read;
  *   - the last of them all is the profile's "end".
  * The layout (symbols and the enums of the image's BTF) is found in a
  * thread while the firmware runs, as klog.c does for the printk ring.
