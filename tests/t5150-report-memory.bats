@@ -73,7 +73,10 @@ $1"
 	"$CLIENT" report --color=never "$D"/a{1,2,3}.json >"$D/runs.txt"
 	"$CLIENT" report --format=json "$D"/a{1,2,3}.json >"$D/runs.json"
 	grep -A3 '^Memory (MiB)' "$D/runs.txt" | sed 's/^/#   /' >&3
-	# peak RSS 200000, 201000, 202000 KiB: mean 196.3 MiB, sd 1000 KiB = 1.0
+	# peak RSS 200000, 201000, 202000 KiB: mean 196.3 MiB, sd 1000 KiB = 1.0;
+	# used 29050, 29100, 29150: 28.4, sd 50 KiB = 0.0; under the summary
+	[[ "$(grep -A1 '^Boot to userspace' "$D/runs.txt" | tail -1)" == \
+	   "Memory: qemu peak RSS 196.3 ± 1.0 MiB (n=3); guest used at userspace 28.4 ± 0.0 MiB, kernel 22.3 ± 0.0" ]]
 	grep -Eq '^  qemu peak RSS +196\.3 +1\.0 +195\.3 +197\.3 +3$' "$D/runs.txt"
 	ref "
 import json

@@ -107,6 +107,7 @@ void prof_text_memory_table(const struct prof_profile *p, FILE *out);
 int prof_memory_add_run(struct prof_runs *r, size_t run,
 			const struct prof_profile *p, struct kit_err *err);
 void prof_text_memory_runs(const struct prof_runs *r, FILE *out);
+void prof_text_memory_runs_line(const struct prof_runs *r, FILE *out);
 void prof_memory_compare_text(const struct prof_runs *a, const struct prof_runs *b,
 			      const struct prof_compare_opts *o, FILE *out);
 int prof_memory_compare_json(const struct prof_runs *a, const struct prof_runs *b,

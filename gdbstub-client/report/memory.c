@@ -449,6 +449,32 @@ int prof_memory_add_run(struct prof_runs *r, size_t run,
 	return 0;
 }
 
+/* Under the summary of several runs: qemu's peak RSS and the guest's
+ * used memory at userspace, mean ± sd. */
+void prof_text_memory_runs_line(const struct prof_runs *r, FILE *out)
+{
+	const struct prof_series *q = prof_runs_find(r, "mem:qemu:peak_rss");
+	const struct prof_series *u = prof_runs_find(r, "mem:userspace:used");
+	const struct prof_series *k = prof_runs_find(r, "mem:userspace:kernel");
+	char b[6][24];
+
+	if (!q && !u)
+		return;
+	fputs("Memory:", out);
+	if (q)
+		fprintf(out, " qemu peak RSS %s \xc2\xb1 %s MiB (n=%zu)%s",
+			mib(b[0], sizeof b[0], q->st.mean), mib(b[1], sizeof b[1], q->st.sd),
+			q->st.n, u ? ";" : "");
+	if (u) {
+		fprintf(out, " guest used at userspace %s \xc2\xb1 %s MiB",
+			mib(b[2], sizeof b[2], u->st.mean), mib(b[3], sizeof b[3], u->st.sd));
+		if (k)
+			fprintf(out, ", kernel %s \xc2\xb1 %s", mib(b[4], sizeof b[4], k->st.mean),
+				mib(b[5], sizeof b[5], k->st.sd));
+	}
+	fputc('\n', out);
+}
+
 void prof_text_memory_runs(const struct prof_runs *r, FILE *out)
 {
 	char b[4][32], lb[64];

@@ -582,6 +582,7 @@ int prof_report_text_runs(const struct prof_runs *r,
 			sgr(o->color, C_LOUD), sgr(o->color, C_OFF));
 	env_header(&r->p[0]->env, out);
 	summary_runs(r, o->color, out);
+	prof_text_memory_runs_line(r, out);
 
 	if (!(v = malloc((r->ns ? r->ns : 1) * sizeof *v)))
 		return kit_seterr(err, ENOMEM, "out of memory");
