@@ -56,6 +56,8 @@ struct rec_mem {
 	char th_err[600];
 	struct lx_mem_layout l;
 	bool usable, said;
+	bool up;                    /* start_kernel (or a later milestone) was
+				     * reached: the kernel's addresses are mapped */
 	int64_t wmark;              /* the last low watermarks' sum; -1 none */
 	int64_t next;               /* host ns of the next read between milestones */
 	int64_t hwm;                /* qemu's VmHWM at the --until stop, KiB; 0 none */
@@ -208,16 +210,29 @@ static int64_t vmhwm(long pid);
 
 int rec_mem_milestone(struct rec *r, const char *name, bool until)
 {
+	static const char *const early[] = { "setup", "decompressor startup_32",
+					     "startup_32", "startup_64" };
+	size_t i;
+
+	if (!r->mem)
+		return 0;
 	/* the recording ends here and the guest runs on, qemu may be gone by
 	 * the time the profile is written: its peak so far, now */
-	if (until && r->mem)
+	if (until)
 		r->mem->hwm = vmhwm(r->qemu_pid);
+	/* before start_kernel the kernel's virtual addresses are not mapped
+	 * (real mode, the decompressor's identity map): nothing to read, and
+	 * a read there would be of whatever sits at the truncated address */
+	for (i = 0; i < sizeof early / sizeof early[0]; i++)
+		if (!strcmp(name, early[i]))
+			return 0;
+	r->mem->up = true;
 	return read_now(r, !strcmp(name, "run_init_process") ? "userspace" : name, true);
 }
 
 int rec_mem_stop(struct rec *r)
 {
-	if (!r->mem || !r->alive || kit_mono_ns() < r->mem->next)
+	if (!r->mem || !r->mem->up || !r->alive || kit_mono_ns() < r->mem->next)
 		return 0;
 	if (r->mem->th_started && !r->mem->th_joined)
 		return 0;      /* still reading the BTF: not waited for here */
