@@ -229,7 +229,7 @@ struct prof_mem_point {
 /* Memory in and out of the guest; all optional. */
 struct prof_memory {
 	int64_t qemu_peak_rss_kb;  /* qemu's peak RSS; 0 = not recorded */
-	int64_t qemu_user_us, qemu_system_us;  /* its CPU time; -1 unknown */
+	int64_t qemu_user_us, qemu_system_us;  /* its CPU time, us; 0 = not recorded */
 	char *qemu_source;         /* "wait4" (qemu-wrapper's exit record),
 	                              "VmHWM" (/proc while qemu ran), NULL */
 	struct prof_mem_point *points;  /* in time order */
