@@ -67,6 +67,11 @@ $1"
 	grep -q 'qemu peak RSS 195.3 MiB' "$D/a1.svg"
 	grep -Eq '<title>read at [0-9.]+ s: - MiB used, - buff/cache, 195.3 free' "$D/a1.svg"
 	grep -Eq '<title>userspace at [0-9.]+ s: 28.4 MiB used, 10.4 buff/cache, 419.9 free, kernel 22.3</title>' "$D/a1.svg"
+	# the trace: a counter, one event a point, free(1)'s columns in MiB
+	"$CLIENT" report --format=trace -o "$D/a1.trace.json" "$D/a1.json"
+	jq -e '[.traceEvents[] | select(.ph == "C" and .name == "guest memory (MiB)")] |
+		length == 3 and .[1].args == {"used": 28.4, "buff/cache": 10.4, "free": 419.9} and
+		(.[0].args | has("used") | not) and all(.[]; has("tid"))' "$D/a1.trace.json"
 }
 
 @test "report of several runs: a Memory table and JSON series in KiB" {
