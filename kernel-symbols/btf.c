@@ -551,6 +551,43 @@ int ksym_btf_member(const struct ksym_btf *b, const char *path,
 	return 0;
 }
 
+int ksym_btf_enum_value(const struct ksym_btf *b, const char *enum_name,
+			const char *name, int64_t *value, struct kit_err *err)
+{
+	int32_t id = btf__find_by_name_kind(b->btf, enum_name, BTF_KIND_ENUM);
+	const struct btf_type *t;
+	uint16_t i, n;
+
+	if (id < 0)
+		id = btf__find_by_name_kind(b->btf, enum_name, BTF_KIND_ENUM64);
+	t = id > 0 ? btf__type_by_id(b->btf, (uint32_t)id) : NULL;
+	if (!t || !btf_is_any_enum(t))
+		return kit_seterr(err, KSYM_ENOTFOUND, "no enum '%s' in the %s", enum_name,
+				  b->dw ? "types (enums are not taken from DWARF)" : "BTF");
+	n = btf_vlen(t);
+	for (i = 0; i < n; i++) {
+		const char *en;
+		int64_t v;
+
+		if (btf_is_enum(t)) {
+			const struct btf_enum *e = btf_enum(t) + i;
+
+			en = btf__name_by_offset(b->btf, e->name_off);
+			v = btf_kflag(t) ? (int64_t)e->val : (int64_t)(uint32_t)e->val;
+		} else {
+			const struct btf_enum64 *e = btf_enum64(t) + i;
+
+			en = btf__name_by_offset(b->btf, e->name_off);
+			v = (int64_t)btf_enum64_value(e);
+		}
+		if (en && !strcmp(en, name)) {
+			*value = v;
+			return 0;
+		}
+	}
+	return kit_seterr(err, KSYM_ENOTFOUND, "enum %s has no '%s'", enum_name, name);
+}
+
 struct field_list {
 	struct ksym_btf_field *v;
 	size_t n, cap;

@@ -426,6 +426,15 @@ int ksym_btf_type_size(const struct ksym_btf *b, const char *name, uint64_t *siz
 int ksym_btf_member(const struct ksym_btf *b, const char *path,
 		    struct ksym_btf_field *f, struct kit_err *err);
 /*
+ * The value of enumerator NAME of the enum called ENUM_NAME (NR_FREE_PAGES
+ * of zone_stat_item).  The enum's own count enumerator (NR_VM_ZONE_STAT_
+ * ITEMS) sizes the arrays the kernel indexes with it.  KSYM_ENOTFOUND
+ * when the enum or the enumerator is not there (also for types taken
+ * from DWARF: enums are not converted).
+ */
+int ksym_btf_enum_value(const struct ksym_btf *b, const char *enum_name,
+			const char *name, int64_t *value, struct kit_err *err);
+/*
  * Every member of struct/union NAME in order; an anonymous struct or union
  * is followed by its own members (depth + 1).  *out is malloc'ed.
  */

@@ -218,6 +218,16 @@ static void write_exit(struct launch *l, const struct wrap_supervisor *sv,
 	x.realtime_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	snprintf(x.shutdown_reason, sizeof x.shutdown_reason, "%s",
 		 sv->shutdown_reason);
+	if (sv->have_rusage) {
+		const struct rusage *ru = &sv->rusage;
+
+		x.have_rusage = true;
+		x.max_rss_kb = ru->ru_maxrss;
+		x.user_us = (int64_t)ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec;
+		x.system_us = (int64_t)ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec;
+		x.minor_faults = ru->ru_minflt;
+		x.major_faults = ru->ru_majflt;
+	}
 	if (wrap_exit_write(l->exit_path, &x, &err) < 0)
 		wrap_log_event(&l->log, "%s", err.msg);
 }

@@ -130,6 +130,18 @@ int wrap_exit_write(const char *path, const struct wrap_exit *x,
 		x->shutdown_reason : NULL);
 	add_bool(o, "guest_panicked", x->guest_panicked);
 	add_int(o, "realtime_ns", x->realtime_ns);
+	if (x->have_rusage) {
+		json_object *ru = json_object_new_object();
+
+		add_int(ru, "max_rss_kb", x->max_rss_kb);
+		add_int(ru, "user_us", x->user_us);
+		add_int(ru, "system_us", x->system_us);
+		add_int(ru, "minor_faults", x->minor_faults);
+		add_int(ru, "major_faults", x->major_faults);
+		json_object_object_add(o, "rusage", ru);
+	} else {
+		json_object_object_add(o, "rusage", NULL);
+	}
 	return write_json(path, o, err);
 }
 

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -532,7 +533,7 @@ static int supervise_until_exit(struct sup_state *st, int sfd, pid_t pid,
 				continue;
 			kit_seterr_errno(err, errno, "poll");
 			kill(pid, SIGTERM);
-			waitpid(pid, &wstatus, 0);
+			sv->have_rusage = wait4(pid, &wstatus, 0, &sv->rusage) == pid;
 			return wstatus;
 		}
 		if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) ||
@@ -562,8 +563,12 @@ static int supervise_until_exit(struct sup_state *st, int sfd, pid_t pid,
 			on_signal(st, (int)si.ssi_signo);
 			continue;
 		}
-		if (waitpid(pid, &wstatus, WNOHANG) == pid)
+		/* wait4: the kernel's account of qemu (its peak RSS, CPU
+		 * time) comes with the reaping, at no cost to qemu */
+		if (wait4(pid, &wstatus, WNOHANG, &sv->rusage) == pid) {
+			sv->have_rusage = true;
 			break;
+		}
 	}
 	/* the last events (SHUTDOWN among them) may still be unread; each
 	 * read writes its STOP/RESUME lines out (qmp_read) */
@@ -574,11 +579,11 @@ static int supervise_until_exit(struct sup_state *st, int sfd, pid_t pid,
 			"%d held signal(s) not delivered: qemu exited first",
 			st->npending);
 	if (WIFSIGNALED(wstatus))
-		wrap_log_event(sv->log, "qemu killed by signal %d",
-			       WTERMSIG(wstatus));
+		wrap_log_event(sv->log, "qemu killed by signal %d (peak RSS %ld KiB)",
+			       WTERMSIG(wstatus), sv->rusage.ru_maxrss);
 	else
-		wrap_log_event(sv->log, "qemu exited with status %d",
-			       WEXITSTATUS(wstatus));
+		wrap_log_event(sv->log, "qemu exited with status %d (peak RSS %ld KiB)",
+			       WEXITSTATUS(wstatus), sv->rusage.ru_maxrss);
 	return wstatus;
 }
 

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "strv.h"
@@ -177,6 +178,11 @@ struct wrap_exit {
 	char shutdown_reason[32];     /* QMP SHUTDOWN's "reason", or "" */
 	bool guest_panicked;          /* a GUEST_PANICKED event came */
 	int64_t realtime_ns;          /* when the wrapper saw qemu exit */
+	/* qemu's resource use, from wait4() as it was reaped */
+	bool have_rusage;
+	int64_t max_rss_kb;           /* peak resident set (ru_maxrss), KiB */
+	int64_t user_us, system_us;   /* CPU time in user and kernel mode */
+	int64_t minor_faults, major_faults;
 };
 int wrap_exit_write(const char *path, const struct wrap_exit *x,
 		    struct kit_err *err);
@@ -269,6 +275,11 @@ struct wrap_supervisor {
 	int delivered_count;       /* of those, delivered later */
 	char shutdown_reason[32];  /* QMP SHUTDOWN's "reason", or "" */
 	bool guest_panicked;
+	/* qemu's rusage from wait4() when it was reaped (ru_maxrss is its
+	 * peak RSS in KiB): no extra process or system call on qemu's start,
+	 * the kernel keeps the figure for the parent anyway */
+	bool have_rusage;
+	struct rusage rusage;
 };
 
 /*

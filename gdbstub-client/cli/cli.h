@@ -90,6 +90,11 @@ int cli_need_prb_layout(struct cli *cli, struct lx_prb_layout *l);
 struct lx_task_layout;
 int cli_need_task_layout(struct cli *cli, struct lx_task_layout *l);
 int cli_ps(struct cli *cli, const char *args);
+/* meminfo.c: the guest's memory as /proc/meminfo shows it ("meminfo",
+ * "info meminfo", the subcommand); the layout before attaching. */
+struct lx_mem_layout;
+int cli_need_mem_layout(struct cli *cli, struct lx_mem_layout *l);
+int cli_meminfo(struct cli *cli, const char *args);
 int cli_bt(struct cli *cli, const char *args);
 
 /* cmds.c, for gdb.c: an address expression with $N of p's history:

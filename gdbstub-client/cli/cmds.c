@@ -724,7 +724,7 @@ static int cmd_quit(struct cli *cli, const char *args)
 
 static const char *const info_subs[] = { "breakpoints", "registers", "signals",
 					 "mode", "tasks", "symbol", "frame", "display",
-					 "watchpoints", NULL };
+					 "watchpoints", "meminfo", NULL };
 
 static int cmd_info(struct cli *cli, const char *args)
 {
@@ -741,13 +741,13 @@ static int cmd_info(struct cli *cli, const char *args)
 	len = strlen(sub);
 	if (!len)
 		return error("'info' needs one of: breakpoints registers signals mode tasks "
-			     "symbol frame display watchpoints");
+			     "symbol frame display watchpoints meminfo");
 	for (i = 0; info_subs[i]; i++)
 		if (!strncmp(info_subs[i], sub, len))
 			break;
 	if (!info_subs[i])
 		return error("unknown 'info' subcommand '%s' (breakpoints registers signals "
-			     "mode tasks symbol frame display watchpoints)", sub);
+			     "mode tasks symbol frame display watchpoints meminfo)", sub);
 	if (i == 2)
 		return cmd_handle(cli, "");
 	if (cli_need_target(cli) < 0)
@@ -760,6 +760,7 @@ static int cmd_info(struct cli *cli, const char *args)
 	case 6: return cli_info_frame(cli, rest);
 	case 7: return cli_info_display(cli, rest);
 	case 8: return info_breakpoints(cli, true);
+	case 9: return cli_meminfo(cli, rest);
 	default: return cmd_mode(cli, rest);
 	}
 }
@@ -780,7 +781,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "rwatch", NULL, cli_rwatch, "EXPR", "stop when EXPR's memory is read (Z3)", CLI_COMPLETE_SYMBOL },
 	{ "awatch", NULL, cli_awatch, "EXPR", "stop when EXPR's memory is read or written (Z4)", CLI_COMPLETE_SYMBOL },
 	{ "delete", "d", cmd_delete, "[N...] | display [N...]", "delete breakpoints and watchpoints (all without N: asks on a terminal)", 0 },
-	{ "info", "i", cmd_info, "breakpoints|watchpoints|registers [REG...]|signals|mode|tasks|symbol ADDR|frame|display", "show state", CLI_COMPLETE_INFO },
+	{ "info", "i", cmd_info, "breakpoints|watchpoints|registers [REG...]|signals|mode|tasks|symbol ADDR|frame|display|meminfo", "show state", CLI_COMPLETE_INFO },
 	{ "x", NULL, cli_x, "/NFU [ADDR]", "examine memory: N units, F in x d u o t z a c f s i, U in b h w g; no ADDR (or Enter): on from the last", CLI_COMPLETE_SYMBOL },
 	{ "disassemble", "disas", cmd_disassemble, "[ADDR [N]]", "N instructions (10) at ADDR (pc) in the current mode's width", CLI_COMPLETE_SYMBOL },
 	{ "mode", NULL, cmd_mode, "", "CPU mode, control registers, CS descriptor, pc", 0 },
@@ -795,6 +796,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "backtrace", "bt", cli_bt, "", "the kernel's call stack (ORC tables, or frame pointers)", 0 },
 	{ "where", NULL, cli_bt, "", "the same as backtrace", 0 },
 	{ "ps", NULL, cli_ps, "", "the kernel's processes, read from guest memory (as ps shows them; the task each CPU runs marked)", 0 },
+	{ "meminfo", NULL, cli_meminfo, "", "the guest's memory as its /proc/meminfo shows it, from the kernel's counters in guest memory", 0 },
 	{ "percpu", NULL, cli_percpu, "VAR[.MEMBER] [CPU]", "a per-CPU variable of CPU (0): where it is and its value", CLI_COMPLETE_SYMBOL },
 	{ "detach", NULL, cmd_detach, "", "remove breakpoints, let the guest run, end the session", 0 },
 	{ "quit", "q", cmd_quit, "", "detach (the guest runs on) and leave", 0 },

@@ -93,6 +93,7 @@ static void usage(int status)
 		"                             [--intel] [-ex CMD]... [-x FILE] [-batch]\n"
 		"       gdbstub-client dmesg [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]\n"
 		"       gdbstub-client ps [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]\n"
+		"       gdbstub-client meminfo [--latest | --wait | ENDPOINT] [--kernel FILE] [--timeout SEC]\n"
 		"       gdbstub-client profile [--latest | --wait | ENDPOINT] [--kernel FILE]\n"
 		"                             [--initcalls=klog|breakpoints|entries|off] [--until M | --until-exit]\n"
 		"                             [--sample HZ] -o FILE.json\n"
@@ -449,6 +450,20 @@ static int ps_main(int argc, char **argv)
 	return kernel_reader_main(&kr, argc, argv);
 }
 
+static int meminfo_check(struct cli *cli)
+{
+	struct lx_mem_layout l;
+
+	return cli_need_mem_layout(cli, &l);
+}
+
+static int meminfo_main(int argc, char **argv)
+{
+	static const struct kernel_reader kr = { "meminfo", meminfo_check, cli_meminfo };
+
+	return kernel_reader_main(&kr, argc, argv);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -458,6 +473,7 @@ int main(int argc, char **argv)
 		{ "attach", attach_main },
 		{ "dmesg", dmesg_main },
 		{ "ps", ps_main },
+		{ "meminfo", meminfo_main },
 		{ "profile", gc_profile_main },
 		{ "sample", gc_sample_main },
 		{ "report", prof_report_main },

@@ -26,6 +26,7 @@
 enum {
 	LX_ECORRUPT = 1201, /* guest structure inconsistent (header, sizes) */
 	LX_ELAYOUT,         /* the BTF lacks a member we need, or it is odd */
+	LX_ENOTREADY,       /* the kernel has not set the structure up yet */
 };
 
 /* Read LEN bytes of guest memory at ADDR (a kernel virtual address) into
@@ -268,5 +269,131 @@ int lx_ncpus(const struct lx_mem *m, const struct ksym_table *syms, unsigned *n,
  * kernel address (start_kernel has not set the areas up yet). */
 int lx_percpu_addr(const struct lx_mem *m, const struct ksym_table *syms,
 		   const char *var, unsigned cpu, uint64_t *addr, struct kit_err *err);
+
+/* ---- memory, as /proc/meminfo shows it (meminfo.c) ------------------- */
+
+/*
+ * The kernel's own memory counters: the global vm_zone_stat[] and
+ * vm_node_stat[] arrays (what /proc/meminfo and free(1) read, the per-CPU
+ * deltas not folded in, as there), _totalram_pages, and a few more.  The
+ * counters' indices are enumerators of the image's BTF (enum
+ * zone_stat_item, node_stat_item), so they follow the kernel in hand
+ * (NR_PAGETABLE is a zone counter up to 5.10, a node counter after).
+ */
+enum lx_mem_item {
+	LX_MEM_FREE,          /* NR_FREE_PAGES */
+	LX_MEM_FILE,          /* NR_FILE_PAGES: the page cache, buffers and
+			       * swap cache included */
+	LX_MEM_SHMEM,         /* NR_SHMEM */
+	LX_MEM_SWAPCACHE,     /* NR_SWAPCACHE (5.14+; else taken as 0) */
+	LX_MEM_SLAB_R,        /* NR_SLAB_RECLAIMABLE_B, or _RECLAIMABLE */
+	LX_MEM_SLAB_U,        /* NR_SLAB_UNRECLAIMABLE_B, or ... */
+	LX_MEM_KSTACK,        /* NR_KERNEL_STACK_KB: in KiB, not pages */
+	LX_MEM_PAGETABLE,     /* NR_PAGETABLE */
+	LX_MEM_ANON,          /* NR_ANON_MAPPED: AnonPages */
+	LX_MEM_ACTIVE_FILE,   /* NR_ACTIVE_FILE */
+	LX_MEM_INACTIVE_FILE, /* NR_INACTIVE_FILE */
+	LX_MEM_KMISC,         /* NR_KERNEL_MISC_RECLAIMABLE (optional) */
+	LX_MEM_NITEMS
+};
+
+/* The enumerator names tried for each item, in order (lx_mem_item). */
+extern const char *const lx_mem_item_names[LX_MEM_NITEMS][2];
+
+#define LX_MEM_MAX_ITEMS 512   /* a stat array longer than this: odd */
+#define LX_MEM_MAX_NODES 1024  /* MAX_NUMNODES of Debian's kernels */
+#define LX_MEM_MAX_BDEVS 65536 /* block device inodes walked, at most */
+
+struct lx_mem_layout {
+	uint64_t totalram;         /* &_totalram_pages (a long) */
+	uint64_t zone_stat, node_stat;   /* &vm_zone_stat, &vm_node_stat */
+	uint32_t nzone, nnode;     /* NR_VM_ZONE_STAT_ITEMS, ..._NODE_... */
+	struct {
+		int node;          /* 1: in vm_node_stat, 0: vm_zone_stat */
+		int32_t idx;       /* -1: the kernel has no such counter */
+	} item[LX_MEM_NITEMS];
+	/* optional (0: not in this kernel) */
+	uint64_t totalreserve;     /* &totalreserve_pages */
+	uint64_t vmalloc;          /* &nr_vmalloc_pages (a long) */
+	uint64_t pcpu_populated, pcpu_units;  /* &pcpu_nr_populated, int */
+	/* Buffers: the block devices' page cache (nr_blockdev_pages()) */
+	uint64_t bdev_sb;          /* &blockdev_superblock (a pointer); 0 none */
+	uint32_t sb_inodes, inode_sb_list, inode_mapping, as_nrpages;
+	/* MemAvailable's low watermarks: every zone of every node */
+	uint64_t node_data;        /* &node_data[0] (pointers), or
+				    * &contig_page_data when !numa; 0 none */
+	bool numa;
+	uint64_t nr_node_ids;      /* &nr_node_ids (numa) */
+	uint32_t node_zones, zone_size, nzones, wmark_low, wmark_boost;
+	bool have_boost;
+	uint32_t page_kb;          /* 4 */
+};
+
+/*
+ * The layout from the kernel's symbols and BTF.  LX_ELAYOUT names what is
+ * missing of what every figure needs (_totalram_pages, vm_zone_stat,
+ * vm_node_stat, the enums, NR_FREE_PAGES, NR_FILE_PAGES); the rest is
+ * optional, absent items have idx -1 or address 0.
+ */
+int lx_mem_layout_btf(const struct ksym_table *syms, const struct ksym_btf *b,
+		      struct lx_mem_layout *l, struct kit_err *err);
+
+/* The raw counters of one read (lx_meminfo_counters()). */
+struct lx_mem_counters {
+	int64_t totalram;          /* pages */
+	int64_t v[LX_MEM_NITEMS];  /* pages (KSTACK: KiB); -1 not in this kernel */
+	int64_t totalreserve;      /* pages; -1 unknown */
+	int64_t vmalloc;           /* pages; -1 unknown */
+	int64_t percpu;            /* pages; -1 unknown */
+};
+
+/*
+ * Read the counters: one memory read per group of nearby variables (the
+ * two stat arrays, the totals).  LX_ENOTREADY when _totalram_pages is 0
+ * (before mem_init(): start_kernel's early part); LX_ECORRUPT for a total
+ * past 2^40 pages.  A negative counter reads 0, as the kernel's
+ * global_*_page_state() give it.
+ */
+int lx_meminfo_counters(const struct lx_mem *m, const struct lx_mem_layout *l,
+			struct lx_mem_counters *c, struct kit_err *err);
+
+/*
+ * Buffers (pages): the page cache of every block device inode, walked as
+ * nr_blockdev_pages() walks it (blockdev_superblock->s_inodes).  A walk
+ * that breaks, loops or passes LX_MEM_MAX_BDEVS ends with LX_ECORRUPT; no
+ * block device layer (bdev_sb 0, or the pointer still NULL): 0 pages.
+ * Three small reads per block device.
+ */
+int lx_meminfo_buffers(const struct lx_mem *m, const struct lx_mem_layout *l,
+		       int64_t *pages, struct kit_err *err);
+
+/*
+ * The sum of every zone's low watermark (its boost included), as
+ * si_mem_available() takes it: pages.  One read per node and zone.
+ */
+int lx_meminfo_wmark_low(const struct lx_mem *m, const struct lx_mem_layout *l,
+			 int64_t *pages, struct kit_err *err);
+
+/* /proc/meminfo's figures, KiB; -1 where unknown. */
+struct lx_meminfo {
+	int64_t total, free, available, buffers, cached, swap_cached, shmem;
+	int64_t slab, sreclaimable, sunreclaim, kernel_stack, page_tables;
+	int64_t anon, vmalloc_used, percpu;
+	int64_t page_cache;        /* Buffers + Cached: known even when
+				    * Buffers is not (NR_FILE_PAGES less the
+				    * swap cache) */
+};
+
+/*
+ * The figures as meminfo_proc_show() computes them from C, the buffers
+ * (pages, -1 unknown) and the low watermarks' sum (pages, -1 unknown:
+ * then MemAvailable is -1).  Pure.
+ */
+void lx_meminfo_compute(const struct lx_mem_layout *l, const struct lx_mem_counters *c,
+			int64_t buffers, int64_t wmark_low, struct lx_meminfo *out);
+
+/* Write INFO as /proc/meminfo lines ("MemTotal:       16384 kB"), the
+ * unknown ones left out.  Errors: errno in err->code. */
+int lx_meminfo_print(const struct lx_meminfo *info, FILE *f, struct kit_err *err);
 
 #endif

@@ -3,7 +3,7 @@
 # the memory-read adapter), below profile/.  Uses target/, kernel-symbols
 # and common/.
 LINUX_OBJS = $(addprefix gdbstub-client/linux/,layout.o printk.o format.o \
-	percpu.o tasks.o unwind.o target-mem.o)
+	percpu.o tasks.o unwind.o meminfo.o target-mem.o)
 LINUX_CFLAGS = -Igdbstub-client/linux $(TARGET_CFLAGS)
 LINUX_LIBS = $(TARGET_LIBS)
 gdbstub-client/linux/%.o: KIT_CFLAGS += $(LINUX_CFLAGS)
@@ -11,6 +11,6 @@ gdbstub-client/linux/%.o: KIT_CFLAGS += $(LINUX_CFLAGS)
 LIBS_BUILT += $(LIB_LINUX)
 $(LIB_LINUX): $(LINUX_OBJS)
 
-$(eval $(call kit_unit_tests,tests/unit/test-linux-printk tests/unit/test-linux-unwind,\
+$(eval $(call kit_unit_tests,tests/unit/test-linux-printk tests/unit/test-linux-unwind tests/unit/test-linux-meminfo,\
 	$(LINUX_CFLAGS),$(LIB_LINUX) $(LIB_TARGET) $(LIB_RSP) $(LIB_KSYM) $(LIB_COMMON),\
 	$(LINUX_LIBS)))

@@ -381,6 +381,8 @@ int rec_on_milestone(struct rec *r, struct rec_ms *m)
 	}
 	rec_progress(r, "%s at %.1f ms", m->name, rec_ms_of(t));
 	rec_klog_milestone(r, m->name);
+	if (rec_mem_milestone(r, m->name, m->is_until) < 0)
+		return -1;
 	if (!strcmp(m->name, "start_kernel") && rec_klog_start(r) < 0)
 		return -1;
 	if (m->is_until) {

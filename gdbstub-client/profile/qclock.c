@@ -285,6 +285,30 @@ int rec_exit_read(const char *path, struct rec_exit *x, struct kit_err *err)
 	if (json_object_object_get_ex(o, "realtime_ns", &v) &&
 	    json_object_is_type(v, json_type_int))
 		x->realtime_ns = json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "rusage", &v) &&
+	    json_object_is_type(v, json_type_object)) {
+		json_object *f;
+
+		/* a peak RSS that is no positive integer, or past the 2^50
+		 * KiB a profile may hold, is no figure */
+		if (json_object_object_get_ex(v, "max_rss_kb", &f) &&
+		    json_object_is_type(f, json_type_int) &&
+		    json_object_get_int64(f) > 0 &&
+		    json_object_get_int64(f) <= (INT64_C(1) << 50)) {
+			x->have_rusage = true;
+			x->max_rss_kb = json_object_get_int64(f);
+		}
+		if (json_object_object_get_ex(v, "user_us", &f) &&
+		    json_object_is_type(f, json_type_int) &&
+		    json_object_get_int64(f) >= 0 &&
+		    json_object_get_int64(f) <= (INT64_C(1) << 43))
+			x->user_us = json_object_get_int64(f);
+		if (json_object_object_get_ex(v, "system_us", &f) &&
+		    json_object_is_type(f, json_type_int) &&
+		    json_object_get_int64(f) >= 0 &&
+		    json_object_get_int64(f) <= (INT64_C(1) << 43))
+			x->system_us = json_object_get_int64(f);
+	}
 	ret = 0;
 out:
 	json_object_put(o);

@@ -34,6 +34,7 @@
 
 struct rec_scheme;
 struct rec_klog;
+struct rec_mem;
 
 enum ic_mode { IC_BREAKPOINTS, IC_ENTRIES, IC_OFF, IC_KLOG };
 enum ic_state { IC_PENDING, IC_ENTERED, IC_DONE, IC_SKIPPED, IC_MISSED };
@@ -89,6 +90,7 @@ struct rec {
 	char gdb[4200], kernel[4096], append[4096], accel[32], qemu[4096];
 	bool have_append;
 	int64_t start_mono;
+	long qemu_pid;                 /* the session's; 0 none */
 
 	struct rsp_conn *c;
 	struct ksym_table *syms;
@@ -126,6 +128,7 @@ struct rec {
 	bool call_armed;               /* a breakpoint at rs.call_addr */
 	const struct rec_scheme *sch;  /* the initcall scheme (scheme.h) */
 	struct rec_klog *klog;         /* --initcalls=klog (klog.c) */
+	struct rec_mem *mem;           /* the guest's memory (memory.c) */
 	char klog_why[160];            /* why not klog, when it was the default */
 	void *sch_state;               /* its own state; freed at the end */
 	char scheme[600];              /* how initcalls are caught, for env */
@@ -299,6 +302,14 @@ int rec_klog_read(struct rec *r);
 void rec_klog_milestone(struct rec *r, const char *name);
 int rec_klog_finish(struct rec *r);
 int rec_klog_phases(struct rec *r);
+
+/* memory.c: the guest's meminfo at stops that happen anyway, qemu's
+ * peak RSS; rec_mem_write() puts them in the profile, times mapped */
+int rec_mem_begin(struct rec *r);
+void rec_mem_free(struct rec *r);
+int rec_mem_milestone(struct rec *r, const char *name, bool until);
+int rec_mem_stop(struct rec *r);
+int rec_mem_write(struct rec *r, int64_t (*map)(const struct rec *, int64_t));
 
 /* ticks.c */
 double rec_tick_hz(const struct rec *r);

@@ -119,6 +119,7 @@ static int read_session(struct rec *r, const struct gc_session *s)
 	snprintf(r->exit_path, sizeof r->exit_path, "%s", s->exit_file);
 	snprintf(r->events_path, sizeof r->events_path, "%s", s->events);
 	r->wrapper_pid = s->wrapper_pid;
+	r->qemu_pid = s->qemu_pid;
 	r->start_mono = s->start_monotonic_ns;
 	r->have_session = true;
 	return 0;
@@ -151,6 +152,7 @@ static void match_endpoint(struct rec *r)
 	snprintf(r->exit_path, sizeof r->exit_path, "%s", s.exit_file);
 	snprintf(r->events_path, sizeof r->events_path, "%s", s.events);
 	r->wrapper_pid = s.wrapper_pid;
+	r->qemu_pid = s.qemu_pid;
 	rec_progress(r, "%s is qemu-wrapper %ld's (%s)", r->endpoint,
 		     s.wrapper_pid, s.path);
 }
@@ -325,6 +327,8 @@ static int on_stop(struct rec *r, const struct rsp_stop *st)
 		PROF_STOP_DEBUG);
 	rc = handle_stop(r, st);
 	if (rc >= 0 && r->alive && rec_klog_read(r) < 0)
+		rc = -1;
+	if (rc >= 0 && r->alive && rec_mem_stop(r) < 0)
 		rc = -1;
 	if (rc < 0) {
 		if (rec_conn_closed(r)) {
@@ -609,6 +613,8 @@ static int open_kernel(struct rec *r, const char **kpath)
 		return -1;
 	if (r->mode == IC_KLOG && rec_klog_begin(r) < 0)
 		return -1;
+	if (rec_mem_begin(r) < 0)
+		return -1;
 	return 0;
 }
 
@@ -715,6 +721,7 @@ static void release(struct rec *r)
 	free(r->map_q);
 	free(r->sch_state);
 	rec_klog_free(r);
+	rec_mem_free(r);
 	if (r->sigpipe[0] >= 0)
 		close(r->sigpipe[0]);
 	if (r->sigpipe[1] >= 0)

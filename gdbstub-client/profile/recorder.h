@@ -248,6 +248,10 @@ struct rec_exit {
 	char shutdown_reason[48]; /* QMP SHUTDOWN's reason; "" none came */
 	bool guest_panicked;
 	int64_t realtime_ns;   /* when the wrapper saw qemu gone */
+	/* "rusage": qemu's own account from wait4() (older wrappers: none) */
+	bool have_rusage;
+	int64_t max_rss_kb;    /* peak RSS, KiB */
+	int64_t user_us, system_us;   /* CPU time */
 };
 
 /* Parse one.  0, or -1 with err (cannot read, not version 1). */

@@ -219,6 +219,8 @@ int rec_write_profile(struct rec *r)
 		    gc_procs_save(&r->procs, r->p, gmap, r, &e) < 0)
 			return error("%s", e.msg);
 	}
+	if (rec_mem_write(r, rec_gmap) < 0)
+		return -1;
 	prof_stops_summarize(&r->p->stops);
 	fill_env(r);
 	if (prof_save(r->p, r->out, &e) < 0)

@@ -99,12 +99,15 @@ int prof_compare(const struct prof_runs *a, const struct prof_runs *b,
 	if (!(cmp->c = calloc(a->ns + b->ns + 1, sizeof *cmp->c)))
 		return kit_seterr(err, ENOMEM, "out of memory");
 	for (i = 0; i < a->ns; i++) {
+		/* memory (KiB) has a table of its own (memory.c) */
+		if (a->s[i].kind == PROF_SERIES_MEMORY)
+			continue;
 		cmp->c[n].a = &a->s[i];
 		cmp->c[n].b = prof_runs_find(b, a->s[i].key);
 		n++;
 	}
 	for (i = 0; i < b->ns; i++)
-		if (!prof_runs_find(a, b->s[i].key))
+		if (b->s[i].kind != PROF_SERIES_MEMORY && !prof_runs_find(a, b->s[i].key))
 			cmp->c[n++].b = &b->s[i];
 	cmp->n = n;
 	cmp->enough = a->n >= PROF_COMPARE_MIN_RUNS && b->n >= PROF_COMPARE_MIN_RUNS;
@@ -298,6 +301,8 @@ static int compare_json(const struct prof_runs *a, const struct prof_runs *b,
 			c->mark > 0 ? "slower" : c->mark < 0 ? "faster" : "none"));
 	}
 #undef NUM
+	if (prof_memory_compare_json(a, b, o, root) < 0)
+		goto nomem;
 	return prof_json_emit(root, out, err);
 nomem:
 	json_object_put(root);
@@ -424,5 +429,6 @@ int prof_report_compare(const struct prof_runs *a, const struct prof_runs *b,
 			fprintf(out, "%+7.1f%%", c->delta_pct);
 		fprintf(out, " %8s\n", !c->a ? "only B" : !c->b ? "only A" : b3);
 	}
+	prof_memory_compare_text(a, b, &o, out);
 	return prof_out_check(out, err);
 }

@@ -618,7 +618,8 @@ static int load_root(struct loader *l, json_object *root,
 	    load_initcalls(l, root, p) ||
 	    load_stops(l, root, &p->stops) ||
 	    load_samples(l, root, &p->samples) ||
-	    load_messages(l, root, p))
+	    load_messages(l, root, p) ||
+	    prof_memory_load(root, l->name, &p->memory, l->err))
 		return -1;
 	if (!p->complete && !p->incomplete_reason &&
 	    !(p->incomplete_reason = strdup("reason not recorded")))
@@ -932,6 +933,13 @@ static json_object *profile_json(const struct prof_profile *p)
 	    put_array(root, "messages", p->messages, p->nmessages,
 		      sizeof *p->messages, put_message))
 		goto fail;
+	{
+		int fail;
+		json_object *m = prof_memory_json(&p->memory, &fail);
+
+		if (fail || (m && add(root, "memory", m)))
+			goto fail;
+	}
 	return root;
 fail:
 	json_object_put(root);

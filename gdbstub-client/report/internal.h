@@ -133,4 +133,28 @@ void prof_proc_name(const struct prof_process *pr, char *buf, size_t len);
 int prof_text_procs(const struct prof_profile *p, size_t top, FILE *out,
 		    struct kit_err *err);
 
+/* memory.c: the "memory" part of a profile and its reports */
+void prof_memory_free(struct prof_memory *m);
+int prof_memory_load(json_object *root, const char *name, struct prof_memory *m,
+		     struct kit_err *err);
+json_object *prof_memory_json(const struct prof_memory *m, int *fail);
+void prof_text_memory_line(const struct prof_profile *p, FILE *out);
+void prof_text_memory_table(const struct prof_profile *p, FILE *out);
+int prof_memory_add_run(struct prof_runs *r, size_t run,
+			const struct prof_profile *p, struct kit_err *err);
+void prof_text_memory_runs(const struct prof_runs *r, FILE *out);
+void prof_text_memory_runs_line(const struct prof_runs *r, FILE *out);
+void prof_memory_compare_text(const struct prof_runs *a, const struct prof_runs *b,
+			      const struct prof_compare_opts *o, FILE *out);
+int prof_memory_compare_json(const struct prof_runs *a, const struct prof_runs *b,
+			     const struct prof_compare_opts *o, json_object *root);
+/* The SVG's memory panel (its height: 0 when there is nothing) */
+double prof_svg_memory_height(const struct prof_profile *p);
+double prof_svg_memory(FILE *out, const struct prof_profile *p, double lo,
+		       double scale, double x0, double x1, double y);
+/* stats.c: run's value v of series key (one per run; a second "KEY#2") */
+int prof_series_add(struct prof_runs *r, size_t run, const char *key,
+		    const char *label, const char *level, int kind,
+		    int64_t order, double v, struct kit_err *err);
+
 #endif

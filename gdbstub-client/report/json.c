@@ -13,7 +13,8 @@ static const char *kind_name(int kind)
 {
 	return kind == PROF_SERIES_TOTAL ? "total" :
 	       kind == PROF_SERIES_PHASE ? "phase" :
-	       kind == PROF_SERIES_LEVEL ? "level" : "initcall";
+	       kind == PROF_SERIES_LEVEL ? "level" :
+	       kind == PROF_SERIES_MEMORY ? "memory" : "initcall";
 }
 
 /* Statistics of nanosecond values, rounded to whole nanoseconds. */
@@ -27,7 +28,7 @@ int prof_report_json_runs(const struct prof_runs *r, FILE *out,
 {
 	json_object *root = json_object_new_object(), *arr, *e;
 	size_t i;
-	int bad = 0;
+	int bad = 0, mem;
 
 	if (!root)
 		goto nomem;
@@ -61,10 +62,12 @@ int prof_report_json_runs(const struct prof_runs *r, FILE *out,
 		if (sr->level)
 			bad |= json_object_object_add(e, "level", prof_json_string(sr->level));
 		bad |= json_object_object_add(e, "n", json_object_new_int64((int64_t)sr->st.n));
-		bad |= json_object_object_add(e, "mean_ns", ns(sr->st.mean));
-		bad |= json_object_object_add(e, "sd_ns", ns(sr->st.sd));
-		bad |= json_object_object_add(e, "min_ns", ns(sr->st.min));
-		bad |= json_object_object_add(e, "max_ns", ns(sr->st.max));
+		/* memory: KiB (memory.c), under names that say so */
+		mem = sr->kind == PROF_SERIES_MEMORY;
+		bad |= json_object_object_add(e, mem ? "mean_kb" : "mean_ns", ns(sr->st.mean));
+		bad |= json_object_object_add(e, mem ? "sd_kb" : "sd_ns", ns(sr->st.sd));
+		bad |= json_object_object_add(e, mem ? "min_kb" : "min_ns", ns(sr->st.min));
+		bad |= json_object_object_add(e, mem ? "max_kb" : "max_ns", ns(sr->st.max));
 	}
 	if (bad)
 		goto nomem;

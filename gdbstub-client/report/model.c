@@ -74,6 +74,7 @@ void prof_free(struct prof_profile *p)
 	free(p->samples.slices);
 	for (i = 0; i < p->nmessages; i++)
 		free(p->messages[i].text);
+	prof_memory_free(&p->memory);
 	free(p->messages);
 	env_free(&p->env);
 	free(p->incomplete_reason);

@@ -214,6 +214,47 @@ struct prof_message {
 	char *text;           /* valid UTF-8, at most PROF_MESSAGE_MAX bytes */
 };
 
+/*
+ * The guest's memory at one moment, from the kernel's own counters in
+ * guest memory (what /proc/meminfo prints, KiB); -1 where not known.
+ */
+struct prof_mem_point {
+	char *at;             /* a milestone's name ("userspace"), "end" (the
+	                         recording's last read), "read" (one between) */
+	int64_t t_ns;         /* guest ns on the profile's timeline */
+	int64_t total_kb, free_kb, available_kb, buffers_kb, cached_kb;
+	int64_t page_cache_kb;  /* Buffers + Cached (known when Buffers is not) */
+	int64_t shmem_kb, anon_kb, slab_reclaimable_kb, slab_unreclaimable_kb;
+	int64_t kernel_stack_kb, page_tables_kb, vmalloc_kb, percpu_kb;
+};
+
+/* Memory in and out of the guest; all optional. */
+struct prof_memory {
+	int64_t qemu_peak_rss_kb;  /* qemu's peak RSS; 0 = not recorded */
+	int64_t qemu_user_us, qemu_system_us;  /* its CPU time, us; 0 = not recorded */
+	char *qemu_source;         /* "wait4" (qemu-wrapper's exit record),
+	                              "VmHWM" (/proc while qemu ran), NULL */
+	struct prof_mem_point *points;  /* in time order */
+	size_t npoints;
+};
+
+struct prof_profile;
+
+/* free(1)'s columns of a point (procps 4: used = total - available,
+ * buff/cache = Buffers + Cached + SReclaimable), and the kernel's own
+ * use (slab, stacks, page tables, vmalloc, per-CPU), KiB; -1 unknown. */
+struct prof_mem_free {
+	int64_t total, used, free, shared, buff_cache, available, kernel, slab;
+};
+void prof_mem_free_of(const struct prof_mem_point *pt, struct prof_mem_free *f);
+/* The point named at (a milestone, "end"), or NULL. */
+const struct prof_mem_point *prof_mem_find(const struct prof_profile *p,
+					   const char *at);
+/* A point (copied; at may be NULL for "read").  PROF_EUSAGE: a negative
+ * total, a time out of range. */
+int prof_add_mem_point(struct prof_profile *p, const struct prof_mem_point *pt,
+		       struct kit_err *err);
+
 struct prof_profile {
 	int version;               /* PROF_SCHEMA_VERSION */
 	int complete;              /* 0: interrupted, see incomplete_reason */
@@ -230,6 +271,7 @@ struct prof_profile {
 	struct prof_message *messages; /* the kernel log; may be empty */
 	size_t nmessages;
 	char *source;              /* file it was loaded from; not saved */
+	struct prof_memory memory; /* qemu's peak RSS, the guest's meminfo */
 };
 
 /* ---- model (model.c) ---- */
@@ -385,7 +427,9 @@ struct prof_series {
 };
 
 enum { PROF_SERIES_TOTAL, PROF_SERIES_PHASE, PROF_SERIES_INITCALL,
-       PROF_SERIES_LEVEL };
+       PROF_SERIES_LEVEL,
+       PROF_SERIES_MEMORY };   /* KiB, not ns: "mem:qemu:peak_rss",
+                                  "mem:userspace:used" ... (memory.c) */
 
 struct prof_runs {
 	struct prof_profile **p; /* borrowed */

@@ -10,7 +10,7 @@
  * the symmetry I_x(a, b) = 1 - I_{1-x}(b, a) where the fraction converges
  * fast (x < (a + 1) / (a + b + 2)).
  */
-#include "model.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -234,6 +234,13 @@ static int series_add(struct prof_runs *r, size_t run, const char *key,
 	return 0;
 }
 
+int prof_series_add(struct prof_runs *r, size_t run, const char *key,
+		    const char *label, const char *level, int kind,
+		    int64_t order, double v, struct kit_err *err)
+{
+	return series_add(r, run, key, label, level, kind, order, v, err);
+}
+
 static int same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
@@ -293,7 +300,7 @@ static int add_run(struct prof_runs *r, size_t run,
 			       PROF_SERIES_LEVEL, k, level_sum[k], err))
 			return -1;
 	}
-	return 0;
+	return prof_memory_add_run(r, run, p, err);
 }
 
 int prof_runs_build(struct prof_runs *r, struct prof_profile **p, size_t n,

@@ -295,7 +295,7 @@ static void layout(const struct prof_profile *p, struct layout *L)
 		L->nlanes += L->lanes[k];
 	L->nslow = p->ninitcalls < 10 ? p->ninitcalls : 10;
 
-	L->h = 40 + 30 + BAND_H + 30;
+	L->h = 40 + 30 + BAND_H + 30 + prof_svg_memory_height(p);
 	if (L->nprocs)
 		L->h += 24 + (double)(L->nprocs + L->proc_other) * LANE_H + 20;
 	if (L->has_zoom)
@@ -525,6 +525,7 @@ int prof_report_svg(const struct prof_profile *p,
 			(L.z1 - L.z0) * L.scale < 1 ? 1 : (L.z1 - L.z0) * L.scale,
 			BAND_H + 4, L.z0 / 1e9, L.z1 / 1e9);
 	y += BAND_H + 30;
+	y = prof_svg_memory(out, p, L.lo, L.scale, ML, W - MR, y);
 
 	if (L.nprocs)
 		y = svg_procs(out, p, &L, y);

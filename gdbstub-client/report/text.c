@@ -463,6 +463,7 @@ int prof_report_text(const struct prof_profile *p,
 		incomplete_marker(p, o->color, out);
 	env_header(&p->env, out);
 	summary_single(p, o->color, out);
+	prof_text_memory_line(p, out);
 	timing_note(p, out);
 	/* the messages themselves are read beside the phases in the trace;
 	 * here only that they are there */
@@ -470,6 +471,7 @@ int prof_report_text(const struct prof_profile *p,
 		fprintf(out, "Kernel log: %zu message%s in the profile (trace and JSON)\n",
 			p->nmessages, p->nmessages == 1 ? "" : "s");
 	phases_single(p, out);
+	prof_text_memory_table(p, out);
 	if (slowest_single(p, o, out, err))
 		return -1;
 	levels_single(p, out);
@@ -585,6 +587,7 @@ int prof_report_text_runs(const struct prof_runs *r,
 		return -1;
 	env_header(&r->p[0]->env, out);
 	summary_runs(r, o->color, out);
+	prof_text_memory_runs_line(r, out);
 
 	if (!(v = malloc((r->ns ? r->ns : 1) * sizeof *v)))
 		return kit_seterr(err, ENOMEM, "out of memory");
@@ -639,6 +642,7 @@ int prof_report_text_runs(const struct prof_runs *r,
 		}
 	}
 	free(v);
+	prof_text_memory_runs(r, out);
 
 	/* observer effect: means over the runs */
 	for (i = 0; i < r->n; i++)

@@ -16,7 +16,10 @@
  * that name their processes (time by process) give a track per guest
  * process, tid TRACE_PROC_TID + its index, named "comm (pid N)" ("[comm]"
  * for a kernel thread), with an "X" event per slice of consecutive
- * samples.  Every event carries ph, ts, pid and tid, metadata included.
+ * samples.  A profile with the guest's memory (its "memory" points) gets
+ * a counter, "C" events named "guest memory (MiB)" with used, buff/cache
+ * and free in args (free(1)'s columns), which Perfetto draws as a track.
+ * Every event carries ph, ts, pid and tid, metadata included.
  */
 #include "internal.h"
 
@@ -152,6 +155,33 @@ static int procs(json_object *arr, const struct prof_profile *p, int pid,
 	return 0;
 }
 
+/* The guest's memory at each point, a counter (tid 1: counters belong to
+ * the process; the tid is there for every event to have one). */
+static int memory(json_object *arr, const struct prof_profile *p, int pid,
+		  int64_t lo)
+{
+	size_t i;
+
+	for (i = 0; i < p->memory.npoints; i++) {
+		const struct prof_mem_point *pt = &p->memory.points[i];
+		struct prof_mem_free f;
+		json_object *e, *a;
+		char b[32];
+
+		prof_mem_free_of(pt, &f);
+		e = event(arr, "C", "guest memory (MiB)", pid, 1, (double)(pt->t_ns - lo));
+		if (!e || add(e, "args", a = json_object_new_object()))
+			return -1;
+#define MIB(k, v) ((v) < 0 ? 0 : (snprintf(b, sizeof b, "%.1f", (double)(v) / 1024), \
+		   add(a, k, json_object_new_double_s((double)(v) / 1024, b))))
+		if (MIB("used", f.used) || MIB("buff/cache", f.buff_cache) ||
+		    MIB("free", f.free))
+			return -1;
+#undef MIB
+	}
+	return 0;
+}
+
 static int one(json_object *arr, const struct prof_profile *p, int pid)
 {
 	int64_t lo, hi;
@@ -195,7 +225,8 @@ static int one(json_object *arr, const struct prof_profile *p, int pid)
 				       prof_json_string(ic->module))))
 			return -1;
 	}
-	if (messages(arr, p, pid, lo) || procs(arr, p, pid, lo))
+	if (messages(arr, p, pid, lo) || procs(arr, p, pid, lo) ||
+	    memory(arr, p, pid, lo))
 		return -1;
 	if (!p->complete) {
 		snprintf(name, sizeof name, "INCOMPLETE: %s",

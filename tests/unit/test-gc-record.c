@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void test_return_site(void)
 {
@@ -419,8 +420,54 @@ static void test_klog_figures(void)
 	   "klog: no clocksource_done_booting: every figure kept as it is");
 }
 
+/* rec_exit_read() of an exit record: its "rusage" (qemu's peak RSS) as
+ * qemu-wrapper writes it, and every malformed form of it taken as none. */
+static void test_exit_rusage(void)
+{
+	static const struct { const char *rusage; int have; long long rss, user; } c[] = {
+		{ "{\"max_rss_kb\":204780,\"user_us\":4183138,\"system_us\":412909}", 1, 204780, 4183138 },
+		{ NULL, 0, 0, 0 },                  /* an older wrapper: absent */
+		{ "null", 0, 0, 0 },                /* no wait4 to take it from */
+		{ "[1]", 0, 0, 0 },
+		{ "{\"max_rss_kb\":\"204780\"}", 0, 0, 0 },
+		{ "{\"max_rss_kb\":-5,\"user_us\":-1}", 0, 0, 0 },
+		{ "{\"max_rss_kb\":0}", 0, 0, 0 },
+		/* past what a profile may hold (2^50 KiB): none */
+		{ "{\"max_rss_kb\":9223372036854775807}", 0, 0, 0 },
+		{ "{\"max_rss_kb\":1125899906842624,\"user_us\":1.5}", 1,
+		  1125899906842624LL, 0 },
+	};
+	char path[] = "/tmp/test-gc-record-XXXXXX";
+	struct rec_exit x;
+	struct kit_err e;
+	size_t i;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ok(fd >= 0, "a temporary exit record");
+	if (fd < 0)
+		return;
+	close(fd);
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		char name[96];
+
+		f = fopen(path, "w");
+		fprintf(f, "{\"version\":1,\"status\":\"exited\",\"code\":0%s%s}",
+			c[i].rusage ? ",\"rusage\":" : "", c[i].rusage ? c[i].rusage : "");
+		fclose(f);
+		snprintf(name, sizeof name, "exit record %zu: read", i);
+		is_int(rec_exit_read(path, &x, &e), 0, name);
+		snprintf(name, sizeof name, "exit record %zu: peak RSS %s", i,
+			 c[i].have ? "taken" : "none");
+		ok(x.have_rusage == c[i].have && x.max_rss_kb == c[i].rss &&
+		   x.user_us == c[i].user, name);
+	}
+	unlink(path);
+}
+
 int main(void)
 {
+	test_exit_rusage();
 	test_return_site();
 	test_emul();
 	test_first_callee();
