@@ -459,7 +459,9 @@ static int meminfo_check(struct cli *cli)
 
 static int meminfo_main(int argc, char **argv)
 {
-	static const struct kernel_reader kr = { "meminfo", meminfo_check, cli_meminfo };
+	static const struct kernel_reader kr = { "meminfo",
+						 "The guest's memory, as its /proc/meminfo shows it",
+						 meminfo_check, cli_meminfo };
 
 	return kernel_reader_main(&kr, argc, argv);
 }
