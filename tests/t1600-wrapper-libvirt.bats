@@ -172,7 +172,7 @@ show_state() {
 	[[ "$(jq -r .append "$f")" == *nokaslr* ]]
 	# libvirt resumes; the guest stops at its first instruction and waits
 	"${VIRSH[@]}" resume "$DOM" >/dev/null
-	wait_until 20 log_has 'held at the reset vector: the manager resumed' || { show_state; false; }
+	wait_until 60 log_has 'held at the reset vector: the manager resumed' || { show_state; false; }
 	sleep 1.5   # longer than the wrapper's 0.5 s look for a gone debugger
 	state_is "paused" || { show_state; false; }
 	! grep -q 'userspace started' "$BATS_TEST_TMPDIR/console.log"
@@ -185,7 +185,7 @@ show_state() {
 	# detached: the guest boots to its poweroff, and libvirt sees it end
 	wait_until 120 state_is "shut off" || { show_state; false; }
 	grep -q 'boot-profile: userspace started' "$BATS_TEST_TMPDIR/console.log"
-	wait_until 10 test -s "$QEMU_WRAPPER_RUNDIR/$pid.exit.json"
+	wait_until 30 test -s "$QEMU_WRAPPER_RUNDIR/$pid.exit.json" || { show_state; false; }
 	jq . "$QEMU_WRAPPER_RUNDIR/$pid.exit.json" | sed 's/^/#   /'
 	log_has 'event: qemu shutting down: guest-shutdown'
 }
@@ -194,7 +194,7 @@ show_state() {
 	need_libvirt
 	define_domain
 	"${VIRSH[@]}" start "$DOM" >/dev/null
-	wait_until 20 log_has 'held at the reset vector: the manager resumed' || { show_state; false; }
+	wait_until 60 log_has 'held at the reset vector: the manager resumed' || { show_state; false; }
 	state_is "paused" || { show_state; false; }
 	local pid
 	pid=$(domain_pid)
@@ -225,7 +225,7 @@ show_state() {
 	need_libvirt
 	define_domain
 	"${VIRSH[@]}" start "$DOM" >/dev/null
-	wait_until 20 log_has 'held at the reset vector: the manager resumed' || { show_state; false; }
+	wait_until 60 log_has 'held at the reset vector: the manager resumed' || { show_state; false; }
 	local pid qpid t0 t1
 	pid=$(domain_pid)
 	wait_until 10 have_session "$pid"
@@ -290,7 +290,9 @@ show_state() {
 	# the newest session here is this one (checked through the profile)
 	run timeout 300 "$CLIENT" profile --latest -o "$BATS_TEST_TMPDIR/a.json"
 	echo "$output" | tail -3 | sed 's/^/#   /'
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || {
+		echo "# guestfish:"; tail -5 "$BATS_TEST_TMPDIR/gf.out"
+		echo "# the domain's qemu log:"; tail -5 "$LV/log/qemu/$DOM.log"; false; }
 	local p=$BATS_TEST_TMPDIR/a.json
 	[ "$(jq -r .environment.kernel "$p")" = "$kernel" ]
 	[[ "$(jq -r .environment.cmdline "$p")" == *udevtimeout=*nokaslr* ]]

@@ -268,10 +268,13 @@ static void on_qmp_message(struct sup_state *st, json_object *o)
 		st->stopped = true;
 		st->next_watch = now_ns(CLOCK_MONOTONIC) + WATCH_NS;
 		st->conn_seen = false;
-		if (st->plant_armed && st->resumed) {
+		if (st->plant_armed) {
 			/* the first stop after the manager's resume: the
 			 * breakpoint's (or, had a debugger come unseen and
-			 * removed it, that debugger's; held either way) */
+			 * removed it, that debugger's; held either way).
+			 * The RESUME before it may have come before this
+			 * monitor was in command mode (no events until
+			 * then): not waited for. */
 			st->plant_armed = false;
 			st->plant_stop = true;
 			if (sv->shield == WRAP_SHIELD_AUTO && !st->hold)
@@ -670,6 +673,11 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 	}
 	if (sfd >= 0)
 		close(sfd);
+	if (sv->plant_fd >= 0) {
+		/* qemu never started: nobody answers the breakpoint */
+		close(sv->plant_fd);
+		sv->plant_fd = -1;
+	}
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	free(st);
 	return wstatus;
