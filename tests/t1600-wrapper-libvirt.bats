@@ -211,7 +211,7 @@ show_state() {
 	# libvirt runs qemu with -no-shutdown: the poweroff is a stop (T03)
 	# and the recording's end; guest time from QEMU's events (the
 	# wrapper's events file) all through
-	[[ "$output" == *"the connection ended: the guest powered off (the stub's stop for a shutdown, T03"* ]]
+	[[ "$output" == *"the connection ended: the guest shut down (the stub's stop for a shutdown, T03"* ]]
 	[[ "$output" == *"guest time from QEMU's STOP/RESUME events"* ]]
 	run "$CLIENT" report "$p"
 	[ "$status" -eq 0 ]
@@ -315,7 +315,7 @@ show_state() {
 	run timeout 300 "$CLIENT" profile --latest -o "$d/p.json"
 	echo "$output" | tail -3 | sed 's/^/#   /'
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"the connection ended: the guest powered off (the stub's stop for a shutdown, T03"* ]]
+	[[ "$output" == *"the connection ended: the guest shut down (the stub's stop for a shutdown, T03"* ]]
 	[[ "$output" == *"guest time from QEMU's STOP/RESUME events"* ]]
 	[ "$(jq -r .complete "$d/p.json")" = true ]
 	[ "$(jq -r .end "$d/p.json")" = exit ]

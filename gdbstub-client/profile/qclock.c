@@ -344,7 +344,7 @@ bool rec_end_cause(char how, int num, const struct rec_exit *x, char *buf,
 	if (how == 'Q') {
 		/* a T03 stop: whatever ended qemu afterwards (libvirt's
 		 * SIGTERM on a domain whose guest powered off) */
-		snprintf(buf, len, "the guest powered off (the stub's stop for "
+		snprintf(buf, len, "the guest shut down (the stub's stop for "
 			 "a shutdown, T03: qemu ran with -no-shutdown, as under "
 			 "libvirt)");
 		return true;
