@@ -19,7 +19,9 @@
  *                              qemu-system-x86_64 or qemu-kvm on PATH that is
  *                              not this program, then /usr/libexec/qemu-kvm)
  *   QEMU_WRAPPER_MODE=probe|launch   override the classification
- *   QEMU_WRAPPER_HOLD=0        do not add -S (the guest runs at once)
+ *   QEMU_WRAPPER_HOLD=0        do not add -S nor, against a manager's own
+ *                              -S, the reset-vector breakpoint (the guest
+ *                              runs at once)
  *   QEMU_WRAPPER_GDB=tcp:HOST:PORT|unix:PATH|unix   gdbstub endpoint
  *                              (default unix: RUNDIR/PID.gdb.sock, mode
  *                              0600, only this user can connect; TCP,
@@ -292,11 +294,6 @@ static int client_monitor(struct launch *l, const char *rundir,
 }
 
 /*
- * Our gdbstub: a listening socket handed to qemu by fd, where
- * QEMU_WRAPPER_GDB says (a unix socket in the run directory by default).
- * Returns the listening fd; dies when it cannot listen.
- */
-/*
  * The argv's own -S and QMP monitor: a manager (libvirt) will resume the
  * guest itself.  Queue a breakpoint at the reset vector on the gdbstub's
  * socket before qemu starts (wrap.h); the supervisor reads QEMU's answer.
@@ -314,6 +311,11 @@ static int plant_reset_breakpoint(struct launch *l,
 	return fd;
 }
 
+/*
+ * Our gdbstub: a listening socket handed to qemu by fd, where
+ * QEMU_WRAPPER_GDB says (a unix socket in the run directory by default).
+ * Returns the listening fd; dies when it cannot listen.
+ */
 static int add_gdbstub(struct launch *l, const char *rundir,
 		       struct wrap_endpoint *ep)
 {
