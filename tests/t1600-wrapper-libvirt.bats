@@ -273,7 +273,8 @@ show_state() {
 	track $!
 	local name=
 	domain_up() { name=$("${VIRSH[@]}" list --name | grep '^guestfs-' | head -1); [ -n "$name" ]; }
-	wait_until 120 domain_up || { echo "# no guestfs domain:"; cat "$BATS_TEST_TMPDIR/gf.out"; false; }
+	# (a first run builds the appliance in /var/tmp/.guestfs-UID first)
+	wait_until 600 domain_up || { echo "# no guestfs domain:"; cat "$BATS_TEST_TMPDIR/gf.out"; false; }
 	DOM=$name
 	local pid kernel
 	pid=$(domain_pid)
