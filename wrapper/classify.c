@@ -249,6 +249,12 @@ void wrap_launch_info(int argc, char *const *argv, struct wrap_launch_info *li)
 			continue;
 		if (strcmp(o.name, "S") == 0) {
 			li->has_S = true;
+		} else if ((strcmp(o.name, "qmp") == 0 ||
+			    strcmp(o.name, "qmp-pretty") == 0) && o.value) {
+			li->has_qmp = true;
+		} else if (strcmp(o.name, "mon") == 0 && o.value &&
+			   strstr(o.value, "mode=control")) {
+			li->has_qmp = true;
 		} else if (strcmp(o.name, "s") == 0) {
 			li->has_gdb = true;
 			li->gdb_spec = "tcp::1234";

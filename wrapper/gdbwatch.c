@@ -186,3 +186,70 @@ out:
 	close(fd);
 	return ret;
 }
+
+int wrap_gdb_plant_send(const struct wrap_endpoint *ep, struct kit_err *err)
+{
+	/* Z0 (a software breakpoint, all CPUs) at the reset vector's linear
+	 * address: TCG compares cs.base + eip, 0xffff0000 + 0xfff0 */
+	static const char body[] = "Z0,fffffff0,1";
+	char pkt[32];
+	unsigned sum = 0;
+	size_t i;
+	int fd, n;
+
+	for (i = 0; i < sizeof body - 1; i++)
+		sum += (unsigned char)body[i];
+	n = snprintf(pkt, sizeof pkt, "$%s#%02x", body, sum & 0xff);
+	fd = gdb_connect(ep, err);
+	if (fd < 0)
+		return -1;
+	if (send(fd, pkt, (size_t)n, MSG_NOSIGNAL) != n) {
+		kit_seterr_errno(err, errno, "cannot send to the gdbstub");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int wrap_gdb_plant_finish(int fd, int timeout_ms, struct kit_err *err)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	char reply[64];
+	size_t len = 0;
+	int ret = -1;
+
+	/* '+' (the packet's ack), then "$OK#9a"; an error is "$Exx#.." */
+	while (len < sizeof reply - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t left = deadline - mono_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
+			kit_seterr(err, ETIMEDOUT, "the gdbstub did not answer "
+				   "the breakpoint in %d ms", timeout_ms);
+			goto out;
+		}
+		n = read(fd, reply + len, sizeof reply - 1 - len);
+		if (n <= 0) {
+			kit_seterr(err, EIO, "the gdbstub closed the connection");
+			goto out;
+		}
+		len += (size_t)n;
+		reply[len] = '\0';
+		if (strstr(reply, "$OK#")) {
+			ret = 0;
+			break;
+		}
+		if (strchr(reply, '#')) {
+			kit_seterr(err, EIO, "the gdbstub refused the breakpoint");
+			goto out;
+		}
+	}
+	if (ret < 0)
+		kit_seterr(err, EIO, "unexpected reply from the gdbstub");
+	else if (send(fd, "+", 1, MSG_NOSIGNAL) != 1)
+		ret = kit_seterr_errno(err, errno, "cannot ack the gdbstub");
+out:
+	close(fd);
+	return ret;
+}

@@ -21,7 +21,9 @@
  *                              qemu-system-x86_64 or qemu-kvm on PATH that is
  *                              not this program, then /usr/libexec/qemu-kvm)
  *   QEMU_WRAPPER_MODE=probe|launch   override the classification
- *   QEMU_WRAPPER_HOLD=0        do not add -S (the guest runs at once)
+ *   QEMU_WRAPPER_HOLD=0        do not add -S nor, against a manager's own
+ *                              -S, the reset-vector breakpoint (the guest
+ *                              runs at once)
  *   QEMU_WRAPPER_GDB=tcp:HOST:PORT|unix:PATH|unix   gdbstub endpoint
  *                              (default unix: RUNDIR/PID.gdb.sock, mode
  *                              0600, only this user can connect; TCP,
@@ -48,6 +50,14 @@
  * powers off can hang QEMU 7.2 at exit (gdbstub-client/rsp/hmp.h).  qemu runs
  * as a child so the wrapper can hold back the manager's SIGTERM during such
  * a pause.
+ *
+ * A manager's own -S.  libvirt starts every domain with -S and a QMP
+ * monitor of its own, and sends "cont" as soon as it has set the domain up
+ * (libguestfs's libvirt backend cannot ask it not to).  When the argv has
+ * both and the hold is on, the wrapper plants a breakpoint at the reset
+ * vector through the gdbstub before qemu runs (gdbwatch.c): the manager's
+ * "cont" stops at the first instruction, and the guest waits there for a
+ * debugger as a held launch does.  QEMU_WRAPPER_HOLD=0 leaves it out.
  *
  * Where it breaks.  A signal sent to the whole process group (Ctrl-C on a
  * terminal) reaches qemu directly; only signals sent to the wrapper's pid
@@ -297,6 +307,24 @@ static int client_monitor(struct launch *l, const char *rundir,
 }
 
 /*
+ * The argv's own -S and QMP monitor: a manager (libvirt) will resume the
+ * guest itself.  Queue a breakpoint at the reset vector on the gdbstub's
+ * socket before qemu starts (wrap.h); the supervisor reads QEMU's answer.
+ */
+static int plant_reset_breakpoint(struct launch *l,
+				  const struct wrap_endpoint *ep)
+{
+	struct kit_err err;
+	int fd = wrap_gdb_plant_send(ep, &err);
+
+	if (fd < 0)
+		wrap_log_event(&l->log, "cannot plant the reset-vector "
+			       "breakpoint: %s; the manager's resume will run "
+			       "the guest", err.msg);
+	return fd;
+}
+
+/*
  * Our gdbstub: a listening socket handed to qemu by fd, where
  * QEMU_WRAPPER_GDB says (a unix socket in the run directory by default).
  * Returns the listening fd; dies when it cannot listen.
@@ -393,12 +421,12 @@ static int launch(struct launch *l, int argc, char **argv)
 	char rundir[4096];
 	struct wrap_endpoint mep;
 	int gdb_fd = -1, qmp[2] = { -1, -1 }, cmon_fd = -1, i, wstatus, nkeep = 0;
-	int events_fd = -1;
-	bool rundir_explicit = kit_rundir_is_explicit();
+	int events_fd = -1, plant_fd = -1;
+	bool hold_env, rundir_explicit = kit_rundir_is_explicit();
 	enum wrap_shield shield = shield_from_env();
 
 	l->quiet = env_true("QEMU_WRAPPER_QUIET", false);
-	l->hold = env_true("QEMU_WRAPPER_HOLD", true);
+	l->hold = hold_env = env_true("QEMU_WRAPPER_HOLD", true);
 	wrap_launch_info(argc, argv, &l->li);
 
 	kit_rundir_path(rundir, sizeof rundir);
@@ -440,6 +468,9 @@ static int launch(struct launch *l, int argc, char **argv)
 	if (!l->li.daemonize)
 		cmon_fd = add_monitors(l, rundir, qmp, &mep);
 	announce(l, &ep, rundir_explicit ? rundir : NULL);
+	if (gdb_fd >= 0 && hold_env && l->li.has_S && l->li.has_qmp &&
+	    !l->li.daemonize)
+		plant_fd = plant_reset_breakpoint(l, &ep);
 
 	if (l->li.daemonize) {
 		wrap_log_event(&l->log, "-daemonize: exec without supervision "
@@ -466,6 +497,7 @@ static int launch(struct launch *l, int argc, char **argv)
 	sv.notify = notify_held;
 	sv.user = l;
 	sv.events_fd = events_fd;
+	sv.plant_fd = plant_fd;
 	sv.gdb = l->gdb_added && env_true("QEMU_WRAPPER_RELEASE", true) ? &ep : NULL;
 
 	wstatus = wrap_supervise(&sv, &err);

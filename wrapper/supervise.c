@@ -22,6 +22,12 @@
  * 1.10x without the wrapper).  So the monitor is read at once only while
  * an answer is awaited or a hold is on (its RESUME ends the hold);
  * otherwise every QMP_DRAIN_MS, and before a signal is decided.
+ *
+ * A manager's -S (libvirt's): the guest is resumed by the manager, not by
+ * a debugger, and stops at once at the reset-vector breakpoint the wrapper
+ * planted (main.c).  That stop is held like a -S start: signals are kept,
+ * and no debugger having come yet is not "the debugger went away" (the
+ * guest waits for one instead of being released).
  */
 #include "wrap.h"
 #include "clock.h"
@@ -48,6 +54,8 @@
 #define RELEASE_MS 2000       /* releasing a guest a debugger left, at most */
 #define QMP_DRAIN_MS 100      /* events read this often when nothing waits */
 #define QMP_ANSWER_MS 1000    /* query-status's answer, at most */
+#define PLANT_MS 10000        /* qemu's start and its answer to the planted
+				 breakpoint, at most */
 
 struct sup_state {
 	struct wrap_supervisor *sv;
@@ -55,6 +63,10 @@ struct sup_state {
 	bool stopped;                  /* the last event was a STOP */
 	int awaiting;                  /* commands sent, answers not yet read */
 	bool status_debug;             /* the last query-status said "debug" */
+	bool plant_armed;              /* the reset-vector breakpoint is in and
+					  its stop has not come yet */
+	bool plant_stop;               /* stopped after the manager's resume,
+					  waiting for a first debugger */
 	int pending[MAX_PENDING];      /* held signals, in arrival order */
 	int npending;
 	int same_count[_NSIG];         /* arrivals per signal in this hold */
@@ -246,6 +258,7 @@ static void on_qmp_message(struct sup_state *st, json_object *o)
 	if (ev && strcmp(ev, "RESUME") == 0) {
 		st->stopped = false;
 		st->resumed = true;
+		st->plant_stop = false;
 		st->next_watch = 0;
 		st->conn_seen = false;
 		if (sv->shield != WRAP_SHIELD_ALWAYS)
@@ -256,6 +269,22 @@ static void on_qmp_message(struct sup_state *st, json_object *o)
 		st->stopped = true;
 		st->next_watch = now_ns(CLOCK_MONOTONIC) + WATCH_NS;
 		st->conn_seen = false;
+		if (st->plant_armed) {
+			/* the first stop after the manager's resume: the
+			 * breakpoint's (or, had a debugger come unseen and
+			 * removed it, that debugger's; held either way).
+			 * The RESUME before it may have come before this
+			 * monitor was in command mode (no events until
+			 * then): not waited for. */
+			st->plant_armed = false;
+			st->plant_stop = true;
+			if (sv->shield == WRAP_SHIELD_AUTO && !st->hold)
+				st->hold = true;
+			wrap_log_event(sv->log, "held at the reset vector: the "
+				       "manager resumed the guest and it stopped "
+				       "at the wrapper's breakpoint; it waits "
+				       "for a debugger");
+		}
 		return;
 	}
 	if (!id || strncmp(id, "wrap-", 5))
@@ -389,10 +418,15 @@ static void watch_debugger(struct sup_state *st, bool *qmp_open)
 		return;
 	st->next_watch = now + WATCH_NS;
 	n = wrap_gdb_connections(sv->gdb);
-	if (n > 0)
+	if (n > 0) {
 		st->conn_seen = true;
+		/* a debugger came: its '?' removes the planted breakpoint */
+		st->plant_armed = false;
+	}
 	if (n != 0)
 		return;
+	if (st->plant_stop && !st->conn_seen)
+		return;   /* held at the reset vector: no debugger yet */
 	if (!st->conn_seen && (!st->stopped || !*qmp_open ||
 			       !status_debug(st, qmp_open)))
 		return;
@@ -587,6 +621,26 @@ static int supervise_until_exit(struct sup_state *st, int sfd, pid_t pid,
 	return wstatus;
 }
 
+/* QEMU's answer to the planted breakpoint (sent before it started). */
+static void plant_result(struct sup_state *st)
+{
+	struct wrap_supervisor *sv = st->sv;
+	struct kit_err e;
+
+	if (wrap_gdb_plant_finish(sv->plant_fd, PLANT_MS, &e) < 0) {
+		wrap_log_event(sv->log, "reset-vector breakpoint not planted: "
+			       "%s; the manager's resume will run the guest",
+			       e.msg);
+	} else {
+		st->plant_armed = true;
+		wrap_log_event(sv->log, "reset-vector breakpoint planted: the "
+			       "argv has its own -S and QMP monitor (a manager "
+			       "such as libvirt resumes the guest through it); "
+			       "the guest will wait at f000:fff0 for a debugger");
+	}
+	sv->plant_fd = -1;
+}
+
 int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 {
 	static const int own[] = { SIGCHLD, SIGUSR1 };
@@ -616,12 +670,19 @@ int wrap_supervise(struct wrap_supervisor *sv, struct kit_err *err)
 	} else if ((pid = start_qemu(sv, &oldmask, err)) > 0) {
 		sv->qemu_pid = pid;
 		wrap_log_event(sv->log, "qemu started: pid %ld", (long)pid);
+		if (sv->plant_fd >= 0)
+			plant_result(st);
 		if (sv->on_started)
 			sv->on_started(sv);
 		wstatus = supervise_until_exit(st, sfd, pid, err);
 	}
 	if (sfd >= 0)
 		close(sfd);
+	if (sv->plant_fd >= 0) {
+		/* qemu never started: nobody answers the breakpoint */
+		close(sv->plant_fd);
+		sv->plant_fd = -1;
+	}
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	free(st);
 	return wstatus;

@@ -79,6 +79,8 @@ struct wrap_launch_info {
 	int append_index;        /* argv index of the last -append's value, or -1 */
 	const char *accel;       /* "kvm:tcg", "tcg", "kvm" as given, or NULL */
 	bool has_S;              /* -S already present */
+	bool has_qmp;            /* a QMP monitor of its own: -qmp, -qmp-pretty,
+				    or -mon ...,mode=control (libvirt's) */
 	bool has_gdb;            /* -s or -gdb already present */
 	const char *gdb_spec;    /* the user's -gdb value, "tcp::1234" for -s */
 	bool daemonize;
@@ -213,6 +215,23 @@ int wrap_gdb_connections(const struct wrap_endpoint *ep);
 int wrap_gdb_release(const struct wrap_endpoint *ep, int timeout_ms,
 		     struct kit_err *err);
 
+/*
+ * Hold a guest at its reset vector against a manager that resumes it
+ * through a monitor of its own (libvirt starts every domain with -S and
+ * sends "cont" at once): a breakpoint at the first instruction
+ * (0xfffffff0, f000:fff0), planted through the gdbstub before qemu runs.
+ * QEMU stops there as soon as the guest is resumed, and keeps the
+ * breakpoint when its client goes; a debugger's '?' removes it.
+ *
+ * wrap_gdb_plant_send connects to the gdbstub's listening socket (before
+ * qemu is started: the connection and the packet wait in its backlog, so
+ * they are read before any monitor command) and sends the Z0 packet; it
+ * returns the connection's fd or -1.  wrap_gdb_plant_finish waits for
+ * QEMU's "OK" (bounded by timeout_ms) and closes fd; 0 on "OK".
+ */
+int wrap_gdb_plant_send(const struct wrap_endpoint *ep, struct kit_err *err);
+int wrap_gdb_plant_finish(int fd, int timeout_ms, struct kit_err *err);
+
 /* ---- the log --------------------------------------------------------- */
 
 /*
@@ -263,6 +282,7 @@ struct wrap_supervisor {
 	void (*notify)(struct wrap_supervisor *sv, int sig);
 	void *user;
 	int events_fd;             /* append STOP/RESUME lines here, or -1 */
+	int plant_fd;              /* wrap_gdb_plant_send's connection, or -1 */
 	/* the gdbstub the wrapper added (a dead debugger is noticed and its
 	 * guest released), or NULL */
 	const struct wrap_endpoint *gdb;

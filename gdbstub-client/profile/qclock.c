@@ -365,6 +365,14 @@ bool rec_end_cause(char how, int num, const struct rec_exit *x, char *buf,
 {
 	bool ok = x ? exit_cause(x, buf, len) : false;
 
+	if (how == 'Q') {
+		/* a T03 stop: whatever ended qemu afterwards (libvirt's
+		 * SIGTERM on a domain whose guest powered off) */
+		snprintf(buf, len, "the guest shut down (the stub's stop for "
+			 "a shutdown, T03: qemu ran with -no-shutdown, as under "
+			 "libvirt)");
+		return true;
+	}
 	if (how == 'X') {
 		/* the stub says the target was killed: never a boot's end,
 		 * whatever the wrapper saw; its cause first when it has one */
@@ -496,7 +504,8 @@ void rec_decide_end(struct rec *r)
 
 	if (!r->conn_end)
 		return;
-	if (r->exit_path[0])
+	/* after a shutdown stop qemu may never exit (-no-shutdown) */
+	if (r->exit_path[0] && r->conn_end != 'Q')
 		r->have_exit = wait_exit(r);
 	ok = rec_end_cause(r->conn_end, r->conn_num, r->have_exit ? &r->exit : NULL,
 			   r->end_cause, sizeof r->end_cause);
@@ -512,7 +521,7 @@ void rec_decide_end(struct rec *r)
 			 ", after the last milestone (%s)", r->ms[r->nms - 1].name);
 		ok = true;
 	}
-	if (r->exit_path[0] && !r->have_exit) {
+	if (r->exit_path[0] && !r->have_exit && r->conn_end != 'Q') {
 		n = strlen(r->end_cause);
 		snprintf(r->end_cause + n, sizeof r->end_cause - n,
 			 "; qemu-wrapper wrote no exit record within 3 s");

@@ -199,7 +199,8 @@ struct rec {
 	size_t nmap;
 	char clock_note[240];          /* for environment.tool */
 
-	/* how the connection ended ('W', 'X', 'E' closed; 0 it did not) */
+	/* how the connection ended ('W', 'X', 'E' closed, 'Q' a shutdown stop
+	 * of -no-shutdown, T03, the connection still open; 0 it did not) */
 	char conn_end;
 	int conn_num;                  /* W: the status; X: the signal */
 	bool have_exit;

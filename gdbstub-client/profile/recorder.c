@@ -177,6 +177,15 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		rec_conn_ended(r, st->kind, st->kind == 'W' ? st->exit_status : st->signo);
 		return 1;
 	}
+	if (st->kind == 'T' && st->signo == 3) {
+		/* SIGQUIT: QEMU's stop reply for RUN_STATE_SHUTDOWN, the guest
+		 * powered off and qemu stays (-no-shutdown: libvirt starts
+		 * every domain so, then kills qemu).  The guest never runs
+		 * again: a resume would wait for a RESUME that never comes.
+		 * The end is the guest's; its STOP event is the last. */
+		rec_conn_ended(r, 'Q', 3);
+		return 1;
+	}
 	if (rec_klog_own_stop(r, st))
 		return 0;      /* the log is read in on_stop() */
 	if (s && s->knows && s->knows(r, st))

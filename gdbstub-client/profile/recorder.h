@@ -263,7 +263,9 @@ int rec_exit_read(const char *path, struct rec_exit *x, struct kit_err *err);
  * or qemu exited without being asked) or not (qemu killed, stopped from
  * the host, the stub gone or reporting the target killed).  how: 'W' (num
  * the exit status), 'X' (num the signal) or 'E' (the connection closed
- * without either); x: the wrapper's exit record, NULL when there is none.
+ * without either), or 'Q' (a T03 stop: QEMU's stop for a guest that powered
+ * off under -no-shutdown, as libvirt runs it; always the guest's end); x:
+ * the wrapper's exit record, NULL when there is none.
  * The cause, a lower-case phrase, goes to buf: "qemu was killed by
  * SIGKILL", "the gdbstub closed the connection without an exit reply".
  */

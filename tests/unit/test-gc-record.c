@@ -7,7 +7,7 @@
  * command-line check (decode.c); the initcall schemes' names and
  * order of preference (scheme.h), which --initcall-scheme takes; and the
  * kernel's initcall_debug records paired, their unit and the "calling"
- * record's cost (klog-parse.c).
+ * record's cost (klog-parse.c); how a recording ended (qclock.c).
  */
 #include "recorder.h"
 #include "scheme.h"
@@ -465,6 +465,25 @@ static void test_exit_rusage(void)
 	unlink(path);
 }
 
+/* How a recording ended, for a domain under libvirt: the guest powered
+ * off (T03 under -no-shutdown), then libvirt's SIGTERM ended qemu. */
+static void test_end_cause(void)
+{
+	struct rec_exit x = { .code = 0 };
+	char buf[200];
+
+	snprintf(x.shutdown_reason, sizeof x.shutdown_reason, "host-signal");
+	ok(!rec_end_cause('W', 0, &x, buf, sizeof buf),
+	   "end: W00 with host-signal: the host ended it, not the guest");
+	ok(strstr(buf, "host-signal") != NULL, "end: ... and says so");
+	ok(rec_end_cause('Q', 3, &x, buf, sizeof buf),
+	   "end: a shutdown stop (T03) is the guest's end, whatever ended qemu after");
+	ok(strstr(buf, "the guest shut down") && strstr(buf, "-no-shutdown"),
+	   "end: ... said as a shutdown under -no-shutdown");
+	ok(rec_end_cause('Q', 3, NULL, buf, sizeof buf),
+	   "end: a shutdown stop needs no exit record");
+}
+
 int main(void)
 {
 	test_exit_rusage();
@@ -478,5 +497,6 @@ int main(void)
 	test_klog_pair();
 	test_klog_pair_nested();
 	test_klog_figures();
+	test_end_cause();
 	return tap_done();
 }
