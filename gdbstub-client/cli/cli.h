@@ -24,6 +24,7 @@ struct cli {
 	bool quit;             /* "quit", "detach", or the target is gone */
 	bool intel;            /* disassembly syntax */
 	int run_timeout_ms;    /* continue/finish: -1 = until a stop */
+	long last_tid;         /* the thread of the last stop reported; 0 none */
 };
 
 struct cli_cmd {
@@ -66,6 +67,9 @@ struct lx_task_layout;
 int cli_need_task_layout(struct cli *cli, struct lx_task_layout *l);
 int cli_ps(struct cli *cli, const char *args);
 int cli_bt(struct cli *cli, const char *args);
+/* threads.c: "info threads", "thread [N]" (QEMU: a thread per vCPU). */
+int cli_info_threads(struct cli *cli, const char *args);
+int cli_thread(struct cli *cli, const char *args);
 
 /* repl.c: the interactive loop on a terminal; returns the exit status. */
 int cli_repl(struct cli *cli);

@@ -111,6 +111,14 @@ static int report(struct cli *cli, const struct gc_event *ev)
 {
 	char nb[16];
 
+	/* gdb's note when the stop is in another thread (vCPU) than the last */
+	if ((ev->kind == GC_EV_BREAK || ev->kind == GC_EV_SIGNAL) && ev->stop.tid > 0) {
+		if (cli->last_tid > 0 && ev->stop.tid != cli->last_tid)
+			printf("\n[Switching to Thread 1.%ld]", ev->stop.tid);
+		cli->last_tid = ev->stop.tid;
+	} else if (ev->kind == GC_EV_STEP && ev->stop.tid > 0) {
+		cli->last_tid = ev->stop.tid;
+	}
 	switch (ev->kind) {
 	case GC_EV_BREAK:
 		printf("\n%s %d, ", ev->temp ? "Temporary breakpoint" :
@@ -867,7 +875,7 @@ static int cmd_quit(struct cli *cli, const char *args)
 }
 
 static const char *const info_subs[] = { "breakpoints", "registers", "signals",
-					 "mode", "tasks", NULL };
+					 "mode", "tasks", "threads", NULL };
 
 static int cmd_info(struct cli *cli, const char *args)
 {
@@ -883,13 +891,14 @@ static int cmd_info(struct cli *cli, const char *args)
 	rest = args + n;
 	len = strlen(sub);
 	if (!len)
-		return error("'info' needs one of: breakpoints registers signals mode tasks");
+		return error("'info' needs one of: breakpoints registers signals mode tasks "
+			     "threads");
 	for (i = 0; info_subs[i]; i++)
 		if (!strncmp(info_subs[i], sub, len))
 			break;
 	if (!info_subs[i])
 		return error("unknown 'info' subcommand '%s' (breakpoints registers signals "
-			     "mode tasks)", sub);
+			     "mode tasks threads)", sub);
 	if (i == 2)
 		return cmd_handle(cli, "");
 	if (cli_need_target(cli) < 0)
@@ -898,6 +907,7 @@ static int cmd_info(struct cli *cli, const char *args)
 	case 0: return info_breakpoints(cli);
 	case 1: return info_registers(cli, rest);
 	case 4: return cli_ps(cli, rest);
+	case 5: return cli_info_threads(cli, rest);
 	default: return cmd_mode(cli, rest);
 	}
 }
@@ -913,7 +923,8 @@ const struct cli_cmd cli_cmds[] = {
 	{ "hbreak", NULL, cmd_hbreak, "LOC [if COND]", "hardware breakpoint (at most 4)", CLI_COMPLETE_SYMBOL },
 	{ "tbreak", NULL, cmd_tbreak, "LOC [if COND]", "breakpoint deleted when hit", CLI_COMPLETE_SYMBOL },
 	{ "delete", "d", cmd_delete, "[N...]", "delete breakpoints (all without N)", 0 },
-	{ "info", "i", cmd_info, "breakpoints|registers [REG...]|signals|mode|tasks", "show state", CLI_COMPLETE_INFO },
+	{ "info", "i", cmd_info, "breakpoints|registers [REG...]|signals|mode|tasks|threads", "show state", CLI_COMPLETE_INFO },
+	{ "thread", NULL, cli_thread, "[N]", "select thread N (QEMU: vCPU N-1) for registers, memory and stepi; none: which is selected", 0 },
 	{ "x", NULL, cmd_x, "/NFU ADDR", "examine memory: N units, F in x d u c s i a, U in b h w g", CLI_COMPLETE_SYMBOL },
 	{ "disassemble", "disas", cmd_disassemble, "[ADDR [N]]", "N instructions (10) at ADDR (pc) in the current mode's width", CLI_COMPLETE_SYMBOL },
 	{ "mode", NULL, cmd_mode, "", "CPU mode, control registers, CS descriptor, pc", 0 },
