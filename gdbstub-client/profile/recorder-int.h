@@ -169,8 +169,12 @@ struct rec {
 		enum gc_region region;
 		const char *symbol;
 		enum x86_mode mode;
+		unsigned cpu;
 		int64_t count;
 	} *sb;
+	/* --sample: the vCPUs' thread ids; each tick reads every one */
+	long tids[GC_TICK_MAXCPU];
+	unsigned ncpu;
 	size_t nsb, sbcap;
 	unsigned long nsamples, nraced;
 	/* --sample: time by process (procs.h); the layout is read by a
