@@ -1,7 +1,7 @@
 # gdbstub-client/profile: the boot recorder (`profile`) and the sampler
 # (`sample`).  Uses linux/, target/, report/, rsp/, kernel-symbols and common/.
 PROFILE_OBJS = $(addprefix gdbstub-client/profile/,recorder.o sample.o)
-PROFILE_OBJS += $(addprefix gdbstub-client/profile/,decode.o stub.o initcalls.o milestones.o ticks.o qclock.o write.o scheme-watch.o scheme-callret.o scheme-callsite.o scheme-functions.o klog.o klog-parse.o)
+PROFILE_OBJS += $(addprefix gdbstub-client/profile/,decode.o stub.o initcalls.o milestones.o ticks.o qclock.o write.o scheme-watch.o scheme-callret.o scheme-callsite.o scheme-functions.o klog.o klog-parse.o smp.o)
 PROFILE_OBJS += $(addprefix gdbstub-client/profile/,sample-attr.o sample-tick.o sample-stop.o sample-monitor.o procs.o)
 PROFILE_CFLAGS = -Igdbstub-client/profile $(LINUX_CFLAGS) $(REPORT_CFLAGS)
 PROFILE_LIBS = $(LINUX_LIBS) $(REPORT_LIBS) -pthread
