@@ -592,12 +592,26 @@ int rec_klog_finish(struct rec *r)
 	matched = place(r, c, n, &map, unit, cost, fine);
 	{
 		int np = rec_smp_phases(k->recs, k->n, k->smp, REC_SMP_MAX);
+		bool merged = false;
 
 		for (i = 0; np > 0 && i < (size_t)np; i++) {
 			k->smp[i].start = to_g(&map, k->smp[i].start);
 			k->smp[i].end = to_g(&map, k->smp[i].end);
+			merged |= !strncmp(k->smp[i].id, "smp:cpus", 8);
 		}
 		k->nsmp = np > 0 ? (size_t)np : 0;
+		/* CPUs the records do not tell apart: when each came online */
+		if (merged && np >= 2 && !strcmp(k->smp[0].id, "smp:prepare")) {
+			struct rec_smp_phase w[REC_SMP_MAX - 1];
+			size_t nw = rec_smp_online_phases(r, k->smp[1].start,
+							  k->smp[np - 1].end, w,
+							  REC_SMP_MAX - 1);
+
+			if (nw) {
+				memcpy(k->smp + 1, w, nw * sizeof *w);
+				k->nsmp = 1 + nw;
+			}
+		}
 	}
 	for (i = 0; i < n; i++)
 		ncalled += c[i].done;

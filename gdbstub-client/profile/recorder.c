@@ -174,6 +174,8 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		rec_conn_ended(r, st->kind, st->kind == 'W' ? st->exit_status : st->signo);
 		return 1;
 	}
+	if (rec_smp_own_stop(r, st))
+		return 0;      /* a secondary CPU came online */
 	if (rec_klog_own_stop(r, st))
 		return 0;      /* the log is read in on_stop() */
 	if (s && s->knows && s->knows(r, st))
@@ -649,6 +651,7 @@ static int run(struct rec *r, const char *kpath)
 		return -1;
 	if (r->sample_hz > 0 && rec_sample_setup(r) < 0)
 		return -1;
+	rec_smp_setup(r);
 	rec_phase_open(r, "firmware", 0);
 	if (record(r) < 0)
 		rec_set_incomplete(r, "connection dropped");

@@ -19,8 +19,23 @@
  * boot CPU: INIT/SIPI, the wait for it to call in, the TSC sync check
  * (the seeds' ~25 ms per CPU in check_tsc_sync_target), its online
  * callbacks.
+ *
+ * When the kernel merged the CPUs into one record (the libguestfs
+ * appliance boots with lpj=, so the secondary CPUs print nothing of their
+ * own), each CPU's moment comes from a write watchpoint on the first word
+ * of __cpu_online_mask, armed before the guest starts: each secondary CPU
+ * sets its bit there as it comes online (start_secondary ->
+ * set_cpu_online), and the stop's thread id says which CPU.  A watchpoint
+ * stop flushes nothing under TCG (unlike a breakpoint); it is removed
+ * once every CPU is online.  The phases are then "smp:prepare" as
+ * above, and "smp:cpuN" from the moment CPU N came online to the moment
+ * the next did (the last: to "Brought up"), placed from CPU 1's start
+ * record on: one CPU's cost each, measured from one CPU online to the
+ * next (the stops' times are the guest's, the records' placement the
+ * kernel clock's; only the stops' differences are used, so the two
+ * clocks never mix in one figure).
  */
-#include "recorder.h"
+#include "recorder-int.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -88,8 +103,8 @@ int rec_smp_phases(const struct rec_klog_rec *recs, size_t n,
 		st[nst].count = k;
 		nst++;
 	}
-	if (t0 < 0 || tend < t0)
-		return 0;
+	if (t0 < 0 || tend < t0 || !nst)
+		return 0;   /* one CPU: "Bringing up" and "Brought up" alone */
 	if (np < max)
 		out[np++] = (struct rec_smp_phase){ "smp:prepare", t0,
 						    nst ? st[0].ts : tend };
@@ -106,4 +121,100 @@ int rec_smp_phases(const struct rec_klog_rec *recs, size_t n,
 		np++;
 	}
 	return (int)np;
+}
+
+/* ---- the watchpoint (recorder glue) ------------------------------------- */
+
+void rec_smp_setup(struct rec *r)
+{
+	struct kit_err e;
+	long tids[GC_TICK_MAXCPU];
+	uint64_t addr = ksym_addr(r->syms, "__cpu_online_mask");
+	int n;
+
+	r->smp_addr = 0;
+	if (!addr || !r->nokaslr)
+		return;
+	n = gc_tick_threads(r->c, tids, &e);
+	if (n < 2)
+		return;
+	if (rsp_insert_break(r->c, RSP_WP_WRITE, addr, 8, &e) < 0) {
+		rec_progress(r, "secondary CPUs: no watchpoint on __cpu_online_mask "
+			     "(%s): their bring-up from the kernel's records only", e.msg);
+		return;
+	}
+	r->smp_addr = addr;
+	r->smp_ncpu = n > REC_SMP_MAX ? REC_SMP_MAX : (unsigned)n;
+	rec_progress(r, "secondary CPUs: %d vCPUs; a write watchpoint on "
+		     "__cpu_online_mask says when each comes online", n);
+}
+
+/* Note CPU tid - 1 online at guest time g; the watchpoint goes once all
+ * are (when it can: stopped is false in a tick's race, it stays). */
+static void online(struct rec *r, const struct rsp_stop *st, int64_t g, bool stopped)
+{
+	unsigned i;
+	int cpu = st->tid > 0 ? (int)st->tid - 1 : -1;
+
+	if (cpu > 0 && r->smp_non < REC_SMP_MAX) {
+		for (i = 0; i < r->smp_non && r->smp_on_cpu[i] != cpu; i++)
+			;
+		if (i == r->smp_non) {
+			r->smp_on_cpu[r->smp_non] = cpu;
+			r->smp_on_g[r->smp_non++] = g;
+		}
+	}
+	if (stopped && r->smp_non + 1 >= r->smp_ncpu) {
+		(void)rsp_remove_break(r->c, RSP_WP_WRITE, r->smp_addr, 8, NULL);
+		r->smp_addr = 0;
+	}
+}
+
+static bool ours(const struct rec *r, const struct rsp_stop *st)
+{
+	return r->smp_addr && st->reason == RSP_REASON_WATCH &&
+	       st->watch_addr >= r->smp_addr && st->watch_addr < r->smp_addr + 8;
+}
+
+bool rec_smp_own_stop(struct rec *r, const struct rsp_stop *st)
+{
+	if (!ours(r, st))
+		return false;
+	online(r, st, r->g, true);
+	return true;
+}
+
+bool rec_smp_tick_watch(struct rec *r, const struct rsp_stop *st, int64_t g)
+{
+	if (!ours(r, st))
+		return false;
+	online(r, st, g, false);
+	return true;
+}
+
+size_t rec_smp_online_phases(struct rec *r, int64_t a, int64_t tend,
+			     struct rec_smp_phase *out, size_t max)
+{
+	int64_t at = a, on0;
+	size_t np = 0;
+	unsigned i;
+
+	if (!r->smp_non || r->smp_non + 1 < r->smp_ncpu)
+		return 0;
+	/* the stops' times are guest time on the recorder's clock; only
+	 * their differences are used: the records' own placement on the
+	 * timeline (the kernel's clock) is where CPU 1 starts */
+	on0 = rec_gmap(r, r->smp_on_g[0]);
+	for (i = 0; i < r->smp_non && np < max; i++) {
+		int64_t next = i + 1 < r->smp_non ?
+			       a + rec_gmap(r, r->smp_on_g[i + 1]) - on0 : tend;
+
+		if (next > tend)
+			next = tend;
+		snprintf(out[np].id, sizeof out[np].id, "smp:cpu%d", r->smp_on_cpu[i]);
+		out[np].start = at;
+		out[np].end = next > at ? next : at;
+		at = out[np++].end;
+	}
+	return np;
 }

@@ -255,6 +255,15 @@ int rec_sample_tick(struct rec *r)
 	dt = t.stop_ns - r->resume_host - r->latency - r->sample_hold;
 	rec_mark_stop(r, t.stop_ns, false, r->g + (dt > 0 ? dt : 0));
 	rec_mark_resume(r, t0, false);
+	if (t.stop.signo != 2 && rec_smp_tick_watch(r, &t.stop, r->g + (dt > 0 ? dt : 0))) {
+		/* a secondary CPU came online just before the tick: noted;
+		 * the tick's resume let it go on */
+		r->nraced++;
+		r->sample_hold += kit_mono_ns() - t.stop_ns;
+		return r->sample_hz > 0 ?
+		       (sample_count(r, &t, base, r->g + (dt > 0 ? dt : 0)) < 0 ? -1 : 0) :
+		       r->watching ? rec_watch_check(r, &t) : 0;
+	}
 	if (t.stop.signo != 2 && rec_is_watch(&t.stop) && r->sch && r->sch->tick_watch &&
 	    r->sch->tick_watch(r, &t.stop, r->g + (dt > 0 ? dt : 0))) {
 		/* a watch stop came first (an initcall's start): the tick's

@@ -430,8 +430,8 @@ static void cpus_single(const struct prof_profile *p, FILE *out)
 			nb += strncmp(p->phases[i].id, "smp:prepare", 11) != 0;
 		}
 	if (nb) {
-		fprintf(out, "\nSecondary CPUs: brought up in %.1f ms (the kernel's own "
-			"records):", sum / 1e6);
+		fprintf(out, "\nSecondary CPUs: brought up in %.1f ms (smp_init, from "
+			"the kernel's records; ms each):", sum / 1e6);
 		for (i = 0; i < p->nphases; i++)
 			if (!strncmp(p->phases[i].id, "smp:", 4))
 				fprintf(out, " %s %.1f", !strcmp(p->phases[i].id, "smp:prepare") ?

@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# profile of a 4-vCPU boot of the installed Debian kernel (TCG, through
+# qemu-wrapper, a busybox initramfs that powers off):
+#   - the secondary CPUs' bring-up is in the phases (smp:prepare and a
+#     phase per CPU, from the kernel's own printk records), between the
+#     early initcalls and the others, and its span matches the console's
+#     own "Bringing up" .. "Brought up" timestamps (the kernel's clock runs
+#     at the profile's rate to the guest time: within 30 %);
+#   - the sampler sampled every CPU at every tick: each of CPUs 0..3 has
+#     the same number of samples, slices on each, the report's By CPU
+#     table has a row for each, the trace a track per CPU;
+#   - a one-vCPU profile records no CPU (unchanged format).
+
+load lib
+bats_require_minimum_version 1.5.0
+
+setup() {
+	linux_guest_setup
+	make_poweroff_initrd "$D"
+}
+
+teardown() { kill_tracked; }
+
+profile_boot() {
+	local out=$1
+	shift
+	start_linux_guest "$KERNEL" "$D/initrd.cpio" "$@"
+	run --separate-stderr timeout 300 "$CLIENT" profile --latest --sample 100 -o "$out"
+	expect_status 0
+}
+
+@test "4 vCPUs: bring-up phase per CPU, samples and slices on every CPU" {
+	profile_boot "$D/p4.json" -smp 4
+	validate "$D/p4.json"
+	# the bring-up phases, in order, after initcalls:early
+	jq -r '.phases[].id' "$D/p4.json" >"$D/ids"
+	grep -qx 'smp:prepare' "$D/ids" || { cat "$D/ids"; false; }
+	grep -A1 -x 'initcalls:early' "$D/ids" | grep -qx 'smp:prepare'
+	# each secondary CPU is named once (alone, or in a merged group)
+	for c in 1 2 3; do
+		jq -r '.phases[].id' "$D/p4.json" | grep -E "^smp:cpu$c\$|^smp:cpus[0-9]+-[0-9]+\$" |
+			awk -v c=$c -F'[s:-]' '/cpus/ { if ($5 <= c && c <= $6) n++; next } { n++ } END { exit !n }' ||
+			{ echo "CPU $c has no bring-up phase"; cat "$D/ids"; false; }
+	done
+	# the span against the console's own timestamps of the same records
+	ours=$(jq '[.phases[] | select(.id | startswith("smp:")) | .duration_ns] | add' "$D/p4.json")
+	t0=$(sed -n 's/^\[ *\([0-9.]*\)\] smp: Bringing up secondary CPUs.*/\1/p' "$D/console.log")
+	t1=$(sed -n 's/^\[ *\([0-9.]*\)\] smp: Brought up.*/\1/p' "$D/console.log")
+	[ -n "$t0" ] && [ -n "$t1" ] || { cat "$D/console.log"; false; }
+	python3 - "$ours" "$t0" "$t1" <<'PY'
+import sys
+ours, t0, t1 = float(sys.argv[1]) / 1e6, float(sys.argv[2]), float(sys.argv[3])
+console = (t1 - t0) * 1e3
+print(f"# bring-up: profile {ours:.1f} ms, console {console:.1f} ms")
+assert console > 0 and abs(ours - console) <= 0.3 * console, (ours, console)
+PY
+	# every CPU sampled at every tick: the same count on each
+	jq -c '[.samples.entries[] | {cpu, count}] | group_by(.cpu) | map([.[0].cpu, (map(.count) | add)])' \
+		"$D/p4.json" >"$D/bycpu"
+	echo "# samples by cpu: $(cat "$D/bycpu")" >&3
+	python3 - "$D/bycpu" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert [c for c, n in v] == [0, 1, 2, 3], v
+assert len({n for c, n in v}) == 1 and v[0][1] > 100, v
+PY
+	# slices (time by process) on each CPU
+	[ "$(jq '[.samples.slices[] | .[4]] | unique' -c "$D/p4.json")" = '[0,1,2,3]' ]
+	# the report: a row per CPU, the bring-up line
+	run --separate-stderr "$CLIENT" report "$D/p4.json"
+	expect_status 0
+	grep -q '^By CPU: 4 vCPUs sampled' <<<"$output"
+	for c in 0 1 2 3; do
+		grep -qE "^ +$c +[0-9]+ +25\.0%" <<<"$output" || { echo "$output"; false; }
+	done
+	grep -q '^Secondary CPUs: brought up in' <<<"$output"
+	# the trace: a track per CPU, with process slices on it
+	run --separate-stderr "$CLIENT" report --format=trace "$D/p4.json"
+	expect_status 0
+	for c in 0 1 2 3; do
+		tid=$(jq --arg n "CPU $c" '.traceEvents[] | select(.ph == "M" and .args.name == $n) | .tid' <<<"$output")
+		[ -n "$tid" ]
+		[ "$(jq --argjson t "$tid" '[.traceEvents[] | select(.ph == "X" and .tid == $t)] | length' <<<"$output")" -gt 0 ]
+	done
+}
+
+@test "1 vCPU: no CPU recorded, no bring-up phase" {
+	profile_boot "$D/p1.json"
+	[ "$(jq '[.samples.entries[] | select(has("cpu"))] | length' "$D/p1.json")" = 0 ]
+	[ "$(jq '[.samples.slices[] | select(length != 4)] | length' "$D/p1.json")" = 0 ]
+	[ "$(jq '[.phases[] | select(.id | startswith("smp:"))] | length' "$D/p1.json")" = 0 ]
+	run --separate-stderr "$CLIENT" report "$D/p1.json"
+	! grep -q 'By CPU' <<<"$output"
+}
