@@ -22,7 +22,7 @@ teardown() { kill_tracked; }
 
 @test "info threads at the reset vector: four CPUs in gdb's shape" {
 	start_linux_guest "$KERNEL" "$D/initrd.cpio" -smp 4
-	run --separate-stderr timeout 120 "$CLIENT" attach --latest -ex 'info threads' -ex kill
+	run --separate-stderr timeout 120 "$CLIENT" attach --latest -ex 'info threads' -ex detach
 	expect_status 0
 	echo "$output" >&3
 	grep -qE '^  Id   Target Id +Frame' <<<"$output"
