@@ -8,7 +8,8 @@
 #     at the profile's rate to the guest time: within 30 %);
 #   - the sampler sampled every CPU at every tick: each of CPUs 0..3 has
 #     the same number of samples, slices on each, the report's By CPU
-#     table has a row for each, the trace a track per CPU;
+#     table has a row for each, the SVG a lane per CPU, the trace a
+#     track per CPU;
 #   - a one-vCPU profile records no CPU (unchanged format).
 
 load lib
@@ -74,6 +75,13 @@ PY
 		grep -qE "^ +$c +[0-9]+ +25\.0%" <<<"$output" || { echo "$output"; false; }
 	done
 	grep -q '^Secondary CPUs: brought up in' <<<"$output"
+	# the SVG: a lane per CPU, with its slices
+	run --separate-stderr "$CLIENT" report --format=svg "$D/p4.json"
+	expect_status 0
+	for c in 0 1 2 3; do
+		grep -q ">CPU $c</text>" <<<"$output"
+		[ "$(grep -c "<title>CPU $c: " <<<"$output")" -gt 0 ] || { echo "no slices on CPU $c's lane"; false; }
+	done
 	# the trace: a track per CPU, with process slices on it
 	run --separate-stderr "$CLIENT" report --format=trace "$D/p4.json"
 	expect_status 0
