@@ -12,7 +12,7 @@ gdbstub-client/profile/%.o: KIT_CFLAGS += $(PROFILE_CFLAGS)
 LIBS_BUILT += $(LIB_PROFILE)
 $(LIB_PROFILE): $(PROFILE_OBJS)
 
-PROFILE_UNIT = tests/unit/test-gc-sample tests/unit/test-gc-record tests/unit/test-gc-procs
+PROFILE_UNIT = tests/unit/test-gc-sample tests/unit/test-gc-record tests/unit/test-gc-procs tests/unit/test-gc-smp
 UNIT_TESTS += $(PROFILE_UNIT)
 $(PROFILE_UNIT:=.o): KIT_CFLAGS += $(PROFILE_CFLAGS)
 $(PROFILE_UNIT): %: %.o $(PROFILE_DEPS)
