@@ -340,9 +340,11 @@ static void test_two_cpus(void)
 		is_int(proc(&p, 1, "init")->samples, 5, "init: 5 samples over both CPUs");
 		is_int(proc(&p, 0, "swapper/1")->samples, 5, "swapper: 5 samples");
 	}
+	/* each CPU: no process (tick 0), one task, then the other */
 	for (i = 0, k = 0; i < p.nsl; i++)
 		k += p.sl[i].cpu == 1;
-	ok(k >= 2, "CPU 1 has slices of its own");
+	is_int(k, 3, "CPU 1: three slices of its own");
+	is_int(p.nsl, 6, "CPU 0: three too, no slice shared between CPUs");
 	ok(pr && gc_procs_save(&p, pr, NULL, NULL, &e) == 0, "two CPUs saved");
 	if (pr && pr->samples.nslices) {
 		for (i = 0, k = 0; i < pr->samples.nslices; i++)
