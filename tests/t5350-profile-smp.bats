@@ -67,6 +67,9 @@ v = json.load(open(sys.argv[1]))
 assert [c for c, n in v] == [0, 1, 2, 3], v
 assert len({n for c, n in v}) == 1 and v[0][1] > 100, v
 PY
+	# each sample on its own CPU: the decompressor ran on CPU 0 alone (the
+	# others wait in the firmware until the kernel starts them)
+	[ "$(jq '[.samples.entries[] | select(.region == "decompressor") | .cpu] | unique' -c "$D/p4.json")" = '[0]' ]
 	# slices (time by process) on each CPU
 	[ "$(jq '[.samples.slices[] | .[4]] | unique' -c "$D/p4.json")" = '[0,1,2,3]' ]
 	# the report: a row per CPU, the bring-up line
