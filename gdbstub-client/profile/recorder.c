@@ -174,10 +174,11 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		rec_conn_ended(r, st->kind, st->kind == 'W' ? st->exit_status : st->signo);
 		return 1;
 	}
-	if (rec_smp_own_stop(r, st))
-		return 0;      /* a secondary CPU came online */
+	/* (first: any stop answers a read's pending 0x03, QEMU ignores it) */
 	if (rec_klog_own_stop(r, st))
 		return 0;      /* the log is read in on_stop() */
+	if (rec_smp_own_stop(r, st))
+		return 0;      /* a secondary CPU came online */
 	if (s && s->knows && s->knows(r, st))
 		return s->answer(r, st);
 	if (rec_read_stop_pc(r, &lin, &ip) < 0)
