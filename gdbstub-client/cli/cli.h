@@ -41,6 +41,7 @@ struct cli {
 	size_t ndisplays;
 	int next_display;
 	struct gc_addr_ctx target_ctx; /* the target's, under cli_addr_ctx */
+	long last_tid;         /* the thread of the last stop reported; 0 none */
 };
 
 /* One "display" expression, shown at every stop. */
@@ -96,6 +97,9 @@ struct lx_mem_layout;
 int cli_need_mem_layout(struct cli *cli, struct lx_mem_layout *l);
 int cli_meminfo(struct cli *cli, const char *args);
 int cli_bt(struct cli *cli, const char *args);
+/* threads.c: "info threads", "thread [N]" (QEMU: a thread per vCPU). */
+int cli_info_threads(struct cli *cli, const char *args);
+int cli_thread(struct cli *cli, const char *args);
 
 /* cmds.c, for gdb.c: an address expression with $N of p's history:
  * 0, or -1 after saying why. */

@@ -184,6 +184,14 @@ static int report(struct cli *cli, const struct gc_event *ev)
 {
 	char nb[16];
 
+	/* gdb's note when the stop is in another thread (vCPU) than the last */
+	if ((ev->kind == GC_EV_BREAK || ev->kind == GC_EV_SIGNAL) && ev->stop.tid > 0) {
+		if (cli->last_tid > 0 && ev->stop.tid != cli->last_tid)
+			printf("\n[Switching to Thread 1.%ld]", ev->stop.tid);
+		cli->last_tid = ev->stop.tid;
+	} else if (ev->kind == GC_EV_STEP && ev->stop.tid > 0) {
+		cli->last_tid = ev->stop.tid;
+	}
 	switch (ev->kind) {
 	case GC_EV_WATCH: {
 		const struct gc_bp *b = gc_break_find(cli->t, ev->bp_num);
@@ -724,7 +732,7 @@ static int cmd_quit(struct cli *cli, const char *args)
 
 static const char *const info_subs[] = { "breakpoints", "registers", "signals",
 					 "mode", "tasks", "symbol", "frame", "display",
-					 "watchpoints", "meminfo", NULL };
+					 "watchpoints", "meminfo", "threads", NULL };
 
 static int cmd_info(struct cli *cli, const char *args)
 {
@@ -741,13 +749,13 @@ static int cmd_info(struct cli *cli, const char *args)
 	len = strlen(sub);
 	if (!len)
 		return error("'info' needs one of: breakpoints registers signals mode tasks "
-			     "symbol frame display watchpoints meminfo");
+			     "symbol frame display watchpoints meminfo threads");
 	for (i = 0; info_subs[i]; i++)
 		if (!strncmp(info_subs[i], sub, len))
 			break;
 	if (!info_subs[i])
 		return error("unknown 'info' subcommand '%s' (breakpoints registers signals "
-			     "mode tasks symbol frame display watchpoints meminfo)", sub);
+			     "mode tasks symbol frame display watchpoints meminfo threads)", sub);
 	if (i == 2)
 		return cmd_handle(cli, "");
 	if (cli_need_target(cli) < 0)
@@ -761,6 +769,7 @@ static int cmd_info(struct cli *cli, const char *args)
 	case 7: return cli_info_display(cli, rest);
 	case 8: return info_breakpoints(cli, true);
 	case 9: return cli_meminfo(cli, rest);
+	case 10: return cli_info_threads(cli, rest);
 	default: return cmd_mode(cli, rest);
 	}
 }
@@ -781,8 +790,9 @@ const struct cli_cmd cli_cmds[] = {
 	{ "rwatch", NULL, cli_rwatch, "EXPR", "stop when EXPR's memory is read (Z3)", CLI_COMPLETE_SYMBOL },
 	{ "awatch", NULL, cli_awatch, "EXPR", "stop when EXPR's memory is read or written (Z4)", CLI_COMPLETE_SYMBOL },
 	{ "delete", "d", cmd_delete, "[N...] | display [N...]", "delete breakpoints and watchpoints (all without N: asks on a terminal)", 0 },
-	{ "info", "i", cmd_info, "breakpoints|watchpoints|registers [REG...]|signals|mode|tasks|symbol ADDR|frame|display|meminfo", "show state", CLI_COMPLETE_INFO },
+	{ "info", "i", cmd_info, "breakpoints|watchpoints|registers [REG...]|signals|mode|tasks|symbol ADDR|frame|display|meminfo|threads", "show state", CLI_COMPLETE_INFO },
 	{ "x", NULL, cli_x, "/NFU [ADDR]", "examine memory: N units, F in x d u o t z a c f s i, U in b h w g; no ADDR (or Enter): on from the last", CLI_COMPLETE_SYMBOL },
+	{ "thread", NULL, cli_thread, "[N]", "select thread N (QEMU: vCPU N-1) for registers, memory and stepi; none: which is selected", 0 },
 	{ "disassemble", "disas", cmd_disassemble, "[ADDR [N]]", "N instructions (10) at ADDR (pc) in the current mode's width", CLI_COMPLETE_SYMBOL },
 	{ "mode", NULL, cmd_mode, "", "CPU mode, control registers, CS descriptor, pc", 0 },
 	{ "print", "p", cli_print, "[/FMT] EXPR", "value of an address expression ($reg, sym+off, seg:off, $N) or of memory (*(TYPE *)ADDR); FMT in x d u o t z c a f s", CLI_COMPLETE_SYMBOL },

@@ -96,6 +96,9 @@ struct rec_klog {
 	size_t nr, capr;
 	int64_t anchor_g;
 	bool have_anchor;
+	/* secondary-CPU bring-up (smp.c), on the profile's timeline */
+	struct rec_smp_phase smp[REC_SMP_MAX];
+	size_t nsmp;
 };
 
 /* ---- before attaching -------------------------------------------------- */
@@ -587,6 +590,29 @@ int rec_klog_finish(struct rec *r)
 		return error("%s", e.msg);
 	}
 	matched = place(r, c, n, &map, unit, cost, fine);
+	{
+		int np = rec_smp_phases(k->recs, k->n, k->smp, REC_SMP_MAX);
+		bool merged = false;
+
+		for (i = 0; np > 0 && i < (size_t)np; i++) {
+			k->smp[i].start = to_g(&map, k->smp[i].start);
+			k->smp[i].end = to_g(&map, k->smp[i].end);
+			merged |= !strncmp(k->smp[i].id, "smp:cpus", 8);
+		}
+		k->nsmp = np > 0 ? (size_t)np : 0;
+		/* CPUs the records do not tell apart: when each came online */
+		if (merged && np >= 2 && !strcmp(k->smp[0].id, "smp:prepare")) {
+			struct rec_smp_phase w[REC_SMP_MAX - 1];
+			size_t nw = rec_smp_online_phases(r, k->smp[1].start,
+							  k->smp[np - 1].end, w,
+							  REC_SMP_MAX - 1);
+
+			if (nw) {
+				memcpy(k->smp + 1, w, nw * sizeof *w);
+				k->nsmp = 1 + nw;
+			}
+		}
+	}
 	for (i = 0; i < n; i++)
 		ncalled += c[i].done;
 	free(c);
@@ -656,5 +682,17 @@ int rec_klog_phases(struct rec *r)
 		free(ph[i].label);
 	}
 	free(ph);
+	/* the bring-up of the secondary CPUs, between the early initcalls and
+	 * the others (smp_init), in its place in time */
+	for (i = 0; i < r->klog->nsmp; i++)
+		ret |= prof_add_phase(r->p, r->klog->smp[i].id, r->klog->smp[i].start,
+				      r->klog->smp[i].end - r->klog->smp[i].start, NULL);
+	for (i = 1; i < r->p->nphases; i++) {
+		struct prof_phase x = r->p->phases[i];
+
+		for (j = i; j > 0 && r->p->phases[j - 1].start_ns > x.start_ns; j--)
+			r->p->phases[j] = r->p->phases[j - 1];
+		r->p->phases[j] = x;
+	}
 	return ret ? error("out of memory") : 0;
 }

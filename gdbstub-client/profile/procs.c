@@ -48,10 +48,22 @@ int gc_procs_layout(const struct ksym_table *syms, const struct ksym_btf *b,
 void gc_procs_init(struct gc_procs *p, const struct gc_procs_layout *l,
 		   int64_t period_ns)
 {
+	size_t i;
+
 	memset(p, 0, sizeof *p);
 	p->l = *l;
 	p->period_ns = period_ns > 0 ? period_ns : 1000000;
-	p->r_off = p->r_cur = p->r_id = p->r_comm = p->r_flags = -1;
+	p->ncpu = 1;
+	p->r_off = -1;
+	for (i = 0; i < GC_TICK_MAXCPU; i++) {
+		p->cpu[i].r_cur = p->cpu[i].r_id = p->cpu[i].r_comm = p->cpu[i].r_flags = -1;
+		p->cpu[i].last_sl = SIZE_MAX;
+	}
+}
+
+void gc_procs_set_cpus(struct gc_procs *p, unsigned n)
+{
+	p->ncpu = n < 1 ? 1 : n > GC_TICK_MAXCPU ? GC_TICK_MAXCPU : n;
 }
 
 void gc_procs_free(struct gc_procs *p)
@@ -103,20 +115,25 @@ static int add_req(struct gc_tick_req *req, size_t room, size_t *n,
 size_t gc_procs_requests(struct gc_procs *p, struct gc_tick_req *req, size_t room)
 {
 	size_t n = 0;
+	unsigned i;
 
-	p->r_off = p->r_cur = p->r_id = p->r_comm = p->r_flags = -1;
-	p->r_off = add_req(req, room, &n, p->l.pcpu_offsets, 8);
-	if (p->off >= KERNEL_HALF)
-		p->r_cur = add_req(req, room, &n, p->off + p->l.cur_var, 8);
-	if (p->pending) {
-		bool adjacent = p->l.tgid == p->l.pid + 4;
+	p->r_off = add_req(req, room, &n, p->l.pcpu_offsets, 8 * p->ncpu);
+	for (i = 0; i < p->ncpu; i++) {
+		struct gc_procs_cpu *c = &p->cpu[i];
 
-		p->r_id = add_req(req, room, &n, p->p_task + p->l.pid,
-				  adjacent ? 8 : 4);
-		p->r_comm = add_req(req, room, &n, p->p_task + p->l.comm,
-				    p->l.comm_len);
-		/* every time: a freed task's memory is soon another's */
-		p->r_flags = add_req(req, room, &n, p->p_task + p->l.flags, 4);
+		c->r_cur = c->r_id = c->r_comm = c->r_flags = -1;
+		if (c->off >= KERNEL_HALF)
+			c->r_cur = add_req(req, room, &n, c->off + p->l.cur_var, 8);
+		if (c->pending) {
+			bool adjacent = p->l.tgid == p->l.pid + 4;
+
+			c->r_id = add_req(req, room, &n, c->p_task + p->l.pid,
+					  adjacent ? 8 : 4);
+			c->r_comm = add_req(req, room, &n, c->p_task + p->l.comm,
+					    p->l.comm_len);
+			/* every time: a freed task's memory is soon another's */
+			c->r_flags = add_req(req, room, &n, c->p_task + p->l.flags, 4);
+		}
 	}
 	return n;
 }
@@ -141,10 +158,11 @@ static size_t proc_of(struct gc_procs *p, int32_t tgid, const char *comm,
 	return p->n++;
 }
 
-static void count(struct gc_procs *p, size_t proc, bool user, int64_t t_ns,
-		  unsigned gen)
+static void count(struct gc_procs *p, unsigned cpu, size_t proc, bool user,
+		  int64_t t_ns, unsigned gen)
 {
-	struct gc_proc_slice *s = p->nsl ? &p->sl[p->nsl - 1] : NULL, *sl;
+	size_t last = p->cpu[cpu].last_sl;
+	struct gc_proc_slice *s = last != SIZE_MAX ? &p->sl[last] : NULL, *sl;
 
 	if (proc == SIZE_MAX) {
 		p->unnamed++;
@@ -161,7 +179,8 @@ static void count(struct gc_procs *p, size_t proc, bool user, int64_t t_ns,
 	if (!(sl = room(p, p->sl, &p->capsl, p->nsl, sizeof *p->sl)))
 		return;
 	p->sl = sl;
-	p->sl[p->nsl++] = (struct gc_proc_slice){ proc, t_ns, t_ns + p->period_ns, 1, gen };
+	p->cpu[cpu].last_sl = p->nsl;
+	p->sl[p->nsl++] = (struct gc_proc_slice){ proc, cpu, t_ns, t_ns + p->period_ns, 1, gen };
 }
 
 static struct gc_procs_task *remember(struct gc_procs *p, uint64_t task)
@@ -180,36 +199,38 @@ static struct gc_procs_task *remember(struct gc_procs *p, uint64_t task)
 	return k;
 }
 
-/* The pending sample, named from this tick's reads (or what is known of
- * its task when they failed). */
-static void name_pending(struct gc_procs *p, const struct gc_tick *t, size_t base)
+/* CPU cpu's pending sample, named from this tick's reads (or what is
+ * known of its task when they failed). */
+static void name_pending(struct gc_procs *p, unsigned cpu, const struct gc_tick *t,
+			 size_t base)
 {
-	struct gc_procs_task *k = task_of(p, p->p_task);
-	bool have_id = p->r_id >= 0 && t->mem_ok[base + (size_t)p->r_id];
-	bool have_comm = p->r_comm >= 0 && t->mem_ok[base + (size_t)p->r_comm];
-	bool have_flags = p->r_flags >= 0 && t->mem_ok[base + (size_t)p->r_flags];
+	struct gc_procs_cpu *c = &p->cpu[cpu];
+	struct gc_procs_task *k = task_of(p, c->p_task);
+	bool have_id = c->r_id >= 0 && t->mem_ok[base + (size_t)c->r_id];
+	bool have_comm = c->r_comm >= 0 && t->mem_ok[base + (size_t)c->r_comm];
+	bool have_flags = c->r_flags >= 0 && t->mem_ok[base + (size_t)c->r_flags];
 	char comm[17];
 	size_t proc;
 
 	if (have_id && have_comm && have_flags) {
-		int32_t pid = (int32_t)gc_tick_word(t, base + (size_t)p->r_id, 4);
+		int32_t pid = (int32_t)gc_tick_word(t, base + (size_t)c->r_id, 4);
 		int32_t tgid = p->l.tgid == p->l.pid + 4 ?
-			       (int32_t)(gc_tick_word(t, base + (size_t)p->r_id, 8) >> 32) :
+			       (int32_t)(gc_tick_word(t, base + (size_t)c->r_id, 8) >> 32) :
 			       pid;    /* (never apart in the kernels seen) */
-		bool kthread = (gc_tick_word(t, base + (size_t)p->r_flags, 4) &
+		bool kthread = (gc_tick_word(t, base + (size_t)c->r_flags, 4) &
 				PF_KTHREAD) != 0;
 
 		if (pid < 0 || tgid < 0)
 			goto unnamed;
-		memcpy(comm, t->mem[base + (size_t)p->r_comm], 16);
+		memcpy(comm, t->mem[base + (size_t)c->r_comm], 16);
 		comm[p->l.comm_len < 16 ? p->l.comm_len : 16] = '\0';
 		comm[16] = '\0';
-		if (!(k = remember(p, p->p_task)))
+		if (!(k = remember(p, c->p_task)))
 			goto unnamed;
 		k->pid = pid;
 		k->tgid = tgid;
 		k->kthread = kthread;
-		proc = proc_of(p, tgid, comm, kthread, p->p_ns);
+		proc = proc_of(p, tgid, comm, kthread, c->p_ns);
 		if (proc == SIZE_MAX)
 			goto unnamed;
 		k->proc = proc;
@@ -218,51 +239,68 @@ static void name_pending(struct gc_procs *p, const struct gc_tick *t, size_t bas
 	} else {
 		goto unnamed;
 	}
-	count(p, proc, p->p_user, p->p_ns, p->p_gen);
-	p->pending = false;
+	count(p, cpu, proc, c->p_user, c->p_ns, c->p_gen);
+	c->pending = false;
 	return;
 unnamed:
-	count(p, SIZE_MAX, p->p_user, p->p_ns, p->p_gen);
-	p->pending = false;
+	count(p, cpu, SIZE_MAX, c->p_user, c->p_ns, c->p_gen);
+	c->pending = false;
 }
 
 void gc_procs_tick(struct gc_procs *p, const struct gc_tick *t, size_t base,
 		   const struct gc_procs_sample *s)
 {
-	uint64_t off = 0, task = 0;
 	bool off_ok = p->r_off >= 0 && t->mem_ok[base + (size_t)p->r_off];
+	unsigned i;
 
-	if (p->pending)
-		name_pending(p, t, base);
-	if (off_ok)
-		off = gc_tick_word(t, base + (size_t)p->r_off, 8);
-	/* the task read is good when the offset it was read at still holds */
-	if (p->r_cur >= 0 && t->mem_ok[base + (size_t)p->r_cur] && off_ok && off == p->off)
-		task = gc_tick_word(t, base + (size_t)p->r_cur, 8);
-	if (off_ok)
-		p->off = off;
-	if (!s)
-		return;
-	if (task >= KERNEL_HALF) {
-		p->pending = true;
-		p->p_task = task;
-		p->p_user = s->user;
-		p->p_ns = s->t_ns;
-		p->p_gen = s->gen;
-	} else {
-		count(p, SIZE_MAX, s->user, s->t_ns, s->gen);
+	for (i = 0; i < p->ncpu; i++) {
+		struct gc_procs_cpu *c = &p->cpu[i];
+		uint64_t off = 0, task = 0;
+
+		if (c->pending)
+			name_pending(p, i, t, base);
+		if (off_ok) {
+			const uint8_t *b = t->mem[base + (size_t)p->r_off] + 8 * i;
+			unsigned j;
+
+			for (j = 0; j < 8; j++)
+				off |= (uint64_t)b[j] << (8 * j);
+		}
+		/* the task read is good when the offset it was read at still
+		 * holds */
+		if (c->r_cur >= 0 && t->mem_ok[base + (size_t)c->r_cur] && off_ok &&
+		    off == c->off)
+			task = gc_tick_word(t, base + (size_t)c->r_cur, 8);
+		if (off_ok)
+			c->off = off;
+		if (!s)
+			continue;
+		if (task >= KERNEL_HALF) {
+			c->pending = true;
+			c->p_task = task;
+			c->p_user = s[i].user;
+			c->p_ns = s[i].t_ns;
+			c->p_gen = s[i].gen;
+		} else {
+			count(p, i, SIZE_MAX, s[i].user, s[i].t_ns, s[i].gen);
+		}
 	}
 }
 
 void gc_procs_finish(struct gc_procs *p)
 {
 	struct gc_procs_task *k;
+	unsigned i;
 
-	if (!p->pending)
-		return;
-	k = task_of(p, p->p_task);
-	count(p, k ? k->proc : SIZE_MAX, p->p_user, p->p_ns, p->p_gen);
-	p->pending = false;
+	for (i = 0; i < p->ncpu; i++) {
+		struct gc_procs_cpu *c = &p->cpu[i];
+
+		if (!c->pending)
+			continue;
+		k = task_of(p, c->p_task);
+		count(p, i, k ? k->proc : SIZE_MAX, c->p_user, c->p_ns, c->p_gen);
+		c->pending = false;
+	}
 }
 
 int gc_procs_save(const struct gc_procs *p, struct prof_profile *out,
@@ -295,6 +333,7 @@ int gc_procs_save(const struct gc_procs *p, struct prof_profile *out,
 		if (sl[i].end_ns < sl[i].start_ns)
 			sl[i].end_ns = sl[i].start_ns;
 		sl[i].samples = p->sl[i].n;
+		sl[i].cpu = p->ncpu > 1 ? (int64_t)p->sl[i].cpu : -1;
 	}
 	rc = prof_set_slices(out, sl, p->nsl, err);
 	free(sl);

@@ -19,7 +19,12 @@
  * (start_kernel moves it once, in setup_per_cpu_areas); a tick whose
  * offset changed under it counts its sample to no process.
  *
- * Where it breaks.  CPU 0 only (one vCPU).  A task's name is the one read
+ * Several vCPUs (gc_procs_set_cpus): the same for each CPU in the same
+ * tick (__per_cpu_offset[0..n) in one read, a current task and its
+ * identity reads per CPU), each sample counted with its CPU and each CPU
+ * its own slices; the reads go through CPU 0's page tables.
+ *
+ * Where it breaks.  A task's name is the one read
  * a tick after its sample (an exec in between names it after the exec).
  * Kernel memory that the user page tables do not map (KPTI) cannot be read
  * in user mode: those samples count to no process.  Needs the kernel's BTF
@@ -54,6 +59,7 @@ struct gc_proc {
 
 struct gc_proc_slice {
 	size_t proc;             /* SIZE_MAX: no process known */
+	unsigned cpu;
 	int64_t start_ns, end_ns;
 	int64_t n;
 	unsigned gen;            /* the caller's phase generation */
@@ -66,18 +72,26 @@ struct gc_procs_task {           /* a task pointer seen, and who it was */
 	size_t proc;             /* its last process */
 };
 
-struct gc_procs {
-	struct gc_procs_layout l;
-	int64_t period_ns;           /* a slice ends after 2 periods unseen */
+/* One CPU's part of a tick. */
+struct gc_procs_cpu {
 	/* the reads of the tick prepared last: indices in its requests, -1 none */
-	int r_off, r_cur, r_id, r_comm, r_flags;
-	uint64_t off;                /* __per_cpu_offset[0] as last read */
+	int r_cur, r_id, r_comm, r_flags;
+	uint64_t off;                /* __per_cpu_offset[cpu] as last read */
 	/* the last sample, waiting for its task's name */
 	bool pending;
 	uint64_t p_task;
 	bool p_user;
 	int64_t p_ns;
 	unsigned p_gen;
+	size_t last_sl;              /* its last slice; SIZE_MAX none */
+};
+
+struct gc_procs {
+	struct gc_procs_layout l;
+	int64_t period_ns;           /* a slice ends after 2 periods unseen */
+	unsigned ncpu;               /* CPUs sampled (1 unless set) */
+	int r_off;                   /* the offsets' read, -1 none */
+	struct gc_procs_cpu cpu[GC_TICK_MAXCPU];
 	struct gc_procs_task *tasks;
 	size_t ntasks, captasks;
 	struct gc_proc *v;
@@ -92,6 +106,10 @@ struct gc_procs {
 void gc_procs_init(struct gc_procs *p, const struct gc_procs_layout *l,
 		   int64_t period_ns);
 void gc_procs_free(struct gc_procs *p);
+/* Sample n CPUs (1 to GC_TICK_MAXCPU) from the next tick on: each tick's
+ * gc_procs_tick() then takes n samples, one per CPU, in the order of the
+ * tick's t->cregs. */
+void gc_procs_set_cpus(struct gc_procs *p, unsigned n);
 /* This tick's reads into req[0..room), after the caller's own: their
  * number (0 to 5). */
 size_t gc_procs_requests(struct gc_procs *p, struct gc_tick_req *req, size_t room);
@@ -105,8 +123,8 @@ struct gc_procs_sample {
 /*
  * The replies of the tick prepared last, whose reads start at t->mem[base]
  * (base = how many the caller asked before them): names the previous
- * sample, and keeps this one (s; NULL when the tick counts no sample) for
- * the next tick.
+ * samples, and keeps these (s[0..ncpu), CPU by CPU; NULL when the tick
+ * counts no sample) for the next tick.
  */
 void gc_procs_tick(struct gc_procs *p, const struct gc_tick *t, size_t base,
 		   const struct gc_procs_sample *s);

@@ -172,8 +172,17 @@ struct rec {
 		enum gc_region region;
 		const char *symbol;
 		enum x86_mode mode;
+		unsigned cpu;
 		int64_t count;
 	} *sb;
+	/* secondary CPUs online (smp.c): the watchpoint, when each came */
+	uint64_t smp_addr;       /* __cpu_online_mask while watched; 0 */
+	unsigned smp_ncpu, smp_non;
+	int smp_on_cpu[REC_SMP_MAX];
+	int64_t smp_on_g[REC_SMP_MAX];
+	/* --sample: the vCPUs' thread ids; each tick reads every one */
+	long tids[GC_TICK_MAXCPU];
+	unsigned ncpu;
 	size_t nsb, sbcap;
 	unsigned long nsamples, nraced;
 	/* --sample: time by process (procs.h); the layout is read by a
@@ -280,6 +289,16 @@ int rec_on_return(struct rec *r, uint64_t ip);
 int rec_ended_early(struct rec *r);
 long rec_last_runnable(struct rec *r);
 bool rec_is_watch(const struct rsp_stop *st);
+/* smp.c: the watchpoint on __cpu_online_mask (several vCPUs, no KASLR):
+ * armed before the guest runs; a stop (or a tick's race, at guest time g)
+ * that is its own is noted and claimed (true). */
+void rec_smp_setup(struct rec *r);
+bool rec_smp_own_stop(struct rec *r, const struct rsp_stop *st);
+bool rec_smp_tick_watch(struct rec *r, const struct rsp_stop *st, int64_t g);
+/* The phases from the CPUs' online times, between t0 ("Bringing up") and
+ * tend ("Brought up"), guest ns; 0 unless every CPU was seen. */
+size_t rec_smp_online_phases(struct rec *r, int64_t t0, int64_t tend,
+			     struct rec_smp_phase *out, size_t max);
 
 /* milestones.c */
 int rec_setup_milestones(struct rec *r);

@@ -186,8 +186,11 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		rec_conn_ended(r, 'Q', 3);
 		return 1;
 	}
+	/* (first: any stop answers a read's pending 0x03, QEMU ignores it) */
 	if (rec_klog_own_stop(r, st))
 		return 0;      /* the log is read in on_stop() */
+	if (rec_smp_own_stop(r, st))
+		return 0;      /* a secondary CPU came online */
 	if (s && s->knows && s->knows(r, st))
 		return s->answer(r, st);
 	if (rec_read_stop_pc(r, &lin, &ip) < 0)
@@ -678,6 +681,7 @@ static int run(struct rec *r, const char *kpath)
 		return -1;
 	if (r->sample_hz > 0 && rec_sample_setup(r) < 0)
 		return -1;
+	rec_smp_setup(r);
 	rec_phase_open(r, "firmware", 0);
 	if (record(r) < 0)
 		rec_set_incomplete(r, "connection dropped");

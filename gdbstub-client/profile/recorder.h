@@ -286,6 +286,17 @@ struct rec_klog_rec {
 	char *text;
 };
 
+/* smp.c: secondary-CPU bring-up from the kernel's records (see there). */
+#define REC_SMP_MAX 64
+struct rec_smp_phase {
+	char id[24];            /* "smp:prepare", "smp:cpu1", "smp:cpus2-3" */
+	int64_t start, end;     /* the kernel's clock, ns (rec_klog_rec.ts) */
+};
+/* The phases into out (at most max), in order; their number (0: the
+ * records hold no bring-up: one CPU, or the records were lost). */
+int rec_smp_phases(const struct rec_klog_rec *recs, size_t n,
+		   struct rec_smp_phase *out, size_t max);
+
 /* An initcall's two records, paired. */
 struct rec_klog_call {
 	const char *fn;         /* in the "calling" record's text, fnlen bytes */

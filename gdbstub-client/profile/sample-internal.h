@@ -42,6 +42,7 @@ struct bucket {
 	const struct stack *callers; /* the call stack above symbol (interned:
 	                          one pointer a stack), or NULL */
 	uint64_t lo, hi;       /* lowest and highest linear address seen */
+	unsigned cpu;          /* the vCPU (0 with one) */
 	int64_t count;
 };
 
@@ -74,6 +75,7 @@ struct cs_cache_ent {
 struct regs {
 	uint64_t ip, cs, eflags, cr0, efer, sp;
 	uint64_t bp, di, dx, r10, r13;    /* for --callers' unwinder */
+	unsigned cpu;                     /* the vCPU it was read on */
 };
 
 struct sampler {
@@ -118,6 +120,9 @@ struct sampler {
 	bool via_monitor;        /* samples read through HMP, guest not stopped */
 	struct mon_state *ms;    /* method monitor: answers awaited, CS cache */
 	bool pipelined;          /* one write per sample (see gc_tick_prepare) */
+	long tids[GC_TICK_MAXCPU]; /* pipelined: every vCPU at each tick */
+	unsigned ncpu;           /* vCPUs sampled (1: CPU 0 only) */
+	unsigned cur_cpu;        /* the vCPU of the sample being counted */
 	bool unread;             /* pipelined: a batch's replies not read yet */
 	bool ending;             /* pipelined: end at the next tick */
 	unsigned long nbatches;  /* pipelined: samples sent in one write */

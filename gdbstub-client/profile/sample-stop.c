@@ -353,6 +353,7 @@ static int attribute(struct sampler *s, const struct regs *r, bool stopped,
 
 	memset(&seg, 0, sizeof seg);
 	seg.sel = (uint16_t)r->cs;
+	s->cur_cpu = r->cpu;
 	sample_cs_mode(s, r->cr0, r->efer);
 	if ((r->cr0 & X86_CR0_PE) &&
 	    !((r->eflags & X86_EFLAGS_VM) && !(r->efer & X86_EFER_LMA)))
@@ -410,7 +411,9 @@ static int sync_procs(struct sampler *s, const struct regs *r, struct kit_err *e
 			      rsp_hex_decode(t.mem[i], sizeof t.mem[i], rsp_reply(c)->data,
 					     rsp_reply(c)->len) == (ssize_t)s->treq[i].len;
 	}
-	gc_procs_tick(&s->procs, &t, 0, &ps);
+	/* several vCPUs: this slow sample is CPU 0's alone; the tick names
+	 * the CPUs' last samples and counts no new one */
+	gc_procs_tick(&s->procs, &t, 0, s->ncpu > 1 ? NULL : &ps);
 	return 0;
 }
 
@@ -493,8 +496,9 @@ static int read_batch(struct sampler *s, struct gc_event *ev, int64_t *t_stop,
 		      struct kit_err *err)
 {
 	struct gc_tick t;
-	struct regs r;
-	int rc = gc_tick_read(s->t->c, &t, s->treq, s->ntreq, err);
+	struct gc_procs_sample ps[GC_TICK_MAXCPU];
+	unsigned k, n = s->ncpu > 1 ? s->ncpu : 1;
+	int rc = gc_tick_read_cpus(s->t->c, &t, n, s->treq, s->ntreq, err);
 
 	memset(ev, 0, sizeof *ev);
 	*t_stop = t.stop_ns;
@@ -507,27 +511,37 @@ static int read_batch(struct sampler *s, struct gc_event *ev, int64_t *t_stop,
 	}
 	if (rc < 0)
 		return -1;
-	memset(&r, 0, sizeof r);
-	r.ip = t.regs[GC_TICK_RIP];
-	r.cs = t.regs[GC_TICK_CS];
-	r.eflags = t.regs[GC_TICK_EFLAGS];
-	r.cr0 = t.regs[GC_TICK_CR0];
-	r.efer = t.regs[GC_TICK_EFER];
-	if (s->procs_on) {
+	for (k = 0; k < n; k++) {
+		const uint64_t *v = n > 1 ? t.cregs[k] : t.regs;
+		struct regs r;
+
+		memset(&r, 0, sizeof r);
+		r.ip = v[GC_TICK_RIP];
+		r.cs = v[GC_TICK_CS];
+		r.eflags = v[GC_TICK_EFLAGS];
+		r.cr0 = v[GC_TICK_CR0];
+		r.efer = v[GC_TICK_EFER];
+		r.cpu = k;
 		/* the task: CPL 3 with paging is user mode */
-		struct gc_procs_sample ps = {
+		ps[k] = (struct gc_procs_sample){
 			(r.cr0 & X86_CR0_PG) && (r.cs & 3) == 3, s->pace.run_ns, 0
 		};
-
-		gc_procs_tick(&s->procs, &t, 0, &ps);
+		if (cs_known(s, &r)) {
+			if (attribute(s, &r, false, err) < 0)
+				return -1;
+			continue;
+		}
+		/* a CS selector never seen: its base comes from the monitor at
+		 * the next tick, taken the slow way while the guest waits */
+		if (s->npending == sizeof s->pending / sizeof s->pending[0]) {
+			if (attribute(s, &r, false, err) < 0)
+				return -1;
+			continue;
+		}
+		s->pending[s->npending++] = r;
 	}
-	if (cs_known(s, &r))
-		return attribute(s, &r, false, err);
-	/* a CS selector never seen: its base comes from the monitor at the
-	 * next tick, taken the slow way while the guest waits */
-	if (s->npending == sizeof s->pending / sizeof s->pending[0])
-		return attribute(s, &r, false, err);
-	s->pending[s->npending++] = r;
+	if (s->procs_on)
+		gc_procs_tick(&s->procs, &t, 0, ps);
 	return 0;
 }
 
@@ -597,7 +611,8 @@ static int pipelined_tick(struct sampler *s, struct loop *l)
 	eager = s->nbatches++ % SAMPLE_MEASURE_EVERY == 0;
 	if (rc == 0 && s->npending == 0 && s->procs_on) {
 		s->ntreq = gc_procs_requests(&s->procs, s->treq, GC_TICK_MAXMEM);
-		if (gc_tick_prepare(s->t->c, &s->batch, s->treq, s->ntreq, &e) < 0)
+		if (gc_tick_prepare_cpus(s->t->c, &s->batch, s->tids, s->ncpu, s->treq,
+					 s->ntreq, &e) < 0)
 			rc = -1;
 	}
 	if (rc == 0 && s->npending == 0) {
@@ -749,12 +764,29 @@ int sample_run_stop(struct sampler *s)
 
 	memset(&l, 0, sizeof l);
 	gc_pace_init(&s->pace, s->o.hz);
+	/* every vCPU in each pipelined tick (QEMU: a thread each); the slow
+	 * way and the monitor read CPU 0 */
+	s->ncpu = 1;
+	if (!s->o.sync && !s->o.callers) {
+		int n = gc_tick_threads(s->t->c, s->tids, NULL);
+
+		if (n > 1)
+			s->ncpu = n > GC_TICK_MAXCPU ? GC_TICK_MAXCPU : (unsigned)n;
+		if (s->procs_on)
+			gc_procs_set_cpus(&s->procs, s->ncpu);
+	}
 	if (gc_continue(s->t, &e) < 0)
 		return error("cannot resume the guest: %s", e.msg);
 	l.t_start = l.t_res = kit_mono_ns();
 	find_slots(s);
 	s->pipelined = !s->o.sync && !s->o.callers && s->have_slots &&
-		       gc_tick_prepare(s->t->c, &s->batch, NULL, 0, NULL) == 0;
+		       gc_tick_prepare_cpus(s->t->c, &s->batch, s->tids, s->ncpu,
+					    NULL, 0, NULL) == 0;
+	if (!s->pipelined && s->ncpu > 1) {
+		s->ncpu = 1;
+		if (s->procs_on)
+			gc_procs_set_cpus(&s->procs, 1);
+	}
 	for (;;) {
 		l.why = wait_until(s, l.t_res + gc_pace_wait(&s->pace));
 		l.t_int = kit_mono_ns();

@@ -448,7 +448,7 @@ int sample_add_bucket(struct sampler *s, enum x86_mode mode,
 		b = &s->b[i];
 		if (b->mode == mode && b->region == w->region &&
 		    b->symbol == w->symbol && b->sym_addr == w->sym_addr &&
-		    b->callers == caller) {
+		    b->callers == caller && b->cpu == s->cur_cpu) {
 			if (addr < b->lo)
 				b->lo = addr;
 			if (addr > b->hi)
@@ -471,6 +471,7 @@ int sample_add_bucket(struct sampler *s, enum x86_mode mode,
 	b->symbol = w->symbol;
 	b->sym_addr = w->sym_addr;
 	b->callers = caller;
+	b->cpu = s->cur_cpu;
 	b->lo = b->hi = addr;
 	b->count = 1;
 	return 0;
@@ -760,11 +761,13 @@ static int write_json(struct sampler *s, const struct bucket *m, size_t nm,
 	    prof_set_str(&p->env.tool, "gdbstub-client sample", &e) ||
 	    prof_set_str(&p->samples.method, s->via_monitor ? "monitor" : "stop", &e))
 		goto out;
-	for (i = 0; i < nm; i++) {
-		const struct bucket *b = &m[i];
+	/* several vCPUs (pipelined, no callers): a bucket per place and CPU */
+	for (i = 0; i < (s->ncpu > 1 ? s->nb : nm); i++) {
+		const struct bucket *b = s->ncpu > 1 ? &s->b[i] : &m[i];
 
-		if (prof_add_sample_mode(p, gc_region_name(b->region), b->symbol,
-					 gc_sample_mode_id(b->mode), b->count, &e))
+		if (prof_add_sample_cpu(p, gc_region_name(b->region), b->symbol,
+					gc_sample_mode_id(b->mode),
+					s->ncpu > 1 ? (int64_t)b->cpu : -1, b->count, &e))
 			goto out;
 	}
 	if (s->procs_on && gc_procs_save(&s->procs, p, NULL, NULL, &e) < 0)

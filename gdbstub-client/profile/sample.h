@@ -105,15 +105,19 @@ int64_t gc_sample_percentile(int64_t *v, size_t n, double pct);
 enum { GC_TICK_RIP, GC_TICK_CS, GC_TICK_EFLAGS, GC_TICK_CR0, GC_TICK_EFER, GC_TICK_NREGS };
 /* A memory read a tick adds after its 'p's (`profile` watches a kernel
  * variable, the process attribution reads the current task). */
-#define GC_TICK_MAXMEM 6
-#define GC_TICK_MEMLEN 16
+#define GC_TICK_MAXMEM 40
+#define GC_TICK_MEMLEN 64
+/* vCPUs a tick reads (QEMU: a thread each); more are left out, said */
+#define GC_TICK_MAXCPU 8
 struct gc_tick_req {
 	uint64_t addr;
 	unsigned len;                  /* 1 to GC_TICK_MEMLEN */
 };
 struct gc_tick {
 	struct rsp_stop stop;          /* the stop reply: signo 2 = the 0x03 */
-	uint64_t regs[GC_TICK_NREGS];
+	uint64_t regs[GC_TICK_NREGS];  /* CPU 0's (thread ids[0]'s) */
+	unsigned ncpu;                 /* CPUs read (1 without ids) */
+	uint64_t cregs[GC_TICK_MAXCPU][GC_TICK_NREGS]; /* each CPU's */
 	uint8_t mem[GC_TICK_MAXMEM][GC_TICK_MEMLEN]; /* the reads asked for */
 	bool mem_ok[GC_TICK_MAXMEM];   /* read (an 'E' reply: not) */
 	int64_t stop_ns;               /* CLOCK_MONOTONIC when it was read */
@@ -124,6 +128,19 @@ struct gc_tick {
 int gc_tick_prepare(struct rsp_conn *c, struct rsp_batch *out,
 		    const struct gc_tick_req *req, size_t nreq, struct kit_err *err);
 /*
+ * The same for several vCPUs, still one write: for each thread id of
+ * tids[ncpu-1] down to tids[0] an "Hg" and its 'p's, so that the 'm's
+ * that follow read through CPU tids[0]'s page tables (as with one CPU).
+ * ncpu <= 1: gc_tick_prepare() (no Hg).  Read with gc_tick_read_cpus().
+ */
+int gc_tick_prepare_cpus(struct rsp_conn *c, struct rsp_batch *out,
+			 const long *tids, unsigned ncpu,
+			 const struct gc_tick_req *req, size_t nreq, struct kit_err *err);
+/* The vCPUs' thread ids (qfThreadInfo), at most GC_TICK_MAXCPU into tids;
+ * returns how many the stub lists (more than kept: the rest are not
+ * sampled), or -1 (err). */
+int gc_tick_threads(struct rsp_conn *c, long *tids, struct kit_err *err);
+/*
  * The replies of one tick: the stop reply, the 'p's, the 'm's of req (as
  * prepared), then QEMU's '+' for the resume (taken, so that the next wait
  * does not see it).  0 = read; 1 = the guest ended instead (t->stop holds
@@ -131,6 +148,10 @@ int gc_tick_prepare(struct rsp_conn *c, struct rsp_batch *out,
  */
 int gc_tick_read(struct rsp_conn *c, struct gc_tick *t,
 		 const struct gc_tick_req *req, size_t nreq, struct kit_err *err);
+/* The replies of a tick of gc_tick_prepare_cpus(): t->cregs[i] is CPU
+ * tids[i]'s, t->regs CPU tids[0]'s. */
+int gc_tick_read_cpus(struct rsp_conn *c, struct gc_tick *t, unsigned ncpu,
+		      const struct gc_tick_req *req, size_t nreq, struct kit_err *err);
 /* Read i of a tick as a little-endian number of len (<= 8) bytes. */
 uint64_t gc_tick_word(const struct gc_tick *t, size_t i, unsigned len);
 

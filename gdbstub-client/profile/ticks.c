@@ -86,6 +86,7 @@ static void procs_poll(struct rec *r, bool wait)
 		return;
 	}
 	gc_procs_init(&r->procs, &p->l, (int64_t)(1e9 / r->sample_hz));
+	gc_procs_set_cpus(&r->procs, r->ncpu);
 	r->procs_on = true;
 }
 
@@ -114,6 +115,20 @@ int rec_sample_setup(struct rec *r)
 	gc_sample_layout_symbols(&r->layout, r->syms);
 	if (gc_tick_prepare(r->c, &r->sbatch, NULL, 0, &e) < 0)
 		return error("--sample: %s", e.msg);
+	/* every vCPU (QEMU: a thread each) in each tick */
+	r->ncpu = 1;
+	if (r->sample_hz > 0) {
+		int n = gc_tick_threads(r->c, r->tids, &e);
+
+		if (n > GC_TICK_MAXCPU)
+			rec_progress(r, "--sample: %d vCPUs, the first %d sampled", n,
+				     GC_TICK_MAXCPU);
+		if (n > 1)
+			r->ncpu = n > GC_TICK_MAXCPU ? GC_TICK_MAXCPU : (unsigned)n;
+		if (r->ncpu > 1)
+			rec_progress(r, "--sample: %u vCPUs, each sampled at every tick",
+				     r->ncpu);
+	}
 	procs_begin(r);
 	return 0;
 }
@@ -134,10 +149,9 @@ static size_t tick_requests(struct rec *r, struct gc_tick_req *req, size_t *base
 	return n;
 }
 
-static int sample_count(struct rec *r, const struct gc_tick *t, size_t base,
-			int64_t g)
+/* One CPU's sample into its bucket; *user: it ran in user space. */
+static int count_cpu(struct rec *r, const uint64_t *v, unsigned cpu, bool *user)
 {
-	const uint64_t *v = t->regs;
 	enum x86_mode mode = x86_mode_derive(v[GC_TICK_CR0], v[GC_TICK_EFER],
 					     v[GC_TICK_EFLAGS], NULL);
 	struct x86_seg seg = { .sel = (uint16_t)v[GC_TICK_CS] };
@@ -151,14 +165,10 @@ static int sample_count(struct rec *r, const struct gc_tick *t, size_t base,
 	gc_sample_attribute(&r->layout, r->syms, addr, mode,
 			    (v[GC_TICK_CR0] & X86_CR0_PG) != 0, cpl, &w);
 	r->nsamples++;
-	if (r->procs_on) {
-		struct gc_procs_sample ps = { w.region == GC_REGION_USER, g, r->phase_gen };
-
-		gc_procs_tick(&r->procs, t, base, &ps);
-	}
+	*user = w.region == GC_REGION_USER;
 	for (i = 0; i < r->nsb; i++)
 		if (r->sb[i].region == w.region && r->sb[i].symbol == w.symbol &&
-		    r->sb[i].mode == mode) {
+		    r->sb[i].mode == mode && r->sb[i].cpu == cpu) {
 			r->sb[i].count++;
 			return 0;
 		}
@@ -174,8 +184,28 @@ static int sample_count(struct rec *r, const struct gc_tick *t, size_t base,
 	r->sb[r->nsb].region = w.region;
 	r->sb[r->nsb].symbol = w.symbol;
 	r->sb[r->nsb].mode = mode;
+	r->sb[r->nsb].cpu = cpu;
 	r->sb[r->nsb].count = 1;
 	r->nsb++;
+	return 0;
+}
+
+/* A tick's samples, one per vCPU read, and their processes. */
+static int sample_count(struct rec *r, const struct gc_tick *t, size_t base,
+			int64_t g)
+{
+	struct gc_procs_sample ps[GC_TICK_MAXCPU];
+	unsigned k, n = t->ncpu ? t->ncpu : 1;
+
+	for (k = 0; k < n; k++) {
+		bool user = false;
+
+		if (count_cpu(r, n > 1 ? t->cregs[k] : t->regs, k, &user) < 0)
+			return -1;
+		ps[k] = (struct gc_procs_sample){ user, g, r->phase_gen };
+	}
+	if (r->procs_on)
+		gc_procs_tick(&r->procs, t, base, ps);
 	return 0;
 }
 
@@ -194,19 +224,21 @@ int rec_sample_tick(struct rec *r)
 	struct gc_tick t;
 	struct kit_err e;
 	size_t nreq, base;
+	unsigned ncpu;
 	int64_t dt;
 	int rc;
 
 	procs_poll(r, false);
 	nreq = tick_requests(r, req, &base);
-	if (gc_tick_prepare(r->c, &r->sbatch, req, nreq, &e) < 0)
+	ncpu = r->sample_hz > 0 ? r->ncpu : 1;
+	if (gc_tick_prepare_cpus(r->c, &r->sbatch, r->tids, ncpu, req, nreq, &e) < 0)
 		return error("--sample: %s", e.msg);
 	rec_quickack(r);
 	if (rsp_batch_send(r->c, &r->sbatch, &e) < 0) {
 		rec_conn_ended(r, 'E', 0);
 		return 1;
 	}
-	rc = gc_tick_read(r->c, &t, req, nreq, &e);
+	rc = gc_tick_read_cpus(r->c, &t, ncpu, req, nreq, &e);
 	if (rc == 1) {
 		bool wx = t.stop.kind == 'W' || t.stop.kind == 'X';
 
@@ -223,6 +255,15 @@ int rec_sample_tick(struct rec *r)
 	dt = t.stop_ns - r->resume_host - r->latency - r->sample_hold;
 	rec_mark_stop(r, t.stop_ns, false, r->g + (dt > 0 ? dt : 0));
 	rec_mark_resume(r, t0, false);
+	if (t.stop.signo != 2 && rec_smp_tick_watch(r, &t.stop, r->g + (dt > 0 ? dt : 0))) {
+		/* a secondary CPU came online just before the tick: noted;
+		 * the tick's resume let it go on */
+		r->nraced++;
+		r->sample_hold += kit_mono_ns() - t.stop_ns;
+		return r->sample_hz > 0 ?
+		       (sample_count(r, &t, base, r->g + (dt > 0 ? dt : 0)) < 0 ? -1 : 0) :
+		       r->watching ? rec_watch_check(r, &t) : 0;
+	}
 	if (t.stop.signo != 2 && rec_is_watch(&t.stop) && r->sch && r->sch->tick_watch &&
 	    r->sch->tick_watch(r, &t.stop, r->g + (dt > 0 ? dt : 0))) {
 		/* a watch stop came first (an initcall's start): the tick's

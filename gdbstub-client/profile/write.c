@@ -209,10 +209,11 @@ int rec_write_profile(struct rec *r)
 		r->p->samples.rate_hz = r->sample_hz;
 		prof_set_str(&r->p->samples.method, "stop", NULL);
 		for (i = 0; i < r->nsb; i++)
-			if (prof_add_sample_mode(r->p, gc_region_name(r->sb[i].region),
-						 r->sb[i].symbol,
-						 gc_sample_mode_id(r->sb[i].mode),
-						 r->sb[i].count, &e) < 0)
+			if (prof_add_sample_cpu(r->p, gc_region_name(r->sb[i].region),
+						r->sb[i].symbol,
+						gc_sample_mode_id(r->sb[i].mode),
+						r->ncpu > 1 ? (int64_t)r->sb[i].cpu : -1,
+						r->sb[i].count, &e) < 0)
 				return error("%s", e.msg);
 		rec_procs_end(r);
 		if (r->procs_on &&

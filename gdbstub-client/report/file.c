@@ -391,9 +391,11 @@ static int load_sample(struct loader *l, json_object *e, char *path,
 	struct prof_sample *sm = item;
 
 	/* "mode" after the sum, so a bad total is named first */
+	sm->cpu = -1;
 	if (get_fields(l, e, path, sample_fields, NFIELDS(sample_fields), sm) ||
 	    add_sum(l, sum, sm->count, 0, "samples.entries[].count") ||
-	    get_str(l, e, "mode", path, 0, &sm->mode))
+	    get_str(l, e, "mode", path, 0, &sm->mode) ||
+	    get_i64(l, e, "cpu", path, 0, 0, PROF_CPUS_MAX - 1, 0, &sm->cpu))
 		return -1;
 	return 0;
 }
@@ -429,7 +431,8 @@ static int load_process(struct loader *l, json_object *e, char *path,
 }
 
 /* samples.slices: [process, start_ns, end_ns, samples] each, the process
- * an index into samples.processes, or -1 (not known) */
+ * an index into samples.processes, or -1 (not known); a fifth number is
+ * the vCPU (profiles of several) */
 static int load_slices(struct loader *l, json_object *o, struct prof_samples *s)
 {
 	json_object *arr, *e;
@@ -443,16 +446,17 @@ static int load_slices(struct loader *l, json_object *o, struct prof_samples *s)
 		return prof_nomem(l->err);
 	for (i = 0; i < n; i++) {
 		struct prof_slice *sl = &s->slices[i];
-		int64_t v[4];
+		int64_t v[5] = { 0, 0, 0, 0, -1 };
 		char path[64];
-		size_t k;
+		size_t k, len;
 
 		snprintf(path, sizeof path, "samples.slices[%zu]", i);
 		e = json_object_array_get_idx(arr, i);
 		if (!e || !json_object_is_type(e, json_type_array) ||
-		    json_object_array_length(e) != 4)
-			return bad(l, path, "must be [process, start_ns, end_ns, samples]");
-		for (k = 0; k < 4; k++) {
+		    ((len = json_object_array_length(e)) != 4 && len != 5))
+			return bad(l, path, "must be [process, start_ns, end_ns, samples] "
+				   "or [process, start_ns, end_ns, samples, cpu]");
+		for (k = 0; k < len; k++) {
 			json_object *x = json_object_array_get_idx(e, k);
 
 			errno = 0;
@@ -460,7 +464,8 @@ static int load_slices(struct loader *l, json_object *o, struct prof_samples *s)
 			    ((v[k] = json_object_get_int64(x)), errno) ||
 			    v[k] < (k == 0 ? -1 : k == 1 || k == 2 ? -PROF_NS_MAX : 0) ||
 			    v[k] > (k == 0 ? (int64_t)s->nprocs - 1 :
-				    k == 3 ? PROF_COUNT_MAX : PROF_NS_MAX))
+				    k == 3 ? PROF_COUNT_MAX : k == 4 ? PROF_CPUS_MAX - 1 :
+				    PROF_NS_MAX))
 				return bad(l, path, k == 0 ? "names no process in "
 					   "samples.processes" : "holds a number out of range");
 		}
@@ -470,6 +475,7 @@ static int load_slices(struct loader *l, json_object *o, struct prof_samples *s)
 		sl->start_ns = v[1];
 		sl->end_ns = v[2];
 		sl->samples = v[3];
+		sl->cpu = v[4];
 		s->nslices = i + 1;
 	}
 	return 0;
@@ -845,7 +851,8 @@ static int put_sample(json_object *o, const void *item)
 	const struct prof_sample *sm = item;
 
 	return put_fields(o, sample_fields, NFIELDS(sample_fields), sm) ||
-	       add_str(o, "mode", sm->mode) ? -1 : 0;
+	       add_str(o, "mode", sm->mode) ||
+	       (sm->cpu >= 0 && add_i64(o, "cpu", sm->cpu)) ? -1 : 0;
 }
 
 static int put_process(json_object *o, const void *item)
@@ -875,7 +882,8 @@ static int put_slices(json_object *o, const struct prof_samples *s)
 		    push(e, json_object_new_int64(sl->process)) ||
 		    push(e, json_object_new_int64(sl->start_ns)) ||
 		    push(e, json_object_new_int64(sl->end_ns)) ||
-		    push(e, json_object_new_int64(sl->samples)))
+		    push(e, json_object_new_int64(sl->samples)) ||
+		    (sl->cpu >= 0 && push(e, json_object_new_int64(sl->cpu))))
 			return -1;
 	}
 	return 0;

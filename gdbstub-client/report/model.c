@@ -192,9 +192,30 @@ int prof_add_sample_mode(struct prof_profile *p, const char *region,
 			 const char *symbol, const char *mode, int64_t count,
 			 struct kit_err *err)
 {
+	return prof_add_sample_cpu(p, region, symbol, mode, -1, count, err);
+}
+
+int64_t prof_sample_cpus(const struct prof_profile *p)
+{
+	int64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < p->samples.n; i++)
+		if (p->samples.list[i].cpu + 1 > n)
+			n = p->samples.list[i].cpu + 1;
+	for (i = 0; i < p->samples.nslices; i++)
+		if (p->samples.slices[i].cpu + 1 > n)
+			n = p->samples.slices[i].cpu + 1;
+	return n;
+}
+
+int prof_add_sample_cpu(struct prof_profile *p, const char *region,
+			const char *symbol, const char *mode, int64_t cpu,
+			int64_t count, struct kit_err *err)
+{
 	struct prof_sample *a, *s;
 
-	if (!region || !*region || count < 0)
+	if (!region || !*region || count < 0 || cpu < -1 || cpu >= PROF_CPUS_MAX)
 		return kit_seterr(err, PROF_EUSAGE, "bad sample");
 	if (!(a = grow(p->samples.list, &p->samples.n, sizeof *a)))
 		return prof_nomem(err);
@@ -210,6 +231,7 @@ int prof_add_sample_mode(struct prof_profile *p, const char *region,
 		return prof_nomem(err);
 	}
 	s->count = count;
+	s->cpu = cpu;
 	p->samples.n++;
 	return 0;
 }

@@ -151,7 +151,13 @@ struct prof_sample {
 	char *mode;    /* CPU mode of these samples ("real" "prot16" "prot32"
 	                  "compat16" "compat32" "long64" "v86"), or NULL when
 	                  not recorded (older files); one entry per mode */
+	int64_t cpu;   /* the vCPU (0..PROF_CPUS_MAX-1) of these samples, one
+	                  entry per CPU; -1: not recorded (one vCPU, older
+	                  files) */
 };
+
+/* vCPUs a profile may name (samples' and slices' "cpu") */
+#define PROF_CPUS_MAX 1024
 
 /*
  * A process the samples ran in (time by process, read from the guest's
@@ -174,6 +180,7 @@ struct prof_slice {
 	                          whose process could not be read */
 	int64_t start_ns, end_ns;
 	int64_t samples;
+	int64_t cpu;           /* the vCPU it ran on; -1: not recorded */
 };
 
 struct prof_samples {
@@ -279,6 +286,9 @@ struct prof_profile {
 struct prof_profile *prof_new(void);
 void prof_free(struct prof_profile *p);
 
+/* The vCPUs the samples name: 1 + the highest "cpu", 0 when none does. */
+int64_t prof_sample_cpus(const struct prof_profile *p);
+
 /* Builders for the recorder.  Strings are copied.  Return 0 or -1. */
 int prof_add_phase(struct prof_profile *p, const char *id, int64_t start_ns,
 		   int64_t duration_ns, struct kit_err *err);
@@ -292,6 +302,10 @@ int prof_add_sample(struct prof_profile *p, const char *region,
 int prof_add_sample_mode(struct prof_profile *p, const char *region,
 			 const char *symbol, const char *mode, int64_t count,
 			 struct kit_err *err);
+/* The same on vCPU cpu (-1: not recorded). */
+int prof_add_sample_cpu(struct prof_profile *p, const char *region,
+			const char *symbol, const char *mode, int64_t cpu,
+			int64_t count, struct kit_err *err);
 int prof_set_str(char **field, const char *value, struct kit_err *err);
 /* One more process (copied; its comm as prof_utf8_dup() keeps it).
  * PROF_EUSAGE: a negative pid or count, user_samples > samples, no comm. */

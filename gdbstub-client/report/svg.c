@@ -15,6 +15,9 @@
  *             a lane per process on the overview's axis (the most sampled
  *             PROC_LANES, the rest in one "other" lane), a bar per slice
  *             of consecutive samples: kernel threads grey, processes blue
+ *   CPUs:     with samples of several vCPUs, a lane per CPU on the same
+ *             axis, each slice on its CPU's lane in its process's colour
+ *             (the idle task pale), named in its title
  *   slowest initcalls, then the legend: every phase, its colour and time
  */
 #include "svg-int.h"
@@ -235,6 +238,7 @@ struct layout {
 	struct prof_proc_row *procs; /* the process lanes, most sampled first */
 	size_t nprocs;            /* lanes: min(PROC_LANES, processes) */
 	int proc_other;           /* an "other" lane for the rest */
+	int64_t ncpu;             /* CPU lanes: vCPUs sampled, 0 for one */
 	double h;                 /* the picture's height */
 	const struct prof_svg_labels *lab; /* the names on the initcall bars */
 };
@@ -298,6 +302,9 @@ static void layout(const struct prof_profile *p, struct layout *L)
 	L->h = 40 + 30 + BAND_H + 30 + prof_svg_memory_height(p);
 	if (L->nprocs)
 		L->h += 24 + (double)(L->nprocs + L->proc_other) * LANE_H + 20;
+	L->ncpu = prof_sample_cpus(p) > 1 && p->samples.nslices ? prof_sample_cpus(p) : 0;
+	if (L->ncpu)
+		L->h += 24 + (double)L->ncpu * LANE_H + 20;
 	if (L->has_zoom)
 		L->h += 40 + BAND_H + 8 + (L->nlanes + L->other) * LANE_H + 20;
 	L->h += L->nslow ? 24 + 14.0 * (double)L->nslow : 0;
@@ -444,6 +451,48 @@ static double svg_procs(FILE *out, const struct prof_profile *p,
 	return y + (double)nlanes * LANE_H + 20;
 }
 
+/* The CPU lanes from y (several vCPUs), on the overview's axis.  The y
+ * below. */
+static double svg_cpus(FILE *out, const struct prof_profile *p,
+		       const struct layout *L, double y)
+{
+	const struct prof_samples *s = &p->samples;
+	char name[96];
+	int64_t c;
+	size_t i;
+
+	fprintf(out, "<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">CPUs "
+		"(samples)</text>\n", y + 12);
+	y += 24;
+	for (c = 0; c < L->ncpu; c++)
+		fprintf(out, "<text x=\"10\" y=\"%.1f\">CPU %lld</text>\n",
+			y + (double)c * LANE_H + LANE_H - 5, (long long)c);
+	for (i = 0; i < s->nslices; i++) {
+		const struct prof_slice *sl = &s->slices[i];
+		const struct prof_process *pr;
+		double x, w;
+
+		if (sl->process < 0 || sl->cpu < 0 || sl->cpu >= L->ncpu)
+			continue;
+		pr = &s->procs[sl->process];
+		x = ML + ((double)(sl->start_ns - L->lo64)) * L->scale;
+		w = (double)(sl->end_ns - sl->start_ns) * L->scale;
+		if (x < ML || x > W - MR)
+			continue;
+		prof_proc_name(pr, name, sizeof name);
+		fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
+			"fill=\"%s\"><title>CPU %lld: ", x, y + (double)sl->cpu * LANE_H,
+			w < 1 ? 1 : w, LANE_H - 2,
+			pr->pid == 0 ? "#d8d8d8" : pr->kthread ? "#999" : "#4a7bd0",
+			(long long)sl->cpu);
+		prof_xml_puts(out, name);
+		fprintf(out, " (pid %lld): %lld sample%s from %.3f s</title></rect>\n",
+			(long long)pr->pid, (long long)sl->samples,
+			sl->samples == 1 ? "" : "s", (double)(sl->start_ns - L->lo64) / 1e9);
+	}
+	return y + (double)L->ncpu * LANE_H + 20;
+}
+
 /* The slowest initcalls, then the legend of every phase, from y.  The y
  * below. */
 static double svg_lists(FILE *out, const struct prof_profile *p,
@@ -529,6 +578,8 @@ int prof_report_svg(const struct prof_profile *p,
 
 	if (L.nprocs)
 		y = svg_procs(out, p, &L, y);
+	if (L.ncpu)
+		y = svg_cpus(out, p, &L, y);
 	if (L.has_zoom)
 		y = svg_zoom(out, p, &L, y);
 	y = svg_lists(out, p, slow, L.nslow, y);

@@ -360,22 +360,44 @@ static int samples_single(const struct prof_profile *p,
 {
 	const struct prof_sample **v;
 	size_t top = o->top ? o->top : DEFAULT_TOP, i;
-	int64_t total = 0;
+	int64_t total = 0, ncpu = prof_sample_cpus(p);
 	double rate = p->samples.rate_hz;
+	struct prof_sample *m;
+	size_t nm = 0, j;
 
 	if (rate <= 0 || !p->samples.n)
 		return 0;
+
 	if (!(v = malloc(p->samples.n * sizeof *v)))
 		return kit_seterr(err, ENOMEM, "out of memory");
-	for (i = 0; i < p->samples.n; i++) {
-		v[i] = &p->samples.list[i];
-		total += v[i]->count;
+	/* the same place on several vCPUs is one row here (by CPU below) */
+	if (!(m = calloc(p->samples.n, sizeof *m))) {
+		free(v);
+		return kit_seterr(err, ENOMEM, "out of memory");
 	}
-	qsort(v, p->samples.n, sizeof *v, by_count);
-	if (top > p->samples.n)
-		top = p->samples.n;
-	fprintf(out, "\nSamples: %lld at %g Hz (%.2f s of guest time)%s; top %zu\n",
+	for (i = 0; i < p->samples.n; i++) {
+		const struct prof_sample *x = &p->samples.list[i];
+
+		for (j = 0; j < nm; j++)
+			if (!strcmp(m[j].region, x->region) &&
+			    !m[j].symbol == !x->symbol &&
+			    (!x->symbol || !strcmp(m[j].symbol, x->symbol)) &&
+			    !m[j].mode == !x->mode && (!x->mode || !strcmp(m[j].mode, x->mode)))
+				break;
+		if (j == nm)
+			m[nm++] = *x;
+		else
+			m[j].count += x->count;
+		total += x->count;
+	}
+	for (i = 0; i < nm; i++)
+		v[i] = &m[i];
+	qsort(v, nm, sizeof *v, by_count);
+	if (top > nm)
+		top = nm;
+	fprintf(out, "\nSamples: %lld at %g Hz (%.2f s of %s)%s; top %zu\n",
 		(long long)total, rate, (double)total / rate,
+		ncpu > 1 ? "CPU time: every vCPU at each tick" : "guest time",
 		p->samples.method && !strcmp(p->samples.method, "monitor") ?
 		", read through QEMU's monitor (guest not stopped)" : "", top);
 	fprintf(out, "  %4s %7s %7s %10s  %s\n", "rank", "count", "%",
@@ -393,7 +415,64 @@ static int samples_single(const struct prof_profile *p,
 		fputc('\n', out);
 	}
 	free(v);
+	free(m);
 	return 0;
+}
+
+/* Several vCPUs: the secondary CPUs' bring-up (the smp:* phases) in one
+ * line, and a row per CPU: its samples and where most of them were. */
+static void cpus_single(const struct prof_profile *p, FILE *out)
+{
+	int64_t ncpu = prof_sample_cpus(p), total = 0, c;
+	double sum = 0;
+	size_t i, nb = 0;
+
+	for (i = 0; i < p->nphases; i++)
+		if (!strncmp(p->phases[i].id, "smp:", 4)) {
+			sum += (double)p->phases[i].duration_ns;
+			nb += strncmp(p->phases[i].id, "smp:prepare", 11) != 0;
+		}
+	if (nb) {
+		fprintf(out, "\nSecondary CPUs: brought up in %.1f ms (smp_init, from "
+			"the kernel's records; ms each):", sum / 1e6);
+		for (i = 0; i < p->nphases; i++)
+			if (!strncmp(p->phases[i].id, "smp:", 4))
+				fprintf(out, " %s %.1f", !strcmp(p->phases[i].id, "smp:prepare") ?
+					"prepare" : p->phases[i].id + 4,
+					(double)p->phases[i].duration_ns / 1e6);
+		fprintf(out, " ms\n");
+	}
+	if (ncpu < 2)
+		return;
+	for (i = 0; i < p->samples.n; i++)
+		total += p->samples.list[i].count;
+	fprintf(out, "\nBy CPU: %lld vCPUs sampled\n", (long long)ncpu);
+	fprintf(out, "  %4s %8s %7s  %s\n", "cpu", "samples", "%", "most samples in");
+	for (c = 0; c < ncpu; c++) {
+		const struct prof_sample *best = NULL;
+		int64_t n = 0;
+
+		for (i = 0; i < p->samples.n; i++) {
+			const struct prof_sample *x = &p->samples.list[i];
+
+			if (x->cpu != c)
+				continue;
+			n += x->count;
+			if (!best || x->count > best->count)
+				best = x;
+		}
+		fprintf(out, "  %4lld %8lld %6.1f%%  ", (long long)c, (long long)n,
+			total ? 100.0 * (double)n / (double)total : 0);
+		if (best) {
+			prof_esc_puts(out, best->region);
+			if (best->symbol) {
+				fputs(": ", out);
+				prof_esc_puts(out, best->symbol);
+			}
+			fprintf(out, " (%.0f%%)", n ? 100.0 * (double)best->count / (double)n : 0);
+		}
+		fputc('\n', out);
+	}
 }
 
 /* The stops of one run, or their means over several runs (in double:
@@ -475,8 +554,10 @@ int prof_report_text(const struct prof_profile *p,
 	if (slowest_single(p, o, out, err))
 		return -1;
 	levels_single(p, out);
-	if (samples_single(p, o, out, err) ||
-	    prof_text_procs(p, o->top ? o->top : 10, out, err) < 0)
+	if (samples_single(p, o, out, err))
+		return -1;
+	cpus_single(p, out);
+	if (prof_text_procs(p, o->top ? o->top : 10, out, err) < 0)
 		return -1;
 	if (p->stops.count) {
 		struct stops_mean m = { 0 };

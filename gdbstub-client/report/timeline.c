@@ -34,6 +34,7 @@ static const struct {
 	{ "initcalls:late", "initcalls: late" },
 	{ "userspace-start", "initcalls to userspace" },
 	{ "userspace", "userspace" },
+	{ "smp:prepare", "secondary CPUs: prepare" },
 };
 
 const char *prof_phase_label(const char *id)

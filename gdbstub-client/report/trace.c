@@ -16,10 +16,13 @@
  * that name their processes (time by process) give a track per guest
  * process, tid TRACE_PROC_TID + its index, named "comm (pid N)" ("[comm]"
  * for a kernel thread), with an "X" event per slice of consecutive
- * samples.  A profile with the guest's memory (its "memory" points) gets
- * a counter, "C" events named "guest memory (MiB)" with used, buff/cache
- * and free in args (free(1)'s columns), which Perfetto draws as a track.
- * Every event carries ph, ts, pid and tid, metadata included.
+ * samples.  Samples of several vCPUs put those slices on a track per CPU
+ * instead, tid TRACE_CPU_TID + the CPU, named "CPU N", each slice named
+ * after its process.  A profile with the guest's memory (its "memory"
+ * points) gets a counter, "C" events named "guest memory (MiB)" with
+ * used, buff/cache and free in args (free(1)'s columns), which Perfetto
+ * draws as a track.  Every event carries ph, ts, pid and tid, metadata
+ * included.
  */
 #include "internal.h"
 
@@ -31,6 +34,8 @@
 #define TRACE_NAME_MAX 120
 /* the first guest process's track */
 #define TRACE_PROC_TID 100
+/* CPU 0's track (profiles of several vCPUs: at most PROF_CPUS_MAX) */
+#define TRACE_CPU_TID 10000
 
 static json_object *us(double ns)
 {
@@ -139,12 +144,21 @@ static int procs(json_object *arr, const struct prof_profile *p, int pid,
 		if (meta(arr, "thread_name", pid, TRACE_PROC_TID + (int)i, track))
 			return -1;
 	}
+	/* several vCPUs: a track per CPU ("CPU 0"...), each slice on its
+	 * CPU's, named after its process (on a process's own track, the
+	 * slices of two CPUs would overlap) */
+	for (i = 0; i < (size_t)prof_sample_cpus(p); i++) {
+		snprintf(track, sizeof track, "CPU %zu", i);
+		if (meta(arr, "thread_name", pid, TRACE_CPU_TID + (int)i, track))
+			return -1;
+	}
 	for (i = 0; i < s->nslices; i++) {
 		const struct prof_slice *sl = &s->slices[i];
 
 		if (sl->process < 0)
 			continue;
 		e = event(arr, "X", s->procs[sl->process].comm, pid,
+			  sl->cpu >= 0 ? TRACE_CPU_TID + (int)sl->cpu :
 			  TRACE_PROC_TID + (int)sl->process, (double)(sl->start_ns - lo));
 		if (!e || add(e, "dur", us((double)(sl->end_ns - sl->start_ns))) ||
 		    add(e, "cat", json_object_new_string("process")) ||

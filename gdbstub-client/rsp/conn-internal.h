@@ -55,6 +55,9 @@ struct rsp_conn {
 	size_t nbps;
 	struct rsp_stop last_stop;
 	bool have_stop;
+	long g_tid;                /* the thread 'g', 'p' and 'm' read, as
+	                              chosen with Hg since the last stop; 0 =
+	                              the stub's choice (QEMU: the stop's) */
 	bool closed;               /* the stub closed (or reset) the connection */
 	int sys_errno;             /* errno of the last RSP_ERR_SYS, 0 = none */
 	bool quickack;             /* rsp_set_quickack(): TCP_QUICKACK before

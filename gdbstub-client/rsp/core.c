@@ -251,6 +251,7 @@ static int take_stop(struct rsp_conn *c, struct rsp_stop *st,
 		return rc;
 	c->last_stop = *st;
 	c->have_stop = true;
+	c->g_tid = 0;   /* QEMU reads the stopped thread's registers now */
 	return 0;
 }
 
@@ -738,8 +739,10 @@ int rsp_get_pc(struct rsp_conn *c, uint64_t *linear, uint64_t *pc,
 	return 0;
 }
 
-/* Send one single-step and wait for its stop. */
-static int raw_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
+/* Send one single-step of thread tid (0: the stub's choice) and wait for
+ * its stop. */
+static int raw_step(struct rsp_conn *c, long tid, struct rsp_stop *st,
+		    struct kit_err *err)
 {
 	char pkt[64];
 	int rc = ensure_vcont(c, err);
@@ -748,11 +751,10 @@ static int raw_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err
 		return rc;
 	if (!rsp_vcont_has(c, 's'))
 		snprintf(pkt, sizeof pkt, "s");
-	else if (c->have_stop && c->last_stop.tid > 0 && c->last_stop.pid > 0)
-		snprintf(pkt, sizeof pkt, "vCont;s:p%lx.%lx", c->last_stop.pid,
-			 c->last_stop.tid);
-	else if (c->have_stop && c->last_stop.tid > 0)
-		snprintf(pkt, sizeof pkt, "vCont;s:%lx", c->last_stop.tid);
+	else if (tid > 0 && c->have_stop && c->last_stop.pid > 0)
+		snprintf(pkt, sizeof pkt, "vCont;s:p%lx.%lx", c->last_stop.pid, tid);
+	else if (tid > 0)
+		snprintf(pkt, sizeof pkt, "vCont;s:%lx", tid);
 	else
 		snprintf(pkt, sizeof pkt, "vCont;s");
 	rc = rsp_send(c, pkt, strlen(pkt), err);
@@ -768,7 +770,7 @@ static int raw_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err
  * Only after a trap stop and only when breakpoints are inserted (it costs a
  * 'g').
  */
-static int bps_at_pc(struct rsp_conn *c, struct rsp_bp *at, size_t *n,
+static int bps_at_pc(struct rsp_conn *c, long tid, struct rsp_bp *at, size_t *n,
 		     struct kit_err *err)
 {
 	uint64_t lin, pc;
@@ -783,6 +785,10 @@ static int bps_at_pc(struct rsp_conn *c, struct rsp_bp *at, size_t *n,
 	if (!c->nbps || !c->have_stop ||
 	    (c->last_stop.kind != 'T' && c->last_stop.kind != 'S'))
 		return 0;
+	/* the pc of the thread to step (another may be selected) */
+	if (tid > 0 && rsp_selected_thread(c) != tid &&
+	    (rc = rsp_select_thread(c, tid, err)) < 0)
+		return rc;
 	rc = rsp_get_pc(c, &lin, &pc, err);
 	if (rc < 0)
 		return rc;
@@ -797,8 +803,8 @@ static int bps_at_pc(struct rsp_conn *c, struct rsp_bp *at, size_t *n,
 }
 
 /* Lift the breakpoints in at[], step once, put them back. */
-static int step_over(struct rsp_conn *c, const struct rsp_bp *at, size_t n,
-		     struct rsp_stop *st, struct kit_err *err)
+static int step_over(struct rsp_conn *c, long tid, const struct rsp_bp *at,
+		     size_t n, struct rsp_stop *st, struct kit_err *err)
 {
 	size_t i;
 	int rc, rc2;
@@ -808,7 +814,7 @@ static int step_over(struct rsp_conn *c, const struct rsp_bp *at, size_t n,
 		if (rc < 0)
 			return rc;
 	}
-	rc = raw_step(c, st, err);
+	rc = raw_step(c, tid, st, err);
 	if (rc < 0 && c->running)
 		return rc;   /* cannot re-insert while it runs */
 	for (i = 0; i < n; i++) {
@@ -820,30 +826,33 @@ static int step_over(struct rsp_conn *c, const struct rsp_bp *at, size_t n,
 	return rc;
 }
 
-/* step_over() the breakpoints at the pc; with none there, step only when
- * always is set, else 1 (no step made). */
-static int step_off_pc(struct rsp_conn *c, bool always, struct rsp_stop *st,
-		       struct kit_err *err)
+/* step_over() the breakpoints at thread tid's pc; with none there, step
+ * only when always is set, else 1 (no step made). */
+static int step_off_pc(struct rsp_conn *c, long tid, bool always,
+		       struct rsp_stop *st, struct kit_err *err)
 {
 	struct rsp_bp at[RSP_MAX_BREAKPOINTS];
 	size_t n;
-	int rc = bps_at_pc(c, at, &n, err);
+	int rc = bps_at_pc(c, tid, at, &n, err);
 
 	if (rc < 0)
 		return rc;
 	if (!n && !always)
 		return 1;
-	return step_over(c, at, n, st, err);
+	return step_over(c, tid, at, n, st, err);
 }
 
+/* A step steps the selected thread (gdb's `thread N; stepi`); a resume
+ * steps off the thread that stopped, then resumes them all. */
 int rsp_step(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
 {
-	return step_off_pc(c, true, st, err);
+	return step_off_pc(c, rsp_selected_thread(c), true, st, err);
 }
 
 int rsp_resume(struct rsp_conn *c, struct rsp_stop *st, struct kit_err *err)
 {
-	int rc = step_off_pc(c, false, st, err);
+	long tid = c->have_stop && c->last_stop.tid > 0 ? c->last_stop.tid : 0;
+	int rc = step_off_pc(c, tid, false, st, err);
 
 	if (rc < 0)
 		return rc;
@@ -981,6 +990,53 @@ int rsp_thread_list(struct rsp_conn *c, struct rsp_thread **list, size_t *n,
 fail:
 	free(v);
 	return rc;
+}
+
+int rsp_select_thread(struct rsp_conn *c, long tid, struct kit_err *err)
+{
+	char what[32];
+	int rc;
+
+	if (tid <= 0) {
+		kit_seterr(err, RSP_ERR_INVAL, "bad thread id %ld", tid);
+		return -RSP_ERR_INVAL;
+	}
+	snprintf(what, sizeof what, "Hg%lx", tid);
+	rc = rsp_exchange(c, what, strlen(what), err);
+	if (rc < 0)
+		return rc;
+	rc = expect_ok(c, what, err);
+	if (rc < 0)
+		return rc;
+	c->g_tid = tid;
+	return 0;
+}
+
+long rsp_selected_thread(const struct rsp_conn *c)
+{
+	if (c->g_tid > 0)
+		return c->g_tid;
+	return c->have_stop && c->last_stop.tid > 0 ? c->last_stop.tid : 0;
+}
+
+int rsp_thread_extra(struct rsp_conn *c, long tid, char *buf, size_t n,
+		     struct kit_err *err)
+{
+	char q[48];
+	int rc;
+
+	snprintf(q, sizeof q, "qThreadExtraInfo,%lx", tid);
+	rc = exchange_status(c, q, err);
+	if (rc < 0)
+		return rc;
+	if (n) {
+		size_t len = c->reply.len / 2 < n - 1 ? c->reply.len / 2 : n - 1;
+
+		if (rsp_hex_decode(buf, len, c->reply.data, 2 * len) < 0)
+			return unexpected(c, q, " (expected hex)", err);
+		buf[len] = '\0';
+	}
+	return 0;
 }
 
 int rsp_detach(struct rsp_conn *c, struct kit_err *err)

@@ -778,6 +778,23 @@ struct rsp_thread {
  * -RSP_ERR_PROTOCOL past RSP_MAX_THREADS ids. */
 int rsp_thread_list(struct rsp_conn *c, struct rsp_thread **list, size_t *n,
 		    struct kit_err *err);
+/*
+ * Threads (QEMU: one per vCPU, thread id = CPU index + 1, "Thread 1.N").
+ * Hg: the thread whose registers (and memory view: its page tables) 'g',
+ * 'p', 'G', 'P' and 'm' read from now on, until the next stop, after which
+ * QEMU reads the thread that stopped again.  rsp_resume() and rsp_step()
+ * step over a breakpoint at the pc of the thread that stopped whatever is
+ * selected.  -RSP_ERR_INVAL for tid <= 0, -RSP_ERR_TARGET when the stub
+ * does not know the thread ("E22" from QEMU).
+ */
+int rsp_select_thread(struct rsp_conn *c, long tid, struct kit_err *err);
+/* The thread selected with Hg since the last stop, else the stop's; 0 =
+ * not known (no stop with a thread id yet). */
+long rsp_selected_thread(const struct rsp_conn *c);
+/* qThreadExtraInfo: the stub's words on a thread (QEMU: "CPU#1 [halted ]"),
+ * decoded into buf (cut at n - 1 bytes, NUL-terminated). */
+int rsp_thread_extra(struct rsp_conn *c, long tid, char *buf, size_t n,
+		     struct kit_err *err);
 /* '?': why the target is stopped.  QEMU removes all breakpoints on '?', so
  * this refuses with -RSP_ERR_STATE while breakpoints are inserted unless
  * force is true; forced, the breakpoint list is emptied. */

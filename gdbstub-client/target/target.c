@@ -718,16 +718,35 @@ static void delete_internal(struct gc_target *t)
 /* ------------------------------------------------------------------ */
 /* Run control.                                                         */
 
+/* ":TID" of the thread a step steps: the selected one (rsp_select_thread,
+ * `thread N`), else the one that stopped; a signal goes to it too. */
 static void thread_suffix(const struct gc_target *t, char *buf, size_t len)
 {
 	const struct rsp_stop *st = rsp_last_stop(t->c);
+	long tid = rsp_selected_thread(t->c);
 
-	if (st && st->tid > 0 && st->pid > 0)
-		snprintf(buf, len, ":p%lx.%lx", st->pid, st->tid);
-	else if (st && st->tid > 0)
-		snprintf(buf, len, ":%lx", st->tid);
+	if (tid > 0 && st && st->pid > 0)
+		snprintf(buf, len, ":p%lx.%lx", st->pid, tid);
+	else if (tid > 0)
+		snprintf(buf, len, ":%lx", tid);
 	else
 		buf[0] = '\0';
+}
+
+/* A continue steps off a breakpoint at the pc of the thread that stopped
+ * (with several vCPUs another may be selected): select it again. */
+static int select_stopped(struct gc_target *t, struct kit_err *err)
+{
+	const struct rsp_stop *st = rsp_last_stop(t->c);
+	long tid = t->bp_tid > 0 ? t->bp_tid : st && st->tid > 0 ? st->tid : 0;
+
+	t->bp_tid = 0;
+	if (tid <= 0 || rsp_selected_thread(t->c) == tid)
+		return 0;
+	if (rsp_select_thread(t->c, tid, err) < 0)
+		return -1;
+	invalidate(t);
+	return 0;
 }
 
 /* Send a step or continue packet, with a signal when sig > 0. */
@@ -825,7 +844,7 @@ int gc_continue(struct gc_target *t, struct kit_err *err)
 		return kit_seterr(err, RSP_ERR_EXITED, "the target is gone");
 	t->pending_sig = 0;
 	if (t->nbps) {
-		if (quick_pc(t, &pc, &guessed, err) < 0)
+		if (select_stopped(t, err) < 0 || quick_pc(t, &pc, &guessed, err) < 0)
 			return -1;
 		for (i = 0; i < t->nbps; i++)
 			if (exec_bp_at(&t->bps[i], pc))
@@ -996,6 +1015,10 @@ static int classify(struct gc_target *t, const struct rsp_stop *st, bool steppin
 					return 1;
 				}
 				b->hits++;
+				/* a vCPU held at a breakpoint: the next continue
+				 * steps it off first, even after other threads
+				 * were stepped (it would report the hit again) */
+				t->bp_tid = ev->stop.tid > 0 ? ev->stop.tid : 0;
 				ev->kind = GC_EV_BREAK;
 				ev->bp_num = b->num;
 				ev->temp = b->flags & GC_BP_TEMP;

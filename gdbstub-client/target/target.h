@@ -492,6 +492,8 @@ struct gc_target {
 	struct gc_sigtab sigs;
 	int pending_sig;           /* passed on the next resume; 0 none */
 	bool exited;               /* W/X/closed: nothing more to do */
+	long bp_tid;               /* the thread (vCPU) of the last breakpoint
+	                              hit, until a continue steps it off; 0 */
 	bool have_early;           /* a stop that ended a step-over early, */
 	struct rsp_stop early;     /* handed out by the next gc_wait */
 

@@ -14,7 +14,10 @@
  *     the task's last known process;
  *   - slices: consecutive samples of one process merged, broken by a
  *     gap, another process or another phase; saved into the profile
- *     with -1 for no process, through the time map.
+ *     with -1 for no process, through the time map;
+ *   - two vCPUs: one read of __per_cpu_offset[0..2), each CPU's current
+ *     task read at its own offset, each sample counted to its CPU's task,
+ *     each CPU's slices its own (saved with their CPU).
  */
 #include "procs.h"
 #include "tap.h"
@@ -281,10 +284,82 @@ static void test_slices_and_save(void)
 	gc_procs_free(&p);
 }
 
+/* Two CPUs: CPU 0 runs init, CPU 1 the idle task, then they swap. */
+static void test_two_cpus(void)
+{
+	struct gc_procs p;
+	struct prof_profile *pr = prof_new();
+	struct gc_tick_req req[GC_TICK_MAXMEM];
+	struct kit_err e;
+	uint64_t cur[2] = { TASK_A, TASK_B };
+	int64_t t = 0;
+	size_t n, i, k;
+	int r;
+
+	setup(&p);
+	gc_procs_set_cpus(&p, 2);
+	task(TASK_A, 1, "init", false);
+	task(TASK_B, 0, "swapper/1", true);
+	for (r = 0; r < 6; r++) {
+		struct gc_procs_sample s[2] = { { false, t, 0 }, { false, t, 0 } };
+		struct gc_tick tk;
+
+		if (r == 4) {
+			cur[0] = TASK_B;
+			cur[1] = TASK_A;
+		}
+		n = gc_procs_requests(&p, req, GC_TICK_MAXMEM);
+		if (r == 0)
+			is_int(req[0].len, 16, "one read of both CPUs' per-CPU offsets");
+		memset(&tk, 0, sizeof tk);
+		for (i = 0; i < n; i++) {
+			if (req[i].addr == PCPU_OFFSETS) {
+				put_le(tk.mem[i], OFF0, 8);
+				put_le(tk.mem[i] + 8, OFF1, 8);
+				tk.mem_ok[i] = true;
+				continue;
+			}
+			for (k = 0; k < 2; k++)
+				if (req[i].addr == (k ? OFF1 : OFF0) + CUR_VAR) {
+					put_le(tk.mem[i], cur[k], 8);
+					tk.mem_ok[i] = true;
+				}
+			if (!tk.mem_ok[i]) {
+				g.off = 0;
+				tk.mem_ok[i] = answer(&req[i], tk.mem[i]);
+			}
+		}
+		gc_procs_tick(&p, &tk, 0, s);
+		t += 1000000;
+	}
+	gc_procs_finish(&p);
+	ok(proc(&p, 1, "init") && proc(&p, 0, "swapper/1"), "both CPUs' tasks named");
+	if (proc(&p, 1, "init") && proc(&p, 0, "swapper/1")) {
+		/* ticks 1..5 read tasks (tick 0 learns the offsets): init on
+		 * CPU 0 at 1-3, on CPU 1 at 4-5; swapper the other way */
+		is_int(proc(&p, 1, "init")->samples, 5, "init: 5 samples over both CPUs");
+		is_int(proc(&p, 0, "swapper/1")->samples, 5, "swapper: 5 samples");
+	}
+	/* each CPU: no process (tick 0), one task, then the other */
+	for (i = 0, k = 0; i < p.nsl; i++)
+		k += p.sl[i].cpu == 1;
+	is_int(k, 3, "CPU 1: three slices of its own");
+	is_int(p.nsl, 6, "CPU 0: three too, no slice shared between CPUs");
+	ok(pr && gc_procs_save(&p, pr, NULL, NULL, &e) == 0, "two CPUs saved");
+	if (pr && pr->samples.nslices) {
+		for (i = 0, k = 0; i < pr->samples.nslices; i++)
+			k += pr->samples.slices[i].cpu == 0 || pr->samples.slices[i].cpu == 1;
+		is_int(k, pr->samples.nslices, "every slice saved with its CPU");
+	}
+	prof_free(pr);
+	gc_procs_free(&p);
+}
+
 int main(void)
 {
 	test_names();
 	test_reuse_and_moves();
 	test_slices_and_save();
+	test_two_cpus();
 	return tap_done();
 }

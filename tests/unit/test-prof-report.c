@@ -586,12 +586,12 @@ static void test_processes(void)
 	struct prof_process bad = { -1, "x", 0, 0, 1, 0 };
 	/* kernel-init 1000..2000 ms, userspace 2000..4000 ms */
 	struct prof_slice sl[] = {
-		{ 1, 1000 * MS, 1100 * MS, 10 },   /* idle, kernel init */
-		{ -1, 1500 * MS, 1510 * MS, 10 },  /* no process, kernel init */
-		{ 0, 2100 * MS, 2400 * MS, 30 },   /* init, userspace */
-		{ -1, 3000 * MS, 3010 * MS, 10 },  /* no process, userspace */
+		{ 1, 1000 * MS, 1100 * MS, 10, -1 },   /* idle, kernel init */
+		{ -1, 1500 * MS, 1510 * MS, 10, -1 },  /* no process, kernel init */
+		{ 0, 2100 * MS, 2400 * MS, 30, -1 },   /* init, userspace */
+		{ -1, 3000 * MS, 3010 * MS, 10, -1 },  /* no process, userspace */
 	};
-	struct prof_slice wrong = { 2, 0, 1, 1 };
+	struct prof_slice wrong = { 2, 0, 1, 1, -1 };
 	struct kit_err err = { 0 };
 	char *text = NULL;
 	size_t len = 0;
