@@ -44,6 +44,7 @@ declare -gA TABLE=(
 	["make install PREFIX=/usr/local DESTDIR=..."]="as:make install PREFIX=/usr/local DESTDIR=\"\$DOC_TMP/dest\" && test -x \"\$DOC_TMP/dest/usr/local/bin/boot-profile\""
 	["make uninstall PREFIX=/usr/local DESTDIR=..."]="as:make uninstall PREFIX=/usr/local DESTDIR=\"\$DOC_TMP/dest\" && test ! -e \"\$DOC_TMP/dest/usr/local/bin/boot-profile\""
 	# docs/gdbstub-client.md
+	["gdbstub-client attach --latest -ex 'break kernel_power_off' -ex continue -ex meminfo"]="setup:held_kernel"
 	["gdbstub-client attach"]="setup:held_guest"
 	["gdbstub-client attach --wait --timeout 60"]="setup:held_guest_later"
 	["gdbstub-client attach 127.0.0.1:1234 --kernel tests/guests/build/guest.elf"]="as:gdb_qemu && gdbstub-client attach 127.0.0.1:\$DOC_PORT --kernel tests/guests/build/guest.elf"
@@ -58,6 +59,23 @@ declare -gA TABLE=(
 	["qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 -drive file=tests/guests/build/guest.img,format=raw,if=ide -device isa-debug-exit,iobase=0xf4,iosize=0x04"]="status:33"
 	["qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 -drive file=tests/guests/build/guest.img,format=raw,if=ide -device isa-debug-exit,iobase=0xf4,iosize=0x04 -S -gdb tcp:127.0.0.1:1234 &"]="as:DOC_PORT=\$(free_port); qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 -drive file=tests/guests/build/guest.img,format=raw,if=ide -device isa-debug-exit,iobase=0xf4,iosize=0x04 -S -gdb tcp:127.0.0.1:\$DOC_PORT & track \$!; wait_port \$DOC_PORT"
 	["gdb -nx -batch tests/guests/build/guest.elf -ex 'target remote 127.0.0.1:1234' -ex 'break *guest_exit' -ex continue -ex 'x/16gx 0x1000' -ex 'x/32gx 0x1080' -ex detach"]="as:gdb -nx -batch tests/guests/build/guest.elf -ex \"target remote 127.0.0.1:\$DOC_PORT\" -ex 'break *guest_exit' -ex continue -ex 'x/16gx 0x1000' -ex 'x/32gx 0x1080' -ex detach"
+	# docs/libvirt.md
+	["virsh define slowboot.xml"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["virsh start slowboot"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["virsh domstate --reason slowboot"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["export QEMU_WRAPPER_RUNDIR=/run/qemu-wrapper-root"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["gdbstub-client attach --latest -ex 'info registers rip' -ex detach"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["gdbstub-client profile --latest -o slowboot.json && gdbstub-client report slowboot.json"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["virsh domstate slowboot"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["export LIBGUESTFS_BACKEND=libvirt:qemu:///system LIBGUESTFS_HV=/usr/local/bin/qemu-wrapper"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["export LIBGUESTFS_BACKEND_SETTINGS=force_tcg LIBGUESTFS_APPEND=nokaslr"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["QEMU_WRAPPER_RUNDIR=/tmp/qemu-wrapper-0 gdbstub-client profile --latest -o appliance.json"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["p=\$(printf %s /usr/local/bin/qemu-wrapper | sha256sum | cut -d' ' -f1)"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["q=\$(printf %s /usr/bin/qemu-system-x86_64 | sha256sum | cut -d' ' -f1)"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["diff /var/cache/libvirt/qemu/capabilities/\$q.xml /var/cache/libvirt/qemu/capabilities/\$p.xml"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
+	["tests/helpers/libvirtd-private /tmp/lv &"]="skip:starts a libvirt daemon of its own that would outlive this test: t1600 starts and stops it"
+	["virsh -c 'qemu:///system?socket=/tmp/lv/sock/libvirt-sock' version"]="skip:needs the daemon of the line before: t1600"
+	["LIBGUESTFS_BACKEND='libvirt:qemu:///system?socket=/tmp/lv/sock/libvirt-sock' ..."]="skip:a template: t1600 runs guestfish so"
 )
 
 COPY=${BATS_FILE_TMPDIR:-}/kit
