@@ -59,6 +59,13 @@ declare -gA TABLE=(
 	["qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 -drive file=tests/guests/build/guest.img,format=raw,if=ide -device isa-debug-exit,iobase=0xf4,iosize=0x04"]="status:33"
 	["qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 -drive file=tests/guests/build/guest.img,format=raw,if=ide -device isa-debug-exit,iobase=0xf4,iosize=0x04 -S -gdb tcp:127.0.0.1:1234 &"]="as:DOC_PORT=\$(free_port); qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -no-reboot -m 32 -drive file=tests/guests/build/guest.img,format=raw,if=ide -device isa-debug-exit,iobase=0xf4,iosize=0x04 -S -gdb tcp:127.0.0.1:\$DOC_PORT & track \$!; wait_port \$DOC_PORT"
 	["gdb -nx -batch tests/guests/build/guest.elf -ex 'target remote 127.0.0.1:1234' -ex 'break *guest_exit' -ex continue -ex 'x/16gx 0x1000' -ex 'x/32gx 0x1080' -ex detach"]="as:gdb -nx -batch tests/guests/build/guest.elf -ex \"target remote 127.0.0.1:\$DOC_PORT\" -ex 'break *guest_exit' -ex continue -ex 'x/16gx 0x1000' -ex 'x/32gx 0x1080' -ex detach"
+	# docs/findings.md
+	["scripts/boot-profile --runs 3"]="skip:three appliance boots, a benchmark's worth: t6000 runs boot-profile on the appliance"
+	["bench/seeds uart 5"]="skip:a benchmark, minutes of boots: run by hand; t0130 checks its --help"
+	["bench/seeds probes 5"]="skip:a benchmark, minutes of appliance launches: run by hand"
+	["bench/vcpus 3"]="skip:a benchmark, minutes of boots: t5350 profiles a 4-vCPU kernel"
+	["MODE=appliance bench/vcpus 3"]="skip:a benchmark, minutes of appliance boots: run by hand"
+	["scripts/boot-profile --smp 4"]="skip:an appliance boot on 4 vCPUs (a minute): t5350 runs boot-profile --kernel --smp 2"
 	# docs/libvirt.md
 	["virsh define slowboot.xml"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
 	["virsh start slowboot"]="skip:the system's libvirtd, which a test session does not run: t1600 runs these steps against a private libvirtd (tests/helpers/libvirtd-private)"
