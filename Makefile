@@ -16,7 +16,8 @@
 #   make SANITIZE=address,undefined
 #
 # Changing DEVELOPER, SANITIZE, CC, CFLAGS or LDFLAGS rebuilds everything:
-# the flags are kept in .build-flags and every object depends on it.
+# the flags are kept in .build-flags and every object depends on it
+# (.build-vars keeps DEVELOPER and SANITIZE, for scripts/boot-profile).
 
 # The kit's one version: the programs (KIT_VERSION, common/version.h), the
 # scripts (read from this line in the tree, written in by make install).
@@ -103,6 +104,8 @@ all: $(PROGRAMS)
 	if [ "$$flags" != "$$(cat $@ 2>/dev/null)" ]; then \
 		[ -f $@ ] && echo "    * new build flags"; \
 		echo "$$flags" >$@; fi
+	@vars='DEVELOPER=$(DEVELOPER) SANITIZE=$(SANITIZE)'; \
+	[ "$$vars" = "$$(cat .build-vars 2>/dev/null)" ] || echo "$$vars" >.build-vars
 
 %.o: %.c .build-flags
 	$(CC) $(KIT_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -162,7 +165,7 @@ uninstall:
 
 clean:
 	rm -f $(PROGRAMS) $(UNIT_TESTS) $(TEST_HELPERS) $(BENCHES) $(CLEAN) \
-		$(LIBS_BUILT) .build-flags
+		$(LIBS_BUILT) .build-flags .build-vars
 	find . -name '*.o' -o -name '*.d' | xargs rm -f
 
 FORCE:

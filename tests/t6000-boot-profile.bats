@@ -28,8 +28,13 @@ accounting_closes() {
 }
 
 @test "boot-profile --kernel: a complete profile of every initcall, the report, SVG, trace" {
+	local flags
+	flags=$(cat "$KIT/.build-flags")
 	run timeout 600 "$BP" --kernel "$KERNEL" -o "$BATS_TEST_TMPDIR/out"
 	[ "$status" -eq 0 ] || { echo "# exit $status:"; echo "$output" | tail -20; false; }
+	# it built nothing anew: the tree's own DEVELOPER/SANITIZE were kept
+	[ "$(cat "$KIT/.build-flags")" = "$flags" ] ||
+		{ echo "# boot-profile rebuilt the kit with other flags: $(cat "$KIT/.build-flags")"; false; }
 	local d=$BATS_TEST_TMPDIR/out p
 	p=$d/profile-r01.json
 	[ "$(jq -r .complete "$p")" = true ]
