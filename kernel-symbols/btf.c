@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #define BTF_MAGIC_LE 0xeb9f
@@ -263,6 +264,10 @@ static struct ksym_btf *from_dwarf(const char *path, const uint8_t *data, size_t
 static struct ksym_btf *from_bzimage_cached(const uint8_t *data, size_t len,
 					    struct kit_err *err)
 {
+	/* The recorder opens the image's BTF in several threads at once
+	 * (the printk, memory and task layouts): one at a time, so that
+	 * only the first decompresses and the others read its cache file. */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	char dir[1024], file[1200];
 	const void *raw;
 	uint8_t *c;
@@ -274,17 +279,18 @@ static struct ksym_btf *from_bzimage_cached(const uint8_t *data, size_t len,
 		return ksym_btf_from_bzimage(data, len, err);
 	snprintf(file, sizeof file, "%s/btf-%016llx-%zu.raw", dir,
 		 (unsigned long long)ksym_hash64(data, len), len);
+	pthread_mutex_lock(&lock);
 	if (!ksym_read_file(file, &c, &clen, NULL)) {
 		b = clen >= 2 && ksym_le16(c) == BTF_MAGIC_LE ?
 		    ksym_btf_from_raw(c, clen, NULL) : NULL;
 		free(c);
 		if (b)
-			return b;
+			goto out;
 	}
-	if (!(b = ksym_btf_from_bzimage(data, len, err)))
-		return NULL;
-	if ((raw = btf__raw_data(b->btf, &rlen)))
+	if ((b = ksym_btf_from_bzimage(data, len, err)) && (raw = btf__raw_data(b->btf, &rlen)))
 		(void)ksym_cache_write(file, raw, rlen, NULL);
+out:
+	pthread_mutex_unlock(&lock);
 	return b;
 }
 
