@@ -112,6 +112,7 @@ void cli_print_insn(struct cli *cli, const struct gc_insn *in, const char *prefi
  * failure in batch mode. */
 int cli_report(struct cli *cli, const struct gc_event *ev);
 /* Wait for the running target's stop, then cli_report. */
+int cli_wait_event(struct cli *cli, struct gc_event *ev);
 int cli_wait_report(struct cli *cli);
 /* stepi/nexti N. */
 int cli_step(struct cli *cli, const char *args, bool over);

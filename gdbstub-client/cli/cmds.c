@@ -264,21 +264,32 @@ static int report(struct cli *cli, const struct gc_event *ev)
 	return -1;
 }
 
+/* Wait for the running target's next event, into *ev.  A target still
+ * running after --run-timeout is interrupted, its stop reported, and -1
+ * returned. */
+int cli_wait_event(struct cli *cli, struct gc_event *ev)
+{
+	struct kit_err e;
+
+	if (gc_wait(cli->t, cli->run_timeout_ms, ev, &e) < 0)
+		return error("%s", e.msg);
+	if (ev->kind == GC_EV_TIMEOUT) {
+		gc_interrupt(cli->t);
+		if (gc_wait(cli->t, 5000, ev, &e) == 0 && ev->kind != GC_EV_TIMEOUT)
+			cli_report(cli, ev);
+		return error("target still running after %d ms: interrupted",
+			     cli->run_timeout_ms);
+	}
+	return 0;
+}
+
 /* Wait for the running target's next event and report it. */
 int cli_wait_report(struct cli *cli)
 {
 	struct gc_event ev;
-	struct kit_err e;
 
-	if (gc_wait(cli->t, cli->run_timeout_ms, &ev, &e) < 0)
-		return error("%s", e.msg);
-	if (ev.kind == GC_EV_TIMEOUT) {
-		gc_interrupt(cli->t);
-		if (gc_wait(cli->t, 5000, &ev, &e) == 0 && ev.kind != GC_EV_TIMEOUT)
-			cli_report(cli, &ev);
-		return error("target still running after %d ms: interrupted",
-			     cli->run_timeout_ms);
-	}
+	if (cli_wait_event(cli, &ev) < 0)
+		return -1;
 	return cli_report(cli, &ev);
 }
 

@@ -560,15 +560,8 @@ static int run_to(struct cli *cli, const char *loc, bool same_frame, const char 
 	}
 	if (gc_continue(cli->t, &e) < 0)
 		return error("cannot continue: %s", e.msg);
-	if (gc_wait(cli->t, cli->run_timeout_ms, &ev, &e) < 0)
-		return error("%s", e.msg);
-	if (ev.kind == GC_EV_TIMEOUT) {
-		gc_interrupt(cli->t);
-		if (gc_wait(cli->t, 5000, &ev, &e) == 0 && ev.kind != GC_EV_TIMEOUT)
-			cli_report(cli, &ev);
-		return error("target still running after %d ms: interrupted",
-			     cli->run_timeout_ms);
-	}
+	if (cli_wait_event(cli, &ev) < 0)
+		return -1;
 	if (ev.kind == GC_EV_FINISH)
 		ev.kind = GC_EV_STEP;
 	return cli_report(cli, &ev);
