@@ -32,6 +32,7 @@
  * anything else is an error that names the section.  The output is never
  * bigger than the ELF read plus the symbol table.
  */
+#include "elfwrite.h"
 #include "internal.h"
 
 #include <errno.h>
@@ -392,23 +393,6 @@ static int plan_syms(const struct ksym_table *t, struct plan *p, struct kit_err 
 	return 0;
 }
 
-/* A section of the output at its own offset: header SH, data BUF. */
-static int put_scn(Elf *e, const GElf_Shdr *sh, const void *buf, Elf_Type type,
-		   size_t align)
-{
-	Elf_Scn *scn = elf_newscn(e);
-	Elf_Data *d = scn ? elf_newdata(scn) : NULL;
-
-	if (!d)
-		return -1;
-	d->d_buf = (void *)(uintptr_t)buf;
-	d->d_size = sh->sh_size;
-	d->d_type = type;
-	d->d_off = 0;
-	d->d_align = align;
-	return gelf_update_shdr(scn, (GElf_Shdr *)sh) ? 0 : -1;
-}
-
 /* The plan on FD: 0; -1 libelf refused (elf_errmsg), -2 a write failed
  * (errno, or elf_errmsg when 0). */
 static int write_plan(int fd, const struct ksym_table *t, struct plan *p)
@@ -450,40 +434,33 @@ static int write_plan(int fd, const struct ksym_table *t, struct plan *p)
 	eh.e_ehsize = sizeof(Elf64_Ehdr);
 	eh.e_shentsize = sizeof(Elf64_Shdr);
 	for (i = 0; i < p->nsecs; i++)
-		if (put_scn(e, &p->secs[i].sh, p->secs[i].data, ELF_T_BYTE, 1))
+		if (ksym_elf_add_scn(e, &p->secs[i].sh, p->secs[i].data,
+				     p->secs[i].sh.sh_size, ELF_T_BYTE, 1))
 			goto out;
 	symoff = align8(p->end);
 	sh = (GElf_Shdr){ .sh_name = (Elf64_Word)n_sym, .sh_type = SHT_SYMTAB,
 			  .sh_offset = symoff, .sh_size = p->nsym * sizeof *p->syms,
 			  .sh_entsize = sizeof(Elf64_Sym), .sh_addralign = 8,
 			  .sh_link = (Elf64_Word)(p->nsecs + 2), .sh_info = (Elf64_Word)p->nlocal };
-	if (put_scn(e, &sh, p->syms, ELF_T_SYM, 8))
+	if (ksym_elf_add_scn(e, &sh, p->syms, sh.sh_size, ELF_T_SYM, 8))
 		goto out;
 	stroff = symoff + sh.sh_size;
 	sh = (GElf_Shdr){ .sh_name = (Elf64_Word)n_str, .sh_type = SHT_STRTAB,
 			  .sh_offset = stroff, .sh_size = t->strtab_len + 1, .sh_addralign = 1 };
-	if (put_scn(e, &sh, p->pool, ELF_T_BYTE, 1))
+	if (ksym_elf_add_scn(e, &sh, p->pool, sh.sh_size, ELF_T_BYTE, 1))
 		goto out;
 	shstroff = stroff + sh.sh_size;
 	sh = (GElf_Shdr){ .sh_name = (Elf64_Word)n_shstr, .sh_type = SHT_STRTAB,
 			  .sh_offset = shstroff, .sh_size = p->shlen, .sh_addralign = 1 };
-	if (put_scn(e, &sh, p->shstr, ELF_T_BYTE, 1))
+	if (ksym_elf_add_scn(e, &sh, p->shstr, sh.sh_size, ELF_T_BYTE, 1))
 		goto out;
 	eh.e_shoff = align8(shstroff + p->shlen);
 	eh.e_shstrndx = (Elf64_Half)(p->nsecs + 3);
 	if (!gelf_update_ehdr(e, &eh))
 		goto out;
-	/* libelf writes with pwrite and keeps its errno (ENOSPC ...) */
-	errno = 0;
-	rc = elf_update(e, ELF_C_WRITE) < 0 ? -2 : 0;
+	rc = 0;
 out:
-	if (e) {
-		int saved = errno;
-
-		elf_end(e);
-		errno = saved;
-	}
-	return rc;
+	return ksym_elf_write_end(e, rc);
 }
 
 static void plan_free(struct plan *p)

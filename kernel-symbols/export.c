@@ -12,6 +12,7 @@
  *
  * Both go to FILE through common/outfile.c: written in full or not at all.
  */
+#include "elfwrite.h"
 #include "internal.h"
 
 #include <errno.h>
@@ -213,9 +214,8 @@ static int plan_syms(const struct ksym_table *t, struct plan *pl)
 	return 0;
 }
 
-/* A new section with header sh and one data block (align 0: libelf's). */
-static int add_scn(Elf *e, GElf_Shdr *sh, void *buf, size_t size,
-		   Elf_Type type, size_t align)
+int ksym_elf_add_scn(Elf *e, GElf_Shdr *sh, const void *buf, size_t size,
+		     Elf_Type type, size_t align)
 {
 	Elf_Scn *scn;
 	Elf_Data *d;
@@ -224,12 +224,28 @@ static int add_scn(Elf *e, GElf_Shdr *sh, void *buf, size_t size,
 	if (!(scn = elf_newscn(e)) || !(d = elf_newdata(scn)) ||
 	    !gelf_getshdr(scn, &cur))
 		return -1;
-	d->d_buf = buf;
+	d->d_buf = (void *)(uintptr_t)buf;
 	d->d_size = size;
 	d->d_type = type;
 	if (align)
 		d->d_align = align;
 	return gelf_update_shdr(scn, sh) ? 0 : -1;
+}
+
+int ksym_elf_write_end(Elf *e, int rc)
+{
+	int saved;
+
+	if (!e)
+		return rc;
+	if (rc == 0) {
+		errno = 0;
+		rc = elf_update(e, ELF_C_WRITE) < 0 ? -2 : 0;
+	}
+	saved = errno;
+	elf_end(e);
+	errno = saved;
+	return rc;
 }
 
 /* The ELF of plan pl on fd: 0; -1 when libelf cannot build it
@@ -258,7 +274,7 @@ static int write_elf(int fd, const struct ksym_table *t, struct plan *pl)
 			.sh_size = pl->runs[i].hi - pl->runs[i].lo,
 			.sh_addralign = 1,
 		};
-		if (add_scn(e, &sh, NULL, sh.sh_size, ELF_T_BYTE, 0))
+		if (ksym_elf_add_scn(e, &sh, NULL, sh.sh_size, ELF_T_BYTE, 0))
 			goto out;
 	}
 	sh = (GElf_Shdr){
@@ -269,29 +285,21 @@ static int write_elf(int fd, const struct ksym_table *t, struct plan *pl)
 		.sh_info = (Elf64_Word)pl->nlocal,
 		.sh_addralign = 8,
 	};
-	if (add_scn(e, &sh, pl->syms, pl->nsym * sizeof *pl->syms, ELF_T_SYM, 8))
+	if (ksym_elf_add_scn(e, &sh, pl->syms, pl->nsym * sizeof *pl->syms, ELF_T_SYM, 8))
 		goto out;
 	sh = (GElf_Shdr){ .sh_name = pl->shname[nruns + 1], .sh_type = SHT_STRTAB,
 			  .sh_addralign = 1 };
-	if (add_scn(e, &sh, pl->pool, t->strtab_len + 1, ELF_T_BYTE, 0))
+	if (ksym_elf_add_scn(e, &sh, pl->pool, t->strtab_len + 1, ELF_T_BYTE, 0))
 		goto out;
 	sh.sh_name = pl->shname[nruns + 2];
-	if (add_scn(e, &sh, pl->shstr, pl->shlen, ELF_T_BYTE, 0))
+	if (ksym_elf_add_scn(e, &sh, pl->shstr, pl->shlen, ELF_T_BYTE, 0))
 		goto out;
 	eh.e_shstrndx = (Elf64_Half)(nruns + 3);
 	if (!gelf_update_ehdr(e, &eh))
 		goto out;
-	/* libelf writes with pwrite and keeps its errno (ENOSPC ...). */
-	errno = 0;
-	rc = elf_update(e, ELF_C_WRITE) < 0 ? -2 : 0;
+	rc = 0;
 out:
-	if (e) {
-		int saved = errno;
-
-		elf_end(e);
-		errno = saved;
-	}
-	return rc;
+	return ksym_elf_write_end(e, rc);
 }
 
 int ksym_export_elf(const struct ksym_table *t, const char *file,
