@@ -282,8 +282,9 @@ gdb_run() {
 }
 
 # QEMU (7.2) stays in gdb's multiprocess mode after gdb disconnected and
-# then refuses the client's plain 'D' (E22): the client warns, and the
-# guest stays stopped.  That warning is left out of $stderr_lines.
+# then refuses a plain 'D' (E22).  The client retries with 'D;1', which
+# QEMU accepts, so the guest runs on between the steps below; a client
+# that warned instead would leave that warning out of $stderr_lines.
 no_detach_warning() {
 	local l a=()
 	for l in "${stderr_lines[@]}"; do
@@ -364,9 +365,13 @@ no_detach_warning() {
 		run --separate-stderr timeout 60 "$CLIENT" dmesg "127.0.0.1:$PORT" --kernel "$k"
 		no_detach_warning
 		exit_is 1
-		echo "#   $output" >&3
+		echo "$output" | sed 's/^/#   /' >&3
 		echo "#   ${stderr_lines[0]}" >&3
-		[[ "$output" =~ ^"<record id "0x[0-9a-f]+" damaged: descriptor "[0-9]+" holds id "0x[0-9a-f]+", not "0x[0-9a-f]+">"$ ]]
+		# The client detached after g2 and the guest ran on with the
+		# head out of reach: whatever it printed then failed to reserve
+		# space, which the client reports on a line of its own.
+		rest=$(grep -v '^<[0-9]* records failed to reserve space (prb->fail)>$' <<<"$output")
+		[[ "$rest" =~ ^"<record id "0x[0-9a-f]+" damaged: descriptor "[0-9]+" holds id "0x[0-9a-f]+", not "0x[0-9a-f]+">"$ ]]
 		[[ "${stderr_lines[0]}" == "gdbstub-client: no readable record in the kernel log at 0x"*" (1 damaged or being written)" ]]
 		kill -KILL "$QPID"
 	done
