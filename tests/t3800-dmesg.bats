@@ -17,8 +17,8 @@
 #   - a guest that panics with no console at all (console=null, no serial,
 #     no initramfs: no root to mount), stopped in console_flush_on_panic:
 #     dmesg shows the panic message and the stack dump;
-#   - a ring damaged by a debugger (gdb writes to guest memory; QEMU
-#     stays stopped when gdb disconnects): damaged records become "<...>"
+#   - a ring damaged by a debugger (gdb writes to guest memory; the
+#     guest runs on between steps): damaged records become "<...>"
 #     lines among the readable ones, a damaged header is one line and
 #     exit status 1, and so is a ring with nothing readable left;
 # on the installed kernel only:
