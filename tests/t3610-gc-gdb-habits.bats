@@ -3,7 +3,8 @@
 # test guest (tests/guests): p/FMT, $sp $fp $pc in 16-, 32- and 64-bit
 # code, x/NFU in every format and size, watchpoints (Z2-Z4) with old and
 # new values, set of registers and memory read back, display, until over
-# a loop, advance, info symbol, info registers shaped as gdb's; and, in a
+# a loop, advance, info symbol, info registers shaped as gdb's,
+# --run-timeout bounding every command that lets the guest run; and, in a
 # real terminal (tmux, as t3600), Enter repeating the last command and
 # delete asking first.
 
@@ -231,6 +232,34 @@ reg_hex() { awk -v r="$1" '$1 == r { print $2; exit }' <<<"$output"; }
 	expect_line '^eflags         0x[0-9a-f]+ +\[ IOPL=0 .*\]$'
 	expect_line '^cs             0x18                24$'
 	expect_line '^pc             0x9080              0x9080 <fake_init_beta>$'
+}
+
+@test "--run-timeout bounds continue, finish, nexti over a call, until and advance" {
+	local call cmd
+	# start64's last call: guest_exit, which halts for good when the
+	# guest has no isa-debug-exit device
+	call=$(objdump -d --no-show-raw-insn "$GUEST_ELF" |
+		awk '/<initcalls_done>:/ { f = 1 } f && /call.*<guest_exit>/ { sub(":", "", $1); print $1; exit }')
+	[ -n "$call" ]
+	for cmd in continue finish nexti until 'advance fake_init_alpha'; do
+		start_gdb_qemu -machine pc,accel=tcg -nodefaults -display none \
+			-no-reboot -m 32 -drive "file=$GUEST_IMG,format=raw,if=ide" -S
+		case $cmd in
+		finish) set -- -ex 'break guest_exit' -ex continue ;;
+		*) set -- -ex "break *0x$call" -ex continue ;;
+		esac
+		run timeout 60 "$CLIENT" attach "127.0.0.1:$PORT" --kernel "$GUEST_ELF" \
+			--run-timeout 2 "$@" -ex delete -ex "$cmd" -ex 'p $pc'
+		echo "# $cmd: status $status, $(grep -c . <<<"$output") lines" >&3
+		[ "$status" -eq 1 ] || { sed 's/^/#   /' <<<"$output"; false; }
+		expect_line '^gdbstub-client: target still running after 2000 ms: interrupted$'
+		# the stop is reported, in guest_exit's halt loop, and the
+		# commands after the failing one did not run
+		expect_line '^Program received signal SIGINT, Interrupt\.$'
+		expect_line '^=> 0x[0-9a-f]+ <guest_exit\+0x[0-9a-f]+>:	'
+		! grep -q '^\$1 = ' <<<"$output"
+		kill -KILL "$QPID" 2>/dev/null || true
+	done
 }
 
 @test "bad input: one line naming the thing, status 1" {

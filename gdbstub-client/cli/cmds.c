@@ -360,8 +360,8 @@ int cli_step(struct cli *cli, const char *args, bool over)
 			b->frame_sp = sp - 1;  /* back at this depth: sp >= now */
 			if (gc_continue(cli->t, &e) < 0)
 				return error("cannot continue: %s", e.msg);
-			if (gc_wait(cli->t, cli->run_timeout_ms, &ev, &e) < 0)
-				return error("%s", e.msg);
+			if (cli_wait_event(cli, &ev) < 0)
+				return -1;
 			if (ev.kind == GC_EV_FINISH)
 				ev.kind = GC_EV_STEP;
 		} else if (gc_stepi(cli->t, &ev, &e) < 0) {

@@ -576,9 +576,9 @@ static void rearm(struct gc_target *t)
 	}
 }
 
-struct gc_bp *gc_break_add(struct gc_target *t, uint64_t addr, unsigned flags,
-			   const char *spec, const struct gc_cond *cond,
-			   struct kit_err *err)
+/* The next free breakpoint slot, cleared; NULL, with *err set, when the
+ * target is gone or every slot is taken.  Counted in only once inserted. */
+static struct gc_bp *bp_slot(struct gc_target *t, struct kit_err *err)
 {
 	struct gc_bp *b;
 
@@ -592,6 +592,17 @@ struct gc_bp *gc_break_add(struct gc_target *t, uint64_t addr, unsigned flags,
 	}
 	b = &t->bps[t->nbps];
 	memset(b, 0, sizeof *b);
+	return b;
+}
+
+struct gc_bp *gc_break_add(struct gc_target *t, uint64_t addr, unsigned flags,
+			   const char *spec, const struct gc_cond *cond,
+			   struct kit_err *err)
+{
+	struct gc_bp *b = bp_slot(t, err);
+
+	if (!b)
+		return NULL;
 	b->addr = addr;
 	b->flags = flags;
 	snprintf(b->spec, sizeof b->spec, "%s", spec ? spec : "");
@@ -624,10 +635,6 @@ struct gc_bp *gc_watch_add(struct gc_target *t, enum rsp_bp_type type,
 	struct gc_bp *b;
 	struct kit_err e2;
 
-	if (t->exited) {
-		kit_seterr(err, RSP_ERR_EXITED, "the target is gone");
-		return NULL;
-	}
 	if (type != RSP_WP_WRITE && type != RSP_WP_READ && type != RSP_WP_ACCESS) {
 		kit_seterr(err, EINVAL, "not a watchpoint type: %d", (int)type);
 		return NULL;
@@ -636,12 +643,8 @@ struct gc_bp *gc_watch_add(struct gc_target *t, enum rsp_bp_type type,
 		kit_seterr(err, EINVAL, "a watchpoint covers 1, 2, 4 or 8 bytes, not %u", len);
 		return NULL;
 	}
-	if (t->nbps == GC_MAX_BPS) {
-		kit_seterr(err, ENOSPC, "too many breakpoints (%d)", GC_MAX_BPS);
+	if (!(b = bp_slot(t, err)))
 		return NULL;
-	}
-	b = &t->bps[t->nbps];
-	memset(b, 0, sizeof *b);
 	b->addr = addr;
 	b->flags = GC_BP_WATCH;
 	b->as = type;
