@@ -386,17 +386,13 @@ static int take_pending(struct sampler *s, struct kit_err *err)
 	return 0;
 }
 
-/* Where the stopped guest is: one 'g', the monitor when a new CS selector
- * shows up in protected or compatibility mode, and with --callers for
- * kernel samples the stack, read for the unwinder (stack_callers). */
 /* The slow way's time by process: the reads a pipelined tick would have
- * sent, one round trip each while the guest waits. */
-static int sync_procs(struct sampler *s, const struct regs *r, struct kit_err *err)
+ * sent, one round trip each while the guest waits.  ps: each sampled
+ * CPU's sample (user mode or not), s->ncpu of them. */
+static int sync_procs(struct sampler *s, const struct gc_procs_sample *ps,
+		      struct kit_err *err)
 {
 	struct rsp_conn *c = s->t->c;
-	struct gc_procs_sample ps = {
-		(r->cr0 & X86_CR0_PG) && (r->cs & 3) == 3, s->pace.run_ns, 0
-	};
 	struct gc_tick t;
 	char pkt[48];
 	size_t i, n = gc_procs_requests(&s->procs, s->treq, GC_TICK_MAXMEM);
@@ -411,23 +407,49 @@ static int sync_procs(struct sampler *s, const struct regs *r, struct kit_err *e
 			      rsp_hex_decode(t.mem[i], sizeof t.mem[i], rsp_reply(c)->data,
 					     rsp_reply(c)->len) == (ssize_t)s->treq[i].len;
 	}
-	/* several vCPUs: this slow sample is CPU 0's alone; the tick names
-	 * the CPUs' last samples and counts no new one */
-	gc_procs_tick(&s->procs, &t, 0, s->ncpu > 1 ? NULL : &ps);
+	gc_procs_tick(&s->procs, &t, 0, ps);
 	return 0;
 }
 
+/* Where the stopped guest is, on every sampled vCPU: first each one's
+ * registers ('Hg' with several, one 'g'), so that a guest ending half
+ * way through a tick leaves no CPU with a sample more than another; then
+ * each sample attributed: the monitor when a new CS selector shows up in
+ * protected or compatibility mode, and with --callers for kernel samples
+ * the stack, read for the unwinder (stack_callers) through that CPU.  The
+ * CPUs are taken from the last to the first, so CPU 0 stays selected, as
+ * after a pipelined tick. */
 static int take_sample(struct sampler *s, struct kit_err *err)
 {
-	struct regs r;
+	struct gc_procs_sample ps[GC_TICK_MAXCPU];
+	struct regs r[GC_TICK_MAXCPU];
+	unsigned k, n = s->ncpu > 1 ? s->ncpu : 1;
 
-	if (read_regs(s, &r, err) < 0)
-		return -1;
 	if (take_pending(s, err) < 0)
 		return -1;
-	if (s->procs_on && sync_procs(s, &r, err) < 0)
+	for (k = n; k-- > 0;) {
+		if (n > 1 && rsp_select_thread(s->t->c, s->tids[k], err) < 0)
+			return -1;
+		if (read_regs(s, &r[k], err) < 0)
+			return -1;
+		r[k].cpu = k;
+		/* the task: CPL 3 with paging is user mode */
+		ps[k] = (struct gc_procs_sample){
+			(r[k].cr0 & X86_CR0_PG) && (r[k].cs & 3) == 3, s->pace.run_ns, 0
+		};
+	}
+	if (s->procs_on && sync_procs(s, ps, err) < 0)
 		return -1;
-	return attribute(s, &r, true, err);
+	for (k = n; k-- > 0;) {
+		/* the stack through its own CPU's page tables; a guest gone
+		 * by now leaves the sample without its callers */
+		bool stopped = n == 1 || !s->o.callers ||
+			       rsp_select_thread(s->t->c, s->tids[k], NULL) == 0;
+
+		if (attribute(s, &r[k], stopped, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int record_stop(struct sampler *s, int64_t reported, int64_t resumed)
@@ -764,10 +786,10 @@ int sample_run_stop(struct sampler *s)
 
 	memset(&l, 0, sizeof l);
 	gc_pace_init(&s->pace, s->o.hz);
-	/* every vCPU in each pipelined tick (QEMU: a thread each); the slow
-	 * way and the monitor read CPU 0 */
+	/* every vCPU at each tick (QEMU: a thread each), pipelined or the
+	 * slow way */
 	s->ncpu = 1;
-	if (!s->o.sync && !s->o.callers) {
+	{
 		int n = gc_tick_threads(s->t->c, s->tids, NULL);
 
 		if (n > 1)
@@ -782,11 +804,6 @@ int sample_run_stop(struct sampler *s)
 	s->pipelined = !s->o.sync && !s->o.callers && s->have_slots &&
 		       gc_tick_prepare_cpus(s->t->c, &s->batch, s->tids, s->ncpu,
 					    NULL, 0, NULL) == 0;
-	if (!s->pipelined && s->ncpu > 1) {
-		s->ncpu = 1;
-		if (s->procs_on)
-			gc_procs_set_cpus(&s->procs, 1);
-	}
 	for (;;) {
 		l.why = wait_until(s, l.t_res + gc_pace_wait(&s->pace));
 		l.t_int = kit_mono_ns();

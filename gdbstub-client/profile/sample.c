@@ -545,9 +545,11 @@ void sample_ended(struct sampler *s, const struct gc_event *ev)
 }
 
 /* Buckets merged over callers: the self time of each place, for the top
- * table and the JSON.  *out is malloc'ed (sorted by count). */
+ * table and the JSON; by_cpu keeps a bucket per place and CPU.  *out is
+ * malloc'ed (sorted by count). */
 static int cmp_bucket(const void *a, const void *b);
-static int merge_callers(const struct sampler *s, struct bucket **out, size_t *nout)
+static int merge_callers(const struct sampler *s, bool by_cpu, struct bucket **out,
+			 size_t *nout)
 {
 	struct bucket *m = malloc((s->nb ? s->nb : 1) * sizeof *m);
 	size_t i, j, n = 0;
@@ -559,7 +561,8 @@ static int merge_callers(const struct sampler *s, struct bucket **out, size_t *n
 
 		for (j = 0; j < n; j++)
 			if (m[j].mode == b->mode && m[j].region == b->region &&
-			    m[j].symbol == b->symbol && m[j].sym_addr == b->sym_addr)
+			    m[j].symbol == b->symbol && m[j].sym_addr == b->sym_addr &&
+			    (!by_cpu || m[j].cpu == b->cpu))
 				break;
 		if (j == n) {
 			m[n] = *b;
@@ -761,9 +764,8 @@ static int write_json(struct sampler *s, const struct bucket *m, size_t nm,
 	    prof_set_str(&p->env.tool, "gdbstub-client sample", &e) ||
 	    prof_set_str(&p->samples.method, s->via_monitor ? "monitor" : "stop", &e))
 		goto out;
-	/* several vCPUs (pipelined, no callers): a bucket per place and CPU */
-	for (i = 0; i < (s->ncpu > 1 ? s->nb : nm); i++) {
-		const struct bucket *b = s->ncpu > 1 ? &s->b[i] : &m[i];
+	for (i = 0; i < nm; i++) {
+		const struct bucket *b = &m[i];
 
 		if (prof_add_sample_cpu(p, gc_region_name(b->region), b->symbol,
 					gc_sample_mode_id(b->mode),
@@ -891,7 +893,7 @@ int gc_sample_main(int argc, char **argv)
 	 * arguments must not be NULL, whatever the count */
 	if (s.nb)
 		qsort(s.b, s.nb, sizeof *s.b, cmp_bucket);
-	if (merge_callers(&s, &merged, &nmerged) < 0)
+	if (merge_callers(&s, false, &merged, &nmerged) < 0)
 		die("out of memory");
 	if (s.procs_on)
 		gc_procs_finish(&s.procs);
@@ -900,8 +902,18 @@ int gc_sample_main(int argc, char **argv)
 	status = s.complete ? 0 : 1;
 	if (s.o.folded && write_folded(&s, s.o.folded) < 0)
 		status = 1;
-	if (s.o.json && write_json(&s, merged, nmerged, s.o.json) < 0)
-		status = 1;
+	if (s.o.json) {
+		/* several vCPUs: a bucket per place and CPU */
+		struct bucket *per = merged;
+		size_t nper = nmerged;
+
+		if (s.ncpu > 1 && merge_callers(&s, true, &per, &nper) < 0)
+			die("out of memory");
+		if (write_json(&s, per, nper, s.o.json) < 0)
+			status = 1;
+		if (per != merged)
+			free(per);
+	}
 	free(merged);
 	free(s.b);
 	stacks_free(&s);
