@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -400,6 +401,30 @@ static double svg_zoom(FILE *out, const struct prof_profile *p,
 	return y + 20;
 }
 
+/* One process slice as a rect at ytop on the overview's axis, named in
+ * its tooltip (with its CPU: "CPU N: "); nothing when it starts outside
+ * the axis. */
+static void slice_rect(FILE *out, const struct layout *L, const struct prof_slice *sl,
+		       const struct prof_process *pr, double ytop, const char *fill,
+		       bool with_cpu)
+{
+	double x = ML + ((double)(sl->start_ns - L->lo64)) * L->scale;
+	double w = (double)(sl->end_ns - sl->start_ns) * L->scale;
+	char name[96];
+
+	if (x < ML || x > W - MR)
+		return;
+	prof_proc_name(pr, name, sizeof name);
+	fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
+		"fill=\"%s\"><title>", x, ytop, w < 1 ? 1 : w, LANE_H - 2, fill);
+	if (with_cpu)
+		fprintf(out, "CPU %lld: ", (long long)sl->cpu);
+	prof_xml_puts(out, name);
+	fprintf(out, " (pid %lld): %lld sample%s from %.3f s</title></rect>\n",
+		(long long)pr->pid, (long long)sl->samples,
+		sl->samples == 1 ? "" : "s", (double)(sl->start_ns - L->lo64) / 1e9);
+}
+
 /* The process lanes from y, on the overview's axis.  The y below. */
 static double svg_procs(FILE *out, const struct prof_profile *p,
 			const struct layout *L, double y)
@@ -426,7 +451,6 @@ static double svg_procs(FILE *out, const struct prof_profile *p,
 	for (i = 0; i < s->nslices; i++) {
 		const struct prof_slice *sl = &s->slices[i];
 		const struct prof_process *pr;
-		double x, w;
 
 		if (sl->process < 0)
 			continue;
@@ -435,18 +459,8 @@ static double svg_procs(FILE *out, const struct prof_profile *p,
 			;
 		if (k == L->nprocs && !L->proc_other)
 			continue;
-		x = ML + ((double)(sl->start_ns - L->lo64)) * L->scale;
-		w = (double)(sl->end_ns - sl->start_ns) * L->scale;
-		if (x < ML || x > W - MR)
-			continue;
-		prof_proc_name(pr, name, sizeof name);
-		fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
-			"fill=\"%s\"><title>", x, y + (double)k * LANE_H,
-			w < 1 ? 1 : w, LANE_H - 2, pr->kthread ? "#999" : "#4a7bd0");
-		prof_xml_puts(out, name);
-		fprintf(out, " (pid %lld): %lld sample%s from %.3f s</title></rect>\n",
-			(long long)pr->pid, (long long)sl->samples,
-			sl->samples == 1 ? "" : "s", (double)(sl->start_ns - L->lo64) / 1e9);
+		slice_rect(out, L, sl, pr, y + (double)k * LANE_H,
+			   pr->kthread ? "#999" : "#4a7bd0", false);
 	}
 	return y + (double)nlanes * LANE_H + 20;
 }
@@ -457,7 +471,6 @@ static double svg_cpus(FILE *out, const struct prof_profile *p,
 		       const struct layout *L, double y)
 {
 	const struct prof_samples *s = &p->samples;
-	char name[96];
 	int64_t c;
 	size_t i;
 
@@ -470,25 +483,12 @@ static double svg_cpus(FILE *out, const struct prof_profile *p,
 	for (i = 0; i < s->nslices; i++) {
 		const struct prof_slice *sl = &s->slices[i];
 		const struct prof_process *pr;
-		double x, w;
 
 		if (sl->process < 0 || sl->cpu < 0 || sl->cpu >= L->ncpu)
 			continue;
 		pr = &s->procs[sl->process];
-		x = ML + ((double)(sl->start_ns - L->lo64)) * L->scale;
-		w = (double)(sl->end_ns - sl->start_ns) * L->scale;
-		if (x < ML || x > W - MR)
-			continue;
-		prof_proc_name(pr, name, sizeof name);
-		fprintf(out, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
-			"fill=\"%s\"><title>CPU %lld: ", x, y + (double)sl->cpu * LANE_H,
-			w < 1 ? 1 : w, LANE_H - 2,
-			pr->pid == 0 ? "#d8d8d8" : pr->kthread ? "#999" : "#4a7bd0",
-			(long long)sl->cpu);
-		prof_xml_puts(out, name);
-		fprintf(out, " (pid %lld): %lld sample%s from %.3f s</title></rect>\n",
-			(long long)pr->pid, (long long)sl->samples,
-			sl->samples == 1 ? "" : "s", (double)(sl->start_ns - L->lo64) / 1e9);
+		slice_rect(out, L, sl, pr, y + (double)sl->cpu * LANE_H,
+			   pr->pid == 0 ? "#d8d8d8" : pr->kthread ? "#999" : "#4a7bd0", true);
 	}
 	return y + (double)L->ncpu * LANE_H + 20;
 }
