@@ -124,7 +124,7 @@ version_ok() {
 @test "bench scripts: --help and --version, never taken for a number of runs" {
 	local b d=$BATS_TEST_TMPDIR/cwd
 	mkdir "$d"
-	for b in appliance profile-overhead profile-truth sample-methods sample-overhead seeds vcpus; do
+	for b in appliance profile-overhead profile-truth sample-methods sample-overhead seeds stop-effects vcpus; do
 		run --separate-stderr timeout 10 "$KIT/bench/$b" --help
 		[ "$status" -eq 0 ] && [ -z "$stderr" ] && [[ "$output" == "bench/$b"* ]] ||
 			{ echo "# bench/$b --help: exit $status, stderr '$stderr', stdout '${output:0:80}'"; false; }
