@@ -159,6 +159,48 @@ int rec_setup_milestones(struct rec *r)
  * guest memory at startup_64 (the kernel is decompressed then; its
  * physical alias is mapped).  When that fails, start_kernel itself.
  */
+/*
+ * start_kernel by a write watchpoint, under TCG, when no initcall stops
+ * follow (klog, off: the breakpoint schemes flush at every initcall
+ * anyway; not as --until's end, which a tick's race must not pass).
+ * Its first call (Debian's
+ * 5.10, 6.1 and 6.12 alike) is set_task_stack_end_magic(&init_task),
+ * which writes STACK_END_MAGIC into the lowest word of init_task's stack,
+ * init_stack: nothing writes that word before.  The watchpoint stops the
+ * guest a few instructions after the callee's breakpoint would and, unlike
+ * a breakpoint stop, flushes none of QEMU's translations: one breakpoint
+ * stop at start_kernel moves ~5 ms between initcalls a second later
+ * (chr_dev_init 12.1 ms against 7.0 without a debugger on 6.1; see
+ * docs/qemu-notes.md and bench/stop-effects).  0 when armed so, 1 when not
+ * (the breakpoint is used), -1 on a failed flush.
+ */
+static int stem_watch(struct rec *r, struct rec_ms *m, const char *callee)
+{
+	uint64_t w = ksym_addr(r->syms, "init_stack");
+	struct kit_err e = { 0 };
+	int rc;
+
+	if ((r->mode != IC_KLOG && r->mode != IC_OFF) ||
+	    strcmp(m->name, "start_kernel") || m->is_until || !callee ||
+	    strcmp(callee, "set_task_stack_end_magic") || !w || r->z0_refused ||
+	    strcmp(r->accel, "tcg"))
+		return 1;
+	rc = rec_wp_insert(r, RSP_WP_WRITE, w, 8, &e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		rec_progress(r, "%s: a write watchpoint on init_stack, which its first "
+			     "call (%s) writes: no translation flush there",
+			     m->name, callee);
+		m->watch = w;
+		m->armed = true;
+		return 0;
+	}
+	rec_progress(r, "%s: no write watchpoint on init_stack (%s): a breakpoint",
+		     m->name, e.msg);
+	return 1;
+}
+
 static int resolve_stem(struct rec *r, struct rec_ms *m, const struct rec_ms *s64)
 {
 	uint64_t s64_virt = ksym_addr(r->syms, "startup_64");
@@ -175,6 +217,10 @@ static int resolve_stem(struct rec *r, struct rec_ms *m, const struct rec_ms *s6
 		got = rec_read_mem(r, m->addr - s64_virt + s64->addr, code, len);
 	if (got >= 16 &&
 	    rec_first_callee(code, (size_t)got, m->addr, r->syms, &cal, &e) == 0) {
+		int rc = stem_watch(r, m, cal.name);
+
+		if (rc <= 0)
+			return rc;
 		rec_progress(r, "%s: breakpoint at its first call, %s (%u instructions "
 			     "in): its own page runs early boot code", m->name,
 			     cal.name, cal.insns);
@@ -366,14 +412,44 @@ out:
 	return ret;
 }
 
+/* The armed milestone whose watchpoint (stem_watch()) made stop st; NULL
+ * none. */
+struct rec_ms *rec_ms_watch_hit(struct rec *r, const struct rsp_stop *st)
+{
+	size_t i;
+
+	if (!rec_is_watch(st))
+		return NULL;
+	for (i = 0; i < r->nms; i++) {
+		struct rec_ms *m = &r->ms[i];
+
+		if (m->armed && m->watch && st->watch_addr >= m->watch &&
+		    st->watch_addr < m->watch + 8)
+			return m;
+	}
+	return NULL;
+}
+
 /* A milestone (or several at one address) reached; 1 = the end. */
 int rec_on_milestone(struct rec *r, struct rec_ms *m)
 {
-	int64_t t = r->g;
+	return rec_on_milestone_at(r, m, r->g);
+}
+
+/* The same, reached at guest time t (earlier than now when its watch stop
+ * met a tick: rec_sample_tick()). */
+int rec_on_milestone_at(struct rec *r, struct rec_ms *m, int64_t t)
+{
 
 	m->hit = true;
 	m->armed = false;
-	rec_bp_drop(r, m->addr);
+	if (m->watch) {
+		if (rec_wp_remove(r, RSP_WP_WRITE, m->watch, 8) < 0)
+			return -1;
+		m->watch = 0;
+	} else {
+		rec_bp_drop(r, m->addr);
+	}
 	if (m->phase[0]) {
 		if (r->level_phase[0] && r->mode == IC_BREAKPOINTS)
 			rec_phase_close(r, r->level_last_end);

@@ -57,6 +57,9 @@ struct rec_ms {
 				* callee when it can be (resolve_stem()) */
 	uint64_t ret_check;    /* at a callee: the return address expected
 				* at [rsp]; 0 none */
+	uint64_t watch;        /* reached when this 8-byte word is written
+				* (a watchpoint, no breakpoint: stem_watch());
+				* 0 none */
 };
 
 struct rec_ic {
@@ -262,9 +265,10 @@ int rec_bp_remove(struct rec *r, uint64_t addr);
 bool rec_bp_at(struct rec *r, uint64_t addr);
 const char *rec_bp_kind(struct rec *r, uint64_t addr);
 int rec_bp_want(struct rec *r, uint64_t addr, bool sync, const char *what);
-int rec_wp_insert(struct rec *r, uint64_t addr, unsigned len,
-		  struct kit_err *err);
-int rec_wp_remove(struct rec *r, uint64_t addr, unsigned len);
+int rec_wp_insert(struct rec *r, enum rsp_bp_type type, uint64_t addr,
+		  unsigned len, struct kit_err *err);
+int rec_wp_remove(struct rec *r, enum rsp_bp_type type, uint64_t addr,
+		  unsigned len);
 int rec_resume(struct rec *r);
 void rec_stopped(struct rec *r, enum prof_stop_kind kind);
 int rec_step_over(struct rec *r);
@@ -305,6 +309,8 @@ int rec_setup_milestones(struct rec *r);
 int rec_hold_milestones(struct rec *r);
 bool rec_stem_call(struct rec *r, const struct rec_ms *m);
 int rec_on_milestone(struct rec *r, struct rec_ms *m);
+int rec_on_milestone_at(struct rec *r, struct rec_ms *m, int64_t t);
+struct rec_ms *rec_ms_watch_hit(struct rec *r, const struct rsp_stop *st);
 int rec_arm_late(struct rec *r);
 int rec_watch_setup(struct rec *r);
 int rec_watch_check(struct rec *r, const struct gc_tick *t);

@@ -167,6 +167,7 @@ static void match_endpoint(struct rec *r)
 static int handle_stop(struct rec *r, const struct rsp_stop *st)
 {
 	const struct rec_scheme *s = r->sch;
+	struct rec_ms *m;
 	uint64_t lin, ip;
 	bool matched = false;
 	size_t i;
@@ -191,6 +192,8 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		return 0;      /* the log is read in on_stop() */
 	if (rec_smp_own_stop(r, st))
 		return 0;      /* a secondary CPU came online */
+	if ((m = rec_ms_watch_hit(r, st)) != NULL)
+		return rec_on_milestone(r, m);   /* stem_watch() in milestones.c */
 	if (s && s->knows && s->knows(r, st))
 		return s->answer(r, st);
 	if (rec_read_stop_pc(r, &lin, &ip) < 0)
@@ -206,7 +209,8 @@ static int handle_stop(struct rec *r, const struct rsp_stop *st)
 		r->entered = -1;
 	}
 	for (i = 0; i < r->nms; i++) {
-		if (r->ms[i].armed && r->ms[i].addr == lin && rec_stem_call(r, &r->ms[i])) {
+		if (r->ms[i].armed && !r->ms[i].watch && r->ms[i].addr == lin &&
+		    rec_stem_call(r, &r->ms[i])) {
 			matched = true;
 			rc = rec_on_milestone(r, &r->ms[i]);
 			if (rc)

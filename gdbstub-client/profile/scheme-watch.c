@@ -68,7 +68,7 @@ static int ws_prepare(struct rec *r, const char *why)
 	    rec_find_end_nop(code, sizeof code, r->rs.ret_addr, r->rs.fn_reg,
 			     &nop, &nlen) < 0)
 		return 0;
-	rc = rec_wp_insert(r, var, 8, &e);
+	rc = rec_wp_insert(r, RSP_WP_READ, var, 8, &e);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
@@ -143,7 +143,7 @@ static void ws_finish(struct rec *r)
 	struct ws *w = r->sch_state;
 
 	w->active = false;
-	rec_wp_remove(r, w->var, 8);
+	rec_wp_remove(r, RSP_WP_READ, w->var, 8);
 	rec_bp_drop(r, w->end);
 }
 

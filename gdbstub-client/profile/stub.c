@@ -712,27 +712,29 @@ bool rec_has_reg(struct rec *r, const char *name)
 	return rsp_tdesc_find(rsp_tdesc(r->c), name) != NULL;
 }
 
-/* A read watchpoint of len bytes at addr, at once.  0; 1 when the stub
- * refuses it (err says why); -1 on a failed flush (said). */
-int rec_wp_insert(struct rec *r, uint64_t addr, unsigned len,
-		  struct kit_err *err)
+/* A watchpoint (type: RSP_WP_READ or RSP_WP_WRITE) of len bytes at
+ * addr, at once.  0; 1 when the stub refuses it (err says why); -1 on a
+ * failed flush (said). */
+int rec_wp_insert(struct rec *r, enum rsp_bp_type type, uint64_t addr,
+		  unsigned len, struct kit_err *err)
 {
 	if (rec_flush(r, false) < 0)
 		return -1;
 	rec_quickack(r);
-	return rsp_insert_break(r->c, RSP_WP_READ, addr, len, err) < 0 ? 1 : 0;
+	return rsp_insert_break(r->c, type, addr, len, err) < 0 ? 1 : 0;
 }
 
-/* The read watchpoint at addr out, queued (rec_flush()). */
-int rec_wp_remove(struct rec *r, uint64_t addr, unsigned len)
+/* The watchpoint at addr out, queued (rec_flush()). */
+int rec_wp_remove(struct rec *r, enum rsp_bp_type type, uint64_t addr,
+		  unsigned len)
 {
 	char pkt[48];
 
-	snprintf(pkt, sizeof pkt, "z%d,%llx,%x", (int)RSP_WP_READ,
+	snprintf(pkt, sizeof pkt, "z%d,%llx,%x", (int)type,
 		 (unsigned long long)addr, len);
 	if (rec_queue(r, pkt, "cannot remove the watchpoint at 0x%llx",
 		      (unsigned long long)addr) < 0)
 		return -1;
-	rsp_note_break(r->c, RSP_WP_READ, addr, len, false);
+	rsp_note_break(r->c, type, addr, len, false);
 	return 0;
 }

@@ -225,6 +225,7 @@ int rec_sample_tick(struct rec *r)
 	struct kit_err e;
 	size_t nreq, base;
 	unsigned ncpu;
+	struct rec_ms *m;
 	int64_t dt;
 	int rc;
 
@@ -263,6 +264,29 @@ int rec_sample_tick(struct rec *r)
 		return r->sample_hz > 0 ?
 		       (sample_count(r, &t, base, r->g + (dt > 0 ? dt : 0)) < 0 ? -1 : 0) :
 		       r->watching ? rec_watch_check(r, &t) : 0;
+	}
+	if (t.stop.signo != 2 && (m = rec_ms_watch_hit(r, &t.stop)) != NULL) {
+		/* start_kernel's watchpoint came first: the tick's resume let
+		 * the guest go on, and no repeat comes.  Stopped again at once
+		 * (start_kernel's work for the recorder is far from done by
+		 * then: initcall_debug is tested after setup_arch()), the
+		 * milestone placed at the watch stop's guest time */
+		int64_t g = r->g + (dt > 0 ? dt : 0);
+		int rc2;
+
+		r->nraced++;
+		r->sample_hold += kit_mono_ns() - t.stop_ns;
+		if (r->sample_hz > 0 && sample_count(r, &t, base, g) < 0)
+			return -1;
+		rec_progress(r, "%s's watch stop met a tick: the guest stopped "
+			     "again for it", m->name);
+		rec_halt_running(r);
+		if (!r->alive)
+			return 1;
+		rc2 = rec_on_milestone_at(r, m, g);   /* never --until's: stem_watch() */
+		if (rc2 < 0)
+			return -1;
+		return rec_resume(r) < 0 ? -1 : 0;
 	}
 	if (t.stop.signo != 2 && rec_is_watch(&t.stop) && r->sch && r->sch->tick_watch &&
 	    r->sch->tick_watch(r, &t.stop, r->g + (dt > 0 ? dt : 0))) {
