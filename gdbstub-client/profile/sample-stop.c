@@ -816,6 +816,18 @@ int sample_run_stop(struct sampler *s)
 			break;
 	}
 	s->wall_ns = kit_mono_ns() - l.t_start;
+	if (l.gone && s->npending) {
+		/* samples still waiting for their CS base when the guest
+		 * ended: counted without it (the monitor is gone too), so that
+		 * no vCPU loses its last tick's sample */
+		size_t i;
+
+		s->t->have_monitor = false;
+		for (i = 0; i < s->npending; i++)
+			if (attribute(s, &s->pending[i], false, &e) < 0)
+				return error("%s", e.msg);
+		s->npending = 0;
+	}
 	if (l.gone) {
 		/* --until-exit: the end asked for; else cut short */
 		s->complete = s->o.until_exit && s->exited_normally;
