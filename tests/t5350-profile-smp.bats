@@ -29,6 +29,20 @@ setup() {
 
 teardown() { kill_tracked; }
 
+# same_count_on_cpus FILE LABEL MIN: FILE's samples by CPU (printed after
+# LABEL) are CPUs 0..3 with the same count on each, more than MIN
+same_count_on_cpus() {
+	jq -c '[.samples.entries[] | {cpu, count}] | group_by(.cpu) | map([.[0].cpu, (map(.count) | add)])' \
+		"$1" >"$D/bycpu"
+	echo "# $2, by cpu: $(cat "$D/bycpu")" >&3
+	python3 - "$D/bycpu" "$3" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert [c for c, n in v] == [0, 1, 2, 3], v
+assert len({n for c, n in v}) == 1 and v[0][1] > int(sys.argv[2]), v
+PY
+}
+
 profile_boot() {
 	local out=$1
 	shift
@@ -63,15 +77,7 @@ print(f"# bring-up: profile {ours:.1f} ms, console {console:.1f} ms")
 assert console > 0 and abs(ours - console) <= 0.3 * console, (ours, console)
 PY
 	# every CPU sampled at every tick: the same count on each
-	jq -c '[.samples.entries[] | {cpu, count}] | group_by(.cpu) | map([.[0].cpu, (map(.count) | add)])' \
-		"$D/p4.json" >"$D/bycpu"
-	echo "# samples by cpu: $(cat "$D/bycpu")" >&3
-	python3 - "$D/bycpu" <<'PY'
-import json, sys
-v = json.load(open(sys.argv[1]))
-assert [c for c, n in v] == [0, 1, 2, 3], v
-assert len({n for c, n in v}) == 1 and v[0][1] > 100, v
-PY
+	same_count_on_cpus "$D/p4.json" samples 100
 	# each sample on its own CPU: the decompressor ran on CPU 0 alone (the
 	# others wait in the firmware until the kernel starts them)
 	[ "$(jq '[.samples.entries[] | select(.region == "decompressor") | .cpu] | unique' -c "$D/p4.json")" = '[0]' ]
@@ -146,17 +152,9 @@ PY
 	run --separate-stderr timeout 300 "$CLIENT" sample --latest --hz 200 --until-exit -o "$D/s4.json"
 	expect_status 0
 	validate "$D/s4.json"
-	jq -c '[.samples.entries[] | {cpu, count}] | group_by(.cpu) | map([.[0].cpu, (map(.count) | add)])' \
-		"$D/s4.json" >"$D/bycpu"
-	echo "# sample, by cpu: $(cat "$D/bycpu")" >&3
 	# every CPU at every tick, pipelined or taken the slow way (a CS
 	# selector never seen): the same count on each
-	python3 - "$D/bycpu" <<'PY'
-import json, sys
-v = json.load(open(sys.argv[1]))
-assert [c for c, n in v] == [0, 1, 2, 3], v
-assert v[0][1] == v[1][1] == v[2][1] == v[3][1] > 100, v
-PY
+	same_count_on_cpus "$D/s4.json" sample 100
 	[ "$(jq '[.samples.slices[] | .[4]] | unique' -c "$D/s4.json")" = '[0,1,2,3]' ]
 }
 
@@ -166,15 +164,7 @@ PY
 		--folded "$D/s4.folded" -o "$D/s4c.json"
 	expect_status 0
 	validate "$D/s4c.json"
-	jq -c '[.samples.entries[] | {cpu, count}] | group_by(.cpu) | map([.[0].cpu, (map(.count) | add)])' \
-		"$D/s4c.json" >"$D/bycpu"
-	echo "# sample --callers, by cpu: $(cat "$D/bycpu")" >&3
-	python3 - "$D/bycpu" <<'PY'
-import json, sys
-v = json.load(open(sys.argv[1]))
-assert [c for c, n in v] == [0, 1, 2, 3], v
-assert v[0][1] == v[1][1] == v[2][1] == v[3][1] > 20, v
-PY
+	same_count_on_cpus "$D/s4c.json" "sample --callers" 20
 	# one entry a place and CPU, however many call stacks led there
 	[ "$(jq '[.samples.entries[] | [.cpu, .region, .symbol, .mode]] | (length == (unique | length))' "$D/s4c.json")" = true ]
 	# the secondary CPUs sit in the idle loop, unwound to their caller:

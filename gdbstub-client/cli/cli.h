@@ -111,9 +111,11 @@ void cli_print_insn(struct cli *cli, const struct gc_insn *in, const char *prefi
 /* Report a stop event as gdb would (and the displays): 0, or -1 for a
  * failure in batch mode. */
 int cli_report(struct cli *cli, const struct gc_event *ev);
-/* Wait for the running target's stop, then cli_report. */
-int cli_wait_event(struct cli *cli, struct gc_event *ev);
+/* Wait for the running target's stop, then cli_report; --run-timeout
+ * interrupts it. */
 int cli_wait_report(struct cli *cli);
+/* Run to the internal breakpoints just set; their stop is a step's end. */
+int cli_run_internal(struct cli *cli, struct gc_event *ev);
 /* stepi/nexti N. */
 int cli_step(struct cli *cli, const char *args, bool over);
 /* Whether Enter runs command NAME again (cli_repeats lists them). */

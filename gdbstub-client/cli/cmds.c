@@ -267,7 +267,7 @@ static int report(struct cli *cli, const struct gc_event *ev)
 /* Wait for the running target's next event, into *ev.  A target still
  * running after --run-timeout is interrupted, its stop reported, and -1
  * returned. */
-int cli_wait_event(struct cli *cli, struct gc_event *ev)
+static int cli_wait_event(struct cli *cli, struct gc_event *ev)
 {
 	struct kit_err e;
 
@@ -291,6 +291,22 @@ int cli_wait_report(struct cli *cli)
 	if (cli_wait_event(cli, &ev) < 0)
 		return -1;
 	return cli_report(cli, &ev);
+}
+
+/* Let the guest run to the internal breakpoints just set (nexti over a
+ * call, until, advance) and wait for its next event, into *ev: a stop at
+ * one of them ends the step (GC_EV_STEP).  -1 as for cli_wait_event. */
+int cli_run_internal(struct cli *cli, struct gc_event *ev)
+{
+	struct kit_err e;
+
+	if (gc_continue(cli->t, &e) < 0)
+		return error("cannot continue: %s", e.msg);
+	if (cli_wait_event(cli, ev) < 0)
+		return -1;
+	if (ev->kind == GC_EV_FINISH)
+		ev->kind = GC_EV_STEP;
+	return 0;
 }
 
 static long count_arg(const char *args, long dflt)
@@ -358,12 +374,8 @@ int cli_step(struct cli *cli, const char *args, bool over)
 			if (!b)
 				return error("cannot step over the call: %s", e.msg);
 			b->frame_sp = sp - 1;  /* back at this depth: sp >= now */
-			if (gc_continue(cli->t, &e) < 0)
-				return error("cannot continue: %s", e.msg);
-			if (cli_wait_event(cli, &ev) < 0)
+			if (cli_run_internal(cli, &ev) < 0)
 				return -1;
-			if (ev.kind == GC_EV_FINISH)
-				ev.kind = GC_EV_STEP;
 		} else if (gc_stepi(cli->t, &ev, &e) < 0) {
 			return error("cannot step: %s", e.msg);
 		}

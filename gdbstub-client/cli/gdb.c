@@ -558,12 +558,8 @@ static int run_to(struct cli *cli, const char *loc, bool same_frame, const char 
 				     (unsigned long long)ret, e.msg);
 		b->frame_sp = cfa - 1;
 	}
-	if (gc_continue(cli->t, &e) < 0)
-		return error("cannot continue: %s", e.msg);
-	if (cli_wait_event(cli, &ev) < 0)
+	if (cli_run_internal(cli, &ev) < 0)
 		return -1;
-	if (ev.kind == GC_EV_FINISH)
-		ev.kind = GC_EV_STEP;
 	return cli_report(cli, &ev);
 }
 
