@@ -114,6 +114,8 @@ PY
 	run --separate-stderr timeout 300 "$CLIENT" profile --latest -o "$D/pl.json"
 	expect_status 0
 	grep -q 'a write watchpoint on __cpu_online_mask' <<<"$stderr"
+	# start_kernel by its own write watchpoint (one of the watch stops below)
+	grep -q '^profile: start_kernel: a write watchpoint on init_stack, which its first call (set_task_stack_end_magic) writes' <<<"$stderr"
 	# the kernel printed the CPUs in one record
 	grep -q 'CPUs: *#1 #2 #3' "$D/console.log" || { cat "$D/console.log"; false; }
 	[ "$(jq -c '[.phases[] | select(.id | startswith("smp:")) | .id]' "$D/pl.json")" = \
